@@ -118,8 +118,8 @@ func TestCompatibilityDDS(t *testing.T) {
 
 func TestBarcodeMedia(t *testing.T) {
 	tests := []struct {
-		barcode           string
-		media             string
+		barcode            string
+		media              string
 		worm, cleaning, ok bool
 	}{
 		{"HER006L9", LTO9, false, false, true},
