@@ -118,3 +118,11 @@ type Positioner interface {
 type TapeAlertReader interface {
 	ReadTapeAlerts(ctx context.Context) (TapeAlertFlags, error)
 }
+
+// ImmediateFilemarkWriter is implemented by drives that can write filemarks
+// without waiting for the data to reach tape (MTWEOFI). Use it between the
+// files of one session and finish with WriteFilemarks or Close, which flush:
+// a write error is only reported later.
+type ImmediateFilemarkWriter interface {
+	WriteFilemarksImmediate(ctx context.Context, n int) error
+}

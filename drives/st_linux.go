@@ -1,0 +1,328 @@
+package drives
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"unsafe"
+
+	"github.com/benmcclelland/mtio"
+	"golang.org/x/sys/unix"
+)
+
+// This file holds every ioctl the st backend issues: MTIOCTOP, MTIOCGET and
+// MTIOCPOS on the tape node (through github.com/benmcclelland/mtio) and
+// SG_IO LOG SENSE on the drive's SCSI generic node.
+
+// mtWEOFI is MTWEOFI (write filemarks, immediate); mtio lacks it.
+const mtWEOFI = 35
+
+// stDrive is an open st no-rewind node.
+type stDrive struct {
+	name   string
+	path   string
+	f      *os.File
+	sgPath string
+	log    *slog.Logger
+}
+
+var (
+	_ Drive                   = (*stDrive)(nil)
+	_ Positioner              = (*stDrive)(nil)
+	_ TapeAlertReader         = (*stDrive)(nil)
+	_ ImmediateFilemarkWriter = (*stDrive)(nil)
+)
+
+func openST(path string, cfg openConfig) (Drive, error) {
+	resolved, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return nil, &OpError{Drive: path, Op: "open", Err: err}
+	}
+	if err := checkTapeNode(path, resolved); err != nil {
+		return nil, &OpError{Drive: path, Op: "open", Err: err}
+	}
+	name := filepath.Base(resolved)
+	var fd int
+	for {
+		fd, err = unix.Open(resolved, unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		if !errors.Is(err, unix.EINTR) {
+			break
+		}
+	}
+	if err != nil {
+		return nil, &OpError{Drive: name, Op: "open", Err: errnoError("open", err)}
+	}
+	// O_NONBLOCK only matters to st at open (do not wait for the drive to
+	// become ready). Clear it so Go treats the fd as an ordinary blocking
+	// file.
+	if err := unix.SetNonblock(fd, false); err != nil {
+		_ = unix.Close(fd)
+		return nil, &OpError{Drive: name, Op: "open", Err: err}
+	}
+	log := cfg.logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	d := &stDrive{name: name, path: resolved, f: os.NewFile(uintptr(fd), resolved), sgPath: cfg.sgPath, log: log.With("drive", name)}
+	if d.sgPath == "" {
+		d.sgPath = findSG(name)
+	}
+	st, err := d.Status(context.Background())
+	if err != nil {
+		_ = d.f.Close()
+		return nil, err
+	}
+	d.log.Debug("opened tape drive", "status", st.String(), "sg", d.sgPath)
+	return d, nil
+}
+
+// findSG finds the SCSI generic node of an st drive through sysfs
+// (/sys/class/scsi_tape/nstN/device/scsi_generic/sgM), or "".
+func findSG(node string) string {
+	m, _ := filepath.Glob(filepath.Join("/sys/class/scsi_tape", node, "device", "scsi_generic", "sg*"))
+	if len(m) == 1 {
+		return filepath.Join("/dev", filepath.Base(m[0]))
+	}
+	return ""
+}
+
+func (d *stDrive) Name() string { return d.name }
+
+func (d *stDrive) op(ctx context.Context, name string, op int16, count int32) error {
+	if err := ctx.Err(); err != nil {
+		return &OpError{Drive: d.name, Op: name, Err: err}
+	}
+	if d.f == nil {
+		return &OpError{Drive: d.name, Op: name, Err: ErrClosed}
+	}
+	var err error
+	for {
+		err = mtio.DoOp(d.f, mtio.NewMtOp(mtio.WithOperation(op), mtio.WithCount(count)))
+		if !errors.Is(err, unix.EINTR) {
+			break
+		}
+	}
+	runtime.KeepAlive(d.f)
+	if err == nil {
+		return nil
+	}
+	return &OpError{Drive: d.name, Op: name, Err: d.refine(errnoError(name, err))}
+}
+
+// refine turns an EIO at end of recorded data into ErrEndOfData.
+func (d *stDrive) refine(err error) error {
+	if !errors.Is(err, ErrIO) || d.f == nil {
+		return err
+	}
+	g, gerr := mtio.GetStatus(d.f)
+	if gerr == nil && uint64(g.GStat)&gmtEOD != 0 {
+		return &errnoErr{sentinel: ErrEndOfData, errno: unix.EIO}
+	}
+	return err
+}
+
+func (d *stDrive) Status(ctx context.Context) (Status, error) {
+	if d.f == nil {
+		return Status{}, &OpError{Drive: d.name, Op: "status", Err: ErrClosed}
+	}
+	g, err := mtio.GetStatus(d.f)
+	if err != nil {
+		return Status{}, &OpError{Drive: d.name, Op: "status", Err: errnoError("status", err)}
+	}
+	return DecodeStatus(RawStatus{Type: g.Type, Resid: g.ResID, DsReg: g.DsReg, GStat: g.GStat, ErReg: g.ErReg, FileNo: g.FileNo, BlkNo: g.BlkNo}), nil
+}
+
+func (d *stDrive) Rewind(ctx context.Context) error { return d.op(ctx, "rewind", mtio.MTREW, 1) }
+
+func (d *stDrive) Load(ctx context.Context) error { return d.op(ctx, "load", mtio.MTLOAD, 1) }
+
+func (d *stDrive) Unload(ctx context.Context) error { return d.op(ctx, "unload", mtio.MTUNLOAD, 1) }
+
+func (d *stDrive) SpaceFiles(ctx context.Context, n int) error {
+	switch {
+	case n > 0:
+		return d.op(ctx, "space", mtio.MTFSF, int32(n))
+	case n < 0:
+		// mtio refuses negative counts: space backward with MTBSF.
+		return d.op(ctx, "space", mtio.MTBSF, int32(-n))
+	}
+	return nil
+}
+
+func (d *stDrive) SpaceEOD(ctx context.Context) error { return d.op(ctx, "space", mtio.MTEOM, 1) }
+
+func (d *stDrive) WriteFilemarks(ctx context.Context, n int) error {
+	return d.op(ctx, "weof", mtio.MTWEOF, int32(n))
+}
+
+func (d *stDrive) WriteFilemarksImmediate(ctx context.Context, n int) error {
+	return d.op(ctx, "weof", mtWEOFI, int32(n))
+}
+
+func (d *stDrive) SetBlockSize(ctx context.Context, n int) error {
+	return d.op(ctx, "setblk", mtio.MTSETBLK, int32(n))
+}
+
+func (d *stDrive) Seek(ctx context.Context, pos int64) error {
+	return d.op(ctx, "seek", mtio.MTSEEK, int32(pos))
+}
+
+func (d *stDrive) Tell(ctx context.Context) (int64, error) {
+	if d.f == nil {
+		return 0, &OpError{Drive: d.name, Op: "tell", Err: ErrClosed}
+	}
+	p, err := mtio.GetPos(d.f)
+	if err != nil {
+		return 0, &OpError{Drive: d.name, Op: "tell", Err: errnoError("tell", err)}
+	}
+	return p.BlkNo, nil
+}
+
+func (d *stDrive) Read(p []byte) (int, error) {
+	if d.f == nil {
+		return 0, &OpError{Drive: d.name, Op: "read", Err: ErrClosed}
+	}
+	for {
+		n, err := unix.Read(int(d.f.Fd()), p)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return 0, &OpError{Drive: d.name, Op: "read", Err: d.refine(errnoError("read", err))}
+		}
+		return n, nil
+	}
+}
+
+func (d *stDrive) Write(p []byte) (int, error) {
+	if d.f == nil {
+		return 0, &OpError{Drive: d.name, Op: "write", Err: ErrClosed}
+	}
+	for {
+		n, err := unix.Write(int(d.f.Fd()), p)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return max(n, 0), &OpError{Drive: d.name, Op: "write", Err: errnoError("write", err)}
+		}
+		return n, nil
+	}
+}
+
+func (d *stDrive) Close() error {
+	if d.f == nil {
+		return &OpError{Drive: d.name, Op: "close", Err: ErrClosed}
+	}
+	err := d.f.Close()
+	d.f = nil
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return &OpError{Drive: d.name, Op: "close", Err: errnoError("close", err)}
+	}
+	return nil
+}
+
+// SCSI generic access (linux/include/scsi/sg.h).
+const (
+	sgIO           = 0x2285
+	sgDxferFromDev = -3
+	sgInterfaceID  = 'S'
+)
+
+// sgIOHdr is struct sg_io_hdr on 64-bit Linux.
+type sgIOHdr struct {
+	InterfaceID    int32
+	DxferDirection int32
+	CmdLen         uint8
+	MxSbLen        uint8
+	IovecCount     uint16
+	DxferLen       uint32
+	Dxferp         unsafe.Pointer
+	Cmdp           unsafe.Pointer
+	Sbp            unsafe.Pointer
+	Timeout        uint32
+	Flags          uint32
+	PackID         int32
+	UsrPtr         unsafe.Pointer
+	Status         uint8
+	MaskedStatus   uint8
+	MsgStatus      uint8
+	SbLenWr        uint8
+	HostStatus     uint16
+	DriverStatus   uint16
+	Resid          int32
+	Duration       uint32
+	Info           uint32
+}
+
+// ReadTapeAlerts reads LOG SENSE page 2Eh through the drive's sg node.
+// Reading clears the flags on the drive.
+func (d *stDrive) ReadTapeAlerts(ctx context.Context) (TapeAlertFlags, error) {
+	if d.sgPath == "" {
+		return 0, &OpError{Drive: d.name, Op: "tapealert", Err: detail(ErrUnsupportedOp, "no SCSI generic node configured or found")}
+	}
+	page, err := logSense(d.sgPath, pageTapeAlert)
+	if err != nil {
+		return 0, &OpError{Drive: d.name, Op: "tapealert", Err: err}
+	}
+	f, err := DecodeTapeAlertPage(page)
+	if err != nil {
+		return 0, &OpError{Drive: d.name, Op: "tapealert", Err: err}
+	}
+	if f != 0 {
+		d.log.Warn("tapealert", "flags", f.String())
+	}
+	return f, nil
+}
+
+// logSense sends LOG SENSE (4Dh) for page with PC = 01b (current values).
+func logSense(sgPath string, page byte) ([]byte, error) {
+	fd, err := unix.Open(sgPath, unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", sgPath, errnoError("open", err))
+	}
+	defer unix.Close(fd)
+	buf := make([]byte, 1024)
+	cdb := []byte{0x4d, 0, 0x40 | page, 0, 0, 0, 0, byte(len(buf) >> 8), byte(len(buf)), 0}
+	sense := make([]byte, 32)
+	hdr := sgIOHdr{
+		InterfaceID:    sgInterfaceID,
+		DxferDirection: sgDxferFromDev,
+		CmdLen:         uint8(len(cdb)),
+		MxSbLen:        uint8(len(sense)),
+		DxferLen:       uint32(len(buf)),
+		Dxferp:         unsafe.Pointer(&buf[0]),
+		Cmdp:           unsafe.Pointer(&cdb[0]),
+		Sbp:            unsafe.Pointer(&sense[0]),
+		Timeout:        60000,
+	}
+	for {
+		_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), sgIO, uintptr(unsafe.Pointer(&hdr)))
+		if e == unix.EINTR {
+			continue
+		}
+		if e != 0 {
+			return nil, fmt.Errorf("SG_IO LOG SENSE on %s: %w", sgPath, errnoError("tapealert", e))
+		}
+		break
+	}
+	runtime.KeepAlive(buf)
+	runtime.KeepAlive(cdb)
+	runtime.KeepAlive(sense)
+	if hdr.Status != 0 || hdr.HostStatus != 0 || hdr.DriverStatus&^0x08 != 0 {
+		return nil, fmt.Errorf("%w: LOG SENSE page %#02x on %s: %s", ErrIO, page, sgPath, describeSense(hdr.Status, sense[:hdr.SbLenWr]))
+	}
+	n := len(buf) - int(hdr.Resid)
+	if n < 4 || n > len(buf) {
+		n = len(buf)
+	}
+	return buf[:n], nil
+}
