@@ -305,4 +305,3 @@ func runDriveConformance(t *testing.T, h driveHarness) {
 	})
 
 }
-
