@@ -1,0 +1,32 @@
+package rotation
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestImportsNothingOfOurs keeps rotation pure: no package of ours, no cgo,
+// no processes, no network in its non-test dependencies.
+func TestImportsNothingOfOurs(t *testing.T) {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go is not on PATH: cannot list the dependencies of ./rotation")
+	}
+	out, err := exec.Command(gobin, "list", "-deps", ".").Output()
+	require.NoError(t, err, "go list -deps .")
+	const self = "github.com/tapewarden/tapewarden/rotation"
+	deps := strings.Fields(string(out))
+	require.Contains(t, deps, self)
+	for _, d := range deps {
+		if strings.HasPrefix(d, "github.com/tapewarden/tapewarden/") || d == "github.com/tapewarden/tapewarden" {
+			assert.Equal(t, self, d, "rotation must import nothing of ours")
+		}
+		for _, banned := range []string{"runtime/cgo", "os/exec", "net"} {
+			assert.False(t, d == banned || strings.HasPrefix(d, banned+"/"), "rotation must not depend on %s", d)
+		}
+	}
+}

@@ -1,0 +1,303 @@
+package rotation
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// CodeSpan marks a write that continues the current generation on a
+// further cartridge because the one holding it is full.
+const CodeSpan Code = "span"
+
+// Choice is the cartridge to write for a run, and why.
+type Choice struct {
+	Pool     string   `json:"pool"`
+	Barcode  string   `json:"barcode"`
+	Location Location `json:"location"`
+	// Period is the period, and so the generation, the run belongs to.
+	Period Period `json:"period"`
+	// Append is true when the run continues the period's generation on a
+	// cartridge that already holds it; otherwise the cartridge is written
+	// from the start.
+	Append bool `json:"append,omitempty"`
+	// FromScratch names the scratch pool the cartridge is taken from; the
+	// daemon moves it into Pool when the write starts.
+	FromScratch string `json:"from_scratch,omitempty"`
+	// Overwrites are the IDs of the generations the write destroys.
+	Overwrites []string `json:"overwrites,omitempty"`
+	// Reasons explain the choice, the main one first.
+	Reasons []Reason `json:"reasons"`
+	// Warnings are what an operator should know or do; they repeat
+	// reasons that need attention.
+	Warnings []Reason `json:"warnings,omitempty"`
+}
+
+// NextCartridge chooses the cartridge a run of the pool at now writes:
+// the cartridge already holding the current period's generation when it
+// has room; otherwise the pool's cartridge first in rotation order (never
+// written, then oldest) that holds nothing protected (see Retain); when
+// none is free, a scratch cartridge from the pool's scratch pool, with a
+// warning unless the pool is simply still growing to its size. Only
+// cartridges at the machine room are chosen. When nothing can be written
+// the error is a *NoCartridgeError whose reasons say what the operator
+// must do (recall a cartridge and from where, supply scratch cartridges);
+// other errors mean the pool is invalid.
+func NextCartridge(pool Pool, view View, now time.Time) (Choice, error) {
+	if err := pool.Validate(); err != nil {
+		return Choice{}, fmt.Errorf("next cartridge for pool %q: %w", pool.Name, err)
+	}
+	if pool.Scheme == SchemeScratch {
+		return Choice{}, fmt.Errorf("next cartridge for pool %q: a scratch pool is never written; its cartridges supply the other pools", pool.Name)
+	}
+	return choose(pool, view, now, false)
+}
+
+// choose is NextCartridge for a valid pool. With anywhere, location is
+// ignored: the result is the cartridge rotation order wants, which Plan uses
+// to know what to recall.
+func choose(pool Pool, view View, now time.Time, anywhere bool) (Choice, error) {
+	period, err := pool.period(now)
+	if err != nil {
+		return Choice{}, err
+	}
+	mr := view.machineRoom()
+	here := func(c Cartridge) bool { return anywhere || onSite(c.Location, mr) }
+	own := view.poolCartridges(pool.Name)
+	ret := retain(pool, own)
+	prot := ret.protectedSet()
+	current := func(c Cartridge) bool {
+		return slices.ContainsFunc(c.Generations, func(g Generation) bool {
+			return g.ID == period.Key || period.Contains(g.Time)
+		})
+	}
+	ch := Choice{Pool: pool.Name, Period: period}
+	warn := func(r Reason) {
+		ch.Reasons = append(ch.Reasons, r)
+		ch.Warnings = append(ch.Warnings, r)
+	}
+	var notes []Reason // said after the main reason
+
+	for _, c := range own {
+		if !current(c) {
+			continue
+		}
+		switch {
+		case c.State == StateActive && here(c):
+			ch.Barcode, ch.Location, ch.Append = c.Barcode, c.Location, true
+			ch.Reasons = append(ch.Reasons, Reason{CodeAppend, fmt.Sprintf("%s holds generation %s of pool %s: the run continues it", c.Barcode, period.Key, pool.Name)})
+			ch.addLocation(c, anywhere)
+			return ch, nil
+		case c.State == StateFull:
+			notes = append(notes, Reason{CodeSpan, fmt.Sprintf("generation %s continues on a further cartridge: %s is full", period.Key, c.Barcode)})
+		case c.State == StateActive:
+			notes = append(notes, Reason{CodeSpan, fmt.Sprintf("generation %s continues on a further cartridge: %s, which holds its start, is %s", period.Key, c.Barcode, c.Location)})
+		}
+	}
+
+	var eligible, unusable []Cartridge
+	usable := 0
+	for _, c := range rotationOrder(own) {
+		if c.State.writable() {
+			usable++
+		}
+		if prot[c.Barcode] || current(c) {
+			continue
+		}
+		if c.State.writable() {
+			eligible = append(eligible, c)
+		} else {
+			unusable = append(unusable, c)
+		}
+	}
+
+	if len(eligible) > 0 {
+		first := eligible[0]
+		i := slices.IndexFunc(eligible, here)
+		if i < 0 {
+			e := &NoCartridgeError{Pool: pool.Name}
+			for _, c := range eligible {
+				e.Reasons = append(e.Reasons, Reason{CodeRecallNeeded, recallAdvice(c, mr)})
+			}
+			e.Reasons[len(e.Reasons)-1].Message += fmt.Sprintf(", or assign a scratch cartridge to pool %s", pool.Name)
+			return Choice{}, e
+		}
+		c := eligible[i]
+		ch.Barcode, ch.Location = c.Barcode, c.Location
+		ch.Overwrites = generationIDs(pool, c)
+		if len(c.Generations) == 0 {
+			ch.Reasons = append(ch.Reasons, Reason{CodeUnused, fmt.Sprintf("%s has never been written in pool %s", c.Barcode, pool.Name)})
+		} else {
+			ch.Reasons = append(ch.Reasons, Reason{CodeOldest, fmt.Sprintf("%s holds only generations no longer retained (%s); %s",
+				c.Barcode, strings.Join(ch.Overwrites, ", "), retainedSummary(pool))})
+		}
+		ch.Reasons = append(ch.Reasons, notes...)
+		ch.addLocation(c, anywhere)
+		if i > 0 {
+			warn(Reason{CodeOutOfOrder, fmt.Sprintf("%s is next in rotation but is %s; writing %s instead", first.Barcode, first.Location, c.Barcode)})
+		}
+		if c.Errors > 0 {
+			warn(Reason{CodeMediaErrors, fmt.Sprintf("%s has %s recorded; verify the backup, and retire the cartridge if errors recur", c.Barcode, plural(c.Errors, "media error"))})
+		}
+		return ch, nil
+	}
+
+	// Nothing of the pool's own may be written: take a scratch cartridge.
+	var context Reason
+	switch {
+	case len(unusable) > 0:
+		c := unusable[0]
+		context = Reason{CodeReplaceRetired, fmt.Sprintf("%s would be next in rotation but is %s; it needs a replacement from scratch pool %s", c.Barcode, c.State, pool.scratchPool())}
+	case usable == 0:
+		context = Reason{CodeScratchSupply, fmt.Sprintf("pool %s has no cartridge yet; its rotation needs %d", pool.Name, pool.target())}
+	case usable < pool.target():
+		context = Reason{CodeScratchSupply, fmt.Sprintf("pool %s has %d of the %d cartridges its rotation needs, all protected", pool.Name, usable, pool.target())}
+	default:
+		context = Reason{CodeAllProtected, fmt.Sprintf("all %s of pool %s hold protected generations (%s)",
+			plural(usable, "cartridge"), pool.Name, protectedList(own, ret))}
+	}
+
+	var scratch, away []Cartridge
+	for _, c := range view.poolCartridges(pool.scratchPool()) {
+		if c.State != StateScratch || (pool.MediaType != "" && c.MediaType != "" && c.MediaType != pool.MediaType) {
+			continue
+		}
+		if here(c) {
+			scratch = append(scratch, c)
+		} else {
+			away = append(away, c)
+		}
+	}
+	if len(scratch) == 0 {
+		if context.Code == CodeScratchSupply && usable > 0 {
+			context = Reason{CodeAllProtected, fmt.Sprintf("all %s of pool %s hold protected generations (%s), and its rotation needs %d",
+				plural(usable, "cartridge"), pool.Name, protectedList(own, ret), pool.target())}
+		}
+		e := &NoCartridgeError{Pool: pool.Name, Reasons: []Reason{context}}
+		if context.Code == CodeScratchSupply { // an empty pool: the scratch pool is the whole story
+			e.Reasons = nil
+		}
+		media := ""
+		if pool.MediaType != "" {
+			media = " " + pool.MediaType
+		}
+		if len(away) > 0 {
+			e.Reasons = append(e.Reasons, Reason{CodeNoScratch, fmt.Sprintf("scratch pool %s has no%s cartridge at the machine room: %s is %s; bring one back, or label a new cartridge into %s",
+				pool.scratchPool(), media, away[0].Barcode, away[0].Location, pool.scratchPool())})
+		} else {
+			e.Reasons = append(e.Reasons, Reason{CodeNoScratch, fmt.Sprintf("scratch pool %s has no%s scratch cartridge; label a new cartridge into %s",
+				pool.scratchPool(), media, pool.scratchPool())})
+		}
+		if context.Code == CodeScratchSupply {
+			e.Reasons[0].Message = context.Message + "; " + e.Reasons[0].Message
+		}
+		return Choice{}, e
+	}
+	slices.SortStableFunc(scratch, func(a, b Cartridge) int {
+		return boolCompare(!inLibrary(a.Location), !inLibrary(b.Location))
+	})
+	c := scratch[0]
+	ch.Barcode, ch.Location, ch.FromScratch = c.Barcode, c.Location, pool.scratchPool()
+	taken := fmt.Sprintf("; taking %s from scratch pool %s", c.Barcode, pool.scratchPool())
+	switch context.Code {
+	case CodeScratchSupply:
+		context.Message += taken
+		ch.Reasons = append(ch.Reasons, context)
+	case CodeAllProtected:
+		warn(Reason{CodeScratchAllProtected, context.Message + taken + fmt.Sprintf(", so the pool grows to %d; check why generations failed or stayed partial", usable+1)})
+	default:
+		warn(Reason{context.Code, context.Message + taken})
+	}
+	ch.Reasons = append(ch.Reasons, notes...)
+	ch.addLocation(c, anywhere)
+	return ch, nil
+}
+
+// addLocation adds a reason saying where the chosen cartridge is and who
+// loads it.
+func (ch *Choice) addLocation(c Cartridge, anywhere bool) {
+	if anywhere {
+		return
+	}
+	var msg string
+	switch c.Location.Kind {
+	case PlaceDrive:
+		msg = fmt.Sprintf("%s is already in drive %s", c.Barcode, c.Location.Place)
+	case PlaceSlot, PlaceMailSlot:
+		msg = fmt.Sprintf("%s is in %s: the changer loads it", c.Barcode, c.Location)
+	default:
+		msg = fmt.Sprintf("%s is at %s: the operator loads it when prompted", c.Barcode, c.Location)
+	}
+	ch.Reasons = append(ch.Reasons, Reason{CodeLocation, msg})
+}
+
+func inLibrary(l Location) bool {
+	return l.Kind == PlaceSlot || l.Kind == PlaceMailSlot || l.Kind == PlaceDrive
+}
+
+// recallAdvice tells the operator how to get c back to the machine room.
+func recallAdvice(c Cartridge, machineRoom string) string {
+	room := machineRoom
+	if room == "" {
+		room = "the machine room"
+	}
+	if c.Location.Kind == PlaceTransit {
+		if c.Location.To == machineRoom {
+			return fmt.Sprintf("%s may be overwritten but is %s: wait for the delivery", c.Barcode, c.Location)
+		}
+		return fmt.Sprintf("%s may be overwritten but is %s: have it returned to %s once delivered", c.Barcode, c.Location, room)
+	}
+	return fmt.Sprintf("%s may be overwritten but is at %s: recall it to %s", c.Barcode, c.Location, room)
+}
+
+// generationIDs returns the IDs of the generations on c, sorted.
+func generationIDs(pool Pool, c Cartridge) []string {
+	var ids []string
+	for _, g := range c.Generations {
+		id := g.ID
+		if id == "" {
+			if p, err := pool.period(g.Time); err == nil {
+				id = p.Key
+			}
+		}
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// retainedSummary says what the pool retains, e.g. "the newest 4 good
+// generations are retained".
+func retainedSummary(p Pool) string {
+	if p.Scheme == SchemeGFS {
+		g := p.GFS
+		return fmt.Sprintf("the pool retains %d daily, %d weekly, %d monthly and %d yearly good generations", g.Daily, g.Weekly, g.Monthly, g.Yearly)
+	}
+	return fmt.Sprintf("the pool retains the newest %d good generations", p.retained(""))
+}
+
+// protectedList names the protected cartridges with their newest
+// generation, at most eight.
+func protectedList(own []Cartridge, r Retention) string {
+	newest := map[string]string{}
+	for _, g := range r.Generations { // newest first
+		for _, b := range g.Barcodes {
+			if _, ok := newest[b]; !ok && g.Protected {
+				newest[b] = g.ID
+			}
+		}
+	}
+	var parts []string
+	for _, c := range own {
+		if id, ok := newest[c.Barcode]; ok {
+			parts = append(parts, c.Barcode+" "+id)
+		}
+	}
+	if len(parts) > 8 {
+		parts = append(parts[:8], "…")
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,392 @@
+package rotation
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Move is one cartridge to send away or to recall, and why.
+type Move struct {
+	Pool    string `json:"pool"`
+	Barcode string `json:"barcode"`
+	// From describes where the cartridge is now; To is the destination
+	// site.
+	From string `json:"from"`
+	To   string `json:"to"`
+	// Generations are the IDs of the generations on the cartridge.
+	Generations []string `json:"generations,omitempty"`
+	Reason      Reason   `json:"reason"`
+}
+
+// OffsiteStatus counts a pool's good generations by where they are, before
+// the plan's moves. A generation counts as away or remote only when every
+// cartridge holding it has been delivered there; cartridges in transit do
+// not count until delivered.
+type OffsiteStatus struct {
+	Keep int `json:"keep"`
+	// Away counts good generations delivered away from the machine room.
+	Away int `json:"away"`
+	// InTransit counts good generations on their way out.
+	InTransit int `json:"in_transit"`
+	// RemoteSite is the remote destination, when the policy has one.
+	RemoteSite string `json:"remote_site,omitempty"`
+	// Remote counts good generations delivered at a remote site that
+	// satisfies the distance and hazard rule.
+	Remote int `json:"remote"`
+	// Compliant is true when Away is at least Keep and, with a remote
+	// destination, Remote is at least one.
+	Compliant bool `json:"compliant"`
+}
+
+// OffsitePlan is what to move for one pool on one day.
+type OffsitePlan struct {
+	Pool   string        `json:"pool"`
+	Date   string        `json:"date"`
+	Status OffsiteStatus `json:"status"`
+	// Sends are cartridges to take from the machine room, by barcode.
+	Sends []Move `json:"sends,omitempty"`
+	// Recalls are cartridges to bring back to the machine room, by
+	// barcode.
+	Recalls []Move `json:"recalls,omitempty"`
+	// Problems say what keeps the pool from its policy and what to do.
+	Problems []Reason `json:"problems,omitempty"`
+}
+
+// Plan decides which of the pool's cartridges travel today. It sends the
+// newest good, retained generations of the travelling levels whose period
+// has ended, so that at least Keep of them are away, and one to the remote
+// destination whenever no generation there will stay beyond the coming lead
+// and transit time. It recalls cartridges that runs (the daemon's planned
+// runs; others' pools are ignored) will write within the lead time, and
+// cartridges away that hold nothing retained. It never recalls the last
+// good generation away from the machine room, nor the last at the remote
+// site, before a newer one has been delivered: such a recall is held and
+// reported as a problem. now is the courier's departure.
+func Plan(pool Pool, view View, runs []Run, now time.Time) (OffsitePlan, error) {
+	if err := pool.Validate(); err != nil {
+		return OffsitePlan{}, fmt.Errorf("offsite plan for pool %q: %w", pool.Name, err)
+	}
+	plan := OffsitePlan{Pool: pool.Name, Date: date(now), Status: OffsiteStatus{Compliant: true}}
+	if pool.Offsite == nil || pool.Scheme == SchemeScratch {
+		return plan, nil
+	}
+	o := *pool.Offsite
+	mr := view.machineRoom()
+	room := mr
+	if room == "" {
+		room = "the machine room"
+	}
+	remote := o.RemoteSite
+	if s, ok := view.site(o.Site); remote == "" && ok && s.Kind == SiteRemote {
+		remote = o.Site
+	}
+	plan.Status.Keep, plan.Status.RemoteSite = o.Keep, remote
+
+	own := view.poolCartridges(pool.Name)
+	ret := retain(pool, own)
+	prot := ret.protectedSet()
+	cart := map[string]Cartridge{}
+	for _, c := range own {
+		cart[c.Barcode] = c
+	}
+
+	leadEnd := now.AddDate(0, 0, o.lead())
+	soon, later := map[string]plannedWrite{}, map[string]bool{}
+	for _, w := range project(pool, view, runs, now, leadEnd.AddDate(0, 0, o.TransitDays)) {
+		later[w.barcode] = true
+		if _, seen := soon[w.barcode]; !seen && w.at.Before(leadEnd) {
+			soon[w.barcode] = w
+		}
+	}
+
+	const (
+		here = iota // at the machine room
+		away        // delivered at another site
+		out         // in transit, not to the machine room
+		back        // in transit to the machine room
+	)
+	where := func(c Cartridge) int {
+		switch {
+		case c.Location.Kind == PlaceTransit && c.Location.To == mr:
+			return back
+		case c.Location.Kind == PlaceTransit:
+			return out
+		case c.Location.Site == mr:
+			return here
+		}
+		return away
+	}
+	qualified := func(site string) bool { return len(remoteFaults(view, site, o.minDistance())) == 0 }
+
+	var good []GenerationState // newest first
+	for _, g := range ret.Generations {
+		if g.Status == StatusGood {
+			good = append(good, g)
+		}
+	}
+	all := func(g GenerationState, f func(Cartridge) bool) bool {
+		return !slices.ContainsFunc(g.Barcodes, func(b string) bool { return !f(cart[b]) })
+	}
+	isAway := func(g GenerationState) bool { return all(g, func(c Cartridge) bool { return where(c) == away }) }
+	isRemote := func(g GenerationState) bool {
+		return all(g, func(c Cartridge) bool { return where(c) == away && qualified(c.Location.Site) })
+	}
+	leaving := func(g GenerationState) bool {
+		return !isAway(g) && all(g, func(c Cartridge) bool { return where(c) == away || where(c) == out })
+	}
+	awaySet, remoteSet := map[string]bool{}, map[string]bool{}
+	for _, g := range good {
+		switch {
+		case isAway(g):
+			awaySet[g.ID] = true
+			plan.Status.Away++
+			if isRemote(g) {
+				remoteSet[g.ID] = true
+				plan.Status.Remote++
+			}
+		case leaving(g):
+			plan.Status.InTransit++
+		}
+	}
+
+	// Recalls, soonest need first.
+	type recall struct {
+		c    Cartridge
+		need time.Time
+		why  Reason
+	}
+	var recalls []recall
+	for _, c := range own {
+		w := where(c)
+		if w == here || w == back {
+			continue
+		}
+		if pw, ok := soon[c.Barcode]; ok {
+			recalls = append(recalls, recall{c, pw.at, Reason{CodeRecallDue, fmt.Sprintf("%s will be written %s by %s: bring it back to %s",
+				c.Barcode, pw.at.Format("2006-01-02 15:04"), pw.job, room)}})
+		} else if w == away && !prot[c.Barcode] {
+			what := "for reuse"
+			if !c.State.writable() {
+				what = "to be disposed of"
+			}
+			recalls = append(recalls, recall{c, time.Time{}, Reason{CodeRecallExpired, fmt.Sprintf("nothing on %s is retained any more: bring it back to %s %s", c.Barcode, room, what)}})
+		}
+	}
+	slices.SortStableFunc(recalls, func(a, b recall) int {
+		if c := boolCompare(a.need.IsZero(), b.need.IsZero()); c != 0 {
+			return c
+		}
+		if c := a.need.Compare(b.need); c != 0 {
+			return c
+		}
+		return strings.Compare(a.c.Barcode, b.c.Barcode)
+	})
+	without := func(set map[string]bool, barcode string) map[string]bool {
+		rest := map[string]bool{}
+		for _, g := range good {
+			if set[g.ID] && !slices.Contains(g.Barcodes, barcode) {
+				rest[g.ID] = true
+			}
+		}
+		return rest
+	}
+	for _, r := range recalls {
+		move := Move{Pool: pool.Name, Barcode: r.c.Barcode, From: r.c.Location.String(), To: room, Generations: generationIDs(pool, r.c), Reason: r.why}
+		if where(r.c) == out {
+			plan.Recalls = append(plan.Recalls, move)
+			continue
+		}
+		restAway, restRemote := without(awaySet, r.c.Barcode), without(remoteSet, r.c.Barcode)
+		switch {
+		case len(awaySet) > 0 && len(restAway) == 0:
+			plan.Problems = append(plan.Problems, Reason{CodeHoldLastOffsite, fmt.Sprintf("%s is not recalled: it holds the last good generation away from %s (%s); it comes back once a newer one has been delivered (%s)",
+				r.c.Barcode, room, strings.Join(move.Generations, ", "), r.why.Message)})
+		case remote != "" && len(remoteSet) > 0 && len(restRemote) == 0:
+			plan.Problems = append(plan.Problems, Reason{CodeHoldLastRemote, fmt.Sprintf("%s is not recalled: it holds the last good generation at remote site %s (%s); it comes back once a newer one has been delivered there (%s)",
+				r.c.Barcode, r.c.Location.Site, strings.Join(move.Generations, ", "), r.why.Message)})
+		default:
+			awaySet, remoteSet = restAway, restRemote
+			plan.Recalls = append(plan.Recalls, move)
+		}
+	}
+
+	// Sends. Worth keeping away: good, retained, travelling, complete, and
+	// not to be written within the lead time.
+	var worth []GenerationState
+	for _, g := range good {
+		p, err := pool.period(g.Time)
+		if err != nil || p.End.After(now) || !ret.isProtected(g.ID) || !o.travels(g.Level) {
+			continue
+		}
+		if slices.ContainsFunc(g.Barcodes, func(b string) bool { _, s := soon[b]; return s }) {
+			continue
+		}
+		worth = append(worth, g)
+	}
+	sendable := func(g GenerationState) bool {
+		w := func(c Cartridge) bool { return where(c) == here || where(c) == away || where(c) == out }
+		return !isAway(g) && !leaving(g) && all(g, w) && !all(g, func(c Cartridge) bool { return where(c) != here })
+	}
+	send := func(g GenerationState, to string, why Reason) {
+		for _, b := range g.Barcodes {
+			if c := cart[b]; where(c) == here {
+				plan.Sends = append(plan.Sends, Move{Pool: pool.Name, Barcode: b, From: c.Location.String(), To: to, Generations: generationIDs(pool, c), Reason: why})
+			}
+		}
+	}
+	sent := map[string]bool{}
+	if remote != "" {
+		safe := slices.ContainsFunc(good, func(g GenerationState) bool {
+			at := all(g, func(c Cartridge) bool {
+				return (where(c) == away && (c.Location.Site == remote || qualified(c.Location.Site))) || (where(c) == out && c.Location.To == remote)
+			})
+			return at && !slices.ContainsFunc(g.Barcodes, func(b string) bool { return later[b] })
+		})
+		if !safe {
+			i := slices.IndexFunc(worth, func(g GenerationState) bool {
+				return sendable(g) && !slices.ContainsFunc(g.Barcodes, func(b string) bool { return later[b] })
+			})
+			if i >= 0 {
+				g := worth[i]
+				sent[g.ID] = true
+				send(g, remote, Reason{CodeSendRemote, fmt.Sprintf("%s (%s) goes to remote site %s: no generation there will stay beyond the next %s",
+					strings.Join(g.Barcodes, ", "), g.ID, remote, plural(o.lead()+o.TransitDays, "day"))})
+			} else {
+				plan.Problems = append(plan.Problems, Reason{CodeCannotSend, fmt.Sprintf("no good generation at %s can go to remote site %s now: none has ended its period and will stay unwritten long enough", room, remote)})
+			}
+		}
+	}
+	for i, g := range worth {
+		if i >= o.Keep {
+			break
+		}
+		if sent[g.ID] || !sendable(g) {
+			continue
+		}
+		send(g, o.Site, Reason{CodeSend, fmt.Sprintf("%s (%s) is one of the newest %d good generations to keep away from %s",
+			strings.Join(g.Barcodes, ", "), g.ID, o.Keep, room)})
+	}
+	slices.SortFunc(plan.Sends, func(a, b Move) int { return strings.Compare(a.Barcode, b.Barcode) })
+	slices.SortFunc(plan.Recalls, func(a, b Move) int { return strings.Compare(a.Barcode, b.Barcode) })
+
+	st := &plan.Status
+	if st.Away < o.Keep {
+		plan.Problems = append(plan.Problems, Reason{CodeBelowMinimum, fmt.Sprintf("only %d of the %d good generations required are away from %s (%d on the way)", st.Away, o.Keep, room, st.InTransit)})
+	}
+	if remote != "" {
+		if faults := remoteFaults(view, remote, o.minDistance()); len(faults) > 0 {
+			plan.Problems = append(plan.Problems, Reason{CodeRemoteUnqualified, fmt.Sprintf("remote site %s does not count as remote: %s", remote, strings.Join(faults, "; "))})
+		}
+		if st.Remote == 0 {
+			plan.Problems = append(plan.Problems, Reason{CodeNoRemote, fmt.Sprintf("no good generation of pool %s has been delivered at a qualifying remote site", pool.Name)})
+		}
+	}
+	st.Compliant = st.Away >= o.Keep && (remote == "" || st.Remote > 0)
+	return plan, nil
+}
+
+// isProtected reports whether generation id is protected.
+func (r Retention) isProtected(id string) bool {
+	return slices.ContainsFunc(r.Generations, func(g GenerationState) bool { return g.ID == id && g.Protected })
+}
+
+// remoteFaults says why site does not count as a remote site for a pool
+// needing minKM: not a remote site, too near, or sharing a hazard with the
+// machine room. None means it counts.
+func remoteFaults(view View, site string, minKM float64) []string {
+	s, ok := view.site(site)
+	if !ok {
+		return []string{fmt.Sprintf("site %q is not configured", site)}
+	}
+	var faults []string
+	if s.Kind != SiteRemote {
+		faults = append(faults, fmt.Sprintf("it is a %s, not a remote-site", s.Kind))
+	}
+	if s.DistanceKM < minKM {
+		faults = append(faults, fmt.Sprintf("it is %g km from the machine room, nearer than %g km", s.DistanceKM, minKM))
+	}
+	if room, ok := view.site(view.machineRoom()); ok {
+		if shared := s.sharedHazards(room); len(shared) > 0 {
+			faults = append(faults, fmt.Sprintf("it shares %s with the machine room", strings.Join(shared, ", ")))
+		}
+	}
+	return faults
+}
+
+// plannedWrite is one write of a projection.
+type plannedWrite struct {
+	barcode, job string
+	at           time.Time
+}
+
+// project simulates the pool's runs in [from, until), all succeeding, with
+// every cartridge treated as on site, and returns the writes in order.
+func project(pool Pool, view View, runs []Run, from, until time.Time) []plannedWrite {
+	var mine []Run
+	for _, r := range runs {
+		if r.Pool == pool.Name && !r.Time.Before(from) && r.Time.Before(until) {
+			mine = append(mine, r)
+		}
+	}
+	if len(mine) == 0 {
+		return nil
+	}
+	sortRuns(mine)
+	sim := View{Sites: view.Sites}
+	sim.Cartridges = append(view.poolCartridges(pool.Name), view.poolCartridges(pool.scratchPool())...)
+	var out []plannedWrite
+	for _, r := range mine {
+		ch, err := choose(pool, sim, r.Time, true)
+		if err != nil {
+			continue
+		}
+		out = append(out, plannedWrite{ch.Barcode, r.Job, r.Time})
+		sim.write(pool, ch, r.Time, StatusGood)
+	}
+	return out
+}
+
+// sortRuns orders runs by time, then pool, then job.
+func sortRuns(rs []Run) {
+	slices.SortStableFunc(rs, func(a, b Run) int {
+		if c := a.Time.Compare(b.Time); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Pool, b.Pool); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Job, b.Job)
+	})
+}
+
+// write records in v the outcome of a run that wrote ch at t. The view's
+// cartridge slice is changed in place.
+func (v *View) write(pool Pool, ch Choice, t time.Time, status Status) {
+	i := slices.IndexFunc(v.Cartridges, func(c Cartridge) bool { return c.Barcode == ch.Barcode })
+	if i < 0 {
+		return
+	}
+	c := &v.Cartridges[i]
+	c.Pool = pool.Name
+	if ch.Append {
+		for j, g := range c.Generations {
+			if g.ID == ch.Period.Key || ch.Period.Contains(g.Time) {
+				c.Generations[j].Status = combine(g.Status, status)
+				return
+			}
+		}
+	}
+	c.Generations = []Generation{{ID: ch.Period.Key, Time: t, Level: ch.Period.Level, Status: status}}
+	c.State = StateActive
+}
+
+// combine returns the status of a generation with status a after another
+// run with status b.
+func combine(a, b Status) Status {
+	if a == b {
+		return a
+	}
+	return StatusPartial
+}

@@ -1,0 +1,88 @@
+package rotation
+
+import (
+	"errors"
+	"strings"
+)
+
+// Code is a short, stable identifier for a reason. Scripts and the daemon
+// match on codes; people read the message.
+type Code string
+
+// Reason explains a decision: a stable code and a sentence an operator can
+// act on, naming barcodes and places.
+type Reason struct {
+	Code    Code   `json:"code"`
+	Message string `json:"message"`
+}
+
+func (r Reason) String() string { return string(r.Code) + ": " + r.Message }
+
+// Codes of the reasons NextCartridge gives.
+const (
+	CodeAppend              Code = "append"                // continue the current period's generation
+	CodeUnused              Code = "unused"                // a cartridge of the pool never written
+	CodeOldest              Code = "oldest"                // the oldest generation no longer retained
+	CodeOutOfOrder          Code = "out-of-order"          // the next in rotation is away, another is used
+	CodeLocation            Code = "location"              // where the chosen cartridge is
+	CodeMediaErrors         Code = "media-errors"          // the chosen cartridge has recorded errors
+	CodeScratchSupply       Code = "scratch-supply"        // the pool has fewer cartridges than it needs
+	CodeReplaceRetired      Code = "replace-retired"       // the next in rotation is retired, damaged or lost
+	CodeScratchAllProtected Code = "scratch-all-protected" // every cartridge is protected, the pool grows
+	CodeAllProtected        Code = "all-protected"         // nothing may be overwritten and no scratch is at hand
+	CodeRecallNeeded        Code = "recall-needed"         // the cartridge to write is not on site
+	CodeNoScratch           Code = "no-scratch"            // the scratch pool cannot supply one
+)
+
+// Codes of the reasons Retain gives for each generation.
+const (
+	CodeRetained    Code = "retained"     // one of the newest good generations of its level
+	CodePartialKept Code = "partial-kept" // partial, kept as long as a good one of its date
+	CodeExpired     Code = "expired"      // older than the retained count
+	CodeFailed      Code = "failed"       // failed generations are never counted or protected
+	CodeUnreadable  Code = "unreadable"   // on a damaged or lost cartridge: not counted as good
+)
+
+// Codes of the reasons Plan gives.
+const (
+	CodeSend              Code = "send"                  // take a generation away from the machine room
+	CodeSendRemote        Code = "send-remote"           // take a generation to the remote site
+	CodeRecallDue         Code = "recall-due"            // it will be written within the lead time
+	CodeRecallExpired     Code = "recall-expired"        // nothing on it is retained any more
+	CodeHoldLastOffsite   Code = "hold-last-offsite"     // a recall waits: it holds the last good generation away
+	CodeHoldLastRemote    Code = "hold-last-remote"      // a recall waits: it holds the last good generation at the remote site
+	CodeBelowMinimum      Code = "offsite-below-minimum" // fewer good generations away than configured
+	CodeNoRemote          Code = "no-remote-copy"        // no good generation at a qualifying remote site
+	CodeRemoteUnqualified Code = "remote-unqualified"    // the remote destination fails the distance or hazard rule
+	CodeCannotSend        Code = "cannot-send"           // a generation that should travel cannot
+)
+
+// NoCartridgeError is returned by NextCartridge when no cartridge can be
+// written. Its reasons say why and what the operator must do; the first
+// one carries the main code.
+type NoCartridgeError struct {
+	Pool    string
+	Reasons []Reason
+}
+
+// ErrNoCartridge matches every *NoCartridgeError with errors.Is.
+var ErrNoCartridge = errors.New("rotation: no cartridge can be written")
+
+func (e *NoCartridgeError) Error() string {
+	msgs := make([]string, len(e.Reasons))
+	for i, r := range e.Reasons {
+		msgs[i] = r.Message
+	}
+	return "pool " + e.Pool + ": no cartridge can be written: " + strings.Join(msgs, "; ")
+}
+
+// Is makes errors.Is(err, ErrNoCartridge) true.
+func (e *NoCartridgeError) Is(target error) bool { return target == ErrNoCartridge }
+
+// Code returns the main reason's code.
+func (e *NoCartridgeError) Code() Code {
+	if len(e.Reasons) == 0 {
+		return ""
+	}
+	return e.Reasons[0].Code
+}

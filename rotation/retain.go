@@ -1,0 +1,221 @@
+package rotation
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// GenerationState is one generation of a pool with the retention decision
+// about it.
+type GenerationState struct {
+	ID    string    `json:"id"`
+	Level Level     `json:"level"`
+	Time  time.Time `json:"time"`
+	// Status is the status retention works with: a good generation on a
+	// damaged or lost cartridge counts as partial.
+	Status    Status   `json:"status"`
+	Barcodes  []string `json:"barcodes"`
+	Protected bool     `json:"protected"`
+	Reason    Reason   `json:"reason"`
+}
+
+// Retention is the outcome of Retain for one pool.
+type Retention struct {
+	Pool string `json:"pool"`
+	// Generations are newest first.
+	Generations []GenerationState `json:"generations"`
+	// Protected are the barcodes holding a protected generation, sorted.
+	Protected []string `json:"protected"`
+	// Free are the writable cartridges holding nothing protected, in
+	// rotation order: never written first, then oldest first.
+	Free []string `json:"free"`
+}
+
+// Retain decides which of the pool's generations are protected, like
+// restic's ApplyPolicy: for each level, the newest good generations up to
+// the retained count are protected; a partial generation is protected while
+// fewer good generations of its level than the retained count are newer
+// than it; failed generations are never protected. A cartridge holding a
+// protected generation must not be overwritten.
+func Retain(pool Pool, view View) (Retention, error) {
+	if err := pool.Validate(); err != nil {
+		return Retention{}, fmt.Errorf("retain pool %q: %w", pool.Name, err)
+	}
+	if pool.Scheme == SchemeScratch {
+		return Retention{Pool: pool.Name}, nil
+	}
+	return retain(pool, view.poolCartridges(pool.Name)), nil
+}
+
+// retain is Retain for a valid, written pool and its cartridges.
+func retain(pool Pool, own []Cartridge) Retention {
+	type agg struct {
+		GenerationState
+		unreadable []string
+	}
+	byID := map[string]*agg{}
+	var ids []string
+	for _, c := range own {
+		for _, g := range c.Generations {
+			level := g.Level
+			if !slices.Contains(pool.levels(), level) {
+				level = ""
+			}
+			id := g.ID
+			if id == "" || level == "" {
+				p, err := pool.period(g.Time)
+				if err != nil {
+					continue
+				}
+				if id == "" {
+					id = p.Key
+				}
+				if level == "" {
+					level = p.Level
+				}
+			}
+			a, ok := byID[id]
+			if !ok {
+				a = &agg{GenerationState: GenerationState{ID: id, Level: level, Time: g.Time, Status: g.Status}}
+				byID[id] = a
+				ids = append(ids, id)
+			}
+			if a.Status != g.Status {
+				a.Status = StatusPartial // disagreeing records: keep it, count it not
+			}
+			if g.Time.Before(a.Time) {
+				a.Time = g.Time
+			}
+			if !slices.Contains(a.Barcodes, c.Barcode) {
+				a.Barcodes = append(a.Barcodes, c.Barcode)
+			}
+			if c.State.unreadable() {
+				a.unreadable = append(a.unreadable, c.Barcode)
+			}
+		}
+	}
+	gens := make([]*agg, 0, len(ids))
+	for _, id := range ids {
+		gens = append(gens, byID[id])
+	}
+	slices.SortFunc(gens, func(a, b *agg) int {
+		if c := b.Time.Compare(a.Time); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+
+	r := Retention{Pool: pool.Name}
+	goodNewer := map[Level]int{} // per counting bucket
+	protected := map[string]bool{}
+	for _, g := range gens {
+		slices.Sort(g.Barcodes)
+		bucket := g.Level
+		if pool.Scheme != SchemeGFS {
+			bucket = "" // one count for the whole pool
+		}
+		keep := pool.retained(g.Level)
+		newer := goodNewer[bucket]
+		what := string(g.Level) + " generation"
+		if g.Status == StatusGood && len(g.unreadable) > 0 {
+			g.Status = StatusPartial
+			g.Protected = newer < keep
+			g.Reason = Reason{CodeUnreadable, fmt.Sprintf("good %s on %s %s: not counted as good; %s", what,
+				strings.Join(g.unreadable, ", "), isAre(len(g.unreadable), "damaged or lost"), partialFate(newer, keep))}
+			if !g.Protected {
+				g.Reason.Code = CodeExpired
+			}
+		} else {
+			switch g.Status {
+			case StatusGood:
+				g.Protected = newer < keep
+				if g.Protected {
+					g.Reason = Reason{CodeRetained, fmt.Sprintf("good %s %d of the %d retained", what, newer+1, keep)}
+				} else {
+					g.Reason = Reason{CodeExpired, fmt.Sprintf("older than the newest %d good %ss", keep, what)}
+				}
+				goodNewer[bucket]++
+			case StatusPartial:
+				g.Protected = newer < keep
+				code := CodePartialKept
+				if !g.Protected {
+					code = CodeExpired
+				}
+				g.Reason = Reason{code, fmt.Sprintf("partial %s: not counted toward the %d retained; %s", what, keep, partialFate(newer, keep))}
+			default:
+				g.Status = StatusFailed
+				g.Reason = Reason{CodeFailed, fmt.Sprintf("failed %s: never counted or protected", what)}
+			}
+		}
+		if g.Protected {
+			for _, b := range g.Barcodes {
+				protected[b] = true
+			}
+		}
+		r.Generations = append(r.Generations, g.GenerationState)
+	}
+	for _, c := range own {
+		if protected[c.Barcode] {
+			r.Protected = append(r.Protected, c.Barcode)
+		}
+	}
+	for _, c := range rotationOrder(own) {
+		if c.State.writable() && !protected[c.Barcode] {
+			r.Free = append(r.Free, c.Barcode)
+		}
+	}
+	return r
+}
+
+func partialFate(newer, keep int) string {
+	if newer < keep {
+		return fmt.Sprintf("kept while fewer than %d good generations are newer (%d now)", keep, newer)
+	}
+	return fmt.Sprintf("%d good generations are newer", newer)
+}
+
+func isAre(n int, what string) string {
+	if n == 1 {
+		return "is " + what
+	}
+	return "are " + what
+}
+
+// rotationOrder returns the cartridges in the order rotation writes them:
+// never written first, then by their newest generation, oldest first, then
+// by barcode.
+func rotationOrder(cs []Cartridge) []Cartridge {
+	out := slices.Clone(cs)
+	slices.SortStableFunc(out, func(a, b Cartridge) int {
+		if c := boolCompare(len(a.Generations) > 0, len(b.Generations) > 0); c != 0 {
+			return c
+		}
+		if c := a.newest().Compare(b.newest()); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Barcode, b.Barcode)
+	})
+	return out
+}
+
+// boolCompare orders false before true.
+func boolCompare(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case !a:
+		return -1
+	}
+	return 1
+}
+
+// protectedSet returns the barcodes r protects.
+func (r Retention) protectedSet() map[string]bool {
+	m := make(map[string]bool, len(r.Protected))
+	for _, b := range r.Protected {
+		m[b] = true
+	}
+	return m
+}
