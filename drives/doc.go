@@ -2,4 +2,68 @@
 // interfaces, the Linux st backend, the mtx changer backend, the virtual
 // tape and virtual library used by the demo and the tests, the on-tape
 // format, media compatibility and TapeAlert decoding.
+//
+// # Drives
+//
+// Open opens a Linux st no-rewind node (/dev/nstN, /dev/tape/by-id/…-nst), a
+// virtual cartridge image or a virtual drive state file, and returns a Drive.
+// Drives behave like st: Read returns one block, 0 bytes at a filemark, two
+// 0-byte reads in a row at end of data and ErrEndOfData (an ErrIO) after
+// that; the first ENOSPC on write (ErrEndOfMedium) is the early warning.
+// Optional capabilities are found by type assertion: Positioner (MTIOCPOS /
+// MTSEEK), TapeAlertReader (LOG SENSE page 2Eh), ImmediateFilemarkWriter
+// (MTWEOFI). Errors are *OpError values wrapping the package's sentinels.
+//
+// # Changers
+//
+// Changer is implemented by MTXChanger (runs the mtx program) and
+// VirtualLibrary. Numbering follows mtx: drives from 0, slots from 1,
+// import/export slots after the storage slots and counted among them.
+//
+// # On tape
+//
+// File 0 is a one-block plain-text volume label (Label); each backup is one
+// tape file holding a POSIX tar stream followed by a one-block JSON trailer
+// file (Trailer). `mt fsf N` and `tar -x` are enough to get data back.
+//
+// # Virtual cartridge image format
+//
+// A virtual cartridge is one regular file, conventionally named
+// BARCODE.vtape:
+//
+//	offset 0     header: 4096 bytes
+//	offset 4096  records, back to back, up to the end of the file
+//
+// The header is ASCII text: the line "TAPEWARDEN VTAPE 1", then "key: value"
+// lines, then an empty line; the rest of the 4096 bytes are zero. Keys:
+//
+//	barcode        the volume tag a library reports
+//	media-type     a media type name (LTO-8, LTO-CLN, DAT160, …)
+//	worm           yes|no
+//	write-protect  yes|no (the write-protect tab)
+//	capacity       usable bytes of tape, counting record headers
+//	early-warning  bytes before capacity where early warning starts
+//	cleaning-uses  uses left on a cleaning cartridge
+//	loads          how many times a drive threaded the cartridge
+//
+// Readers ignore keys they do not know. Each record is an 8-byte header
+// followed by its data:
+//
+//	bytes 0-3  tag: "BLK\x00" for a data block, "FMK\x00" for a filemark
+//	bytes 4-7  data length, unsigned 32-bit little-endian (0 for a filemark;
+//	           1 … 8 MiB for a block)
+//	bytes 8-   the block's data, not padded
+//
+// The end of the file is the end of recorded data: writing in the middle of
+// the tape truncates the file there, as a real drive makes everything after
+// a write unreadable. A record cut short by a crash is discarded when the
+// image is next loaded. To read tape file N without tapewarden, walk the
+// records counting "FMK" records and concatenate the "BLK" data of file N.
+//
+// The virtual drive indexes the records in memory when the cartridge is
+// loaded and then reads and writes with pread/pwrite, so it runs at memory
+// speed on tmpfs. Data writes are not fsynced (the image is a test and demo
+// device); header changes are written in place, and drive and library state
+// files are replaced atomically (temporary file, fsync, rename, fsync of the
+// directory).
 package drives

@@ -1,0 +1,392 @@
+package drives
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// LabelMagic is the first line of a tapewarden volume label.
+const LabelMagic = "TAPEWARDEN VOLUME LABEL 1"
+
+// maxLabelBlock bounds the label block and the trailer block.
+const maxLabelBlock = 64 << 10
+
+// Label is the volume label in tape file 0: one block of plain text,
+//
+//	TAPEWARDEN VOLUME LABEL 1
+//	barcode: DAILY03L8
+//	pool: daily
+//	media-type: LTO-8
+//	label-time: 2026-11-28T01:00:00Z
+//	label-uuid: 0b6f3c9e-2f0a-4c1e-9d8b-5a7e6f1c2d3b
+//	tapewarden-version: 0.1.0
+//
+// with exactly these keys in this order, each line ending in a newline.
+type Label struct {
+	Barcode   string
+	Pool      string
+	MediaType string
+	LabelTime time.Time // UTC, second precision
+	UUID      string    // random (version 4) UUID, lower case
+	Version   string    // tapewarden version that wrote the label
+}
+
+var (
+	reBarcode = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
+	rePool    = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+	reUUID    = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	reVersion = regexp.MustCompile(`^[A-Za-z0-9.+_-]{1,64}$`)
+	reSHA256  = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
+
+// NewLabel makes a label with a fresh random UUID and the label time now
+// (truncated to the second, in UTC).
+func NewLabel(barcode, pool, mediaType, version string, now time.Time) (Label, error) {
+	id, err := NewUUID()
+	if err != nil {
+		return Label{}, err
+	}
+	l := Label{Barcode: barcode, Pool: pool, MediaType: mediaType, LabelTime: now.UTC().Truncate(time.Second), UUID: id, Version: version}
+	return l, l.Validate()
+}
+
+// NewUUID returns a random version 4 UUID from crypto/rand.
+func NewUUID() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("drives: new UUID: %w", err)
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32], nil
+}
+
+// Validate checks every field; errors match ErrBadLabel.
+func (l Label) Validate() error {
+	switch {
+	case !reBarcode.MatchString(l.Barcode):
+		return detail(ErrBadLabel, "barcode %q", truncate(l.Barcode, 40))
+	case !rePool.MatchString(l.Pool):
+		return detail(ErrBadLabel, "pool %q", truncate(l.Pool, 70))
+	case !isDataMedia(l.MediaType):
+		return detail(ErrBadLabel, "media type %q", truncate(l.MediaType, 20))
+	case l.LabelTime.IsZero() || l.LabelTime.Location() != time.UTC || !l.LabelTime.Equal(l.LabelTime.Truncate(time.Second)):
+		return detail(ErrBadLabel, "label time %v is not a whole second in UTC", l.LabelTime)
+	case l.LabelTime.Year() < 1970 || l.LabelTime.Year() > 9999:
+		return detail(ErrBadLabel, "label time %v out of range", l.LabelTime)
+	case !reUUID.MatchString(l.UUID):
+		return detail(ErrBadLabel, "label UUID %q", truncate(l.UUID, 40))
+	case !reVersion.MatchString(l.Version):
+		return detail(ErrBadLabel, "tapewarden version %q", truncate(l.Version, 70))
+	}
+	return nil
+}
+
+func isDataMedia(name string) bool {
+	m, ok := Media(name)
+	return ok && !m.Cleaning
+}
+
+// MarshalBinary renders the label block.
+func (l Label) MarshalBinary() ([]byte, error) {
+	if err := l.Validate(); err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%s\nbarcode: %s\npool: %s\nmedia-type: %s\nlabel-time: %s\nlabel-uuid: %s\ntapewarden-version: %s\n",
+		LabelMagic, l.Barcode, l.Pool, l.MediaType, l.LabelTime.Format(time.RFC3339), l.UUID, l.Version)
+	return b.Bytes(), nil
+}
+
+var labelKeys = []string{"barcode", "pool", "media-type", "label-time", "label-uuid", "tapewarden-version"}
+
+// ParseLabel parses a label block strictly: the magic line, then exactly
+// the six keys in order, nothing else. Anything else fails with an error
+// matching ErrBadLabel. A block that does not start with the magic line is
+// not a tapewarden label at all and fails with ErrNotLabelled.
+func ParseLabel(block []byte) (Label, error) {
+	if !bytes.HasPrefix(block, []byte(LabelMagic+"\n")) {
+		return Label{}, ErrNotLabelled
+	}
+	if len(block) > maxLabelBlock {
+		return Label{}, detail(ErrBadLabel, "%d-byte label block", len(block))
+	}
+	s := string(block)
+	if !strings.HasSuffix(s, "\n") {
+		return Label{}, detail(ErrBadLabel, "no final newline")
+	}
+	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")[1:]
+	if len(lines) != len(labelKeys) {
+		return Label{}, detail(ErrBadLabel, "%d lines after the magic line, want %d", len(lines), len(labelKeys))
+	}
+	vals := make([]string, len(labelKeys))
+	for i, line := range lines {
+		k, v, ok := strings.Cut(line, ": ")
+		if !ok || k != labelKeys[i] {
+			return Label{}, detail(ErrBadLabel, "line %d: want %q", i+2, labelKeys[i]+": …")
+		}
+		vals[i] = v
+	}
+	t, err := time.Parse(time.RFC3339, vals[3])
+	if err != nil || !strings.HasSuffix(vals[3], "Z") {
+		return Label{}, detail(ErrBadLabel, "label time %q is not RFC 3339 UTC", truncate(vals[3], 40))
+	}
+	l := Label{Barcode: vals[0], Pool: vals[1], MediaType: vals[2], LabelTime: t.UTC(), UUID: vals[4], Version: vals[5]}
+	if err := l.Validate(); err != nil {
+		return Label{}, err
+	}
+	// Canonical form only: re-rendering must give the same bytes.
+	if out, _ := l.MarshalBinary(); !bytes.Equal(out, block) {
+		return Label{}, detail(ErrBadLabel, "not in canonical form")
+	}
+	return l, nil
+}
+
+// ReadLabel rewinds, reads block 0 in variable-block mode and rewinds again.
+// It returns the label, or an error matching ErrBlankTape (nothing written),
+// ErrNotLabelled (foreign data: the tape starts with a filemark, a large
+// block or anything but the label magic), ErrBadLabel (a corrupt tapewarden
+// label) or the drive's error (ErrNoMedium, ErrIO, ...).
+func ReadLabel(ctx context.Context, d Drive) (Label, error) {
+	if err := d.Rewind(ctx); err != nil {
+		return Label{}, err
+	}
+	if err := d.SetBlockSize(ctx, 0); err != nil {
+		return Label{}, err
+	}
+	buf := make([]byte, maxLabelBlock)
+	n, rerr := d.Read(buf)
+	l, err := classifyLabelBlock(buf[:n], rerr)
+	if err != nil && !errors.Is(err, ErrBlankTape) && !errors.Is(err, ErrNotLabelled) && !errors.Is(err, ErrBadLabel) {
+		return Label{}, err
+	}
+	if rwErr := d.Rewind(ctx); rwErr != nil {
+		return Label{}, rwErr
+	}
+	if err != nil {
+		var oe *OpError
+		if !errors.As(err, &oe) {
+			err = &OpError{Drive: d.Name(), Op: "read-label", Err: err}
+		}
+		return Label{}, err
+	}
+	return l, nil
+}
+
+func classifyLabelBlock(block []byte, readErr error) (Label, error) {
+	switch {
+	case errors.Is(readErr, ErrEndOfData):
+		return Label{}, ErrBlankTape
+	case errors.Is(readErr, ErrBufferTooSmall):
+		return Label{}, detail(ErrNotLabelled, "first block is larger than a label")
+	case readErr != nil:
+		return Label{}, readErr
+	case len(block) == 0:
+		return Label{}, detail(ErrNotLabelled, "tape starts with a filemark")
+	}
+	l, err := ParseLabel(block)
+	if errors.Is(err, ErrNotLabelled) {
+		return Label{}, detail(ErrNotLabelled, "foreign data in block 0")
+	}
+	return l, err
+}
+
+// WriteLabel writes l as file 0 (one block and a filemark) and rewinds.
+// Writing at the beginning makes everything after it unreadable, so unless
+// force is true it refuses a cartridge that already carries a tapewarden
+// label (ErrAlreadyLabelled, naming it), a corrupt label or foreign data
+// (ErrNotBlank). A write-protected cartridge fails with ErrWriteProtected
+// before anything is written.
+func WriteLabel(ctx context.Context, d Drive, l Label, force bool) error {
+	block, err := l.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	st, err := d.Status(ctx)
+	if err != nil {
+		return err
+	}
+	if !st.Online {
+		return &OpError{Drive: d.Name(), Op: "label", Err: ErrNoMedium}
+	}
+	if st.WriteProtected {
+		return &OpError{Drive: d.Name(), Op: "label", Err: ErrWriteProtected}
+	}
+	old, err := ReadLabel(ctx, d)
+	switch {
+	case err == nil:
+		if !force {
+			return &OpError{Drive: d.Name(), Op: "label", Err: fmt.Errorf("%w: cartridge carries label %s (pool %s, labelled %s, UUID %s)",
+				ErrAlreadyLabelled, old.Barcode, old.Pool, old.LabelTime.Format(time.RFC3339), old.UUID)}
+		}
+	case errors.Is(err, ErrBlankTape):
+	case errors.Is(err, ErrNotLabelled), errors.Is(err, ErrBadLabel):
+		if !force {
+			return &OpError{Drive: d.Name(), Op: "label", Err: fmt.Errorf("%w: %v", ErrNotBlank, err)}
+		}
+	default:
+		return err
+	}
+	if _, err := d.Write(block); err != nil {
+		return err
+	}
+	if err := d.WriteFilemarks(ctx, 1); err != nil {
+		return err
+	}
+	return d.Rewind(ctx)
+}
+
+// CheckBarcode returns nil if the label names the expected cartridge (the
+// barcode the library reports or the operator was asked to load), else an
+// error matching ErrWrongBarcode that names both.
+func CheckBarcode(l Label, expected string) error {
+	want := strings.TrimSpace(expected)
+	if l.Barcode == want {
+		return nil
+	}
+	return fmt.Errorf("%w: the tape's label says %s, expected %s", ErrWrongBarcode, l.Barcode, want)
+}
+
+// VerifyLabel reads the label and checks it names the expected barcode.
+func VerifyLabel(ctx context.Context, d Drive, expected string) (Label, error) {
+	l, err := ReadLabel(ctx, d)
+	if err != nil {
+		return Label{}, err
+	}
+	if err := CheckBarcode(l, expected); err != nil {
+		return l, &OpError{Drive: d.Name(), Op: "read-label", Err: err}
+	}
+	return l, nil
+}
+
+// Trailer format identification.
+const (
+	TrailerFormat  = "tapewarden-trailer"
+	TrailerVersion = 1
+)
+
+// Trailer is the one-block JSON file written after each job's tar file.
+// When a job spans cartridges each piece gets its own trailer: Piece counts
+// from 1, Continued is true on every piece but the last, and the last piece
+// also carries TotalBytes and TotalSHA256 of the whole stream.
+type Trailer struct {
+	Format            string    `json:"format"`  // TrailerFormat
+	Version           int       `json:"version"` // TrailerVersion
+	Job               string    `json:"job"`
+	RunID             string    `json:"run_id"`
+	System            string    `json:"system,omitempty"`
+	Pool              string    `json:"pool"`
+	Generation        int64     `json:"generation"`
+	Bytes             int64     `json:"bytes"`  // bytes of this piece's tar data
+	SHA256            string    `json:"sha256"` // of this piece's data, lower-case hex
+	Piece             int       `json:"piece"`
+	Continued         bool      `json:"continued"`
+	TotalBytes        int64     `json:"total_bytes,omitempty"`
+	TotalSHA256       string    `json:"total_sha256,omitempty"`
+	Barcode           string    `json:"barcode"`
+	DataFile          int64     `json:"data_file"` // tape file number of the data
+	Start             time.Time `json:"start"`
+	End               time.Time `json:"end"`
+	TapewardenVersion string    `json:"tapewarden_version"`
+}
+
+// Validate checks the trailer's fields; errors match ErrBadLabel.
+func (t Trailer) Validate() error {
+	switch {
+	case t.Format != TrailerFormat || t.Version != TrailerVersion:
+		return detail(ErrBadLabel, "trailer format %q version %d", truncate(t.Format, 40), t.Version)
+	case t.Job == "" || t.RunID == "" || t.Pool == "":
+		return detail(ErrBadLabel, "trailer without job, run ID or pool")
+	case t.Generation < 0 || t.Bytes < 0 || t.TotalBytes < 0:
+		return detail(ErrBadLabel, "negative generation or byte count")
+	case !reSHA256.MatchString(t.SHA256):
+		return detail(ErrBadLabel, "trailer sha256 %q", truncate(t.SHA256, 70))
+	case t.TotalSHA256 != "" && !reSHA256.MatchString(t.TotalSHA256):
+		return detail(ErrBadLabel, "trailer total_sha256 %q", truncate(t.TotalSHA256, 70))
+	case t.Piece < 1:
+		return detail(ErrBadLabel, "trailer piece %d", t.Piece)
+	case !reBarcode.MatchString(t.Barcode):
+		return detail(ErrBadLabel, "trailer barcode %q", truncate(t.Barcode, 40))
+	case t.DataFile < 1:
+		return detail(ErrBadLabel, "trailer data file %d (file 0 is the label)", t.DataFile)
+	case t.Start.IsZero() || t.End.Before(t.Start):
+		return detail(ErrBadLabel, "trailer times %v … %v", t.Start, t.End)
+	}
+	return nil
+}
+
+// MarshalBinary renders the trailer block (indented JSON and a newline).
+func (t Trailer) MarshalBinary() ([]byte, error) {
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	b, err := json.MarshalIndent(t, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// ParseTrailer decodes a trailer block strictly: one JSON object with no
+// unknown fields and nothing after it, of a known format and version.
+func ParseTrailer(block []byte) (Trailer, error) {
+	if len(block) > maxLabelBlock {
+		return Trailer{}, detail(ErrBadLabel, "%d-byte trailer block", len(block))
+	}
+	dec := json.NewDecoder(bytes.NewReader(block))
+	dec.DisallowUnknownFields()
+	var t Trailer
+	if err := dec.Decode(&t); err != nil {
+		return Trailer{}, detail(ErrBadLabel, "trailer: %v", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return Trailer{}, detail(ErrBadLabel, "trailer: data after the JSON object")
+	}
+	if err := t.Validate(); err != nil {
+		return Trailer{}, err
+	}
+	return t, nil
+}
+
+// WriteTrailer writes t as one block followed by a filemark.
+func WriteTrailer(ctx context.Context, d Drive, t Trailer) error {
+	block, err := t.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	if _, err := d.Write(block); err != nil {
+		return err
+	}
+	return d.WriteFilemarks(ctx, 1)
+}
+
+// ReadTrailer reads a trailer file at the current position (the start of
+// the file after a job's data) and leaves the tape after its filemark.
+func ReadTrailer(ctx context.Context, d Drive) (Trailer, error) {
+	buf := make([]byte, maxLabelBlock)
+	n, err := d.Read(buf)
+	if err != nil {
+		return Trailer{}, err
+	}
+	t, err := ParseTrailer(buf[:n])
+	if err != nil {
+		return Trailer{}, &OpError{Drive: d.Name(), Op: "read-trailer", Err: err}
+	}
+	if n, err = d.Read(buf); err != nil {
+		return Trailer{}, err
+	}
+	if n != 0 {
+		return Trailer{}, &OpError{Drive: d.Name(), Op: "read-trailer", Err: detail(ErrBadLabel, "trailer file has more than one block")}
+	}
+	return t, nil
+}
