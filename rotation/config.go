@@ -578,7 +578,7 @@ func (c Config) issues() []issue {
 			add(subj, "name", "defined twice")
 		}
 		drives[d.Name] = true
-		if !knownMediaType(d.Type) || cleanerFamily(d.Type) != "" {
+		if !knownMediaType(d.Type) || cleanerFamily(d.Type) == "" {
 			add(subj, "type", "%q is not a drive type (%s)", d.Type, mediaTypeList())
 		}
 		if cp := d.Cleaning; cp != nil {
