@@ -1,0 +1,214 @@
+package media
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The benchmark catalog: 100,000 cartridges spread over the three test
+// sites and the library, and 1,000,000 custody events in one valid chain.
+const (
+	benchCartridges = 100_000
+	benchEvents     = 1_000_000
+)
+
+var (
+	benchOnce sync.Once
+	benchDir  string
+	benchErr  error
+)
+
+func benchBarcode(i int) string { return fmt.Sprintf("%c%05dL8", 'A'+i/100000%26, i%100000) }
+
+// benchLocation spreads cartridges: a third at each site, a few in
+// library slots and mail slots.
+func benchLocation(i int) Location {
+	switch {
+	case i < 24:
+		return LibrarySlot("honcho", "lib0", i+1)
+	case i%3 == 0:
+		return Storage("honcho", []string{"shelf", "safe"}[i%2])
+	case i%3 == 1:
+		return Storage("annex", []string{"cabinet", "safe"}[i%2])
+	default:
+		return Storage("dc", []string{"vault", "dock"}[i%2])
+	}
+}
+
+// buildBenchCatalog bulk-loads the catalog in one transaction, with the
+// same chain the catalog itself writes (the same hash function), so that
+// the benchmarks measure the catalog at this size rather than the time to
+// make it.
+func buildBenchCatalog() (string, error) {
+	dir, err := os.MkdirTemp("", "tapewarden-bench-")
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "catalog.db")
+	ctx := context.Background()
+	cat, err := Open(ctx, path, Options{})
+	if err != nil {
+		return "", err
+	}
+	defer cat.Close()
+	if _, err := cat.SyncTopology(ctx, testTopology()); err != nil {
+		return "", err
+	}
+	start := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	err = cat.write(ctx, func(tx *sql.Tx) error {
+		ins, err := tx.Prepare(`INSERT INTO cartridges (barcode, media_type, pool, state, loc_kind, loc_site, loc_place, loc_slot, added_at, updated_at)
+			VALUES (?, 'LTO-8', 'daily', 'active', ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		for i := range benchCartridges {
+			loc := benchLocation(i)
+			var slot sql.NullInt64
+			if loc.InLibrary() {
+				slot = sql.NullInt64{Int64: int64(loc.Slot), Valid: true}
+			}
+			now := timeText(start)
+			if _, err := ins.Exec(benchBarcode(i), string(loc.Kind), loc.Site, loc.Place, slot, now, now); err != nil {
+				return err
+			}
+		}
+		ev, err := tx.Prepare(`INSERT INTO events (id, at, actor, role, kind, barcode, from_loc, to_loc, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer ev.Close()
+		prev := GenesisHash
+		for i := range benchEvents {
+			b := benchBarcode(i % benchCartridges)
+			e := Event{ID: int64(i + 1), At: parseTime(timeText(start.Add(time.Duration(i) * time.Minute))), Actor: "bench", Role: "operator",
+				Kind: "moved", Barcode: b, From: "honcho/shelf", To: benchLocation(i % benchCartridges).String(), PrevHash: prev}
+			if i < benchCartridges {
+				e.Kind, e.From = "added", ""
+			}
+			e.Hash = e.computeHash()
+			if _, err := ev.Exec(e.ID, timeText(e.At), e.Actor, e.Role, e.Kind, e.Barcode, e.From, e.To, e.PrevHash, e.Hash); err != nil {
+				return err
+			}
+			prev = e.Hash
+		}
+		return nil
+	})
+	return path, err
+}
+
+func benchCatalog(b *testing.B) (*Catalog, context.Context) {
+	b.Helper()
+	benchOnce.Do(func() {
+		// TAPEWARDEN_BENCH_CATALOG names a catalog built by an earlier
+		// run, to skip the minute it takes to build one.
+		if p := os.Getenv("TAPEWARDEN_BENCH_CATALOG"); p != "" {
+			if _, err := os.Stat(p); err == nil {
+				benchDir = p
+				return
+			}
+		}
+		benchDir, benchErr = buildBenchCatalog()
+		if p := os.Getenv("TAPEWARDEN_BENCH_CATALOG"); p != "" && benchErr == nil {
+			benchErr = os.Rename(benchDir, p)
+			os.Remove(filepath.Dir(benchDir))
+			benchDir = p
+		}
+	})
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+	ctx := context.Background()
+	cat, err := Open(ctx, benchDir, Options{SkipIntegrityCheck: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { cat.Close() })
+	return cat, ctx
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchDir != "" && os.Getenv("TAPEWARDEN_BENCH_CATALOG") == "" {
+		os.RemoveAll(filepath.Dir(benchDir))
+	}
+	os.Exit(code)
+}
+
+// BenchmarkListSite lists every cartridge at one site (about 33,000 of
+// the 100,000).
+func BenchmarkListSite(b *testing.B) {
+	cat, ctx := benchCatalog(b)
+	b.ResetTimer()
+	var n int
+	for b.Loop() {
+		list, err := cat.Cartridges(ctx, Filter{Site: "annex"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(list)
+	}
+	b.ReportMetric(float64(n), "cartridges")
+}
+
+// BenchmarkListPlace lists one storage place (about 16,000 cartridges).
+func BenchmarkListPlace(b *testing.B) {
+	cat, ctx := benchCatalog(b)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := cat.Cartridges(ctx, Filter{Site: "dc", PlaceKind: InStorage, Place: "vault"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkMove records one move (one transaction with its custody event
+// at the head of a 1,000,000-event chain, committed with synchronous=FULL).
+func BenchmarkMove(b *testing.B) {
+	cat, ctx := benchCatalog(b)
+	// Cartridge index 33 sits at honcho/safe (i%3==0, i odd); move it
+	// between the two honcho places.
+	barcode := benchBarcode(33)
+	places := []string{"shelf", "safe"}
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		if _, err := cat.Move(ctx, operator, barcode, Storage("honcho", places[i%2]), MoveOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// BenchmarkShow reads one cartridge and its latest custody events.
+func BenchmarkShow(b *testing.B) {
+	cat, ctx := benchCatalog(b)
+	barcode := benchBarcode(77_777)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := cat.Cartridge(ctx, barcode); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := cat.Events(ctx, EventFilter{Barcode: barcode, Limit: 20}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkVerify walks the whole 1,000,000-event chain.
+func BenchmarkVerify(b *testing.B) {
+	cat, ctx := benchCatalog(b)
+	b.ResetTimer()
+	for b.Loop() {
+		res, err := cat.Verify(ctx, "")
+		if err != nil || !res.OK {
+			b.Fatal(err, res.Problem)
+		}
+	}
+}

@@ -1,0 +1,21 @@
+package media
+
+import "errors"
+
+// Sentinel errors. Every error the catalog returns for bad input wraps one of
+// these, so callers (the API, the CLI) can map them to a status without
+// parsing text; the wrapping message names the object and says what to do.
+var (
+	ErrNotFound         = errors.New("media: cartridge not found")
+	ErrExists           = errors.New("media: cartridge already in the catalog")
+	ErrBadBarcode       = errors.New("media: malformed barcode")
+	ErrBadInput         = errors.New("media: invalid input")
+	ErrUnknownPlace     = errors.New("media: unknown place")
+	ErrAlreadyThere     = errors.New("media: cartridge is already there")
+	ErrNotMovable       = errors.New("media: cartridge cannot be moved this way")
+	ErrManifestNotFound = errors.New("media: manifest not found")
+	ErrManifestState    = errors.New("media: manifest is not in the right state")
+	ErrDiscrepancy      = errors.New("media: barcodes do not match the manifest")
+	ErrNewerSchema      = errors.New("media: catalog schema is newer than this program")
+	ErrCorrupt          = errors.New("media: catalog failed its integrity check")
+)
