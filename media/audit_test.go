@@ -23,8 +23,8 @@ func tamper(t *testing.T, path, stmt string, args ...any) {
 
 func chainFixture(t *testing.T) *fixture {
 	f := newFixture(t)
-	f.add(t, "DLY001L8", Storage("honcho", "shelf"), "daily")           // event 1
-	f.add(t, "DLY002L8", Storage("honcho", "shelf"), "daily")           // event 2
+	f.add(t, "DLY001L8", Storage("honcho", "shelf"), "daily")          // event 1
+	f.add(t, "DLY002L8", Storage("honcho", "shelf"), "daily")          // event 2
 	for i, place := range []string{"safe", "safe", "shelf", "shelf"} { // events 3-6
 		f.clock.Advance(1)
 		_, err := f.cat.Move(f.ctx, operator, []string{"DLY001L8", "DLY002L8"}[i%2], Storage("honcho", place), MoveOptions{})
