@@ -238,12 +238,16 @@ func Plan(pool Pool, view View, runs []Run, now time.Time) (OffsitePlan, error) 
 	}
 	sent := map[string]bool{}
 	if remote != "" {
-		safe := slices.ContainsFunc(good, func(g GenerationState) bool {
-			at := all(g, func(c Cartridge) bool {
+		var there []string // good generations at or on their way to the remote site
+		safe := false
+		for _, g := range good {
+			if all(g, func(c Cartridge) bool {
 				return (where(c) == away && (c.Location.Site == remote || qualified(c.Location.Site))) || (where(c) == out && c.Location.To == remote)
-			})
-			return at && !slices.ContainsFunc(g.Barcodes, func(b string) bool { return later[b] })
-		})
+			}) {
+				there = append(there, g.ID)
+				safe = safe || !slices.ContainsFunc(g.Barcodes, func(b string) bool { return later[b] })
+			}
+		}
 		if !safe {
 			i := slices.IndexFunc(worth, func(g GenerationState) bool {
 				return sendable(g) && !slices.ContainsFunc(g.Barcodes, func(b string) bool { return later[b] })
@@ -254,7 +258,11 @@ func Plan(pool Pool, view View, runs []Run, now time.Time) (OffsitePlan, error) 
 				send(g, remote, Reason{CodeSendRemote, fmt.Sprintf("%s (%s) goes to remote site %s: no generation there will stay beyond the next %s",
 					strings.Join(g.Barcodes, ", "), g.ID, remote, plural(o.lead()+o.TransitDays, "day"))})
 			} else {
-				plan.Problems = append(plan.Problems, Reason{CodeCannotSend, fmt.Sprintf("no good generation at %s can go to remote site %s now: none has ended its period and will stay unwritten long enough", room, remote)})
+				held := "no good generation is there"
+				if len(there) > 0 {
+					held = strings.Join(there, ", ") + " there will be written within " + plural(o.lead()+o.TransitDays, "day")
+				}
+				plan.Problems = append(plan.Problems, Reason{CodeCannotSend, fmt.Sprintf("remote site %s needs a newer generation (%s), but none at %s can go yet: send the next good one there", remote, held, room)})
 			}
 		}
 	}
@@ -265,15 +273,16 @@ func Plan(pool Pool, view View, runs []Run, now time.Time) (OffsitePlan, error) 
 		if sent[g.ID] || !sendable(g) {
 			continue
 		}
-		send(g, o.Site, Reason{CodeSend, fmt.Sprintf("%s (%s) is one of the newest %d good generations to keep away from %s",
-			strings.Join(g.Barcodes, ", "), g.ID, o.Keep, room)})
+		send(g, o.Site, Reason{CodeSend, fmt.Sprintf("%s (%s) goes to %s: the newest %s must be away from %s",
+			strings.Join(g.Barcodes, ", "), g.ID, o.Site, plural(o.Keep, "good generation"), room)})
 	}
 	slices.SortFunc(plan.Sends, func(a, b Move) int { return strings.Compare(a.Barcode, b.Barcode) })
 	slices.SortFunc(plan.Recalls, func(a, b Move) int { return strings.Compare(a.Barcode, b.Barcode) })
 
 	st := &plan.Status
 	if st.Away < o.Keep {
-		plan.Problems = append(plan.Problems, Reason{CodeBelowMinimum, fmt.Sprintf("only %d of the %d good generations required are away from %s (%d on the way)", st.Away, o.Keep, room, st.InTransit)})
+		plan.Problems = append(plan.Problems, Reason{CodeBelowMinimum, fmt.Sprintf("%s away from %s, %d required (%d on the way): make sure today's sends leave and arrive",
+			plural(st.Away, "good generation"), room, o.Keep, st.InTransit)})
 	}
 	if remote != "" {
 		if faults := remoteFaults(view, remote, o.minDistance()); len(faults) > 0 {
