@@ -49,16 +49,22 @@
 // Readers ignore keys they do not know. Each record is an 8-byte header
 // followed by its data:
 //
-//	bytes 0-3  tag: "BLK\x00" for a data block, "FMK\x00" for a filemark
-//	bytes 4-7  data length, unsigned 32-bit little-endian (0 for a filemark;
-//	           1 … 8 MiB for a block)
+//	bytes 0-3  tag: "BLK\x00" for a data block, "FMK\x00" for a filemark,
+//	           "EOD\x00" for the end of recorded data
+//	bytes 4-7  data length, unsigned 32-bit little-endian (0 for a filemark
+//	           and for EOD; 1 … 8 MiB for a block)
 //	bytes 8-   the block's data, not padded
 //
-// The end of the file is the end of recorded data: writing in the middle of
-// the tape truncates the file there, as a real drive makes everything after
-// a write unreadable. A record cut short by a crash is discarded when the
-// image is next loaded. To read tape file N without tapewarden, walk the
-// records counting "FMK" records and concatenate the "BLK" data of file N.
+// Recorded data end at the first EOD record or at the end of the file,
+// whichever comes first. Writing in the middle of the tape makes that point
+// the end of data, as a real drive makes everything after a write
+// unreadable: while the cartridge stays loaded the file keeps its size and
+// an EOD record hides the old tail (overwriting pages is faster than
+// refilling freed ones); the file is cut at the end of data when the
+// cartridge is unloaded or the drive handle closed. A record cut short by a
+// crash is discarded when the image is next loaded. To read tape file N
+// without tapewarden, walk the records counting "FMK" records, stop at
+// "EOD" or end of file, and concatenate the "BLK" data of file N.
 //
 // The virtual drive indexes the records in memory when the cartridge is
 // loaded and then reads and writes with pread/pwrite, so it runs at memory

@@ -26,6 +26,7 @@ const (
 var (
 	tagBlock = [4]byte{'B', 'L', 'K', 0}
 	tagMark  = [4]byte{'F', 'M', 'K', 0}
+	tagEOD   = [4]byte{'E', 'O', 'D', 0}
 )
 
 // CartridgeSpec describes a new virtual cartridge image.
@@ -296,6 +297,11 @@ type cartridge struct {
 	recs  []record
 	marks []int // indices into recs of the filemarks, ascending
 	end   int64 // file offset of the end of recorded data
+	// fileEnd is the size of the file. Overwriting in the middle does not
+	// shrink the file at once (refilling freed pages is slower than
+	// overwriting them): an EOD record at end hides the stale tail, and
+	// trim cuts it off when the cartridge is unloaded or the handle closed.
+	fileEnd int64
 }
 
 // mountCartridge opens and locks an image and indexes its records. A
@@ -344,6 +350,10 @@ func (c *cartridge) index() error {
 		var tag [4]byte
 		copy(tag[:], hdr[:4])
 		switch {
+		case tag == tagEOD || hdr == [recordHeaderSize]byte{}:
+			// End of data marker, or a hole left by a crash between the
+			// data and header writes of the last record.
+			goto cut
 		case tag == tagMark && n == 0:
 			c.marks = append(c.marks, len(c.recs))
 			c.recs = append(c.recs, record{off: off + recordHeaderSize, mark: true})
@@ -362,6 +372,7 @@ func (c *cartridge) index() error {
 	}
 cut:
 	c.end = off
+	c.fileEnd = off
 	if off != size {
 		if err := c.f.Truncate(off); err != nil {
 			return fmt.Errorf("drives: mount cartridge %s: cut partial record: %w", c.path, err)
@@ -374,7 +385,7 @@ func (c *cartridge) close() error {
 	if c == nil || c.f == nil {
 		return nil
 	}
-	err := c.f.Close()
+	err := errors.Join(c.trim(), c.f.Close())
 	c.f = nil
 	return err
 }
@@ -402,18 +413,68 @@ func (c *cartridge) fileAt(i int) (file, block int64) {
 	return int64(k), int64(i - start)
 }
 
-// truncateAt discards record i and everything after it.
+// truncateAt discards record i and everything after it. The file keeps
+// its size until trim; an EOD record marks the new end at once, so a crash
+// never brings the discarded records back.
 func (c *cartridge) truncateAt(i int) error {
 	if i >= len(c.recs) {
 		return nil
 	}
-	off := c.offsetOf(i)
-	if err := c.f.Truncate(off); err != nil {
-		return err
-	}
+	c.end = c.offsetOf(i)
 	c.recs = c.recs[:i]
 	c.marks = c.marks[:sort.SearchInts(c.marks, i)]
-	c.end = off
+	return c.markEnd(c.end)
+}
+
+// markEnd writes an EOD record at off if stale bytes that could be read as
+// records follow it.
+func (c *cartridge) markEnd(off int64) error {
+	if c.fileEnd-off < recordHeaderSize {
+		return nil
+	}
+	var hdr [recordHeaderSize]byte
+	copy(hdr[:4], tagEOD[:])
+	_, err := c.f.WriteAt(hdr[:], off)
+	return err
+}
+
+// writeRecords writes records at the end of data: hdr is the first
+// record's header and body the rest. Over a stale tail the body and a new
+// EOD record go first and the header last, so that a crash leaves either
+// the old end or the complete new records.
+func (c *cartridge) writeRecords(hdr, body []byte) error {
+	newEnd := c.end + int64(len(hdr)+len(body))
+	if c.fileEnd-c.end < recordHeaderSize {
+		if _, err := c.f.WriteAt(hdr, c.end); err != nil {
+			return err
+		}
+		if _, err := c.f.WriteAt(body, c.end+int64(len(hdr))); err != nil {
+			return err
+		}
+	} else {
+		if _, err := c.f.WriteAt(body, c.end+int64(len(hdr))); err != nil {
+			return err
+		}
+		if err := c.markEnd(newEnd); err != nil {
+			return err
+		}
+		if _, err := c.f.WriteAt(hdr, c.end); err != nil {
+			return err
+		}
+	}
+	c.fileEnd = max(c.fileEnd, newEnd)
+	return nil
+}
+
+// trim cuts the file at the end of data.
+func (c *cartridge) trim() error {
+	if c.fileEnd == c.end {
+		return nil
+	}
+	if err := c.f.Truncate(c.end); err != nil {
+		return err
+	}
+	c.fileEnd = c.end
 	return nil
 }
 
@@ -423,10 +484,7 @@ func (c *cartridge) appendBlocks(p []byte, bs int) error {
 		var hdr [recordHeaderSize]byte
 		copy(hdr[:4], tagBlock[:])
 		binary.LittleEndian.PutUint32(hdr[4:], uint32(len(p)))
-		if _, err := c.f.WriteAt(hdr[:], c.end); err != nil {
-			return err
-		}
-		if _, err := c.f.WriteAt(p, c.end+recordHeaderSize); err != nil {
+		if err := c.writeRecords(hdr[:], p); err != nil {
 			return err
 		}
 		c.recs = append(c.recs, record{off: c.end + recordHeaderSize, n: len(p)})
@@ -440,7 +498,7 @@ func (c *cartridge) appendBlocks(p []byte, bs int) error {
 		buf = binary.LittleEndian.AppendUint32(buf, uint32(bs))
 		buf = append(buf, p[i*bs:(i+1)*bs]...)
 	}
-	if _, err := c.f.WriteAt(buf, c.end); err != nil {
+	if err := c.writeRecords(buf[:recordHeaderSize], buf[recordHeaderSize:]); err != nil {
 		return err
 	}
 	for i := 0; i < nrec; i++ {
@@ -456,7 +514,7 @@ func (c *cartridge) appendMarks(n int) error {
 		buf = append(buf, tagMark[:]...)
 		buf = binary.LittleEndian.AppendUint32(buf, 0)
 	}
-	if _, err := c.f.WriteAt(buf, c.end); err != nil {
+	if err := c.writeRecords(buf[:recordHeaderSize], buf[recordHeaderSize:]); err != nil {
 		return err
 	}
 	for i := 0; i < n; i++ {
@@ -475,5 +533,3 @@ func (c *cartridge) writeHeader() error {
 	_, err = c.f.WriteAt(h, 0)
 	return err
 }
-
-var errImageNotOpen = errors.New("drives: cartridge image not open")

@@ -41,6 +41,8 @@ func readImageFile(t *testing.T, path string, n int) []byte {
 		switch string(rec[:4]) {
 		case "FMK\x00":
 			file++
+		case "EOD\x00":
+			return out.Bytes()
 		case "BLK\x00":
 			if file == n {
 				_, err = io.CopyN(&out, f, length)
@@ -215,4 +217,44 @@ func BenchmarkVirtualTapeRead1GiB(b *testing.B) {
 			}
 		}
 	}
+}
+
+// TestImageOverwriteKeepsOldTailHidden checks that writing in the middle
+// hides the old records at once (a crash copy of the image shows the new
+// end of data) and that the file is cut when the handle closes.
+func TestImageOverwriteKeepsOldTailHidden(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	img := filepath.Join(dir, "OVR001L8.vtape")
+	require.NoError(t, CreateCartridge(img, CartridgeSpec{Barcode: "OVR001L8", MediaType: LTO8}))
+	d, err := Open(img)
+	require.NoError(t, err)
+	for i := range 3 {
+		_, err := d.Write(bytes.Repeat([]byte{byte('a' + i)}, 100000))
+		require.NoError(t, err)
+		require.NoError(t, d.WriteFilemarks(ctx, 1))
+	}
+	require.NoError(t, d.Rewind(ctx))
+	_, err = d.Write([]byte("new"))
+	require.NoError(t, err)
+
+	// What a crash would leave: the old tail is still in the file.
+	raw, err := os.ReadFile(img)
+	require.NoError(t, err)
+	assert.Greater(t, len(raw), 300000)
+	crash := filepath.Join(dir, "CRASH1L8.vtape")
+	require.NoError(t, os.WriteFile(crash, raw, 0o644))
+	assert.Equal(t, "new", string(readImageFile(t, crash, 0)))
+	assert.Empty(t, readImageFile(t, crash, 1))
+	cd, err := Open(crash)
+	require.NoError(t, err)
+	assert.Equal(t, "new", string(readN(t, cd)))
+	_, err = cd.Read(make([]byte, 10))
+	assert.ErrorIs(t, err, ErrEndOfData)
+	require.NoError(t, cd.Close())
+
+	require.NoError(t, d.Close())
+	fi, err := os.Stat(img)
+	require.NoError(t, err)
+	assert.Equal(t, int64(imageHeaderSize+8+3+8), fi.Size(), "block and the close-time filemark")
 }

@@ -495,6 +495,9 @@ func (h *vtapeHandle) Close() error {
 	if v.st.Loaded && v.cart != nil && !v.closed {
 		v.settle()
 		err = v.flushMark()
+		if terr := v.cart.trim(); terr != nil {
+			err = errors.Join(err, detail(ErrIO, "%v", terr))
+		}
 	}
 	if !v.closed {
 		err = errors.Join(err, v.saveLocked())
