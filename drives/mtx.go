@@ -36,7 +36,33 @@ type MTXChanger struct {
 	lastHadBarcodes bool
 }
 
-var _ Changer = (*MTXChanger)(nil)
+var (
+	_ Changer            = (*MTXChanger)(nil)
+	_ ChangerAlertReader = (*MTXChanger)(nil)
+)
+
+// ReadChangerAlerts reads the library's TapeAlert page (LOG SENSE 2Eh)
+// through the changer's sg node with SG_IO. Reading clears the flags. It is
+// serialised with the mtx runs.
+func (c *MTXChanger) ReadChangerAlerts(ctx context.Context) (ChangerAlertFlags, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	page, err := readLogPage(c.device, pageTapeAlert)
+	if err != nil {
+		return 0, &ChangerError{Changer: c.device, Op: "tapealert", Message: err.Error(), ASC: -1, ASCQ: -1, Err: ErrChangerFailed}
+	}
+	f, err := DecodeChangerAlertPage(page)
+	if err != nil {
+		return 0, &ChangerError{Changer: c.device, Op: "tapealert", Message: err.Error(), ASC: -1, ASCQ: -1, Err: ErrChangerFailed}
+	}
+	if f != 0 {
+		c.log.Warn("changer tapealert", "flags", f.String())
+	}
+	return f, nil
+}
 
 // MTXOption configures an MTXChanger.
 type MTXOption func(*MTXChanger)

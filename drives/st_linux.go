@@ -283,6 +283,9 @@ func (d *stDrive) ReadTapeAlerts(ctx context.Context) (TapeAlertFlags, error) {
 	return f, nil
 }
 
+// readLogPage reads a log page from a SCSI generic node (for changers).
+func readLogPage(sgPath string, page byte) ([]byte, error) { return logSense(sgPath, page) }
+
 // logSense sends LOG SENSE (4Dh) for page with PC = 01b (current values).
 func logSense(sgPath string, page byte) ([]byte, error) {
 	fd, err := unix.Open(sgPath, unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
