@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -309,14 +310,34 @@ func TestVirtualTapeFaults(t *testing.T) {
 	_, err = d.Status(ctx)
 	assert.NoError(t, err)
 
-	v.SetRate(10 << 20)
-	start := time.Now()
-	for range 10 {
-		_, err = d.Write(make([]byte, 256<<10))
+}
+
+// TestVirtualTapeThrottle runs in a synctest bubble: the throttle's sleeps
+// advance the bubble's clock, not the wall clock.
+func TestVirtualTapeThrottle(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		dir := t.TempDir()
+		v, err := NewVirtualTape(filepath.Join(dir, "dds.json"), VirtualTapeConfig{DriveType: DAT160, Throttle: true})
 		require.NoError(t, err)
-	}
-	assert.GreaterOrEqual(t, time.Since(start), 200*time.Millisecond, "2.5 MiB at 10 MiB/s")
-	v.SetRate(0)
+		defer v.Close()
+		require.NoError(t, v.Insert(newTestCartridge(t, dir, CartridgeSpec{Barcode: "DAT001", MediaType: DAT160})))
+		d, err := v.Open()
+		require.NoError(t, err)
+		defer d.Close()
+		start := time.Now()
+		for range 10 {
+			_, err := d.Write(make([]byte, 690_000))
+			require.NoError(t, err)
+		}
+		// 6.9 MB at DAT 160's native 6.9 MB/s.
+		assert.Equal(t, time.Second, time.Since(start).Round(100*time.Millisecond))
+
+		v.SetRate(0)
+		start = time.Now()
+		_, err = d.Write(make([]byte, 1<<20))
+		require.NoError(t, err)
+		assert.Zero(t, time.Since(start), "unthrottled")
+	})
 }
 
 func TestVirtualTapeStatePersists(t *testing.T) {
