@@ -1,0 +1,48 @@
+# tapewarden — build and test.
+#
+#   make test    install what the tests need (Debian packages, when run as
+#                root and missing), then run the whole test suite
+#   make build   build ./tapewarden
+#   make check   formatting, vet and staticcheck
+#   make race    the race detector over the concurrent packages
+
+GO          ?= go
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# Debian packages the tests use: mtx (the changer backend runs the real
+# mtx binary), prometheus (promtool tests the alert rules), tar (restores
+# are checked with GNU tar), systemd (systemd-analyze verifies the units).
+DEB_PACKAGES := mtx prometheus tar systemd
+
+.PHONY: test build check race deps bench
+
+build:
+	$(GO) build -o tapewarden ./cmd/tapewarden
+
+deps:
+	@missing=""; \
+	for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing:$$missing"; \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing >/dev/null || \
+			{ apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing >/dev/null; }; \
+		else \
+			echo "not installed:$$missing (tests that need them will skip and say so; run 'make test' as root to install them)"; \
+		fi; \
+	fi
+
+test: deps
+	$(GO) test ./...
+
+race:
+	$(GO) test -race ./media/... ./drives/... ./daemon/... ./cmd/...
+
+check:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 20x ./media/ ./drives/

@@ -1,0 +1,583 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tapewarden/tapewarden/daemon"
+	"github.com/tapewarden/tapewarden/media"
+)
+
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04")
+}
+
+func (a *app) statusCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "status",
+		Short: "Show the daemon's health and a summary of the catalog",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var raw json.RawMessage
+			if err := a.get(cmd, "/v1/status", nil, &raw); err != nil {
+				return err
+			}
+			var st daemon.Status
+			err := a.show(raw, &st, func(w io.Writer) {
+				health := "healthy"
+				if !st.Healthy {
+					health = "UNHEALTHY"
+				}
+				fmt.Fprintf(w, "tapewarden %s\t%s, up since %s\n", st.Version, health, when(st.Started))
+				fmt.Fprintf(w, "state\t%s\n", st.StateDir)
+				fmt.Fprintf(w, "catalog\t%s (schema %d, %d audit events)\n", st.Catalog, st.SchemaVersion, st.Stats.Events)
+				if st.MetricsAddr != "" {
+					fmt.Fprintf(w, "metrics\thttp://%s/metrics\n", st.MetricsAddr)
+				}
+				bySite := map[string]int64{}
+				var sites []string
+				for _, c := range st.Stats.Cartridges {
+					if _, ok := bySite[c.Site]; !ok {
+						sites = append(sites, c.Site)
+					}
+					bySite[c.Site] += c.Count
+				}
+				var parts []string
+				for _, s := range sites {
+					parts = append(parts, fmt.Sprintf("%s %d", s, bySite[s]))
+				}
+				fmt.Fprintf(w, "cartridges\t%s\n", strings.Join(parts, ", "))
+				fmt.Fprintf(w, "manifests\t%d open, %d in transit, %d overdue, %d open discrepancies\n",
+					st.Stats.Manifests["open"], st.Stats.Manifests["in-transit"], st.Stats.Manifests["overdue"], st.Stats.OpenDiscrepancies)
+				for _, p := range st.Problems {
+					fmt.Fprintf(w, "PROBLEM\t%s\n", p)
+				}
+				for _, p := range st.Warnings {
+					fmt.Fprintf(w, "warning\t%s\n", p)
+				}
+			})
+			if err != nil {
+				return err
+			}
+			if !st.Healthy {
+				return failedError{"the daemon reports problems"}
+			}
+			return nil
+		},
+	}
+}
+
+func (a *app) siteCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "site", Short: "Sites and their storage places"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "list",
+		Short: "List the configured sites",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var raw json.RawMessage
+			if err := a.get(cmd, "/v1/sites", nil, &raw); err != nil {
+				return err
+			}
+			var sites []struct {
+				media.Site
+				Cartridges int64  `json:"cartridges"`
+				Address    string `json:"address"`
+			}
+			return a.show(raw, &sites, func(w io.Writer) {
+				fmt.Fprintln(w, "SITE\tKIND\tKM\tHAZARDS\tPLACES\tCARTRIDGES")
+				for _, s := range sites {
+					var places []string
+					for _, p := range s.Places {
+						places = append(places, p.Name+" ("+p.Kind+")")
+					}
+					hz := strings.Join(s.Hazards, ",")
+					if hz == "" {
+						hz = "-"
+					}
+					fmt.Fprintf(w, "%s\t%s\t%g\t%s\t%s\t%d\n", s.Name, s.Kind, s.DistanceKM, hz, strings.Join(places, ", "), s.Cartridges)
+				}
+			})
+		},
+	})
+	return cmd
+}
+
+func printCartridges(w io.Writer, list []media.Cartridge) {
+	fmt.Fprintln(w, "BARCODE\tTYPE\tPOOL\tSTATE\tLOCATION\tMOUNTS")
+	for _, c := range list {
+		pool := c.Pool
+		if pool == "" {
+			pool = "-"
+		}
+		state := string(c.State)
+		if c.UsesLeft != nil {
+			state += fmt.Sprintf(" (%d uses left)", *c.UsesLeft)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\n", c.Barcode, c.MediaType, pool, state, c.Location, c.Mounts)
+	}
+}
+
+func printEvents(w io.Writer, events []media.Event) {
+	fmt.Fprintln(w, "ID\tWHEN\tKIND\tBARCODE\tFROM\tTO\tWHO\tREASON")
+	for _, e := range events {
+		from, to := e.From, e.To
+		if e.FromState != e.ToState {
+			from = strings.TrimSpace(from + " " + e.FromState)
+			to = strings.TrimSpace(to + " " + e.ToState)
+		}
+		reason := e.Reason
+		if e.Manifest != "" {
+			reason = strings.TrimSpace("[" + e.Manifest + "] " + reason)
+		}
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s (%s)\t%s\n", e.ID, when(e.At), e.Kind, dash(e.Barcode), dash(from), dash(to), e.Actor, e.Role, reason)
+	}
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func (a *app) mediaCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "media", Aliases: []string{"cartridge"}, Short: "Cartridges: add, list, show, move, retire"}
+
+	var add daemon.AddRequest
+	var uses int
+	addCmd := &cobra.Command{
+		Use:   "add BARCODE --at SITE/PLACE",
+		Short: "Add a cartridge to the catalog",
+		Example: `  tapewarden media add DLY007L8 --pool daily --at honcho/shelf
+  tapewarden media add DAT006 --pool dat --at honcho/shelf
+  tapewarden media add CLN002CU --at honcho/lib0/slot/24 --uses 50`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			add.Barcode = args[0]
+			if cmd.Flags().Changed("uses") {
+				add.UsesLeft = &uses
+			}
+			var raw json.RawMessage
+			if err := a.post(cmd, "/v1/media", add, &raw); err != nil {
+				return err
+			}
+			var c media.Cartridge
+			return a.show(raw, &c, func(w io.Writer) {
+				fmt.Fprintf(w, "added %s (%s) at %s, %s\n", c.Barcode, c.MediaType, c.Location, c.State)
+			})
+		},
+	}
+	addCmd.Flags().StringVar(&add.At, "at", "", "where it is: SITE/PLACE, SITE/LIBRARY/slot/N or SITE/LIBRARY/mailslot/N")
+	addCmd.Flags().StringVar(&add.Pool, "pool", "", "the pool it belongs to")
+	addCmd.Flags().StringVar(&add.MediaType, "type", "", "media type, when the barcode does not say (e.g. DDS-4)")
+	addCmd.Flags().StringVar(&add.State, "state", "", "scratch (default), active or full")
+	addCmd.Flags().IntVar(&uses, "uses", 0, "cleaning cartridges: uses left (default 50)")
+	addCmd.Flags().StringVar(&add.Notes, "notes", "", "free text")
+
+	var filter struct{ site, pool, state, place, kind, mediaType string }
+	listCmd := &cobra.Command{
+		Use:   "list",
+		Short: "List cartridges",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			q := url.Values{}
+			for k, v := range map[string]string{"site": filter.site, "pool": filter.pool, "state": filter.state, "place": filter.place, "place_kind": filter.kind, "media_type": filter.mediaType} {
+				if v != "" {
+					q.Set(k, v)
+				}
+			}
+			var raw json.RawMessage
+			if err := a.get(cmd, "/v1/media", q, &raw); err != nil {
+				return err
+			}
+			var list []media.Cartridge
+			return a.show(raw, &list, func(w io.Writer) { printCartridges(w, list) })
+		},
+	}
+	listCmd.Flags().StringVar(&filter.site, "site", "", "only at this site (in-transit: with a courier)")
+	listCmd.Flags().StringVar(&filter.pool, "pool", "", "only in this pool")
+	listCmd.Flags().StringVar(&filter.state, "state", "", "only in this state")
+	listCmd.Flags().StringVar(&filter.place, "place", "", "only at this place, library, drive or manifest")
+	listCmd.Flags().StringVar(&filter.kind, "kind", "", "only in this kind of place: storage, slot, mailslot, drive, transit")
+	listCmd.Flags().StringVar(&filter.mediaType, "type", "", "only of this media type")
+
+	showCmd := &cobra.Command{
+		Use:   "show BARCODE",
+		Short: "Show a cartridge and its custody history",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var raw json.RawMessage
+			if err := a.get(cmd, "/v1/media/"+pathEscape(args[0]), nil, &raw); err != nil {
+				return err
+			}
+			var v daemon.MediaView
+			return a.show(raw, &v, func(w io.Writer) {
+				fmt.Fprintf(w, "barcode\t%s\n", v.Barcode)
+				fmt.Fprintf(w, "media type\t%s\n", v.MediaType)
+				fmt.Fprintf(w, "pool\t%s\n", dash(v.Pool))
+				fmt.Fprintf(w, "state\t%s\n", v.State)
+				fmt.Fprintf(w, "location\t%s\n", v.Location)
+				fmt.Fprintf(w, "mounts\t%d\n", v.Mounts)
+				fmt.Fprintf(w, "bytes written\t%d\n", v.BytesWritten)
+				fmt.Fprintf(w, "errors\t%d\n", v.Errors)
+				if v.UsesLeft != nil {
+					fmt.Fprintf(w, "uses left\t%d\n", *v.UsesLeft)
+				}
+				fmt.Fprintf(w, "first use\t%s\n", when(v.FirstUse))
+				fmt.Fprintf(w, "added\t%s\n", when(v.AddedAt))
+				if v.Notes != "" {
+					fmt.Fprintf(w, "notes\t%s\n", v.Notes)
+				}
+				fmt.Fprintln(w)
+				printEvents(w, v.Events)
+			})
+		},
+	}
+
+	var move daemon.MoveRequest
+	moveCmd := &cobra.Command{
+		Use:   "move BARCODE --to SITE/PLACE",
+		Short: "Record that a cartridge was moved within a site",
+		Long: `Record that a cartridge was moved to another storage place at its site.
+Cartridges travel between sites on courier manifests, and in and out of
+libraries through the library commands; --force with a reason records a
+move made outside those workflows.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if move.To == "" {
+				return usagef("media move: say where to (--to SITE/PLACE)")
+			}
+			var raw json.RawMessage
+			if err := a.post(cmd, "/v1/media/"+pathEscape(args[0])+"/move", move, &raw); err != nil {
+				return err
+			}
+			var ev media.Event
+			return a.show(raw, &ev, func(w io.Writer) {
+				fmt.Fprintf(w, "%s moved from %s to %s (event %d)\n", ev.Barcode, ev.From, ev.To, ev.ID)
+			})
+		},
+	}
+	moveCmd.Flags().StringVar(&move.To, "to", "", "new place: SITE/PLACE")
+	moveCmd.Flags().StringVar(&move.Reason, "reason", "", "why (recorded)")
+	moveCmd.Flags().BoolVar(&move.Force, "force", false, "record a move made outside the normal workflow (needs --reason)")
+
+	var retire daemon.ReasonRequest
+	retireCmd := &cobra.Command{
+		Use:   "retire BARCODE --reason TEXT",
+		Short: "Mark a cartridge as never to be written again",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var raw json.RawMessage
+			if err := a.post(cmd, "/v1/media/"+pathEscape(args[0])+"/retire", retire, &raw); err != nil {
+				return err
+			}
+			var ev media.Event
+			return a.show(raw, &ev, func(w io.Writer) { fmt.Fprintf(w, "%s retired (event %d)\n", ev.Barcode, ev.ID) })
+		},
+	}
+	retireCmd.Flags().StringVar(&retire.Reason, "reason", "", "why (required)")
+
+	var found daemon.FoundRequest
+	foundCmd := &cobra.Command{
+		Use:   "found BARCODE --at SITE/PLACE",
+		Short: "Record that a cartridge reported lost has turned up",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var raw json.RawMessage
+			if err := a.post(cmd, "/v1/media/"+pathEscape(args[0])+"/found", found, &raw); err != nil {
+				return err
+			}
+			var ev media.Event
+			return a.show(raw, &ev, func(w io.Writer) { fmt.Fprintf(w, "%s found at %s (event %d)\n", ev.Barcode, ev.To, ev.ID) })
+		},
+	}
+	foundCmd.Flags().StringVar(&found.At, "at", "", "where it turned up: SITE/PLACE")
+	foundCmd.Flags().StringVar(&found.Reason, "reason", "", "circumstances (recorded)")
+
+	cmd.AddCommand(addCmd, listCmd, showCmd, moveCmd, retireCmd, foundCmd)
+	return cmd
+}
+
+func printManifest(w io.Writer, m media.Manifest) {
+	state := string(m.State)
+	if m.Overdue {
+		state += " (OVERDUE)"
+	}
+	fmt.Fprintf(w, "manifest\t%s\n", m.ID)
+	fmt.Fprintf(w, "route\t%s -> %s%s\n", m.Origin, m.Destination, ifNotEmpty("/", m.DestinationPlace))
+	fmt.Fprintf(w, "state\t%s\n", state)
+	fmt.Fprintf(w, "created\t%s by %s\n", when(m.CreatedAt), m.CreatedBy)
+	if m.Courier != "" {
+		fmt.Fprintf(w, "courier\t%s, picked up %s\n", m.Courier, when(m.PickedUpAt))
+	}
+	if !m.DeliveredAt.IsZero() {
+		fmt.Fprintf(w, "delivered\t%s\n", when(m.DeliveredAt))
+	}
+	if m.Note != "" {
+		fmt.Fprintf(w, "note\t%s\n", m.Note)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "BARCODE\tSTATUS")
+	for _, it := range m.Items {
+		fmt.Fprintf(w, "%s\t%s\n", it.Barcode, it.Status)
+	}
+	if len(m.Discrepancies) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "DISCREPANCY\tBARCODE\tAT\tKIND\tRESOLUTION")
+		for _, d := range m.Discrepancies {
+			res := "OPEN: resolve with 'tapewarden manifest resolve " + m.ID + " " + d.Barcode + " --found SITE/PLACE | --lost --note ...'"
+			if d.Resolution != "" {
+				res = d.Resolution + " by " + d.ResolvedBy + ": " + d.Note
+			}
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", d.ID, d.Barcode, d.Phase, d.Kind, res)
+		}
+	}
+}
+
+func ifNotEmpty(prefix, s string) string {
+	if s == "" {
+		return ""
+	}
+	return prefix + s
+}
+
+func (a *app) manifestCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "manifest", Short: "Courier manifests: create, pick up, deliver, resolve"}
+
+	showManifest := func(raw json.RawMessage) error {
+		var m media.Manifest
+		return a.show(raw, &m, func(w io.Writer) { printManifest(w, m) })
+	}
+
+	var create media.NewManifest
+	createCmd := &cobra.Command{
+		Use:   "create --to SITE BARCODE...",
+		Short: "List cartridges for a courier trip",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			barcodes, err := a.readBarcodes(args)
+			if err != nil {
+				return err
+			}
+			if create.Destination == "" {
+				return usagef("manifest create: say where to (--to SITE)")
+			}
+			create.Barcodes = barcodes
+			var raw json.RawMessage
+			if err := a.post(cmd, "/v1/manifests", create, &raw); err != nil {
+				return err
+			}
+			return showManifest(raw)
+		},
+	}
+	createCmd.Flags().StringVar(&create.Destination, "to", "", "destination site")
+	createCmd.Flags().StringVar(&create.Place, "place", "", "storage place at the destination (default: its safest)")
+	createCmd.Flags().StringVar(&create.Note, "note", "", "free text")
+
+	var state string
+	var all bool
+	listCmd := &cobra.Command{
+		Use:   "list",
+		Short: "List manifests (open and in transit unless --all)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			q := url.Values{}
+			if state != "" {
+				q.Set("state", state)
+			} else if !all {
+				q.Set("active", "true")
+			}
+			var raw json.RawMessage
+			if err := a.get(cmd, "/v1/manifests", q, &raw); err != nil {
+				return err
+			}
+			var list []media.Manifest
+			return a.show(raw, &list, func(w io.Writer) {
+				fmt.Fprintln(w, "MANIFEST\tROUTE\tSTATE\tCARTRIDGES\tCOURIER\tPICKED UP\tOPEN DISCREPANCIES")
+				for _, m := range list {
+					st := string(m.State)
+					if m.Overdue {
+						st += " (OVERDUE)"
+					}
+					fmt.Fprintf(w, "%s\t%s -> %s\t%s\t%d\t%s\t%s\t%d\n", m.ID, m.Origin, m.Destination, st, len(m.Items), dash(m.Courier), when(m.PickedUpAt), m.OpenDiscrepancies())
+				}
+			})
+		},
+	}
+	listCmd.Flags().StringVar(&state, "state", "", "only in this state")
+	listCmd.Flags().BoolVar(&all, "all", false, "include delivered and cancelled manifests")
+
+	showCmd := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show a manifest",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var raw json.RawMessage
+			if err := a.get(cmd, "/v1/manifests/"+pathEscape(args[0]), nil, &raw); err != nil {
+				return err
+			}
+			return showManifest(raw)
+		},
+	}
+
+	var pickup media.Handover
+	pickupCmd := &cobra.Command{
+		Use:   "pickup ID --courier NAME BARCODE... (or - to read scanned barcodes from standard input)",
+		Short: "Record that a courier took the cartridges, barcode by barcode",
+		Args:  cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			barcodes, err := a.readBarcodes(args[1:])
+			if err != nil {
+				return err
+			}
+			pickup.Barcodes = barcodes
+			var raw json.RawMessage
+			if err := a.post(cmd, "/v1/manifests/"+pathEscape(args[0])+"/pickup", pickup, &raw); err != nil {
+				return err
+			}
+			return showManifest(raw)
+		},
+	}
+	pickupCmd.Flags().StringVar(&pickup.Courier, "courier", "", "the courier's name (required)")
+	pickupCmd.Flags().BoolVar(&pickup.AcceptDiscrepancies, "accept-discrepancies", false, "record differences from the manifest instead of refusing")
+
+	var deliver media.Handover
+	deliverCmd := &cobra.Command{
+		Use:   "deliver ID BARCODE... (or -)",
+		Short: "Record that the cartridges arrived, barcode by barcode",
+		Args:  cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			barcodes, err := a.readBarcodes(args[1:])
+			if err != nil {
+				return err
+			}
+			deliver.Barcodes = barcodes
+			var raw json.RawMessage
+			if err := a.post(cmd, "/v1/manifests/"+pathEscape(args[0])+"/deliver", deliver, &raw); err != nil {
+				return err
+			}
+			return showManifest(raw)
+		},
+	}
+	deliverCmd.Flags().StringVar(&deliver.Place, "place", "", "storage place they are filed at (default: the manifest's, or the safest)")
+	deliverCmd.Flags().BoolVar(&deliver.AcceptDiscrepancies, "accept-discrepancies", false, "record differences from the manifest instead of refusing")
+
+	var resolve daemon.ResolveRequest
+	resolveCmd := &cobra.Command{
+		Use:   "resolve ID BARCODE (--found SITE/PLACE | --lost) --note TEXT",
+		Short: "Settle a custody discrepancy",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			resolve.Barcode = args[1]
+			var raw json.RawMessage
+			if err := a.post(cmd, "/v1/manifests/"+pathEscape(args[0])+"/resolve", resolve, &raw); err != nil {
+				return err
+			}
+			return showManifest(raw)
+		},
+	}
+	resolveCmd.Flags().StringVar(&resolve.Found, "found", "", "where the cartridge turned up")
+	resolveCmd.Flags().BoolVar(&resolve.Lost, "lost", false, "report the cartridge lost")
+	resolveCmd.Flags().StringVar(&resolve.Note, "note", "", "what was done (required for --lost)")
+
+	var cancel daemon.ReasonRequest
+	cancelCmd := &cobra.Command{
+		Use:   "cancel ID --reason TEXT",
+		Short: "Withdraw a manifest that has not been picked up",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var raw json.RawMessage
+			if err := a.post(cmd, "/v1/manifests/"+pathEscape(args[0])+"/cancel", cancel, &raw); err != nil {
+				return err
+			}
+			return showManifest(raw)
+		},
+	}
+	cancelCmd.Flags().StringVar(&cancel.Reason, "reason", "", "why")
+
+	cmd.AddCommand(createCmd, listCmd, showCmd, pickupCmd, deliverCmd, resolveCmd, cancelCmd)
+	return cmd
+}
+
+func (a *app) auditCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "audit", Short: "The audit log and its hash chain"}
+	var barcode, manifest, kind string
+	var limit, after int
+	logCmd := &cobra.Command{
+		Use:   "log",
+		Short: "Show audit events, newest first (oldest first with --after)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			q := url.Values{}
+			if barcode != "" {
+				q.Set("barcode", barcode)
+			}
+			if manifest != "" {
+				q.Set("manifest", manifest)
+			}
+			if kind != "" {
+				q.Set("kind", kind)
+			}
+			q.Set("limit", strconv.Itoa(limit))
+			if after > 0 {
+				q.Set("after", strconv.Itoa(after))
+			}
+			var raw json.RawMessage
+			if err := a.get(cmd, "/v1/audit", q, &raw); err != nil {
+				return err
+			}
+			var events []media.Event
+			return a.show(raw, &events, func(w io.Writer) { printEvents(w, events) })
+		},
+	}
+	logCmd.Flags().StringVar(&barcode, "barcode", "", "only this cartridge")
+	logCmd.Flags().StringVar(&manifest, "manifest", "", "only this manifest")
+	logCmd.Flags().StringVar(&kind, "kind", "", "only this kind of event")
+	logCmd.Flags().IntVar(&limit, "limit", 50, "at most this many events")
+	logCmd.Flags().IntVar(&after, "after", 0, "events after this ID, oldest first")
+
+	var head string
+	verifyCmd := &cobra.Command{
+		Use:   "verify [--head HASH]",
+		Short: "Check the audit hash chain; with --head, that it ends at a hash kept elsewhere",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			q := url.Values{}
+			if head != "" {
+				q.Set("head", head)
+			}
+			var raw json.RawMessage
+			if err := a.get(cmd, "/v1/audit/verify", q, &raw); err != nil {
+				return err
+			}
+			var res media.VerifyResult
+			if err := a.show(raw, &res, func(w io.Writer) {
+				if res.OK {
+					fmt.Fprintf(w, "audit chain intact: %d events, head %d %s\n", res.Events, res.HeadID, res.HeadHash)
+					fmt.Fprintln(w, "Keep the head hash away from this machine (it is also written to every tape).")
+				} else {
+					fmt.Fprintf(w, "AUDIT CHAIN BROKEN at event %d: %s\n", res.BrokenAt, res.Problem)
+				}
+			}); err != nil {
+				return err
+			}
+			if !res.OK {
+				return failedError{fmt.Sprintf("audit chain broken at event %d", res.BrokenAt)}
+			}
+			return nil
+		},
+	}
+	verifyCmd.Flags().StringVar(&head, "head", "", "the head hash recorded earlier")
+	cmd.AddCommand(logCmd, verifyCmd)
+	return cmd
+}

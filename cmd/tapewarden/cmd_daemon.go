@@ -1,0 +1,123 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tapewarden/tapewarden/daemon"
+)
+
+func (a *app) daemonCommand() *cobra.Command {
+	var demo bool
+	var stateDir string
+	cmd := &cobra.Command{
+		Use:   "daemon",
+		Short: "Run the tapewarden service",
+		Long: `Run the tapewarden service in the foreground (systemd runs it as
+tapewarden.service). With --demo it runs the embedded demonstration
+configuration with virtual drives and a virtual autoloader: no root and no
+tape hardware needed. The demo's state goes in --state-dir, or in a new
+directory it prints.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var cfg *daemon.Config
+			var err error
+			if demo {
+				if stateDir == "" {
+					if stateDir, err = os.MkdirTemp("", "tapewarden-demo-"); err != nil {
+						return err
+					}
+				}
+				if stateDir, err = filepath.Abs(stateDir); err != nil {
+					return err
+				}
+				cfg, err = daemon.DemoConfig(stateDir)
+			} else {
+				cfg, err = daemon.LoadConfig(a.configPath)
+				if err == nil && stateDir != "" {
+					abs, aerr := filepath.Abs(stateDir)
+					if aerr != nil {
+						return aerr
+					}
+					cfg.StateDir = abs
+				}
+			}
+			if err != nil {
+				return err
+			}
+			if a.socket != "" {
+				cfg.API.Socket = a.socket
+			}
+			log := slog.New(slog.NewTextHandler(a.errOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
+			ctx, stop := signal.NotifyContext(background(cmd), syscall.SIGTERM, syscall.SIGINT)
+			defer stop()
+			d, err := daemon.New(ctx, cfg, daemon.Options{Logger: log, Ready: func(socket, metrics string) {
+				a.announce(cfg, socket, metrics)
+			}})
+			if err != nil {
+				return err
+			}
+			return d.Run(ctx)
+		},
+	}
+	cmd.Flags().BoolVar(&demo, "demo", false, "run the embedded demonstration configuration")
+	cmd.Flags().StringVar(&stateDir, "state-dir", "", "state directory (overrides the configuration's)")
+	return cmd
+}
+
+// announce tells the person who started the daemon where to reach it.
+func (a *app) announce(cfg *daemon.Config, socket, metrics string) {
+	w := a.out
+	if cfg.Demo {
+		fmt.Fprintf(w, "tapewarden %s demo is running.\n", daemon.Version)
+		fmt.Fprintf(w, "  state directory: %s\n", cfg.StateDir)
+	} else {
+		fmt.Fprintf(w, "tapewarden %s is running.\n", daemon.Version)
+	}
+	fmt.Fprintf(w, "  API socket:      %s\n", socket)
+	if metrics != "" {
+		fmt.Fprintf(w, "  metrics:         http://%s/metrics\n", metrics)
+	} else {
+		fmt.Fprintf(w, "  metrics:         on the API socket only (metrics.listen is not set)\n")
+	}
+	if cfg.Demo {
+		fmt.Fprintf(w, "In another terminal:\n  export TAPEWARDEN_SOCKET=%s\n  tapewarden status\n  tapewarden media list\n", socket)
+	}
+	if f, ok := w.(*os.File); ok {
+		f.Sync()
+	}
+}
+
+func (a *app) configCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "config", Short: "Check the configuration"}
+	var demo bool
+	check := &cobra.Command{
+		Use:   "check",
+		Short: "Validate the configuration file without starting anything (exit 0 or 2)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			name := a.configPath
+			if demo {
+				_, err = daemon.DemoConfig("/nonexistent")
+				name = "the embedded demo configuration"
+			} else {
+				_, err = daemon.LoadConfig(a.configPath)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "%s: ok\n", name)
+			return nil
+		},
+	}
+	check.Flags().BoolVar(&demo, "demo", false, "check the embedded demo configuration")
+	cmd.AddCommand(check)
+	return cmd
+}

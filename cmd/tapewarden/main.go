@@ -1,0 +1,66 @@
+// Command tapewarden runs the tapewarden daemon and talks to it.
+//
+// `tapewarden daemon` runs the service; every other subcommand is a client
+// of its API on a unix socket, except the offline commands noted in their
+// help. Exit status: 0 success, 1 refused or failed, 2 usage or
+// configuration error, 3 daemon unreachable.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/tapewarden/tapewarden/daemon"
+)
+
+// Exit codes scripts can rely on.
+const (
+	exitOK          = 0
+	exitFailed      = 1
+	exitUsage       = 2
+	exitUnreachable = 3
+)
+
+// usageError is a mistake on the command line or in the configuration.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// unreachableError means the daemon did not answer.
+type unreachableError struct{ err error }
+
+func (e unreachableError) Error() string { return e.err.Error() }
+func (e unreachableError) Unwrap() error { return e.err }
+
+// failedError is a command that ran and reports failure without an API
+// error (a broken audit chain, an error-level policy finding).
+type failedError struct{ msg string }
+
+func (e failedError) Error() string { return e.msg }
+
+func exitCode(err error) int {
+	var ue usageError
+	var un unreachableError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ue), errors.Is(err, daemon.ErrConfig):
+		return exitUsage
+	case errors.As(err, &un):
+		return exitUnreachable
+	}
+	return exitFailed
+}
+
+func main() {
+	root := newRootCommand(os.Stdout, os.Stderr)
+	err := root.Execute()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "tapewarden: %v\n", err)
+	}
+	os.Exit(exitCode(err))
+}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tapewarden/tapewarden/daemon"
+)
+
+// app holds what every subcommand shares.
+type app struct {
+	out, errOut io.Writer
+	in          io.Reader
+
+	configPath string
+	socket     string
+	jsonOut    bool
+}
+
+func newRootCommand(out, errOut io.Writer) *cobra.Command {
+	a := &app{out: out, errOut: errOut, in: os.Stdin}
+	root := &cobra.Command{
+		Use:   "tapewarden",
+		Short: "Tape rotation, custody and offsite tracking for backups",
+		Long: `tapewarden runs the tape side of backups: it drives LTO and DAT drives and
+autoloaders, enforces rotation and generation counts, knows where every
+cartridge is, asks people to move cartridges, and tells the monitoring
+system when a backup failed.
+
+'tapewarden daemon' runs the service; the other commands talk to it over
+its API socket (--socket, TAPEWARDEN_SOCKET, or the configuration's).
+
+Exit status: 0 ok, 1 refused or failed, 2 usage or configuration error,
+3 daemon unreachable.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(out)
+	root.SetErr(errOut)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError{fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
+	})
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.configPath, "config", daemon.DefaultConfigPath, "configuration file")
+	pf.StringVar(&a.socket, "socket", "", "API socket (default: TAPEWARDEN_SOCKET, then the configuration's)")
+	pf.BoolVar(&a.jsonOut, "json", false, "print JSON instead of text")
+
+	root.AddCommand(
+		a.daemonCommand(),
+		a.configCommand(),
+		a.statusCommand(),
+		a.siteCommand(),
+		a.mediaCommand(),
+		a.manifestCommand(),
+		a.auditCommand(),
+	)
+	wrapArgs(root)
+	return root
+}
+
+// wrapArgs turns argument errors into usage errors (exit 2) that point at
+// the command's help.
+func wrapArgs(c *cobra.Command) {
+	help := func(cmd *cobra.Command) string { return "see '" + cmd.CommandPath() + " --help'" }
+	prefix := func(cmd *cobra.Command) string {
+		if !cmd.HasParent() {
+			return ""
+		}
+		return strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ") + ": "
+	}
+	if c.Args != nil {
+		inner := c.Args
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := inner(cmd, args); err != nil {
+				return usagef("%s%v (%s)", prefix(cmd), err, help(cmd))
+			}
+			return nil
+		}
+	}
+	if c.RunE == nil && c.HasSubCommands() {
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("%sunknown command %q (%s)", prefix(cmd), args[0], help(cmd))
+			}
+			return usagef("%sa subcommand is needed (%s)", prefix(cmd), help(cmd))
+		}
+		c.Args = cobra.ArbitraryArgs
+	}
+	for _, sub := range c.Commands() {
+		wrapArgs(sub)
+	}
+}
+
+func (a *app) client(cmd *cobra.Command) (*client, error) {
+	path, err := socketPath(a.socket, a.configPath, cmd.Flags().Changed("config"))
+	if err != nil {
+		return nil, err
+	}
+	return newClient(path), nil
+}
+
+// get and post call the API.
+func (a *app) get(cmd *cobra.Command, path string, query url.Values, out any) error {
+	c, err := a.client(cmd)
+	if err != nil {
+		return err
+	}
+	return c.do(cmd.Context(), "GET", path, query, nil, out)
+}
+
+func (a *app) post(cmd *cobra.Command, path string, body, out any) error {
+	c, err := a.client(cmd)
+	if err != nil {
+		return err
+	}
+	return c.do(cmd.Context(), "POST", path, nil, body, out)
+}
+
+// show prints v as JSON with --json, otherwise calls text.
+func (a *app) show(raw json.RawMessage, v any, text func(w io.Writer)) error {
+	if a.jsonOut {
+		_, err := a.out.Write(raw)
+		return err
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
+	text(tw)
+	return tw.Flush()
+}
+
+// readBarcodes takes barcodes from arguments, or from standard input (one
+// per line, as a handheld scanner types them) when the only argument is -.
+func (a *app) readBarcodes(args []string) ([]string, error) {
+	if len(args) == 1 && args[0] == "-" {
+		var out []string
+		sc := bufio.NewScanner(a.in)
+		for sc.Scan() {
+			for _, f := range strings.Fields(sc.Text()) {
+				out = append(out, f)
+			}
+		}
+		return out, sc.Err()
+	}
+	return args, nil
+}
+
+func pathEscape(s string) string { return url.PathEscape(s) }
+
+// background is the context for commands that are not given one.
+func background(cmd *cobra.Command) context.Context {
+	if cmd.Context() != nil {
+		return cmd.Context()
+	}
+	return context.Background()
+}

@@ -1,0 +1,631 @@
+package daemon
+
+import (
+	_ "embed"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/tapewarden/tapewarden/media"
+	"github.com/tapewarden/tapewarden/rotation"
+)
+
+// DefaultConfigPath is where the daemon and the CLI look for the
+// configuration unless told otherwise.
+const DefaultConfigPath = "/etc/tapewarden/tapewarden.yaml"
+
+// Config is the whole configuration file.
+type Config struct {
+	StateDir  string          `yaml:"state_dir"`
+	Timezone  string          `yaml:"timezone"`
+	API       APIConfig       `yaml:"api"`
+	Metrics   MetricsConfig   `yaml:"metrics"`
+	Catalog   CatalogConfig   `yaml:"catalog"`
+	Sites     []SiteConfig    `yaml:"sites"`
+	Pools     []PoolConfig    `yaml:"pools"`
+	Systems   []SystemConfig  `yaml:"systems"`
+	Libraries []LibraryConfig `yaml:"libraries"`
+	Drives    []DriveConfig   `yaml:"drives"`
+
+	// File is where the configuration was read from.
+	File string `yaml:"-"`
+	// Location is the parsed Timezone.
+	Location *time.Location `yaml:"-"`
+	// Demo is set for the embedded demonstration configuration.
+	Demo bool `yaml:"-"`
+}
+
+// APIConfig is the control socket.
+type APIConfig struct {
+	// Socket is the unix socket path; default STATE_DIR/api.sock.
+	Socket string `yaml:"socket"`
+	// AdminGroup may use the API besides root and the daemon's own user.
+	AdminGroup string `yaml:"admin_group"`
+}
+
+// MetricsConfig is the Prometheus endpoint. /metrics is always served on
+// the API socket; Listen adds a TCP listener (off when empty).
+type MetricsConfig struct {
+	Listen string `yaml:"listen"`
+}
+
+// CatalogConfig tunes the catalog.
+type CatalogConfig struct {
+	// LabelPatterns accept barcodes that are not LTO labels.
+	LabelPatterns []LabelPatternConfig `yaml:"label_patterns"`
+	// ManifestOverdue is how long a manifest may be in transit (default 24h).
+	ManifestOverdue Duration `yaml:"manifest_overdue"`
+}
+
+// LabelPatternConfig is one accepted barcode form.
+type LabelPatternConfig struct {
+	Pattern   Regexp `yaml:"pattern"`
+	MediaType string `yaml:"media_type"`
+	Line      int    `yaml:"-"`
+}
+
+// SiteConfig is a building that holds cartridges.
+type SiteConfig struct {
+	Name       string        `yaml:"name"`
+	Kind       string        `yaml:"kind"`
+	DistanceKM float64       `yaml:"distance_km"`
+	Hazards    []string      `yaml:"hazards"`
+	Address    string        `yaml:"address"`
+	Places     []PlaceConfig `yaml:"places"`
+	Line       int           `yaml:"-"`
+}
+
+// PlaceConfig is a storage place within a site.
+type PlaceConfig struct {
+	Name string `yaml:"name"`
+	Kind string `yaml:"kind"`
+	Line int    `yaml:"-"`
+}
+
+// PoolConfig is a media pool and its rotation.
+type PoolConfig struct {
+	Name      string            `yaml:"name"`
+	MediaType string            `yaml:"media_type"`
+	Scheme    string            `yaml:"scheme"`
+	Scratch   string            `yaml:"scratch"`
+	Cycle     *rotation.Cycle   `yaml:"cycle"`
+	GFS       *rotation.GFS     `yaml:"gfs"`
+	Release   *rotation.Release `yaml:"release"`
+	Offsite   *rotation.Offsite `yaml:"offsite"`
+	Waiver    *rotation.Waiver  `yaml:"waiver"`
+	Line      int               `yaml:"-"`
+}
+
+// SystemConfig is one entry of the standard's inventory of systems.
+type SystemConfig struct {
+	Name             string   `yaml:"name"`
+	Title            string   `yaml:"title"`
+	Manager          string   `yaml:"manager"`
+	Servers          []string `yaml:"servers"`
+	MainData         string   `yaml:"main_data"`
+	Importance       string   `yaml:"importance"`   // I, II, III or IV
+	Availability     int      `yaml:"availability"` // 1 or 2
+	UpdatesPerWeek   float64  `yaml:"updates_per_week"`
+	RestorePriority  int      `yaml:"restore_priority"`
+	VendorContact    string   `yaml:"vendor_contact"`
+	RestoreProcedure bool     `yaml:"restore_procedure_documented"`
+	Line             int      `yaml:"-"`
+}
+
+// LibraryConfig is an autoloader or library.
+type LibraryConfig struct {
+	Name string `yaml:"name"`
+	Site string `yaml:"site"`
+	// Type is mtx (a real changer through mtx) or virtual.
+	Type string `yaml:"type"`
+	// Device is the changer's sg node for mtx, or the state directory of a
+	// virtual library (default STATE_DIR/libraries/NAME).
+	Device    string `yaml:"device"`
+	Slots     int    `yaml:"slots"`
+	MailSlots int    `yaml:"mailslots"`
+	// Drives maps changer drive elements (mtx numbering, from 0) to
+	// configured drives. It is never guessed.
+	Drives []LibraryDriveConfig `yaml:"drives"`
+	// AddUnknown adds cartridges with unknown barcodes found at inventory
+	// to the catalog; otherwise they are only reported.
+	AddUnknown bool `yaml:"add_unknown"`
+	Line       int  `yaml:"-"`
+}
+
+// LibraryDriveConfig ties a changer drive element to a drive.
+type LibraryDriveConfig struct {
+	Element int    `yaml:"element"`
+	Drive   string `yaml:"drive"`
+	Line    int    `yaml:"-"`
+}
+
+// DriveConfig is a tape drive.
+type DriveConfig struct {
+	Name string `yaml:"name"`
+	Site string `yaml:"site"`
+	// Type is st (a Linux tape device) or virtual.
+	Type string `yaml:"type"`
+	// Device is the no-rewind node (/dev/tape/by-id/...-nst) or, for a
+	// virtual drive, its state directory (default STATE_DIR/drives/NAME).
+	Device string `yaml:"device"`
+	// SGDevice is the drive's SCSI generic node, for TapeAlert.
+	SGDevice string `yaml:"sg_device"`
+	// MediaType is the drive's generation, e.g. LTO-8 or DDS-4.
+	MediaType string `yaml:"media_type"`
+	// BlockSize is the tape block size in bytes (default 262144).
+	BlockSize int `yaml:"block_size"`
+	// Cleaning is the drive's cleaning policy: on_request (LTO: clean only
+	// when the drive asks) and/or every_days, every_mounts,
+	// every_motion_hours. A drive without one is a policy-check finding.
+	Cleaning *rotation.CleaningPolicy `yaml:"cleaning"`
+	Line     int                      `yaml:"-"`
+}
+
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
+
+// Place kinds the configuration accepts.
+var placeKinds = []string{"shelf", "cabinet", "safe", "fireproof-safe", "vault", "desk", "receiving"}
+
+// LoadConfig reads and validates the configuration file at path.
+func LoadConfig(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	return ParseConfig(path, data)
+}
+
+// ParseConfig decodes and validates a configuration. The error lists every
+// problem found, each with file, line and field, and wraps ErrConfig.
+func ParseConfig(file string, data []byte) (*Config, error) {
+	var cfg Config
+	if errs := decodeStrictYAML(file, data, &cfg); len(errs) > 0 {
+		return nil, errs
+	}
+	cfg.File = file
+	if errs := cfg.validate(); len(errs) > 0 {
+		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
+		return nil, errs
+	}
+	return &cfg, nil
+}
+
+//go:embed demo.yaml
+var demoYAML []byte
+
+// DemoYAML is the embedded demonstration configuration.
+func DemoYAML() []byte { return slices.Clone(demoYAML) }
+
+// DemoConfig returns the embedded demonstration configuration with its
+// state in stateDir.
+func DemoConfig(stateDir string) (*Config, error) {
+	cfg, err := ParseConfig("demo.yaml (embedded)", demoYAML)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Demo = true
+	cfg.StateDir = stateDir
+	cfg.API.Socket = filepath.Join(stateDir, "api.sock")
+	return cfg, nil
+}
+
+// SocketPath is the API socket.
+func (c *Config) SocketPath() string {
+	if c.API.Socket != "" {
+		return c.API.Socket
+	}
+	return filepath.Join(c.StateDir, "api.sock")
+}
+
+// DrivePath is a drive's device, or a virtual drive's state directory.
+func (c *Config) DrivePath(d *DriveConfig) string {
+	if d.Device != "" {
+		return d.Device
+	}
+	return filepath.Join(c.StateDir, "drives", d.Name)
+}
+
+// LibraryPath is a library's changer device, or a virtual library's state
+// directory.
+func (c *Config) LibraryPath(l *LibraryConfig) string {
+	if l.Device != "" {
+		return l.Device
+	}
+	return filepath.Join(c.StateDir, "libraries", l.Name)
+}
+
+// CatalogPath is the catalog database file.
+func (c *Config) CatalogPath() string { return filepath.Join(c.StateDir, "catalog.db") }
+
+// PrimarySite is the machine room.
+func (c *Config) PrimarySite() *SiteConfig {
+	for i := range c.Sites {
+		if c.Sites[i].Kind == "machine-room" {
+			return &c.Sites[i]
+		}
+	}
+	return nil
+}
+
+// Site returns the named site.
+func (c *Config) Site(name string) *SiteConfig {
+	for i := range c.Sites {
+		if c.Sites[i].Name == name {
+			return &c.Sites[i]
+		}
+	}
+	return nil
+}
+
+// Pool returns the named pool.
+func (c *Config) Pool(name string) *PoolConfig {
+	for i := range c.Pools {
+		if c.Pools[i].Name == name {
+			return &c.Pools[i]
+		}
+	}
+	return nil
+}
+
+// Drive returns the named drive.
+func (c *Config) Drive(name string) *DriveConfig {
+	for i := range c.Drives {
+		if c.Drives[i].Name == name {
+			return &c.Drives[i]
+		}
+	}
+	return nil
+}
+
+// Library returns the named library.
+func (c *Config) Library(name string) *LibraryConfig {
+	for i := range c.Libraries {
+		if c.Libraries[i].Name == name {
+			return &c.Libraries[i]
+		}
+	}
+	return nil
+}
+
+// LibraryOf returns the library holding a drive and the drive's element.
+func (c *Config) LibraryOf(drive string) (*LibraryConfig, int) {
+	for i := range c.Libraries {
+		for _, d := range c.Libraries[i].Drives {
+			if d.Drive == drive {
+				return &c.Libraries[i], d.Element
+			}
+		}
+	}
+	return nil, -1
+}
+
+// LabelPatterns converts the configured barcode patterns.
+func (c *Config) LabelPatterns() []media.LabelPattern {
+	out := make([]media.LabelPattern, 0, len(c.Catalog.LabelPatterns))
+	for _, p := range c.Catalog.LabelPatterns {
+		out = append(out, media.LabelPattern{Pattern: p.Pattern.Regexp, MediaType: p.MediaType})
+	}
+	return out
+}
+
+// Topology is the configuration as the catalog sees it.
+func (c *Config) Topology() media.Topology {
+	var t media.Topology
+	for _, s := range c.Sites {
+		site := media.Site{Name: s.Name, Kind: s.Kind, DistanceKM: s.DistanceKM, Hazards: s.Hazards}
+		for _, p := range s.Places {
+			site.Places = append(site.Places, media.Place{Name: p.Name, Kind: p.Kind})
+		}
+		t.Sites = append(t.Sites, site)
+	}
+	for _, l := range c.Libraries {
+		t.Libraries = append(t.Libraries, media.Library{Name: l.Name, Site: l.Site, Slots: l.Slots, MailSlots: l.MailSlots})
+	}
+	for _, d := range c.Drives {
+		lib, _ := c.LibraryOf(d.Name)
+		md := media.Drive{Name: d.Name, Site: d.Site, MediaType: d.MediaType}
+		if lib != nil {
+			md.Library = lib.Name
+		}
+		t.Drives = append(t.Drives, md)
+	}
+	for _, p := range c.Pools {
+		t.Pools = append(t.Pools, media.Pool{Name: p.Name, MediaType: p.MediaType})
+	}
+	return t
+}
+
+// validator collects semantic problems with their lines.
+type validator struct {
+	file string
+	errs ConfigErrors
+}
+
+func (v *validator) fail(line int, field, format string, args ...any) {
+	v.errs = append(v.errs, &ConfigError{File: v.file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (v *validator) name(line int, field, name string) {
+	if !nameRE.MatchString(name) {
+		if name == "" {
+			v.fail(line, field, "missing; give a name of lower-case letters, digits, '.', '_' or '-'")
+		} else {
+			v.fail(line, field, "%q is not a valid name; use lower-case letters, digits, '.', '_' or '-', starting with a letter or digit", name)
+		}
+	}
+}
+
+func (c *Config) validate() ConfigErrors {
+	v := &validator{file: c.File}
+	if c.StateDir == "" {
+		c.StateDir = "/var/lib/tapewarden"
+	} else if !filepath.IsAbs(c.StateDir) {
+		v.fail(0, "state_dir", "%q must be an absolute path", c.StateDir)
+	}
+	if c.Timezone == "" {
+		c.Timezone = "Local"
+	}
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		v.fail(0, "timezone", "unknown time zone %q; use an IANA name such as Asia/Tokyo", c.Timezone)
+		loc = time.Local
+	}
+	c.Location = loc
+	if c.API.Socket != "" && !filepath.IsAbs(c.API.Socket) {
+		v.fail(0, "api.socket", "%q must be an absolute path", c.API.Socket)
+	}
+	if c.Metrics.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.Metrics.Listen); err != nil {
+			v.fail(0, "metrics.listen", "%q is not host:port (e.g. 127.0.0.1:9847)", c.Metrics.Listen)
+		}
+	}
+	for i, p := range c.Catalog.LabelPatterns {
+		f := fmt.Sprintf("catalog.label_patterns[%d]", i)
+		if p.Pattern.Regexp == nil {
+			v.fail(p.Line, f+".pattern", "missing; give a regular expression the whole barcode must match")
+		}
+		if p.MediaType != "" && !media.KnownMediaType(p.MediaType) {
+			v.fail(p.Line, f+".media_type", "unknown media type %q; known: %s", p.MediaType, strings.Join(media.MediaTypes(), ", "))
+		}
+	}
+
+	sites := map[string]int{}
+	machineRooms := 0
+	for i, s := range c.Sites {
+		f := fmt.Sprintf("sites[%d]", i)
+		v.name(s.Line, f+".name", s.Name)
+		if s.Name == "transit" {
+			v.fail(s.Line, f+".name", "\"transit\" is reserved for cartridges with a courier")
+		}
+		if line, dup := sites[s.Name]; dup {
+			v.fail(s.Line, f+".name", "site %q is defined twice (first at line %d)", s.Name, line)
+		}
+		sites[s.Name] = s.Line
+		switch s.Kind {
+		case "machine-room":
+			machineRooms++
+			if s.DistanceKM != 0 {
+				v.fail(s.Line, f+".distance_km", "the machine room is the primary site; its distance is 0")
+			}
+		case "other-building", "remote-site":
+			if s.DistanceKM <= 0 {
+				v.fail(s.Line, f+".distance_km", "give the distance in km from the machine room (a positive number)")
+			}
+		case "":
+			v.fail(s.Line, f+".kind", "missing; expected machine-room, other-building or remote-site")
+		default:
+			v.fail(s.Line, f+".kind", "%q is not a site kind; expected machine-room, other-building or remote-site", s.Kind)
+		}
+		places := map[string]int{}
+		if len(s.Places) == 0 {
+			v.fail(s.Line, f+".places", "a site needs at least one storage place (shelf, fireproof-safe, vault, ...)")
+		}
+		for j, p := range s.Places {
+			pf := fmt.Sprintf("%s.places[%d]", f, j)
+			v.name(p.Line, pf+".name", p.Name)
+			if line, dup := places[p.Name]; dup {
+				v.fail(p.Line, pf+".name", "place %q is defined twice at site %s (first at line %d)", p.Name, s.Name, line)
+			}
+			places[p.Name] = p.Line
+			if !slices.Contains(placeKinds, p.Kind) {
+				v.fail(p.Line, pf+".kind", "%q is not a place kind; expected one of %s", p.Kind, strings.Join(placeKinds, ", "))
+			}
+		}
+	}
+	if len(c.Sites) > 0 && machineRooms != 1 {
+		v.fail(0, "sites", "exactly one site must be of kind machine-room (found %d)", machineRooms)
+	}
+	if len(c.Sites) == 0 {
+		v.fail(0, "sites", "no sites are configured; at least the machine room is needed")
+	}
+
+	pools := map[string]int{}
+	for i, p := range c.Pools {
+		f := fmt.Sprintf("pools[%d]", i)
+		v.name(p.Line, f+".name", p.Name)
+		if line, dup := pools[p.Name]; dup {
+			v.fail(p.Line, f+".name", "pool %q is defined twice (first at line %d)", p.Name, line)
+		}
+		pools[p.Name] = p.Line
+		if !media.KnownMediaType(p.MediaType) || media.IsCleaningType(p.MediaType) {
+			v.fail(p.Line, f+".media_type", "%q is not a data media type; known: %s", p.MediaType, strings.Join(media.MediaTypes(), ", "))
+		}
+	}
+	for i, p := range c.Pools {
+		f := fmt.Sprintf("pools[%d]", i)
+		if p.Scratch != "" {
+			if _, ok := pools[p.Scratch]; !ok {
+				v.fail(p.Line, f+".scratch", "refers to pool %q, which is not defined", p.Scratch)
+			}
+		}
+		if p.Offsite != nil {
+			for _, field := range []struct{ name, site string }{{"site", p.Offsite.Site}, {"remote_site", p.Offsite.RemoteSite}} {
+				if field.site == "" {
+					continue
+				}
+				if _, ok := sites[field.site]; !ok {
+					v.fail(p.Line, f+".offsite."+field.name, "refers to site %q, which is not defined", field.site)
+				}
+			}
+		}
+		if p.Scheme == "" {
+			v.fail(p.Line, f+".scheme", "missing; expected cycle, gfs, release or scratch")
+		} else if err := c.rotationPoolChecked(p).Validate(); err != nil {
+			for _, line := range strings.Split(err.Error(), "\n") {
+				v.fail(p.Line, f, "%s", line)
+			}
+		}
+	}
+
+	systems := map[string]int{}
+	priorities := map[int]string{}
+	for i, s := range c.Systems {
+		f := fmt.Sprintf("systems[%d]", i)
+		v.name(s.Line, f+".name", s.Name)
+		if line, dup := systems[s.Name]; dup {
+			v.fail(s.Line, f+".name", "system %q is defined twice (first at line %d)", s.Name, line)
+		}
+		systems[s.Name] = s.Line
+		switch s.Importance {
+		case "I", "II", "III", "IV":
+		default:
+			v.fail(s.Line, f+".importance", "%q is not an importance class; expected I, II, III or IV", s.Importance)
+		}
+		if s.Availability != 1 && s.Availability != 2 {
+			v.fail(s.Line, f+".availability", "%d is not an availability class; expected 1 or 2", s.Availability)
+		}
+		if s.UpdatesPerWeek < 0 {
+			v.fail(s.Line, f+".updates_per_week", "must not be negative")
+		}
+		if s.RestorePriority < 0 {
+			v.fail(s.Line, f+".restore_priority", "must not be negative (1 is restored first)")
+		} else if other, dup := priorities[s.RestorePriority]; dup && s.RestorePriority > 0 {
+			v.fail(s.Line, f+".restore_priority", "%d is already given to system %s; each system gets its own place in the restore order", s.RestorePriority, other)
+		} else if s.RestorePriority > 0 {
+			priorities[s.RestorePriority] = s.Name
+		}
+	}
+
+	drives := map[string]int{}
+	for i, d := range c.Drives {
+		f := fmt.Sprintf("drives[%d]", i)
+		v.name(d.Line, f+".name", d.Name)
+		if line, dup := drives[d.Name]; dup {
+			v.fail(d.Line, f+".name", "drive %q is defined twice (first at line %d)", d.Name, line)
+		}
+		drives[d.Name] = d.Line
+		c.checkSite(v, d.Line, f+".site", d.Site, sites)
+		switch d.Type {
+		case "st":
+			if d.Device == "" {
+				v.fail(d.Line, f+".device", "missing; give the no-rewind device, preferably /dev/tape/by-id/...-nst")
+			}
+		case "virtual":
+		default:
+			v.fail(d.Line, f+".type", "%q is not a drive type; expected st or virtual", d.Type)
+		}
+		if !media.KnownMediaType(d.MediaType) || media.IsCleaningType(d.MediaType) || !strings.HasPrefix(d.MediaType, "LTO") && !strings.HasPrefix(d.MediaType, "D") {
+			v.fail(d.Line, f+".media_type", "%q is not a tape drive generation (e.g. LTO-8, DDS-4)", d.MediaType)
+		}
+		if d.BlockSize == 0 {
+			c.Drives[i].BlockSize = 256 << 10
+		} else if d.BlockSize < 512 || d.BlockSize > 16<<20 || d.BlockSize%512 != 0 {
+			v.fail(d.Line, f+".block_size", "%d: expected a multiple of 512 between 512 and 16 MiB (256 KiB is usual)", d.BlockSize)
+		}
+		if cp := d.Cleaning; cp != nil {
+			if cp.EveryDays < 0 || cp.EveryMounts < 0 || cp.EveryMotionHours < 0 {
+				v.fail(d.Line, f+".cleaning", "intervals must not be negative")
+			}
+			if !cp.OnRequest && cp.EveryDays == 0 && cp.EveryMounts == 0 && cp.EveryMotionHours == 0 {
+				v.fail(d.Line, f+".cleaning", "say when to clean: on_request: true and/or every_days, every_mounts, every_motion_hours")
+			}
+		}
+	}
+	libraries := map[string]int{}
+	placed := map[string]string{}
+	for i, l := range c.Libraries {
+		f := fmt.Sprintf("libraries[%d]", i)
+		v.name(l.Line, f+".name", l.Name)
+		if line, dup := libraries[l.Name]; dup {
+			v.fail(l.Line, f+".name", "library %q is defined twice (first at line %d)", l.Name, line)
+		}
+		libraries[l.Name] = l.Line
+		c.checkSite(v, l.Line, f+".site", l.Site, sites)
+		switch l.Type {
+		case "mtx":
+			if l.Device == "" {
+				v.fail(l.Line, f+".device", "missing; give the changer's sg node, preferably /dev/tape/by-id/...-changer")
+			}
+		case "virtual":
+		default:
+			v.fail(l.Line, f+".type", "%q is not a library type; expected mtx or virtual", l.Type)
+		}
+		if l.Slots < 1 || l.Slots > 10000 {
+			v.fail(l.Line, f+".slots", "%d: expected the number of storage slots (1-10000)", l.Slots)
+		}
+		if l.MailSlots < 0 || l.MailSlots > 1000 {
+			v.fail(l.Line, f+".mailslots", "%d: expected the number of import/export slots (0-1000)", l.MailSlots)
+		}
+		elements := map[int]bool{}
+		for j, ld := range l.Drives {
+			df := fmt.Sprintf("%s.drives[%d]", f, j)
+			if elements[ld.Element] {
+				v.fail(ld.Line, df+".element", "drive element %d is mapped twice", ld.Element)
+			}
+			elements[ld.Element] = true
+			if ld.Element < 0 {
+				v.fail(ld.Line, df+".element", "changer drive elements are numbered from 0")
+			}
+			d := c.Drive(ld.Drive)
+			switch {
+			case d == nil:
+				v.fail(ld.Line, df+".drive", "refers to drive %q, which is not defined", ld.Drive)
+			case placed[ld.Drive] != "":
+				v.fail(ld.Line, df+".drive", "drive %s is already in library %s", ld.Drive, placed[ld.Drive])
+			case d.Site != l.Site:
+				v.fail(ld.Line, df+".drive", "drive %s is at site %s, the library at %s", ld.Drive, d.Site, l.Site)
+			case (d.Type == "virtual") != (l.Type == "virtual"):
+				v.fail(ld.Line, df+".drive", "a %s library cannot hold %s drive %s", l.Type, d.Type, ld.Drive)
+			}
+			placed[ld.Drive] = l.Name
+		}
+	}
+	if c.Catalog.ManifestOverdue == 0 {
+		c.Catalog.ManifestOverdue = Duration(24 * time.Hour)
+	}
+	return v.errs
+}
+
+func (c *Config) checkSite(v *validator, line int, field, site string, sites map[string]int) {
+	if site == "" {
+		v.fail(line, field, "missing; name the site where it stands")
+		return
+	}
+	if _, ok := sites[site]; !ok {
+		v.fail(line, field, "refers to site %q, which is not defined", site)
+	} else if s := c.Site(site); s != nil && s.Kind != "machine-room" {
+		v.fail(line, field, "drives and libraries stand in the machine room, not at %s (%s)", site, s.Kind)
+	}
+}
+
+// rotationPoolChecked is rotationPool without a media type already
+// reported as unknown, so it is not reported twice.
+func (c *Config) rotationPoolChecked(p PoolConfig) rotation.Pool {
+	rp := c.rotationPool(p)
+	if !media.KnownMediaType(rp.MediaType) {
+		rp.MediaType = ""
+	}
+	return rp
+}
+
+// rotationPool maps a configured pool to rotation's type.
+func (c *Config) rotationPool(p PoolConfig) rotation.Pool {
+	return rotation.Pool{Name: p.Name, Scheme: rotation.Scheme(p.Scheme), MediaType: p.MediaType, Scratch: p.Scratch,
+		Cycle: p.Cycle, GFS: p.GFS, Release: p.Release, Offsite: p.Offsite, Waiver: p.Waiver}
+}

@@ -1,0 +1,265 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tapewarden/tapewarden/media"
+)
+
+// Options tune a daemon. The zero value is usable.
+type Options struct {
+	// Logger receives the daemon's log; nil logs to stderr.
+	Logger *slog.Logger
+	// Now is the daemon's clock; nil means time.Now. Tests and the
+	// accelerated demo inject their own.
+	Now func() time.Time
+	// Ready, when set, is called once the API and metrics listeners are up.
+	Ready func(socket, metrics string)
+}
+
+// Daemon is the tapewarden service. Create it with New and run it with
+// Run; Run may be called once.
+type Daemon struct {
+	cfg      *Config
+	cat      *media.Catalog
+	log      *slog.Logger
+	now      func() time.Time
+	auth     *authorizer
+	registry *prometheus.Registry
+	started  time.Time
+	warnings []string
+	ready    func(socket, metrics string)
+
+	// health is the self-test the watchdog depends on; tests replace it.
+	health func(context.Context) error
+
+	mu          sync.Mutex
+	metricsAddr string
+}
+
+// New opens the catalog and prepares the daemon. It fails, with a message
+// saying what to do, if the catalog is newer than this program or fails
+// its integrity check.
+func New(ctx context.Context, cfg *Config, opts Options) (*Daemon, error) {
+	d := &Daemon{cfg: cfg, log: opts.Logger, now: opts.Now, ready: opts.Ready}
+	if d.log == nil {
+		d.log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if d.now == nil {
+		d.now = time.Now
+	}
+	if err := os.MkdirAll(cfg.StateDir, 0o750); err != nil {
+		return nil, fmt.Errorf("state directory: %w", err)
+	}
+	cat, err := media.Open(ctx, cfg.CatalogPath(), media.Options{
+		Now: d.now, LabelPatterns: cfg.LabelPatterns(), Logger: d.log.With("component", "catalog"),
+		ManifestOverdue: cfg.Catalog.ManifestOverdue.D(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.cat = cat
+	warnings, err := cat.SyncTopology(ctx, cfg.Topology())
+	if err != nil {
+		cat.Close()
+		return nil, fmt.Errorf("record the configured sites, pools and drives in the catalog: %w", err)
+	}
+	for _, w := range warnings {
+		d.log.Warn(w)
+	}
+	d.warnings = warnings
+	d.started = d.now()
+	d.auth = newAuthorizer(cfg.API.AdminGroup)
+	d.registry = newRegistry(cat, d.log, d.started)
+	d.health = d.checkHealth
+	return d, nil
+}
+
+// Catalog is the daemon's catalog (for offline tools and tests).
+func (d *Daemon) Catalog() *media.Catalog { return d.cat }
+
+// MetricsAddr is the TCP address /metrics is served on, once Run has
+// started listening; empty when off.
+func (d *Daemon) MetricsAddr() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.metricsAddr
+}
+
+// Run serves the API and metrics until ctx is cancelled, then shuts down
+// cleanly: it stops taking requests, lets running ones finish, and closes
+// the catalog.
+func (d *Daemon) Run(ctx context.Context) error {
+	defer d.cat.Close()
+	api, err := d.listenAPI()
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           d.routes(),
+		ConnContext:       connContext,
+		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(d.log.Handler(), slog.LevelWarn),
+	}
+	var servers []*http.Server
+	servers = append(servers, srv)
+	errc := make(chan error, 2)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(api); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("API server: %w", err)
+		}
+	}()
+	if d.cfg.Metrics.Listen != "" {
+		ml, err := net.Listen("tcp", d.cfg.Metrics.Listen)
+		if err != nil {
+			srv.Close()
+			wg.Wait()
+			return fmt.Errorf("metrics listener on %s: %w", d.cfg.Metrics.Listen, err)
+		}
+		d.mu.Lock()
+		d.metricsAddr = ml.Addr().String()
+		d.mu.Unlock()
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", d.metricsHandler())
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		servers = append(servers, msrv)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := msrv.Serve(ml); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("metrics server: %w", err)
+			}
+		}()
+	}
+	d.log.Info("tapewarden ready", "socket", d.cfg.SocketPath(), "metrics", d.MetricsAddr(), "catalog", d.cat.Path(), "version", Version)
+	if d.ready != nil {
+		d.ready(d.cfg.SocketPath(), d.MetricsAddr())
+	}
+	notifyReady()
+	notifyStatus("serving on %s", d.cfg.SocketPath())
+
+	wdCtx, stopWatchdog := context.WithCancel(ctx)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		d.watchdog(wdCtx)
+	}()
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	}
+	stopWatchdog()
+	notifyStopping()
+	d.log.Info("tapewarden stopping")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, s := range servers {
+		if err := s.Shutdown(shutdownCtx); err != nil {
+			s.Close()
+		}
+	}
+	wg.Wait()
+	return runErr
+}
+
+func (d *Daemon) metricsHandler() http.Handler {
+	return promhttpHandler(d.registry, d.log)
+}
+
+// watchdog pings systemd's watchdog, but only while the daemon is healthy:
+// a blind ticker would hide a wedged catalog.
+func (d *Daemon) watchdog(ctx context.Context) {
+	interval := watchdogInterval()
+	if interval == 0 {
+		return
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			d.mu.Lock()
+			health := d.health
+			d.mu.Unlock()
+			if err := health(ctx); err != nil {
+				d.log.Error("unhealthy; not pinging the watchdog", "err", err)
+				notifyStatus("unhealthy: %v", err)
+				continue
+			}
+			notifyWatchdog()
+		}
+	}
+}
+
+// checkHealth is the daemon's self-test: the catalog answers reads and
+// takes a write lock.
+func (d *Daemon) checkHealth(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return d.cat.Ping(ctx)
+}
+
+// listenAPI returns the socket passed by systemd, or creates the socket
+// itself: refusing to take over a socket another daemon serves, removing
+// a stale one, and letting the admin group connect.
+func (d *Daemon) listenAPI() (net.Listener, error) {
+	if l, err := activatedListener(); err != nil {
+		return nil, err
+	} else if l != nil {
+		d.log.Info("API socket passed by systemd", "socket", l.Addr().String())
+		return l, nil
+	}
+	path := d.cfg.SocketPath()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("API socket directory: %w", err)
+	}
+	if _, err := os.Stat(path); err == nil {
+		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+			c.Close()
+			return nil, fmt.Errorf("another tapewarden daemon is serving %s; stop it first", path)
+		}
+		if err := os.Remove(path); err != nil {
+			return nil, fmt.Errorf("remove stale API socket: %w", err)
+		}
+	}
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("API socket %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o660); err != nil {
+		l.Close()
+		return nil, err
+	}
+	if g := d.cfg.API.AdminGroup; g != "" {
+		if grp, err := user.LookupGroup(g); err == nil {
+			gid, _ := strconv.Atoi(grp.Gid)
+			if err := os.Chown(path, -1, gid); err != nil {
+				d.log.Warn("cannot give the admin group the API socket", "group", g, "err", err)
+			}
+		} else {
+			d.log.Warn("admin group does not exist; only root and the daemon's user can use the API", "group", g)
+		}
+	}
+	return l, nil
+}
