@@ -134,6 +134,7 @@ type Location struct {
 	Number  int
 }
 
+// String renders "drive 0" or "slot 5".
 func (l Location) String() string {
 	if l.InDrive {
 		return fmt.Sprintf("drive %d", l.Number)
@@ -183,6 +184,8 @@ type ChangerError struct {
 	Err      error // one of the sentinels
 }
 
+// Error formats as "drives: changer /dev/sg5: load 3 0: Storage Element 3
+// is Already Full (sense ASC/ASCQ 3B/0D)".
 func (e *ChangerError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "drives: changer %s: %s: ", e.Changer, e.Op)

@@ -155,6 +155,7 @@ const (
 	AccessClean                   // a cleaning cartridge that fits the drive
 )
 
+// String names the access level.
 func (a Access) String() string {
 	switch a {
 	case AccessReadOnly:
@@ -240,6 +241,7 @@ type CompatError struct {
 	Write     bool   // whether writing was asked for
 }
 
+// Error says what the drive cannot do with the cartridge.
 func (e *CompatError) Error() string {
 	switch {
 	case e.Access == AccessReadOnly && e.Write:

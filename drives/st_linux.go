@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -168,6 +169,9 @@ func (d *stDrive) SetBlockSize(ctx context.Context, n int) error {
 }
 
 func (d *stDrive) Seek(ctx context.Context, pos int64) error {
+	if pos < 0 || pos > math.MaxInt32 {
+		return &OpError{Drive: d.name, Op: "seek", Err: fmt.Errorf("position %d out of range", pos)}
+	}
 	return d.op(ctx, "seek", mtio.MTSEEK, int32(pos))
 }
 

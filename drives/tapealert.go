@@ -36,6 +36,7 @@ type TapeAlert struct {
 	Severity Severity
 }
 
+// String renders "TapeAlert 20 (C) Cleaning required".
 func (a TapeAlert) String() string {
 	return fmt.Sprintf("TapeAlert %d (%s) %s", a.Flag, a.Severity, a.Name)
 }
@@ -134,6 +135,7 @@ func (f TapeAlertFlags) With(n int) TapeAlertFlags {
 // Alerts lists the raised flags in flag order with names and severities.
 func (f TapeAlertFlags) Alerts() []TapeAlert { return alerts(uint64(f), driveFlags[:]) }
 
+// String lists the raised flags, or "none".
 func (f TapeAlertFlags) String() string { return alertString(f.Alerts()) }
 
 // CleaningRequested reports flag 20 (clean now) or 21 (clean periodic).
@@ -192,6 +194,7 @@ func (f ChangerAlertFlags) Has(n int) bool { return n >= 1 && n <= 64 && f&(1<<(
 // Alerts lists the raised flags with names and severities.
 func (f ChangerAlertFlags) Alerts() []TapeAlert { return alerts(uint64(f), changerFlags[:]) }
 
+// String lists the raised flags, or "none".
 func (f ChangerAlertFlags) String() string { return alertString(f.Alerts()) }
 
 // NeedsOperator reports flags after which the library cannot be used until
