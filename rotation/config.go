@@ -303,7 +303,7 @@ func joinIssues(issues []issue) error {
 func (p Pool) Validate() error { return joinIssues(p.issues()) }
 
 func (p Pool) issues() []issue {
-	subj := fmt.Sprintf("pool %q", p.Name)
+	subj := "pool " + strconv.Quote(p.Name)
 	var out []issue
 	add := func(field, format string, args ...any) {
 		out = append(out, issue{subject: subj, field: field, msg: fmt.Sprintf(format, args...)})

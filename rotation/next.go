@@ -65,7 +65,7 @@ func choose(pool Pool, view View, now time.Time, anywhere bool) (Choice, error) 
 	mr := view.machineRoom()
 	here := func(c Cartridge) bool { return anywhere || onSite(c.Location, mr) }
 	own := view.poolCartridges(pool.Name)
-	ret := retain(pool, own)
+	ret := retain(pool, own, false)
 	prot := ret.protectedSet()
 	current := func(c Cartridge) bool {
 		return slices.ContainsFunc(c.Generations, func(g Generation) bool {
@@ -98,7 +98,8 @@ func choose(pool Pool, view View, now time.Time, anywhere bool) (Choice, error) 
 
 	var eligible, unusable []Cartridge
 	usable := 0
-	for _, c := range rotationOrder(own) {
+	for _, i := range rotationOrder(own) {
+		c := own[i]
 		if c.State.writable() {
 			usable++
 		}

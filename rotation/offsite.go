@@ -85,7 +85,7 @@ func Plan(pool Pool, view View, runs []Run, now time.Time) (OffsitePlan, error) 
 	plan.Status.Keep, plan.Status.RemoteSite = o.Keep, remote
 
 	own := view.poolCartridges(pool.Name)
-	ret := retain(pool, own)
+	ret := retain(pool, own, false)
 	prot := ret.protectedSet()
 	cart := map[string]Cartridge{}
 	for _, c := range own {
@@ -118,7 +118,11 @@ func Plan(pool Pool, view View, runs []Run, now time.Time) (OffsitePlan, error) 
 		}
 		return away
 	}
-	qualified := func(site string) bool { return len(remoteFaults(view, site, o.minDistance())) == 0 }
+	qualifies := map[string]bool{}
+	for _, s := range view.Sites {
+		qualifies[s.Name] = len(remoteFaults(view, s.Name, o.minDistance())) == 0
+	}
+	qualified := func(site string) bool { return qualifies[site] }
 
 	var good []GenerationState // newest first
 	for _, g := range ret.Generations {
@@ -345,14 +349,22 @@ func project(pool Pool, view View, runs []Run, from, until time.Time) []plannedW
 	sortRuns(mine)
 	sim := View{Sites: view.Sites}
 	sim.Cartridges = append(view.poolCartridges(pool.Name), view.poolCartridges(pool.scratchPool())...)
+	for i := range sim.Cartridges {
+		sim.Cartridges[i].Generations = slices.Clone(sim.Cartridges[i].Generations)
+	}
 	var out []plannedWrite
+	var last Period // of the last write: later runs in it append
 	for _, r := range mine {
+		if last.Contains(r.Time) {
+			continue
+		}
 		ch, err := choose(pool, sim, r.Time, true)
 		if err != nil {
 			continue
 		}
 		out = append(out, plannedWrite{ch.Barcode, r.Job, r.Time})
 		sim.write(pool, ch, r.Time, StatusGood)
+		last = ch.Period
 	}
 	return out
 }

@@ -46,21 +46,29 @@ func Retain(pool Pool, view View) (Retention, error) {
 	if pool.Scheme == SchemeScratch {
 		return Retention{Pool: pool.Name}, nil
 	}
-	return retain(pool, view.poolCartridges(pool.Name)), nil
+	return retain(pool, view.poolCartridges(pool.Name), true), nil
 }
 
-// retain is Retain for a valid, written pool and its cartridges.
-func retain(pool Pool, own []Cartridge) Retention {
+// retain is Retain for a valid, written pool and its cartridges. Without
+// explain, the reasons carry their codes only: the callers inside the
+// package do not show them, and formatting them is most of the cost.
+func retain(pool Pool, own []Cartridge, explain bool) Retention {
 	type agg struct {
 		GenerationState
-		unreadable []string
+		unreadable     []string
+		unreadableNote bool
 	}
-	byID := map[string]*agg{}
-	var ids []string
+	n := 0
+	for _, c := range own {
+		n += len(c.Generations)
+	}
+	byID := make(map[string]int, n) // index into aggs
+	aggs := make([]agg, 0, n)
+	levels := pool.levels()
 	for _, c := range own {
 		for _, g := range c.Generations {
 			level := g.Level
-			if !slices.Contains(pool.levels(), level) {
+			if !slices.Contains(levels, level) {
 				level = ""
 			}
 			id := g.ID
@@ -76,12 +84,13 @@ func retain(pool Pool, own []Cartridge) Retention {
 					level = p.Level
 				}
 			}
-			a, ok := byID[id]
+			i, ok := byID[id]
 			if !ok {
-				a = &agg{GenerationState: GenerationState{ID: id, Level: level, Time: g.Time, Status: g.Status}}
-				byID[id] = a
-				ids = append(ids, id)
+				i = len(aggs)
+				byID[id] = i
+				aggs = append(aggs, agg{GenerationState: GenerationState{ID: id, Level: level, Time: g.Time, Status: g.Status}})
 			}
+			a := &aggs[i]
 			if a.Status != g.Status {
 				a.Status = StatusPartial // disagreeing records: keep it, count it not
 			}
@@ -96,9 +105,9 @@ func retain(pool Pool, own []Cartridge) Retention {
 			}
 		}
 	}
-	gens := make([]*agg, 0, len(ids))
-	for _, id := range ids {
-		gens = append(gens, byID[id])
+	gens := make([]*agg, len(aggs))
+	for i := range aggs {
+		gens[i] = &aggs[i]
 	}
 	slices.SortFunc(gens, func(a, b *agg) int {
 		if c := b.Time.Compare(a.Time); c != 0 {
@@ -107,9 +116,9 @@ func retain(pool Pool, own []Cartridge) Retention {
 		return strings.Compare(a.ID, b.ID)
 	})
 
-	r := Retention{Pool: pool.Name}
+	r := Retention{Pool: pool.Name, Generations: make([]GenerationState, 0, len(gens))}
 	goodNewer := map[Level]int{} // per counting bucket
-	protected := map[string]bool{}
+	protected := make(map[string]bool, len(own))
 	for _, g := range gens {
 		slices.Sort(g.Barcodes)
 		bucket := g.Level
@@ -118,36 +127,37 @@ func retain(pool Pool, own []Cartridge) Retention {
 		}
 		keep := pool.retained(g.Level)
 		newer := goodNewer[bucket]
-		what := string(g.Level) + " generation"
 		if g.Status == StatusGood && len(g.unreadable) > 0 {
 			g.Status = StatusPartial
+			g.unreadableNote = true
+		}
+		switch g.Status {
+		case StatusGood:
 			g.Protected = newer < keep
-			g.Reason = Reason{CodeUnreadable, fmt.Sprintf("good %s on %s %s: not counted as good; %s", what,
-				strings.Join(g.unreadable, ", "), isAre(len(g.unreadable), "damaged or lost"), partialFate(newer, keep))}
-			if !g.Protected {
-				g.Reason.Code = CodeExpired
+			g.Reason.Code = CodeExpired
+			if g.Protected {
+				g.Reason.Code = CodeRetained
 			}
-		} else {
-			switch g.Status {
-			case StatusGood:
-				g.Protected = newer < keep
-				if g.Protected {
-					g.Reason = Reason{CodeRetained, fmt.Sprintf("good %s %d of the %d retained", what, newer+1, keep)}
-				} else {
-					g.Reason = Reason{CodeExpired, fmt.Sprintf("older than the newest %d good %ss", keep, what)}
+			goodNewer[bucket]++
+		case StatusPartial:
+			g.Protected = newer < keep
+			g.Reason.Code = CodeExpired
+			if g.Protected {
+				g.Reason.Code = CodePartialKept
+				if g.unreadableNote {
+					g.Reason.Code = CodeUnreadable
 				}
-				goodNewer[bucket]++
-			case StatusPartial:
-				g.Protected = newer < keep
-				code := CodePartialKept
-				if !g.Protected {
-					code = CodeExpired
-				}
-				g.Reason = Reason{code, fmt.Sprintf("partial %s: not counted toward the %d retained; %s", what, keep, partialFate(newer, keep))}
-			default:
-				g.Status = StatusFailed
-				g.Reason = Reason{CodeFailed, fmt.Sprintf("failed %s: never counted or protected", what)}
 			}
+		default:
+			g.Status = StatusFailed
+			g.Reason.Code = CodeFailed
+		}
+		if explain {
+			var unreadable []string
+			if g.unreadableNote {
+				unreadable = g.unreadable
+			}
+			g.Reason.Message = explainRetention(g.GenerationState, unreadable, newer, keep)
 		}
 		if g.Protected {
 			for _, b := range g.Barcodes {
@@ -161,12 +171,30 @@ func retain(pool Pool, own []Cartridge) Retention {
 			r.Protected = append(r.Protected, c.Barcode)
 		}
 	}
-	for _, c := range rotationOrder(own) {
-		if c.State.writable() && !protected[c.Barcode] {
+	for _, i := range rotationOrder(own) {
+		if c := own[i]; c.State.writable() && !protected[c.Barcode] {
 			r.Free = append(r.Free, c.Barcode)
 		}
 	}
 	return r
+}
+
+// explainRetention says why g is or is not protected; newer is the number
+// of good generations of its level newer than it.
+func explainRetention(g GenerationState, unreadable []string, newer, keep int) string {
+	what := string(g.Level) + " generation"
+	switch {
+	case len(unreadable) > 0 && g.Status == StatusPartial:
+		return fmt.Sprintf("good %s on %s %s: not counted as good; %s", what,
+			strings.Join(unreadable, ", "), isAre(len(unreadable), "damaged or lost"), partialFate(newer, keep))
+	case g.Status == StatusGood && g.Protected:
+		return fmt.Sprintf("good %s %d of the %d retained", what, newer+1, keep)
+	case g.Status == StatusGood:
+		return fmt.Sprintf("older than the newest %d good %ss", keep, what)
+	case g.Status == StatusPartial:
+		return fmt.Sprintf("partial %s: not counted toward the %d retained; %s", what, keep, partialFate(newer, keep))
+	}
+	return fmt.Sprintf("failed %s: never counted or protected", what)
 }
 
 func partialFate(newer, keep int) string {
@@ -183,21 +211,25 @@ func isAre(n int, what string) string {
 	return "are " + what
 }
 
-// rotationOrder returns the cartridges in the order rotation writes them:
-// never written first, then by their newest generation, oldest first, then
-// by barcode.
-func rotationOrder(cs []Cartridge) []Cartridge {
-	out := slices.Clone(cs)
-	slices.SortStableFunc(out, func(a, b Cartridge) int {
-		if c := boolCompare(len(a.Generations) > 0, len(b.Generations) > 0); c != 0 {
+// rotationOrder returns the indices of cs in the order rotation writes
+// them: never written first, then by their newest generation, oldest
+// first, then by barcode.
+func rotationOrder(cs []Cartridge) []int {
+	newest := make([]time.Time, len(cs))
+	order := make([]int, len(cs))
+	for i, c := range cs {
+		newest[i], order[i] = c.newest(), i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		if c := boolCompare(len(cs[a].Generations) > 0, len(cs[b].Generations) > 0); c != 0 {
 			return c
 		}
-		if c := a.newest().Compare(b.newest()); c != 0 {
+		if c := newest[a].Compare(newest[b]); c != 0 {
 			return c
 		}
-		return strings.Compare(a.Barcode, b.Barcode)
+		return strings.Compare(cs[a].Barcode, cs[b].Barcode)
 	})
-	return out
+	return order
 }
 
 // boolCompare orders false before true.

@@ -256,13 +256,22 @@ func onSite(l Location, machineRoom string) bool {
 	return l.Kind != PlaceTransit && l.Site == machineRoom
 }
 
-// poolCartridges returns copies of the cartridges in pool name, sorted by
-// barcode; cleaning cartridges are left out.
+// poolCartridges returns the cartridges in pool name, sorted by barcode;
+// cleaning cartridges are left out. The copies share their generations
+// with v.
 func (v View) poolCartridges(name string) []Cartridge {
-	var out []Cartridge
+	n := 0
 	for _, c := range v.Cartridges {
 		if c.Pool == name && c.State != StateCleaning {
-			c.Generations = slices.Clone(c.Generations)
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]Cartridge, 0, n)
+	for _, c := range v.Cartridges {
+		if c.Pool == name && c.State != StateCleaning {
 			out = append(out, c)
 		}
 	}
