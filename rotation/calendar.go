@@ -240,7 +240,7 @@ func Calendar(pools []Pool, view View, runs []Run, from time.Time, days int) (Sc
 		deliver(end, false)
 		for _, p := range sorted {
 			if p.Scheme != SchemeScratch {
-				day.Protected = append(day.Protected, Kept{Pool: p.Name, Barcodes: retain(p, state.poolCartridges(p.Name)).Protected})
+				day.Protected = append(day.Protected, Kept{Pool: p.Name, Barcodes: retain(p, state.poolCartridges(p.Name), false).Protected})
 			}
 		}
 		slices.SortStableFunc(day.Arrivals, func(a, b Arrival) int {
@@ -257,7 +257,7 @@ func Calendar(pools []Pool, view View, runs []Run, from time.Time, days int) (Sc
 			continue
 		}
 		own := state.poolCartridges(p.Name)
-		prot := retain(p, own).protectedSet()
+		prot := retain(p, own, false).protectedSet()
 		for _, c := range own {
 			row := Row{Pool: p.Name, Barcode: c.Barcode, State: c.State, Location: c.Location.String(), Protected: prot[c.Barcode]}
 			gens := slices.Clone(c.Generations)
