@@ -179,14 +179,17 @@ func Calendar(pools []Pool, view View, runs []Run, from time.Time, days int) (Sc
 			courier = from
 		}
 		planned := false
-		doPlan := func() {
+		doPlan := func() error {
 			planned = true
 			deliver(courier, true)
 			for _, p := range sorted {
 				if p.Offsite == nil || p.Scheme == SchemeScratch {
 					continue
 				}
-				plan, _ := Plan(p, state, runs, courier) // p is valid
+				plan, err := Plan(p, state, runs, courier)
+				if err != nil {
+					return err
+				}
 				arrives := courier.AddDate(0, 0, p.Offsite.TransitDays)
 				move := func(m Move, to string) Transfer {
 					i := slices.IndexFunc(state.Cartridges, func(c Cartridge) bool { return c.Barcode == m.Barcode })
@@ -203,13 +206,16 @@ func Calendar(pools []Pool, view View, runs []Run, from time.Time, days int) (Sc
 					day.Problems = append(day.Problems, Problem{p.Name, r})
 				}
 			}
+			return nil
 		}
 		for _, r := range runs {
 			if r.Time.Before(start) || !r.Time.Before(end) || r.Time.Before(from) {
 				continue
 			}
 			if !planned && !r.Time.Before(courier) {
-				doPlan()
+				if err := doPlan(); err != nil {
+					return Schedule{}, fmt.Errorf("calendar: %w", err)
+				}
 			}
 			deliver(r.Time, true)
 			p := byName[r.Pool]
@@ -217,12 +223,11 @@ func Calendar(pools []Pool, view View, runs []Run, from time.Time, days int) (Sc
 			ch, err := NextCartridge(p, state, r.Time)
 			if err != nil {
 				var nc *NoCartridgeError
-				if errors.As(err, &nc) && len(nc.Reasons) > 0 {
-					w.Problem = &nc.Reasons[0]
-					w.Warnings = nc.Reasons[1:]
-				} else {
-					w.Problem = &Reason{Code: "invalid", Message: err.Error()}
+				if !errors.As(err, &nc) {
+					return Schedule{}, fmt.Errorf("calendar: %w", err)
 				}
+				w.Problem = &nc.Reasons[0]
+				w.Warnings = nc.Reasons[1:]
 				if pr, err := p.period(r.Time); err == nil {
 					w.Generation, w.Level = pr.Key, pr.Level
 				}
@@ -235,7 +240,9 @@ func Calendar(pools []Pool, view View, runs []Run, from time.Time, days int) (Sc
 			day.Writes = append(day.Writes, w)
 		}
 		if !planned {
-			doPlan()
+			if err := doPlan(); err != nil {
+				return Schedule{}, fmt.Errorf("calendar: %w", err)
+			}
 		}
 		deliver(end, false)
 		for _, p := range sorted {

@@ -41,6 +41,8 @@ type Finding struct {
 	Message string `json:"message"`
 }
 
+// String renders the finding on one line: severity, rule, section, subject
+// and message.
 func (f Finding) String() string {
 	return fmt.Sprintf("%s %s (%s) %s: %s", f.Severity, f.Rule, f.Section, f.Subject, f.Message)
 }

@@ -7,10 +7,6 @@ import (
 	"time"
 )
 
-// CodeSpan marks a write that continues the current generation on a
-// further cartridge because the one holding it is full.
-const CodeSpan Code = "span"
-
 // Choice is the cartridge to write for a run, and why.
 type Choice struct {
 	Pool     string   `json:"pool"`
@@ -171,29 +167,7 @@ func choose(pool Pool, view View, now time.Time, anywhere bool) (Choice, error) 
 		}
 	}
 	if len(scratch) == 0 {
-		if context.Code == CodeScratchSupply && usable > 0 {
-			context = Reason{CodeAllProtected, fmt.Sprintf("all %s of pool %s hold protected generations (%s), and its rotation needs %d",
-				plural(usable, "cartridge"), pool.Name, protectedList(own, ret), pool.target())}
-		}
-		e := &NoCartridgeError{Pool: pool.Name, Reasons: []Reason{context}}
-		if context.Code == CodeScratchSupply { // an empty pool: the scratch pool is the whole story
-			e.Reasons = nil
-		}
-		media := ""
-		if pool.MediaType != "" {
-			media = " " + pool.MediaType
-		}
-		if len(away) > 0 {
-			e.Reasons = append(e.Reasons, Reason{CodeNoScratch, fmt.Sprintf("scratch pool %s has no%s cartridge at the machine room: %s is %s; bring one back, or label a new cartridge into %s",
-				pool.scratchPool(), media, away[0].Barcode, away[0].Location, pool.scratchPool())})
-		} else {
-			e.Reasons = append(e.Reasons, Reason{CodeNoScratch, fmt.Sprintf("scratch pool %s has no%s scratch cartridge; label a new cartridge into %s",
-				pool.scratchPool(), media, pool.scratchPool())})
-		}
-		if context.Code == CodeScratchSupply {
-			e.Reasons[0].Message = context.Message + "; " + e.Reasons[0].Message
-		}
-		return Choice{}, e
+		return Choice{}, noScratch(pool, context, usable, away, own, ret)
 	}
 	slices.SortStableFunc(scratch, func(a, b Cartridge) int {
 		return boolCompare(!inLibrary(a.Location), !inLibrary(b.Location))
@@ -213,6 +187,34 @@ func choose(pool Pool, view View, now time.Time, anywhere bool) (Choice, error) 
 	ch.Reasons = append(ch.Reasons, notes...)
 	ch.addLocation(c, anywhere)
 	return ch, nil
+}
+
+// noScratch explains why nothing can be written when the pool needs a
+// scratch cartridge and none is at the machine room; context is why the
+// pool needs one, away the suitable scratch cartridges elsewhere.
+func noScratch(pool Pool, context Reason, usable int, away, own []Cartridge, ret Retention) *NoCartridgeError {
+	media := ""
+	if pool.MediaType != "" {
+		media = " " + pool.MediaType
+	}
+	sp := pool.scratchPool()
+	missing := Reason{CodeNoScratch, fmt.Sprintf("scratch pool %s has no%s scratch cartridge; label a new cartridge into %s", sp, media, sp)}
+	if len(away) > 0 {
+		missing.Message = fmt.Sprintf("scratch pool %s has no%s cartridge at the machine room: %s is %s; bring one back, or label a new cartridge into %s",
+			sp, media, away[0].Barcode, away[0].Location, sp)
+	}
+	e := &NoCartridgeError{Pool: pool.Name}
+	switch {
+	case context.Code != CodeScratchSupply:
+		e.Reasons = []Reason{context, missing}
+	case usable == 0: // a new pool: the scratch pool is the whole story
+		missing.Message = context.Message + "; " + missing.Message
+		e.Reasons = []Reason{missing}
+	default: // a pool still growing, and every cartridge of it protected
+		e.Reasons = []Reason{{CodeAllProtected, fmt.Sprintf("all %s of pool %s hold protected generations (%s), and its rotation needs %d",
+			plural(usable, "cartridge"), pool.Name, protectedList(own, ret), pool.target())}, missing}
+	}
+	return e
 }
 
 // addLocation adds a reason saying where the chosen cartridge is and who

@@ -78,10 +78,7 @@ func Plan(pool Pool, view View, runs []Run, now time.Time) (OffsitePlan, error) 
 	if room == "" {
 		room = "the machine room"
 	}
-	remote := o.RemoteSite
-	if s, ok := view.site(o.Site); remote == "" && ok && s.Kind == SiteRemote {
-		remote = o.Site
-	}
+	remote := remoteDestination(pool, view)
 	plan.Status.Keep, plan.Status.RemoteSite = o.Keep, remote
 
 	own := view.poolCartridges(pool.Name)
@@ -118,11 +115,10 @@ func Plan(pool Pool, view View, runs []Run, now time.Time) (OffsitePlan, error) 
 		}
 		return away
 	}
-	qualifies := map[string]bool{}
+	qualified := map[string]bool{} // sites counting as remote for this pool
 	for _, s := range view.Sites {
-		qualifies[s.Name] = len(remoteFaults(view, s.Name, o.minDistance())) == 0
+		qualified[s.Name] = len(remoteFaults(view, s.Name, o.minDistance())) == 0
 	}
-	qualified := func(site string) bool { return qualifies[site] }
 
 	var good []GenerationState // newest first
 	for _, g := range ret.Generations {
@@ -135,7 +131,7 @@ func Plan(pool Pool, view View, runs []Run, now time.Time) (OffsitePlan, error) 
 	}
 	isAway := func(g GenerationState) bool { return all(g, func(c Cartridge) bool { return where(c) == away }) }
 	isRemote := func(g GenerationState) bool {
-		return all(g, func(c Cartridge) bool { return where(c) == away && qualified(c.Location.Site) })
+		return all(g, func(c Cartridge) bool { return where(c) == away && qualified[c.Location.Site] })
 	}
 	leaving := func(g GenerationState) bool {
 		return !isAway(g) && all(g, func(c Cartridge) bool { return where(c) == away || where(c) == out })
@@ -246,7 +242,7 @@ func Plan(pool Pool, view View, runs []Run, now time.Time) (OffsitePlan, error) 
 		safe := false
 		for _, g := range good {
 			if all(g, func(c Cartridge) bool {
-				return (where(c) == away && (c.Location.Site == remote || qualified(c.Location.Site))) || (where(c) == out && c.Location.To == remote)
+				return (where(c) == away && (c.Location.Site == remote || qualified[c.Location.Site])) || (where(c) == out && c.Location.To == remote)
 			}) {
 				there = append(there, g.ID)
 				safe = safe || !slices.ContainsFunc(g.Barcodes, func(b string) bool { return later[b] })

@@ -16,11 +16,13 @@ type Reason struct {
 	Message string `json:"message"`
 }
 
+// String renders the reason as "code: message".
 func (r Reason) String() string { return string(r.Code) + ": " + r.Message }
 
 // Codes of the reasons NextCartridge gives.
 const (
 	CodeAppend              Code = "append"                // continue the current period's generation
+	CodeSpan                Code = "span"                  // the current generation continues on a further cartridge
 	CodeUnused              Code = "unused"                // a cartridge of the pool never written
 	CodeOldest              Code = "oldest"                // the oldest generation no longer retained
 	CodeOutOfOrder          Code = "out-of-order"          // the next in rotation is away, another is used
@@ -68,6 +70,7 @@ type NoCartridgeError struct {
 // ErrNoCartridge matches every *NoCartridgeError with errors.Is.
 var ErrNoCartridge = errors.New("rotation: no cartridge can be written")
 
+// Error joins the reasons' messages after the pool's name.
 func (e *NoCartridgeError) Error() string {
 	msgs := make([]string, len(e.Reasons))
 	for i, r := range e.Reasons {
