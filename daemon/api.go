@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
 )
 
@@ -31,6 +32,16 @@ type httpError struct {
 func (e *httpError) Error() string { return e.err.Error() }
 func (e *httpError) Unwrap() error { return e.err }
 
+// conflictf is a request refused because of the current state (409).
+func conflictf(format string, args ...any) error {
+	return &httpError{status: http.StatusConflict, kind: "conflict", err: fmt.Errorf(format, args...)}
+}
+
+// notFoundf is a request naming something that does not exist (404).
+func notFoundf(format string, args ...any) error {
+	return &httpError{status: http.StatusNotFound, kind: "not_found", err: fmt.Errorf(format, args...)}
+}
+
 func badRequest(format string, args ...any) error {
 	return &httpError{status: http.StatusBadRequest, kind: "bad_request", err: fmt.Errorf(format, args...)}
 }
@@ -42,10 +53,19 @@ func statusOf(err error) (int, string) {
 		return he.status, he.kind
 	}
 	switch {
-	case errors.Is(err, media.ErrNotFound), errors.Is(err, media.ErrManifestNotFound), errors.Is(err, errUnknownObject):
+	case errors.Is(err, errDriveBusy), errors.Is(err, drives.ErrBusy):
+		return http.StatusConflict, "busy"
+	case errors.Is(err, drives.ErrIncompatibleMedium), errors.Is(err, drives.ErrSourceEmpty), errors.Is(err, drives.ErrDestinationFull),
+		errors.Is(err, drives.ErrDriveNotEjected), errors.Is(err, drives.ErrNoSuchElement), errors.Is(err, drives.ErrWrongBarcode),
+		errors.Is(err, drives.ErrAlreadyLabelled), errors.Is(err, drives.ErrNotBlank), errors.Is(err, drives.ErrWriteProtected):
+		return http.StatusConflict, "conflict"
+	case errors.Is(err, drives.ErrChangerNotReady), errors.Is(err, drives.ErrChangerFailed), errors.Is(err, drives.ErrIO),
+		errors.Is(err, drives.ErrOffline), errors.Is(err, drives.ErrNoMedium):
+		return http.StatusBadGateway, "device"
+	case errors.Is(err, media.ErrNotFound), errors.Is(err, media.ErrManifestNotFound):
 		return http.StatusNotFound, "not_found"
 	case errors.Is(err, media.ErrExists), errors.Is(err, media.ErrAlreadyThere), errors.Is(err, media.ErrNotMovable),
-		errors.Is(err, media.ErrManifestState), errors.Is(err, media.ErrDiscrepancy), errors.Is(err, errConflict):
+		errors.Is(err, media.ErrManifestState), errors.Is(err, media.ErrDiscrepancy):
 		return http.StatusConflict, "conflict"
 	case errors.Is(err, media.ErrBadBarcode), errors.Is(err, media.ErrBadInput), errors.Is(err, media.ErrUnknownPlace):
 		return http.StatusBadRequest, "bad_request"
@@ -53,10 +73,6 @@ func statusOf(err error) (int, string) {
 	return http.StatusInternalServerError, "internal"
 }
 
-var (
-	errUnknownObject = errors.New("daemon: no such object")
-	errConflict      = errors.New("daemon: conflicts with the current state")
-)
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
@@ -154,6 +170,18 @@ func (d *Daemon) routes() *http.ServeMux {
 	handle("POST /v1/manifests/{id}/deliver", d.apiManifestDeliver)
 	handle("POST /v1/manifests/{id}/resolve", d.apiManifestResolve)
 	handle("POST /v1/manifests/{id}/cancel", d.apiManifestCancel)
+	handle("GET /v1/drives", d.apiDrives)
+	handle("GET /v1/drives/{name}", d.apiDriveStatus)
+	handle("POST /v1/drives/{name}/identify", d.apiDriveIdentify)
+	handle("POST /v1/drives/{name}/insert", d.apiDriveInsert)
+	handle("POST /v1/drives/{name}/eject", d.apiDriveEject)
+	handle("POST /v1/library/inventory", d.apiLibraryInventory)
+	handle("POST /v1/library/load", d.apiLibraryLoad)
+	handle("POST /v1/library/unload", d.apiLibraryUnload)
+	handle("POST /v1/library/transfer", d.apiLibraryTransfer)
+	handle("POST /v1/library/export", d.apiLibraryExport)
+	handle("POST /v1/library/import", d.apiLibraryImport)
+	handle("POST /v1/library/mailslot", d.apiLibraryMailSlot)
 	handle("GET /v1/audit", d.apiAuditLog)
 	handle("GET /v1/audit/verify", d.apiAuditVerify)
 

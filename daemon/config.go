@@ -152,7 +152,7 @@ type DriveConfig struct {
 	// Type is st (a Linux tape device) or virtual.
 	Type string `yaml:"type"`
 	// Device is the no-rewind node (/dev/tape/by-id/...-nst) or, for a
-	// virtual drive, its state directory (default STATE_DIR/drives/NAME).
+	// virtual drive, its state file (default STATE_DIR/drives/NAME.json).
 	Device string `yaml:"device"`
 	// SGDevice is the drive's SCSI generic node, for TapeAlert.
 	SGDevice string `yaml:"sg_device"`
@@ -223,12 +223,12 @@ func (c *Config) SocketPath() string {
 	return filepath.Join(c.StateDir, "api.sock")
 }
 
-// DrivePath is a drive's device, or a virtual drive's state directory.
+// DrivePath is a drive's device, or a virtual drive's state file.
 func (c *Config) DrivePath(d *DriveConfig) string {
 	if d.Device != "" {
 		return d.Device
 	}
-	return filepath.Join(c.StateDir, "drives", d.Name)
+	return filepath.Join(c.StateDir, "drives", d.Name+".json")
 }
 
 // LibraryPath is a library's changer device, or a virtual library's state

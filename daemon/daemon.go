@@ -42,6 +42,10 @@ type Daemon struct {
 	started  time.Time
 	warnings []string
 	ready    func(socket, metrics string)
+	dev      *devices
+
+	// loadTimeout bounds the wait for a drive to come online after a load.
+	loadTimeout time.Duration
 
 	// health is the self-test the watchdog depends on; tests replace it.
 	health func(context.Context) error
@@ -85,7 +89,33 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Daemon, error) {
 	d.auth = newAuthorizer(cfg.API.AdminGroup)
 	d.registry = newRegistry(cat, d.log, d.started)
 	d.health = d.checkHealth
+	d.loadTimeout = 10 * time.Minute
+	dev, err := openDevices(cfg, d.log)
+	if err != nil {
+		cat.Close()
+		return nil, err
+	}
+	d.dev = dev
+	if cfg.Demo {
+		if err := d.seedDemo(ctx); err != nil {
+			d.Close()
+			return nil, fmt.Errorf("prepare the demo: %w", err)
+		}
+	}
+	// Know where every cartridge is before serving: inventory each library.
+	if _, err := d.Inventory(ctx, media.System, ""); err != nil {
+		d.log.Error("library inventory at start failed; run 'tapewarden library inventory' when the library is ready", "err", err)
+		d.warnings = append(d.warnings, err.Error())
+	}
 	return d, nil
+}
+
+// Close releases the catalog and the devices of a daemon that will not Run.
+func (d *Daemon) Close() error {
+	if d.dev != nil {
+		d.dev.close()
+	}
+	return d.cat.Close()
 }
 
 // Catalog is the daemon's catalog (for offline tools and tests).
@@ -103,7 +133,7 @@ func (d *Daemon) MetricsAddr() string {
 // cleanly: it stops taking requests, lets running ones finish, and closes
 // the catalog.
 func (d *Daemon) Run(ctx context.Context) error {
-	defer d.cat.Close()
+	defer d.Close()
 	api, err := d.listenAPI()
 	if err != nil {
 		return err

@@ -42,6 +42,7 @@ func startDaemon(t *testing.T, mods ...func(*Config, *Options)) *harness {
 	t.Helper()
 	cfg, err := DemoConfig(shortTempDir(t))
 	require.NoError(t, err)
+	cfg.Demo = false // an empty world unless a test asks for the demo's stock
 	var logBuf bytes.Buffer
 	opts := Options{Logger: slog.New(slog.NewTextHandler(&logBuf, nil))}
 	for _, m := range mods {

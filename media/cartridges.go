@@ -46,17 +46,20 @@ type Cartridge struct {
 	Notes        string    `json:"notes,omitempty"`
 	AddedAt      time.Time `json:"added_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
+	// Missing is when a library inventory last failed to find the
+	// cartridge where the catalog places it; zero when it was found.
+	Missing time.Time `json:"missing_since,omitzero"`
 }
 
-const cartridgeColumns = `barcode, media_type, worm, pool, state, loc_kind, loc_site, loc_place, loc_slot, mounts, bytes_written, errors, uses_left, first_use, notes, added_at, updated_at`
+const cartridgeColumns = `barcode, media_type, worm, pool, state, loc_kind, loc_site, loc_place, loc_slot, mounts, bytes_written, errors, uses_left, first_use, notes, added_at, updated_at, missing_since`
 
 func scanCartridge(s interface{ Scan(...any) error }) (Cartridge, error) {
 	var c Cartridge
-	var pool, site, firstUse sql.NullString
+	var pool, site, firstUse, missing sql.NullString
 	var slot, uses sql.NullInt64
 	var kind, added, updated string
 	err := s.Scan(&c.Barcode, &c.MediaType, &c.WORM, &pool, &c.State, &kind, &site, &c.Location.Place, &slot,
-		&c.Mounts, &c.BytesWritten, &c.Errors, &uses, &firstUse, &c.Notes, &added, &updated)
+		&c.Mounts, &c.BytesWritten, &c.Errors, &uses, &firstUse, &c.Notes, &added, &updated, &missing)
 	if err != nil {
 		return c, err
 	}
@@ -71,6 +74,7 @@ func scanCartridge(s interface{ Scan(...any) error }) (Cartridge, error) {
 	c.FirstUse = parseNullTime(firstUse)
 	c.AddedAt = parseTime(added)
 	c.UpdatedAt = parseTime(updated)
+	c.Missing = parseNullTime(missing)
 	return c, nil
 }
 

@@ -99,9 +99,15 @@ func startDemo(t *testing.T, dir string, extra ...string) *daemonProc {
 	announced := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)
+		socket := ""
 		for sc.Scan() {
-			if s, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "API socket:"); ok {
-				announced <- strings.TrimSpace(s)
+			line := strings.TrimSpace(sc.Text())
+			if s, ok := strings.CutPrefix(line, "API socket:"); ok {
+				socket = strings.TrimSpace(s)
+			}
+			// The metrics line ends the announcement.
+			if strings.HasPrefix(line, "metrics:") && socket != "" {
+				announced <- socket
 			}
 		}
 		io.Copy(io.Discard, pr)
@@ -181,9 +187,19 @@ func TestEndToEndCatalogThroughTheCLI(t *testing.T) {
 	assert.Contains(t, out, "E2E001L8")
 	assert.Contains(t, out, "cleaning (12 uses left)")
 
-	var list []map[string]any
+	var list []struct {
+		Barcode string `json:"barcode"`
+		Pool    string `json:"pool"`
+	}
 	require.NoError(t, json.Unmarshal([]byte(p.must("media", "list", "--pool", "daily", "--json")), &list))
-	assert.Len(t, list, 2)
+	var ours []string
+	for _, c := range list {
+		assert.Equal(t, "daily", c.Pool)
+		if strings.HasPrefix(c.Barcode, "E2E") {
+			ours = append(ours, c.Barcode)
+		}
+	}
+	assert.Equal(t, []string{"E2E001L8", "E2E002L8"}, ours)
 
 	p.must("media", "move", "E2E001L8", "--to", "honcho/safe", "--reason", "end of day")
 	out = p.must("media", "show", "E2E001L8")
@@ -236,6 +252,53 @@ func TestEndToEndCatalogThroughTheCLI(t *testing.T) {
 	// SIGTERM stops it cleanly.
 	require.NoError(t, p.kill(syscall.SIGTERM))
 	assert.Contains(t, p.out.String(), "tapewarden stopping")
+}
+
+func TestDemoLibraryThroughTheCLI(t *testing.T) {
+	p := startDemo(t, stateDir(t))
+	out := p.must("library", "inventory")
+	assert.Contains(t, out, "slot 1")
+	assert.Contains(t, out, "DLY001L8")
+	assert.Contains(t, out, "mail slot 1")
+	assert.Contains(t, out, "SCR005L8")
+
+	out = p.must("library", "import")
+	assert.Contains(t, out, "SCR005L8 imported: honcho/lib0/mailslot/1 -> honcho/lib0/slot/15")
+	out = p.must("library", "load", "DLY002L8", "--drive", "lto0")
+	assert.Contains(t, out, "DLY002L8 loaded: honcho/lib0/slot/2 -> honcho/drive/lto0")
+	out = p.must("drive", "status", "lto0")
+	assert.Contains(t, out, "online")
+	assert.Contains(t, out, "DLY002L8")
+	_, errOut, code := p.run("library", "load", "DLY003L8", "--drive", "lto0")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "drive lto0 already holds DLY002L8")
+	out = p.must("library", "unload", "--drive", "lto0")
+	assert.Contains(t, out, "DLY002L8 unloaded: honcho/drive/lto0 -> honcho/lib0/slot/2")
+	out = p.must("library", "export", "DLY004L8")
+	assert.Contains(t, out, "honcho/lib0/mailslot/1")
+	out = p.must("library", "mailslot", "take", "1")
+	assert.Contains(t, out, "DLY004L8 taken out of mail slot 1")
+
+	// The DAT drive is loaded by a person.
+	out = p.must("drive", "insert", "dat0", "DAT003")
+	assert.Contains(t, out, "DAT003 loaded: honcho/shelf -> honcho/drive/dat0")
+	out = p.must("drive", "eject", "dat0", "--to", "honcho/safe")
+	assert.Contains(t, out, "DAT003 unloaded: honcho/drive/dat0 -> honcho/safe")
+
+	out = p.must("audit", "log", "--barcode", "DLY002L8")
+	assert.Contains(t, out, "loaded")
+	assert.Contains(t, out, "unloaded")
+	out = p.must("audit", "verify")
+	assert.Contains(t, out, "intact")
+
+	// Offline tape commands refuse a drive the daemon holds.
+	_, errOut, code = p.run("tape", "status", "--device", filepath.Join(p.stateDir, "drives", "dat0.json"))
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "busy")
+	// ... and work on a cartridge image.
+	out = p.must("tape", "read-label", "--device", filepath.Join(p.stateDir, "cartridges", "DAT001.vtape"))
+	assert.Contains(t, out, "barcode:     DAT001")
+	assert.Contains(t, out, "pool:        dat")
 }
 
 func TestConfigCheckExitCodes(t *testing.T) {

@@ -62,6 +62,9 @@ Exit status: 0 ok, 1 refused or failed, 2 usage or configuration error,
 		a.mediaCommand(),
 		a.manifestCommand(),
 		a.auditCommand(),
+		a.driveCommand(),
+		a.libraryCommand(),
+		a.tapeCommand(),
 	)
 	wrapArgs(root)
 	return root

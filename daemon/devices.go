@@ -1,0 +1,237 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/tapewarden/tapewarden/drives"
+)
+
+// library is a configured autoloader or library.
+type library struct {
+	cfg     *LibraryConfig
+	changer drives.Changer
+	virtual *drives.VirtualLibrary // nil unless type virtual
+
+	// mu serialises multi-step library operations (inventory then move);
+	// the changer itself serialises single commands.
+	mu sync.Mutex
+}
+
+// drive is a configured tape drive and its exclusive lease.
+type drive struct {
+	cfg     *DriveConfig
+	path    string
+	lib     *library // nil for a standalone drive
+	element int      // changer drive element; -1 standalone
+	virtual *drives.VirtualTape
+
+	lease chan struct{} // holds one token while leased
+	mu    sync.Mutex
+	owner string    // who holds the lease, for status
+	since time.Time // since when
+}
+
+// devices holds every drive and library the configuration names.
+type devices struct {
+	libs   map[string]*library
+	drives map[string]*drive
+	order  []string // drive names in configuration order
+}
+
+// openDevices prepares the configured drives and libraries. Virtual ones
+// are created on first use in the state directory; real ones are only
+// opened when needed.
+func openDevices(cfg *Config, log *slog.Logger) (*devices, error) {
+	dv := &devices{libs: map[string]*library{}, drives: map[string]*drive{}}
+	for i := range cfg.Libraries {
+		lc := &cfg.Libraries[i]
+		l := &library{cfg: lc}
+		switch lc.Type {
+		case "virtual":
+			driveType := ""
+			for _, ld := range lc.Drives {
+				if d := cfg.Drive(ld.Drive); d != nil {
+					driveType = d.MediaType
+				}
+			}
+			for _, ld := range lc.Drives {
+				if d := cfg.Drive(ld.Drive); d != nil && d.MediaType != driveType {
+					dv.close()
+					return nil, fmt.Errorf("virtual library %s: all its drives must be of one generation (%s and %s)", lc.Name, driveType, d.MediaType)
+				}
+			}
+			vl, err := drives.NewVirtualLibrary(cfg.LibraryPath(lc), drives.VirtualLibraryConfig{
+				Name: lc.Name, DriveType: driveType, Drives: len(lc.Drives), Slots: lc.Slots, MailSlots: lc.MailSlots,
+				Logger: log.With("library", lc.Name),
+			})
+			if err != nil {
+				dv.close()
+				return nil, fmt.Errorf("virtual library %s: %w", lc.Name, err)
+			}
+			l.virtual, l.changer = vl, vl
+		case "mtx":
+			l.changer = drives.NewMTXChanger(cfg.LibraryPath(lc), drives.WithMTXLogger(log.With("library", lc.Name)))
+		}
+		dv.libs[lc.Name] = l
+	}
+	for i := range cfg.Drives {
+		dc := &cfg.Drives[i]
+		d := &drive{cfg: dc, path: cfg.DrivePath(dc), element: -1, lease: make(chan struct{}, 1)}
+		if lc, el := cfg.LibraryOf(dc.Name); lc != nil {
+			d.lib, d.element = dv.libs[lc.Name], el
+		}
+		if dc.Type == "virtual" {
+			if d.lib != nil {
+				if d.element >= d.lib.virtual.DriveCount() {
+					dv.close()
+					return nil, fmt.Errorf("drive %s: virtual library %s has no drive element %d", dc.Name, d.lib.cfg.Name, d.element)
+				}
+				d.virtual = d.lib.virtual.Drive(d.element)
+			} else {
+				if err := os.MkdirAll(filepath.Dir(d.path), 0o750); err != nil {
+					dv.close()
+					return nil, err
+				}
+				vt, err := drives.NewVirtualTape(d.path, drives.VirtualTapeConfig{Name: dc.Name, DriveType: dc.MediaType, Logger: log.With("drive", dc.Name)})
+				if err != nil {
+					dv.close()
+					return nil, fmt.Errorf("virtual drive %s: %w", dc.Name, err)
+				}
+				d.virtual = vt
+			}
+		}
+		dv.drives[dc.Name] = d
+		dv.order = append(dv.order, dc.Name)
+	}
+	return dv, nil
+}
+
+func (dv *devices) close() {
+	for _, d := range dv.drives {
+		if d.virtual != nil && d.lib == nil {
+			d.virtual.Close()
+		}
+	}
+	for _, l := range dv.libs {
+		if l.virtual != nil {
+			l.virtual.Close()
+		}
+	}
+}
+
+func (dv *devices) drive(name string) (*drive, error) {
+	d, ok := dv.drives[name]
+	if !ok {
+		names := append([]string(nil), dv.order...)
+		sort.Strings(names)
+		return nil, notFoundf("no drive %q is configured (drives: %v)", name, names)
+	}
+	return d, nil
+}
+
+func (dv *devices) library(name string) (*library, error) {
+	if name == "" && len(dv.libs) == 1 {
+		for _, l := range dv.libs {
+			return l, nil
+		}
+	}
+	l, ok := dv.libs[name]
+	if !ok {
+		var names []string
+		for n := range dv.libs {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		if name == "" {
+			return nil, notFoundf("say which library (--library; configured: %v)", names)
+		}
+		return nil, notFoundf("no library %q is configured (libraries: %v)", name, names)
+	}
+	return l, nil
+}
+
+// driveAt returns the drive at a library's drive element.
+func (dv *devices) driveAt(l *library, element int) *drive {
+	for _, d := range dv.drives {
+		if d.lib == l && d.element == element {
+			return d
+		}
+	}
+	return nil
+}
+
+// errDriveBusy is returned when a drive's lease is held.
+var errDriveBusy = errors.New("daemon: drive is in use")
+
+// tryAcquire leases the drive if it is free.
+func (d *drive) tryAcquire(owner string, now time.Time) (func(), error) {
+	select {
+	case d.lease <- struct{}{}:
+	default:
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return nil, fmt.Errorf("%w: drive %s is in use by %s since %s", errDriveBusy, d.cfg.Name, d.owner, d.since.Format("15:04:05"))
+	}
+	d.mu.Lock()
+	d.owner, d.since = owner, now
+	d.mu.Unlock()
+	return d.release, nil
+}
+
+// acquire waits for the drive's lease (or ctx).
+func (d *drive) acquire(ctx context.Context, owner string, now func() time.Time) (func(), error) {
+	select {
+	case d.lease <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	d.mu.Lock()
+	d.owner, d.since = owner, now()
+	d.mu.Unlock()
+	return d.release, nil
+}
+
+func (d *drive) release() {
+	d.mu.Lock()
+	d.owner, d.since = "", time.Time{}
+	d.mu.Unlock()
+	<-d.lease
+}
+
+// holder says who leases the drive, if anyone.
+func (d *drive) holder() (string, time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.owner, d.since
+}
+
+// open opens the drive's device. The caller must hold the lease.
+func (d *drive) open() (drives.Drive, error) {
+	if d.virtual != nil {
+		return d.virtual.Open()
+	}
+	var opts []drives.Option
+	if d.cfg.SGDevice != "" {
+		opts = append(opts, drives.WithSCSIGeneric(d.cfg.SGDevice))
+	}
+	return drives.Open(d.path, opts...)
+}
+
+// mailSlotNumber turns a catalog mail slot (1…K) into the changer's slot
+// number (after the storage slots), and back.
+func (l *library) changerSlot(mail int) int { return l.cfg.Slots + mail }
+
+func (l *library) mailSlot(changerSlot int) (int, bool) {
+	if changerSlot > l.cfg.Slots {
+		return changerSlot - l.cfg.Slots, true
+	}
+	return 0, false
+}
