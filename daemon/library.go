@@ -16,10 +16,10 @@ import (
 
 // InventoryReport is what one library inventory found and changed.
 type InventoryReport struct {
-	Library string             `json:"library"`
-	At      time.Time          `json:"at"`
-	Drives  []InventoryDrive   `json:"drives"`
-	Slots   []InventorySlot    `json:"slots"`
+	Library string                `json:"library"`
+	At      time.Time             `json:"at"`
+	Drives  []InventoryDrive      `json:"drives"`
+	Slots   []InventorySlot       `json:"slots"`
 	Catalog media.ReconcileResult `json:"catalog"`
 	// Added are unknown cartridges added to the catalog (add_unknown).
 	Added []string `json:"added,omitempty"`

@@ -354,7 +354,10 @@ func TestKillDuringMoves(t *testing.T) {
 				return d.DialContext(ctx, "unix", p.socket)
 			}}, Timeout: 10 * time.Second}
 
-			type ack struct{ ID int64; Hash, Barcode, To string }
+			type ack struct {
+				ID                int64
+				Hash, Barcode, To string
+			}
 			var mu sync.Mutex
 			var acks []ack
 			var wg sync.WaitGroup
