@@ -1,0 +1,266 @@
+package archive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// BlockWriter is where archive blocks go: a tape drive in variable-block
+// mode, one Write per tape block. drives.Drive satisfies it.
+//
+// Write must not retain p. A Write that stores nothing and returns an error
+// the caller's IsEndOfMedium accepts ends the current piece; any other error
+// ends the backup.
+type BlockWriter interface {
+	Write(p []byte) (int, error)
+}
+
+// BlockReader reads one tape block per call; it returns 0, nil at a
+// filemark. drives.Drive satisfies it. Readers of plain files may return
+// io.EOF instead; it is taken as the end of the tape file.
+type BlockReader interface {
+	Read(p []byte) (int, error)
+}
+
+// Defaults for the zero values of Backup's fields.
+const (
+	DefaultBlockSize         = 256 << 10
+	DefaultRingSize          = 64 << 20
+	DefaultStartThreshold    = 0.9
+	DefaultUnderrunThreshold = 100 * time.Millisecond
+	DefaultChunkSize         = 64 << 20
+)
+
+// maxChunks is how many NAME.NNNNNN members six digits can number.
+const maxChunks = 1_000_000
+
+// Backup describes one backup stream: what goes into the tar and how it is
+// written. The zero value of each tuning field selects its default. A Backup
+// may be reused for several runs, one at a time.
+type Backup struct {
+	// Paths are files and directory trees archived like `tar -c` would,
+	// in order, without following symbolic links.
+	Paths []string
+	// Source, if set, is read to its end after Paths and stored as members
+	// SourceName.000000, SourceName.000001, ... of ChunkSize bytes each.
+	// Run returns only after a Read has returned; give it a command's
+	// output started with exec.CommandContext so that cancelling ends it.
+	Source io.Reader
+	// SourceName is the member name of Source without the chunk suffix,
+	// for example "juki/pg_dump.sql". Required with Source.
+	SourceName string
+	// SourceModTime is the modification time of Source's members; the
+	// zero value means the start of Run.
+	SourceModTime time.Time
+
+	// BlockSize is the size of each Write, a multiple of 512; the last
+	// block of the stream may be shorter. Default 256 KiB.
+	BlockSize int
+	// RingSize is the size of the ring buffer, rounded down to whole
+	// blocks and at least two blocks. Default 64 MiB.
+	RingSize int
+	// StartThreshold is the fill level, above 0 and at most 1, at which
+	// the writer starts and restarts after the ring ran dry. Default 0.9.
+	StartThreshold float64
+	// UnderrunThreshold is how long the writer must wait for data for the
+	// wait to count as an underrun. Default 100 ms.
+	UnderrunThreshold time.Duration
+	// ChunkSize is the size of Source's members. Run holds one chunk in
+	// memory besides the ring. Default 64 MiB.
+	ChunkSize int64
+
+	// IsEndOfMedium tells whether a Write error means the cartridge is
+	// full (errors.Is(err, drives.ErrEndOfMedium)). Nil means never.
+	IsEndOfMedium func(error) bool
+	// NextVolume is called from the writer goroutine after a Write failed
+	// with end of medium. done describes the finished piece, its checksum
+	// complete. NextVolume finishes that tape file (filemark, trailer),
+	// changes the cartridge and returns the writer for piece
+	// done.Index+1, on which the failed block is written again. An error
+	// ends the backup. Nil means a full cartridge ends the backup.
+	NextVolume func(ctx context.Context, done Piece) (BlockWriter, error)
+	// Warn, if set, receives each warning as it happens, from Run's
+	// goroutine. Warnings are also in Result.Warnings.
+	Warn func(msg string)
+	// Counters, if set, is updated while Run works so that metrics can
+	// read it concurrently.
+	Counters *Counters
+
+	hook func(stage, fsPath string) // for tests, see producer.hook
+}
+
+// Piece is the part of the stream written to one volume.
+type Piece struct {
+	Index  int    // 1 for the first volume
+	Bytes  int64  // bytes of the tar stream on this volume
+	Blocks int64  // Write calls that stored data on it
+	SHA256 string // hex SHA-256 of those bytes
+}
+
+// Result describes a finished backup stream.
+type Result struct {
+	Bytes    int64  // length of the tar stream
+	SHA256   string // hex SHA-256 of the whole stream; empty after a failure
+	Pieces   []Piece
+	Members  int64 // tar members written: files, directories, links, devices, chunks
+	Warnings []string
+	Stats    Stats
+}
+
+// Stats is a snapshot of a backup's counters.
+type Stats struct {
+	Bytes     int64         // bytes written to block writers
+	Blocks    int64         // Write calls that stored data
+	Starved   time.Duration // writer waiting for data after its first block
+	Underruns int64         // such waits longer than UnderrunThreshold
+	RingFill  int64         // bytes in the ring waiting for the writer
+	RingSize  int64         // the ring's size in bytes
+}
+
+// Counters holds a running backup's counters. Run updates it; any goroutine
+// may call Snapshot at any time. A Counters keeps counting across runs.
+type Counters struct {
+	bytes, blocks, starved, underruns, fill, ringSize atomic.Int64
+}
+
+// Snapshot returns the current values.
+func (c *Counters) Snapshot() Stats {
+	return Stats{
+		Bytes:     c.bytes.Load(),
+		Blocks:    c.blocks.Load(),
+		Starved:   time.Duration(c.starved.Load()),
+		Underruns: c.underruns.Load(),
+		RingFill:  c.fill.Load(),
+		RingSize:  c.ringSize.Load(),
+	}
+}
+
+// settings is a Backup with its defaults applied and checked.
+type settings struct {
+	blockSize, ringSize int
+	threshold           float64
+	underrun            time.Duration
+	chunk               int64
+}
+
+func (b *Backup) settings() (settings, error) {
+	s := settings{
+		blockSize: orDefault(b.BlockSize, DefaultBlockSize),
+		ringSize:  orDefault(b.RingSize, DefaultRingSize),
+		threshold: orDefault(b.StartThreshold, DefaultStartThreshold),
+		underrun:  orDefault(b.UnderrunThreshold, DefaultUnderrunThreshold),
+		chunk:     orDefault(b.ChunkSize, DefaultChunkSize),
+	}
+	switch {
+	case len(b.Paths) == 0 && b.Source == nil:
+		return s, errors.New("archive: nothing to back up: no paths and no source")
+	case b.Source != nil && b.SourceName == "":
+		return s, errors.New("archive: a source needs a SourceName")
+	case s.blockSize < 0 || s.blockSize%512 != 0:
+		return s, fmt.Errorf("archive: block size %d is not a positive multiple of 512", b.BlockSize)
+	case s.ringSize < 2*s.blockSize:
+		return s, fmt.Errorf("archive: ring size %d is smaller than two %d-byte blocks", b.RingSize, s.blockSize)
+	case s.threshold < 0 || s.threshold > 1:
+		return s, fmt.Errorf("archive: start threshold %g is not within (0, 1]", b.StartThreshold)
+	case s.underrun < 0:
+		return s, fmt.Errorf("archive: negative underrun threshold %v", b.UnderrunThreshold)
+	case s.chunk < 0:
+		return s, fmt.Errorf("archive: negative chunk size %d", b.ChunkSize)
+	}
+	return s, nil
+}
+
+// orDefault returns v, or def if v is zero.
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// Run writes the backup stream to w and, after end of medium, to the
+// writers NextVolume returns. It returns when the stream is complete or has
+// failed; every goroutine it started has ended by then.
+//
+// The error names the stage that failed: "read PATH: ...", "open PATH:
+// ...", "write block N: ..." (N counts blocks of the whole stream from 0),
+// "next volume for piece N: ...", or "backup interrupted: ..." wrapping the
+// context's error. Files that vanish or change while being read are
+// warnings, not errors. On failure the Result counts what reached the
+// writers, without checksums.
+//
+// Run is not safe for concurrent use on one Backup.
+func (b *Backup) Run(ctx context.Context, w BlockWriter) (Result, error) {
+	s, err := b.settings()
+	if err != nil {
+		return Result{}, err
+	}
+	counters := b.Counters
+	if counters == nil {
+		counters = new(Counters)
+	}
+	r := newRing(s.blockSize, s.ringSize, s.threshold, s.underrun, counters)
+	before := counters.Snapshot()
+
+	var work, watch sync.WaitGroup
+	var pieces []pieceCount
+	work.Go(func() {
+		pieces = r.writeLoop(ctx, w, writeConfig{isEOM: b.IsEndOfMedium, nextVolume: b.NextVolume})
+	})
+	work.Go(r.hashLoop)
+	finished := make(chan struct{})
+	watch.Go(func() {
+		select {
+		case <-ctx.Done():
+			r.fail(fmt.Errorf("backup interrupted: %w", context.Cause(ctx)))
+		case <-finished:
+		}
+	})
+
+	p := &producer{r: r, warn: b.Warn, chunk: s.chunk, sourceTime: b.SourceModTime, hook: b.hook}
+	if p.sourceTime.IsZero() {
+		p.sourceTime = time.Now()
+	}
+	if perr := p.run(b.Paths, b.Source, b.SourceName); perr != nil {
+		var stopped errRingStopped
+		if !errors.As(perr, &stopped) {
+			r.fail(perr)
+		}
+	} else {
+		r.close()
+	}
+	work.Wait()
+	close(finished)
+	watch.Wait()
+
+	res := Result{Members: p.members, Warnings: p.warnings}
+	after := counters.Snapshot()
+	res.Stats = Stats{
+		Bytes:     after.Bytes - before.Bytes,
+		Blocks:    after.Blocks - before.Blocks,
+		Starved:   after.Starved - before.Starved,
+		Underruns: after.Underruns - before.Underruns,
+		RingFill:  after.RingFill,
+		RingSize:  after.RingSize,
+	}
+	res.Bytes = res.Stats.Bytes
+	ferr := r.failure()
+	for i, pc := range pieces {
+		piece := Piece{Index: i + 1, Bytes: pc.bytes, Blocks: pc.blocks}
+		if ferr == nil {
+			piece.SHA256 = r.sums[i]
+		}
+		res.Pieces = append(res.Pieces, piece)
+	}
+	if ferr != nil {
+		return res, ferr
+	}
+	res.SHA256 = r.sum
+	return res, nil
+}

@@ -1,0 +1,18 @@
+//go:build !unix
+
+package archive
+
+import (
+	"io/fs"
+	"os"
+)
+
+// fileID identifies a file on this machine, for finding hard links. This
+// platform does not expose one: hard links are stored as separate files.
+type fileID struct{}
+
+// identity reports one link for every file.
+func identity(fs.FileInfo) (fileID, uint64) { return fileID{}, 1 }
+
+// openFile opens a regular file for reading.
+func openFile(name string) (*os.File, error) { return os.Open(name) }
