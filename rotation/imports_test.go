@@ -16,8 +16,11 @@ func TestImportsNothingOfOurs(t *testing.T) {
 	if err != nil {
 		t.Skip("go is not on PATH: cannot list the dependencies of ./rotation")
 	}
-	out, err := exec.Command(gobin, "list", "-deps", ".").Output()
-	require.NoError(t, err, "go list -deps .")
+	cmd := exec.Command(gobin, "list", "-deps", ".")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	require.NoError(t, err, "go list -deps .: %s", stderr.String())
 	const self = "github.com/tapewarden/tapewarden/rotation"
 	deps := strings.Fields(string(out))
 	require.Contains(t, deps, self)

@@ -60,8 +60,13 @@ type simGen struct {
 	jobsOK int
 }
 
+// fataler is what the simulation needs of *testing.T and *rapid.T.
+type fataler interface {
+	Fatalf(format string, args ...any)
+}
+
 type sim struct {
-	t        *rapid.T
+	t        fataler
 	rng      *rand.Rand
 	pool     Pool
 	jobs     int
@@ -453,41 +458,69 @@ func TestSimulateTenYears(t *testing.T) {
 			pool = Pool{Name: "pool", Scheme: SchemeCycle, MediaType: "LTO-8", Cycle: &Cycle{Cartridges: n}, Offsite: off}
 			reachable = n >= keep+lead+transit
 		}
-		s := &sim{
-			t: rt, pool: pool,
-			rng:     rand.New(rand.NewPCG(rapid.Uint64().Draw(rt, "seed"), 1)),
-			jobs:    rapid.IntRange(1, 3).Draw(rt, "jobs"),
-			failP:   float64(rapid.IntRange(0, 80).Draw(rt, "fail_permille")) / 1000,
-			missP:   float64(rapid.IntRange(0, 30).Draw(rt, "miss_permille")) / 1000,
-			lateP:   float64(rapid.IntRange(0, 100).Draw(rt, "late_permille")) / 1000,
-			retireP: float64(rapid.IntRange(0, 5).Draw(rt, "retire_permille")) / 1000,
-			supplyP: float64(rapid.IntRange(200, 1000).Draw(rt, "supply_permille")) / 1000,
-			ledger:  map[string]*simGen{}, good: map[Level][]*simGen{}, partial: map[Level][]*simGen{},
-			keep: map[Level]int{},
-		}
-		// The ledger's retained counts come from the configuration, not
-		// from the code under test.
-		if g := pool.GFS; g != nil {
-			s.keep = map[Level]int{LevelDaily: g.Daily, LevelWeekly: g.Weekly, LevelMonthly: g.Monthly, LevelYearly: g.Yearly}
-		} else {
-			s.keep[""] = pool.Cycle.Cartridges - 1
-		}
-		s.view.Sites = simSites
-		start := time.Date(2025, time.April, 1, 0, 0, 0, 0, jst)
-		for i := range rapid.IntRange(0, 8).Draw(rt, "initial_scratch") {
-			s.view.Cartridges = append(s.view.Cartridges, Cartridge{Barcode: fmt.Sprintf("NEW%03dL8", i), Pool: "scratch", MediaType: "LTO-8",
-				State: StateScratch, Location: Location{Kind: PlaceSlot, Site: simRoom, Place: "lib0", Slot: i + 1}})
-		}
-		s.dirty = start
-		end := start.AddDate(years, 0, 0)
-		for day := start; day.Before(end); day = day.AddDate(0, 0, 1) {
-			s.morning(day.Add(8 * time.Hour))
-			s.checkOffsite(day.Add(21*time.Hour+59*time.Minute), reachable)
-			s.night(day.Add(22 * time.Hour))
-		}
+		s := newSim(rt, pool, rapid.Uint64().Draw(rt, "seed"))
+		s.jobs = rapid.IntRange(1, 3).Draw(rt, "jobs")
+		s.failP = float64(rapid.IntRange(0, 80).Draw(rt, "fail_permille")) / 1000
+		s.missP = float64(rapid.IntRange(0, 30).Draw(rt, "miss_permille")) / 1000
+		s.lateP = float64(rapid.IntRange(0, 100).Draw(rt, "late_permille")) / 1000
+		s.retireP = float64(rapid.IntRange(0, 5).Draw(rt, "retire_permille")) / 1000
+		s.supplyP = float64(rapid.IntRange(200, 1000).Draw(rt, "supply_permille")) / 1000
+		s.run(rapid.IntRange(0, 8).Draw(rt, "initial_scratch"), years, reachable)
 		checked += s.checks
 	})
-	if checked == 0 {
-		t.Error("no run ever reached a state where the offsite minimum was checked")
+	t.Logf("offsite minimum checked on %d days", checked)
+}
+
+// TestSimulateQuietDecade runs the simulation with rare trouble, so that
+// the offsite minimum is surely checked on many days.
+func TestSimulateQuietDecade(t *testing.T) {
+	for _, remote := range []string{"", "sendai-dc"} {
+		t.Run("remote "+remote, func(t *testing.T) {
+			pool := Pool{Name: "pool", Scheme: SchemeCycle, MediaType: "LTO-8", Cycle: &Cycle{Cartridges: 6},
+				Offsite: &Offsite{Keep: 2, Site: "annex", RemoteSite: remote, TransitDays: 1, LeadDays: 2}}
+			s := newSim(t, pool, 7)
+			s.jobs, s.failP, s.lateP, s.retireP, s.supplyP = 2, 0.005, 0.01, 0.0005, 1
+			s.run(4, 10, true)
+			if s.checks < 2000 {
+				t.Errorf("offsite minimum checked on %d days, expected most of ten years", s.checks)
+			}
+		})
+	}
+}
+
+// newSim returns a simulation of pool with no trouble at all; the caller
+// sets the probabilities.
+func newSim(t fataler, pool Pool, seed uint64) *sim {
+	s := &sim{
+		t: t, pool: pool, jobs: 1, supplyP: 1,
+		rng:    rand.New(rand.NewPCG(seed, 1)),
+		ledger: map[string]*simGen{}, good: map[Level][]*simGen{}, partial: map[Level][]*simGen{},
+	}
+	// The ledger's retained counts come from the configuration, not from
+	// the code under test.
+	if g := pool.GFS; g != nil {
+		s.keep = map[Level]int{LevelDaily: g.Daily, LevelWeekly: g.Weekly, LevelMonthly: g.Monthly, LevelYearly: g.Yearly}
+	} else {
+		s.keep = map[Level]int{"": pool.Cycle.Cartridges - 1}
+	}
+	s.view.Sites = simSites
+	return s
+}
+
+// run simulates years of days from 1 April 2025, starting with scratch
+// blank cartridges; reachable says whether the pool is big enough for the
+// offsite minimum.
+func (s *sim) run(scratch, years int, reachable bool) {
+	start := time.Date(2025, time.April, 1, 0, 0, 0, 0, jst)
+	for i := range scratch {
+		s.view.Cartridges = append(s.view.Cartridges, Cartridge{Barcode: fmt.Sprintf("NEW%03dL8", i), Pool: "scratch", MediaType: "LTO-8",
+			State: StateScratch, Location: Location{Kind: PlaceSlot, Site: simRoom, Place: "lib0", Slot: i + 1}})
+	}
+	s.dirty = start
+	end := start.AddDate(years, 0, 0)
+	for day := start; day.Before(end); day = day.AddDate(0, 0, 1) {
+		s.morning(day.Add(8 * time.Hour))
+		s.checkOffsite(day.Add(21*time.Hour+59*time.Minute), reachable)
+		s.night(day.Add(22 * time.Hour))
 	}
 }
