@@ -63,8 +63,8 @@ const (
 // written. Its reasons say why and what the operator must do; the first
 // one carries the main code.
 type NoCartridgeError struct {
-	Pool    string
-	Reasons []Reason
+	Pool    string   `json:"pool"`
+	Reasons []Reason `json:"reasons"`
 }
 
 // ErrNoCartridge matches every *NoCartridgeError with errors.Is.
