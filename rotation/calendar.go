@@ -141,7 +141,6 @@ func Calendar(pools []Pool, view View, runs []Run, from time.Time, days int) (Sc
 	slices.SortFunc(state.Cartridges, func(a, b Cartridge) int { return strings.Compare(a.Barcode, b.Barcode) })
 	mr := state.machineRoom()
 	first := dayStart(from)
-	clock := from.Sub(first)
 
 	s := Schedule{From: date(from), Days: days, Zone: from.Format("MST -07:00")}
 	for _, p := range sorted {
@@ -174,10 +173,9 @@ func Calendar(pools []Pool, view View, runs []Run, from time.Time, days int) (Sc
 				}
 			}
 		}
-		courier := start.Add(clock)
-		if d == 0 {
-			courier = from
-		}
+		// The courier leaves at from's clock time, also across a change
+		// of daylight saving time.
+		courier := time.Date(start.Year(), start.Month(), start.Day(), from.Hour(), from.Minute(), from.Second(), from.Nanosecond(), from.Location())
 		planned := false
 		doPlan := func() error {
 			planned = true
