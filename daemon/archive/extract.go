@@ -167,7 +167,8 @@ func Extract(ctx context.Context, stream io.Reader, dir string, opts ExtractOpti
 }
 
 // ctxReader stops reading when ctx ends and marks read errors, so that a
-// failing stream is told apart from a failing destination.
+// failing stream is told apart from a failing destination. Wrapped around a
+// tar.Reader it marks the tar reader's own errors (a truncated member).
 type ctxReader struct {
 	ctx context.Context
 	r   io.Reader
@@ -327,7 +328,11 @@ func (x *extractor) member(h *tar.Header, tr io.Reader) error {
 		return err
 	}
 	if name == "." {
-		return nil // the restore directory itself
+		if h.Typeflag == tar.TypeDir {
+			return nil // the restore directory itself
+		}
+		x.refuse(h.Name, "names the restore directory itself")
+		return nil
 	}
 	if !x.selected(name) {
 		x.res.Skipped++
@@ -394,7 +399,7 @@ func (x *extractor) file(name string, h *tar.Header, tr io.Reader) error {
 	if err != nil {
 		return x.fail(h.Name, err)
 	}
-	n, err := io.CopyBuffer(struct{ io.Writer }{f}, tr, x.buf)
+	n, err := io.CopyBuffer(struct{ io.Writer }{f}, ctxReader{x.ctx, tr}, x.buf)
 	x.res.Bytes += n
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -671,7 +676,7 @@ func (x *extractor) chunk(name, base string, idx int, h *tar.Header, tr io.Reade
 			}
 			return nil
 		}
-		n, err := io.CopyBuffer(struct{ io.Writer }{r.f}, tr, x.buf)
+		n, err := io.CopyBuffer(struct{ io.Writer }{r.f}, ctxReader{x.ctx, tr}, x.buf)
 		x.res.Bytes += n
 		if err != nil {
 			return x.chunkError(h.Name, err)
@@ -701,7 +706,7 @@ func (x *extractor) chunk(name, base string, idx int, h *tar.Header, tr io.Reade
 		return x.fail(h.Name, err)
 	}
 	run.f = f
-	n, err := io.CopyBuffer(struct{ io.Writer }{f}, tr, x.buf)
+	n, err := io.CopyBuffer(struct{ io.Writer }{f}, ctxReader{x.ctx, tr}, x.buf)
 	x.res.Bytes += n
 	if err != nil {
 		return x.chunkError(h.Name, err)

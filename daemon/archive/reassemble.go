@@ -52,7 +52,7 @@ func Reassemble(ctx context.Context, stream io.Reader, name string, w io.Writer)
 		case idx != next:
 			return total, fmt.Errorf("archive: found %s where %s was expected", h.Name, chunkName(want, next))
 		}
-		n, err := io.CopyBuffer(struct{ io.Writer }{w}, tr, buf)
+		n, err := io.CopyBuffer(struct{ io.Writer }{w}, ctxReader{ctx, tr}, buf)
 		total += n
 		if err != nil {
 			var se streamError
