@@ -62,10 +62,10 @@ func statusOf(err error) (int, string) {
 	case errors.Is(err, drives.ErrChangerNotReady), errors.Is(err, drives.ErrChangerFailed), errors.Is(err, drives.ErrIO),
 		errors.Is(err, drives.ErrOffline), errors.Is(err, drives.ErrNoMedium):
 		return http.StatusBadGateway, "device"
-	case errors.Is(err, media.ErrNotFound), errors.Is(err, media.ErrManifestNotFound):
+	case errors.Is(err, media.ErrNotFound), errors.Is(err, media.ErrManifestNotFound), errors.Is(err, media.ErrRunNotFound), errors.Is(err, media.ErrPromptNotFound):
 		return http.StatusNotFound, "not_found"
 	case errors.Is(err, media.ErrExists), errors.Is(err, media.ErrAlreadyThere), errors.Is(err, media.ErrNotMovable),
-		errors.Is(err, media.ErrManifestState), errors.Is(err, media.ErrDiscrepancy):
+		errors.Is(err, media.ErrManifestState), errors.Is(err, media.ErrDiscrepancy), errors.Is(err, media.ErrPromptClosed):
 		return http.StatusConflict, "conflict"
 	case errors.Is(err, media.ErrBadBarcode), errors.Is(err, media.ErrBadInput), errors.Is(err, media.ErrUnknownPlace):
 		return http.StatusBadRequest, "bad_request"
@@ -181,6 +181,16 @@ func (d *Daemon) routes() *http.ServeMux {
 	handle("POST /v1/library/export", d.apiLibraryExport)
 	handle("POST /v1/library/import", d.apiLibraryImport)
 	handle("POST /v1/library/mailslot", d.apiLibraryMailSlot)
+	handle("GET /v1/jobs", d.apiJobs)
+	handle("POST /v1/jobs/{name}/run", d.apiJobRun)
+	handle("GET /v1/runs", d.apiRuns)
+	handle("GET /v1/runs/{id}", d.apiRunShow)
+	handle("POST /v1/runs/{id}/cancel", d.apiRunCancel)
+	handle("GET /v1/prompts", d.apiPrompts)
+	handle("POST /v1/prompts/{id}/done", d.apiPromptDone)
+	handle("POST /v1/prompts/{id}/cancel", d.apiPromptCancel)
+	handle("POST /v1/restore", d.apiRestore)
+	handle("GET /v1/drills", d.apiDrills)
 	handle("GET /v1/audit", d.apiAuditLog)
 	handle("GET /v1/audit/verify", d.apiAuditVerify)
 

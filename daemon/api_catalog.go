@@ -24,6 +24,10 @@ type Status struct {
 	Stats         media.Stats    `json:"stats"`
 	AuditHead     string         `json:"audit_head,omitempty"`
 	Demo          bool           `json:"demo,omitempty"`
+	Runs          []ActiveRun    `json:"runs"`
+	Waiting       []Waiting      `json:"waiting,omitempty"`
+	Drives        []DriveInfo    `json:"drives"`
+	OpenPrompts   int            `json:"open_prompts"`
 	Extra         map[string]any `json:"extra,omitempty"`
 }
 
@@ -44,6 +48,15 @@ func (d *Daemon) apiStatus(r *http.Request, _ media.Actor) (any, error) {
 	}
 	if ev, err := d.cat.Events(ctx, media.EventFilter{Limit: 1}); err == nil && len(ev) == 1 {
 		st.AuditHead = ev[0].Hash
+	}
+	st.Runs = d.runs.list()
+	if st.Runs == nil {
+		st.Runs = []ActiveRun{}
+	}
+	st.Waiting = d.dev.alloc.waiting()
+	st.Drives = d.Drives(ctx)
+	if open, err := d.cat.Prompts(ctx, false); err == nil {
+		st.OpenPrompts = len(open)
 	}
 	st.Healthy = len(st.Problems) == 0
 	return st, nil

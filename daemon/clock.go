@@ -2,6 +2,27 @@ package daemon
 
 import "time"
 
+// Clock is the daemon's time. The scheduler, prompt reminders, runs and
+// the catalog all read it, so tests and simulations can run weeks of
+// schedule in seconds.
+type Clock interface {
+	Now() time.Time
+	// After delivers the clock's time once d has passed on this clock.
+	After(d time.Duration) <-chan time.Time
+}
+
+// realClock is the wall clock.
+type realClock struct{}
+
+func (realClock) Now() time.Time                         { return time.Now() }
+func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// funcClock is a clock given as a function; its After waits in real time.
+type funcClock func() time.Time
+
+func (f funcClock) Now() time.Time                         { return f() }
+func (f funcClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
 // timeNow is the wall clock for offline commands, which have no daemon
 // clock to inject.
 func timeNow() time.Time { return time.Now() }

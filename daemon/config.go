@@ -32,6 +32,9 @@ type Config struct {
 	Systems   []SystemConfig  `yaml:"systems"`
 	Libraries []LibraryConfig `yaml:"libraries"`
 	Drives    []DriveConfig   `yaml:"drives"`
+	Jobs      []JobConfig     `yaml:"jobs"`
+	Scheduler SchedulerConfig `yaml:"scheduler"`
+	Prompts   PromptsConfig   `yaml:"prompts"`
 
 	// File is where the configuration was read from.
 	File string `yaml:"-"`
@@ -167,6 +170,71 @@ type DriveConfig struct {
 	Line     int                      `yaml:"-"`
 }
 
+// JobConfig is a backup job.
+type JobConfig struct {
+	Name   string `yaml:"name"`
+	System string `yaml:"system"`
+	Pool   string `yaml:"pool"`
+	// Schedule is a cron expression (minute hour day-of-month month
+	// day-of-week) or a descriptor (@daily, @weekly, @every 4h) in the
+	// configured time zone; empty means the job runs only when asked.
+	Schedule string       `yaml:"schedule"`
+	Source   SourceConfig `yaml:"source"`
+	// PreCommand runs before the data is written (the standard's "stop the
+	// service"); if it fails the run fails before the tape is written.
+	// PostCommand runs afterwards whatever happened ("start the service").
+	PreCommand  []string `yaml:"pre_command"`
+	PostCommand []string `yaml:"post_command"`
+	// Verify is checksum (re-read what was written and compare SHA-256,
+	// the default) or none.
+	Verify string `yaml:"verify"`
+	// ExpectedDuration is how long a run normally takes.
+	ExpectedDuration Duration `yaml:"expected_duration"`
+	// MaxAge is how old the last success may be before monitoring alerts;
+	// default the schedule's period plus six hours.
+	MaxAge Duration `yaml:"max_age"`
+	// Drives restricts the job to these drives.
+	Drives []string `yaml:"drives"`
+	// BlockSize overrides the drive's block size.
+	BlockSize int `yaml:"block_size"`
+	// CommandTimeout bounds each pre and post command (default 1h).
+	CommandTimeout Duration `yaml:"command_timeout"`
+	Line           int      `yaml:"-"`
+}
+
+// SourceConfig is what a job backs up: paths, or a command's output.
+type SourceConfig struct {
+	Paths   []string `yaml:"paths"`
+	Command []string `yaml:"command"`
+	// Name is the member name for a command's output (default JOB.out).
+	Name string `yaml:"name"`
+}
+
+// SchedulerConfig tunes the scheduler.
+type SchedulerConfig struct {
+	// CatchUp is how late a run missed while the daemon was down may still
+	// be started at start-up; older ones are recorded as missed. Default 6h.
+	CatchUp Duration `yaml:"catch_up"`
+}
+
+// PromptsConfig says how people are asked to act.
+type PromptsConfig struct {
+	// Command runs for each new prompt and each reminder, with the prompt
+	// in its environment (TAPEWARDEN_PROMPT_*), so sites can mail, chat or
+	// page.
+	Command []string `yaml:"command"`
+	// RemindEvery repeats the command for an open prompt (default 30m).
+	RemindEvery Duration `yaml:"remind_every"`
+	// EscalateAfter is the age after which reminders escalate
+	// (TAPEWARDEN_PROMPT_ESCALATED=1, and EscalateCommand if set);
+	// default 2h.
+	EscalateAfter   Duration `yaml:"escalate_after"`
+	EscalateCommand []string `yaml:"escalate_command"`
+	// LoadTimeout is how long a run waits for a person to load a
+	// cartridge before it fails (default 4h).
+	LoadTimeout Duration `yaml:"load_timeout"`
+}
+
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
 
 // Place kinds the configuration accepts.
@@ -210,6 +278,26 @@ func DemoConfig(stateDir string) (*Config, error) {
 		return nil, err
 	}
 	cfg.Demo = true
+	// The demo's paths under its nominal state directory move to the real
+	// one.
+	relocate := func(s string) string {
+		if rest, ok := strings.CutPrefix(s, cfg.StateDir+"/"); ok {
+			return filepath.Join(stateDir, rest)
+		}
+		return strings.ReplaceAll(s, cfg.StateDir+"/", stateDir+"/")
+	}
+	for i := range cfg.Jobs {
+		j := &cfg.Jobs[i]
+		for k := range j.Source.Paths {
+			j.Source.Paths[k] = relocate(j.Source.Paths[k])
+		}
+		for k := range j.Source.Command {
+			j.Source.Command[k] = relocate(j.Source.Command[k])
+		}
+	}
+	for k := range cfg.Prompts.Command {
+		cfg.Prompts.Command[k] = relocate(cfg.Prompts.Command[k])
+	}
 	cfg.StateDir = stateDir
 	cfg.API.Socket = filepath.Join(stateDir, "api.sock")
 	return cfg, nil
@@ -278,6 +366,26 @@ func (c *Config) Drive(name string) *DriveConfig {
 	for i := range c.Drives {
 		if c.Drives[i].Name == name {
 			return &c.Drives[i]
+		}
+	}
+	return nil
+}
+
+// Job returns the named job.
+func (c *Config) Job(name string) *JobConfig {
+	for i := range c.Jobs {
+		if c.Jobs[i].Name == name {
+			return &c.Jobs[i]
+		}
+	}
+	return nil
+}
+
+// System returns the named system.
+func (c *Config) System(name string) *SystemConfig {
+	for i := range c.Systems {
+		if c.Systems[i].Name == name {
+			return &c.Systems[i]
 		}
 	}
 	return nil
@@ -595,6 +703,19 @@ func (c *Config) validate() ConfigErrors {
 			}
 			placed[ld.Drive] = l.Name
 		}
+	}
+	c.validateJobs(v, systems, pools)
+	if c.Scheduler.CatchUp == 0 {
+		c.Scheduler.CatchUp = Duration(6 * time.Hour)
+	}
+	if c.Prompts.RemindEvery == 0 {
+		c.Prompts.RemindEvery = Duration(30 * time.Minute)
+	}
+	if c.Prompts.EscalateAfter == 0 {
+		c.Prompts.EscalateAfter = Duration(2 * time.Hour)
+	}
+	if c.Prompts.LoadTimeout == 0 {
+		c.Prompts.LoadTimeout = Duration(4 * time.Hour)
 	}
 	if c.Catalog.ManifestOverdue == 0 {
 		c.Catalog.ManifestOverdue = Duration(24 * time.Hour)

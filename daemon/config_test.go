@@ -105,7 +105,7 @@ func TestConfigDecodingErrors(t *testing.T) {
 	}{
 		{"syntax", "sites: [\n", "c.yaml:1: YAML syntax: did not find expected node content"},
 		{"empty", "", "c.yaml: the file is empty"},
-		{"unknown top-level key", "sitez: []\n", "c.yaml:1: sitez: unknown key; expected one of: api, catalog, drives, libraries, metrics, pools, sites, state_dir, systems, timezone"},
+		{"unknown top-level key", "sitez: []\n", "c.yaml:1: sitez: unknown key; expected one of: api, catalog, drives, jobs, libraries, metrics, pools, prompts, scheduler, sites, state_dir, systems, timezone"},
 		{"duplicate key", "timezone: UTC\ntimezone: Asia/Tokyo\n", "c.yaml:2: timezone: defined twice (first at line 1)"},
 		{"list where a mapping is expected", "api: [1, 2]\n", "c.yaml:1: api: expected a mapping of keys to values, got a list"},
 		{"mapping where text is expected", "timezone: {a: 1}\n", "c.yaml:1: timezone: expected a text value, got a mapping"},

@@ -23,8 +23,10 @@ import (
 type Options struct {
 	// Logger receives the daemon's log; nil logs to stderr.
 	Logger *slog.Logger
-	// Now is the daemon's clock; nil means time.Now. Tests and the
-	// accelerated demo inject their own.
+	// Clock is the daemon's time; nil means the wall clock. Tests and
+	// simulations inject their own.
+	Clock Clock
+	// Now is a simpler way to inject the time (ignored with Clock).
 	Now func() time.Time
 	// Ready, when set, is called once the API and metrics listeners are up.
 	Ready func(socket, metrics string)
@@ -36,6 +38,7 @@ type Daemon struct {
 	cfg      *Config
 	cat      *media.Catalog
 	log      *slog.Logger
+	clock    Clock
 	now      func() time.Time
 	auth     *authorizer
 	registry *prometheus.Registry
@@ -46,6 +49,17 @@ type Daemon struct {
 
 	// loadTimeout bounds the wait for a drive to come online after a load.
 	loadTimeout time.Duration
+
+	prompts promptWaiters
+	runs    runTable
+	// runBase is the parent of every run's context; cancelled (with
+	// errDaemonStopping) when the daemon stops.
+	runBase     context.Context
+	stopRuns    context.CancelCauseFunc
+	writerStats writerStats
+	// bg tracks background goroutines (prompt commands, runs) that Run
+	// joins before it returns.
+	bg sync.WaitGroup
 
 	// health is the self-test the watchdog depends on; tests replace it.
 	health func(context.Context) error
@@ -58,13 +72,18 @@ type Daemon struct {
 // saying what to do, if the catalog is newer than this program or fails
 // its integrity check.
 func New(ctx context.Context, cfg *Config, opts Options) (*Daemon, error) {
-	d := &Daemon{cfg: cfg, log: opts.Logger, now: opts.Now, ready: opts.Ready}
+	d := &Daemon{cfg: cfg, log: opts.Logger, clock: opts.Clock, ready: opts.Ready}
 	if d.log == nil {
 		d.log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	if d.now == nil {
-		d.now = time.Now
+	if d.clock == nil && opts.Now != nil {
+		d.clock = funcClock(opts.Now)
 	}
+	if d.clock == nil {
+		d.clock = realClock{}
+	}
+	d.now = d.clock.Now
+	d.runBase, d.stopRuns = context.WithCancelCause(context.Background())
 	if err := os.MkdirAll(cfg.StateDir, 0o750); err != nil {
 		return nil, fmt.Errorf("state directory: %w", err)
 	}
@@ -86,6 +105,16 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Daemon, error) {
 	}
 	d.warnings = warnings
 	d.started = d.now()
+	// Runs left unfinished by a daemon that crashed or was killed fail now,
+	// with a reason; nothing they wrote counts.
+	failed, err := cat.FailUnfinishedRuns(ctx, "the daemon stopped (crashed or was killed)")
+	if err != nil {
+		cat.Close()
+		return nil, fmt.Errorf("close runs left unfinished: %w", err)
+	}
+	for _, r := range failed {
+		d.log.Error("run left unfinished by the last daemon failed", "run", r.ID, "job", r.Job, "reason", r.Reason)
+	}
 	d.auth = newAuthorizer(cfg.API.AdminGroup)
 	d.registry = newRegistry(cat, d.log, d.started)
 	d.health = d.checkHealth
@@ -112,6 +141,8 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Daemon, error) {
 
 // Close releases the catalog and the devices of a daemon that will not Run.
 func (d *Daemon) Close() error {
+	d.stopRuns(errDaemonStopping)
+	d.bg.Wait()
 	if d.dev != nil {
 		d.dev.close()
 	}
@@ -199,6 +230,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	stopWatchdog()
 	notifyStopping()
+	d.stopRuns(errDaemonStopping)
 	d.log.Info("tapewarden stopping")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -208,6 +240,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 	}
 	wg.Wait()
+	d.bg.Wait()
 	return runErr
 }
 

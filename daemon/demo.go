@@ -51,6 +51,9 @@ func demoWorld() []demoCartridge {
 // labelled cartridge images in the virtual library and on the virtual
 // shelf, each in the catalog where it physically is.
 func (d *Daemon) seedDemo(ctx context.Context) error {
+	if err := d.writeDemoData(); err != nil {
+		return err
+	}
 	existing, err := d.cat.Cartridges(ctx, media.Filter{Limit: 1})
 	if err != nil || len(existing) > 0 {
 		return err
@@ -101,5 +104,54 @@ func (d *Daemon) seedDemo(ctx context.Context) error {
 		}
 	}
 	d.log.Info("demo world stocked", "cartridges", len(demoWorld()), "state_dir", d.cfg.StateDir)
+	return nil
+}
+
+// writeDemoData creates the small data sets the demo's jobs back up.
+func (d *Daemon) writeDemoData() error {
+	base := filepath.Join(d.cfg.StateDir, "demo-data")
+	files := map[string]string{
+		"juki/residents.csv":           "id,name,address\n1,Sato Hanako,1-1 Minato-cho\n2,Suzuki Taro,2-3 Minato-cho\n",
+		"juki/households.csv":          "household,head\n100,Sato Hanako\n",
+		"juki/archive/2025.csv":        "id,event\n1,moved in\n",
+		"koseki/register.csv":          "register,head\nK-1,Sato\n",
+		"koseki/changes.csv":           "register,change\nK-1,birth\n",
+		"zeimu/assessments.csv":        "taxpayer,amount\n1,120000\n",
+		"website/index.html":           "<html><body><h1>Minato-cho</h1><p>Shelter information</p></body></html>\n",
+		"website/notices/typhoon.html": "<p>Evacuation centres are open.</p>\n",
+	}
+	for name, content := range files {
+		p := filepath.Join(base, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
+			return err
+		}
+		if _, err := os.Stat(p); err == nil {
+			continue
+		}
+		if err := os.WriteFile(p, []byte(content), 0o640); err != nil {
+			return err
+		}
+	}
+	// Some bulk, so that streaming shows in the metrics.
+	bulk := filepath.Join(base, "juki", "images.bin")
+	if _, err := os.Stat(bulk); err != nil {
+		f, err := os.Create(bulk)
+		if err != nil {
+			return err
+		}
+		buf := make([]byte, 1<<20)
+		for i := range buf {
+			buf[i] = byte(i * 31)
+		}
+		for range 8 {
+			if _, err := f.Write(buf); err != nil {
+				f.Close()
+				return err
+			}
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -33,14 +32,19 @@ type drive struct {
 	element int      // changer drive element; -1 standalone
 	virtual *drives.VirtualTape
 
-	lease chan struct{} // holds one token while leased
-	mu    sync.Mutex
-	owner string    // who holds the lease, for status
-	since time.Time // since when
+	alloc *allocator
+
+	// mu guards awaitingPerson.
+	mu sync.Mutex
+	// awaitingPerson is set while the drive's holder waits for a person to
+	// put a cartridge in or take one out: those physical acts are allowed
+	// then.
+	awaitingPerson bool
 }
 
 // devices holds every drive and library the configuration names.
 type devices struct {
+	alloc  *allocator
 	libs   map[string]*library
 	drives map[string]*drive
 	order  []string // drive names in configuration order
@@ -50,7 +54,7 @@ type devices struct {
 // are created on first use in the state directory; real ones are only
 // opened when needed.
 func openDevices(cfg *Config, log *slog.Logger) (*devices, error) {
-	dv := &devices{libs: map[string]*library{}, drives: map[string]*drive{}}
+	dv := &devices{alloc: newAllocator(), libs: map[string]*library{}, drives: map[string]*drive{}}
 	for i := range cfg.Libraries {
 		lc := &cfg.Libraries[i]
 		l := &library{cfg: lc}
@@ -84,7 +88,7 @@ func openDevices(cfg *Config, log *slog.Logger) (*devices, error) {
 	}
 	for i := range cfg.Drives {
 		dc := &cfg.Drives[i]
-		d := &drive{cfg: dc, path: cfg.DrivePath(dc), element: -1, lease: make(chan struct{}, 1)}
+		d := &drive{cfg: dc, path: cfg.DrivePath(dc), element: -1, alloc: dv.alloc}
 		if lc, el := cfg.LibraryOf(dc.Name); lc != nil {
 			d.lib, d.element = dv.libs[lc.Name], el
 		}
@@ -173,44 +177,23 @@ var errDriveBusy = errors.New("daemon: drive is in use")
 
 // tryAcquire leases the drive if it is free.
 func (d *drive) tryAcquire(owner string, now time.Time) (func(), error) {
-	select {
-	case d.lease <- struct{}{}:
-	default:
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		return nil, fmt.Errorf("%w: drive %s is in use by %s since %s", errDriveBusy, d.cfg.Name, d.owner, d.since.Format("15:04:05"))
-	}
-	d.mu.Lock()
-	d.owner, d.since = owner, now
-	d.mu.Unlock()
-	return d.release, nil
-}
-
-// acquire waits for the drive's lease (or ctx).
-func (d *drive) acquire(ctx context.Context, owner string, now func() time.Time) (func(), error) {
-	select {
-	case d.lease <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	d.mu.Lock()
-	d.owner, d.since = owner, now()
-	d.mu.Unlock()
-	return d.release, nil
-}
-
-func (d *drive) release() {
-	d.mu.Lock()
-	d.owner, d.since = "", time.Time{}
-	d.mu.Unlock()
-	<-d.lease
+	return d.alloc.tryAcquire(d, owner, now)
 }
 
 // holder says who leases the drive, if anyone.
-func (d *drive) holder() (string, time.Time) {
+func (d *drive) holder() (string, time.Time) { return d.alloc.holderOf(d) }
+
+// setAwaitingPerson marks the drive as waiting for a person's hands.
+func (d *drive) setAwaitingPerson(on bool) {
+	d.mu.Lock()
+	d.awaitingPerson = on
+	d.mu.Unlock()
+}
+
+func (d *drive) isAwaitingPerson() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.owner, d.since
+	return d.awaitingPerson
 }
 
 // open opens the drive's device. The caller must hold the lease.

@@ -151,41 +151,58 @@ type InsertRequest struct {
 	Barcode string `json:"barcode"`
 }
 
+// InsertResult says what happened when a person put a cartridge in.
+type InsertResult struct {
+	// Event is the custody event, when the daemon could read the label
+	// and record the cartridge in the drive right away.
+	Event *media.Event `json:"event,omitempty"`
+	// Note says what happens next.
+	Note string `json:"note"`
+}
+
 // Insert is a person putting a virtual cartridge into a virtual standalone
-// drive; the daemon then reads its label and records it there.
-func (d *Daemon) Insert(ctx context.Context, actor media.Actor, name string, req InsertRequest) (media.Event, error) {
+// drive. If the drive is idle the daemon reads the label and records the
+// cartridge there; if a run is waiting for a person at that drive, the
+// person then answers its prompt.
+func (d *Daemon) Insert(ctx context.Context, actor media.Actor, name string, req InsertRequest) (InsertResult, error) {
 	drv, err := d.dev.drive(name)
 	if err != nil {
-		return media.Event{}, err
+		return InsertResult{}, err
 	}
 	if drv.virtual == nil || drv.lib != nil {
-		return media.Event{}, conflictf("drive %s is not a virtual standalone drive; put the cartridge in by hand and run 'tapewarden drive identify %s'", name, name)
+		return InsertResult{}, conflictf("drive %s is not a virtual standalone drive; put the cartridge in by hand and run 'tapewarden drive identify %s'", name, name)
 	}
 	b, err := d.cat.NormalizeBarcode(req.Barcode)
 	if err != nil {
-		return media.Event{}, err
+		return InsertResult{}, err
 	}
 	release, err := drv.tryAcquire("a cartridge being put in by "+actor.Name, d.now())
-	if err != nil {
-		return media.Event{}, err
+	waiting := err != nil && drv.isAwaitingPerson()
+	if err != nil && !waiting {
+		return InsertResult{}, err
 	}
-	defer release()
+	if release != nil {
+		defer release()
+	}
 	if where, in := d.virtualPlaced(ctx, b); in {
-		return media.Event{}, conflictf("%s is in %s, not in anyone's hands", b, where)
+		return InsertResult{}, conflictf("%s is in %s, not in anyone's hands", b, where)
 	}
 	img, err := d.virtualImage(b)
 	if err != nil {
-		return media.Event{}, err
+		return InsertResult{}, err
 	}
 	if err := drv.virtual.Insert(img); err != nil {
-		return media.Event{}, fmt.Errorf("put %s into %s: %w", b, name, err)
+		return InsertResult{}, fmt.Errorf("put %s into %s: %w", b, name, err)
+	}
+	if waiting {
+		return InsertResult{Note: fmt.Sprintf("%s is in drive %s; now answer the open prompt ('tapewarden prompt list', then 'tapewarden prompt done ID')", b, name)}, nil
 	}
 	ev, err := d.identifyLeased(ctx, actor, drv)
 	if err != nil {
 		// An unlabelled cartridge is in the drive all the same.
-		return ev, fmt.Errorf("%s is in drive %s, but: %w", b, name, err)
+		return InsertResult{}, fmt.Errorf("%s is in drive %s, but: %w", b, name, err)
 	}
-	return ev, nil
+	return InsertResult{Event: &ev, Note: fmt.Sprintf("%s is recorded in drive %s", b, name)}, nil
 }
 
 // EjectRequest says where the person puts the ejected cartridge.
@@ -208,10 +225,12 @@ func (d *Daemon) Eject(ctx context.Context, actor media.Actor, name string, req 
 		return media.Event{}, badRequest("say where the cartridge goes (--to SITE/PLACE, e.g. %s/shelf)", drv.cfg.Site)
 	}
 	release, err := drv.tryAcquire("an eject requested by "+actor.Name, d.now())
-	if err != nil {
+	if err != nil && !drv.isAwaitingPerson() {
 		return media.Event{}, err
 	}
-	defer release()
+	if release != nil {
+		defer release()
+	}
 	list, err := d.cat.Cartridges(ctx, media.Filter{PlaceKind: media.InDrive, Place: name})
 	if err != nil {
 		return media.Event{}, err

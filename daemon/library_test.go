@@ -183,12 +183,13 @@ func TestVirtualMailSlotAndStandaloneDrive(t *testing.T) {
 	h := startDaemon(t, withDemoWorld)
 	ctx := context.Background()
 	// A person puts DAT002 into the DAT drive; the daemon reads its label.
-	ev, err := h.d.Insert(ctx, tester, "dat0", InsertRequest{Barcode: "DAT002"})
+	ins, err := h.d.Insert(ctx, tester, "dat0", InsertRequest{Barcode: "DAT002"})
 	require.NoError(t, err)
-	assert.Equal(t, "honcho/drive/dat0", ev.To)
+	require.NotNil(t, ins.Event)
+	assert.Equal(t, "honcho/drive/dat0", ins.Event.To)
 	_, err = h.d.Insert(ctx, tester, "dat0", InsertRequest{Barcode: "DAT003"})
 	assert.Error(t, err, "a full drive takes no second cartridge")
-	ev, err = h.d.Eject(ctx, tester, "dat0", EjectRequest{To: "honcho/safe"})
+	ev, err := h.d.Eject(ctx, tester, "dat0", EjectRequest{To: "honcho/safe"})
 	require.NoError(t, err)
 	assert.Equal(t, "honcho/safe", ev.To)
 

@@ -286,7 +286,8 @@ type Trailer struct {
 	RunID             string    `json:"run_id"`
 	System            string    `json:"system,omitempty"`
 	Pool              string    `json:"pool"`
-	Generation        int64     `json:"generation"`
+	Generation        string    `json:"generation"` // the pool's period key, e.g. daily/2026-11-28
+	Level             string    `json:"level,omitempty"`
 	Bytes             int64     `json:"bytes"`  // bytes of this piece's tar data
 	SHA256            string    `json:"sha256"` // of this piece's data, lower-case hex
 	Piece             int       `json:"piece"`
@@ -307,8 +308,8 @@ func (t Trailer) Validate() error {
 		return detail(ErrBadLabel, "trailer format %q version %d", truncate(t.Format, 40), t.Version)
 	case t.Job == "" || t.RunID == "" || t.Pool == "":
 		return detail(ErrBadLabel, "trailer without job, run ID or pool")
-	case t.Generation < 0 || t.Bytes < 0 || t.TotalBytes < 0:
-		return detail(ErrBadLabel, "negative generation or byte count")
+	case t.Bytes < 0 || t.TotalBytes < 0:
+		return detail(ErrBadLabel, "negative byte count")
 	case !reSHA256.MatchString(t.SHA256):
 		return detail(ErrBadLabel, "trailer sha256 %q", truncate(t.SHA256, 70))
 	case t.TotalSHA256 != "" && !reSHA256.MatchString(t.TotalSHA256):

@@ -165,7 +165,7 @@ func TestReadWriteLabel(t *testing.T) {
 func validTrailer() Trailer {
 	return Trailer{
 		Format: TrailerFormat, Version: TrailerVersion,
-		Job: "juki-daily", RunID: "r-20261128-0100", System: "juki", Pool: "daily", Generation: 42,
+		Job: "juki-daily", RunID: "r-20261128-0100", System: "juki", Pool: "daily", Generation: "daily/2026-11-28",
 		Bytes: 1 << 20, SHA256: strings.Repeat("ab", 32), Piece: 1, Barcode: "DAILY3L8", DataFile: 1,
 		Start: time.Date(2026, 11, 28, 1, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 28, 1, 5, 0, 0, time.UTC),
 		TapewardenVersion: "0.1.0",

@@ -59,6 +59,22 @@ func (a *app) statusCommand() *cobra.Command {
 				fmt.Fprintf(w, "cartridges\t%s\n", strings.Join(parts, ", "))
 				fmt.Fprintf(w, "manifests\t%d open, %d in transit, %d overdue, %d open discrepancies\n",
 					st.Stats.Manifests["open"], st.Stats.Manifests["in-transit"], st.Stats.Manifests["overdue"], st.Stats.OpenDiscrepancies)
+				for _, r := range st.Runs {
+					fmt.Fprintf(w, "run %d\t%s %s: %s\n", r.ID, r.Job, r.State, r.Detail)
+				}
+				for _, wt := range st.Waiting {
+					fmt.Fprintf(w, "waiting\t%s for %s since %s: %s\n", wt.Who, strings.Join(wt.Drives, " or "), when(wt.Since), wt.Why)
+				}
+				for _, di := range st.Drives {
+					busy := "idle"
+					if di.Busy != "" {
+						busy = "busy: " + di.Busy
+					}
+					fmt.Fprintf(w, "drive %s\t%s, holds %s\n", di.Name, busy, dash(di.Cartridge))
+				}
+				if st.OpenPrompts > 0 {
+					fmt.Fprintf(w, "prompts\t%d waiting for a person ('tapewarden prompt list')\n", st.OpenPrompts)
+				}
 				for _, p := range st.Problems {
 					fmt.Fprintf(w, "PROBLEM\t%s\n", p)
 				}

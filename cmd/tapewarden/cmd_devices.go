@@ -103,7 +103,17 @@ func (a *app) driveCommand() *cobra.Command {
 		Short: "Demo: put a virtual cartridge into a virtual standalone drive (what a person does by hand)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.postEvent(cmd, "/v1/drives/"+pathEscape(args[0])+"/insert", daemon.InsertRequest{Barcode: args[1]})
+			var raw json.RawMessage
+			if err := a.post(cmd, "/v1/drives/"+pathEscape(args[0])+"/insert", daemon.InsertRequest{Barcode: args[1]}, &raw); err != nil {
+				return err
+			}
+			var res daemon.InsertResult
+			return a.show(raw, &res, func(w io.Writer) {
+				if res.Event != nil {
+					printEventLine(w, *res.Event)
+				}
+				fmt.Fprintln(w, res.Note)
+			})
 		},
 	}
 	var to string

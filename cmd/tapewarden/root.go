@@ -65,6 +65,11 @@ Exit status: 0 ok, 1 refused or failed, 2 usage or configuration error,
 		a.driveCommand(),
 		a.libraryCommand(),
 		a.tapeCommand(),
+		a.jobCommand(),
+		a.runCommand(),
+		a.promptCommand(),
+		a.restoreCommand(),
+		a.drillCommand(),
 	)
 	wrapArgs(root)
 	return root

@@ -1,0 +1,341 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tapewarden/tapewarden/daemon"
+	"github.com/tapewarden/tapewarden/media"
+)
+
+func printRunLine(w io.Writer, r media.Run) {
+	took := "-"
+	if !r.StartedAt.IsZero() && !r.FinishedAt.IsZero() {
+		took = r.FinishedAt.Sub(r.StartedAt).Round(time.Second).String()
+	}
+	reason := r.Reason
+	if len(reason) > 100 {
+		reason = reason[:97] + "..."
+	}
+	fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.ID, r.Job, r.State, when(r.QueuedAt), took, dash(r.Generation), r.Bytes, reason)
+}
+
+func printRun(w io.Writer, r media.Run) {
+	fmt.Fprintf(w, "run\t%d\n", r.ID)
+	fmt.Fprintf(w, "job\t%s (system %s, pool %s)\n", r.Job, dash(r.System), r.Pool)
+	fmt.Fprintf(w, "state\t%s\n", r.State)
+	if r.Reason != "" {
+		fmt.Fprintf(w, "reason\t%s\n", r.Reason)
+	}
+	fmt.Fprintf(w, "trigger\t%s\n", r.Trigger)
+	if !r.ScheduledFor.IsZero() {
+		fmt.Fprintf(w, "scheduled for\t%s\n", when(r.ScheduledFor))
+	}
+	fmt.Fprintf(w, "queued\t%s\n", when(r.QueuedAt))
+	fmt.Fprintf(w, "started\t%s\n", when(r.StartedAt))
+	fmt.Fprintf(w, "finished\t%s\n", when(r.FinishedAt))
+	fmt.Fprintf(w, "generation\t%s %s\n", dash(r.Generation), r.Level)
+	fmt.Fprintf(w, "drive\t%s (waited %.0fs for a cartridge)\n", dash(r.Drive), r.WaitSeconds)
+	fmt.Fprintf(w, "data\t%d bytes, %d members\n", r.Bytes, r.Files)
+	if r.SHA256 != "" {
+		fmt.Fprintf(w, "sha256\t%s\n", r.SHA256)
+	}
+	if len(r.Pieces) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "PIECE\tCARTRIDGE\tTAPE FILE\tBYTES\tSHA256")
+		for _, p := range r.Pieces {
+			gone := ""
+			if !p.GoneAt.IsZero() {
+				gone = " (overwritten " + when(p.GoneAt) + ")"
+			}
+			fmt.Fprintf(w, "%d\t%s\t%d\t%d\t%s%s\n", p.Piece, p.Barcode, p.File, p.Bytes, p.SHA256, gone)
+		}
+	}
+	if r.Log != "" {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "log:")
+		fmt.Fprint(w, r.Log)
+	}
+}
+
+func (a *app) jobCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "job", Short: "Backup jobs: list, run, history"}
+	list := &cobra.Command{
+		Use: "list", Short: "List the configured jobs and their last run", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var raw json.RawMessage
+			if err := a.get(cmd, "/v1/jobs", nil, &raw); err != nil {
+				return err
+			}
+			var jobs []daemon.JobInfo
+			return a.show(raw, &jobs, func(w io.Writer) {
+				fmt.Fprintln(w, "JOB\tSYSTEM\tPOOL\tSCHEDULE\tNEXT\tLAST RUN")
+				for _, j := range jobs {
+					last := "never"
+					if j.Running != nil {
+						last = fmt.Sprintf("run %d %s: %s", j.Running.ID, j.Running.State, j.Running.Detail)
+					} else if j.LastRun != nil {
+						last = fmt.Sprintf("run %d %s %s", j.LastRun.ID, j.LastRun.State, when(j.LastRun.FinishedAt))
+					}
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", j.Name, dash(j.System), j.Pool, dash(j.Schedule), when(j.Next), last)
+				}
+			})
+		},
+	}
+	var wait bool
+	run := &cobra.Command{
+		Use: "run NAME [--wait]", Short: "Start a run of a job now", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var raw json.RawMessage
+			if err := a.post(cmd, "/v1/jobs/"+pathEscape(args[0])+"/run", daemon.RunRequest{Wait: wait}, &raw); err != nil {
+				return err
+			}
+			var r media.Run
+			if err := a.show(raw, &r, func(w io.Writer) {
+				if wait {
+					printRun(w, r)
+				} else {
+					fmt.Fprintf(w, "run %d of %s queued; follow it with 'tapewarden run show %d'\n", r.ID, r.Job, r.ID)
+				}
+			}); err != nil {
+				return err
+			}
+			if wait && r.State != media.RunSucceeded {
+				return failedError{fmt.Sprintf("run %d %s: %s", r.ID, r.State, r.Reason)}
+			}
+			return nil
+		},
+	}
+	run.Flags().BoolVar(&wait, "wait", false, "wait until the run has finished; exit 1 unless it succeeded")
+	var limit int
+	history := &cobra.Command{
+		Use: "history [NAME]", Short: "Show past runs, newest first", Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			q := url.Values{"limit": {strconv.Itoa(limit)}}
+			if len(args) == 1 {
+				q.Set("job", args[0])
+			}
+			var raw json.RawMessage
+			if err := a.get(cmd, "/v1/runs", q, &raw); err != nil {
+				return err
+			}
+			var runs []media.Run
+			return a.show(raw, &runs, func(w io.Writer) {
+				fmt.Fprintln(w, "RUN\tJOB\tSTATE\tQUEUED\tTOOK\tGENERATION\tBYTES\tREASON")
+				for _, r := range runs {
+					printRunLine(w, r)
+				}
+			})
+		},
+	}
+	history.Flags().IntVar(&limit, "limit", 30, "at most this many runs")
+	cmd.AddCommand(list, run, history)
+	return cmd
+}
+
+func (a *app) runCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "run", Short: "One run: show (with its log), cancel"}
+	show := &cobra.Command{
+		Use: "show ID", Short: "Show a run with its pieces and log", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var raw json.RawMessage
+			if err := a.get(cmd, "/v1/runs/"+pathEscape(args[0]), nil, &raw); err != nil {
+				return err
+			}
+			var r media.Run
+			return a.show(raw, &r, func(w io.Writer) { printRun(w, r) })
+		},
+	}
+	cancel := &cobra.Command{
+		Use: "cancel ID", Short: "Stop a run in progress", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var raw json.RawMessage
+			if err := a.post(cmd, "/v1/runs/"+pathEscape(args[0])+"/cancel", struct{}{}, &raw); err != nil {
+				return err
+			}
+			var r media.Run
+			return a.show(raw, &r, func(w io.Writer) { fmt.Fprintf(w, "run %d %s: %s\n", r.ID, r.State, r.Reason) })
+		},
+	}
+	cmd.AddCommand(show, cancel)
+	return cmd
+}
+
+func printPrompts(w io.Writer, list []media.Prompt, now time.Time) {
+	if len(list) == 0 {
+		fmt.Fprintln(w, "no prompts waiting")
+		return
+	}
+	for _, p := range list {
+		age := now.Sub(p.CreatedAt).Round(time.Minute)
+		state := string(p.State)
+		if p.Escalated {
+			state += ", ESCALATED"
+		}
+		fmt.Fprintf(w, "prompt %d [%s, %s, %s old]\n", p.ID, p.Kind, state, age)
+		fmt.Fprintf(w, "  do:    %s\n", p.Action)
+		if p.Place != "" {
+			fmt.Fprintf(w, "  where: %s\n", p.Place)
+		}
+		if p.Why != "" {
+			fmt.Fprintf(w, "  why:   %s\n", p.Why)
+		}
+		if p.Note != "" {
+			fmt.Fprintf(w, "  note:  %s\n", p.Note)
+		}
+		if p.State == media.PromptOpen {
+			fmt.Fprintf(w, "  then:  tapewarden prompt done %d\n", p.ID)
+		}
+	}
+}
+
+func (a *app) promptCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "prompt", Short: "What people are asked to do: list, done, cancel"}
+	var all bool
+	list := &cobra.Command{
+		Use: "list", Short: "List open prompts, oldest first", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			q := url.Values{}
+			if all {
+				q.Set("all", "true")
+			}
+			var raw json.RawMessage
+			if err := a.get(cmd, "/v1/prompts", q, &raw); err != nil {
+				return err
+			}
+			var list []media.Prompt
+			return a.show(raw, &list, func(w io.Writer) { printPrompts(w, list, time.Now()) })
+		},
+	}
+	list.Flags().BoolVar(&all, "all", false, "include closed prompts")
+	var note string
+	done := &cobra.Command{
+		Use: "done ID", Short: "Say you did what a prompt asked", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var raw json.RawMessage
+			if err := a.post(cmd, "/v1/prompts/"+pathEscape(args[0])+"/done", daemon.NoteRequest{Note: note}, &raw); err != nil {
+				return err
+			}
+			var p media.Prompt
+			return a.show(raw, &p, func(w io.Writer) {
+				fmt.Fprintf(w, "prompt %d done; the daemon checks the result now ('tapewarden prompt list' shows any follow-up)\n", p.ID)
+			})
+		},
+	}
+	done.Flags().StringVar(&note, "note", "", "anything worth recording")
+	cancel := &cobra.Command{
+		Use: "cancel ID", Short: "Withdraw a prompt (a run waiting on it fails)", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var raw json.RawMessage
+			if err := a.post(cmd, "/v1/prompts/"+pathEscape(args[0])+"/cancel", daemon.NoteRequest{Note: note}, &raw); err != nil {
+				return err
+			}
+			var p media.Prompt
+			return a.show(raw, &p, func(w io.Writer) { fmt.Fprintf(w, "prompt %d cancelled\n", p.ID) })
+		},
+	}
+	cancel.Flags().StringVar(&note, "note", "", "why")
+	cmd.AddCommand(list, done, cancel)
+	return cmd
+}
+
+func (a *app) restoreCommand() *cobra.Command {
+	var req daemon.RestoreRequest
+	var at string
+	cmd := &cobra.Command{
+		Use:   "restore (--system S | --job J) [--generation ID | --at TIME] [--path P]... --to DIR [--drill]",
+		Short: "Bring back a system's or job's data from tape",
+		Long: `Restore finds the runs of the system's jobs (or the one job) in the requested
+generation (default: the newest good one), gets their cartridges into a drive
+(by the library, or by asking a person), positions each by filemark count,
+extracts into DIR — nothing can land outside it — and checks every byte
+against the SHA-256 recorded when it was written. With more than one job,
+each goes into DIR/JOB. With --drill the restore is recorded as the system's
+restore drill. The daemon writes into DIR, so it must be able to.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if req.To == "" {
+				return usagef("restore: say where to (--to DIR)")
+			}
+			abs, err := filepath.Abs(req.To)
+			if err != nil {
+				return err
+			}
+			req.To = abs
+			if at != "" {
+				t, err := time.ParseInLocation("2006-01-02 15:04", at, time.Local)
+				if err != nil {
+					if t, err = time.Parse(time.RFC3339, at); err != nil {
+						return usagef("restore: --at %q: write 2006-01-02 15:04 or RFC 3339", at)
+					}
+				}
+				req.At = t
+			}
+			var raw json.RawMessage
+			if err := a.post(cmd, "/v1/restore", req, &raw); err != nil {
+				return err
+			}
+			var res daemon.RestoreResult
+			return a.show(raw, &res, func(w io.Writer) {
+				for _, j := range res.Jobs {
+					fmt.Fprintf(w, "restored %s from run %d (generation %s) into %s: %d members, %d bytes from %s; checksum verified: %v\n",
+						j.Job, j.Run, j.Generation, j.Dir, j.Members, j.Bytes, strings.Join(j.Cartridges, ", "), j.Verified)
+					for _, warn := range j.Warnings {
+						fmt.Fprintf(w, "  warning: %s\n", warn)
+					}
+				}
+				if res.Drill != nil {
+					fmt.Fprintf(w, "restore drill %d recorded for %s: %s in %.0fs\n", res.Drill.ID, res.Drill.System, res.Drill.Result, res.Drill.Duration)
+				}
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&req.System, "system", "", "restore every job of this system")
+	f.StringVar(&req.Job, "job", "", "restore this job")
+	f.StringVar(&req.Generation, "generation", "", "this generation (e.g. daily/2026-11-28; see 'tapewarden job history')")
+	f.StringVar(&at, "at", "", "the newest generation finished by this time (2006-01-02 15:04)")
+	f.StringSliceVar(&req.Paths, "path", nil, "restore only this file or directory (repeatable)")
+	f.StringVar(&req.To, "to", "", "an existing directory to restore into")
+	f.BoolVar(&req.Overwrite, "overwrite", false, "replace files that already exist in DIR")
+	f.BoolVar(&req.Drill, "drill", false, "record this restore as the system's restore drill")
+	f.StringVar(&req.Note, "note", "", "findings to record with the drill")
+	return cmd
+}
+
+func (a *app) drillCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "drill", Short: "Restore drills"}
+	cmd.AddCommand(&cobra.Command{
+		Use: "list", Short: "The last restore drill of each system", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var raw json.RawMessage
+			if err := a.get(cmd, "/v1/drills", nil, &raw); err != nil {
+				return err
+			}
+			var list []daemon.DrillInfo
+			return a.show(raw, &list, func(w io.Writer) {
+				fmt.Fprintln(w, "SYSTEM\tLAST DRILL\tRESULT\tDURATION\tDUE")
+				for _, di := range list {
+					if di.Last == nil {
+						fmt.Fprintf(w, "%s\tnever\t-\t-\tYES\n", di.System)
+						continue
+					}
+					due := "no"
+					if di.Due {
+						due = "YES"
+					}
+					fmt.Fprintf(w, "%s\t%s\t%s\t%.0fs\t%s\n", di.System, when(di.Last.At), di.Last.Result, di.Last.Duration, due)
+				}
+			})
+		},
+	})
+	return cmd
+}

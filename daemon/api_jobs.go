@@ -1,0 +1,207 @@
+package daemon
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/tapewarden/tapewarden/media"
+)
+
+// JobInfo is a configured job with its latest run.
+type JobInfo struct {
+	Name     string     `json:"name"`
+	System   string     `json:"system,omitempty"`
+	Pool     string     `json:"pool"`
+	Schedule string     `json:"schedule,omitempty"`
+	Next     time.Time  `json:"next,omitzero"`
+	Verify   string     `json:"verify"`
+	Running  *ActiveRun `json:"running,omitempty"`
+	LastRun  *media.Run `json:"last_run,omitempty"`
+}
+
+// Jobs lists the configured jobs.
+func (d *Daemon) Jobs(r *http.Request) ([]JobInfo, error) {
+	var names []string
+	for _, j := range d.cfg.Jobs {
+		names = append(names, j.Name)
+	}
+	stats, err := d.cat.JobStats(r.Context(), names)
+	if err != nil {
+		return nil, err
+	}
+	active := map[string]ActiveRun{}
+	for _, a := range d.runs.list() {
+		active[a.Job] = a
+	}
+	out := []JobInfo{}
+	now := d.now().In(d.cfg.Location)
+	for _, j := range d.cfg.Jobs {
+		ji := JobInfo{Name: j.Name, System: j.System, Pool: j.Pool, Schedule: j.Schedule, Verify: j.Verify}
+		if j.Schedule != "" {
+			if s, err := parseSchedule(j.Schedule); err == nil {
+				ji.Next = s.Next(now)
+			}
+		}
+		if a, ok := active[j.Name]; ok {
+			ji.Running = &a
+		}
+		if st := stats[j.Name]; st != nil && st.LastRun.ID != 0 {
+			lr := st.LastRun
+			ji.LastRun = &lr
+		}
+		out = append(out, ji)
+	}
+	return out, nil
+}
+
+func (d *Daemon) apiJobs(r *http.Request, _ media.Actor) (any, error) { return d.Jobs(r) }
+
+// RunRequest is the body of POST /v1/jobs/{name}/run.
+type RunRequest struct {
+	Wait bool `json:"wait,omitempty"`
+}
+
+func (d *Daemon) apiJobRun(r *http.Request, actor media.Actor) (any, error) {
+	var req RunRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	run, err := d.StartRun(r.Context(), r.PathValue("name"), "manual by "+actor.Name, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	if req.Wait {
+		return d.WaitRun(r.Context(), run.ID)
+	}
+	return run, nil
+}
+
+func (d *Daemon) apiRuns(r *http.Request, _ media.Actor) (any, error) {
+	limit, err := queryInt(r, "limit", 50)
+	if err != nil {
+		return nil, err
+	}
+	job := r.URL.Query().Get("job")
+	if job != "" && d.cfg.Job(job) == nil {
+		return nil, notFoundf("no job %q is configured", job)
+	}
+	runs, err := d.cat.Runs(r.Context(), media.RunFilter{Job: job, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	if runs == nil {
+		runs = []media.Run{}
+	}
+	return runs, nil
+}
+
+func runID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, badRequest("run ID %q is not a number", r.PathValue("id"))
+	}
+	return id, nil
+}
+
+func (d *Daemon) apiRunShow(r *http.Request, _ media.Actor) (any, error) {
+	id, err := runID(r)
+	if err != nil {
+		return nil, err
+	}
+	return d.cat.Run(r.Context(), id)
+}
+
+func (d *Daemon) apiRunCancel(r *http.Request, actor media.Actor) (any, error) {
+	id, err := runID(r)
+	if err != nil {
+		return nil, err
+	}
+	return d.CancelRun(r.Context(), actor, id)
+}
+
+func promptID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, badRequest("prompt ID %q is not a number", r.PathValue("id"))
+	}
+	return id, nil
+}
+
+func (d *Daemon) apiPrompts(r *http.Request, _ media.Actor) (any, error) {
+	list, err := d.cat.Prompts(r.Context(), r.URL.Query().Get("all") == "true")
+	if err != nil {
+		return nil, err
+	}
+	if list == nil {
+		list = []media.Prompt{}
+	}
+	return list, nil
+}
+
+// NoteRequest carries a free-text note.
+type NoteRequest struct {
+	Note string `json:"note,omitempty"`
+}
+
+func (d *Daemon) apiPromptDone(r *http.Request, actor media.Actor) (any, error) {
+	id, err := promptID(r)
+	if err != nil {
+		return nil, err
+	}
+	var req NoteRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	return d.PromptDone(r.Context(), actor, id, req.Note)
+}
+
+func (d *Daemon) apiPromptCancel(r *http.Request, actor media.Actor) (any, error) {
+	id, err := promptID(r)
+	if err != nil {
+		return nil, err
+	}
+	var req NoteRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	return d.PromptCancel(r.Context(), actor, id, req.Note)
+}
+
+func (d *Daemon) apiRestore(r *http.Request, actor media.Actor) (any, error) {
+	var req RestoreRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	res, err := d.Restore(r.Context(), actor, req)
+	if err != nil && res.Drill != nil {
+		return nil, conflictf("%v (the failed drill is recorded as drill %d)", err, res.Drill.ID)
+	}
+	return res, err
+}
+
+// DrillInfo is a system's last restore drill.
+type DrillInfo struct {
+	System string       `json:"system"`
+	Last   *media.Drill `json:"last,omitempty"`
+	// Due is true when no drill passed in the last twelve months.
+	Due bool `json:"due"`
+}
+
+func (d *Daemon) apiDrills(r *http.Request, _ media.Actor) (any, error) {
+	last, err := d.cat.LastDrills(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	out := []DrillInfo{}
+	yearAgo := d.now().AddDate(-1, 0, 0)
+	for _, s := range d.cfg.Systems {
+		di := DrillInfo{System: s.Name, Due: true}
+		if dr, ok := last[s.Name]; ok {
+			di.Last = &dr
+			di.Due = dr.Result != "passed" || dr.At.Before(yearAgo)
+		}
+		out = append(out, di)
+	}
+	return out, nil
+}
