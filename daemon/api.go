@@ -191,6 +191,7 @@ func (d *Daemon) routes() *http.ServeMux {
 	handle("POST /v1/prompts/{id}/cancel", d.apiPromptCancel)
 	handle("POST /v1/restore", d.apiRestore)
 	handle("GET /v1/drills", d.apiDrills)
+	d.policyRoutes(handle)
 	handle("GET /v1/audit", d.apiAuditLog)
 	handle("GET /v1/audit/verify", d.apiAuditVerify)
 

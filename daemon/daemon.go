@@ -116,7 +116,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Daemon, error) {
 		d.log.Error("run left unfinished by the last daemon failed", "run", r.ID, "job", r.Job, "reason", r.Reason)
 	}
 	d.auth = newAuthorizer(cfg.API.AdminGroup)
-	d.registry = newRegistry(cat, d.log, d.started)
+	d.registry = newRegistry(d, cat, d.log, d.started)
 	d.health = d.checkHealth
 	d.loadTimeout = 10 * time.Minute
 	dev, err := openDevices(cfg, d.log)

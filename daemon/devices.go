@@ -34,8 +34,9 @@ type drive struct {
 
 	alloc *allocator
 
-	// mu guards awaitingPerson.
-	mu sync.Mutex
+	// mu guards awaitingPerson and state.
+	mu    sync.Mutex
+	state driveState
 	// awaitingPerson is set while the drive's holder waits for a person to
 	// put a cartridge in or take one out: those physical acts are allowed
 	// then.

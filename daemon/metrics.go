@@ -80,9 +80,9 @@ func (c *catalogCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // newRegistry builds the daemon's private registry.
-func newRegistry(cat *media.Catalog, log *slog.Logger, started time.Time) *prometheus.Registry {
+func newRegistry(d *Daemon, cat *media.Catalog, log *slog.Logger, started time.Time) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(newCatalogCollector(cat, log))
+	reg.MustRegister(newCatalogCollector(cat, log), newDaemonCollector(d))
 	info := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        "tapewarden_build_info",
 		Help:        "The running tapewarden's version.",

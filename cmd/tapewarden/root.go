@@ -71,6 +71,7 @@ Exit status: 0 ok, 1 refused or failed, 2 usage or configuration error,
 		a.restoreCommand(),
 		a.drillCommand(),
 	)
+	root.AddCommand(a.policyCommands()...)
 	wrapArgs(root)
 	return root
 }
