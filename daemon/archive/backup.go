@@ -36,6 +36,9 @@ const (
 	DefaultChunkSize         = 64 << 20
 )
 
+// maxChunkSize bounds ChunkSize: Run holds a chunk in memory.
+const maxChunkSize = 1 << 32
+
 // maxChunks is how many NAME.NNNNNN members six digits can number.
 const maxChunks = 1_000_000
 
@@ -169,8 +172,8 @@ func (b *Backup) settings() (settings, error) {
 		return s, fmt.Errorf("archive: start threshold %g is not within (0, 1]", b.StartThreshold)
 	case s.underrun < 0:
 		return s, fmt.Errorf("archive: negative underrun threshold %v", b.UnderrunThreshold)
-	case s.chunk < 0:
-		return s, fmt.Errorf("archive: negative chunk size %d", b.ChunkSize)
+	case s.chunk < 0 || s.chunk > maxChunkSize:
+		return s, fmt.Errorf("archive: chunk size %d is not within (0, %d]: a chunk is held in memory", b.ChunkSize, int64(maxChunkSize))
 	}
 	return s, nil
 }
@@ -206,6 +209,8 @@ func (b *Backup) Run(ctx context.Context, w BlockWriter) (Result, error) {
 		counters = new(Counters)
 	}
 	r := newRing(s.blockSize, s.ringSize, s.threshold, s.underrun, counters)
+	// Deferred first, so it runs last: after the goroutines are joined.
+	defer r.free()
 	before := counters.Snapshot()
 
 	var work, watch sync.WaitGroup
@@ -224,6 +229,7 @@ func (b *Backup) Run(ctx context.Context, w BlockWriter) (Result, error) {
 	})
 
 	p := &producer{r: r, warn: b.Warn, chunk: s.chunk, sourceTime: b.SourceModTime, hook: b.hook}
+	defer p.free()
 	if p.sourceTime.IsZero() {
 		p.sourceTime = time.Now()
 	}

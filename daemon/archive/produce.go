@@ -28,6 +28,7 @@ type producer struct {
 	hdr        bytes.Buffer
 	chunk      int64
 	chunkBuf   []byte
+	chunkFree  func()
 	sourceTime time.Time
 	hook       func(stage, fsPath string) // for tests: "listed", "opened"
 }
@@ -43,6 +44,14 @@ func (p *producer) warnf(format string, args ...any) {
 	p.warnings = append(p.warnings, msg)
 	if p.warn != nil {
 		p.warn(msg)
+	}
+}
+
+// free releases the chunk buffer.
+func (p *producer) free() {
+	if p.chunkFree != nil {
+		p.chunkFree()
+		p.chunkBuf, p.chunkFree = nil, nil
 	}
 }
 
@@ -287,7 +296,7 @@ func (p *producer) addSource(src io.Reader, srcName string) error {
 		return fmt.Errorf("archive: source name %q names no file", srcName)
 	}
 	if p.chunkBuf == nil {
-		p.chunkBuf = make([]byte, p.chunk)
+		p.chunkBuf, p.chunkFree = bigBuffer(int(p.chunk))
 	}
 	for i := 0; ; i++ {
 		n, err := io.ReadFull(src, p.chunkBuf)

@@ -27,9 +27,10 @@ import (
 // is free again once it is hashed.
 type ring struct {
 	buf        []byte
-	bs         int   // slot size: one tape block
-	n          int   // number of slots
-	startBytes int64 // the writer (re)starts when this much waits, or at the end
+	free       func() // releases buf; call when every goroutine has ended
+	bs         int    // slot size: one tape block
+	n          int    // number of slots
+	startBytes int64  // the writer (re)starts when this much waits, or at the end
 	underrun   time.Duration
 	counters   *Counters
 
@@ -59,8 +60,10 @@ func newRing(blockSize, ringSize int, threshold float64, underrun time.Duration,
 	n := ringSize / blockSize
 	start := int64(float64(n)*threshold + 0.999999)
 	start = min(max(start, 1), int64(n))
+	buf, free := bigBuffer(n * blockSize)
 	r := &ring{
-		buf:        alignedBuffer(n * blockSize),
+		buf:        buf,
+		free:       free,
 		bs:         blockSize,
 		n:          n,
 		startBytes: start * int64(blockSize),
