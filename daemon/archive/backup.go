@@ -242,6 +242,8 @@ func (b *Backup) Run(ctx context.Context, w BlockWriter) (Result, error) {
 		r.close()
 	}
 	work.Wait()
+	// A cancellation from here on comes too late to matter.
+	ferr := r.failure()
 	close(finished)
 	watch.Wait()
 
@@ -256,7 +258,6 @@ func (b *Backup) Run(ctx context.Context, w BlockWriter) (Result, error) {
 		RingSize:  after.RingSize,
 	}
 	res.Bytes = res.Stats.Bytes
-	ferr := r.failure()
 	for i, pc := range pieces {
 		piece := Piece{Index: i + 1, Bytes: pc.bytes, Blocks: pc.blocks}
 		if ferr == nil {

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -80,6 +81,63 @@ func TestBackupRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, res.Members-int64(len(skip)), xres.Members)
 	compareTrees(t, src, filepath.Join(dst, prefix), false, skip...)
+}
+
+// TestBackupRingSizes checks rings from the smallest allowed up, with
+// thresholds from "start at once" to "start when full".
+func TestBackupRingSizes(t *testing.T) {
+	src := t.TempDir()
+	for i := range 5 {
+		require.NoError(t, os.WriteFile(filepath.Join(src, fmt.Sprint(i)), pattern(i, i*10000+100), 0o644))
+	}
+	var want []byte
+	for _, tc := range []struct {
+		name      string
+		slots     int
+		threshold float64
+	}{
+		{"default threshold", 8, 0},
+		{"two slots, start when full", 2, 1},
+		{"two slots, start at once", 2, 0.01},
+		{"three slots, start when full", 3, 1},
+		{"many slots", 64, 0.5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkNoLeaks(t)
+			tp := &tape{}
+			res, err := (&Backup{Paths: []string{src}, BlockSize: 4096, RingSize: tc.slots * 4096, StartThreshold: tc.threshold}).Run(t.Context(), tp)
+			require.NoError(t, err)
+			if want == nil {
+				want = tp.data()
+			}
+			assert.True(t, bytes.Equal(want, tp.data()), "the stream does not depend on the ring")
+			assert.Equal(t, sum(want), res.SHA256)
+		})
+	}
+}
+
+func TestBackupDeviceNodes(t *testing.T) {
+	src := t.TempDir()
+	dev := filepath.Join(src, "null")
+	if err := syscall.Mknod(dev, syscall.S_IFCHR|0o640, 1<<8|3); err != nil {
+		t.Skipf("cannot make a device node here (%v); run the tests as root with CAP_MKNOD to check them", err)
+	}
+	tp := &tape{}
+	_, err := (&Backup{Paths: []string{dev}}).Run(t.Context(), tp)
+	require.NoError(t, err)
+	tr := tar.NewReader(bytes.NewReader(tp.data()))
+	h, err := tr.Next()
+	require.NoError(t, err)
+	assert.Equal(t, byte(tar.TypeChar), h.Typeflag)
+	assert.Equal(t, [2]int64{1, 3}, [2]int64{h.Devmajor, h.Devminor})
+
+	dst := t.TempDir()
+	_, err = Extract(t.Context(), bytes.NewReader(tp.data()), dst, ExtractOptions{AllowDevices: true})
+	require.NoError(t, err)
+	compareTrees(t, src, filepath.Join(dst, memberName(src)), false)
+	var st syscall.Stat_t
+	require.NoError(t, syscall.Lstat(filepath.Join(dst, memberName(dev)), &st))
+	assert.Equal(t, uint64(1<<8|3), uint64(st.Rdev))
 }
 
 func TestBackupMemberNames(t *testing.T) {

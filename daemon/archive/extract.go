@@ -301,6 +301,10 @@ func (x *extractor) selected(names ...string) bool {
 	return hit
 }
 
+// typeGNUVolumeHeader is GNU tar's volume label member (tar -V), which
+// archive/tar has no name for.
+const typeGNUVolumeHeader = 'V'
+
 func isRegular(h *tar.Header) bool {
 	switch h.Typeflag {
 	case tar.TypeReg, '\x00', tar.TypeGNUSparse, tar.TypeCont:
@@ -311,6 +315,13 @@ func isRegular(h *tar.Header) bool {
 
 // member restores one member or schedules it.
 func (x *extractor) member(h *tar.Header, tr io.Reader) error {
+	switch h.Typeflag {
+	case tar.TypeXGlobalHeader:
+		return nil // PAX defaults for the members that follow, not a file
+	case typeGNUVolumeHeader:
+		x.warnf("volume label %q ignored", h.Name)
+		return nil
+	}
 	name, why := cleanName(h.Name)
 	if why != "" {
 		if err := x.endRun(); err != nil {

@@ -48,7 +48,9 @@ func buildTar(t *testing.T, ms ...member) []byte {
 	tw := tar.NewWriter(&buf)
 	for _, m := range ms {
 		h := m.h
-		h.ModTime = time.Date(2023, 1, 2, 3, 4, 5, 0, time.UTC)
+		if h.Typeflag != tar.TypeXGlobalHeader {
+			h.ModTime = time.Date(2023, 1, 2, 3, 4, 5, 0, time.UTC)
+		}
 		require.NoError(t, tw.WriteHeader(&h))
 		_, err := tw.Write([]byte(m.body))
 		require.NoError(t, err)
@@ -483,6 +485,21 @@ func TestExtractDevicesAsRoot(t *testing.T) {
 	fi, err = os.Lstat(filepath.Join(dir, "null"))
 	require.NoError(t, err)
 	assert.Equal(t, fs.ModeDevice|fs.ModeCharDevice|0o666, fi.Mode())
+}
+
+func TestExtractMetadataMembers(t *testing.T) {
+	var warned []string
+	stream := buildTar(t,
+		member{h: tar.Header{Typeflag: typeGNUVolumeHeader, Name: "DAILY-03 ../label"}},
+		member{h: tar.Header{Typeflag: tar.TypeXGlobalHeader, PAXRecords: map[string]string{"comment": "x"}}},
+		reg("a", "1"),
+	)
+	dir := t.TempDir()
+	res, err := Extract(t.Context(), bytes.NewReader(stream), dir, ExtractOptions{Warn: func(m string) { warned = append(warned, m) }})
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, res.Members)
+	assert.Equal(t, []string{`volume label "DAILY-03 ../label" ignored`}, res.Warnings)
+	assert.Equal(t, res.Warnings, warned)
 }
 
 func TestExtractStreamErrors(t *testing.T) {
