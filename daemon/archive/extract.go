@@ -126,6 +126,12 @@ func Extract(ctx context.Context, stream io.Reader, dir string, opts ExtractOpti
 		x.only = append(x.only, memberName(o))
 	}
 	x.matched = make([]bool, len(x.only))
+	defer func() {
+		// After a fatal error a file being reassembled is still open.
+		if x.run != nil && x.run.f != nil {
+			x.run.f.Close()
+		}
+	}()
 
 	src := ctxReader{ctx: ctx, r: stream}
 	tr := tar.NewReader(src)
