@@ -45,7 +45,7 @@ func members(t *testing.T, stream []byte) []string {
 }
 
 func TestBackupRoundTrip(t *testing.T) {
-	checkNoLeaks(t)
+	defer checkNoLeaks(t)()
 	src := sampleTree(t)
 	tp := &tape{}
 	b := &Backup{Paths: []string{src}, BlockSize: 64 << 10, RingSize: 4 * 64 << 10}
@@ -103,7 +103,7 @@ func TestBackupRingSizes(t *testing.T) {
 		{"many slots", 64, 0.5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			checkNoLeaks(t)
+			defer checkNoLeaks(t)()
 			tp := &tape{}
 			res, err := (&Backup{Paths: []string{src}, BlockSize: 4096, RingSize: tc.slots * 4096, StartThreshold: tc.threshold}).Run(t.Context(), tp)
 			require.NoError(t, err)
@@ -170,7 +170,7 @@ func TestBackupSourceChunks(t *testing.T) {
 		{"exact multiple", 2 * chunk, []int64{chunk, chunk}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			checkNoLeaks(t)
+			defer checkNoLeaks(t)()
 			data := pattern(tc.size, tc.size)
 			tp := &tape{}
 			b := &Backup{
@@ -208,7 +208,7 @@ func TestBackupSourceChunks(t *testing.T) {
 }
 
 func TestBackupPathsAndSource(t *testing.T) {
-	checkNoLeaks(t)
+	defer checkNoLeaks(t)()
 	src := filepath.Join(t.TempDir(), "etc")
 	require.NoError(t, os.Mkdir(src, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(src, "app.conf"), []byte("x=1\n"), 0o644))
@@ -264,7 +264,7 @@ func TestBackupChangingFiles(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			checkNoLeaks(t)
+			defer checkNoLeaks(t)()
 			src := t.TempDir()
 			orig := pattern(7, 200000)
 			require.NoError(t, os.WriteFile(filepath.Join(src, "victim"), orig, 0o644))
@@ -305,7 +305,7 @@ func TestBackupChangingFiles(t *testing.T) {
 }
 
 func TestBackupSkipsSockets(t *testing.T) {
-	checkNoLeaks(t)
+	defer checkNoLeaks(t)()
 	// Socket paths are limited to about 100 bytes; t.TempDir can be longer.
 	dir, err := os.MkdirTemp("", "sock")
 	require.NoError(t, err)
@@ -429,7 +429,7 @@ func TestBackupErrors(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			checkNoLeaks(t)
+			defer checkNoLeaks(t)()
 			b, tp, ctx := tc.backup(t)
 			res, err := b.Run(ctx, tp)
 			require.Error(t, err)
@@ -454,7 +454,7 @@ func TestBackupSpanning(t *testing.T) {
 		{"short writes at the end", []int{100<<10 + 1000, 90<<10 + 3, 0}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			checkNoLeaks(t)
+			defer checkNoLeaks(t)()
 			src := t.TempDir()
 			require.NoError(t, os.WriteFile(filepath.Join(src, "a"), pattern(1, 250<<10), 0o644))
 			require.NoError(t, os.WriteFile(filepath.Join(src, "b"), pattern(2, 120<<10), 0o644))

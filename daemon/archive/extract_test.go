@@ -5,6 +5,7 @@ package archive
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"errors"
 	"io/fs"
 	"os"
@@ -485,6 +486,14 @@ func TestExtractDevicesAsRoot(t *testing.T) {
 	fi, err = os.Lstat(filepath.Join(dir, "null"))
 	require.NoError(t, err)
 	assert.Equal(t, fs.ModeDevice|fs.ModeCharDevice|0o666, fi.Mode())
+}
+
+func TestExtractCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err := Extract(ctx, bytes.NewReader(buildTar(t, reg("a", "x"))), t.TempDir(), ExtractOptions{})
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Contains(t, err.Error(), "restore interrupted")
 }
 
 func TestExtractMetadataMembers(t *testing.T) {

@@ -113,7 +113,7 @@ func TestReaderErrors(t *testing.T) {
 // runner does: Extract reads the joined stream and drains it, so that the
 // Reader's checksums cover the pieces entirely.
 func TestReaderExtract(t *testing.T) {
-	checkNoLeaks(t)
+	defer checkNoLeaks(t)()
 	src := sampleTree(t)
 	tapes := []*tape{{capacity: 64 << 10}}
 	res, err := (&Backup{

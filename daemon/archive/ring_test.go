@@ -79,7 +79,7 @@ func TestRingThresholdAndUnderruns(t *testing.T) {
 }
 
 func TestRingCountersReadConcurrently(t *testing.T) {
-	checkNoLeaks(t)
+	defer checkNoLeaks(t)()
 	counters := new(Counters)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
