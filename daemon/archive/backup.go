@@ -93,6 +93,10 @@ type Backup struct {
 	// Counters, if set, is updated while Run works so that metrics can
 	// read it concurrently.
 	Counters *Counters
+	// WriteLatency, if set, is called from the writer goroutine with the
+	// duration of each Write to a BlockWriter (for a histogram of write()
+	// latency). It must return quickly: the drive waits meanwhile.
+	WriteLatency func(time.Duration)
 
 	hook func(stage, fsPath string) // for tests, see producer.hook
 }
@@ -216,7 +220,7 @@ func (b *Backup) Run(ctx context.Context, w BlockWriter) (Result, error) {
 	var work, watch sync.WaitGroup
 	var pieces []pieceCount
 	work.Go(func() {
-		pieces = r.writeLoop(ctx, w, writeConfig{isEOM: b.IsEndOfMedium, nextVolume: b.NextVolume})
+		pieces = r.writeLoop(ctx, w, writeConfig{isEOM: b.IsEndOfMedium, nextVolume: b.NextVolume, latency: b.WriteLatency})
 	})
 	work.Go(r.hashLoop)
 	finished := make(chan struct{})

@@ -323,6 +323,7 @@ func (r *ring) finishWriting() {
 type writeConfig struct {
 	isEOM      func(error) bool
 	nextVolume func(ctx context.Context, done Piece) (BlockWriter, error)
+	latency    func(time.Duration)
 }
 
 // pieceCount is the writer's account of one piece.
@@ -341,7 +342,14 @@ func (r *ring) writeLoop(ctx context.Context, w BlockWriter, cfg writeConfig) []
 		}
 		block := off / int64(r.bs)
 		for len(seg) > 0 {
+			var began time.Time
+			if cfg.latency != nil {
+				began = time.Now()
+			}
 			k, err := w.Write(seg)
+			if cfg.latency != nil {
+				cfg.latency(time.Since(began))
+			}
 			k = min(max(k, 0), len(seg))
 			if k > 0 {
 				st.started = true

@@ -41,7 +41,7 @@ func TestRingThresholdAndUnderruns(t *testing.T) {
 		const bs = 4096
 		counters := new(Counters)
 		var fillAtWrite []int64
-		var writeTimes []time.Duration
+		var writeTimes, latencies []time.Duration
 		start := time.Now()
 		tp := &tape{onWrite: func(int) {
 			fillAtWrite = append(fillAtWrite, counters.Snapshot().RingFill)
@@ -56,6 +56,7 @@ func TestRingThresholdAndUnderruns(t *testing.T) {
 			BlockSize:  bs, RingSize: 8 * bs, StartThreshold: 0.5,
 			UnderrunThreshold: 100 * time.Millisecond,
 			Counters:          counters,
+			WriteLatency:      func(d time.Duration) { latencies = append(latencies, d) },
 		}
 		res, err := b.Run(t.Context(), tp)
 		require.NoError(t, err)
@@ -75,6 +76,7 @@ func TestRingThresholdAndUnderruns(t *testing.T) {
 			RingFill: 0, RingSize: 8 * bs,
 		}, res.Stats)
 		assert.Equal(t, res.Stats, counters.Snapshot())
+		assert.Len(t, latencies, 21, "one latency per Write")
 	})
 }
 
