@@ -1,6 +1,66 @@
 package daemon
 
+import (
+	"net/http"
+
+	"github.com/tapewarden/tapewarden/media"
+)
+
 // policyRoutes registers the rotation and policy endpoints: the courier
 // plan, manifests from the plan, the rotation calendar, the policy check
 // and the daily swap list.
-func (d *Daemon) policyRoutes(handle func(pattern string, h handler)) {}
+func (d *Daemon) policyRoutes(handle func(pattern string, h handler)) {
+	handle("GET /v1/courier/plan", d.apiCourierPlan)
+	handle("POST /v1/manifests/from-plan", d.apiManifestsFromPlan)
+	handle("GET /v1/rotation/calendar", d.apiCalendar)
+	handle("GET /v1/policy/check", d.apiPolicyCheck)
+	handle("POST /v1/policy/check", d.apiPolicyCheckConfig)
+	handle("GET /v1/swap-list", d.apiSwapList)
+}
+
+// GET /v1/courier/plan?date=YYYY-MM-DD&at=HH:MM
+func (d *Daemon) apiCourierPlan(r *http.Request, _ media.Actor) (any, error) {
+	q := r.URL.Query()
+	return d.CourierPlan(r.Context(), q.Get("date"), q.Get("at"))
+}
+
+// POST /v1/manifests/from-plan with a FromPlanRequest.
+func (d *Daemon) apiManifestsFromPlan(r *http.Request, actor media.Actor) (any, error) {
+	var req FromPlanRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	return d.ManifestsFromPlan(r.Context(), actor, req)
+}
+
+// GET /v1/rotation/calendar?pool=P|all&from=YYYY-MM-DD&at=HH:MM&days=N
+func (d *Daemon) apiCalendar(r *http.Request, _ media.Actor) (any, error) {
+	q := r.URL.Query()
+	days, err := queryInt(r, "days", 14)
+	if err != nil {
+		return nil, err
+	}
+	return d.Calendar(r.Context(), CalendarRequest{Pool: q.Get("pool"), From: q.Get("from"), At: q.Get("at"), Days: days})
+}
+
+// GET /v1/policy/check: the daemon's own configuration with the catalog's
+// facts.
+func (d *Daemon) apiPolicyCheck(r *http.Request, _ media.Actor) (any, error) {
+	return d.CheckPolicy(r.Context(), "", nil)
+}
+
+// POST /v1/policy/check with a PolicyCheckRequest: another configuration
+// (a change about to be made) with the catalog's facts.
+func (d *Daemon) apiPolicyCheckConfig(r *http.Request, _ media.Actor) (any, error) {
+	var req PolicyCheckRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	return d.CheckPolicy(r.Context(), req.Name, &req.Config)
+}
+
+// GET /v1/swap-list?date=YYYY-MM-DD&at=HH:MM
+func (d *Daemon) apiSwapList(r *http.Request, _ media.Actor) (any, error) {
+	q := r.URL.Query()
+	return d.SwapList(r.Context(), q.Get("date"), q.Get("at"))
+}

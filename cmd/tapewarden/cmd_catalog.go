@@ -399,6 +399,7 @@ func (a *app) manifestCommand() *cobra.Command {
 	createCmd.Flags().StringVar(&create.Destination, "to", "", "destination site")
 	createCmd.Flags().StringVar(&create.Place, "place", "", "storage place at the destination (default: its safest)")
 	createCmd.Flags().StringVar(&create.Note, "note", "", "free text")
+	a.addFromPlan(createCmd)
 
 	var state string
 	var all bool

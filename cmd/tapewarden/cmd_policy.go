@@ -1,7 +1,497 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tapewarden/tapewarden/daemon"
+	"github.com/tapewarden/tapewarden/rotation"
+)
 
 // policyCommands are the rotation and policy commands: courier plan,
 // rotation calendar, policy check, swap-list.
-func (a *app) policyCommands() []*cobra.Command { return nil }
+func (a *app) policyCommands() []*cobra.Command {
+	return []*cobra.Command{a.courierCommand(), a.rotationCommand(), a.policyCommand(), a.swapListCommand()}
+}
+
+// dayFlags adds --date and --at to a command that plans a day.
+func dayFlags(cmd *cobra.Command, date, at *string) {
+	cmd.Flags().StringVar(date, "date", "", "the day: YYYY-MM-DD, today or tomorrow (default today, in the configured time zone)")
+	cmd.Flags().StringVar(at, "at", "", "when the courier leaves, HH:MM (default: now for today, 09:00 for another day)")
+}
+
+// checkDay checks the form of --date and --at before asking the daemon,
+// so that a typing mistake is a usage error (exit 2).
+func checkDay(cmd *cobra.Command, dateFlag, date, at string) error {
+	switch date {
+	case "", "today", "tomorrow":
+	default:
+		if _, err := time.Parse(time.DateOnly, date); err != nil {
+			return usagef("%s: %s %q: write YYYY-MM-DD, today or tomorrow", cmd.CommandPath(), dateFlag, date)
+		}
+	}
+	if at != "" {
+		if _, err := time.Parse("15:04", at); err != nil {
+			return usagef("%s: --at %q: write HH:MM, e.g. 09:00", cmd.CommandPath(), at)
+		}
+	}
+	return nil
+}
+
+func dayQuery(date, at string) url.Values {
+	q := url.Values{}
+	if date != "" {
+		q.Set("date", date)
+	}
+	if at != "" {
+		q.Set("at", at)
+	}
+	return q
+}
+
+// clock prints a time of day with its offset from UTC.
+func clock(t time.Time) string { return t.Format("15:04 (-07:00)") }
+
+func (a *app) courierCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "courier", Short: "The courier's offsite plan"}
+	var date, at string
+	plan := &cobra.Command{
+		Use:   "plan [--date D] [--at HH:MM]",
+		Short: "Show what the courier takes away and brings back on a day, and why",
+		Long: `Plan the day's offsite moves for every pool with an offsite policy: the
+status of each pool (generations kept away, in transit, at the remote site,
+compliant or not), the cartridges to send (where to, and why), those to
+recall (and why), and what keeps a pool from its policy. Cartridges already
+on a manifest say which. 'tapewarden manifest create --from-plan' turns the
+plan into manifests.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkDay(cmd, "--date", date, at); err != nil {
+				return err
+			}
+			var raw json.RawMessage
+			if err := a.get(cmd, "/v1/courier/plan", dayQuery(date, at), &raw); err != nil {
+				return err
+			}
+			var p daemon.CourierPlan
+			return a.show(raw, &p, func(w io.Writer) { printCourierPlan(w, p) })
+		},
+	}
+	dayFlags(plan, &date, &at)
+	cmd.AddCommand(plan)
+	return cmd
+}
+
+func printCourierPlan(w io.Writer, p daemon.CourierPlan) {
+	fmt.Fprintf(w, "Courier plan for %s %s, leaving %s at %s\n", p.Weekday, p.Date, p.Site, clock(p.Departs))
+	if p.Note != "" {
+		fmt.Fprintf(w, "note: %s\n", p.Note)
+	}
+	if len(p.Pools) == 0 {
+		fmt.Fprintln(w, "\nNo pool has an offsite policy (pools[].offsite in the configuration).")
+		return
+	}
+	moves, unlisted := 0, 0
+	for _, pp := range p.Pools {
+		fmt.Fprintf(w, "\npool %s: %s\n", pp.Pool, pp.Policy)
+		fmt.Fprintf(w, "  status   %s\n", offsiteStatus(pp.Status))
+		for _, kind := range []struct {
+			name  string
+			moves []daemon.CourierMove
+		}{{"SEND", pp.Sends}, {"RECALL", pp.Recalls}} {
+			for _, m := range kind.moves {
+				moves++
+				gens := ""
+				if len(m.Generations) > 0 {
+					gens = " (" + strings.Join(m.Generations, ", ") + ")"
+				}
+				man := "no manifest yet"
+				if m.Manifest != "" {
+					man = fmt.Sprintf("on manifest %s (%s)", m.Manifest, m.ManifestState)
+				} else {
+					unlisted++
+				}
+				fmt.Fprintf(w, "  %-8s %s%s: %s -> %s; %s\n", kind.name, m.Barcode, gens, m.From, m.To, man)
+				fmt.Fprintf(w, "           why: %s\n", m.Reason.Message)
+			}
+		}
+		if len(pp.Sends)+len(pp.Recalls) == 0 {
+			fmt.Fprintln(w, "  nothing to send or recall")
+		}
+		for _, r := range pp.Problems {
+			fmt.Fprintf(w, "  PROBLEM  %s: %s\n", r.Code, r.Message)
+		}
+	}
+	switch {
+	case moves == 0:
+		fmt.Fprintln(w, "\nThe courier has nothing to carry.")
+	case unlisted > 0:
+		fmt.Fprintf(w, "\nList them for the courier: tapewarden manifest create --from-plan%s\n", dateArg(p))
+	}
+}
+
+// dateArg repeats a plan's day on a suggested command line.
+func dateArg(p daemon.CourierPlan) string {
+	if p.Note == "" {
+		return ""
+	}
+	return " --date " + p.Date
+}
+
+func offsiteStatus(s rotation.OffsiteStatus) string {
+	out := fmt.Sprintf("keep %d away: %d away, %d in transit", s.Keep, s.Away, s.InTransit)
+	if s.RemoteSite != "" {
+		out += fmt.Sprintf(", %d at remote site %s (1 needed)", s.Remote, s.RemoteSite)
+	}
+	if s.Compliant {
+		return out + ": compliant"
+	}
+	return out + ": NOT COMPLIANT"
+}
+
+// addFromPlan gives 'manifest create' its --from-plan mode: the day's
+// offsite plan becomes one manifest per origin and destination.
+func (a *app) addFromPlan(create *cobra.Command) {
+	var fromPlan bool
+	var date, at string
+	f := create.Flags()
+	f.BoolVar(&fromPlan, "from-plan", false, "list the day's offsite plan for the courier: one manifest per origin and destination")
+	f.StringVar(&date, "date", "", "with --from-plan: the day, YYYY-MM-DD, today or tomorrow (default today)")
+	f.StringVar(&at, "at", "", "with --from-plan: when the courier leaves, HH:MM (default: now for today, 09:00 for another day)")
+	create.Use = "create (--to SITE BARCODE... | --from-plan [--date D])"
+	create.Long = `List cartridges for a courier trip: the given barcodes to --to SITE, or with
+--from-plan the day's offsite plan ('tapewarden courier plan'): sends go from
+the machine room to their destination, recalls come back from where they are
+to the machine room, one manifest per origin and destination. Cartridges
+already on an open or in-transit manifest are skipped. If any cartridge of
+the plan cannot travel, nothing is created.`
+	args, run := create.Args, create.RunE
+	create.Args = func(cmd *cobra.Command, list []string) error {
+		if fromPlan {
+			if len(list) > 0 {
+				return errors.New("--from-plan takes no barcodes: the plan says which cartridges travel")
+			}
+			return nil
+		}
+		return args(cmd, list)
+	}
+	create.RunE = func(cmd *cobra.Command, list []string) error {
+		flags := cmd.Flags()
+		if !fromPlan {
+			if flags.Changed("date") || flags.Changed("at") {
+				return usagef("manifest create: --date and --at go with --from-plan")
+			}
+			return run(cmd, list)
+		}
+		if flags.Changed("to") || flags.Changed("place") {
+			return usagef("manifest create --from-plan: the plan chooses the destinations; leave out --to and --place")
+		}
+		if err := checkDay(cmd, "--date", date, at); err != nil {
+			return err
+		}
+		note, _ := flags.GetString("note")
+		var raw json.RawMessage
+		if err := a.post(cmd, "/v1/manifests/from-plan", daemon.FromPlanRequest{Date: date, At: at, Note: note}, &raw); err != nil {
+			return err
+		}
+		var res daemon.FromPlanResult
+		return a.show(raw, &res, func(w io.Writer) { printFromPlan(w, res) })
+	}
+}
+
+func printFromPlan(w io.Writer, res daemon.FromPlanResult) {
+	for _, m := range res.Created {
+		var barcodes []string
+		for _, it := range m.Items {
+			barcodes = append(barcodes, it.Barcode)
+		}
+		fmt.Fprintf(w, "created %s\t%s -> %s\t%s\n", m.ID, m.Origin, m.Destination, strings.Join(barcodes, " "))
+	}
+	for _, s := range res.Skipped {
+		fmt.Fprintf(w, "skipped %s\t%s\n", s.Barcode, s.Reason)
+	}
+	if len(res.Created) == 0 {
+		fmt.Fprintf(w, "Nothing new: every cartridge of the plan for %s is already on a manifest.\n", res.Date)
+		return
+	}
+	for _, r := range res.Reminders {
+		fmt.Fprintf(w, "before the pick-up: %s\n", r)
+	}
+	fmt.Fprintln(w, "The courier confirms each cartridge: tapewarden manifest pickup ID --courier NAME BARCODE... (or - to scan)")
+}
+
+func (a *app) rotationCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "rotation", Short: "Rotation: the projected tape schedule"}
+	var pool, from, at string
+	var days int
+	cal := &cobra.Command{
+		Use:   "calendar [--pool P|all] [--from DATE] [--days N]",
+		Short: "Project the tape schedule day by day: arrivals, courier trips, writes, what is kept",
+		Long: `Project the rotation from the catalog as it is now, day by day: cartridges
+arriving, the courier's sends and recalls, the cartridge each planned run
+writes (and what it overwrites), what is protected at the end of each day,
+and the generation table after the last day. The projection assumes every
+run succeeds and every courier is on time. With --pool P only that pool's
+runs are projected.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkDay(cmd, "--from", from, at); err != nil {
+				return err
+			}
+			q := dayQuery("", at)
+			if from != "" {
+				q.Set("from", from)
+			}
+			if pool != "" {
+				q.Set("pool", pool)
+			}
+			q.Set("days", strconv.Itoa(days))
+			var raw json.RawMessage
+			if err := a.get(cmd, "/v1/rotation/calendar", q, &raw); err != nil {
+				return err
+			}
+			var s rotation.Schedule
+			return a.show(raw, &s, func(w io.Writer) { io.WriteString(w, s.Text()) })
+		},
+	}
+	cal.Flags().StringVar(&pool, "pool", "all", "the pool, or all")
+	cal.Flags().StringVar(&from, "from", "", "the first day: YYYY-MM-DD, today or tomorrow (default today)")
+	cal.Flags().StringVar(&at, "at", "", "when the courier leaves each day, HH:MM (default: now from today, 09:00 from another day)")
+	cal.Flags().IntVar(&days, "days", 14, "how many days to project")
+	cmd.AddCommand(cal)
+	return cmd
+}
+
+func (a *app) policyCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "policy", Short: "Check the configuration against the backup standard"}
+	var demo, offline bool
+	check := &cobra.Command{
+		Use:   "check [--demo] [--offline]",
+		Short: "Lint the configuration against the backup standard (exit 1 on an error-level finding)",
+		Long: `Check the configuration file (--config, or the embedded demo with --demo)
+against the backup standard: five-tape rotation, backup frequency, copies at
+another building and a remote site, site hazards and distance, restore
+procedures, order and drills, the inventory of systems, drive cleaning.
+When the daemon is reachable (--socket, TAPEWARDEN_SOCKET, or the
+configuration's socket) the catalog's facts are used too: cleaning
+cartridges on hand and the last restore drill of each system. Without it
+those rules are not checked, and the report says so.
+
+Exit status: 0 when no finding is an error, 1 when one is (so the check can
+gate a configuration change), 2 when the file cannot be read as a
+configuration.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var cfg *daemon.Config
+			var err error
+			name := a.configPath
+			if demo {
+				cfg, err = daemon.DemoConfig("/nonexistent")
+				name = "the embedded demo configuration"
+			} else {
+				cfg, err = daemon.LoadPolicyConfig(a.configPath)
+			}
+			if err != nil {
+				return err
+			}
+			var report daemon.PolicyReport
+			var why string
+			socket := a.socket
+			if socket == "" {
+				socket = os.Getenv("TAPEWARDEN_SOCKET")
+			}
+			if socket == "" && !demo {
+				socket = cfg.SocketPath()
+			}
+			switch {
+			case offline:
+				why = "--offline"
+			case socket == "":
+				why = "no daemon socket was given (--socket or TAPEWARDEN_SOCKET)"
+			default:
+				req := daemon.PolicyCheckRequest{Config: cfg.PolicyConfig(), Name: name}
+				if err := newClient(socket).do(background(cmd), "POST", "/v1/policy/check", nil, req, &report); err != nil {
+					var un unreachableError
+					if errors.As(err, &un) {
+						why = fmt.Sprintf("the daemon at %s is not reachable", socket)
+					} else {
+						why = fmt.Sprintf("the daemon at %s refused: %v", socket, err)
+					}
+				}
+			}
+			if why != "" {
+				report = daemon.CheckPolicy(name, cfg.PolicyConfig(), rotation.Facts{}, time.Now().In(cfg.Location))
+				report.Notes = append([]string{"without the daemon: " + why}, report.Notes...)
+			}
+			if a.jsonOut {
+				enc := json.NewEncoder(a.out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(report); err != nil {
+					return err
+				}
+			} else {
+				printPolicyReport(a.out, report)
+			}
+			if report.Failed() {
+				return failedError{fmt.Sprintf("policy check: %d error-level finding(s): the configuration does not meet the standard", report.Errors)}
+			}
+			return nil
+		},
+	}
+	check.Flags().BoolVar(&demo, "demo", false, "check the embedded demo configuration")
+	check.Flags().BoolVar(&offline, "offline", false, "do not ask the daemon for the catalog's facts")
+	cmd.AddCommand(check)
+	return cmd
+}
+
+func printPolicyReport(w io.Writer, r daemon.PolicyReport) {
+	with := "without the catalog"
+	if r.Catalog {
+		with = "with the catalog's facts"
+	}
+	fmt.Fprintf(w, "Policy check of %s, %s, %s\n", r.Config, with, r.CheckedAt.Format("2006-01-02 15:04 -07:00"))
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+	for _, sev := range []struct {
+		s     rotation.Severity
+		title string
+	}{{rotation.SeverityError, "ERRORS"}, {rotation.SeverityWarning, "WARNINGS"}, {rotation.SeverityInfo, "INFO"}} {
+		var fs []rotation.Finding
+		for _, f := range r.Findings {
+			if f.Severity == sev.s {
+				fs = append(fs, f)
+			}
+		}
+		if len(fs) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s (%d)\n", sev.title, len(fs))
+		for _, f := range fs {
+			fmt.Fprintf(w, "  %s [%s] %s\n", f.Rule, f.Section, f.Subject)
+			fmt.Fprintf(w, "      %s\n", f.Message)
+		}
+	}
+	verdict := "meets the standard"
+	if r.Errors > 0 {
+		verdict = "does NOT meet the standard"
+	}
+	fmt.Fprintf(w, "\n%d error(s), %d warning(s), %d info: the configuration %s\n", r.Errors, r.Warnings, r.Infos, verdict)
+}
+
+func (a *app) swapListCommand() *cobra.Command {
+	var date, at string
+	cmd := &cobra.Command{
+		Use:   "swap-list [--date D] [--at HH:MM]",
+		Short: "The operator's page for a day: what to take out, put in and file where",
+		Long: `One page for the machine-room operator: the cartridges to take out for the
+courier (and how: export from the library, take from the mail slot or the
+shelf) with their manifests, the cartridges expected back and where to file
+them (library import or a shelf), the cartridge each of the day's runs
+needs and whether a person must have it ready at a standalone drive, the
+drives due for cleaning with the cleaning cartridge to use, and cleaning
+cartridges to retire or replace.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkDay(cmd, "--date", date, at); err != nil {
+				return err
+			}
+			var raw json.RawMessage
+			if err := a.get(cmd, "/v1/swap-list", dayQuery(date, at), &raw); err != nil {
+				return err
+			}
+			var s daemon.SwapList
+			return a.show(raw, &s, func(w io.Writer) { printSwapList(w, s) })
+		},
+	}
+	dayFlags(cmd, &date, &at)
+	return cmd
+}
+
+func printSwapList(w io.Writer, s daemon.SwapList) {
+	fmt.Fprintf(w, "Swap list for %s, %s %s, from %s\n", s.Site, s.Weekday, s.Date, clock(s.At))
+	if s.Note != "" {
+		fmt.Fprintf(w, "note: %s\n", s.Note)
+	}
+	section := func(title string, n int) bool {
+		fmt.Fprintf(w, "\n%s\n", title)
+		if n == 0 {
+			fmt.Fprintln(w, "  nothing")
+		}
+		return n > 0
+	}
+	section("TAKE OUT FOR THE COURIER", len(s.TakeOut))
+	for _, t := range s.TakeOut {
+		gens := ""
+		if len(t.Generations) > 0 {
+			gens = " (" + strings.Join(t.Generations, ", ") + ")"
+		}
+		fmt.Fprintf(w, "  [ ] %s %s%s, %s -> %s\n", t.Barcode, t.Pool, gens, t.Where, t.To)
+		fmt.Fprintf(w, "      %s\n", t.Action)
+		fmt.Fprintf(w, "      why: %s\n", t.Reason.Message)
+	}
+	section("EXPECT BACK", len(s.Expect))
+	for _, r := range s.Expect {
+		fmt.Fprintf(w, "  [ ] %s %s, from %s, file at %s\n", r.Barcode, r.Pool, r.Where, r.FileAt)
+		fmt.Fprintf(w, "      %s\n", r.Action)
+		fmt.Fprintf(w, "      why: %s\n", r.Reason.Message)
+	}
+	section("RUNS", len(s.Runs))
+	for _, r := range s.Runs {
+		when := r.First.Format("15:04")
+		job := r.Job
+		if r.Runs > 1 {
+			when += "-" + r.Last.Format("15:04")
+			job += fmt.Sprintf(" (%d runs)", r.Runs)
+		}
+		who := ""
+		if r.Person {
+			who = "PERSON: "
+		}
+		what := r.Generation
+		switch {
+		case r.Append:
+			what += " (append)"
+		case len(r.Overwrites) > 0:
+			what += " (overwrites " + strings.Join(r.Overwrites, ", ") + ")"
+		case r.FromScratch != "":
+			what += " (new from " + r.FromScratch + ")"
+		}
+		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t%s%s\n", when, job, r.Pool, dash(r.Barcode), what, who, r.Action)
+		for _, warn := range r.Warnings {
+			fmt.Fprintf(w, "  \t\t\t\twarning:\t%s\n", warn.Message)
+		}
+	}
+	section("CLEANING", len(s.Cleaning)+len(s.Cleaners))
+	for _, c := range s.Cleaning {
+		who := ""
+		if c.Person {
+			who = "PERSON: "
+		}
+		fmt.Fprintf(w, "  [ ] drive %s due %s, cleaner %s: %s%s\n", c.Drive, c.Due, dash(c.Cleaner), who, c.Action)
+		for _, r := range c.Reasons {
+			if r.Code != rotation.CodeUseCleaner {
+				fmt.Fprintf(w, "      why: %s\n", r.Message)
+			}
+		}
+	}
+	for _, c := range s.Cleaners {
+		fmt.Fprintf(w, "  [ ] cleaning cartridge %s (%s, uses left: %d): %s\n", c.Barcode, c.Where, c.UsesLeft, c.Action)
+		fmt.Fprintf(w, "      why: %s\n", c.Reason.Message)
+	}
+	if len(s.Problems) > 0 {
+		fmt.Fprintln(w, "\nPROBLEMS")
+		for _, p := range s.Problems {
+			fmt.Fprintf(w, "  %s: %s: %s\n", p.Subject, p.Reason.Code, p.Reason.Message)
+		}
+	}
+}

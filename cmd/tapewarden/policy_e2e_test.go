@@ -1,0 +1,185 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"text/tabwriter"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tapewarden/tapewarden/daemon"
+	"github.com/tapewarden/tapewarden/rotation"
+)
+
+var updatePolicy = flag.Bool("update", false, "rewrite the golden files under testdata/policy")
+
+const policyData = "../../testdata/policy"
+
+// noDaemon points the CLI at a socket nobody serves.
+func noDaemon(t *testing.T) []string {
+	return []string{"TAPEWARDEN_SOCKET=" + filepath.Join(t.TempDir(), "none.sock")}
+}
+
+func TestPolicyCheckExitCodes(t *testing.T) {
+	// The demonstration town breaks the standard in four places.
+	out, errOut, code := runCLI(t, []string{"TAPEWARDEN_SOCKET="}, "", "policy", "check", "--demo")
+	assert.Equal(t, 1, code, out+errOut)
+	assert.Contains(t, out, "ERRORS (4)")
+	assert.Contains(t, out, `remote-copy [第2節 3(2)ウ, 第1節 チ(ア)] system "juki"`)
+	assert.Contains(t, out, "without the daemon: no daemon socket was given")
+	assert.Contains(t, out, "restore drills\n      are not tracked yet")
+	assert.Contains(t, errOut, "policy check: 4 error-level finding(s)")
+
+	out, errOut, code = runCLI(t, noDaemon(t), "", "policy", "check", "--config", "../../testdata/config/policy-good.yaml")
+	assert.Equal(t, 0, code, out+errOut)
+	assert.Contains(t, out, "0 error(s), 0 warning(s), 1 info: the configuration meets the standard")
+	assert.Contains(t, out, "is not reachable")
+
+	out, errOut, code = runCLI(t, noDaemon(t), "", "policy", "check", "--config", "../../testdata/config/policy-bad.yaml")
+	assert.Equal(t, 1, code, out+errOut)
+	for _, rule := range []string{`rotation-min-5 [第2節 3(2)イ(ア)b] pool "daily"`, `daily-backup [第2節 3(2)イ(ア)a] system "zeimu"`,
+		`remote-copy [第2節 3(2)ウ, 第1節 チ(ア)] system "juki"`, `offsite-hazard [第2節 3(2)ウ(イ)a] site "harbour-annex"`,
+		`offsite-distance [表-30] site "near-dc"`, `cleaning-policy [表-33 7] drive "lto0"`} {
+		assert.Contains(t, out, rule)
+	}
+	// The daemon would not run it: config check refuses it outright.
+	_, errOut, code = runCLI(t, nil, "", "config", "check", "--config", "../../testdata/config/policy-bad.yaml")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "3 is below the standard's minimum of 5")
+
+	out, _, code = runCLI(t, noDaemon(t), "", "policy", "check", "--offline", "--json", "--config", "../../testdata/config/policy-bad.yaml")
+	assert.Equal(t, 1, code)
+	var r daemon.PolicyReport
+	require.NoError(t, json.Unmarshal([]byte(out), &r))
+	assert.Equal(t, 4, r.Errors)
+	assert.False(t, r.Catalog)
+	assert.Contains(t, r.Notes[0], "--offline")
+
+	// A file that is not a configuration stays a configuration error.
+	_, errOut, code = runCLI(t, nil, "", "policy", "check", "--config", "../../testdata/config/bad.yaml")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "bad.yaml:14: sites[1].distance_km: expected a number")
+	_, _, code = runCLI(t, nil, "", "policy", "check", "--config", "/nonexistent/tapewarden.yaml")
+	assert.Equal(t, 2, code)
+}
+
+func TestPolicyCommandsThroughTheCLI(t *testing.T) {
+	p := startDemo(t, stateDir(t))
+
+	out := p.must("courier", "plan")
+	assert.Contains(t, out, "pool monthly: keep 2 away at pref-dc")
+	assert.Contains(t, out, "RECALL   MON005L8: vault at pref-dc -> honcho; no manifest yet")
+	assert.Contains(t, out, "List them for the courier: tapewarden manifest create --from-plan")
+	var plan daemon.CourierPlan
+	require.NoError(t, json.Unmarshal([]byte(p.must("courier", "plan", "--json")), &plan))
+	assert.Equal(t, "honcho", plan.Site)
+
+	out = p.must("swap-list")
+	assert.Contains(t, out, "EXPECT BACK\n  [ ] MON005L8 monthly, from vault at pref-dc, file at lib0")
+	var list daemon.SwapList
+	require.NoError(t, json.Unmarshal([]byte(p.must("swap-list", "--json")), &list))
+	assert.Len(t, list.Expect, 2)
+
+	// The plan becomes manifests; the second time there is nothing new.
+	out = p.must("manifest", "create", "--from-plan", "--note", "Friday courier")
+	assert.Regexp(t, `created M-\d{8}-\d{3}\s+pref-dc -> honcho\s+MON005L8 MON006L8`, out)
+	out = p.must("manifest", "list")
+	assert.Contains(t, out, "pref-dc -> honcho")
+	out = p.must("manifest", "create", "--from-plan")
+	assert.Contains(t, out, "skipped MON005L8")
+	assert.Contains(t, out, "Nothing new")
+	out = p.must("courier", "plan")
+	assert.Contains(t, out, "MON006L8: vault at pref-dc -> honcho; on manifest M-")
+	// The ordinary form still works.
+	p.must("media", "add", "E2E001L8", "--pool", "daily", "--at", "honcho/shelf")
+	out = p.must("manifest", "create", "--to", "hill-annex", "E2E001L8")
+	assert.Contains(t, out, "honcho -> hill-annex")
+
+	for _, bad := range [][]string{
+		{"manifest", "create", "--from-plan", "DLY001L8"},
+		{"manifest", "create", "--from-plan", "--to", "hill-annex"},
+		{"manifest", "create", "--date", "tomorrow", "--to", "hill-annex", "DLY001L8"},
+		{"swap-list", "--date", "5 April"},
+		{"courier", "plan", "--at", "noon"},
+		{"rotation", "calendar", "--from", "someday"},
+	} {
+		_, errOut, code := p.run(bad...)
+		assert.Equal(t, 2, code, "%v: %s", bad, errOut)
+	}
+	_, errOut, code := p.run("swap-list", "--date", "2001-01-01")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "is in the past")
+
+	out = p.must("rotation", "calendar", "--pool", "daily", "--days", "2")
+	assert.Contains(t, out, "Tape schedule: 2 days from ")
+	assert.Contains(t, out, "pool daily  cycle of 5, daily generations")
+	var s rotation.Schedule
+	require.NoError(t, json.Unmarshal([]byte(p.must("rotation", "calendar", "--days", "1", "--json")), &s))
+	assert.Len(t, s.Calendar, 1)
+	_, errOut, code = p.run("rotation", "calendar", "--pool", "nope")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, `no pool "nope" is configured`)
+
+	// With the daemon the policy check uses the catalog's facts.
+	out, _, code = p.run("policy", "check", "--demo")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "with the catalog's facts")
+	assert.Contains(t, out, `restore-drill [第2節 3(2)オ(ウ)a(b)] system "juki"`)
+	out, errOut, code = p.run("policy", "check", "--config", "../../testdata/config/policy-good.yaml")
+	assert.Equal(t, 0, code, out+errOut)
+	assert.Contains(t, out, "with the catalog's facts")
+}
+
+// render runs a text printer the way app.show does.
+func render(print func(io.Writer)) []byte {
+	var b bytes.Buffer
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	print(tw)
+	tw.Flush()
+	return b.Bytes()
+}
+
+func goldenText(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join(policyData, name)
+	if *updatePolicy {
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run 'go test ./cmd/tapewarden -run %s -update'", t.Name())
+	assert.Equal(t, string(want), string(got), "differs from %s; if the change is right, refresh it with -update", path)
+}
+
+// TestPolicyTextOutput prints the daemon's golden answers (written by the
+// daemon's tests) as the CLI does.
+func TestPolicyTextOutput(t *testing.T) {
+	read := func(name string, v any) {
+		data, err := os.ReadFile(filepath.Join(policyData, name))
+		require.NoError(t, err)
+		require.NoError(t, json.Unmarshal(data, v))
+	}
+	var plan daemon.CourierPlan
+	read("courier-plan.golden.json", &plan)
+	goldenText(t, "courier-plan.golden", render(func(w io.Writer) { printCourierPlan(w, plan) }))
+	var list daemon.SwapList
+	read("swap-list.golden.json", &list)
+	goldenText(t, "swap-list.golden", render(func(w io.Writer) { printSwapList(w, list) }))
+
+	cfg, err := daemon.LoadPolicyConfig("../../testdata/config/policy-bad.yaml")
+	require.NoError(t, err)
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	require.NoError(t, err)
+	r := daemon.CheckPolicy("testdata/config/policy-bad.yaml", cfg.PolicyConfig(), rotation.Facts{}, time.Date(2025, 4, 5, 9, 0, 0, 0, tokyo))
+	var b strings.Builder
+	printPolicyReport(&b, r)
+	goldenText(t, "check-bad.txt.golden", []byte(b.String()))
+}

@@ -1,0 +1,293 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tapewarden/tapewarden/media"
+	"github.com/tapewarden/tapewarden/rotation"
+)
+
+// fourNights starts the demo world on nightly schedules and runs the
+// resident registry's backup on the nights of 1 to 4 April 2025, leaving
+// the clock on the morning of the 5th: the daily pool holds four good
+// generations, none of them away yet, and the two monthly cartridges at
+// the remote data centre hold nothing.
+func fourNights(t *testing.T) (*harness, *stillClock) {
+	t.Helper()
+	clock := &stillClock{now: at(2025, 4, 1, 20, 0)}
+	h := startDaemon(t, withDemoWorld, withNightlySchedules, withClock(clock))
+	for day := 1; day <= 4; day++ {
+		runJob(t, h, clock, "juki-daily", at(2025, 4, day, 22, 0))
+	}
+	clock.Set(at(2025, 4, 5, 9, 0))
+	return h, clock
+}
+
+func poolPlan(t *testing.T, p CourierPlan, pool string) PoolPlan {
+	t.Helper()
+	for _, pp := range p.Pools {
+		if pp.Pool == pool {
+			return pp
+		}
+	}
+	t.Fatalf("no plan for pool %s in %+v", pool, p)
+	return PoolPlan{}
+}
+
+func barcodesOf(moves []CourierMove) []string {
+	out := []string{}
+	for _, m := range moves {
+		out = append(out, m.Barcode)
+	}
+	return out
+}
+
+func TestCourierPlanSendsAndRecalls(t *testing.T) {
+	h, _ := fourNights(t)
+	var p CourierPlan
+	h.ok("GET", "/v1/courier/plan", nil, &p)
+	goldenJSON(t, "courier-plan.golden.json", p)
+	assert.Equal(t, "2025-04-05", p.Date)
+	assert.Equal(t, "Sat", p.Weekday)
+	assert.Equal(t, "honcho", p.Site)
+	assert.Empty(t, p.Note, "today's plan needs no caveat")
+	assert.True(t, p.RunsUntil.After(p.Departs.AddDate(0, 0, 2)), "the monthly pool recalls two days ahead")
+
+	daily := poolPlan(t, p, "daily")
+	assert.Equal(t, rotation.OffsiteStatus{Keep: 1}, daily.Status)
+	require.Len(t, daily.Sends, 1)
+	send := daily.Sends[0]
+	assert.Equal(t, "DLY004L8", send.Barcode, "the newest good generation goes")
+	assert.Equal(t, "hill-annex", send.To)
+	assert.Equal(t, []string{"daily/2025-04-04"}, send.Generations)
+	assert.Equal(t, rotation.CodeSend, send.Reason.Code)
+	assert.Equal(t, "honcho/lib0/slot/4", send.Location)
+	assert.Empty(t, send.Manifest)
+	assert.Empty(t, daily.Recalls)
+
+	monthly := poolPlan(t, p, "monthly")
+	assert.Equal(t, "pref-dc", monthly.Status.RemoteSite)
+	assert.False(t, monthly.Status.Compliant)
+	assert.Equal(t, []string{"MON005L8", "MON006L8"}, barcodesOf(monthly.Recalls))
+	for _, m := range monthly.Recalls {
+		assert.Equal(t, "honcho", m.To)
+		assert.Equal(t, "pref-dc/vault", m.Location)
+		assert.Equal(t, rotation.CodeRecallExpired, m.Reason.Code)
+	}
+	var codes []rotation.Code
+	for _, r := range monthly.Problems {
+		codes = append(codes, r.Code)
+	}
+	assert.Contains(t, codes, rotation.CodeNoRemote)
+
+	// A cartridge already on a manifest says which.
+	ctx := context.Background()
+	m, err := h.d.cat.CreateManifest(ctx, tester, media.NewManifest{Destination: "hill-annex", Barcodes: []string{"DLY004L8"}})
+	require.NoError(t, err)
+	h.ok("GET", "/v1/courier/plan", nil, &p)
+	send = poolPlan(t, p, "daily").Sends[0]
+	assert.Equal(t, m.ID, send.Manifest)
+	assert.Equal(t, media.ManifestOpen, send.ManifestState)
+	assert.Equal(t, "hill-annex", send.ManifestDestination)
+
+	// Another day: the courier leaves at 09:00 unless told; the plan says
+	// it is made from today's catalog.
+	h.ok("GET", "/v1/courier/plan?date=2025-04-07", nil, &p)
+	assert.Equal(t, at(2025, 4, 7, 9, 0), p.Departs.In(tokyo))
+	assert.NotEmpty(t, p.Note)
+	h.ok("GET", "/v1/courier/plan?date=tomorrow&at=14:30", nil, &p)
+	assert.Equal(t, at(2025, 4, 6, 14, 30), p.Departs.In(tokyo))
+
+	for _, bad := range []struct{ query, says string }{
+		{"date=2025-04-04", "in the past"},
+		{"date=04/06/2025", "YYYY-MM-DD"},
+		{"at=25:00", "HH:MM"},
+	} {
+		status, body := h.call("GET", "/v1/courier/plan?"+bad.query, nil)
+		assert.Equal(t, http.StatusBadRequest, status, bad.query)
+		assert.Contains(t, string(body), bad.says, bad.query)
+	}
+}
+
+func TestManifestsFromPlan(t *testing.T) {
+	h, _ := fourNights(t)
+	var res FromPlanResult
+	h.ok("POST", "/v1/manifests/from-plan", FromPlanRequest{Note: "Tuesday run"}, &res)
+	require.Len(t, res.Created, 2)
+	out, back := res.Created[0], res.Created[1]
+	assert.Equal(t, []string{"honcho", "hill-annex"}, []string{out.Origin, out.Destination})
+	assert.Equal(t, []media.ManifestItem{{Barcode: "DLY004L8", Status: "listed"}}, out.Items)
+	assert.Equal(t, []string{"pref-dc", "honcho"}, []string{back.Origin, back.Destination})
+	assert.Equal(t, []media.ManifestItem{{Barcode: "MON005L8", Status: "listed"}, {Barcode: "MON006L8", Status: "listed"}}, back.Items)
+	for _, m := range res.Created {
+		assert.Equal(t, media.ManifestOpen, m.State)
+		assert.Equal(t, "from the offsite plan of 2025-04-05: Tuesday run", m.Note)
+	}
+	assert.Empty(t, res.Skipped)
+	require.Len(t, res.Reminders, 1)
+	assert.Contains(t, res.Reminders[0], "DLY004L8 is in library lib0 slot 4: export it")
+
+	// Again: everything is on a manifest already, nothing new.
+	h.ok("POST", "/v1/manifests/from-plan", FromPlanRequest{}, &res)
+	assert.Empty(t, res.Created)
+	assert.Equal(t, []string{"DLY004L8", "MON005L8", "MON006L8"}, []string{res.Skipped[0].Barcode, res.Skipped[1].Barcode, res.Skipped[2].Barcode})
+	assert.Contains(t, res.Skipped[0].Reason, "already on manifest "+out.ID)
+
+	// A cancelled manifest no longer counts.
+	ctx := context.Background()
+	_, err := h.d.cat.CancelManifest(ctx, tester, out.ID, "courier not coming today")
+	require.NoError(t, err)
+	h.ok("POST", "/v1/manifests/from-plan", FromPlanRequest{}, &res)
+	require.Len(t, res.Created, 1)
+	assert.Equal(t, "hill-annex", res.Created[0].Destination)
+	assert.Len(t, res.Skipped, 2)
+}
+
+func TestManifestsFromAnEmptyPlanAreRefused(t *testing.T) {
+	clock := &stillClock{now: at(2025, 4, 5, 9, 0)}
+	h := startDaemon(t, withClock(clock)) // no cartridges at all
+	status, body := h.call("POST", "/v1/manifests/from-plan", FromPlanRequest{})
+	assert.Equal(t, http.StatusConflict, status)
+	assert.Contains(t, string(body), "sends and recalls nothing; no manifest was created")
+	list, err := h.d.cat.Manifests(context.Background(), media.ManifestFilter{})
+	require.NoError(t, err)
+	assert.Empty(t, list)
+}
+
+// failingMaker is the catalog, except that the catalog changes just before
+// manifest number failCreate is created (the cartridge loseBefore is
+// reported lost) and cancelling fails from cancel number failCancel on.
+type failingMaker struct {
+	cat                    *media.Catalog
+	failCreate, failCancel int
+	loseBefore             string
+	creates, cancels       int
+}
+
+func (m *failingMaker) CreateManifest(ctx context.Context, actor media.Actor, n media.NewManifest) (media.Manifest, error) {
+	m.creates++
+	if m.creates == m.failCreate {
+		if _, err := m.cat.SetState(ctx, tester, m.loseBefore, media.Lost, "dropped in the car park"); err != nil {
+			return media.Manifest{}, err
+		}
+	}
+	return m.cat.CreateManifest(ctx, actor, n)
+}
+
+func (m *failingMaker) CancelManifest(ctx context.Context, actor media.Actor, id, reason string) (media.Manifest, error) {
+	m.cancels++
+	if m.failCancel > 0 && m.cancels >= m.failCancel {
+		return media.Manifest{}, errors.New("disk full")
+	}
+	return m.cat.CancelManifest(ctx, actor, id, reason)
+}
+
+func TestManifestsFromPlanAreAllOrNothing(t *testing.T) {
+	ctx := context.Background()
+	active := func(t *testing.T, h *harness) []media.Manifest {
+		t.Helper()
+		list, err := h.d.cat.Manifests(ctx, media.ManifestFilter{Active: true})
+		require.NoError(t, err)
+		return list
+	}
+
+	t.Run("the first manifest is refused", func(t *testing.T) {
+		h, _ := fourNights(t)
+		mk := &failingMaker{cat: h.d.cat, failCreate: 1, loseBefore: "DLY004L8"}
+		_, err := h.d.manifestsFromPlan(ctx, tester, FromPlanRequest{}, mk)
+		require.ErrorIs(t, err, media.ErrNotMovable)
+		assert.Contains(t, err.Error(), "DLY004L8 is reported lost")
+		assert.Contains(t, err.Error(), "no manifest was created")
+		assert.Empty(t, active(t, h))
+	})
+
+	t.Run("the second manifest is refused: the first is withdrawn", func(t *testing.T) {
+		h, _ := fourNights(t)
+		mk := &failingMaker{cat: h.d.cat, failCreate: 2, loseBefore: "MON006L8"}
+		_, err := h.d.manifestsFromPlan(ctx, tester, FromPlanRequest{}, mk)
+		require.ErrorIs(t, err, media.ErrNotMovable)
+		assert.Contains(t, err.Error(), "create the manifest from pref-dc to honcho (MON005L8 MON006L8)")
+		assert.Contains(t, err.Error(), "were cancelled, so nothing is left open")
+		assert.Empty(t, active(t, h))
+		all, err := h.d.cat.Manifests(ctx, media.ManifestFilter{})
+		require.NoError(t, err)
+		require.Len(t, all, 1)
+		assert.Equal(t, media.ManifestCancelled, all[0].State)
+		events, err := h.d.cat.Events(ctx, media.EventFilter{Manifest: all[0].ID, Kind: "manifest-cancelled"})
+		require.NoError(t, err)
+		require.Len(t, events, 1)
+		assert.Contains(t, events[0].Reason, "withdrawn: made from the offsite plan together with a manifest the catalog refused")
+	})
+
+	t.Run("withdrawing fails too: the error names what is left open", func(t *testing.T) {
+		h, _ := fourNights(t)
+		mk := &failingMaker{cat: h.d.cat, failCreate: 2, loseBefore: "MON005L8", failCancel: 1}
+		_, err := h.d.manifestsFromPlan(ctx, tester, FromPlanRequest{}, mk)
+		require.Error(t, err)
+		left := active(t, h)
+		require.Len(t, left, 1)
+		assert.Contains(t, err.Error(), "manifests "+left[0].ID+" could not be withdrawn: cancel them")
+	})
+
+	t.Run("a cartridge that cannot travel refuses the whole plan", func(t *testing.T) {
+		for _, c := range []struct {
+			name string
+			cart media.Cartridge
+			says string
+		}{
+			{"lost", media.Cartridge{Barcode: "A00001L8", State: media.Lost, Location: media.Storage("honcho", "shelf")}, "reported lost"},
+			{"missing", media.Cartridge{Barcode: "A00001L8", State: media.Active, Location: media.LibrarySlot("honcho", "lib0", 3), Missing: at(2025, 4, 1, 0, 0)}, "not found in library lib0"},
+			{"in transit", media.Cartridge{Barcode: "A00001L8", State: media.Active, Location: media.Transit("M-1")}, "in transit on manifest M-1"},
+			{"there already", media.Cartridge{Barcode: "A00001L8", State: media.Active, Location: media.Storage("hill-annex", "safe")}, "already at hill-annex"},
+		} {
+			assert.Contains(t, cannotTravel(c.cart, "hill-annex"), c.says, c.name)
+		}
+		assert.Empty(t, cannotTravel(media.Cartridge{Barcode: "A00001L8", State: media.Full, Location: media.LibrarySlot("honcho", "lib0", 3)}, "hill-annex"))
+	})
+}
+
+// TestCourierRounds runs a fortnight of nights and mornings: each night
+// the registry and the family register are backed up, each morning the
+// courier takes the day's plan, and what comes back goes into the
+// library. The daily pool reaches its policy and keeps it; the plan sends
+// every day, and brings cartridges back once nothing on them is kept.
+func TestCourierRounds(t *testing.T) {
+	clock := &stillClock{now: at(2025, 4, 1, 9, 0)}
+	h := startDaemon(t, withDemoWorld, withNightlySchedules, withClock(clock))
+	ctx := context.Background()
+	recalls := map[rotation.Code]int{}
+	for day := 1; day <= 12; day++ {
+		clock.Set(at(2025, 4, day, 9, 0))
+		p, err := h.d.CourierPlan(ctx, "", "")
+		require.NoError(t, err)
+		daily := poolPlan(t, p, "daily")
+		if day >= 3 {
+			assert.True(t, daily.Status.Compliant, "day %d: %+v", day, daily.Status)
+		}
+		if day >= 2 {
+			assert.Len(t, daily.Sends, 1, "day %d: yesterday's generation goes", day)
+		}
+		for _, m := range daily.Recalls {
+			recalls[m.Reason.Code]++
+		}
+		if len(p.Moves()) > 0 {
+			res := courierTrip(t, h, clock, at(2025, 4, day, 9, 0))
+			for _, m := range res.Created {
+				if m.Destination == "honcho" {
+					for _, it := range m.Items {
+						fileInLibrary(t, h, it.Barcode)
+					}
+				}
+			}
+		}
+		runJob(t, h, clock, "juki-daily", at(2025, 4, day, 22, 0))
+		runJob(t, h, clock, "koseki-daily", at(2025, 4, day, 22, 30))
+	}
+	assert.Positive(t, recalls[rotation.CodeRecallDue]+recalls[rotation.CodeRecallExpired], "the daily pool's cartridges come back to be written again: %v", recalls)
+}
