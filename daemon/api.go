@@ -174,6 +174,8 @@ func (d *Daemon) routes() *http.ServeMux {
 	handle("POST /v1/drives/{name}/identify", d.apiDriveIdentify)
 	handle("POST /v1/drives/{name}/insert", d.apiDriveInsert)
 	handle("POST /v1/drives/{name}/eject", d.apiDriveEject)
+	handle("POST /v1/drives/{name}/clean", d.apiDriveClean)
+	handle("GET /v1/drives/{name}/history", d.apiDriveHistory)
 	handle("POST /v1/library/inventory", d.apiLibraryInventory)
 	handle("POST /v1/library/load", d.apiLibraryLoad)
 	handle("POST /v1/library/unload", d.apiLibraryUnload)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/tapewarden/tapewarden/media"
+	"github.com/tapewarden/tapewarden/rotation"
 )
 
 func (d *Daemon) apiDrives(r *http.Request, _ media.Actor) (any, error) {
@@ -122,4 +123,51 @@ func (d *Daemon) apiLibraryMailSlot(r *http.Request, actor media.Actor) (any, er
 		return nil, err
 	}
 	return d.MailSlot(r.Context(), actor, req)
+}
+
+func (d *Daemon) apiDriveClean(r *http.Request, actor media.Actor) (any, error) {
+	var req NoteRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	reason := "requested by " + actor.Name
+	if req.Note != "" {
+		reason += ": " + req.Note
+	}
+	return d.Clean(r.Context(), actor, r.PathValue("name"), reason, false)
+}
+
+// DriveHistory is `tapewarden drive history`: the drive's cleaning
+// status and its recorded events.
+type DriveHistory struct {
+	Drive    string             `json:"drive"`
+	Cleaning *rotation.Cleaning `json:"cleaning,omitempty"`
+	Events   []media.DriveEvent `json:"events"`
+}
+
+func (d *Daemon) apiDriveHistory(r *http.Request, _ media.Actor) (any, error) {
+	name := r.PathValue("name")
+	if _, err := d.dev.drive(name); err != nil {
+		return nil, err
+	}
+	limit, err := queryInt(r, "limit", 100)
+	if err != nil {
+		return nil, err
+	}
+	events, err := d.cat.DriveEvents(r.Context(), name, limit)
+	if err != nil {
+		return nil, err
+	}
+	if events == nil {
+		events = []media.DriveEvent{}
+	}
+	h := DriveHistory{Drive: name, Events: events}
+	if cl, err := d.CleaningStatus(r.Context()); err == nil {
+		for i := range cl {
+			if cl[i].Drive == name {
+				h.Cleaning = &cl[i]
+			}
+		}
+	}
+	return h, nil
 }

@@ -109,7 +109,11 @@ func (d *Daemon) apiRunShow(r *http.Request, _ media.Actor) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return d.cat.Run(r.Context(), id)
+	run, err := d.cat.Run(r.Context(), id)
+	if err == nil && !run.State.Finished() {
+		run.Log = d.runs.liveLog(id)
+	}
+	return run, err
 }
 
 func (d *Daemon) apiRunCancel(r *http.Request, actor media.Actor) (any, error) {

@@ -94,7 +94,13 @@ func (d *Daemon) driveHistory(ctx context.Context, drv *drive) (rotation.DriveHi
 		return rotation.DriveHistory{}, err
 	}
 	st := drv.lastState()
-	h := rotation.DriveHistory{LastCleaned: use.LastCleaned, MountsSince: use.Mounts, BytesSince: use.Bytes,
+	// A drive never cleaned under tapewarden counts its intervals from
+	// when tapewarden first saw it.
+	last := use.LastCleaned
+	if last.IsZero() {
+		last = use.FirstSeen
+	}
+	h := rotation.DriveHistory{LastCleaned: last, MountsSince: use.Mounts, BytesSince: use.Bytes,
 		CleanRequested: st.cleaningRequested, Cleaner: st.cleaner}
 	if drv.virtual != nil {
 		vs := drv.virtual.State()

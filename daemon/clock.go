@@ -9,6 +9,8 @@ type Clock interface {
 	Now() time.Time
 	// After delivers the clock's time once d has passed on this clock.
 	After(d time.Duration) <-chan time.Time
+	// At delivers the clock's time once it has reached t.
+	At(t time.Time) <-chan time.Time
 }
 
 // realClock is the wall clock.
@@ -16,12 +18,14 @@ type realClock struct{}
 
 func (realClock) Now() time.Time                         { return time.Now() }
 func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+func (realClock) At(t time.Time) <-chan time.Time        { return time.After(time.Until(t)) }
 
 // funcClock is a clock given as a function; its After waits in real time.
 type funcClock func() time.Time
 
 func (f funcClock) Now() time.Time                         { return f() }
 func (f funcClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+func (f funcClock) At(t time.Time) <-chan time.Time        { return time.After(t.Sub(f())) }
 
 // timeNow is the wall clock for offline commands, which have no daemon
 // clock to inject.

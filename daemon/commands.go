@@ -17,6 +17,9 @@ type runLog struct {
 	mu  sync.Mutex
 	buf strings.Builder
 	now func() time.Time
+	// persist, when set, stores each line with the run as it is written,
+	// so the log survives a crash of the daemon.
+	persist func(line string)
 }
 
 const maxRunLog = 256 << 10
@@ -27,9 +30,13 @@ func (l *runLog) printf(format string, args ...any) {
 	if l.buf.Len() > maxRunLog {
 		return
 	}
-	fmt.Fprintf(&l.buf, "%s %s\n", l.now().Format("2006-01-02 15:04:05"), fmt.Sprintf(format, args...))
-	if l.buf.Len() > maxRunLog {
-		l.buf.WriteString("... (log truncated)\n")
+	line := fmt.Sprintf("%s %s\n", l.now().Format("2006-01-02 15:04:05"), fmt.Sprintf(format, args...))
+	if l.buf.Len()+len(line) > maxRunLog {
+		line = "... (log truncated)\n"
+	}
+	l.buf.WriteString(line)
+	if l.persist != nil {
+		l.persist(line)
 	}
 }
 

@@ -167,7 +167,10 @@ type DriveConfig struct {
 	// when the drive asks) and/or every_days, every_mounts,
 	// every_motion_hours. A drive without one is a policy-check finding.
 	Cleaning *rotation.CleaningPolicy `yaml:"cleaning"`
-	Line     int                      `yaml:"-"`
+	// SpeedMBs limits a virtual drive to this many MB/s, to model a real
+	// drive's pace (0: memory speed).
+	SpeedMBs float64 `yaml:"speed_mb_s"`
+	Line     int     `yaml:"-"`
 }
 
 // JobConfig is a backup job.
@@ -645,6 +648,9 @@ func (c *Config) validate() ConfigErrors {
 			c.Drives[i].BlockSize = 256 << 10
 		} else if d.BlockSize < 512 || d.BlockSize > 16<<20 || d.BlockSize%512 != 0 {
 			v.fail(d.Line, f+".block_size", "%d: expected a multiple of 512 between 512 and 16 MiB (256 KiB is usual)", d.BlockSize)
+		}
+		if d.SpeedMBs < 0 || (d.SpeedMBs > 0 && d.Type != "virtual") {
+			v.fail(d.Line, f+".speed_mb_s", "only a virtual drive takes a speed, and it must not be negative")
 		}
 		if cp := d.Cleaning; cp != nil {
 			if cp.EveryDays < 0 || cp.EveryMounts < 0 || cp.EveryMotionHours < 0 {

@@ -64,8 +64,16 @@ type Daemon struct {
 	// health is the self-test the watchdog depends on; tests replace it.
 	health func(context.Context) error
 
+	// maintEvery is how often the housekeeping runs (prompt reminders,
+	// drive checks, cleaning).
+	maintEvery time.Duration
+	// poke wakes the scheduler early.
+	poke chan struct{}
+
 	mu          sync.Mutex
 	metricsAddr string
+	lastBeat    time.Time
+	cleaning    map[string]bool
 }
 
 // New opens the catalog and prepares the daemon. It fails, with a message
@@ -119,6 +127,8 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Daemon, error) {
 	d.registry = newRegistry(d, cat, d.log, d.started)
 	d.health = d.checkHealth
 	d.loadTimeout = 10 * time.Minute
+	d.maintEvery = time.Minute
+	d.poke = make(chan struct{}, 1)
 	dev, err := openDevices(cfg, d.log)
 	if err != nil {
 		cat.Close()
@@ -129,6 +139,22 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Daemon, error) {
 		if err := d.seedDemo(ctx); err != nil {
 			d.Close()
 			return nil, fmt.Errorf("prepare the demo: %w", err)
+		}
+	}
+	// Start each drive's history, so cleaning intervals count from here.
+	for _, name := range d.dev.order {
+		if use, err := cat.DriveUse(ctx, name); err == nil && use.FirstSeen.IsZero() {
+			if _, err := cat.RecordDriveEvent(ctx, media.DriveEvent{Drive: name, Kind: "added", Detail: "first seen by tapewarden"}); err != nil {
+				d.Close()
+				return nil, err
+			}
+		}
+	}
+	// Prompts left open by the last daemon have nobody waiting for them:
+	// whatever still needs doing is asked again.
+	if open, err := cat.Prompts(ctx, false); err == nil {
+		for _, p := range open {
+			cat.ClosePrompt(ctx, media.System, p.ID, media.PromptSuperseded, "the daemon restarted; a new prompt is opened if it is still needed")
 		}
 	}
 	// Know where every cartridge is before serving: inventory each library.
@@ -216,6 +242,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 	notifyReady()
 	notifyStatus("serving on %s", d.cfg.SocketPath())
 
+	jobs := d.catchUp(ctx)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		d.schedule(ctx, jobs)
+	}()
+
 	wdCtx, stopWatchdog := context.WithCancel(ctx)
 	wg.Add(1)
 	go func() {
@@ -280,6 +313,9 @@ func (d *Daemon) watchdog(ctx context.Context) {
 func (d *Daemon) checkHealth(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
+	if !d.schedulerAlive(5 * d.maintEvery) {
+		return errors.New("the scheduler has not gone round for five minutes")
+	}
 	return d.cat.Ping(ctx)
 }
 

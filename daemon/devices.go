@@ -1,12 +1,14 @@
 package daemon
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -73,10 +75,15 @@ func openDevices(cfg *Config, log *slog.Logger) (*devices, error) {
 					return nil, fmt.Errorf("virtual library %s: all its drives must be of one generation (%s and %s)", lc.Name, driveType, d.MediaType)
 				}
 			}
-			vl, err := drives.NewVirtualLibrary(cfg.LibraryPath(lc), drives.VirtualLibraryConfig{
+			vcfg := drives.VirtualLibraryConfig{
 				Name: lc.Name, DriveType: driveType, Drives: len(lc.Drives), Slots: lc.Slots, MailSlots: lc.MailSlots,
 				Logger: log.With("library", lc.Name),
-			})
+			}
+			if cfg.Demo {
+				// The demo's drives ask for cleaning after a few runs.
+				vcfg.Drive.CleanAfterBytes = 20 << 20
+			}
+			vl, err := drives.NewVirtualLibrary(cfg.LibraryPath(lc), vcfg)
 			if err != nil {
 				dv.close()
 				return nil, fmt.Errorf("virtual library %s: %w", lc.Name, err)
@@ -105,13 +112,17 @@ func openDevices(cfg *Config, log *slog.Logger) (*devices, error) {
 					dv.close()
 					return nil, err
 				}
-				vt, err := drives.NewVirtualTape(d.path, drives.VirtualTapeConfig{Name: dc.Name, DriveType: dc.MediaType, Logger: log.With("drive", dc.Name)})
+				vt, err := drives.NewVirtualTape(d.path, drives.VirtualTapeConfig{Name: dc.Name, DriveType: dc.MediaType,
+					BytesPerSecond: int64(dc.SpeedMBs * 1e6), Logger: log.With("drive", dc.Name)})
 				if err != nil {
 					dv.close()
 					return nil, fmt.Errorf("virtual drive %s: %w", dc.Name, err)
 				}
 				d.virtual = vt
 			}
+		}
+		if d.virtual != nil && dc.SpeedMBs > 0 {
+			d.virtual.SetRate(int64(dc.SpeedMBs * 1e6))
 		}
 		dv.drives[dc.Name] = d
 		dv.order = append(dv.order, dc.Name)
@@ -179,6 +190,30 @@ var errDriveBusy = errors.New("daemon: drive is in use")
 // tryAcquire leases the drive if it is free.
 func (d *drive) tryAcquire(owner string, now time.Time) (func(), error) {
 	return d.alloc.tryAcquire(d, owner, now)
+}
+
+// leaseSoon leases the drive for a person's request, waiting a short while
+// if something brief (a status check, another request) holds it; a drive
+// held longer (by a run) is reported busy with its holder.
+func (d *drive) leaseSoon(ctx context.Context, owner string, now time.Time) (func(), error) {
+	release, err := d.tryAcquire(owner, now)
+	if err == nil {
+		return release, nil
+	}
+	if who, _ := d.holder(); strings.HasPrefix(who, "run ") || strings.HasPrefix(who, "a restore") || strings.HasPrefix(who, "cleaning") {
+		return nil, err // held for long: say so at once
+	}
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	_, release, werr := d.alloc.acquire(wctx, owner, []*drive{d}, now)
+	if werr != nil {
+		who, since := d.holder()
+		if who == "" {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: drive %s is in use by %s since %s", errDriveBusy, d.cfg.Name, who, since.Format("15:04:05"))
+	}
+	return release, nil
 }
 
 // holder says who leases the drive, if anyone.

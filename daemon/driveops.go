@@ -94,7 +94,7 @@ func (d *Daemon) Identify(ctx context.Context, actor media.Actor, name string) (
 	if err != nil {
 		return media.Event{}, err
 	}
-	release, err := drv.tryAcquire("identifying its cartridge for "+actor.Name, d.now())
+	release, err := drv.leaseSoon(ctx, "identifying its cartridge for "+actor.Name, d.now())
 	if err != nil {
 		return media.Event{}, err
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,7 +26,25 @@ type harness struct {
 	client *http.Client
 	cancel context.CancelFunc
 	done   chan error
-	log    *bytes.Buffer
+	log    *syncBuffer
+}
+
+// syncBuffer is a log buffer the daemon's goroutines share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // shortTempDir returns a directory with a short path: unix socket paths
@@ -43,7 +62,25 @@ func startDaemon(t *testing.T, mods ...func(*Config, *Options)) *harness {
 	cfg, err := DemoConfig(shortTempDir(t))
 	require.NoError(t, err)
 	cfg.Demo = false // an empty world unless a test asks for the demo's stock
-	var logBuf bytes.Buffer
+	return startConfig(t, cfg, mods...)
+}
+
+// loadTestConfig reads a configuration from testdata with its state
+// directory (written /var/lib/tapewarden there) moved to a fresh one.
+func loadTestConfig(t *testing.T, name string) *Config {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "daemon", name))
+	require.NoError(t, err)
+	dir := shortTempDir(t)
+	cfg, err := ParseConfig(name, bytes.ReplaceAll(data, []byte("/var/lib/tapewarden"), []byte(dir)))
+	require.NoError(t, err)
+	return cfg
+}
+
+// startConfig runs a daemon on cfg.
+func startConfig(t *testing.T, cfg *Config, mods ...func(*Config, *Options)) *harness {
+	t.Helper()
+	var logBuf syncBuffer
 	opts := Options{Logger: slog.New(slog.NewTextHandler(&logBuf, nil))}
 	for _, m := range mods {
 		m(cfg, &opts)

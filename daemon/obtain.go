@@ -204,10 +204,6 @@ func (d *Daemon) importByPerson(ctx context.Context, req obtainRequest, l *libra
 // awaitWithDeadline waits for a prompt until the load timeout; at the
 // deadline the prompt is cancelled and the wait fails.
 func (d *Daemon) awaitWithDeadline(ctx context.Context, p media.Prompt, ch chan media.Prompt, deadline time.Time) (media.Prompt, error) {
-	wait := deadline.Sub(d.now())
-	if wait <= 0 {
-		wait = time.Nanosecond
-	}
 	select {
 	case got := <-ch:
 		return got, nil
@@ -217,7 +213,7 @@ func (d *Daemon) awaitWithDeadline(ctx context.Context, p media.Prompt, ch chan 
 			d.log.Error("close prompt", "prompt", p.ID, "err", err)
 		}
 		return media.Prompt{}, ctx.Err()
-	case <-d.clock.After(wait):
+	case <-d.clock.At(deadline):
 		d.prompts.forget(p.ID)
 		if _, err := d.cat.ClosePrompt(ctx, media.System, p.ID, media.PromptCancelled, "nobody answered in time"); err != nil && !errors.Is(err, media.ErrPromptClosed) {
 			d.log.Error("close prompt", "prompt", p.ID, "err", err)
@@ -264,14 +260,17 @@ func (d *Daemon) loadByPerson(ctx context.Context, req obtainRequest, drv *drive
 			putBack = d.homePlace(ctx, holding.Barcode, drv)
 			action = fmt.Sprintf("Take %s out of drive %s and put it back at %s; then put %s (now at %s) into drive %s", holding.Barcode, drv.cfg.Name, putBack, want.Barcode, want.Location, drv.cfg.Name)
 		}
+		// The person may handle the drive from the moment the prompt
+		// shows.
+		drv.setAwaitingPerson(true)
 		p, err := d.openPrompt(ctx, media.Prompt{Kind: "load", Drive: drv.cfg.Name, Barcode: want.Barcode, Run: req.run,
 			Action: action, Place: "drive " + drv.cfg.Name + " at " + drv.cfg.Site, Why: req.why, Note: note})
 		if err != nil {
+			drv.setAwaitingPerson(false)
 			return err
 		}
 		req.status(fmt.Sprintf("waiting for a person: prompt %d (%s)", p.ID, p.Action))
 		ch := d.prompts.register(p.ID)
-		drv.setAwaitingPerson(true)
 		got, err := d.awaitWithDeadline(ctx, p, ch, deadline)
 		drv.setAwaitingPerson(false)
 		if err != nil {

@@ -25,6 +25,7 @@ type activeRun struct {
 	mu     sync.Mutex
 	state  media.RunState
 	detail string
+	log    *runLog
 }
 
 func (a *activeRun) set(state media.RunState, detail string) {
@@ -95,6 +96,21 @@ func (t *runTable) list() []ActiveRun {
 	return out
 }
 
+// liveLog returns the log of a run in progress, or "".
+func (t *runTable) liveLog(id int64) string {
+	a := t.get(id)
+	if a == nil {
+		return ""
+	}
+	a.mu.Lock()
+	l := a.log
+	a.mu.Unlock()
+	if l == nil {
+		return ""
+	}
+	return l.String()
+}
+
 // errRunActive says a job already has a run in progress.
 var errRunActive = errors.New("daemon: the job is already running")
 
@@ -163,7 +179,14 @@ func (d *Daemon) WaitRun(ctx context.Context, id int64) (media.Run, error) {
 func (d *Daemon) execute(ctx context.Context, a *activeRun, job *JobConfig, run media.Run) {
 	defer close(a.done)
 	defer d.runs.remove(run.ID)
-	log := &runLog{now: d.now}
+	log := &runLog{now: d.now, persist: func(line string) {
+		if err := d.cat.UpdateRun(context.WithoutCancel(ctx), run.ID, media.RunUpdate{Log: line}); err != nil {
+			d.log.Error("store the run log", "run", run.ID, "err", err)
+		}
+	}}
+	a.mu.Lock()
+	a.log = log
+	a.mu.Unlock()
 	rlog := d.log.With("run", run.ID, "job", job.Name)
 	rlog.Info("run started", "trigger", run.Trigger)
 	res := d.runJob(ctx, a, job, run, log)
@@ -173,7 +196,7 @@ func (d *Daemon) execute(ctx context.Context, a *activeRun, job *JobConfig, run 
 		res.State = media.RunCancelled
 		res.Reason = context.Cause(ctx).Error()
 	}
-	res.Log = log.String()
+	log.persist = nil // the log is stored line by line
 	done, err := d.cat.FinishRun(context.WithoutCancel(ctx), run.ID, res)
 	if err != nil {
 		rlog.Error("record the end of the run", "err", err)

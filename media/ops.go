@@ -263,6 +263,8 @@ func (c *Catalog) DriveEvents(ctx context.Context, drive string, limit int) ([]D
 
 // DriveUse is a drive's use since its last cleaning.
 type DriveUse struct {
+	// FirstSeen is when the catalog first recorded the drive.
+	FirstSeen   time.Time
 	LastCleaned time.Time
 	Mounts      int
 	Bytes       int64
@@ -278,6 +280,11 @@ func (c *Catalog) DriveUse(ctx context.Context, drive string) (DriveUse, error) 
 		return u, err
 	}
 	u.LastCleaned = parseNullTime(last)
+	var first sql.NullString
+	if err := c.r.QueryRowContext(ctx, `SELECT min(at) FROM drive_events WHERE drive = ?`, drive).Scan(&first); err != nil {
+		return u, err
+	}
+	u.FirstSeen = parseNullTime(first)
 	since := ""
 	if last.Valid {
 		since = last.String

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -126,7 +127,61 @@ func (a *app) driveCommand() *cobra.Command {
 		},
 	}
 	eject.Flags().StringVar(&to, "to", "", "where the cartridge goes, e.g. honcho/shelf")
-	cmd.AddCommand(list, status, identify, insert, eject)
+	var note string
+	clean := &cobra.Command{
+		Use:   "clean NAME",
+		Short: "Clean a drive now (in a library by the robot; a standalone drive gets a prompt)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var raw json.RawMessage
+			if err := a.post(cmd, "/v1/drives/"+pathEscape(args[0])+"/clean", daemon.NoteRequest{Note: note}, &raw); err != nil {
+				return err
+			}
+			var res daemon.CleanResult
+			return a.show(raw, &res, func(w io.Writer) { fmt.Fprintln(w, res.Note) })
+		},
+	}
+	clean.Flags().StringVar(&note, "note", "", "why (recorded)")
+	var limit int
+	history := &cobra.Command{
+		Use:   "history NAME",
+		Short: "A drive's cleanings, TapeAlert flags and errors, and whether cleaning is due",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var raw json.RawMessage
+			if err := a.get(cmd, "/v1/drives/"+pathEscape(args[0])+"/history", url.Values{"limit": {strconv.Itoa(limit)}}, &raw); err != nil {
+				return err
+			}
+			var h daemon.DriveHistory
+			return a.show(raw, &h, func(w io.Writer) {
+				if h.Cleaning != nil {
+					fmt.Fprintf(w, "cleaning due: %s", h.Cleaning.Due)
+					if h.Cleaning.Cleaner != "" {
+						fmt.Fprintf(w, " (use %s)", h.Cleaning.Cleaner)
+					}
+					fmt.Fprintln(w)
+					for _, r := range h.Cleaning.Reasons {
+						fmt.Fprintf(w, "  %s\n", r.Message)
+					}
+					fmt.Fprintln(w)
+				}
+				fmt.Fprintln(w, "WHEN\tEVENT\tCARTRIDGE\tDETAIL")
+				for _, e := range h.Events {
+					kind := e.Kind
+					if e.Kind == "tapealert" {
+						kind = fmt.Sprintf("TapeAlert %d", e.Flag)
+					}
+					detail := e.Detail
+					if e.Bytes > 0 {
+						detail = strings.TrimSpace(fmt.Sprintf("%s, %d bytes", detail, e.Bytes))
+					}
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", when(e.At), kind, dash(e.Barcode), detail)
+				}
+			})
+		},
+	}
+	history.Flags().IntVar(&limit, "limit", 50, "at most this many events")
+	cmd.AddCommand(list, status, identify, insert, eject, clean, history)
 	return cmd
 }
 

@@ -87,7 +87,12 @@ func stateDir(t *testing.T) string {
 // until it announces its socket.
 func startDemo(t *testing.T, dir string, extra ...string) *daemonProc {
 	t.Helper()
-	args := append([]string{"daemon", "--demo", "--state-dir", dir}, extra...)
+	return startDaemonArgs(t, dir, append([]string{"daemon", "--demo", "--state-dir", dir}, extra...)...)
+}
+
+// startDaemonArgs starts the daemon with args and waits for its socket.
+func startDaemonArgs(t *testing.T, dir string, args ...string) *daemonProc {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
 	out := &syncBuffer{}
 	pr, pw := io.Pipe()

@@ -94,7 +94,7 @@ CREATE TABLE drive_events (
     id      INTEGER PRIMARY KEY,
     drive   TEXT NOT NULL,
     at      TEXT NOT NULL,
-    kind    TEXT NOT NULL CHECK (kind IN ('cleaned', 'cleaning-failed', 'tapealert', 'error', 'mount')),
+    kind    TEXT NOT NULL CHECK (kind IN ('added', 'cleaned', 'cleaning-failed', 'tapealert', 'error', 'mount')),
     barcode TEXT NOT NULL DEFAULT '',
     flag    INTEGER NOT NULL DEFAULT 0,
     bytes   INTEGER NOT NULL DEFAULT 0,

@@ -1,0 +1,33 @@
+package daemon
+
+import (
+	"context"
+	"time"
+)
+
+// maintain is the daemon's periodic housekeeping: reminders for prompts
+// nobody answered, reading idle drives' status and TapeAlert flags,
+// cleaning drives that need it, and retiring spent cleaning cartridges.
+func (d *Daemon) maintain(ctx context.Context) {
+	d.remind(ctx)
+	for _, name := range d.dev.order {
+		d.pollDrive(ctx, d.dev.drives[name])
+	}
+	d.retireSpentCleaners(ctx)
+	d.autoClean(ctx)
+}
+
+// heartbeat records that the scheduler loop is alive; the watchdog pings
+// systemd only while it is recent.
+func (d *Daemon) heartbeat() {
+	d.mu.Lock()
+	d.lastBeat = time.Now()
+	d.mu.Unlock()
+}
+
+// schedulerAlive reports whether the scheduler loop went round recently.
+func (d *Daemon) schedulerAlive(within time.Duration) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.lastBeat.IsZero() || time.Since(d.lastBeat) < within
+}
