@@ -165,5 +165,3 @@ func (h *harness) ok(method, path string, body, out any) {
 		require.NoError(h.t, json.Unmarshal(data, out))
 	}
 }
-
-func (h *harness) socketDir() string { return filepath.Dir(h.cfg.SocketPath()) }

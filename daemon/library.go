@@ -709,7 +709,7 @@ func (d *Daemon) MailSlot(ctx context.Context, actor media.Actor, req MailSlotRe
 		}
 		res.Barcode = b
 		res.MailSlot, _ = l.mailSlot(used)
-		res.Next = fmt.Sprintf("move it into the library with 'tapewarden library import'")
+		res.Next = "move it into the library with 'tapewarden library import'"
 	case "take":
 		if req.Slot < 1 || req.Slot > l.cfg.MailSlots {
 			return res, badRequest("say which mail slot (1-%d)", l.cfg.MailSlots)

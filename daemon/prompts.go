@@ -59,18 +59,6 @@ func (d *Daemon) openPrompt(ctx context.Context, p media.Prompt) (media.Prompt, 
 	return p, nil
 }
 
-// awaitPrompt waits until the prompt is closed or ctx ends. The caller
-// registered it first (so an answer arriving at once is not lost).
-func (d *Daemon) awaitPrompt(ctx context.Context, id int64, ch chan media.Prompt) (media.Prompt, error) {
-	select {
-	case p := <-ch:
-		return p, nil
-	case <-ctx.Done():
-		d.prompts.forget(id)
-		return media.Prompt{}, ctx.Err()
-	}
-}
-
 // PromptDone is a person saying they did what a prompt asked.
 func (d *Daemon) PromptDone(ctx context.Context, actor media.Actor, id int64, note string) (media.Prompt, error) {
 	p, err := d.cat.ClosePrompt(ctx, actor, id, media.PromptDone, note)

@@ -155,9 +155,7 @@ func (a *app) readBarcodes(args []string) ([]string, error) {
 		var out []string
 		sc := bufio.NewScanner(a.in)
 		for sc.Scan() {
-			for _, f := range strings.Fields(sc.Text()) {
-				out = append(out, f)
-			}
+			out = append(out, strings.Fields(sc.Text())...)
 		}
 		return out, sc.Err()
 	}
