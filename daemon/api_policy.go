@@ -46,7 +46,7 @@ func (d *Daemon) apiCalendar(r *http.Request, _ media.Actor) (any, error) {
 // GET /v1/policy/check: the daemon's own configuration with the catalog's
 // facts.
 func (d *Daemon) apiPolicyCheck(r *http.Request, _ media.Actor) (any, error) {
-	return d.CheckPolicy(r.Context(), "", nil)
+	return d.PolicyReport(r.Context(), "", nil)
 }
 
 // POST /v1/policy/check with a PolicyCheckRequest: another configuration
@@ -56,7 +56,7 @@ func (d *Daemon) apiPolicyCheckConfig(r *http.Request, _ media.Actor) (any, erro
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	return d.CheckPolicy(r.Context(), req.Name, &req.Config)
+	return d.PolicyReport(r.Context(), req.Name, &req.Config)
 }
 
 // GET /v1/swap-list?date=YYYY-MM-DD&at=HH:MM

@@ -8,7 +8,7 @@ import (
 )
 
 func TestPolicyEndpointsRefuseBadRequests(t *testing.T) {
-	clock := &stillClock{now: at(2025, 4, 5, 9, 0)}
+	clock := &stillClock{now: jst(2025, 4, 5, 9, 0)}
 	h := startDaemon(t, withDemoWorld, withNightlySchedules, withClock(clock))
 	for _, c := range []struct {
 		method, path string
@@ -32,7 +32,7 @@ func TestPolicyEndpointsRefuseBadRequests(t *testing.T) {
 	var s SwapList
 	h.ok("GET", "/v1/swap-list?date=tomorrow", nil, &s)
 	assert.Equal(t, "2025-04-06", s.Date)
-	assert.Equal(t, at(2025, 4, 6, 9, 0), s.At.In(tokyo))
+	assert.Equal(t, jst(2025, 4, 6, 9, 0), s.At.In(tokyoZone))
 	assert.Contains(t, s.Note, "planned from the catalog as it is now")
 	assert.NotEmpty(t, s.Runs)
 }

@@ -8,8 +8,8 @@ import (
 	"github.com/tapewarden/tapewarden/rotation"
 )
 
-// maxCalendarDays bounds a projection.
-const maxCalendarDays = 400
+// maxCalendarDays bounds a projection: a year.
+const maxCalendarDays = 366
 
 // CalendarRequest asks for a projected tape schedule.
 type CalendarRequest struct {

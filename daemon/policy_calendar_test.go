@@ -12,12 +12,12 @@ import (
 )
 
 func TestCalendarOfTheDemoPools(t *testing.T) {
-	clock := &stillClock{now: at(2025, 4, 1, 9, 0)}
+	clock := &stillClock{now: jst(2025, 4, 1, 9, 0)}
 	h := startDaemon(t, withDemoWorld, withNightlySchedules, withClock(clock))
 
 	var s rotation.Schedule
 	h.ok("GET", "/v1/rotation/calendar?days=14", nil, &s)
-	golden(t, "calendar-demo.golden", []byte(s.Text()))
+	policyGolden(t, "calendar-demo.golden", []byte(s.Text()))
 	assert.Equal(t, "2025-04-01", s.From)
 	assert.Len(t, s.Calendar, 14)
 

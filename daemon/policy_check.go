@@ -116,9 +116,9 @@ func (d *Daemon) PolicyFacts(ctx context.Context, cfg rotation.Config) (rotation
 	return facts, extra, nil
 }
 
-// CheckPolicy checks cfg (the daemon's own configuration when nil) with
+// PolicyReport checks cfg (the daemon's own configuration when nil) with
 // the catalog's facts, at the daemon's time.
-func (d *Daemon) CheckPolicy(ctx context.Context, name string, cfg *rotation.Config) (PolicyReport, error) {
+func (d *Daemon) PolicyReport(ctx context.Context, name string, cfg *rotation.Config) (PolicyReport, error) {
 	if cfg == nil {
 		rc := d.cfg.rotationConfig()
 		cfg = &rc

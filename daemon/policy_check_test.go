@@ -34,7 +34,7 @@ func reportText(r PolicyReport) []byte {
 
 // has reports whether a finding of the rule, severity and subject is
 // among fs.
-func has(fs []rotation.Finding, sev rotation.Severity, rule, subject string) bool {
+func hasFinding(fs []rotation.Finding, sev rotation.Severity, rule, subject string) bool {
 	for _, f := range fs {
 		if f.Severity == sev && f.Rule == rule && f.Subject == subject {
 			return true
@@ -46,49 +46,49 @@ func has(fs []rotation.Finding, sev rotation.Severity, rule, subject string) boo
 func TestPolicyCheckDemoWithoutCatalog(t *testing.T) {
 	cfg, err := DemoConfig(t.TempDir())
 	require.NoError(t, err)
-	r := CheckPolicy("demo.yaml", cfg.PolicyConfig(), rotation.Facts{}, at(2025, 4, 1, 9, 0))
-	golden(t, "check-demo.golden", reportText(r))
+	r := CheckPolicy("demo.yaml", cfg.PolicyConfig(), rotation.Facts{}, jst(2025, 4, 1, 9, 0))
+	policyGolden(t, "check-demo.golden", reportText(r))
 
 	// The demonstration town breaks the standard: tax data changing daily
 	// is only backed up monthly, and the systems to restore in time have
 	// no copy at the remote data centre.
 	assert.True(t, r.Failed())
-	assert.True(t, has(r.Findings, rotation.SeverityError, "daily-backup", `system "zeimu"`))
+	assert.True(t, hasFinding(r.Findings, rotation.SeverityError, "daily-backup", `system "zeimu"`))
 	for _, s := range []string{"juki", "koseki", "website"} {
-		assert.True(t, has(r.Findings, rotation.SeverityError, "remote-copy", fmt.Sprintf("system %q", s)), s)
+		assert.True(t, hasFinding(r.Findings, rotation.SeverityError, "remote-copy", fmt.Sprintf("system %q", s)), s)
 	}
 	// Without the catalog the drill rule says it cannot check yet.
-	assert.True(t, has(r.Findings, rotation.SeverityInfo, "restore-drill", "restore drills"))
+	assert.True(t, hasFinding(r.Findings, rotation.SeverityInfo, "restore-drill", "restore drills"))
 	assert.False(t, r.Catalog)
 }
 
 func TestPolicyCheckDemoWithCatalog(t *testing.T) {
-	clock := &stillClock{now: at(2025, 4, 1, 9, 0)}
+	clock := &stillClock{now: jst(2025, 4, 1, 9, 0)}
 	h := startDaemon(t, withDemoWorld, withClock(clock))
 	ctx := context.Background()
 
 	// A drill that failed is a finding of its own; one that passed long
 	// ago is too old. The catalog dates a drill when it is recorded.
 	for _, dr := range []media.Drill{
-		{System: "koseki", Job: "koseki-daily", At: at(2023, 11, 2, 10, 0), Result: "passed"},
-		{System: "zeimu", Job: "zeimu-monthly", At: at(2025, 2, 2, 10, 0), Result: "passed"},
-		{System: "juki", Job: "juki-daily", At: at(2025, 3, 20, 10, 0), Result: "failed", Note: "restored into the wrong directory"},
+		{System: "koseki", Job: "koseki-daily", At: jst(2023, 11, 2, 10, 0), Result: "passed"},
+		{System: "zeimu", Job: "zeimu-monthly", At: jst(2025, 2, 2, 10, 0), Result: "passed"},
+		{System: "juki", Job: "juki-daily", At: jst(2025, 3, 20, 10, 0), Result: "failed", Note: "restored into the wrong directory"},
 	} {
 		clock.Set(dr.At)
 		_, err := h.d.cat.RecordDrill(ctx, tester, dr)
 		require.NoError(t, err)
 	}
-	clock.Set(at(2025, 4, 1, 9, 0))
+	clock.Set(jst(2025, 4, 1, 9, 0))
 
 	var r PolicyReport
 	h.ok("GET", "/v1/policy/check", nil, &r)
-	golden(t, "check-demo-catalog.golden", reportText(r))
+	policyGolden(t, "check-demo-catalog.golden", reportText(r))
 	assert.True(t, r.Catalog)
-	assert.False(t, has(r.Findings, rotation.SeverityInfo, "restore-drill", "restore drills"))
-	assert.True(t, has(r.Findings, rotation.SeverityWarning, "restore-drill", `system "juki"`), "failed drill")
-	assert.True(t, has(r.Findings, rotation.SeverityWarning, "restore-drill", `system "koseki"`), "drill too old")
-	assert.True(t, has(r.Findings, rotation.SeverityWarning, "restore-drill", `system "website"`), "no drill")
-	assert.False(t, has(r.Findings, rotation.SeverityWarning, "restore-drill", `system "zeimu"`), "recent drill")
+	assert.False(t, hasFinding(r.Findings, rotation.SeverityInfo, "restore-drill", "restore drills"))
+	assert.True(t, hasFinding(r.Findings, rotation.SeverityWarning, "restore-drill", `system "juki"`), "failed drill")
+	assert.True(t, hasFinding(r.Findings, rotation.SeverityWarning, "restore-drill", `system "koseki"`), "drill too old")
+	assert.True(t, hasFinding(r.Findings, rotation.SeverityWarning, "restore-drill", `system "website"`), "no drill")
+	assert.False(t, hasFinding(r.Findings, rotation.SeverityWarning, "restore-drill", `system "zeimu"`), "recent drill")
 	// Both LTO and DAT drives have a cleaning cartridge in the demo.
 	for _, f := range r.Findings {
 		assert.NotEqual(t, "cleaning-cartridge", f.Rule, f.String())
@@ -128,16 +128,16 @@ func TestPolicyCheckBadConfiguration(t *testing.T) {
 	assert.Contains(t, err.Error(), "3 is below the standard's minimum of 5")
 	// ... which the policy check reports as a finding instead.
 	cfg := loadPolicyBad(t)
-	r := CheckPolicy("policy-bad.yaml", cfg.PolicyConfig(), rotation.Facts{}, at(2025, 4, 1, 9, 0))
-	golden(t, "check-bad.golden", reportText(r))
+	r := CheckPolicy("policy-bad.yaml", cfg.PolicyConfig(), rotation.Facts{}, jst(2025, 4, 1, 9, 0))
+	policyGolden(t, "check-bad.golden", reportText(r))
 	for _, want := range policyBadFindings {
-		assert.True(t, has(r.Findings, want.sev, want.rule, want.subject), "%s %s %s", want.sev, want.rule, want.subject)
+		assert.True(t, hasFinding(r.Findings, want.sev, want.rule, want.subject), "%s %s %s", want.sev, want.rule, want.subject)
 	}
 	assert.True(t, r.Failed())
-	assert.False(t, has(r.Findings, rotation.SeverityError, "config-invalid", `pool "daily"`), "the small rotation is a policy finding, not a broken configuration")
+	assert.False(t, hasFinding(r.Findings, rotation.SeverityError, "config-invalid", `pool "daily"`), "the small rotation is a policy finding, not a broken configuration")
 
 	// With the catalog's facts: the DAT drive has no cleaning cartridge.
-	clock := &stillClock{now: at(2025, 4, 1, 9, 0)}
+	clock := &stillClock{now: jst(2025, 4, 1, 9, 0)}
 	h := startDaemon(t, func(c *Config, _ *Options) { *c = *cfg }, withClock(clock))
 	ctx := context.Background()
 	uses := 50
@@ -146,17 +146,17 @@ func TestPolicyCheckBadConfiguration(t *testing.T) {
 	var withFacts PolicyReport
 	h.ok("GET", "/v1/policy/check", nil, &withFacts)
 	for _, want := range policyBadFindings {
-		assert.True(t, has(withFacts.Findings, want.sev, want.rule, want.subject), "%s %s %s", want.sev, want.rule, want.subject)
+		assert.True(t, hasFinding(withFacts.Findings, want.sev, want.rule, want.subject), "%s %s %s", want.sev, want.rule, want.subject)
 	}
-	assert.True(t, has(withFacts.Findings, rotation.SeverityWarning, "cleaning-cartridge", "drive type DAT160"))
-	assert.False(t, has(withFacts.Findings, rotation.SeverityWarning, "cleaning-cartridge", "drive type LTO-8"))
+	assert.True(t, hasFinding(withFacts.Findings, rotation.SeverityWarning, "cleaning-cartridge", "drive type DAT160"))
+	assert.False(t, hasFinding(withFacts.Findings, rotation.SeverityWarning, "cleaning-cartridge", "drive type LTO-8"))
 	assert.True(t, withFacts.Catalog)
 }
 
 func TestPolicyCheckOfAnotherConfiguration(t *testing.T) {
 	// A configuration about to replace the running one is checked with
 	// the running daemon's catalog.
-	clock := &stillClock{now: at(2025, 4, 1, 9, 0)}
+	clock := &stillClock{now: jst(2025, 4, 1, 9, 0)}
 	h := startDaemon(t, withClock(clock))
 	cfg := loadPolicyBad(t)
 	var r PolicyReport
@@ -164,10 +164,10 @@ func TestPolicyCheckOfAnotherConfiguration(t *testing.T) {
 	assert.Equal(t, "new.yaml", r.Config)
 	assert.True(t, r.Catalog)
 	// An empty catalog: no cleaning cartridge for either drive type.
-	assert.True(t, has(r.Findings, rotation.SeverityWarning, "cleaning-cartridge", "drive type DAT160"))
-	assert.True(t, has(r.Findings, rotation.SeverityWarning, "cleaning-cartridge", "drive type LTO-8"))
+	assert.True(t, hasFinding(r.Findings, rotation.SeverityWarning, "cleaning-cartridge", "drive type DAT160"))
+	assert.True(t, hasFinding(r.Findings, rotation.SeverityWarning, "cleaning-cartridge", "drive type LTO-8"))
 	for _, want := range policyBadFindings {
-		assert.True(t, has(r.Findings, want.sev, want.rule, want.subject), "%s %s %s", want.sev, want.rule, want.subject)
+		assert.True(t, hasFinding(r.Findings, want.sev, want.rule, want.subject), "%s %s %s", want.sev, want.rule, want.subject)
 	}
 
 	status, body := h.call("POST", "/v1/policy/check", `{"config": {}, "colour": "blue"}`)
@@ -189,7 +189,7 @@ func TestParsePolicyConfigKeepsOtherErrors(t *testing.T) {
 	waived := strings.Replace(string(data), "cycle: {cartridges: 3, every: day}", "cycle: {cartridges: 3, every: day}\n    waiver: {reason: three-cartridge autoloader until 2026, approved_by: ICT department}", 1)
 	cfg, err := ParseConfig("waived.yaml", []byte(waived))
 	require.NoError(t, err)
-	r := CheckPolicy("waived.yaml", cfg.PolicyConfig(), rotation.Facts{}, at(2025, 4, 1, 9, 0))
-	assert.True(t, has(r.Findings, rotation.SeverityWarning, "rotation-min-5", `pool "daily"`))
-	assert.False(t, has(r.Findings, rotation.SeverityError, "rotation-min-5", `pool "daily"`))
+	r := CheckPolicy("waived.yaml", cfg.PolicyConfig(), rotation.Facts{}, jst(2025, 4, 1, 9, 0))
+	assert.True(t, hasFinding(r.Findings, rotation.SeverityWarning, "rotation-min-5", `pool "daily"`))
+	assert.False(t, hasFinding(r.Findings, rotation.SeverityError, "rotation-min-5", `pool "daily"`))
 }

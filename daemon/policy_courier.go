@@ -111,19 +111,15 @@ func (d *Daemon) courierPlan(ctx context.Context, view rotation.View, t time.Tim
 	if err != nil {
 		return out, err
 	}
-	where := map[string]media.Location{}
-	carts, err := d.cat.Cartridges(ctx, media.Filter{})
-	if err != nil {
-		return out, err
-	}
-	for _, c := range carts {
-		where[c.Barcode] = c.Location
+	where := map[string]string{}
+	for _, c := range view.Cartridges {
+		where[c.Barcode] = canonical(c.Location)
 	}
 	runs := d.plannedRuns(t, until)
 	annotate := func(ms []rotation.Move) []CourierMove {
 		list := make([]CourierMove, 0, len(ms))
 		for _, m := range ms {
-			cm := CourierMove{Move: m, Location: where[m.Barcode].String()}
+			cm := CourierMove{Move: m, Location: where[m.Barcode]}
 			if man, ok := onManifest[m.Barcode]; ok {
 				cm.Manifest, cm.ManifestState, cm.ManifestDestination = man.ID, man.State, man.Destination
 			}
@@ -147,6 +143,12 @@ func (d *Daemon) courierPlan(ctx context.Context, view rotation.View, t time.Tim
 		out.Pools = append(out.Pools, pp)
 	}
 	return out, nil
+}
+
+// canonical writes a location of rotation's view in the catalog's
+// canonical form (honcho/lib0/slot/4, transit/M-20250405-001).
+func canonical(l rotation.Location) string {
+	return media.Location{Kind: media.PlaceKind(l.Kind), Site: l.Site, Place: l.Place, Slot: l.Slot}.String()
 }
 
 // FromPlanRequest is the body of POST /v1/manifests/from-plan.

@@ -20,12 +20,12 @@ import (
 // the remote data centre hold nothing.
 func fourNights(t *testing.T) (*harness, *stillClock) {
 	t.Helper()
-	clock := &stillClock{now: at(2025, 4, 1, 20, 0)}
+	clock := &stillClock{now: jst(2025, 4, 1, 20, 0)}
 	h := startDaemon(t, withDemoWorld, withNightlySchedules, withClock(clock))
 	for day := 1; day <= 4; day++ {
-		runJob(t, h, clock, "juki-daily", at(2025, 4, day, 22, 0))
+		runJobAt(t, h, clock, "juki-daily", jst(2025, 4, day, 22, 0))
 	}
-	clock.Set(at(2025, 4, 5, 9, 0))
+	clock.Set(jst(2025, 4, 5, 9, 0))
 	return h, clock
 }
 
@@ -52,7 +52,7 @@ func TestCourierPlanSendsAndRecalls(t *testing.T) {
 	h, _ := fourNights(t)
 	var p CourierPlan
 	h.ok("GET", "/v1/courier/plan", nil, &p)
-	goldenJSON(t, "courier-plan.golden.json", p)
+	policyGoldenJSON(t, "courier-plan.golden.json", p)
 	assert.Equal(t, "2025-04-05", p.Date)
 	assert.Equal(t, "Sat", p.Weekday)
 	assert.Equal(t, "honcho", p.Site)
@@ -99,10 +99,10 @@ func TestCourierPlanSendsAndRecalls(t *testing.T) {
 	// Another day: the courier leaves at 09:00 unless told; the plan says
 	// it is made from today's catalog.
 	h.ok("GET", "/v1/courier/plan?date=2025-04-07", nil, &p)
-	assert.Equal(t, at(2025, 4, 7, 9, 0), p.Departs.In(tokyo))
+	assert.Equal(t, jst(2025, 4, 7, 9, 0), p.Departs.In(tokyoZone))
 	assert.NotEmpty(t, p.Note)
 	h.ok("GET", "/v1/courier/plan?date=tomorrow&at=14:30", nil, &p)
-	assert.Equal(t, at(2025, 4, 6, 14, 30), p.Departs.In(tokyo))
+	assert.Equal(t, jst(2025, 4, 6, 14, 30), p.Departs.In(tokyoZone))
 
 	for _, bad := range []struct{ query, says string }{
 		{"date=2025-04-04", "in the past"},
@@ -150,7 +150,7 @@ func TestManifestsFromPlan(t *testing.T) {
 }
 
 func TestManifestsFromAnEmptyPlanAreRefused(t *testing.T) {
-	clock := &stillClock{now: at(2025, 4, 5, 9, 0)}
+	clock := &stillClock{now: jst(2025, 4, 5, 9, 0)}
 	h := startDaemon(t, withClock(clock)) // no cartridges at all
 	status, body := h.call("POST", "/v1/manifests/from-plan", FromPlanRequest{})
 	assert.Equal(t, http.StatusConflict, status)
@@ -242,7 +242,7 @@ func TestManifestsFromPlanAreAllOrNothing(t *testing.T) {
 			says string
 		}{
 			{"lost", media.Cartridge{Barcode: "A00001L8", State: media.Lost, Location: media.Storage("honcho", "shelf")}, "reported lost"},
-			{"missing", media.Cartridge{Barcode: "A00001L8", State: media.Active, Location: media.LibrarySlot("honcho", "lib0", 3), Missing: at(2025, 4, 1, 0, 0)}, "not found in library lib0"},
+			{"missing", media.Cartridge{Barcode: "A00001L8", State: media.Active, Location: media.LibrarySlot("honcho", "lib0", 3), Missing: jst(2025, 4, 1, 0, 0)}, "not found in library lib0"},
 			{"in transit", media.Cartridge{Barcode: "A00001L8", State: media.Active, Location: media.Transit("M-1")}, "in transit on manifest M-1"},
 			{"there already", media.Cartridge{Barcode: "A00001L8", State: media.Active, Location: media.Storage("hill-annex", "safe")}, "already at hill-annex"},
 		} {
@@ -258,12 +258,12 @@ func TestManifestsFromPlanAreAllOrNothing(t *testing.T) {
 // library. The daily pool reaches its policy and keeps it; the plan sends
 // every day, and brings cartridges back once nothing on them is kept.
 func TestCourierRounds(t *testing.T) {
-	clock := &stillClock{now: at(2025, 4, 1, 9, 0)}
+	clock := &stillClock{now: jst(2025, 4, 1, 9, 0)}
 	h := startDaemon(t, withDemoWorld, withNightlySchedules, withClock(clock))
 	ctx := context.Background()
 	recalls := map[rotation.Code]int{}
 	for day := 1; day <= 12; day++ {
-		clock.Set(at(2025, 4, day, 9, 0))
+		clock.Set(jst(2025, 4, day, 9, 0))
 		p, err := h.d.CourierPlan(ctx, "", "")
 		require.NoError(t, err)
 		daily := poolPlan(t, p, "daily")
@@ -277,7 +277,7 @@ func TestCourierRounds(t *testing.T) {
 			recalls[m.Reason.Code]++
 		}
 		if len(p.Moves()) > 0 {
-			res := courierTrip(t, h, clock, at(2025, 4, day, 9, 0))
+			res := courierTrip(t, h, clock, jst(2025, 4, day, 9, 0))
 			for _, m := range res.Created {
 				if m.Destination == "honcho" {
 					for _, it := range m.Items {
@@ -286,8 +286,8 @@ func TestCourierRounds(t *testing.T) {
 				}
 			}
 		}
-		runJob(t, h, clock, "juki-daily", at(2025, 4, day, 22, 0))
-		runJob(t, h, clock, "koseki-daily", at(2025, 4, day, 22, 30))
+		runJobAt(t, h, clock, "juki-daily", jst(2025, 4, day, 22, 0))
+		runJobAt(t, h, clock, "koseki-daily", jst(2025, 4, day, 22, 30))
 	}
 	assert.Positive(t, recalls[rotation.CodeRecallDue]+recalls[rotation.CodeRecallExpired], "the daily pool's cartridges come back to be written again: %v", recalls)
 }

@@ -19,14 +19,9 @@ import (
 
 var updatePolicy = flag.Bool("update", false, "rewrite the golden files under testdata/policy")
 
-// tokyo is the demo's time zone.
-var tokyo = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Tokyo")
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}()
+// tokyoZone is the demo's time zone, Asia/Tokyo, which keeps no daylight
+// saving time.
+var tokyoZone = time.FixedZone("JST", 9*60*60)
 
 // stillClock is a daemon clock that moves only when the test sets it, and
 // whose timers never fire: the scheduler starts no run by itself, so a
@@ -75,13 +70,13 @@ func withNightlySchedules(cfg *Config, _ *Options) {
 	}
 }
 
-// at is a time in the demo's zone.
-func at(year int, month time.Month, day, hour, minute int) time.Time {
-	return time.Date(year, month, day, hour, minute, 0, 0, tokyo)
+// jst is a time in the demo's zone (Japan Standard Time).
+func jst(year int, month time.Month, day, hour, minute int) time.Time {
+	return time.Date(year, month, day, hour, minute, 0, 0, tokyoZone)
 }
 
-// runJob runs a job at the clock's time t and waits for it to succeed.
-func runJob(t *testing.T, h *harness, clock *stillClock, job string, when time.Time) media.Run {
+// runJobAt runs a job with the clock at when and waits for it to succeed.
+func runJobAt(t *testing.T, h *harness, clock *stillClock, job string, when time.Time) media.Run {
 	t.Helper()
 	clock.Set(when)
 	ctx := context.Background()
@@ -143,9 +138,9 @@ func fileInLibrary(t *testing.T, h *harness, barcode string) {
 	require.NoError(t, err)
 }
 
-// golden compares got with testdata/policy/name, or rewrites it with
+// policyGolden compares got with testdata/policy/name, or rewrites it with
 // -update.
-func golden(t *testing.T, name string, got []byte) {
+func policyGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("..", "testdata", "policy", name)
 	if *updatePolicy {
@@ -158,13 +153,13 @@ func golden(t *testing.T, name string, got []byte) {
 	assert.Equal(t, string(want), string(got), "differs from %s; if the change is right, refresh it with -update", path)
 }
 
-// goldenJSON compares v, as indented JSON, with a golden file.
-func goldenJSON(t *testing.T, name string, v any) {
+// policyGoldenJSON compares v, as indented JSON, with a golden file.
+func policyGoldenJSON(t *testing.T, name string, v any) {
 	t.Helper()
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	require.NoError(t, enc.Encode(v))
-	golden(t, name, b.Bytes())
+	policyGolden(t, name, b.Bytes())
 }

@@ -257,7 +257,10 @@ func (w *swapWorld) send(m CourierMove) SwapSend {
 	case media.InSlot:
 		act = fmt.Sprintf("export it to the mail slot ('tapewarden library export %s'), then hand it to the courier", m.Barcode)
 	case media.InMailSlot:
-		act = fmt.Sprintf("take it out of library %s's mail slot %d ('tapewarden library mailslot take %d') and hand it to the courier", l.Place, l.Slot, l.Slot)
+		act = fmt.Sprintf("take it out of library %s's mail slot %d and hand it to the courier", l.Place, l.Slot)
+		if lib := w.d.cfg.Library(l.Place); lib != nil && lib.Type == "virtual" {
+			act = fmt.Sprintf("take it out of library %s's mail slot %d ('tapewarden library mailslot take %d') and hand it to the courier", l.Place, l.Slot, l.Slot)
+		}
 	case media.InDrive:
 		if lib, _ := w.d.cfg.LibraryOf(l.Place); lib != nil {
 			act = fmt.Sprintf("unload it from drive %s ('tapewarden library unload --drive %s'), export it ('tapewarden library export %s') and hand it to the courier", l.Place, l.Place, m.Barcode)

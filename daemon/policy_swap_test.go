@@ -26,7 +26,7 @@ func TestSwapList(t *testing.T) {
 
 	var s SwapList
 	h.ok("GET", "/v1/swap-list", nil, &s)
-	goldenJSON(t, "swap-list.golden.json", s)
+	policyGoldenJSON(t, "swap-list.golden.json", s)
 	assert.Equal(t, "2025-04-05", s.Date)
 	assert.Equal(t, "honcho", s.Site)
 
@@ -103,7 +103,7 @@ func TestSwapListOfARunThatNeedsARecalledCartridge(t *testing.T) {
 		_, err = h.d.cat.Deliver(ctx, tester, m.ID, media.Handover{Barcodes: []string{b}})
 		require.NoError(t, err)
 	}
-	clock.Set(at(2025, 4, 6, 9, 0))
+	clock.Set(jst(2025, 4, 6, 9, 0))
 	s, err := h.d.SwapList(ctx, "", "")
 	require.NoError(t, err)
 	recalled := map[string]bool{}

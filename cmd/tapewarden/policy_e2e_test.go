@@ -23,8 +23,8 @@ var updatePolicy = flag.Bool("update", false, "rewrite the golden files under te
 
 const policyData = "../../testdata/policy"
 
-// noDaemon points the CLI at a socket nobody serves.
-func noDaemon(t *testing.T) []string {
+// noPolicyDaemon points the CLI at a socket nobody serves.
+func noPolicyDaemon(t *testing.T) []string {
 	return []string{"TAPEWARDEN_SOCKET=" + filepath.Join(t.TempDir(), "none.sock")}
 }
 
@@ -38,12 +38,12 @@ func TestPolicyCheckExitCodes(t *testing.T) {
 	assert.Contains(t, out, "restore drills\n      are not tracked yet")
 	assert.Contains(t, errOut, "policy check: 4 error-level finding(s)")
 
-	out, errOut, code = runCLI(t, noDaemon(t), "", "policy", "check", "--config", "../../testdata/config/policy-good.yaml")
+	out, errOut, code = runCLI(t, noPolicyDaemon(t), "", "policy", "check", "--config", "../../testdata/config/policy-good.yaml")
 	assert.Equal(t, 0, code, out+errOut)
 	assert.Contains(t, out, "0 error(s), 0 warning(s), 1 info: the configuration meets the standard")
 	assert.Contains(t, out, "is not reachable")
 
-	out, errOut, code = runCLI(t, noDaemon(t), "", "policy", "check", "--config", "../../testdata/config/policy-bad.yaml")
+	out, errOut, code = runCLI(t, noPolicyDaemon(t), "", "policy", "check", "--config", "../../testdata/config/policy-bad.yaml")
 	assert.Equal(t, 1, code, out+errOut)
 	for _, rule := range []string{`rotation-min-5 [第2節 3(2)イ(ア)b] pool "daily"`, `daily-backup [第2節 3(2)イ(ア)a] system "zeimu"`,
 		`remote-copy [第2節 3(2)ウ, 第1節 チ(ア)] system "juki"`, `offsite-hazard [第2節 3(2)ウ(イ)a] site "harbour-annex"`,
@@ -55,7 +55,7 @@ func TestPolicyCheckExitCodes(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "3 is below the standard's minimum of 5")
 
-	out, _, code = runCLI(t, noDaemon(t), "", "policy", "check", "--offline", "--json", "--config", "../../testdata/config/policy-bad.yaml")
+	out, _, code = runCLI(t, noPolicyDaemon(t), "", "policy", "check", "--offline", "--json", "--config", "../../testdata/config/policy-bad.yaml")
 	assert.Equal(t, 1, code)
 	var r daemon.PolicyReport
 	require.NoError(t, json.Unmarshal([]byte(out), &r))
@@ -138,8 +138,8 @@ func TestPolicyCommandsThroughTheCLI(t *testing.T) {
 	assert.Contains(t, out, "with the catalog's facts")
 }
 
-// render runs a text printer the way app.show does.
-func render(print func(io.Writer)) []byte {
+// renderPolicyText runs a text printer the way app.show does.
+func renderPolicyText(print func(io.Writer)) []byte {
 	var b bytes.Buffer
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	print(tw)
@@ -147,7 +147,7 @@ func render(print func(io.Writer)) []byte {
 	return b.Bytes()
 }
 
-func goldenText(t *testing.T, name string, got []byte) {
+func policyGoldenText(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join(policyData, name)
 	if *updatePolicy {
@@ -169,10 +169,10 @@ func TestPolicyTextOutput(t *testing.T) {
 	}
 	var plan daemon.CourierPlan
 	read("courier-plan.golden.json", &plan)
-	goldenText(t, "courier-plan.golden", render(func(w io.Writer) { printCourierPlan(w, plan) }))
+	policyGoldenText(t, "courier-plan.golden", renderPolicyText(func(w io.Writer) { printCourierPlan(w, plan) }))
 	var list daemon.SwapList
 	read("swap-list.golden.json", &list)
-	goldenText(t, "swap-list.golden", render(func(w io.Writer) { printSwapList(w, list) }))
+	policyGoldenText(t, "swap-list.golden", renderPolicyText(func(w io.Writer) { printSwapList(w, list) }))
 
 	cfg, err := daemon.LoadPolicyConfig("../../testdata/config/policy-bad.yaml")
 	require.NoError(t, err)
@@ -181,5 +181,5 @@ func TestPolicyTextOutput(t *testing.T) {
 	r := daemon.CheckPolicy("testdata/config/policy-bad.yaml", cfg.PolicyConfig(), rotation.Facts{}, time.Date(2025, 4, 5, 9, 0, 0, 0, tokyo))
 	var b strings.Builder
 	printPolicyReport(&b, r)
-	goldenText(t, "check-bad.txt.golden", []byte(b.String()))
+	policyGoldenText(t, "check-bad.txt.golden", []byte(b.String()))
 }
