@@ -194,6 +194,7 @@ func (d *Daemon) routes() *http.ServeMux {
 	handle("POST /v1/restore", d.apiRestore)
 	handle("GET /v1/drills", d.apiDrills)
 	d.policyRoutes(handle)
+	handle("POST /v1/catalog/copy", d.apiCatalogCopy)
 	handle("GET /v1/audit", d.apiAuditLog)
 	handle("GET /v1/audit/verify", d.apiAuditVerify)
 

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -320,4 +321,27 @@ func (d *Daemon) apiAuditLog(r *http.Request, _ media.Actor) (any, error) {
 
 func (d *Daemon) apiAuditVerify(r *http.Request, _ media.Actor) (any, error) {
 	return d.cat.Verify(r.Context(), r.URL.Query().Get("head"))
+}
+
+// CopyRequest is the body of POST /v1/catalog/copy.
+type CopyRequest struct {
+	To string `json:"to"`
+}
+
+func (d *Daemon) apiCatalogCopy(r *http.Request, actor media.Actor) (any, error) {
+	var req CopyRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	if req.To == "" {
+		return nil, badRequest("say where the copy goes (--to FILE)")
+	}
+	res, err := d.cat.CopyTo(r.Context(), req.To)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := d.cat.Record(r.Context(), actor, "catalog-copied", fmt.Sprintf("copy at %s, audit head %d %s", req.To, res.HeadID, res.HeadHash)); err != nil {
+		return nil, err
+	}
+	return res, nil
 }

@@ -1,6 +1,9 @@
 package daemon
 
-import "time"
+import (
+	"sync"
+	"time"
+)
 
 // Clock is the daemon's time. The scheduler, prompt reminders, runs and
 // the catalog all read it, so tests and simulations can run weeks of
@@ -30,3 +33,25 @@ func (f funcClock) At(t time.Time) <-chan time.Time        { return time.After(t
 // timeNow is the wall clock for offline commands, which have no daemon
 // clock to inject.
 func timeNow() time.Time { return time.Now() }
+
+// offsetClock is a clock shifted from the wall clock; the demo writes
+// "yesterday's" generations with it before it starts.
+type offsetClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *offsetClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *offsetClock) set(d time.Duration) {
+	c.mu.Lock()
+	c.offset = d
+	c.mu.Unlock()
+}
+
+func (c *offsetClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+func (c *offsetClock) At(t time.Time) <-chan time.Time        { return time.After(t.Sub(c.Now())) }

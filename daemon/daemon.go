@@ -87,6 +87,9 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Daemon, error) {
 	if d.clock == nil && opts.Now != nil {
 		d.clock = funcClock(opts.Now)
 	}
+	if d.clock == nil && cfg.Demo {
+		d.clock = &offsetClock{}
+	}
 	if d.clock == nil {
 		d.clock = realClock{}
 	}

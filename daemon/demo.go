@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
@@ -102,6 +103,22 @@ func (d *Daemon) seedDemo(ctx context.Context) error {
 		if _, err := d.cat.AddCartridge(ctx, setup, nc); err != nil {
 			return err
 		}
+	}
+	// Yesterday's nightly backups, so that today's offsite plan has a
+	// generation to send to the annex.
+	if oc, ok := d.clock.(*offsetClock); ok {
+		oc.set(-24 * time.Hour)
+		for _, job := range []string{"juki-daily", "koseki-daily"} {
+			r, err := d.StartRun(ctx, job, "demo history", time.Time{})
+			if err == nil {
+				r, err = d.WaitRun(ctx, r.ID)
+			}
+			if err != nil || r.State != media.RunSucceeded {
+				oc.set(0)
+				return fmt.Errorf("write yesterday's %s: %v %s", job, err, r.Reason)
+			}
+		}
+		oc.set(0)
 	}
 	d.log.Info("demo world stocked", "cartridges", len(demoWorld()), "state_dir", d.cfg.StateDir)
 	return nil

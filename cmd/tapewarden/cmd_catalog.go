@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -596,5 +597,39 @@ func (a *app) auditCommand() *cobra.Command {
 	}
 	verifyCmd.Flags().StringVar(&head, "head", "", "the head hash recorded earlier")
 	cmd.AddCommand(logCmd, verifyCmd)
+	return cmd
+}
+
+func (a *app) catalogCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "catalog", Short: "The catalog database: consistent copies"}
+	var to string
+	copyCmd := &cobra.Command{
+		Use:   "copy --to FILE",
+		Short: "Write a consistent copy of the catalog (the daemon writes FILE)",
+		Long: `Write a consistent copy of the catalog while the daemon runs: VACUUM INTO a
+temporary file, fsync, rename, then SQLite's integrity check of the copy.
+Keep copies, and the audit head hash printed here, away from the machine
+room: without the catalog nobody knows which tape holds what.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if to == "" {
+				return usagef("catalog copy: say where to (--to FILE)")
+			}
+			abs, err := filepath.Abs(to)
+			if err != nil {
+				return err
+			}
+			var raw json.RawMessage
+			if err := a.post(cmd, "/v1/catalog/copy", daemon.CopyRequest{To: abs}, &raw); err != nil {
+				return err
+			}
+			var res media.VerifyResult
+			return a.show(raw, &res, func(w io.Writer) {
+				fmt.Fprintf(w, "catalog copied to %s and checked: %d audit events, head %d %s\n", abs, res.Events, res.HeadID, res.HeadHash)
+			})
+		},
+	}
+	copyCmd.Flags().StringVar(&to, "to", "", "the copy's file")
+	cmd.AddCommand(copyCmd)
 	return cmd
 }

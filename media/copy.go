@@ -1,0 +1,70 @@
+package media
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// CopyTo writes a consistent copy of the catalog to path while it is in
+// use: VACUUM INTO a temporary file beside path, fsync it, rename it into
+// place, fsync the directory, then open the copy and run SQLite's
+// integrity check on it. The copy only counts when that passes. It
+// returns the audit chain's head at the time of the copy.
+func (c *Catalog) CopyTo(ctx context.Context, path string) (VerifyResult, error) {
+	if strings.ContainsAny(path, "?#'") {
+		return VerifyResult{}, fmt.Errorf("%w: the copy's path may not contain ?, # or '", ErrBadInput)
+	}
+	if !filepath.IsAbs(path) {
+		return VerifyResult{}, fmt.Errorf("%w: give an absolute path for the copy", ErrBadInput)
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, ".catalog-copy-*")
+	if err != nil {
+		return VerifyResult{}, fmt.Errorf("copy the catalog: %w", err)
+	}
+	tmpName := tmp.Name()
+	tmp.Close()
+	os.Remove(tmpName) // VACUUM INTO wants to create it
+	defer os.Remove(tmpName)
+	// A connection of its own, read-only: the copy never holds up writers.
+	src, err := sql.Open("sqlite3", "file:"+c.path+"?mode=ro&_busy_timeout=10000")
+	if err != nil {
+		return VerifyResult{}, err
+	}
+	_, err = src.ExecContext(ctx, "VACUUM INTO '"+tmpName+"'")
+	src.Close()
+	if err != nil {
+		return VerifyResult{}, fmt.Errorf("copy the catalog: %w", err)
+	}
+	f, err := os.OpenFile(tmpName, os.O_RDWR, 0)
+	if err != nil {
+		return VerifyResult{}, err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return VerifyResult{}, fmt.Errorf("copy the catalog: fsync: %w", err)
+	}
+	f.Close()
+	if err := os.Rename(tmpName, path); err != nil {
+		return VerifyResult{}, fmt.Errorf("copy the catalog: %w", err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	copyDB, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		return VerifyResult{}, err
+	}
+	defer copyDB.Close()
+	var ok string
+	if err := copyDB.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&ok); err != nil || ok != "ok" {
+		return VerifyResult{}, fmt.Errorf("%w: the copy at %s failed its integrity check (%v %s); do not rely on it", ErrCorrupt, path, err, ok)
+	}
+	copyCat := &Catalog{r: copyDB, now: c.now}
+	return copyCat.Verify(ctx, "")
+}
