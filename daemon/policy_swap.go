@@ -131,7 +131,6 @@ type SwapProblem struct {
 // swapWorld is what the swap list is built from.
 type swapWorld struct {
 	d     *Daemon
-	view  rotation.View
 	carts map[string]media.Cartridge
 	where map[string]string // barcode -> location in words
 }
@@ -153,7 +152,7 @@ func (d *Daemon) SwapList(ctx context.Context, date, at string) (SwapList, error
 	if err != nil {
 		return SwapList{}, err
 	}
-	w := &swapWorld{d: d, view: view, carts: map[string]media.Cartridge{}, where: map[string]string{}}
+	w := &swapWorld{d: d, carts: map[string]media.Cartridge{}, where: map[string]string{}}
 	for _, c := range list {
 		w.carts[c.Barcode] = c
 	}
