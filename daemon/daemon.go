@@ -28,6 +28,11 @@ type Options struct {
 	Clock Clock
 	// Now is a simpler way to inject the time (ignored with Clock).
 	Now func() time.Time
+	// NoSchedule serves the API, answers prompts and keeps house, but
+	// starts no scheduled run (a maintenance window). Slots that pass
+	// meanwhile are recorded as missed at the next start with the
+	// scheduler.
+	NoSchedule bool
 	// Ready, when set, is called once the API and metrics listeners are up.
 	Ready func(socket, metrics string)
 }
@@ -46,6 +51,8 @@ type Daemon struct {
 	warnings []string
 	ready    func(socket, metrics string)
 	dev      *devices
+	// noSchedule holds the scheduler (Options.NoSchedule).
+	noSchedule bool
 
 	// loadTimeout bounds the wait for a drive to come online after a load.
 	loadTimeout time.Duration
@@ -80,7 +87,7 @@ type Daemon struct {
 // saying what to do, if the catalog is newer than this program or fails
 // its integrity check.
 func New(ctx context.Context, cfg *Config, opts Options) (*Daemon, error) {
-	d := &Daemon{cfg: cfg, log: opts.Logger, clock: opts.Clock, ready: opts.Ready}
+	d := &Daemon{cfg: cfg, log: opts.Logger, clock: opts.Clock, ready: opts.Ready, noSchedule: opts.NoSchedule}
 	if d.log == nil {
 		d.log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
@@ -245,7 +252,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 	notifyReady()
 	notifyStatus("serving on %s", d.cfg.SocketPath())
 
-	jobs := d.catchUp(ctx)
+	var jobs []*jobSchedule
+	if d.noSchedule {
+		d.log.Warn("the scheduler is held: no scheduled run starts (--no-schedule)")
+	} else {
+		jobs = d.catchUp(ctx)
+	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()

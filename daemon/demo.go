@@ -15,7 +15,8 @@ import (
 type demoCartridge struct {
 	barcode, mediaType, pool string
 	at                       media.Location
-	uses                     int // cleaning cartridges
+	uses                     int  // cleaning cartridges
+	blank                    bool // new, never labelled
 }
 
 // demoWorld is what the demo starts with: a stocked autoloader with a new
@@ -42,7 +43,9 @@ func demoWorld() []demoCartridge {
 		demoCartridge{barcode: "CLN002CU", mediaType: "LTO-CLN", at: slot(23), uses: 1},
 	)
 	for i := 1; i <= 5; i++ {
-		w = append(w, demoCartridge{barcode: fmt.Sprintf("DAT%03d", i), mediaType: "DAT160", pool: "dat", at: media.Storage("honcho", "shelf")})
+		// DAT001 is new and blank: its first use asks a person to confirm
+		// its sticker so that it can be labelled.
+		w = append(w, demoCartridge{barcode: fmt.Sprintf("DAT%03d", i), mediaType: "DAT160", pool: "dat", at: media.Storage("honcho", "shelf"), blank: i == 1})
 	}
 	w = append(w, demoCartridge{barcode: "CLNDAT01", mediaType: "DDS-CLN", at: media.Storage("honcho", "shelf"), uses: 20})
 	return w
@@ -67,7 +70,7 @@ func (d *Daemon) seedDemo(ctx context.Context) error {
 	for _, c := range demoWorld() {
 		spec := drives.CartridgeSpec{Barcode: c.barcode, MediaType: c.mediaType, CleaningUses: c.uses}
 		var label *drives.Label
-		if c.pool != "" {
+		if c.pool != "" && !c.blank {
 			l, err := drives.NewLabel(c.barcode, c.pool, c.mediaType, Version, d.now())
 			if err != nil {
 				return err
@@ -102,6 +105,11 @@ func (d *Daemon) seedDemo(ctx context.Context) error {
 		}
 		if _, err := d.cat.AddCartridge(ctx, setup, nc); err != nil {
 			return err
+		}
+		if label != nil {
+			if err := d.cat.SetLabelUUID(ctx, c.barcode, label.UUID); err != nil {
+				return err
+			}
 		}
 	}
 	// Yesterday's nightly backups, so that today's offsite plan has a

@@ -112,8 +112,14 @@ func openDevices(cfg *Config, log *slog.Logger) (*devices, error) {
 					dv.close()
 					return nil, err
 				}
-				vt, err := drives.NewVirtualTape(d.path, drives.VirtualTapeConfig{Name: dc.Name, DriveType: dc.MediaType,
-					BytesPerSecond: int64(dc.SpeedMBs * 1e6), Logger: log.With("drive", dc.Name)})
+				vtc := drives.VirtualTapeConfig{Name: dc.Name, DriveType: dc.MediaType,
+					BytesPerSecond: int64(dc.SpeedMBs * 1e6), Logger: log.With("drive", dc.Name)}
+				if cfg.Demo {
+					// The demo's DAT drive asks for cleaning after its
+					// first run.
+					vtc.CleanAfterBytes = 8 << 10
+				}
+				vt, err := drives.NewVirtualTape(d.path, vtc)
 				if err != nil {
 					dv.close()
 					return nil, fmt.Errorf("virtual drive %s: %w", dc.Name, err)

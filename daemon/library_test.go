@@ -27,8 +27,11 @@ func location(t *testing.T, h *harness, barcode string) string {
 func TestLibraryLoadUnloadRecordsCustody(t *testing.T) {
 	h := startDaemon(t, withDemoWorld)
 	ctx := context.Background()
+	start, err := h.d.cat.Events(ctx, media.EventFilter{Limit: 1})
+	require.NoError(t, err)
+	var ev media.Event
 
-	ev, err := h.d.Load(ctx, tester, LoadRequest{Barcode: "DLY003L8", Drive: "lto1"})
+	ev, err = h.d.Load(ctx, tester, LoadRequest{Barcode: "DLY003L8", Drive: "lto1"})
 	require.NoError(t, err)
 	assert.Equal(t, "loaded", ev.Kind)
 	assert.Equal(t, "honcho/lib0/slot/3", ev.From)
@@ -70,7 +73,7 @@ func TestLibraryLoadUnloadRecordsCustody(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, res.OK)
 	kinds := map[string]int{}
-	events, err := h.d.cat.Events(ctx, media.EventFilter{Limit: 1000})
+	events, err := h.d.cat.Events(ctx, media.EventFilter{AfterID: start[0].ID, Limit: 1000})
 	require.NoError(t, err)
 	for _, e := range events {
 		kinds[e.Kind]++
@@ -154,7 +157,8 @@ func TestLibraryErrorPaths(t *testing.T) {
 
 	t.Run("drive busy", func(t *testing.T) {
 		drv := h.d.dev.drives["lto1"]
-		release, err := drv.tryAcquire("run 7 (juki-daily)", h.d.now())
+		// Wait for the drive: the housekeeping may be reading its status.
+		_, release, err := h.d.dev.alloc.acquire(ctx, "run 7 (juki-daily)", []*drive{drv}, h.d.now())
 		require.NoError(t, err)
 		defer release()
 		_, err = h.d.Load(ctx, tester, LoadRequest{Barcode: "DLY001L8", Drive: "lto1"})

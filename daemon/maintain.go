@@ -15,6 +15,8 @@ func (d *Daemon) maintain(ctx context.Context) {
 	}
 	d.retireSpentCleaners(ctx)
 	d.autoClean(ctx)
+	d.closeFulfilledPrompts(ctx)
+	d.prepareManifests(ctx)
 }
 
 // heartbeat records that the scheduler loop is alive; the watchdog pings

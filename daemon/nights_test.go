@@ -137,8 +137,8 @@ func (w *world) runAt(job string, at time.Time, person func(p media.Prompt)) med
 			return false
 		}
 		if person != nil {
-			if open, _ := w.h.d.cat.Prompts(w.ctx, false); len(open) > 0 {
-				person(open[0])
+			if p, ok := w.loadPrompt(); ok {
+				person(p)
 			}
 		}
 		run = runs[0]
@@ -147,6 +147,17 @@ func (w *world) runAt(job string, at time.Time, person func(p media.Prompt)) med
 	full, err := w.h.d.cat.Run(w.ctx, run.ID)
 	require.NoError(w.t, err)
 	return full
+}
+
+// loadPrompt returns the oldest open load prompt.
+func (w *world) loadPrompt() (media.Prompt, bool) {
+	open, _ := w.h.d.cat.Prompts(w.ctx, false)
+	for _, p := range open {
+		if p.Kind == "load" {
+			return p, true
+		}
+	}
+	return media.Prompt{}, false
 }
 
 // operator answers load prompts at the DAT drive: takes out what is in
@@ -178,8 +189,8 @@ func (w *world) operator(wrongOnce *bool) func(p media.Prompt) {
 		require.NoError(t, err)
 		// Wait until the daemon has taken the answer.
 		w.waitFor("the daemon to read the label", func() bool {
-			open, _ := d.cat.Prompts(w.ctx, false)
-			return len(open) == 0 || open[0].ID != p.ID
+			next, ok := w.loadPrompt()
+			return !ok || next.ID != p.ID
 		})
 	}
 }
@@ -201,10 +212,14 @@ func (w *world) courier(late bool) (sent, recalled []string) {
 	for _, s := range plan.Sends {
 		c, err := d.cat.Cartridge(ctx, s.Barcode)
 		require.NoError(t, err)
-		if c.Location.InLibrary() && c.Location.Kind == media.InSlot {
-			_, err := d.Export(ctx, operatorActor, "lib0", []string{s.Barcode})
+		if c.Location.Kind == media.InSlot {
+			evs, err := d.Export(ctx, operatorActor, "lib0", []string{s.Barcode})
 			require.NoError(t, err)
-			_, err = lib.virtual.TakeFromMailSlot(lib.changerSlot(1))
+			c.Location, err = media.ParseLocation(evs[0].To)
+			require.NoError(t, err)
+		}
+		if c.Location.Kind == media.InMailSlot {
+			_, err = lib.virtual.TakeFromMailSlot(lib.changerSlot(c.Location.Slot))
 			require.NoError(t, err)
 		}
 		m, err := d.cat.CreateManifest(ctx, operatorActor, media.NewManifest{Destination: s.To, Barcodes: []string{s.Barcode}})
@@ -384,8 +399,8 @@ func TestFourteenNights(t *testing.T) {
 			case r := <-done:
 				return r.res, r.err
 			case <-time.After(10 * time.Millisecond):
-				if open, _ := h.d.cat.Prompts(w.ctx, false); len(open) > 0 {
-					op(open[0])
+				if p, ok := w.loadPrompt(); ok {
+					op(p)
 				}
 			}
 		}

@@ -280,9 +280,23 @@ func (d *Daemon) loadByPerson(ctx context.Context, req obtainRequest, drv *drive
 			return conflictf("prompt %d was %s by %s: %s", got.ID, got.State, got.ClosedBy, got.Note)
 		}
 		actor := media.Actor{Name: got.ClosedBy, Role: "operator"}
-		label, err := d.readLabel(ctx, drv)
+		label, err := d.rawLabel(ctx, drv)
+		if errors.Is(err, drives.ErrBlankTape) {
+			// A blank cartridge: perhaps the new one we asked for, never
+			// labelled. A person who can read its sticker says so.
+			labelled, lerr := d.labelByPerson(ctx, req, drv, want)
+			if lerr != nil {
+				return lerr
+			}
+			if !labelled {
+				note = fmt.Sprintf("after prompt %d the cartridge in %s was blank and not %s; it was ejected", got.ID, drv.cfg.Name, want.Barcode)
+				d.ejectForPerson(ctx, drv)
+				continue
+			}
+			label, err = d.rawLabel(ctx, drv)
+		}
 		if err != nil {
-			note = fmt.Sprintf("after prompt %d: %v", got.ID, err)
+			note = fmt.Sprintf("after prompt %d the cartridge in %s could not be identified (%v); it was ejected and was not written", got.ID, drv.cfg.Name, err)
 			d.ejectForPerson(ctx, drv)
 			continue
 		}
@@ -315,6 +329,65 @@ func (d *Daemon) loadByPerson(ctx context.Context, req obtainRequest, drv *drive
 		d.log.Warn("wrong cartridge loaded", "drive", drv.cfg.Name, "found", found.Barcode, "expected", want.Barcode)
 		d.ejectForPerson(ctx, drv)
 	}
+}
+
+// rawLabel reads the label of the cartridge in a leased drive, returning
+// the drives package's errors as they are.
+func (d *Daemon) rawLabel(ctx context.Context, drv *drive) (drives.Label, error) {
+	h, err := drv.open()
+	if err != nil {
+		return drives.Label{}, err
+	}
+	defer h.Close()
+	return drives.ReadLabel(ctx, h)
+}
+
+// labelByPerson asks a person to confirm that the blank cartridge in drv
+// is want (by its sticker) and, when they do, labels it. It reports
+// whether the cartridge was labelled. Only a cartridge the catalog has
+// never seen labelled is labelled this way.
+func (d *Daemon) labelByPerson(ctx context.Context, req obtainRequest, drv *drive, want media.Cartridge) (bool, error) {
+	if uuid, err := d.cat.LabelUUID(ctx, want.Barcode); err != nil || uuid != "" {
+		return false, err // it was labelled before: a blank one is not it
+	}
+	drv.setAwaitingPerson(true)
+	p, err := d.openPrompt(ctx, media.Prompt{Kind: "label", Drive: drv.cfg.Name, Barcode: want.Barcode, Run: req.run,
+		Action: fmt.Sprintf("The cartridge in drive %s is blank. If its sticker says %s, answer this prompt and tapewarden labels it %s (pool %s); if not, cancel this prompt ('tapewarden prompt cancel ID') and take it out", drv.cfg.Name, want.Barcode, want.Barcode, want.Pool),
+		Place:  "drive " + drv.cfg.Name + " at " + drv.cfg.Site, Why: req.why})
+	if err != nil {
+		drv.setAwaitingPerson(false)
+		return false, err
+	}
+	ch := d.prompts.register(p.ID)
+	got, err := d.awaitWithDeadline(ctx, p, ch, d.now().Add(d.cfg.Prompts.LoadTimeout.D()))
+	drv.setAwaitingPerson(false)
+	if err != nil {
+		return false, err
+	}
+	if got.State != media.PromptDone {
+		return false, nil
+	}
+	label, err := drives.NewLabel(want.Barcode, want.Pool, want.MediaType, Version, d.now())
+	if err != nil {
+		return false, err
+	}
+	h, err := drv.open()
+	if err != nil {
+		return false, err
+	}
+	err = drives.WriteLabel(ctx, h, label, false)
+	h.Close()
+	if err != nil {
+		return false, fmt.Errorf("label %s in %s: %w", want.Barcode, drv.cfg.Name, err)
+	}
+	if err := d.cat.SetLabelUUID(ctx, want.Barcode, label.UUID); err != nil {
+		return false, err
+	}
+	if _, err := d.cat.Record(ctx, media.Actor{Name: got.ClosedBy, Role: "operator"}, "labelled",
+		fmt.Sprintf("%s labelled in %s for pool %s (label %s), confirmed by %s (prompt %d)", want.Barcode, drv.cfg.Name, want.Pool, label.UUID, got.ClosedBy, got.ID)); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // stillIn reports whether the catalog still places a cartridge in drv.

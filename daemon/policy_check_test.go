@@ -49,14 +49,15 @@ func TestPolicyCheckDemoWithoutCatalog(t *testing.T) {
 	r := CheckPolicy("demo.yaml", cfg.PolicyConfig(), rotation.Facts{}, jst(2025, 4, 1, 9, 0))
 	policyGolden(t, "check-demo.golden", reportText(r))
 
-	// The demonstration town breaks the standard: tax data changing daily
-	// is only backed up monthly, and the systems to restore in time have
-	// no copy at the remote data centre.
-	assert.True(t, r.Failed())
-	assert.True(t, hasFinding(r.Findings, rotation.SeverityError, "daily-backup", `system "zeimu"`))
-	for _, s := range []string{"juki", "koseki", "website"} {
-		assert.True(t, hasFinding(r.Findings, rotation.SeverityError, "remote-copy", fmt.Sprintf("system %q", s)), s)
+	// The demonstration town meets the standard: the registries'
+	// monthly copies reach the data centre outside the prefecture. Only
+	// the website's restore procedure is not written down yet.
+	assert.False(t, r.Failed())
+	for _, s := range []string{"juki", "koseki", "website", "zeimu"} {
+		assert.False(t, hasFinding(r.Findings, rotation.SeverityError, "remote-copy", fmt.Sprintf("system %q", s)), s)
+		assert.False(t, hasFinding(r.Findings, rotation.SeverityError, "daily-backup", fmt.Sprintf("system %q", s)), s)
 	}
+	assert.True(t, hasFinding(r.Findings, rotation.SeverityWarning, "restore-procedure", `system "website"`))
 	// Without the catalog the drill rule says it cannot check yet.
 	assert.True(t, hasFinding(r.Findings, rotation.SeverityInfo, "restore-drill", "restore drills"))
 	assert.False(t, r.Catalog)

@@ -61,6 +61,8 @@ func withNightlySchedules(cfg *Config, _ *Options) {
 		"juki-daily":     "0 22 * * *",
 		"koseki-daily":   "30 22 * * *",
 		"zeimu-monthly":  "0 23 1 * *",
+		"juki-monthly":   "30 23 1 * *",
+		"koseki-monthly": "45 23 1 * *",
 		"website-weekly": "0 21 * * *",
 	}
 	for i := range cfg.Jobs {

@@ -359,7 +359,8 @@ func setLocation(ctx context.Context, tx *sql.Tx, barcode string, to Location, n
 	if to.InLibrary() {
 		slot = sql.NullInt64{Int64: int64(to.Slot), Valid: true}
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE cartridges SET loc_kind = ?, loc_site = ?, loc_place = ?, loc_slot = ?, updated_at = ? WHERE barcode = ?`,
+	// A cartridge someone moved is no longer missing.
+	_, err := tx.ExecContext(ctx, `UPDATE cartridges SET loc_kind = ?, loc_site = ?, loc_place = ?, loc_slot = ?, missing_since = NULL, updated_at = ? WHERE barcode = ?`,
 		string(to.Kind), nullString(to.Site), to.Place, slot, timeText(now), barcode)
 	if err != nil {
 		return fmt.Errorf("move %s to %s: %w", barcode, to, err)

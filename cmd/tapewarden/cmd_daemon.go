@@ -14,7 +14,7 @@ import (
 )
 
 func (a *app) daemonCommand() *cobra.Command {
-	var demo bool
+	var demo, noSchedule bool
 	var stateDir string
 	cmd := &cobra.Command{
 		Use:   "daemon",
@@ -57,7 +57,7 @@ directory it prints.`,
 			log := slog.New(slog.NewTextHandler(a.errOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
 			ctx, stop := signal.NotifyContext(background(cmd), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
-			d, err := daemon.New(ctx, cfg, daemon.Options{Logger: log, Ready: func(socket, metrics string) {
+			d, err := daemon.New(ctx, cfg, daemon.Options{Logger: log, NoSchedule: noSchedule, Ready: func(socket, metrics string) {
 				a.announce(cfg, socket, metrics)
 			}})
 			if err != nil {
@@ -68,6 +68,7 @@ directory it prints.`,
 	}
 	cmd.Flags().BoolVar(&demo, "demo", false, "run the embedded demonstration configuration")
 	cmd.Flags().StringVar(&stateDir, "state-dir", "", "state directory (overrides the configuration's)")
+	cmd.Flags().BoolVar(&noSchedule, "no-schedule", false, "start no scheduled run (a maintenance window; missed slots are recorded at the next normal start)")
 	return cmd
 }
 

@@ -29,14 +29,14 @@ func noPolicyDaemon(t *testing.T) []string {
 }
 
 func TestPolicyCheckExitCodes(t *testing.T) {
-	// The demonstration town breaks the standard in four places.
+	// The demonstration town meets the standard, but for a restore
+	// procedure nobody wrote down yet.
 	out, errOut, code := runCLI(t, []string{"TAPEWARDEN_SOCKET="}, "", "policy", "check", "--demo")
-	assert.Equal(t, 1, code, out+errOut)
-	assert.Contains(t, out, "ERRORS (4)")
-	assert.Contains(t, out, `remote-copy [第2節 3(2)ウ, 第1節 チ(ア)] system "juki"`)
+	assert.Equal(t, 0, code, out+errOut)
+	assert.Contains(t, out, "0 error(s), 1 warning(s), 1 info: the configuration meets the standard")
+	assert.Contains(t, out, `restore-procedure [第2節 3(2)オ(ウ)a(a)] system "website"`)
 	assert.Contains(t, out, "without the daemon: no daemon socket was given")
 	assert.Contains(t, out, "restore drills\n      are not tracked yet")
-	assert.Contains(t, errOut, "policy check: 4 error-level finding(s)")
 
 	out, errOut, code = runCLI(t, noPolicyDaemon(t), "", "policy", "check", "--config", "../../testdata/config/policy-good.yaml")
 	assert.Equal(t, 0, code, out+errOut)
@@ -130,7 +130,7 @@ func TestPolicyCommandsThroughTheCLI(t *testing.T) {
 
 	// With the daemon the policy check uses the catalog's facts.
 	out, _, code = p.run("policy", "check", "--demo")
-	assert.Equal(t, 1, code)
+	assert.Equal(t, 0, code, out)
 	assert.Contains(t, out, "with the catalog's facts")
 	assert.Contains(t, out, `restore-drill [第2節 3(2)オ(ウ)a(b)] system "juki"`)
 	out, errOut, code = p.run("policy", "check", "--config", "../../testdata/config/policy-good.yaml")
