@@ -331,6 +331,13 @@ func (d *Daemon) startCleaning(drv *drive) bool {
 	return true
 }
 
+// isCleaning reports whether a cleaning of the drive is under way.
+func (d *Daemon) isCleaning(drive string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cleaning[drive]
+}
+
 func (d *Daemon) endCleaning(drv *drive) {
 	d.mu.Lock()
 	delete(d.cleaning, drv.cfg.Name)

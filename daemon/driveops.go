@@ -194,6 +194,9 @@ func (d *Daemon) Insert(ctx context.Context, actor media.Actor, name string, req
 	if err := drv.virtual.Insert(img); err != nil {
 		return InsertResult{}, fmt.Errorf("put %s into %s: %w", b, name, err)
 	}
+	if info, err := drives.ReadCartridgeInfo(img); err == nil && info.Cleaning() {
+		return InsertResult{Note: fmt.Sprintf("the drive took cleaning cartridge %s and ejected it; take it out ('tapewarden drive eject %s --to PLACE') and answer the cleaning prompt ('tapewarden prompt list')", b, name)}, nil
+	}
 	if waiting {
 		return InsertResult{Note: fmt.Sprintf("%s is in drive %s; now answer the open prompt ('tapewarden prompt list', then 'tapewarden prompt done ID')", b, name)}, nil
 	}
@@ -235,9 +238,20 @@ func (d *Daemon) Eject(ctx context.Context, actor media.Actor, name string, req 
 	if err != nil {
 		return media.Event{}, err
 	}
+	barcode := ""
+	if len(list) > 0 {
+		barcode = list[0].Barcode
+	}
 	if drv.virtual != nil {
-		if _, err := drv.virtual.Eject(); err != nil {
+		img, err := drv.virtual.Eject()
+		if err != nil {
 			return media.Event{}, fmt.Errorf("eject %s: %w", name, err)
+		}
+		// The cartridge in the hand is the one whose image came out.
+		if info, err := drives.ReadCartridgeInfo(img); err == nil {
+			if b, err := d.cat.NormalizeBarcode(info.Barcode); err == nil {
+				barcode = b
+			}
 		}
 	} else {
 		h, err := drv.open()
@@ -250,9 +264,18 @@ func (d *Daemon) Eject(ctx context.Context, actor media.Actor, name string, req 
 			return media.Event{}, fmt.Errorf("eject %s: %w", name, err)
 		}
 	}
-	if len(list) == 0 {
+	if barcode == "" {
 		return media.Event{}, conflictf("the drive ejected a cartridge the catalog did not place there; identify it and record it with 'tapewarden media move BARCODE --to %s --force --reason ...'", req.To)
 	}
-	return d.cat.Move(ctx, actor, list[0].Barcode, to, media.MoveOptions{Kind: "unloaded", Force: true,
+	cart, err := d.cat.Cartridge(ctx, barcode)
+	if err != nil {
+		return media.Event{}, err
+	}
+	if cart.Location == to {
+		// A cartridge that never left its place in the catalog (a
+		// cleaning cartridge put in and taken out again).
+		return media.Event{Barcode: barcode, From: "drive " + name, To: to.String(), Kind: "unloaded"}, nil
+	}
+	return d.cat.Move(ctx, actor, barcode, to, media.MoveOptions{Kind: "unloaded", Force: true,
 		Reason: fmt.Sprintf("taken out of %s by %s", name, actor.Name)})
 }
