@@ -36,8 +36,10 @@ deps:
 test: deps
 	$(GO) test ./...
 
+# The long simulations (fourteen nights, ninety days) run in 'make test';
+# under the race detector -short leaves them out.
 race:
-	$(GO) test -race ./media/... ./drives/... ./daemon/... ./cmd/...
+	$(GO) test -race -short ./media/... ./drives/... ./daemon/... ./cmd/...
 
 check:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }

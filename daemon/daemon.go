@@ -81,6 +81,7 @@ type Daemon struct {
 	metricsAddr string
 	lastBeat    time.Time
 	cleaning    map[string]bool
+	poolLocks   map[string]chan struct{}
 }
 
 // New opens the catalog and prepares the daemon. It fails, with a message

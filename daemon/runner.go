@@ -232,6 +232,16 @@ func (d *Daemon) runJob(ctx context.Context, a *activeRun, job *JobConfig, run m
 			log.printf("%s", detail)
 		}
 	}
+	// One run of a pool at a time: the next run's choice must see what
+	// this one wrote (runs of one night append to one cartridge), or two
+	// runs would choose the same cartridge and the second would overwrite
+	// the first.
+	status(media.RunWaiting, "waiting for pool "+job.Pool+" (another run of the pool is writing)")
+	unlockPool, err := d.lockPool(ctx, job.Pool)
+	if err != nil {
+		return fail("waiting for pool %s: %v", job.Pool, err)
+	}
+	defer unlockPool()
 	status(media.RunWaiting, "choosing a cartridge for pool "+job.Pool)
 	pool, ok := d.cfg.rotationPoolByName(job.Pool)
 	if !ok {
@@ -284,6 +294,26 @@ func (d *Daemon) runJob(ctx context.Context, a *activeRun, job *JobConfig, run m
 
 	w := &tapeWriter{d: d, job: job, run: run, log: log, status: status, pool: pool, who: who, why: why}
 	return w.write(ctx, m, choice)
+}
+
+// lockPool waits until no other run holds the pool, then holds it.
+func (d *Daemon) lockPool(ctx context.Context, pool string) (func(), error) {
+	d.mu.Lock()
+	if d.poolLocks == nil {
+		d.poolLocks = map[string]chan struct{}{}
+	}
+	ch, ok := d.poolLocks[pool]
+	if !ok {
+		ch = make(chan struct{}, 1)
+		d.poolLocks[pool] = ch
+	}
+	d.mu.Unlock()
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // choose asks rotation for the pool's next cartridge, leaving out
