@@ -260,31 +260,29 @@ func checkLocation(ctx context.Context, tx *sql.Tx, loc Location) error {
 func knownPlaces(ctx context.Context, tx *sql.Tx, site string) string {
 	var kind string
 	if err := tx.QueryRowContext(ctx, `SELECT kind FROM sites WHERE name = ? AND configured = 1`, site).Scan(&kind); err != nil {
-		var names []string
-		rows, err := tx.QueryContext(ctx, `SELECT name FROM sites WHERE configured = 1 ORDER BY name`)
-		if err == nil {
-			for rows.Next() {
-				var n string
-				if rows.Scan(&n) == nil {
-					names = append(names, n)
-				}
-			}
-			rows.Close()
-		}
+		names := queryNames(ctx, tx, `SELECT name FROM sites WHERE configured = 1 ORDER BY name`)
 		return fmt.Sprintf("no site %q is configured (sites: %s)", site, strings.Join(names, ", "))
 	}
-	var names []string
-	rows, err := tx.QueryContext(ctx, `SELECT name FROM places WHERE site = ? AND configured = 1 ORDER BY name`, site)
-	if err == nil {
-		for rows.Next() {
-			var n string
-			if rows.Scan(&n) == nil {
-				names = append(names, n)
-			}
-		}
-		rows.Close()
-	}
+	names := queryNames(ctx, tx, `SELECT name FROM places WHERE site = ? AND configured = 1 ORDER BY name`, site)
 	return fmt.Sprintf("site %s has no such place (places there: %s)", site, strings.Join(names, ", "))
+}
+
+// queryNames returns the first column of a query's rows, for messages; a
+// failing query gives what it got.
+func queryNames(ctx context.Context, tx *sql.Tx, query string, args ...any) []string {
+	var names []string
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n string
+		if rows.Scan(&n) == nil {
+			names = append(names, n)
+		}
+	}
+	return names
 }
 
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
