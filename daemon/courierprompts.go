@@ -140,7 +140,11 @@ func (d *Daemon) closeFulfilledPrompts(ctx context.Context) {
 		if err != nil {
 			continue
 		}
-		done := (p.Kind == "export" && c.Location.Kind == media.InTransit) ||
+		left := c.Location.Kind == media.InTransit
+		if primary := d.cfg.PrimarySite(); primary != nil && c.Location.Site != "" && c.Location.Site != primary.Name {
+			left = true
+		}
+		done := (p.Kind == "export" && left) ||
 			(p.Kind == "import" && c.Location.InLibrary() && c.Location.Kind == media.InSlot)
 		if done {
 			if _, err := d.cat.ClosePrompt(ctx, media.System, p.ID, media.PromptDone, "done: "+p.Barcode+" is at "+c.Location.String()); err == nil {
