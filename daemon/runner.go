@@ -236,8 +236,9 @@ func (d *Daemon) runJob(ctx context.Context, a *activeRun, job *JobConfig, run m
 	// this one wrote (runs of one night append to one cartridge), or two
 	// runs would choose the same cartridge and the second would overwrite
 	// the first.
-	status(media.RunWaiting, "waiting for pool "+job.Pool+" (another run of the pool is writing)")
-	unlockPool, err := d.lockPool(ctx, job.Pool)
+	unlockPool, err := d.lockPool(ctx, job.Pool, func() {
+		status(media.RunWaiting, "waiting for pool "+job.Pool+": another run of the pool is writing")
+	})
 	if err != nil {
 		return fail("waiting for pool %s: %v", job.Pool, err)
 	}
@@ -296,8 +297,9 @@ func (d *Daemon) runJob(ctx context.Context, a *activeRun, job *JobConfig, run m
 	return w.write(ctx, m, choice)
 }
 
-// lockPool waits until no other run holds the pool, then holds it.
-func (d *Daemon) lockPool(ctx context.Context, pool string) (func(), error) {
+// lockPool waits until no other run holds the pool, then holds it;
+// waiting is called when the pool is busy, before the wait.
+func (d *Daemon) lockPool(ctx context.Context, pool string, waiting func()) (func(), error) {
 	d.mu.Lock()
 	if d.poolLocks == nil {
 		d.poolLocks = map[string]chan struct{}{}
@@ -308,6 +310,12 @@ func (d *Daemon) lockPool(ctx context.Context, pool string) (func(), error) {
 		d.poolLocks[pool] = ch
 	}
 	d.mu.Unlock()
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, nil
+	default:
+	}
+	waiting()
 	select {
 	case ch <- struct{}{}:
 		return func() { <-ch }, nil
