@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -33,7 +34,11 @@ type Status struct {
 }
 
 func (d *Daemon) apiStatus(r *http.Request, _ media.Actor) (any, error) {
-	ctx := r.Context()
+	return d.Status(r.Context())
+}
+
+// Status reports the daemon's health and what it is doing.
+func (d *Daemon) Status(ctx context.Context) (Status, error) {
 	st := Status{
 		Version: Version, Started: d.started, Now: d.now(), StateDir: d.cfg.StateDir,
 		Socket: d.cfg.SocketPath(), MetricsAddr: d.MetricsAddr(), Catalog: d.cat.Path(),

@@ -1,0 +1,131 @@
+package daemon
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tapewarden/tapewarden/media"
+)
+
+func testDrives(a *allocator, names ...string) []*drive {
+	var out []*drive
+	for _, n := range names {
+		out = append(out, &drive{cfg: &DriveConfig{Name: n}, alloc: a})
+	}
+	return out
+}
+
+func TestAllocatorServesWaitersInOrder(t *testing.T) {
+	a := newAllocator()
+	ds := testDrives(a, "lto0", "lto1")
+	lto0, lto1 := ds[0], ds[1]
+	ctx := context.Background()
+	now := time.Now()
+
+	_, releaseA, err := a.acquire(ctx, "run 1", []*drive{lto0}, now)
+	require.NoError(t, err)
+	_, releaseB, err := a.acquire(ctx, "run 2", []*drive{lto1}, now)
+	require.NoError(t, err)
+
+	// Run 3 can use either drive and queues first; run 4 wants lto1 only.
+	got := make(chan string, 2)
+	go func() {
+		d, rel, err := a.acquire(ctx, "run 3", []*drive{lto0, lto1}, now)
+		if err == nil {
+			got <- "run 3 " + d.cfg.Name
+			rel()
+		}
+	}()
+	waitQueued(t, a, 1)
+	go func() {
+		d, rel, err := a.acquire(ctx, "run 4", []*drive{lto1}, now)
+		if err == nil {
+			got <- "run 4 " + d.cfg.Name
+			time.Sleep(10 * time.Millisecond)
+			rel()
+		}
+	}()
+	waitQueued(t, a, 2)
+
+	w := a.waiting()
+	require.Len(t, w, 2)
+	assert.Equal(t, "run 3", w[0].Who)
+	assert.Equal(t, "lto0 is held by run 1; lto1 is held by run 2", w[0].Why)
+	assert.Equal(t, "lto1 is held by run 2", w[1].Why)
+
+	// A newcomer may not take a drive a waiter wants.
+	_, err = a.tryAcquire(lto1, "a status check", now)
+	assert.ErrorIs(t, err, errDriveBusy)
+
+	// lto1 frees first: the oldest waiter that can use it, run 3, gets it.
+	releaseB()
+	assert.Equal(t, "run 3 lto1", <-got)
+	assert.Equal(t, "run 4 lto1", <-got)
+	releaseA()
+	who, _ := a.holderOf(lto0)
+	assert.Empty(t, who)
+}
+
+func waitQueued(t *testing.T, a *allocator, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(a.waiting()) < n {
+		require.True(t, time.Now().Before(deadline), "waiters never queued")
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestAllocatorWaiterGivesUp(t *testing.T) {
+	a := newAllocator()
+	lto0 := testDrives(a, "lto0")[0]
+	_, release, err := a.acquire(context.Background(), "run 1", []*drive{lto0}, time.Now())
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := a.acquire(ctx, "run 2", []*drive{lto0}, time.Now())
+		done <- err
+	}()
+	waitQueued(t, a, 1)
+	cancel()
+	assert.ErrorIs(t, <-done, context.Canceled)
+	assert.Empty(t, a.waiting())
+	release()
+	who, _ := a.holderOf(lto0)
+	assert.Empty(t, who, "the drive is free again, not held for a waiter that left")
+}
+
+func TestCancelARunWaitingForAPerson(t *testing.T) {
+	h := startDaemon(t, withDemoWorld)
+	ctx := context.Background()
+	run, err := h.d.StartRun(ctx, "website-weekly", "manual", time.Time{})
+	require.NoError(t, err)
+	w := &world{t: t, h: h, ctx: ctx}
+	var p media.Prompt
+	w.waitFor("the load prompt", func() bool {
+		var ok bool
+		p, ok = w.loadPrompt()
+		return ok
+	})
+	st, err := h.d.Status(ctx)
+	require.NoError(t, err)
+	require.Len(t, st.Runs, 1)
+	assert.Contains(t, st.Runs[0].Detail, "waiting for a person: prompt")
+
+	_, err = h.d.StartRun(ctx, "website-weekly", "manual", time.Time{})
+	assert.ErrorContains(t, err, "in progress")
+
+	done, err := h.d.CancelRun(ctx, tester, run.ID)
+	require.NoError(t, err)
+	assert.Equal(t, media.RunCancelled, done.State)
+	assert.Contains(t, done.Reason, "cancelled by tester")
+	got, err := h.d.cat.Prompt(ctx, p.ID)
+	require.NoError(t, err)
+	assert.Equal(t, media.PromptCancelled, got.State, "the run's prompt is withdrawn")
+	_, err = h.d.CancelRun(ctx, tester, run.ID)
+	assert.ErrorContains(t, err, "has already cancelled")
+}
