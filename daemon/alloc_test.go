@@ -2,6 +2,8 @@ package daemon
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,15 +108,18 @@ func TestCancelARunWaitingForAPerson(t *testing.T) {
 	require.NoError(t, err)
 	w := &world{t: t, h: h, ctx: ctx}
 	var p media.Prompt
-	w.waitFor("the load prompt", func() bool {
+	// The prompt is opened first and the run's status line names it just
+	// after, so wait for both rather than catch the moment between.
+	w.waitFor("the load prompt and the run saying it waits for it", func() bool {
 		var ok bool
-		p, ok = w.loadPrompt()
-		return ok
+		if p, ok = w.loadPrompt(); !ok {
+			return false
+		}
+		st, err := h.d.Status(ctx)
+		require.NoError(t, err)
+		require.Len(t, st.Runs, 1)
+		return strings.Contains(st.Runs[0].Detail, fmt.Sprintf("waiting for a person: prompt %d", p.ID))
 	})
-	st, err := h.d.Status(ctx)
-	require.NoError(t, err)
-	require.Len(t, st.Runs, 1)
-	assert.Contains(t, st.Runs[0].Detail, "waiting for a person: prompt")
 
 	_, err = h.d.StartRun(ctx, "website-weekly", "manual", time.Time{})
 	assert.ErrorContains(t, err, "in progress")
