@@ -11,14 +11,20 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tapewarden/tapewarden/daemon"
+	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
 )
 
-func statusFlags(st map[string]bool) string {
+// statusFlags names the flags set in s, or "-" when none is.
+func statusFlags(s drives.Status) string {
 	var on []string
-	for _, k := range []string{"online", "bot", "filemark", "eod", "eot", "write-protected", "door-open", "cleaning-requested"} {
-		if st[k] {
-			on = append(on, k)
+	for _, f := range []struct {
+		set  bool
+		name string
+	}{{s.Online, "online"}, {s.BOT, "bot"}, {s.Filemark, "filemark"}, {s.EOD, "eod"}, {s.EOT, "eot"},
+		{s.WriteProtected, "write-protected"}, {s.DoorOpen, "door-open"}, {s.CleaningRequested, "cleaning-requested"}} {
+		if f.set {
+			on = append(on, f.name)
 		}
 	}
 	if len(on) == 0 {
@@ -41,8 +47,7 @@ func printDrive(w io.Writer, di daemon.DriveInfo) {
 	}
 	if di.Status != nil {
 		s := di.Status
-		fmt.Fprintf(w, "status\t%s\n", statusFlags(map[string]bool{"online": s.Online, "bot": s.BOT, "filemark": s.Filemark, "eod": s.EOD, "eot": s.EOT,
-			"write-protected": s.WriteProtected, "door-open": s.DoorOpen, "cleaning-requested": s.CleaningRequested}))
+		fmt.Fprintf(w, "status\t%s\n", statusFlags(*s))
 		fmt.Fprintf(w, "position\tfile %d, block %d\n", s.File, s.Block)
 		fmt.Fprintf(w, "block size\t%d (0 = variable)\n", s.BlockSize)
 	}
