@@ -333,9 +333,7 @@ configuration.`,
 				report.Notes = append([]string{"without the daemon: " + why}, report.Notes...)
 			}
 			if a.jsonOut {
-				enc := json.NewEncoder(a.out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(report); err != nil {
+				if err := a.printJSON(report); err != nil {
 					return err
 				}
 			} else {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"time"
@@ -11,15 +10,6 @@ import (
 	"github.com/tapewarden/tapewarden/daemon"
 	"github.com/tapewarden/tapewarden/drives"
 )
-
-func (a *app) printJSON(v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(a.out, "%s\n", b)
-	return err
-}
 
 func printLabel(w io.Writer, l drives.Label) {
 	fmt.Fprintf(w, "barcode:     %s\n", l.Barcode)

@@ -149,6 +149,17 @@ func (a *app) show(raw json.RawMessage, v any, text func(w io.Writer)) error {
 	return tw.Flush()
 }
 
+// printJSON prints v as indented JSON, for the commands that answer
+// without asking the daemon.
+func (a *app) printJSON(v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(a.out, "%s\n", b)
+	return err
+}
+
 // readBarcodes takes barcodes from arguments, or from standard input (one
 // per line, as a handheld scanner types them) when the only argument is -.
 func (a *app) readBarcodes(args []string) ([]string, error) {
