@@ -416,21 +416,41 @@ func (x *extractor) file(name string, h *tar.Header, tr io.Reader) error {
 	if err != nil {
 		return x.fail(h.Name, err)
 	}
-	n, err := io.CopyBuffer(struct{ io.Writer }{f}, ctxReader{x.ctx, tr}, x.buf)
-	x.res.Bytes += n
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	err = x.copyTo(f, h, tr)
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("restore %s: %w", h.Name, cerr)
 	}
 	if err != nil {
-		var se streamError
-		if errors.As(err, &se) {
-			return fmt.Errorf("read member %s: %w", h.Name, se.err)
-		}
-		return fmt.Errorf("restore %s: %w", h.Name, err)
+		return err
 	}
 	x.done[name], x.files[name] = x.seq, true
 	x.res.Members++
 	return x.meta(name, h, true)
+}
+
+// copyTo copies the contents of member h to f and counts them. After an
+// error f is still open: the caller closes it, or Extract does for a file
+// being reassembled.
+func (x *extractor) copyTo(f *os.File, h *tar.Header, tr io.Reader) error {
+	n, err := copyMember(x.ctx, f, tr, x.buf, "restore", h.Name)
+	x.res.Bytes += n
+	return err
+}
+
+// copyMember copies the contents of member name from tr to w through buf.
+// Its error tells a failing stream ("read member NAME: ...") from a failing
+// destination ("VERB NAME: ...").
+func copyMember(ctx context.Context, w io.Writer, tr io.Reader, buf []byte, verb, name string) (int64, error) {
+	// Hiding w's ReadFrom makes CopyBuffer use buf.
+	n, err := io.CopyBuffer(struct{ io.Writer }{w}, ctxReader{ctx, tr}, buf)
+	var se streamError
+	switch {
+	case err == nil:
+		return n, nil
+	case errors.As(err, &se):
+		return n, fmt.Errorf("read member %s: %w", name, se.err)
+	}
+	return n, fmt.Errorf("%s %s: %w", verb, name, err)
 }
 
 // meta sets owner, mode and modification time of name, which is not a
@@ -693,12 +713,7 @@ func (x *extractor) chunk(name, base string, idx int, h *tar.Header, tr io.Reade
 			}
 			return nil
 		}
-		n, err := io.CopyBuffer(struct{ io.Writer }{r.f}, ctxReader{x.ctx, tr}, x.buf)
-		x.res.Bytes += n
-		if err != nil {
-			return x.chunkError(h.Name, err)
-		}
-		return nil
+		return x.copyTo(r.f, h, tr)
 	}
 	if err := x.endRun(); err != nil {
 		return err
@@ -723,22 +738,7 @@ func (x *extractor) chunk(name, base string, idx int, h *tar.Header, tr io.Reade
 		return x.fail(h.Name, err)
 	}
 	run.f = f
-	n, err := io.CopyBuffer(struct{ io.Writer }{f}, ctxReader{x.ctx, tr}, x.buf)
-	x.res.Bytes += n
-	if err != nil {
-		return x.chunkError(h.Name, err)
-	}
-	return nil
-}
-
-func (x *extractor) chunkError(name string, err error) error {
-	x.run.f.Close()
-	x.run = nil
-	var se streamError
-	if errors.As(err, &se) {
-		return fmt.Errorf("read member %s: %w", name, se.err)
-	}
-	return fmt.Errorf("restore %s: %w", name, err)
+	return x.copyTo(f, h, tr)
 }
 
 // endRun finishes the file being reassembled, if any.

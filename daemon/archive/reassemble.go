@@ -3,7 +3,6 @@ package archive
 import (
 	"archive/tar"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 )
@@ -52,14 +51,10 @@ func Reassemble(ctx context.Context, stream io.Reader, name string, w io.Writer)
 		case idx != next:
 			return total, fmt.Errorf("archive: found %s where %s was expected", h.Name, chunkName(want, next))
 		}
-		n, err := io.CopyBuffer(struct{ io.Writer }{w}, ctxReader{ctx, tr}, buf)
+		n, err := copyMember(ctx, w, tr, buf, "write", h.Name)
 		total += n
 		if err != nil {
-			var se streamError
-			if errors.As(err, &se) {
-				return total, fmt.Errorf("read member %s: %w", h.Name, se.err)
-			}
-			return total, fmt.Errorf("write %s: %w", h.Name, err)
+			return total, err
 		}
 		next++
 	}
