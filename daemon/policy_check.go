@@ -4,9 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"os"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -135,13 +133,7 @@ func (d *Daemon) PolicyReport(ctx context.Context, name string, cfg *rotation.Co
 
 // LoadPolicyConfig reads a configuration for the policy check; see
 // ParsePolicyConfig.
-func LoadPolicyConfig(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
-	}
-	return ParsePolicyConfig(path, data)
-}
+func LoadPolicyConfig(path string) (*Config, error) { return loadConfig(path, true) }
 
 // ParsePolicyConfig is ParseConfig for the policy check: a rotation
 // smaller than the standard's five cartridges without a waiver, which the
@@ -149,18 +141,7 @@ func LoadPolicyConfig(path string) (*Config, error) {
 // rotation-min-5) instead of failing the load. Every other problem fails
 // it as in ParseConfig.
 func ParsePolicyConfig(file string, data []byte) (*Config, error) {
-	var cfg Config
-	if errs := decodeStrictYAML(file, data, &cfg); len(errs) > 0 {
-		return nil, errs
-	}
-	cfg.File = file
-	errs := cfg.validate()
-	errs = slices.DeleteFunc(errs, cfg.belowMinimum())
-	if len(errs) > 0 {
-		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
-		return nil, errs
-	}
-	return &cfg, nil
+	return parseConfig(file, data, true)
 }
 
 // belowMinimum returns a test for the validation errors that only say a
