@@ -55,7 +55,7 @@ directory it prints.`,
 				cfg.API.Socket = a.socket
 			}
 			log := slog.New(slog.NewTextHandler(a.errOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
-			ctx, stop := signal.NotifyContext(background(cmd), syscall.SIGTERM, syscall.SIGINT)
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
 			d, err := daemon.New(ctx, cfg, daemon.Options{Logger: log, NoSchedule: noSchedule, Ready: func(socket, metrics string) {
 				a.announce(cfg, socket, metrics)

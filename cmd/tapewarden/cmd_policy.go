@@ -319,7 +319,7 @@ configuration.`,
 				why = "no daemon socket was given (--socket or TAPEWARDEN_SOCKET)"
 			default:
 				req := daemon.PolicyCheckRequest{Config: cfg.PolicyConfig(), Name: name}
-				if err := newClient(socket).do(background(cmd), "POST", "/v1/policy/check", nil, req, &report); err != nil {
+				if err := newClient(socket).do(cmd.Context(), "POST", "/v1/policy/check", nil, req, &report); err != nil {
 					var un unreachableError
 					if errors.As(err, &un) {
 						why = fmt.Sprintf("the daemon at %s is not reachable", socket)

@@ -44,7 +44,7 @@ cartridge image (*.vtape). A drive the daemon is using reports busy.`,
 			if err := need(); err != nil {
 				return err
 			}
-			ts, err := daemon.OfflineTapeStatus(background(cmd), device, sg)
+			ts, err := daemon.OfflineTapeStatus(cmd.Context(), device, sg)
 			if err != nil {
 				return err
 			}
@@ -66,7 +66,7 @@ cartridge image (*.vtape). A drive the daemon is using reports busy.`,
 			if err := need(); err != nil {
 				return err
 			}
-			l, err := daemon.OfflineReadLabel(background(cmd), device, sg)
+			l, err := daemon.OfflineReadLabel(cmd.Context(), device, sg)
 			if err != nil {
 				return err
 			}
@@ -92,7 +92,7 @@ from its sticker — is refused.`,
 				return err
 			}
 			req.Device, req.SGDevice = device, sg
-			l, err := daemon.OfflineLabel(background(cmd), req)
+			l, err := daemon.OfflineLabel(cmd.Context(), req)
 			if err != nil {
 				return err
 			}

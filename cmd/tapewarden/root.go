@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -175,11 +174,3 @@ func (a *app) readBarcodes(args []string) ([]string, error) {
 }
 
 func pathEscape(s string) string { return url.PathEscape(s) }
-
-// background is the context for commands that are not given one.
-func background(cmd *cobra.Command) context.Context {
-	if cmd.Context() != nil {
-		return cmd.Context()
-	}
-	return context.Background()
-}
