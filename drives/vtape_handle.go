@@ -3,6 +3,7 @@ package drives
 import (
 	"context"
 	"errors"
+	"sort"
 )
 
 // vtapeHandle is an open handle on a VirtualTape.
@@ -228,7 +229,7 @@ func (h *vtapeHandle) SpaceFiles(ctx context.Context, n int) error {
 		return nil
 	case n > 0:
 		v.lastWrite = false // MTFSF after a write leaves the file unterminated
-		i := searchInts(c.marks, v.pos)
+		i := sort.SearchInts(c.marks, v.pos)
 		if i+n-1 < len(c.marks) {
 			v.pos = c.marks[i+n-1] + 1
 			v.blockKnown = true
@@ -243,7 +244,7 @@ func (h *vtapeHandle) SpaceFiles(ctx context.Context, n int) error {
 			return h.fail("space", err)
 		}
 		k := -n
-		i := searchInts(c.marks, v.pos)
+		i := sort.SearchInts(c.marks, v.pos)
 		if i-k >= 0 {
 			v.pos = c.marks[i-k]
 			v.blockKnown = false
@@ -510,17 +511,4 @@ func (h *vtapeHandle) Close() error {
 		return &OpError{Drive: v.st.Name, Op: "close", Err: err}
 	}
 	return nil
-}
-
-func searchInts(a []int, x int) int {
-	lo, hi := 0, len(a)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if a[m] < x {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	return lo
 }
