@@ -120,6 +120,8 @@ func Extract(ctx context.Context, stream io.Reader, dir string, opts ExtractOpti
 		files:   make(map[string]bool),
 		skipped: make(map[string]bool),
 		pending: make(map[string]bool),
+		users:   make(map[string]int),
+		groups:  make(map[string]int),
 		buf:     make([]byte, 1<<20),
 	}
 	for _, o := range opts.Only {
@@ -216,9 +218,8 @@ type extractor struct {
 	dirs    []deferred      // directories whose metadata is set at the end
 	run     *chunkRun
 	buf     []byte
-	users   map[string]int
+	users   map[string]int // see localID
 	groups  map[string]int
-	unknown map[string]bool
 }
 
 // deferred is a member acted on at the end.
@@ -622,69 +623,53 @@ func (x *extractor) finish() error {
 // owner returns the uid and gid to give a member: the local ids of its
 // user and group names if they exist here, else the numeric ids.
 func (x *extractor) owner(h *tar.Header) (int, int) {
-	uid, gid := h.Uid, h.Gid
 	if x.opts.NumericOwner {
-		return uid, gid
+		return h.Uid, h.Gid
 	}
-	if h.Uname != "" {
-		if id, ok := lookupID(&x.users, h.Uname, func(n string) (string, error) {
-			u, err := user.Lookup(n)
-			if err != nil {
-				return "", err
-			}
-			return u.Uid, nil
-		}); ok {
-			uid = id
-		} else {
-			x.unknownName("user", h.Uname, uid)
-		}
-	}
-	if h.Gname != "" {
-		if id, ok := lookupID(&x.groups, h.Gname, func(n string) (string, error) {
-			g, err := user.LookupGroup(n)
-			if err != nil {
-				return "", err
-			}
-			return g.Gid, nil
-		}); ok {
-			gid = id
-		} else {
-			x.unknownName("group", h.Gname, gid)
-		}
-	}
-	return uid, gid
+	return x.localID("user", h.Uname, h.Uid, x.users, lookupUser),
+		x.localID("group", h.Gname, h.Gid, x.groups, lookupGroup)
 }
 
-// unknownName warns once per name that an owner name does not exist here.
-func (x *extractor) unknownName(kind, name string, id int) {
-	key := kind + ":" + name
-	if x.unknown[key] {
-		return
+// localID returns the local id of a user or group name, or id if the name
+// is empty or does not exist here; it warns once per such name. cache holds
+// the names looked up so far, -1 for those unknown here.
+func (x *extractor) localID(kind, name string, id int, cache map[string]int, lookup func(string) (string, error)) int {
+	if name == "" {
+		return id
 	}
-	if x.unknown == nil {
-		x.unknown = make(map[string]bool)
-	}
-	x.unknown[key] = true
-	x.warnf("%s %s does not exist here; restored as id %d", kind, name, id)
-}
-
-// lookupID resolves a user or group name through a cache; -1 in the cache
-// marks a name unknown here.
-func lookupID(cache *map[string]int, name string, lookup func(string) (string, error)) (int, bool) {
-	if *cache == nil {
-		*cache = make(map[string]int)
-	}
-	id, ok := (*cache)[name]
+	local, ok := cache[name]
 	if !ok {
-		id = -1
+		local = -1
 		if s, err := lookup(name); err == nil {
 			if n, err := strconv.Atoi(s); err == nil {
-				id = n
+				local = n
 			}
 		}
-		(*cache)[name] = id
+		cache[name] = local
+		if local < 0 {
+			x.warnf("%s %s does not exist here; restored as id %d", kind, name, id)
+		}
 	}
-	return id, id >= 0
+	if local < 0 {
+		return id
+	}
+	return local
+}
+
+func lookupUser(name string) (string, error) {
+	u, err := user.Lookup(name)
+	if err != nil {
+		return "", err
+	}
+	return u.Uid, nil
+}
+
+func lookupGroup(name string) (string, error) {
+	g, err := user.LookupGroup(name)
+	if err != nil {
+		return "", err
+	}
+	return g.Gid, nil
 }
 
 // splitChunk splits "NAME.000042" into NAME and 42.
