@@ -331,24 +331,12 @@ func (c *Catalog) Pickup(ctx context.Context, actor Actor, id string, h Handover
 				return err
 			}
 		}
-		for _, b := range missing {
-			if _, err := tx.ExecContext(ctx, `UPDATE manifest_items SET status = 'missing' WHERE manifest = ? AND barcode = ?`, id, b); err != nil {
-				return err
-			}
-			if err := c.noteDiscrepancy(ctx, tx, actor, id, b, "pickup", "missing", now,
-				fmt.Sprintf("listed on %s but not handed to courier %s", id, courier)); err != nil {
-				return err
-			}
-		}
-		for _, b := range extra {
-			kind, err := extraKind(ctx, tx, b)
-			if err != nil {
-				return err
-			}
-			if err := c.noteDiscrepancy(ctx, tx, actor, id, b, "pickup", kind, now,
-				fmt.Sprintf("courier %s scanned %s, which %s does not list", courier, b, id)); err != nil {
-				return err
-			}
+		if err := c.noteDifferences(ctx, tx, actor, id, "pickup", now,
+			missing, fmt.Sprintf("listed on %s but not handed to courier %s", id, courier),
+			extra, func(b string) string {
+				return fmt.Sprintf("courier %s scanned %s, which %s does not list", courier, b, id)
+			}); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE manifests SET state = 'in-transit', courier = ?, picked_up_at = ? WHERE id = ?`, courier, timeText(now), id); err != nil {
 			return err
@@ -427,24 +415,12 @@ func (c *Catalog) Deliver(ctx context.Context, actor Actor, id string, h Handove
 				return err
 			}
 		}
-		for _, b := range missing {
-			if _, err := tx.ExecContext(ctx, `UPDATE manifest_items SET status = 'missing' WHERE manifest = ? AND barcode = ?`, id, b); err != nil {
-				return err
-			}
-			if err := c.noteDiscrepancy(ctx, tx, actor, id, b, "delivery", "missing", now,
-				fmt.Sprintf("picked up by courier %s but not delivered at %s", m.Courier, m.Destination)); err != nil {
-				return err
-			}
-		}
-		for _, b := range extra {
-			kind, err := extraKind(ctx, tx, b)
-			if err != nil {
-				return err
-			}
-			if err := c.noteDiscrepancy(ctx, tx, actor, id, b, "delivery", kind, now,
-				fmt.Sprintf("%s arrived at %s with %s, which did not carry it", b, m.Destination, id)); err != nil {
-				return err
-			}
+		if err := c.noteDifferences(ctx, tx, actor, id, "delivery", now,
+			missing, fmt.Sprintf("picked up by courier %s but not delivered at %s", m.Courier, m.Destination),
+			extra, func(b string) string {
+				return fmt.Sprintf("%s arrived at %s with %s, which did not carry it", b, m.Destination, id)
+			}); err != nil {
+			return err
 		}
 		var discrepancies int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM discrepancies WHERE manifest = ?`, id).Scan(&discrepancies); err != nil {
@@ -507,6 +483,32 @@ func extraKind(ctx context.Context, tx *sql.Tx, barcode string) (string, error) 
 		return "", err
 	}
 	return "not-on-manifest", nil
+}
+
+// noteDifferences records, as discrepancies of one phase of a hand-over,
+// the listed cartridges that were not handed over (marked missing on the
+// manifest, for the reason missingWhy) and the barcodes handed over that
+// the manifest does not list (extraWhy gives the reason for each).
+func (c *Catalog) noteDifferences(ctx context.Context, tx *sql.Tx, actor Actor, id, phase string, now time.Time,
+	missing []string, missingWhy string, extra []string, extraWhy func(barcode string) string) error {
+	for _, b := range missing {
+		if _, err := tx.ExecContext(ctx, `UPDATE manifest_items SET status = 'missing' WHERE manifest = ? AND barcode = ?`, id, b); err != nil {
+			return err
+		}
+		if err := c.noteDiscrepancy(ctx, tx, actor, id, b, phase, "missing", now, missingWhy); err != nil {
+			return err
+		}
+	}
+	for _, b := range extra {
+		kind, err := extraKind(ctx, tx, b)
+		if err != nil {
+			return err
+		}
+		if err := c.noteDiscrepancy(ctx, tx, actor, id, b, phase, kind, now, extraWhy(b)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (c *Catalog) noteDiscrepancy(ctx context.Context, tx *sql.Tx, actor Actor, id, barcode, phase, kind string, now time.Time, reason string) error {
