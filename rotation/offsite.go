@@ -217,7 +217,7 @@ func Plan(pool Pool, view View, runs []Run, now time.Time) (OffsitePlan, error) 
 	var worth []GenerationState
 	for _, g := range good {
 		p, err := pool.period(g.Time)
-		if err != nil || p.End.After(now) || !ret.isProtected(g.ID) || !o.travels(g.Level) {
+		if err != nil || p.End.After(now) || !g.Protected || !o.travels(g.Level) {
 			continue
 		}
 		if slices.ContainsFunc(g.Barcodes, func(b string) bool { _, s := soon[b]; return s }) {
@@ -294,11 +294,6 @@ func Plan(pool Pool, view View, runs []Run, now time.Time) (OffsitePlan, error) 
 	}
 	st.Compliant = st.Away >= o.Keep && (remote == "" || st.Remote > 0)
 	return plan, nil
-}
-
-// isProtected reports whether generation id is protected.
-func (r Retention) isProtected(id string) bool {
-	return slices.ContainsFunc(r.Generations, func(g GenerationState) bool { return g.ID == id && g.Protected })
 }
 
 // remoteFaults says why site does not count as a remote site for a pool
