@@ -273,7 +273,7 @@ func (d *stDrive) ReadTapeAlerts(ctx context.Context) (TapeAlertFlags, error) {
 	if d.sgPath == "" {
 		return 0, &OpError{Drive: d.name, Op: "tapealert", Err: detail(ErrUnsupportedOp, "no SCSI generic node configured or found")}
 	}
-	page, err := logSense(d.sgPath, pageTapeAlert)
+	page, err := readLogPage(d.sgPath, pageTapeAlert)
 	if err != nil {
 		return 0, &OpError{Drive: d.name, Op: "tapealert", Err: err}
 	}
@@ -287,11 +287,9 @@ func (d *stDrive) ReadTapeAlerts(ctx context.Context) (TapeAlertFlags, error) {
 	return f, nil
 }
 
-// readLogPage reads a log page from a SCSI generic node (for changers).
-func readLogPage(sgPath string, page byte) ([]byte, error) { return logSense(sgPath, page) }
-
-// logSense sends LOG SENSE (4Dh) for page with PC = 01b (current values).
-func logSense(sgPath string, page byte) ([]byte, error) {
+// readLogPage reads a log page from a SCSI generic node (a drive's or a
+// changer's) with LOG SENSE (4Dh), PC = 01b (current values).
+func readLogPage(sgPath string, page byte) ([]byte, error) {
 	fd, err := unix.Open(sgPath, unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", sgPath, errnoError("open", err))
