@@ -16,7 +16,6 @@ type driveState struct {
 	at                time.Time
 	cleaningRequested bool
 	alerts            drives.TapeAlertFlags // flags set at the last read
-	cleaner           string                // cleaning cartridge in the drive when 22/23 were raised
 }
 
 func (drv *drive) lastState() driveState {
@@ -101,7 +100,7 @@ func (d *Daemon) driveHistory(ctx context.Context, drv *drive) (rotation.DriveHi
 		last = use.FirstSeen
 	}
 	h := rotation.DriveHistory{LastCleaned: last, MountsSince: use.Mounts, BytesSince: use.Bytes,
-		CleanRequested: st.cleaningRequested, Cleaner: st.cleaner}
+		CleanRequested: st.cleaningRequested}
 	if drv.virtual != nil {
 		vs := drv.virtual.State()
 		h.CleanRequested = h.CleanRequested || vs.CleaningRequested

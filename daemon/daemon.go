@@ -74,8 +74,6 @@ type Daemon struct {
 	// maintEvery is how often the housekeeping runs (prompt reminders,
 	// drive checks, cleaning).
 	maintEvery time.Duration
-	// poke wakes the scheduler early.
-	poke chan struct{}
 
 	mu          sync.Mutex
 	metricsAddr string
@@ -139,7 +137,6 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Daemon, error) {
 	d.health = d.checkHealth
 	d.loadTimeout = 10 * time.Minute
 	d.maintEvery = time.Minute
-	d.poke = make(chan struct{}, 1)
 	dev, err := openDevices(cfg, d.log)
 	if err != nil {
 		cat.Close()

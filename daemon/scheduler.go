@@ -144,7 +144,6 @@ func (d *Daemon) schedule(ctx context.Context, jobs []*jobSchedule) {
 		case <-ctx.Done():
 			return
 		case <-d.clock.At(wake):
-		case <-d.poke:
 		}
 	}
 }
