@@ -483,6 +483,16 @@ func (v *validator) name(line int, field, name string) {
 	}
 }
 
+// unique checks an entry's name, and that no earlier entry of its kind
+// has it; seen maps each name to the line that first defines it.
+func (v *validator) unique(seen map[string]int, line int, field, kind, name string) {
+	v.name(line, field, name)
+	if first, dup := seen[name]; dup {
+		v.fail(line, field, "%s %q is defined twice (first at line %d)", kind, name, first)
+	}
+	seen[name] = line
+}
+
 func (c *Config) validate() ConfigErrors {
 	v := &validator{file: c.File}
 	if c.StateDir == "" {
@@ -521,14 +531,10 @@ func (c *Config) validate() ConfigErrors {
 	machineRooms := 0
 	for i, s := range c.Sites {
 		f := fmt.Sprintf("sites[%d]", i)
-		v.name(s.Line, f+".name", s.Name)
 		if s.Name == "transit" {
 			v.fail(s.Line, f+".name", "\"transit\" is reserved for cartridges with a courier")
 		}
-		if line, dup := sites[s.Name]; dup {
-			v.fail(s.Line, f+".name", "site %q is defined twice (first at line %d)", s.Name, line)
-		}
-		sites[s.Name] = s.Line
+		v.unique(sites, s.Line, f+".name", "site", s.Name)
 		switch s.Kind {
 		case "machine-room":
 			machineRooms++
@@ -570,11 +576,7 @@ func (c *Config) validate() ConfigErrors {
 	pools := map[string]int{}
 	for i, p := range c.Pools {
 		f := fmt.Sprintf("pools[%d]", i)
-		v.name(p.Line, f+".name", p.Name)
-		if line, dup := pools[p.Name]; dup {
-			v.fail(p.Line, f+".name", "pool %q is defined twice (first at line %d)", p.Name, line)
-		}
-		pools[p.Name] = p.Line
+		v.unique(pools, p.Line, f+".name", "pool", p.Name)
 		if !media.KnownMediaType(p.MediaType) || media.IsCleaningType(p.MediaType) {
 			v.fail(p.Line, f+".media_type", "%q is not a data media type; known: %s", p.MediaType, strings.Join(media.MediaTypes(), ", "))
 		}
@@ -609,11 +611,7 @@ func (c *Config) validate() ConfigErrors {
 	priorities := map[int]string{}
 	for i, s := range c.Systems {
 		f := fmt.Sprintf("systems[%d]", i)
-		v.name(s.Line, f+".name", s.Name)
-		if line, dup := systems[s.Name]; dup {
-			v.fail(s.Line, f+".name", "system %q is defined twice (first at line %d)", s.Name, line)
-		}
-		systems[s.Name] = s.Line
+		v.unique(systems, s.Line, f+".name", "system", s.Name)
 		switch s.Importance {
 		case "I", "II", "III", "IV":
 		default:
@@ -637,11 +635,7 @@ func (c *Config) validate() ConfigErrors {
 	drives := map[string]int{}
 	for i, d := range c.Drives {
 		f := fmt.Sprintf("drives[%d]", i)
-		v.name(d.Line, f+".name", d.Name)
-		if line, dup := drives[d.Name]; dup {
-			v.fail(d.Line, f+".name", "drive %q is defined twice (first at line %d)", d.Name, line)
-		}
-		drives[d.Name] = d.Line
+		v.unique(drives, d.Line, f+".name", "drive", d.Name)
 		c.checkSite(v, d.Line, f+".site", d.Site, sites)
 		switch d.Type {
 		case "st":
@@ -676,11 +670,7 @@ func (c *Config) validate() ConfigErrors {
 	placed := map[string]string{}
 	for i, l := range c.Libraries {
 		f := fmt.Sprintf("libraries[%d]", i)
-		v.name(l.Line, f+".name", l.Name)
-		if line, dup := libraries[l.Name]; dup {
-			v.fail(l.Line, f+".name", "library %q is defined twice (first at line %d)", l.Name, line)
-		}
-		libraries[l.Name] = l.Line
+		v.unique(libraries, l.Line, f+".name", "library", l.Name)
 		c.checkSite(v, l.Line, f+".site", l.Site, sites)
 		switch l.Type {
 		case "mtx":

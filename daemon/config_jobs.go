@@ -37,11 +37,7 @@ func (c *Config) validateJobs(v *validator, systems, pools map[string]int) {
 	for i := range c.Jobs {
 		j := &c.Jobs[i]
 		f := fmt.Sprintf("jobs[%d]", i)
-		v.name(j.Line, f+".name", j.Name)
-		if line, dup := seen[j.Name]; dup {
-			v.fail(j.Line, f+".name", "job %q is defined twice (first at line %d)", j.Name, line)
-		}
-		seen[j.Name] = j.Line
+		v.unique(seen, j.Line, f+".name", "job", j.Name)
 		if j.System != "" {
 			if _, ok := systems[j.System]; !ok {
 				v.fail(j.Line, f+".system", "refers to system %q, which is not defined", j.System)
