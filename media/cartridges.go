@@ -197,8 +197,10 @@ func (c *Catalog) AddCartridge(ctx context.Context, actor Actor, n NewCartridge)
 	return out, err
 }
 
-func cartridgeTx(ctx context.Context, tx *sql.Tx, barcode string) (Cartridge, error) {
-	c, err := scanCartridge(tx.QueryRowContext(ctx, "SELECT "+cartridgeColumns+" FROM cartridges WHERE barcode = ?", barcode))
+// cartridgeTx reads one cartridge by its canonical barcode, inside a
+// transaction or from the read pool.
+func cartridgeTx(ctx context.Context, q querier, barcode string) (Cartridge, error) {
+	c, err := scanCartridge(q.QueryRowContext(ctx, "SELECT "+cartridgeColumns+" FROM cartridges WHERE barcode = ?", barcode))
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, fmt.Errorf("%w: %s; add it with 'tapewarden media add %s'", ErrNotFound, barcode, barcode)
 	}
@@ -212,11 +214,7 @@ func (c *Catalog) Cartridge(ctx context.Context, barcode string) (Cartridge, err
 	if err != nil {
 		return Cartridge{}, err
 	}
-	out, err := scanCartridge(c.r.QueryRowContext(ctx, "SELECT "+cartridgeColumns+" FROM cartridges WHERE barcode = ?", b.Text))
-	if errors.Is(err, sql.ErrNoRows) {
-		return out, fmt.Errorf("%w: %s; add it with 'tapewarden media add %s'", ErrNotFound, b.Text, b.Text)
-	}
-	return out, err
+	return cartridgeTx(ctx, c.r, b.Text)
 }
 
 // Filter selects cartridges. Zero fields do not filter.
