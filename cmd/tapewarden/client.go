@@ -16,15 +16,6 @@ import (
 	"github.com/tapewarden/tapewarden/daemon"
 )
 
-// apiError is an error answer from the daemon.
-type apiError struct {
-	Status int
-	Kind   string
-	Msg    string
-}
-
-func (e *apiError) Error() string { return e.Msg }
-
 // client talks to the daemon's API socket.
 type client struct {
 	socket string
@@ -75,14 +66,14 @@ func (c *client) do(ctx context.Context, method, path string, query url.Values, 
 		return unreachableError{fmt.Errorf("reading the daemon's answer: %w", err)}
 	}
 	if resp.StatusCode >= 300 {
+		// The daemon's refusal is shown as it words it.
 		var e struct {
 			Error string `json:"error"`
-			Kind  string `json:"kind"`
 		}
 		if json.Unmarshal(data, &e) != nil || e.Error == "" {
 			e.Error = fmt.Sprintf("%s %s: %s", method, path, resp.Status)
 		}
-		return &apiError{Status: resp.StatusCode, Kind: e.Kind, Msg: e.Error}
+		return errors.New(e.Error)
 	}
 	if out == nil {
 		return nil
