@@ -238,10 +238,9 @@ func (b *Backup) Run(ctx context.Context, w BlockWriter) (Result, error) {
 		p.sourceTime = time.Now()
 	}
 	if perr := p.run(b.Paths, b.Source, b.SourceName); perr != nil {
-		var stopped errRingStopped
-		if !errors.As(perr, &stopped) {
-			r.fail(perr)
-		}
+		// If the ring stopped, perr is (or wraps) that failure, which
+		// fail keeps as the first.
+		r.fail(perr)
 	} else {
 		r.close()
 	}

@@ -108,7 +108,7 @@ func vanished(err error) bool {
 // everything below it.
 func (p *producer) add(fsPath, name string, fi fs.FileInfo) error {
 	if p.r.aborted.Load() {
-		return errRingStopped{p.r.failure()}
+		return p.r.failure()
 	}
 	switch mode := fi.Mode(); {
 	case mode.IsRegular():
@@ -218,11 +218,7 @@ func (p *producer) addFile(fsPath, name string, fi fs.FileInfo) error {
 	}
 	p.at("opened", fsPath)
 	n, err := p.r.readFrom(f, size)
-	var stopped errRingStopped
-	switch {
-	case errors.As(err, &stopped):
-		return err
-	case err != nil && err != io.EOF:
+	if err != nil && err != io.EOF {
 		return fmt.Errorf("read %s: %w", fsPath, err)
 	}
 	if n < size {
@@ -279,7 +275,7 @@ func (p *producer) writeRaw(fsPath string, h *tar.Header) error {
 		return fmt.Errorf("header for %s: %w", fsPath, err)
 	}
 	if _, err := p.r.Write(p.hdr.Bytes()); err != nil {
-		return errRingStopped{err}
+		return err
 	}
 	p.members++
 	return nil
@@ -325,10 +321,10 @@ func (p *producer) addSource(src io.Reader, srcName string) error {
 			return err
 		}
 		if _, err := p.r.Write(p.chunkBuf[:n]); err != nil {
-			return errRingStopped{err}
+			return err
 		}
 		if err := p.r.zero(padding(int64(n))); err != nil {
-			return errRingStopped{err}
+			return err
 		}
 		if last {
 			return nil

@@ -185,24 +185,17 @@ func (r *ring) zero(n int64) error {
 	return nil
 }
 
-// errRingStopped marks an error of the ring itself in readFrom, as opposed
-// to an error of the source.
-type errRingStopped struct{ err error }
-
-func (e errRingStopped) Error() string { return e.err.Error() }
-func (e errRingStopped) Unwrap() error { return e.err }
-
 // readFrom reads up to n bytes from src straight into the ring's slots, one
 // slot's free space per Read. It returns the bytes read and io.EOF if src
-// ended first, the source's error if it failed, or errRingStopped if the
-// ring stopped.
+// ended first, the source's error if it failed, or the ring's failure if it
+// stopped.
 func (r *ring) readFrom(src io.Reader, n int64) (int64, error) {
 	var done int64
 	idle := 0
 	for done < n {
 		s, err := r.space()
 		if err != nil {
-			return done, errRingStopped{err}
+			return done, err
 		}
 		if int64(len(s)) > n-done {
 			s = s[:n-done]
