@@ -55,8 +55,7 @@ func Retain(pool Pool, view View) (Retention, error) {
 func retain(pool Pool, own []Cartridge, explain bool) Retention {
 	type agg struct {
 		GenerationState
-		unreadable     []string
-		unreadableNote bool
+		unreadable []string // barcodes of its damaged or lost cartridges
 	}
 	n := 0
 	for _, c := range own {
@@ -127,9 +126,9 @@ func retain(pool Pool, own []Cartridge, explain bool) Retention {
 		}
 		keep := pool.retained(g.Level)
 		newer := goodNewer[bucket]
+		var unreadable []string // set when they make a good generation partial
 		if g.Status == StatusGood && len(g.unreadable) > 0 {
-			g.Status = StatusPartial
-			g.unreadableNote = true
+			g.Status, unreadable = StatusPartial, g.unreadable
 		}
 		switch g.Status {
 		case StatusGood:
@@ -144,7 +143,7 @@ func retain(pool Pool, own []Cartridge, explain bool) Retention {
 			g.Reason.Code = CodeExpired
 			if g.Protected {
 				g.Reason.Code = CodePartialKept
-				if g.unreadableNote {
+				if unreadable != nil {
 					g.Reason.Code = CodeUnreadable
 				}
 			}
@@ -153,10 +152,6 @@ func retain(pool Pool, own []Cartridge, explain bool) Retention {
 			g.Reason.Code = CodeFailed
 		}
 		if explain {
-			var unreadable []string
-			if g.unreadableNote {
-				unreadable = g.unreadable
-			}
 			g.Reason.Message = explainRetention(g.GenerationState, unreadable, newer, keep)
 		}
 		if g.Protected {
