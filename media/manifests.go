@@ -558,13 +558,10 @@ func (c *Catalog) Resolve(ctx context.Context, actor Actor, id, barcode string, 
 		resolution := "lost"
 		if r.Found != nil {
 			resolution = "found"
-			if kind == "unknown" {
-				if _, err := cartridgeTx(ctx, tx, b.Text); err != nil {
-					return fmt.Errorf("%w: %s is not in the catalog; add it ('tapewarden media add %s --at %s') and resolve again", ErrNotFound, b.Text, b.Text, r.Found)
-				}
-			}
 			cur, err := cartridgeTx(ctx, tx, b.Text)
-			if err != nil {
+			if err != nil && kind == "unknown" {
+				return fmt.Errorf("%w: %s is not in the catalog; add it ('tapewarden media add %s --at %s') and resolve again", ErrNotFound, b.Text, b.Text, r.Found)
+			} else if err != nil {
 				return err
 			}
 			switch {
