@@ -105,16 +105,8 @@ func (v *VirtualTape) writeMarks(n int) error {
 		v.raise(AlertWriteProtect)
 		return ErrWriteProtected
 	}
-	if c.info.WORM && v.pos < len(c.recs) {
-		v.raise(AlertWORMOverwrite)
-		return detail(ErrWriteProtected, "WORM cartridge: overwrite refused")
-	}
-	if err := c.truncateAt(v.pos); err != nil {
-		return detail(ErrIO, "%v", err)
-	}
-	if c.used()+int64(n*recordHeaderSize) > c.info.Capacity {
-		v.eod = true
-		return detail(ErrEndOfMedium, "physical end of medium")
+	if err := v.makeRoom(int64(n * recordHeaderSize)); err != nil {
+		return err
 	}
 	if err := c.appendMarks(n); err != nil {
 		return detail(ErrIO, "%v", err)
@@ -122,6 +114,26 @@ func (v *VirtualTape) writeMarks(n int) error {
 	v.pos = len(c.recs)
 	v.blockKnown = true
 	v.eod, v.eodZeroGiven, v.afterEOM = false, false, false
+	return nil
+}
+
+// makeRoom readies the tape for need bytes of records at the position, as
+// blocks and filemarks alike: a WORM cartridge refuses to overwrite,
+// everything from the position on is discarded, and the records must fit
+// before the physical end.
+func (v *VirtualTape) makeRoom(need int64) error {
+	c := v.cart
+	if c.info.WORM && v.pos < len(c.recs) {
+		v.raise(AlertWORMOverwrite)
+		return detail(ErrWriteProtected, "WORM cartridge: overwrite refused")
+	}
+	if err := c.truncateAt(v.pos); err != nil {
+		return detail(ErrIO, "%v", err)
+	}
+	if c.used()+need > c.info.Capacity {
+		v.eod = true
+		return detail(ErrEndOfMedium, "physical end of medium")
+	}
 	return nil
 }
 
@@ -406,21 +418,12 @@ func (h *vtapeHandle) Write(p []byte) (int, error) {
 		v.eod = true
 		return 0, h.fail("write", ErrEndOfMedium)
 	}
-	if c.info.WORM && v.pos < len(c.recs) {
-		v.raise(AlertWORMOverwrite)
-		return 0, h.fail("write", detail(ErrWriteProtected, "WORM cartridge: overwrite refused"))
-	}
-	if err := c.truncateAt(v.pos); err != nil {
-		return 0, h.fail("write", detail(ErrIO, "%v", err))
-	}
 	nrec := 1
 	if v.blockSize > 0 {
 		nrec = len(p) / v.blockSize
 	}
-	need := int64(len(p) + nrec*recordHeaderSize)
-	if c.used()+need > c.info.Capacity {
-		v.eod = true
-		return 0, h.fail("write", detail(ErrEndOfMedium, "physical end of medium"))
+	if err := v.makeRoom(int64(len(p) + nrec*recordHeaderSize)); err != nil {
+		return 0, h.fail("write", err)
 	}
 	if err := c.appendBlocks(p, v.blockSize); err != nil {
 		return 0, h.fail("write", detail(ErrIO, "%v", err))
