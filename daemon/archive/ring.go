@@ -270,11 +270,17 @@ func (r *ring) next(st *writerState) (seg []byte, off int64, ok bool) {
 		}
 	}
 	st.running = true
-	off = r.written
-	slot := off / int64(r.bs)
-	end := min((slot+1)*int64(r.bs), r.produced)
-	base := int(slot%int64(r.n)) * r.bs
-	return r.buf[base+int(off-slot*int64(r.bs)) : base+int(end-slot*int64(r.bs))], off, true
+	return r.span(r.written, r.produced), r.written, true
+}
+
+// span returns the stream's bytes from off up to limit or to the end of
+// off's slot, whichever comes first. The caller holds mu.
+func (r *ring) span(off, limit int64) []byte {
+	bs := int64(r.bs)
+	slot := off / bs
+	end := min((slot+1)*bs, limit)
+	base := slot % int64(r.n) * bs
+	return r.buf[base+off-slot*bs : base+end-slot*bs]
 }
 
 // advance records that k more bytes reached the current BlockWriter.
@@ -434,14 +440,12 @@ func (r *ring) hashLoop() {
 			r.hashCond.Wait()
 			continue
 		}
-		from := r.hashed
-		slot := from / int64(r.bs)
-		end := min((slot+1)*int64(r.bs), r.written)
+		limit := r.written
 		if len(r.sums) < len(r.bounds) {
-			end = min(end, r.bounds[len(r.sums)])
+			limit = min(limit, r.bounds[len(r.sums)])
 		}
-		base := int(slot%int64(r.n)) * r.bs
-		seg := r.buf[base+int(from-slot*int64(r.bs)) : base+int(end-slot*int64(r.bs))]
+		seg := r.span(r.hashed, limit)
+		end := r.hashed + int64(len(seg))
 		r.mu.Unlock()
 		total.Write(seg)
 		if piece != nil {
