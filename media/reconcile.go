@@ -90,6 +90,9 @@ func (c *Catalog) ReconcileLibrary(ctx context.Context, actor Actor, library, si
 				return err
 			}
 			if cart.MissingSince() {
+				if _, err := tx.ExecContext(ctx, `UPDATE cartridges SET missing_since = NULL WHERE barcode = ?`, cart.Barcode); err != nil {
+					return err
+				}
 				res.Returned = append(res.Returned, cart.Barcode)
 			}
 			switch {
@@ -125,11 +128,6 @@ func (c *Catalog) ReconcileLibrary(ctx context.Context, actor Actor, library, si
 				return err
 			}
 			res.Moved = append(res.Moved, ev)
-		}
-		for _, s := range seen {
-			if _, err := tx.ExecContext(ctx, `UPDATE cartridges SET missing_since = NULL WHERE barcode = ? AND missing_since IS NOT NULL`, s.Barcode); err != nil {
-				return err
-			}
 		}
 
 		// Cartridges the catalog placed here that were not seen.
