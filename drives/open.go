@@ -63,24 +63,17 @@ func Open(path string, opts ...Option) (Drive, error) {
 		return nil, &OpError{Drive: path, Op: "open", Err: err}
 	}
 	if fi.Mode().IsRegular() {
-		switch {
-		case IsCartridgeImage(path):
-			return openImage(path, cfg)
-		case isVTapeState(path):
+		if info, err := ReadCartridgeInfo(path); err == nil {
+			return openImage(path, info, cfg)
+		}
+		if isVTapeState(path) {
 			v, err := NewVirtualTape(path, cfg.virtual)
 			if err != nil {
 				return nil, err
 			}
-			d, err := v.Open()
-			if err != nil {
-				_ = v.Close()
-				return nil, err
-			}
-			d.(*vtapeHandle).ephemeral = true
-			return d, nil
-		default:
-			return nil, &OpError{Drive: path, Op: "open", Err: fmt.Errorf("%w: regular file that is neither a virtual cartridge image nor a virtual drive state", ErrNotTapeNode)}
+			return openEphemeral(v)
 		}
+		return nil, &OpError{Drive: path, Op: "open", Err: fmt.Errorf("%w: regular file that is neither a virtual cartridge image nor a virtual drive state", ErrNotTapeNode)}
 	}
 	if fi.Mode()&fs.ModeCharDevice == 0 {
 		return nil, &OpError{Drive: path, Op: "open", Err: fmt.Errorf("%w: not a character device", ErrNotTapeNode)}
@@ -88,13 +81,8 @@ func Open(path string, opts ...Option) (Drive, error) {
 	return openST(path, cfg)
 }
 
-func openImage(path string, cfg openConfig) (Drive, error) {
-	info, err := ReadCartridgeInfo(path)
-	if err != nil {
-		return nil, err
-	}
-	m, _ := Media(info.MediaType)
-	if m.Cleaning {
+func openImage(path string, info CartridgeInfo, cfg openConfig) (Drive, error) {
+	if info.Cleaning() {
 		return nil, &OpError{Drive: path, Op: "open", Err: detail(ErrCleaningCartridge, "%s holds no data", info.Barcode)}
 	}
 	driveType := info.MediaType
@@ -113,6 +101,12 @@ func openImage(path string, cfg openConfig) (Drive, error) {
 		_, _ = v.Eject()
 		return nil, err
 	}
+	return openEphemeral(v)
+}
+
+// openEphemeral opens the handle of a drive made for one Open: closing the
+// handle closes the drive.
+func openEphemeral(v *VirtualTape) (Drive, error) {
 	d, err := v.Open()
 	if err != nil {
 		_ = v.Close()
