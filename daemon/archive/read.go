@@ -69,7 +69,7 @@ type Reader struct {
 	buf    []byte
 	r, w   int
 	total  hash.Hash
-	piece  hash.Hash // nil during the first piece, whose sum is total's
+	piece  hash.Hash // total during the first piece, whose sum is the stream's so far
 	pbytes int64
 	bytes  int64
 	pieces []Piece
@@ -83,7 +83,8 @@ func NewReader(ctx context.Context, next NextPieceFunc, bufSize int) *Reader {
 	if bufSize <= 0 {
 		bufSize = DefaultReadBufferSize
 	}
-	return &Reader{ctx: ctx, next: next, buf: make([]byte, bufSize), total: sha256.New()}
+	total := sha256.New()
+	return &Reader{ctx: ctx, next: next, buf: make([]byte, bufSize), total: total, piece: total}
 }
 
 // Read reads the stream. Errors name the piece and block that failed.
@@ -128,7 +129,7 @@ func (r *Reader) fill() error {
 	if n > 0 {
 		b := r.buf[:n]
 		r.total.Write(b)
-		if r.piece != nil {
+		if r.piece != r.total {
 			r.piece.Write(b)
 		}
 		r.r, r.w = 0, n
@@ -138,11 +139,7 @@ func (r *Reader) fill() error {
 	}
 	switch {
 	case err == io.EOF || (n == 0 && err == nil):
-		h := r.piece
-		if h == nil {
-			h = r.total
-		}
-		r.pieces = append(r.pieces, Piece{Index: r.n, Bytes: r.pbytes, Blocks: r.block, SHA256: hex.EncodeToString(h.Sum(nil))})
+		r.pieces = append(r.pieces, Piece{Index: r.n, Bytes: r.pbytes, Blocks: r.block, SHA256: hex.EncodeToString(r.piece.Sum(nil))})
 		r.cur = nil
 		return nil
 	case err != nil:

@@ -409,7 +409,7 @@ func (r *ring) writeLoop(ctx context.Context, w BlockWriter, cfg writeConfig) []
 // hashed a second time on their own.
 func (r *ring) hashLoop() {
 	total := sha256.New()
-	var piece hash.Hash // nil during the first piece
+	piece := total // the first piece's checksum is the stream's so far
 	sumOf := func(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -418,22 +418,14 @@ func (r *ring) hashLoop() {
 			return
 		}
 		if len(r.sums) < len(r.bounds) && r.bounds[len(r.sums)] == r.hashed {
-			if piece == nil {
-				r.sums = append(r.sums, sumOf(total))
-			} else {
-				r.sums = append(r.sums, sumOf(piece))
-			}
+			r.sums = append(r.sums, sumOf(piece))
 			piece = sha256.New()
 			r.writeCond.Signal()
 			continue
 		}
 		if r.hashed == r.written {
 			if r.wdone {
-				if piece == nil {
-					r.sums = append(r.sums, sumOf(total))
-				} else {
-					r.sums = append(r.sums, sumOf(piece))
-				}
+				r.sums = append(r.sums, sumOf(piece))
 				r.sum = sumOf(total)
 				return
 			}
@@ -448,7 +440,7 @@ func (r *ring) hashLoop() {
 		end := r.hashed + int64(len(seg))
 		r.mu.Unlock()
 		total.Write(seg)
-		if piece != nil {
+		if piece != total {
 			piece.Write(seg)
 		}
 		r.mu.Lock()
