@@ -161,7 +161,7 @@ func (drv *drive) lastCleanedAt() time.Time {
 func (d *Daemon) cleanInLibrary(ctx context.Context, actor media.Actor, drv *drive, cleaner media.Cartridge) error {
 	l := drv.lib
 	// Free the drive first.
-	if holding, _ := d.cat.Cartridges(ctx, media.Filter{PlaceKind: media.InDrive, Place: drv.cfg.Name}); len(holding) > 0 {
+	if _, ok := d.cartridgeIn(ctx, drv); ok {
 		if _, err := d.unloadLeased(ctx, media.System, drv, 0, false); err != nil {
 			return err
 		}
@@ -220,8 +220,8 @@ func (d *Daemon) cleanInLibrary(ctx context.Context, actor media.Actor, drv *dri
 // caller has marked the drive as being cleaned; the task unmarks it.
 func (d *Daemon) cleanByPerson(ctx context.Context, actor media.Actor, drv *drive, cleaner media.Cartridge, reason string) (media.Prompt, error) {
 	action := fmt.Sprintf("When drive %s is idle, put cleaning cartridge %s (now at %s) into it; when the drive ejects it, put it back at %s", drv.cfg.Name, cleaner.Barcode, cleaner.Location, cleaner.Location)
-	if holding, _ := d.cat.Cartridges(ctx, media.Filter{PlaceKind: media.InDrive, Place: drv.cfg.Name}); len(holding) > 0 {
-		action = fmt.Sprintf("Take %s out of drive %s and put it back at %s; then %s", holding[0].Barcode, drv.cfg.Name, d.homePlace(ctx, holding[0].Barcode, drv), strings.ToLower(action[:1])+action[1:])
+	if holding, ok := d.cartridgeIn(ctx, drv); ok {
+		action = fmt.Sprintf("Take %s out of drive %s and put it back at %s; then %s", holding.Barcode, drv.cfg.Name, d.homePlace(ctx, holding.Barcode, drv), strings.ToLower(action[:1])+action[1:])
 	}
 	drv.setAwaitingPerson(true)
 	p, err := d.openPrompt(ctx, media.Prompt{Kind: "clean", Drive: drv.cfg.Name, Barcode: cleaner.Barcode, Action: action,
@@ -249,9 +249,9 @@ func (d *Daemon) cleanByPerson(ctx context.Context, actor media.Actor, drv *driv
 		}
 		defer release()
 		person := media.Actor{Name: got.ClosedBy, Role: "operator"}
-		if holding, _ := d.cat.Cartridges(ctx, media.Filter{PlaceKind: media.InDrive, Place: drv.cfg.Name}); len(holding) > 0 && holding[0].Barcode != cleaner.Barcode {
-			home := d.homePlace(ctx, holding[0].Barcode, drv)
-			d.cat.Move(ctx, person, holding[0].Barcode, home, media.MoveOptions{Kind: "unloaded", Force: true,
+		if holding, ok := d.cartridgeIn(ctx, drv); ok && holding.Barcode != cleaner.Barcode {
+			home := d.homePlace(ctx, holding.Barcode, drv)
+			d.cat.Move(ctx, person, holding.Barcode, home, media.MoveOptions{Kind: "unloaded", Force: true,
 				Reason: fmt.Sprintf("taken out of %s for cleaning (prompt %d)", drv.cfg.Name, got.ID)})
 		}
 		res, err := d.recordCleaning(ctx, person, drv, cleaner, reason, before)

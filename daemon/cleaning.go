@@ -74,8 +74,8 @@ func (d *Daemon) recordAlerts(ctx context.Context, drv *drive, flags drives.Tape
 		return
 	}
 	barcode := ""
-	if list, err := d.cat.Cartridges(ctx, media.Filter{PlaceKind: media.InDrive, Place: drv.cfg.Name}); err == nil && len(list) > 0 {
-		barcode = list[0].Barcode
+	if c, ok := d.cartridgeIn(ctx, drv); ok {
+		barcode = c.Barcode
 	}
 	for _, a := range flags.Alerts() {
 		if _, err := d.cat.RecordDriveEvent(ctx, media.DriveEvent{Drive: drv.cfg.Name, Kind: "tapealert", Barcode: barcode, Flag: a.Flag,

@@ -39,8 +39,8 @@ func (d *Daemon) driveInfo(ctx context.Context, drv *drive, live bool) DriveInfo
 	if drv.lib != nil {
 		di.Library, di.Element = drv.lib.cfg.Name, drv.element
 	}
-	if list, err := d.cat.Cartridges(ctx, media.Filter{PlaceKind: media.InDrive, Place: drv.cfg.Name}); err == nil && len(list) > 0 {
-		di.Cartridge = list[0].Barcode
+	if c, ok := d.cartridgeIn(ctx, drv); ok {
+		di.Cartridge = c.Barcode
 	}
 	di.Busy, di.BusySince = drv.holder()
 	if drv.virtual != nil {
@@ -124,6 +124,16 @@ func (d *Daemon) identifyLeased(ctx context.Context, actor media.Actor, drv *dri
 		d.log.Error("count mount", "barcode", cart.Barcode, "err", err)
 	}
 	return ev, nil
+}
+
+// cartridgeIn returns the cartridge the catalog places in drv, if any
+// (and if the catalog could be read).
+func (d *Daemon) cartridgeIn(ctx context.Context, drv *drive) (media.Cartridge, bool) {
+	list, err := d.cat.Cartridges(ctx, media.Filter{PlaceKind: media.InDrive, Place: drv.cfg.Name, Limit: 1})
+	if err != nil || len(list) == 0 {
+		return media.Cartridge{}, false
+	}
+	return list[0], true
 }
 
 // readLabel reads the volume label of the cartridge in a leased drive.

@@ -152,8 +152,8 @@ func (d *Daemon) bringInto(ctx context.Context, req obtainRequest, drv *drive) e
 			}
 		}
 		// Free the drive of whatever it holds, then load.
-		if holding, _ := d.cat.Cartridges(ctx, media.Filter{PlaceKind: media.InDrive, Place: drv.cfg.Name}); len(holding) > 0 {
-			req.status(fmt.Sprintf("unloading %s from %s", holding[0].Barcode, drv.cfg.Name))
+		if holding, ok := d.cartridgeIn(ctx, drv); ok {
+			req.status(fmt.Sprintf("unloading %s from %s", holding.Barcode, drv.cfg.Name))
 			if _, err := d.unloadLeased(ctx, media.System, drv, 0, false); err != nil {
 				return err
 			}
@@ -248,8 +248,8 @@ func (d *Daemon) loadByPerson(ctx context.Context, req obtainRequest, drv *drive
 	note := ""
 	for {
 		var holding *media.Cartridge
-		if list, _ := d.cat.Cartridges(ctx, media.Filter{PlaceKind: media.InDrive, Place: drv.cfg.Name}); len(list) > 0 {
-			holding = &list[0]
+		if c, ok := d.cartridgeIn(ctx, drv); ok {
+			holding = &c
 		}
 		if holding != nil && holding.Barcode == want.Barcode {
 			return nil
