@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -96,16 +97,17 @@ func (d *Daemon) apiRuns(r *http.Request, _ media.Actor) (any, error) {
 	return runs, nil
 }
 
-func runID(r *http.Request) (int64, error) {
+// pathID reads the {id} of a path naming a run or a prompt (what).
+func pathID(r *http.Request, what string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, badRequest("run ID %q is not a number", r.PathValue("id"))
+		return 0, badRequest("%s ID %q is not a number", what, r.PathValue("id"))
 	}
 	return id, nil
 }
 
 func (d *Daemon) apiRunShow(r *http.Request, _ media.Actor) (any, error) {
-	id, err := runID(r)
+	id, err := pathID(r, "run")
 	if err != nil {
 		return nil, err
 	}
@@ -117,19 +119,11 @@ func (d *Daemon) apiRunShow(r *http.Request, _ media.Actor) (any, error) {
 }
 
 func (d *Daemon) apiRunCancel(r *http.Request, actor media.Actor) (any, error) {
-	id, err := runID(r)
+	id, err := pathID(r, "run")
 	if err != nil {
 		return nil, err
 	}
 	return d.CancelRun(r.Context(), actor, id)
-}
-
-func promptID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, badRequest("prompt ID %q is not a number", r.PathValue("id"))
-	}
-	return id, nil
 }
 
 func (d *Daemon) apiPrompts(r *http.Request, _ media.Actor) (any, error) {
@@ -149,19 +143,17 @@ type NoteRequest struct {
 }
 
 func (d *Daemon) apiPromptDone(r *http.Request, actor media.Actor) (any, error) {
-	id, err := promptID(r)
-	if err != nil {
-		return nil, err
-	}
-	var req NoteRequest
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
-	return d.PromptDone(r.Context(), actor, id, req.Note)
+	return closePrompt(r, actor, d.PromptDone)
 }
 
 func (d *Daemon) apiPromptCancel(r *http.Request, actor media.Actor) (any, error) {
-	id, err := promptID(r)
+	return closePrompt(r, actor, d.PromptCancel)
+}
+
+// closePrompt answers a prompt named by the path, with the request's note,
+// by done or cancel.
+func closePrompt(r *http.Request, actor media.Actor, close func(context.Context, media.Actor, int64, string) (media.Prompt, error)) (any, error) {
+	id, err := pathID(r, "prompt")
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +161,7 @@ func (d *Daemon) apiPromptCancel(r *http.Request, actor media.Actor) (any, error
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	return d.PromptCancel(r.Context(), actor, id, req.Note)
+	return close(r.Context(), actor, id, req.Note)
 }
 
 func (d *Daemon) apiRestore(r *http.Request, actor media.Actor) (any, error) {
