@@ -13,9 +13,8 @@ import (
 type Option func(*openConfig)
 
 type openConfig struct {
-	logger  *slog.Logger
-	sgPath  string
-	virtual VirtualTapeConfig
+	logger *slog.Logger
+	sgPath string
 }
 
 // WithLogger sets the logger for drive events.
@@ -25,12 +24,6 @@ func WithLogger(l *slog.Logger) Option { return func(c *openConfig) { c.logger =
 // /dev/tape/by-id link to it) used to read TapeAlert flags. Without it the
 // st backend looks the node up in sysfs.
 func WithSCSIGeneric(path string) Option { return func(c *openConfig) { c.sgPath = path } }
-
-// WithVirtualConfig sets the configuration used when path is a virtual
-// drive state file or a cartridge image.
-func WithVirtualConfig(cfg VirtualTapeConfig) Option {
-	return func(c *openConfig) { c.virtual = cfg }
-}
 
 // Open opens the drive at path:
 //
@@ -55,9 +48,6 @@ func Open(path string, opts ...Option) (Drive, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if cfg.virtual.Logger == nil {
-		cfg.virtual.Logger = cfg.logger
-	}
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, &OpError{Drive: path, Op: "open", Err: err}
@@ -67,7 +57,7 @@ func Open(path string, opts ...Option) (Drive, error) {
 			return openImage(path, info, cfg)
 		}
 		if isVTapeState(path) {
-			v, err := NewVirtualTape(path, cfg.virtual)
+			v, err := NewVirtualTape(path, VirtualTapeConfig{Logger: cfg.logger})
 			if err != nil {
 				return nil, err
 			}
@@ -89,14 +79,8 @@ func openImage(path string, info CartridgeInfo, cfg openConfig) (Drive, error) {
 	if driveType == LTO7M {
 		driveType = LTO8
 	}
-	name := cfg.virtual.Name
-	if name == "" {
-		name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-	}
-	if cfg.virtual.DriveType != "" {
-		driveType = cfg.virtual.DriveType
-	}
-	v := newEphemeralTape(name, driveType, cfg.virtual)
+	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	v := newEphemeralTape(name, driveType, VirtualTapeConfig{Logger: cfg.logger})
 	if err := v.Insert(path); err != nil {
 		_, _ = v.Eject()
 		return nil, err
