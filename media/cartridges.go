@@ -100,9 +100,6 @@ func (c *Catalog) NormalizeBarcode(s string) (string, error) {
 	return b.Text, err
 }
 
-// ParseBarcode parses a barcode with the catalog's label patterns.
-func (c *Catalog) ParseBarcode(s string) (Barcode, error) { return ParseBarcode(s, c.patterns) }
-
 // AddCartridge adds a cartridge at a place, with an "added" custody event.
 func (c *Catalog) AddCartridge(ctx context.Context, actor Actor, n NewCartridge) (Cartridge, error) {
 	b, err := ParseBarcode(n.Barcode, c.patterns)

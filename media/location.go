@@ -68,9 +68,6 @@ func (l Location) String() string {
 // IsZero reports whether the location is unset.
 func (l Location) IsZero() bool { return l.Kind == "" }
 
-// OnSite reports whether the cartridge is at a site (not with a courier).
-func (l Location) OnSite() bool { return l.Kind != "" && l.Kind != InTransit }
-
 // InLibrary reports whether the location is a library slot or mail slot.
 func (l Location) InLibrary() bool { return l.Kind == InSlot || l.Kind == InMailSlot }
 

@@ -215,7 +215,6 @@ type RunResult struct {
 	Bytes  int64
 	SHA256 string
 	Files  int64
-	Log    string
 	// Pieces are the run's pieces on tape. For a succeeded run they hold
 	// the whole stream; a failed run lists what it wrote (incomplete).
 	Pieces []Piece
@@ -249,8 +248,8 @@ func (c *Catalog) FinishRun(ctx context.Context, id int64, res RunResult) (Run, 
 			gen, level = res.Generation, res.Level
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE runs SET state = ?, reason = ?, finished_at = ?, bytes = ?, sha256 = ?, files = ?,
-			generation = ?, level = ?, log = log || ? WHERE id = ?`,
-			string(res.State), res.Reason, timeText(now), res.Bytes, res.SHA256, res.Files, gen, level, res.Log, id); err != nil {
+			generation = ?, level = ? WHERE id = ?`,
+			string(res.State), res.Reason, timeText(now), res.Bytes, res.SHA256, res.Files, gen, level, id); err != nil {
 			return err
 		}
 		if gen != "" && len(res.Pieces) > 0 {
@@ -421,13 +420,11 @@ func (c *Catalog) Pieces(ctx context.Context, run int64) ([]Piece, error) {
 // RunFilter selects runs; zero fields do not filter.
 type RunFilter struct {
 	Job        string
-	Jobs       []string
 	Pool       string
 	State      RunState
 	Generation string
 	Before     time.Time // finished before
 	Limit      int       // default 50
-	Unfinished bool
 }
 
 // Runs lists runs, newest first.
@@ -436,12 +433,6 @@ func (c *Catalog) Runs(ctx context.Context, f RunFilter) ([]Run, error) {
 	var args []any
 	if f.Job != "" {
 		where, args = append(where, "job = ?"), append(args, f.Job)
-	}
-	if len(f.Jobs) > 0 {
-		where = append(where, "job IN (?"+strings.Repeat(", ?", len(f.Jobs)-1)+")")
-		for _, j := range f.Jobs {
-			args = append(args, j)
-		}
 	}
 	if f.Pool != "" {
 		where, args = append(where, "pool = ?"), append(args, f.Pool)
@@ -454,9 +445,6 @@ func (c *Catalog) Runs(ctx context.Context, f RunFilter) ([]Run, error) {
 	}
 	if !f.Before.IsZero() {
 		where, args = append(where, "finished_at <= ?"), append(args, timeText(f.Before))
-	}
-	if f.Unfinished {
-		where = append(where, "state IN ('queued', 'waiting', 'writing', 'verifying')")
 	}
 	q := "SELECT " + runColumns + " FROM runs"
 	if len(where) > 0 {
@@ -493,7 +481,6 @@ type JobStats struct {
 	LastRun     Run // the newest finished run
 	Bytes       int64
 	WaitSeconds float64
-	Running     bool
 	// LastScheduled is the newest scheduled slot a run was recorded for.
 	LastScheduled time.Time
 }
@@ -533,8 +520,6 @@ func (c *Catalog) JobStats(ctx context.Context, jobs []string) (map[string]*JobS
 			if t.After(s.LastFailure) {
 				s.LastFailure = t
 			}
-		case RunQueued, RunWaiting, RunWriting, RunVerifying:
-			s.Running = true
 		}
 		if st := parseNullTime(sched); st.After(s.LastScheduled) {
 			s.LastScheduled = st
