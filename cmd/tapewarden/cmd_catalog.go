@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -29,12 +28,8 @@ func (a *app) statusCommand() *cobra.Command {
 		Short: "Show the daemon's health and a summary of the catalog",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var raw json.RawMessage
-			if err := a.get(cmd, "/v1/status", nil, &raw); err != nil {
-				return err
-			}
 			var st daemon.Status
-			err := a.show(raw, &st, func(w io.Writer) {
+			err := a.get(cmd, "/v1/status", nil, &st, func(w io.Writer) {
 				health := "healthy"
 				if !st.Healthy {
 					health = "UNHEALTHY"
@@ -101,16 +96,12 @@ func (a *app) siteCommand() *cobra.Command {
 		Short: "List the configured sites",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var raw json.RawMessage
-			if err := a.get(cmd, "/v1/sites", nil, &raw); err != nil {
-				return err
-			}
 			var sites []struct {
 				media.Site
 				Cartridges int64  `json:"cartridges"`
 				Address    string `json:"address"`
 			}
-			return a.show(raw, &sites, func(w io.Writer) {
+			return a.get(cmd, "/v1/sites", nil, &sites, func(w io.Writer) {
 				fmt.Fprintln(w, "SITE\tKIND\tKM\tHAZARDS\tPLACES\tCARTRIDGES")
 				for _, s := range sites {
 					var places []string
@@ -184,12 +175,8 @@ func (a *app) mediaCommand() *cobra.Command {
 			if cmd.Flags().Changed("uses") {
 				add.UsesLeft = &uses
 			}
-			var raw json.RawMessage
-			if err := a.post(cmd, "/v1/media", add, &raw); err != nil {
-				return err
-			}
 			var c media.Cartridge
-			return a.show(raw, &c, func(w io.Writer) {
+			return a.post(cmd, "/v1/media", add, &c, func(w io.Writer) {
 				fmt.Fprintf(w, "added %s (%s) at %s, %s\n", c.Barcode, c.MediaType, c.Location, c.State)
 			})
 		},
@@ -213,12 +200,8 @@ func (a *app) mediaCommand() *cobra.Command {
 					q.Set(k, v)
 				}
 			}
-			var raw json.RawMessage
-			if err := a.get(cmd, "/v1/media", q, &raw); err != nil {
-				return err
-			}
 			var list []media.Cartridge
-			return a.show(raw, &list, func(w io.Writer) { printCartridges(w, list) })
+			return a.get(cmd, "/v1/media", q, &list, func(w io.Writer) { printCartridges(w, list) })
 		},
 	}
 	listCmd.Flags().StringVar(&filter.site, "site", "", "only at this site (in-transit: with a courier)")
@@ -233,12 +216,8 @@ func (a *app) mediaCommand() *cobra.Command {
 		Short: "Show a cartridge and its custody history",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var raw json.RawMessage
-			if err := a.get(cmd, "/v1/media/"+pathEscape(args[0]), nil, &raw); err != nil {
-				return err
-			}
 			var v daemon.MediaView
-			return a.show(raw, &v, func(w io.Writer) {
+			return a.get(cmd, "/v1/media/"+pathEscape(args[0]), nil, &v, func(w io.Writer) {
 				fmt.Fprintf(w, "barcode\t%s\n", v.Barcode)
 				fmt.Fprintf(w, "media type\t%s\n", v.MediaType)
 				fmt.Fprintf(w, "pool\t%s\n", dash(v.Pool))
@@ -274,12 +253,8 @@ move made outside those workflows.`,
 			if move.To == "" {
 				return usagef("media move: say where to (--to SITE/PLACE)")
 			}
-			var raw json.RawMessage
-			if err := a.post(cmd, "/v1/media/"+pathEscape(args[0])+"/move", move, &raw); err != nil {
-				return err
-			}
 			var ev media.Event
-			return a.show(raw, &ev, func(w io.Writer) {
+			return a.post(cmd, "/v1/media/"+pathEscape(args[0])+"/move", move, &ev, func(w io.Writer) {
 				fmt.Fprintf(w, "%s moved from %s to %s (event %d)\n", ev.Barcode, ev.From, ev.To, ev.ID)
 			})
 		},
@@ -294,12 +269,8 @@ move made outside those workflows.`,
 		Short: "Mark a cartridge as never to be written again",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var raw json.RawMessage
-			if err := a.post(cmd, "/v1/media/"+pathEscape(args[0])+"/retire", retire, &raw); err != nil {
-				return err
-			}
 			var ev media.Event
-			return a.show(raw, &ev, func(w io.Writer) { fmt.Fprintf(w, "%s retired (event %d)\n", ev.Barcode, ev.ID) })
+			return a.post(cmd, "/v1/media/"+pathEscape(args[0])+"/retire", retire, &ev, func(w io.Writer) { fmt.Fprintf(w, "%s retired (event %d)\n", ev.Barcode, ev.ID) })
 		},
 	}
 	retireCmd.Flags().StringVar(&retire.Reason, "reason", "", "why (required)")
@@ -310,12 +281,8 @@ move made outside those workflows.`,
 		Short: "Record that a cartridge reported lost has turned up",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var raw json.RawMessage
-			if err := a.post(cmd, "/v1/media/"+pathEscape(args[0])+"/found", found, &raw); err != nil {
-				return err
-			}
 			var ev media.Event
-			return a.show(raw, &ev, func(w io.Writer) { fmt.Fprintf(w, "%s found at %s (event %d)\n", ev.Barcode, ev.To, ev.ID) })
+			return a.post(cmd, "/v1/media/"+pathEscape(args[0])+"/found", found, &ev, func(w io.Writer) { fmt.Fprintf(w, "%s found at %s (event %d)\n", ev.Barcode, ev.To, ev.ID) })
 		},
 	}
 	foundCmd.Flags().StringVar(&found.At, "at", "", "where it turned up: SITE/PLACE")
@@ -371,9 +338,11 @@ func ifNotEmpty(prefix, s string) string {
 func (a *app) manifestCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "manifest", Short: "Courier manifests: create, pick up, deliver, resolve"}
 
-	showManifest := func(raw json.RawMessage) error {
+	// postManifest posts to a manifest endpoint and prints the manifest
+	// answered.
+	postManifest := func(cmd *cobra.Command, path string, body any) error {
 		var m media.Manifest
-		return a.show(raw, &m, func(w io.Writer) { printManifest(w, m) })
+		return a.post(cmd, path, body, &m, func(w io.Writer) { printManifest(w, m) })
 	}
 
 	var create media.NewManifest
@@ -390,11 +359,7 @@ func (a *app) manifestCommand() *cobra.Command {
 				return usagef("manifest create: say where to (--to SITE)")
 			}
 			create.Barcodes = barcodes
-			var raw json.RawMessage
-			if err := a.post(cmd, "/v1/manifests", create, &raw); err != nil {
-				return err
-			}
-			return showManifest(raw)
+			return postManifest(cmd, "/v1/manifests", create)
 		},
 	}
 	createCmd.Flags().StringVar(&create.Destination, "to", "", "destination site")
@@ -415,12 +380,8 @@ func (a *app) manifestCommand() *cobra.Command {
 			} else if !all {
 				q.Set("active", "true")
 			}
-			var raw json.RawMessage
-			if err := a.get(cmd, "/v1/manifests", q, &raw); err != nil {
-				return err
-			}
 			var list []media.Manifest
-			return a.show(raw, &list, func(w io.Writer) {
+			return a.get(cmd, "/v1/manifests", q, &list, func(w io.Writer) {
 				fmt.Fprintln(w, "MANIFEST\tROUTE\tSTATE\tCARTRIDGES\tCOURIER\tPICKED UP\tOPEN DISCREPANCIES")
 				for _, m := range list {
 					st := string(m.State)
@@ -440,11 +401,8 @@ func (a *app) manifestCommand() *cobra.Command {
 		Short: "Show a manifest",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var raw json.RawMessage
-			if err := a.get(cmd, "/v1/manifests/"+pathEscape(args[0]), nil, &raw); err != nil {
-				return err
-			}
-			return showManifest(raw)
+			var m media.Manifest
+			return a.get(cmd, "/v1/manifests/"+pathEscape(args[0]), nil, &m, func(w io.Writer) { printManifest(w, m) })
 		},
 	}
 
@@ -459,11 +417,7 @@ func (a *app) manifestCommand() *cobra.Command {
 				return err
 			}
 			pickup.Barcodes = barcodes
-			var raw json.RawMessage
-			if err := a.post(cmd, "/v1/manifests/"+pathEscape(args[0])+"/pickup", pickup, &raw); err != nil {
-				return err
-			}
-			return showManifest(raw)
+			return postManifest(cmd, "/v1/manifests/"+pathEscape(args[0])+"/pickup", pickup)
 		},
 	}
 	pickupCmd.Flags().StringVar(&pickup.Courier, "courier", "", "the courier's name (required)")
@@ -480,11 +434,7 @@ func (a *app) manifestCommand() *cobra.Command {
 				return err
 			}
 			deliver.Barcodes = barcodes
-			var raw json.RawMessage
-			if err := a.post(cmd, "/v1/manifests/"+pathEscape(args[0])+"/deliver", deliver, &raw); err != nil {
-				return err
-			}
-			return showManifest(raw)
+			return postManifest(cmd, "/v1/manifests/"+pathEscape(args[0])+"/deliver", deliver)
 		},
 	}
 	deliverCmd.Flags().StringVar(&deliver.Place, "place", "", "storage place they are filed at (default: the manifest's, or the safest)")
@@ -497,11 +447,7 @@ func (a *app) manifestCommand() *cobra.Command {
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			resolve.Barcode = args[1]
-			var raw json.RawMessage
-			if err := a.post(cmd, "/v1/manifests/"+pathEscape(args[0])+"/resolve", resolve, &raw); err != nil {
-				return err
-			}
-			return showManifest(raw)
+			return postManifest(cmd, "/v1/manifests/"+pathEscape(args[0])+"/resolve", resolve)
 		},
 	}
 	resolveCmd.Flags().StringVar(&resolve.Found, "found", "", "where the cartridge turned up")
@@ -514,11 +460,7 @@ func (a *app) manifestCommand() *cobra.Command {
 		Short: "Withdraw a manifest that has not been picked up",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var raw json.RawMessage
-			if err := a.post(cmd, "/v1/manifests/"+pathEscape(args[0])+"/cancel", cancel, &raw); err != nil {
-				return err
-			}
-			return showManifest(raw)
+			return postManifest(cmd, "/v1/manifests/"+pathEscape(args[0])+"/cancel", cancel)
 		},
 	}
 	cancelCmd.Flags().StringVar(&cancel.Reason, "reason", "", "why")
@@ -550,12 +492,8 @@ func (a *app) auditCommand() *cobra.Command {
 			if after > 0 {
 				q.Set("after", strconv.Itoa(after))
 			}
-			var raw json.RawMessage
-			if err := a.get(cmd, "/v1/audit", q, &raw); err != nil {
-				return err
-			}
 			var events []media.Event
-			return a.show(raw, &events, func(w io.Writer) { printEvents(w, events) })
+			return a.get(cmd, "/v1/audit", q, &events, func(w io.Writer) { printEvents(w, events) })
 		},
 	}
 	logCmd.Flags().StringVar(&barcode, "barcode", "", "only this cartridge")
@@ -574,12 +512,8 @@ func (a *app) auditCommand() *cobra.Command {
 			if head != "" {
 				q.Set("head", head)
 			}
-			var raw json.RawMessage
-			if err := a.get(cmd, "/v1/audit/verify", q, &raw); err != nil {
-				return err
-			}
 			var res media.VerifyResult
-			if err := a.show(raw, &res, func(w io.Writer) {
+			if err := a.get(cmd, "/v1/audit/verify", q, &res, func(w io.Writer) {
 				if res.OK {
 					fmt.Fprintf(w, "audit chain intact: %d events, head %d %s\n", res.Events, res.HeadID, res.HeadHash)
 					fmt.Fprintln(w, "Keep the head hash away from this machine (it is also written to every tape).")
@@ -619,12 +553,8 @@ room: without the catalog nobody knows which tape holds what.`,
 			if err != nil {
 				return err
 			}
-			var raw json.RawMessage
-			if err := a.post(cmd, "/v1/catalog/copy", daemon.CopyRequest{To: abs}, &raw); err != nil {
-				return err
-			}
 			var res media.VerifyResult
-			return a.show(raw, &res, func(w io.Writer) {
+			return a.post(cmd, "/v1/catalog/copy", daemon.CopyRequest{To: abs}, &res, func(w io.Writer) {
 				fmt.Fprintf(w, "catalog copied to %s and checked: %d audit events, head %d %s\n", abs, res.Events, res.HeadID, res.HeadHash)
 			})
 		},

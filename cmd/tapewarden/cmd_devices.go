@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -68,12 +67,8 @@ func (a *app) driveCommand() *cobra.Command {
 	list := &cobra.Command{
 		Use: "list", Short: "List the configured drives", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var raw json.RawMessage
-			if err := a.get(cmd, "/v1/drives", nil, &raw); err != nil {
-				return err
-			}
 			var list []daemon.DriveInfo
-			return a.show(raw, &list, func(w io.Writer) {
+			return a.get(cmd, "/v1/drives", nil, &list, func(w io.Writer) {
 				fmt.Fprintln(w, "DRIVE\tTYPE\tWHERE\tCARTRIDGE\tBUSY")
 				for _, di := range list {
 					where := di.Site
@@ -88,12 +83,8 @@ func (a *app) driveCommand() *cobra.Command {
 	status := &cobra.Command{
 		Use: "status NAME", Short: "Read a drive's status (when it is idle)", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var raw json.RawMessage
-			if err := a.get(cmd, "/v1/drives/"+pathEscape(args[0]), nil, &raw); err != nil {
-				return err
-			}
 			var di daemon.DriveInfo
-			return a.show(raw, &di, func(w io.Writer) { printDrive(w, di) })
+			return a.get(cmd, "/v1/drives/"+pathEscape(args[0]), nil, &di, func(w io.Writer) { printDrive(w, di) })
 		},
 	}
 	identify := &cobra.Command{
@@ -109,12 +100,8 @@ func (a *app) driveCommand() *cobra.Command {
 		Short: "Demo: put a virtual cartridge into a virtual standalone drive (what a person does by hand)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var raw json.RawMessage
-			if err := a.post(cmd, "/v1/drives/"+pathEscape(args[0])+"/insert", daemon.InsertRequest{Barcode: args[1]}, &raw); err != nil {
-				return err
-			}
 			var res daemon.InsertResult
-			return a.show(raw, &res, func(w io.Writer) {
+			return a.post(cmd, "/v1/drives/"+pathEscape(args[0])+"/insert", daemon.InsertRequest{Barcode: args[1]}, &res, func(w io.Writer) {
 				if res.Event != nil {
 					printEventLine(w, *res.Event)
 				}
@@ -138,12 +125,8 @@ func (a *app) driveCommand() *cobra.Command {
 		Short: "Clean a drive now (in a library by the robot; a standalone drive gets a prompt)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var raw json.RawMessage
-			if err := a.post(cmd, "/v1/drives/"+pathEscape(args[0])+"/clean", daemon.NoteRequest{Note: note}, &raw); err != nil {
-				return err
-			}
 			var res daemon.CleanResult
-			return a.show(raw, &res, func(w io.Writer) { fmt.Fprintln(w, res.Note) })
+			return a.post(cmd, "/v1/drives/"+pathEscape(args[0])+"/clean", daemon.NoteRequest{Note: note}, &res, func(w io.Writer) { fmt.Fprintln(w, res.Note) })
 		},
 	}
 	clean.Flags().StringVar(&note, "note", "", "why (recorded)")
@@ -153,12 +136,8 @@ func (a *app) driveCommand() *cobra.Command {
 		Short: "A drive's cleanings, TapeAlert flags and errors, and whether cleaning is due",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var raw json.RawMessage
-			if err := a.get(cmd, "/v1/drives/"+pathEscape(args[0])+"/history", url.Values{"limit": {strconv.Itoa(limit)}}, &raw); err != nil {
-				return err
-			}
 			var h daemon.DriveHistory
-			return a.show(raw, &h, func(w io.Writer) {
+			return a.get(cmd, "/v1/drives/"+pathEscape(args[0])+"/history", url.Values{"limit": {strconv.Itoa(limit)}}, &h, func(w io.Writer) {
 				if h.Cleaning != nil {
 					fmt.Fprintf(w, "cleaning due: %s", h.Cleaning.Due)
 					if h.Cleaning.Cleaner != "" {
@@ -192,12 +171,8 @@ func (a *app) driveCommand() *cobra.Command {
 
 // postEvent posts and prints the custody event returned.
 func (a *app) postEvent(cmd *cobra.Command, path string, body any) error {
-	var raw json.RawMessage
-	if err := a.post(cmd, path, body, &raw); err != nil {
-		return err
-	}
 	var ev media.Event
-	return a.show(raw, &ev, func(w io.Writer) { printEventLine(w, ev) })
+	return a.post(cmd, path, body, &ev, func(w io.Writer) { printEventLine(w, ev) })
 }
 
 func printEventLine(w io.Writer, ev media.Event) {
@@ -260,12 +235,8 @@ func (a *app) libraryCommand() *cobra.Command {
 	inventory := &cobra.Command{
 		Use: "inventory", Short: "Read the library's slots and make the catalog agree", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var raw json.RawMessage
-			if err := a.post(cmd, "/v1/library/inventory", daemon.LibraryRequest{Library: lib}, &raw); err != nil {
-				return err
-			}
 			var reps []daemon.InventoryReport
-			return a.show(raw, &reps, func(w io.Writer) {
+			return a.post(cmd, "/v1/library/inventory", daemon.LibraryRequest{Library: lib}, &reps, func(w io.Writer) {
 				for _, r := range reps {
 					printInventory(w, r)
 				}
@@ -319,12 +290,8 @@ func (a *app) libraryCommand() *cobra.Command {
 		Short: "Move cartridges to the mail slots for a person to take out",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var raw json.RawMessage
-			if err := a.post(cmd, "/v1/library/export", daemon.ExportRequest{Library: lib, Barcodes: args}, &raw); err != nil {
-				return err
-			}
 			var events []media.Event
-			return a.show(raw, &events, func(w io.Writer) {
+			return a.post(cmd, "/v1/library/export", daemon.ExportRequest{Library: lib, Barcodes: args}, &events, func(w io.Writer) {
 				for _, ev := range events {
 					printEventLine(w, ev)
 				}
@@ -336,12 +303,8 @@ func (a *app) libraryCommand() *cobra.Command {
 		Short: "Move every cartridge waiting in a mail slot into a free slot",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var raw json.RawMessage
-			if err := a.post(cmd, "/v1/library/import", daemon.LibraryRequest{Library: lib}, &raw); err != nil {
-				return err
-			}
 			var res daemon.ImportResult
-			err := a.show(raw, &res, func(w io.Writer) {
+			err := a.post(cmd, "/v1/library/import", daemon.LibraryRequest{Library: lib}, &res, func(w io.Writer) {
 				for _, ev := range res.Imported {
 					printEventLine(w, ev)
 				}
@@ -384,12 +347,8 @@ func (a *app) libraryCommand() *cobra.Command {
 }
 
 func (a *app) mailSlot(cmd *cobra.Command, req daemon.MailSlotRequest) error {
-	var raw json.RawMessage
-	if err := a.post(cmd, "/v1/library/mailslot", req, &raw); err != nil {
-		return err
-	}
 	var res daemon.MailSlotResult
-	return a.show(raw, &res, func(w io.Writer) {
+	return a.post(cmd, "/v1/library/mailslot", req, &res, func(w io.Writer) {
 		verb := map[string]string{"insert": "put into", "take": "taken out of"}[res.Action]
 		fmt.Fprintf(w, "%s %s mail slot %d\n", dash0(res.Barcode), verb, res.MailSlot)
 		fmt.Fprintf(w, "next: %s\n", res.Next)

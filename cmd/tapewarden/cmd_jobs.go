@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -71,12 +70,8 @@ func (a *app) jobCommand() *cobra.Command {
 	list := &cobra.Command{
 		Use: "list", Short: "List the configured jobs and their last run", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var raw json.RawMessage
-			if err := a.get(cmd, "/v1/jobs", nil, &raw); err != nil {
-				return err
-			}
 			var jobs []daemon.JobInfo
-			return a.show(raw, &jobs, func(w io.Writer) {
+			return a.get(cmd, "/v1/jobs", nil, &jobs, func(w io.Writer) {
 				fmt.Fprintln(w, "JOB\tSYSTEM\tPOOL\tSCHEDULE\tNEXT\tLAST RUN")
 				for _, j := range jobs {
 					last := "never"
@@ -94,12 +89,8 @@ func (a *app) jobCommand() *cobra.Command {
 	run := &cobra.Command{
 		Use: "run NAME [--wait]", Short: "Start a run of a job now", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var raw json.RawMessage
-			if err := a.post(cmd, "/v1/jobs/"+pathEscape(args[0])+"/run", daemon.RunRequest{Wait: wait}, &raw); err != nil {
-				return err
-			}
 			var r media.Run
-			if err := a.show(raw, &r, func(w io.Writer) {
+			if err := a.post(cmd, "/v1/jobs/"+pathEscape(args[0])+"/run", daemon.RunRequest{Wait: wait}, &r, func(w io.Writer) {
 				if wait {
 					printRun(w, r)
 				} else {
@@ -123,12 +114,8 @@ func (a *app) jobCommand() *cobra.Command {
 			if len(args) == 1 {
 				q.Set("job", args[0])
 			}
-			var raw json.RawMessage
-			if err := a.get(cmd, "/v1/runs", q, &raw); err != nil {
-				return err
-			}
 			var runs []media.Run
-			return a.show(raw, &runs, func(w io.Writer) {
+			return a.get(cmd, "/v1/runs", q, &runs, func(w io.Writer) {
 				fmt.Fprintln(w, "RUN\tJOB\tSTATE\tQUEUED\tTOOK\tGENERATION\tBYTES\tREASON")
 				for _, r := range runs {
 					printRunLine(w, r)
@@ -146,23 +133,15 @@ func (a *app) runCommand() *cobra.Command {
 	show := &cobra.Command{
 		Use: "show ID", Short: "Show a run with its pieces and log", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var raw json.RawMessage
-			if err := a.get(cmd, "/v1/runs/"+pathEscape(args[0]), nil, &raw); err != nil {
-				return err
-			}
 			var r media.Run
-			return a.show(raw, &r, func(w io.Writer) { printRun(w, r) })
+			return a.get(cmd, "/v1/runs/"+pathEscape(args[0]), nil, &r, func(w io.Writer) { printRun(w, r) })
 		},
 	}
 	cancel := &cobra.Command{
 		Use: "cancel ID", Short: "Stop a run in progress", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var raw json.RawMessage
-			if err := a.post(cmd, "/v1/runs/"+pathEscape(args[0])+"/cancel", struct{}{}, &raw); err != nil {
-				return err
-			}
 			var r media.Run
-			return a.show(raw, &r, func(w io.Writer) { fmt.Fprintf(w, "run %d %s: %s\n", r.ID, r.State, r.Reason) })
+			return a.post(cmd, "/v1/runs/"+pathEscape(args[0])+"/cancel", struct{}{}, &r, func(w io.Writer) { fmt.Fprintf(w, "run %d %s: %s\n", r.ID, r.State, r.Reason) })
 		},
 	}
 	cmd.AddCommand(show, cancel)
@@ -207,12 +186,8 @@ func (a *app) promptCommand() *cobra.Command {
 			if all {
 				q.Set("all", "true")
 			}
-			var raw json.RawMessage
-			if err := a.get(cmd, "/v1/prompts", q, &raw); err != nil {
-				return err
-			}
 			var list []media.Prompt
-			return a.show(raw, &list, func(w io.Writer) { printPrompts(w, list, time.Now()) })
+			return a.get(cmd, "/v1/prompts", q, &list, func(w io.Writer) { printPrompts(w, list, time.Now()) })
 		},
 	}
 	list.Flags().BoolVar(&all, "all", false, "include closed prompts")
@@ -220,12 +195,8 @@ func (a *app) promptCommand() *cobra.Command {
 	done := &cobra.Command{
 		Use: "done ID", Short: "Say you did what a prompt asked", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var raw json.RawMessage
-			if err := a.post(cmd, "/v1/prompts/"+pathEscape(args[0])+"/done", daemon.NoteRequest{Note: note}, &raw); err != nil {
-				return err
-			}
 			var p media.Prompt
-			return a.show(raw, &p, func(w io.Writer) {
+			return a.post(cmd, "/v1/prompts/"+pathEscape(args[0])+"/done", daemon.NoteRequest{Note: note}, &p, func(w io.Writer) {
 				fmt.Fprintf(w, "prompt %d done; the daemon checks the result now ('tapewarden prompt list' shows any follow-up)\n", p.ID)
 			})
 		},
@@ -234,12 +205,8 @@ func (a *app) promptCommand() *cobra.Command {
 	cancel := &cobra.Command{
 		Use: "cancel ID", Short: "Withdraw a prompt (a run waiting on it fails)", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var raw json.RawMessage
-			if err := a.post(cmd, "/v1/prompts/"+pathEscape(args[0])+"/cancel", daemon.NoteRequest{Note: note}, &raw); err != nil {
-				return err
-			}
 			var p media.Prompt
-			return a.show(raw, &p, func(w io.Writer) { fmt.Fprintf(w, "prompt %d cancelled\n", p.ID) })
+			return a.post(cmd, "/v1/prompts/"+pathEscape(args[0])+"/cancel", daemon.NoteRequest{Note: note}, &p, func(w io.Writer) { fmt.Fprintf(w, "prompt %d cancelled\n", p.ID) })
 		},
 	}
 	cancel.Flags().StringVar(&note, "note", "", "why")
@@ -279,12 +246,8 @@ restore drill. The daemon writes into DIR, so it must be able to.`,
 				}
 				req.At = t
 			}
-			var raw json.RawMessage
-			if err := a.post(cmd, "/v1/restore", req, &raw); err != nil {
-				return err
-			}
 			var res daemon.RestoreResult
-			return a.show(raw, &res, func(w io.Writer) {
+			return a.post(cmd, "/v1/restore", req, &res, func(w io.Writer) {
 				for _, j := range res.Jobs {
 					fmt.Fprintf(w, "restored %s from run %d (generation %s) into %s: %d members, %d bytes from %s; checksum verified: %v\n",
 						j.Job, j.Run, j.Generation, j.Dir, j.Members, j.Bytes, strings.Join(j.Cartridges, ", "), j.Verified)
@@ -316,12 +279,8 @@ func (a *app) drillCommand() *cobra.Command {
 	cmd.AddCommand(&cobra.Command{
 		Use: "list", Short: "The last restore drill of each system", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var raw json.RawMessage
-			if err := a.get(cmd, "/v1/drills", nil, &raw); err != nil {
-				return err
-			}
 			var list []daemon.DrillInfo
-			return a.show(raw, &list, func(w io.Writer) {
+			return a.get(cmd, "/v1/drills", nil, &list, func(w io.Writer) {
 				fmt.Fprintln(w, "SYSTEM\tLAST DRILL\tRESULT\tDURATION\tDUE")
 				for _, di := range list {
 					if di.Last == nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -78,12 +77,8 @@ plan into manifests.`,
 			if err := checkDay(cmd, "--date", date, at); err != nil {
 				return err
 			}
-			var raw json.RawMessage
-			if err := a.get(cmd, "/v1/courier/plan", dayQuery(date, at), &raw); err != nil {
-				return err
-			}
 			var p daemon.CourierPlan
-			return a.show(raw, &p, func(w io.Writer) { printCourierPlan(w, p) })
+			return a.get(cmd, "/v1/courier/plan", dayQuery(date, at), &p, func(w io.Writer) { printCourierPlan(w, p) })
 		},
 	}
 	dayFlags(plan, &date, &at)
@@ -199,12 +194,8 @@ the plan cannot travel, nothing is created.`
 			return err
 		}
 		note, _ := flags.GetString("note")
-		var raw json.RawMessage
-		if err := a.post(cmd, "/v1/manifests/from-plan", daemon.FromPlanRequest{Date: date, At: at, Note: note}, &raw); err != nil {
-			return err
-		}
 		var res daemon.FromPlanResult
-		return a.show(raw, &res, func(w io.Writer) { printFromPlan(w, res) })
+		return a.post(cmd, "/v1/manifests/from-plan", daemon.FromPlanRequest{Date: date, At: at, Note: note}, &res, func(w io.Writer) { printFromPlan(w, res) })
 	}
 }
 
@@ -255,12 +246,8 @@ runs are projected.`,
 				q.Set("pool", pool)
 			}
 			q.Set("days", strconv.Itoa(days))
-			var raw json.RawMessage
-			if err := a.get(cmd, "/v1/rotation/calendar", q, &raw); err != nil {
-				return err
-			}
 			var s rotation.Schedule
-			return a.show(raw, &s, func(w io.Writer) { io.WriteString(w, s.Text()) })
+			return a.get(cmd, "/v1/rotation/calendar", q, &s, func(w io.Writer) { io.WriteString(w, s.Text()) })
 		},
 	}
 	cal.Flags().StringVar(&pool, "pool", "all", "the pool, or all")
@@ -403,12 +390,8 @@ cartridges to retire or replace.`,
 			if err := checkDay(cmd, "--date", date, at); err != nil {
 				return err
 			}
-			var raw json.RawMessage
-			if err := a.get(cmd, "/v1/swap-list", dayQuery(date, at), &raw); err != nil {
-				return err
-			}
 			var s daemon.SwapList
-			return a.show(raw, &s, func(w io.Writer) { printSwapList(w, s) })
+			return a.get(cmd, "/v1/swap-list", dayQuery(date, at), &s, func(w io.Writer) { printSwapList(w, s) })
 		},
 	}
 	dayFlags(cmd, &date, &at)

@@ -138,7 +138,7 @@ func TestPolicyCommandsThroughTheCLI(t *testing.T) {
 	assert.Contains(t, out, "with the catalog's facts")
 }
 
-// renderPolicyText runs a text printer the way app.show does.
+// renderPolicyText runs a text printer the way app.call does.
 func renderPolicyText(print func(io.Writer)) []byte {
 	var b bytes.Buffer
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)

@@ -117,25 +117,26 @@ func (a *app) client(cmd *cobra.Command) (*client, error) {
 	return newClient(path), nil
 }
 
-// get and post call the API.
-func (a *app) get(cmd *cobra.Command, path string, query url.Values, out any) error {
+// get and post call the API and print its answer: with --json the
+// daemon's JSON as it came (v is then left untouched), otherwise decoded
+// into v and written by text through a tabwriter.
+func (a *app) get(cmd *cobra.Command, path string, query url.Values, v any, text func(w io.Writer)) error {
+	return a.call(cmd, "GET", path, query, nil, v, text)
+}
+
+func (a *app) post(cmd *cobra.Command, path string, body, v any, text func(w io.Writer)) error {
+	return a.call(cmd, "POST", path, nil, body, v, text)
+}
+
+func (a *app) call(cmd *cobra.Command, method, path string, query url.Values, body, v any, text func(w io.Writer)) error {
 	c, err := a.client(cmd)
 	if err != nil {
 		return err
 	}
-	return c.do(cmd.Context(), "GET", path, query, nil, out)
-}
-
-func (a *app) post(cmd *cobra.Command, path string, body, out any) error {
-	c, err := a.client(cmd)
-	if err != nil {
+	var raw json.RawMessage
+	if err := c.do(cmd.Context(), method, path, query, body, &raw); err != nil {
 		return err
 	}
-	return c.do(cmd.Context(), "POST", path, nil, body, out)
-}
-
-// show prints v as JSON with --json, otherwise calls text.
-func (a *app) show(raw json.RawMessage, v any, text func(w io.Writer)) error {
 	if a.jsonOut {
 		_, err := a.out.Write(raw)
 		return err
