@@ -46,12 +46,22 @@ func Retain(pool Pool, view View) (Retention, error) {
 	if pool.Scheme == SchemeScratch {
 		return Retention{Pool: pool.Name}, nil
 	}
-	return retain(pool, view.poolCartridges(pool.Name), true), nil
+	own := view.poolCartridges(pool.Name)
+	r := retain(pool, own, true)
+	prot := r.protectedSet()
+	for _, i := range rotationOrder(own) {
+		if c := own[i]; c.State.writable() && !prot[c.Barcode] {
+			r.Free = append(r.Free, c.Barcode)
+		}
+	}
+	return r, nil
 }
 
-// retain is Retain for a valid, written pool and its cartridges. Without
-// explain, the reasons carry their codes only: the callers inside the
-// package do not show them, and formatting them is most of the cost.
+// retain is Retain for a valid, written pool and its cartridges, leaving
+// Free empty: the callers inside the package put the cartridges in
+// rotation order themselves. Without explain, the reasons carry their
+// codes only: those callers do not show them, and formatting them is most
+// of the cost.
 func retain(pool Pool, own []Cartridge, explain bool) Retention {
 	type agg struct {
 		GenerationState
@@ -164,11 +174,6 @@ func retain(pool Pool, own []Cartridge, explain bool) Retention {
 	for _, c := range own {
 		if protected[c.Barcode] {
 			r.Protected = append(r.Protected, c.Barcode)
-		}
-	}
-	for _, i := range rotationOrder(own) {
-		if c := own[i]; c.State.writable() && !protected[c.Barcode] {
-			r.Free = append(r.Free, c.Barcode)
 		}
 	}
 	return r
