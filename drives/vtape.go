@@ -100,7 +100,6 @@ type VirtualTape struct {
 	failReadIn  int
 	failWriteIn int
 	offline     bool
-	failLoad    error
 	nextFree    time.Time
 }
 
@@ -363,11 +362,6 @@ func (v *VirtualTape) cartridgePath() (string, bool) {
 
 // threadLocked loads the cartridge sitting in the drive.
 func (v *VirtualTape) threadLocked() error {
-	if v.failLoad != nil {
-		err := v.failLoad
-		v.failLoad = nil
-		return err
-	}
 	info, err := ReadCartridgeInfo(v.st.Cartridge)
 	if err != nil {
 		return detail(ErrIO, "%v", err)
@@ -472,17 +466,6 @@ func (v *VirtualTape) FailWrite(n int) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.failWriteIn = n
-}
-
-// FailNextLoad makes the next cartridge load fail with err (ErrIO if nil);
-// the cartridge stays in the drive, ejected.
-func (v *VirtualTape) FailNextLoad(err error) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if err == nil {
-		err = detail(ErrIO, "injected load failure")
-	}
-	v.failLoad = err
 }
 
 // SetOffline takes the drive offline (every operation and Open fail with
