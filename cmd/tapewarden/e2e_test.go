@@ -84,9 +84,8 @@ func stateDir(t *testing.T) string {
 }
 
 // startDemo starts `tapewarden daemon --demo --state-dir dir` and waits
-// until it announces its socket.
-// startDemo starts the demo without its accelerated schedule, so that
-// scheduled runs do not take the drives the test is using.
+// until it announces its socket. It starts no scheduled run, so that none
+// takes the drives the test is using.
 func startDemo(t *testing.T, dir string, extra ...string) *daemonProc {
 	t.Helper()
 	return startDaemonArgs(t, dir, append([]string{"daemon", "--demo", "--no-schedule", "--state-dir", dir}, extra...)...)
