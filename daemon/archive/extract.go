@@ -136,27 +136,18 @@ func Extract(ctx context.Context, stream io.Reader, dir string, opts ExtractOpti
 	}()
 
 	src := ctxReader{ctx: ctx, r: stream}
-	tr := tar.NewReader(src)
-	last := "the start"
-	for seq := 1; ; seq++ {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return x.res, fmt.Errorf("read archive after %s: %w", last, err)
-		}
-		last = h.Name
-		x.seq = seq
-		if err := x.member(h, tr); err != nil {
-			return x.res, err
-		}
+	err = eachMember(src, func(h *tar.Header, tr io.Reader) error {
+		x.seq++
+		return x.member(h, tr)
+	})
+	if err != nil {
+		return x.res, err
 	}
 	if err := x.finish(); err != nil {
 		return x.res, err
 	}
-	if _, err := io.Copy(io.Discard, src); err != nil {
-		return x.res, fmt.Errorf("read past the end of the archive: %w", err)
+	if err := drain(src); err != nil {
+		return x.res, err
 	}
 	var errs []error
 	var missing []string
@@ -172,6 +163,36 @@ func Extract(ctx context.Context, stream io.Reader, dir string, opts ExtractOpti
 		errs = append(errs, &RefusedError{Refused: slices.Clone(x.res.Refused)})
 	}
 	return x.res, errors.Join(errs...)
+}
+
+// eachMember calls fn with each member of the tar stream in src and a
+// reader of its contents, up to the end-of-archive marker, and stops at the
+// first error.
+func eachMember(src io.Reader, fn func(h *tar.Header, tr io.Reader) error) error {
+	tr := tar.NewReader(src)
+	last := "the start"
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read archive after %s: %w", last, err)
+		}
+		last = h.Name
+		if err := fn(h, tr); err != nil {
+			return err
+		}
+	}
+}
+
+// drain reads what follows the end-of-archive marker, so that a *Reader's
+// checksums cover the whole stream.
+func drain(src io.Reader) error {
+	if _, err := io.Copy(io.Discard, src); err != nil {
+		return fmt.Errorf("read past the end of the archive: %w", err)
+	}
+	return nil
 }
 
 // ctxReader stops reading when ctx ends and marks read errors, so that a

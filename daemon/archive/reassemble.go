@@ -19,50 +19,38 @@ import (
 func Reassemble(ctx context.Context, stream io.Reader, name string, w io.Writer) (int64, error) {
 	want := memberName(name)
 	src := ctxReader{ctx: ctx, r: stream}
-	tr := tar.NewReader(src)
 	var total int64
 	next := 0      // the index expected next
 	ended := false // the run is over
 	buf := make([]byte, 1<<20)
-	last := "the start"
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return total, fmt.Errorf("read archive after %s: %w", last, err)
-		}
-		last = h.Name
+	err := eachMember(src, func(h *tar.Header, tr io.Reader) error {
 		member, why := cleanName(h.Name)
 		if why != "" || !isRegular(h) {
-			continue
+			return nil
 		}
 		base, idx, ok := splitChunk(member)
 		if !ok || base != want {
 			if next > 0 {
 				ended = true
 			}
-			continue
+			return nil
 		}
 		switch {
 		case ended:
-			return total, fmt.Errorf("archive: %s appears a second time after other members", h.Name)
+			return fmt.Errorf("archive: %s appears a second time after other members", h.Name)
 		case idx != next:
-			return total, fmt.Errorf("archive: found %s where %s was expected", h.Name, chunkName(want, next))
+			return fmt.Errorf("archive: found %s where %s was expected", h.Name, chunkName(want, next))
 		}
 		n, err := copyMember(ctx, w, tr, buf, "write", h.Name)
 		total += n
-		if err != nil {
-			return total, err
-		}
 		next++
+		return err
+	})
+	if err != nil {
+		return total, err
 	}
 	if next == 0 {
 		return 0, fmt.Errorf("archive: no chunks of %s in the archive", want)
 	}
-	if _, err := io.Copy(io.Discard, src); err != nil {
-		return total, fmt.Errorf("read past the end of the archive: %w", err)
-	}
-	return total, nil
+	return total, drain(src)
 }
