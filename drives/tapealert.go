@@ -153,27 +153,9 @@ func (f TapeAlertFlags) CleaningMediaProblem() bool {
 // take a new generation (4, 5, 6, 7, 13, 14, 52, 53, 54).
 func (f TapeAlertFlags) MediaSuspect() bool { return f.any(4, 5, 6, 7, 13, 14, 52, 53, 54) }
 
-// MediaAgeing reports flags that call for replacing the cartridge soon (18,
-// 19, 50, 51).
-func (f TapeAlertFlags) MediaAgeing() bool { return f.any(18, 19, 50, 51) }
-
-// DriveFault reports flags that take the drive out of service (30, 31, 33,
-// 38, 39, 55, 56, 57).
-func (f TapeAlertFlags) DriveFault() bool { return f.any(30, 31, 33, 38, 39, 55, 56, 57) }
-
 // WrongCartridge reports write-protect, read-only format, cleaning media and
 // unsupported format (9, 11, 12, 17): another cartridge must be used.
 func (f TapeAlertFlags) WrongCartridge() bool { return f.any(9, 11, 12, 17) }
-
-// Critical reports whether any raised flag is critical.
-func (f TapeAlertFlags) Critical() bool {
-	for _, a := range f.Alerts() {
-		if a.Severity == SeverityCritical {
-			return true
-		}
-	}
-	return false
-}
 
 func (f TapeAlertFlags) any(ns ...int) bool {
 	for _, n := range ns {
