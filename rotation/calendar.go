@@ -268,11 +268,7 @@ func Calendar(pools []Pool, view View, runs []Run, from time.Time, days int) (Sc
 			gens := slices.Clone(c.Generations)
 			slices.SortFunc(gens, func(a, b Generation) int { return b.Time.Compare(a.Time) })
 			for _, g := range gens {
-				id := g.ID
-				if id == "" {
-					id = generationIDs(p, Cartridge{Generations: []Generation{g}})[0]
-				}
-				row.Generations = append(row.Generations, id+" "+string(g.Status))
+				row.Generations = append(row.Generations, p.generationID(g)+" "+string(g.Status))
 			}
 			s.Generations = append(s.Generations, row)
 		}

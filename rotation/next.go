@@ -258,18 +258,24 @@ func recallAdvice(c Cartridge, machineRoom string) string {
 func generationIDs(pool Pool, c Cartridge) []string {
 	var ids []string
 	for _, g := range c.Generations {
-		id := g.ID
-		if id == "" {
-			if p, err := pool.period(g.Time); err == nil {
-				id = p.Key
-			}
-		}
-		if !slices.Contains(ids, id) {
+		if id := pool.generationID(g); !slices.Contains(ids, id) {
 			ids = append(ids, id)
 		}
 	}
 	slices.Sort(ids)
 	return ids
+}
+
+// generationID returns g's ID: the recorded one, else the Key of its
+// period.
+func (p Pool) generationID(g Generation) string {
+	if g.ID != "" {
+		return g.ID
+	}
+	if per, err := p.period(g.Time); err == nil {
+		return per.Key
+	}
+	return ""
 }
 
 // retainedSummary says what the pool retains, e.g. "the newest 4 good
