@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/tapewarden/tapewarden/media"
 )
@@ -117,7 +118,7 @@ func (d *Daemon) libraryForPool(pool string) *library {
 		}
 		for _, name := range d.dev.order {
 			drv := d.dev.drives[name]
-			if drv.lib != nil && drv.lib.cfg.MailSlots > 0 && (len(j.Drives) == 0 || containsString(j.Drives, name)) {
+			if drv.lib != nil && drv.lib.cfg.MailSlots > 0 && (len(j.Drives) == 0 || slices.Contains(j.Drives, name)) {
 				return drv.lib
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -334,7 +335,7 @@ func (d *Daemon) choose(ctx context.Context, pool rotation.Pool, exclude []strin
 	if len(exclude) > 0 {
 		kept := view.Cartridges[:0]
 		for _, c := range view.Cartridges {
-			if !containsString(exclude, c.Barcode) {
+			if !slices.Contains(exclude, c.Barcode) {
 				kept = append(kept, c)
 			}
 		}
@@ -353,15 +354,6 @@ func (d *Daemon) choose(ctx context.Context, pool rotation.Pool, exclude []strin
 		return choice, err
 	}
 	return choice, nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // tapeWriter writes one run's stream, piece by piece.
