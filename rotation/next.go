@@ -63,11 +63,7 @@ func choose(pool Pool, view View, now time.Time, anywhere bool) (Choice, error) 
 	own := view.poolCartridges(pool.Name)
 	ret := retain(pool, own, false)
 	prot := ret.protectedSet()
-	current := func(c Cartridge) bool {
-		return slices.ContainsFunc(c.Generations, func(g Generation) bool {
-			return g.ID == period.Key || period.Contains(g.Time)
-		})
-	}
+	current := func(c Cartridge) bool { return slices.ContainsFunc(c.Generations, period.holds) }
 	ch := Choice{Pool: pool.Name, Period: period}
 	warn := func(r Reason) {
 		ch.Reasons = append(ch.Reasons, r)

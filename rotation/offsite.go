@@ -384,7 +384,7 @@ func (v *View) write(pool Pool, ch Choice, t time.Time, status Status) {
 	c.Pool = pool.Name
 	if ch.Append {
 		for j, g := range c.Generations {
-			if g.ID == ch.Period.Key || ch.Period.Contains(g.Time) {
+			if ch.Period.holds(g) {
 				c.Generations[j].Status = combine(g.Status, status)
 				return
 			}

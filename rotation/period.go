@@ -23,6 +23,10 @@ type Period struct {
 // Contains reports whether t falls in the period.
 func (p Period) Contains(t time.Time) bool { return !t.Before(p.Start) && t.Before(p.End) }
 
+// holds reports whether g is the period's generation: recorded under its
+// Key, or begun within it.
+func (p Period) holds(g Generation) bool { return g.ID == p.Key || p.Contains(g.Time) }
+
 var cycleLevels = map[string]Level{"": LevelDaily, "day": LevelDaily, "week": LevelWeekly, "month": LevelMonthly}
 
 func cycleLevel(every string) Level {
