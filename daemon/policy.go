@@ -71,10 +71,17 @@ func rotationLocation(l media.Location, manifests map[string]media.Manifest, ove
 // view builds rotation's view of the world from the catalog: every
 // cartridge with its state, place and the generations still on it.
 func (d *Daemon) view(ctx context.Context) (rotation.View, error) {
+	v, _, err := d.viewAndCartridges(ctx)
+	return v, err
+}
+
+// viewAndCartridges is view, with the catalog's cartridges it was built
+// from.
+func (d *Daemon) viewAndCartridges(ctx context.Context) (rotation.View, []media.Cartridge, error) {
 	v := rotation.View{Sites: d.cfg.rotationSites()}
 	carts, err := d.cat.Cartridges(ctx, media.Filter{})
 	if err != nil {
-		return v, err
+		return v, nil, err
 	}
 	var pools []string
 	for _, p := range d.cfg.Pools {
@@ -82,7 +89,7 @@ func (d *Daemon) view(ctx context.Context) (rotation.View, error) {
 	}
 	gens, err := d.cat.Generations(ctx, pools)
 	if err != nil {
-		return v, err
+		return v, nil, err
 	}
 	byBarcode := map[string][]rotation.Generation{}
 	for _, g := range gens {
@@ -113,7 +120,7 @@ func (d *Daemon) view(ctx context.Context) (rotation.View, error) {
 		}
 		v.Cartridges = append(v.Cartridges, rc)
 	}
-	return v, nil
+	return v, carts, nil
 }
 
 // plannedRuns lists the runs the jobs' schedules plan between from and to,

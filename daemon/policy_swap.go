@@ -144,11 +144,7 @@ func (d *Daemon) SwapList(ctx context.Context, date, at string) (SwapList, error
 	if err != nil {
 		return SwapList{}, err
 	}
-	view, err := d.view(ctx)
-	if err != nil {
-		return SwapList{}, err
-	}
-	list, err := d.cat.Cartridges(ctx, media.Filter{})
+	view, list, err := d.viewAndCartridges(ctx)
 	if err != nil {
 		return SwapList{}, err
 	}
