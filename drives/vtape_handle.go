@@ -479,6 +479,9 @@ func (h *vtapeHandle) ReadTapeAlerts(ctx context.Context) (TapeAlertFlags, error
 	if err != nil {
 		return 0, h.fail("tapealert", err)
 	}
+	if v.st.PendingAlerts == 0 {
+		return f, nil // nothing to clear, nothing to save
+	}
 	v.st.PendingAlerts = 0
 	if err := v.saveLocked(); err != nil {
 		return f, h.fail("tapealert", err)
