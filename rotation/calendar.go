@@ -128,6 +128,8 @@ func Calendar(pools []Pool, view View, runs []Run, from time.Time, days int) (Sc
 	if err := errors.Join(errs...); err != nil {
 		return Schedule{}, fmt.Errorf("calendar: %w", err)
 	}
+	// Every pool is valid and no run writes a scratch pool: the days below
+	// use Plan's and NextCartridge's bodies without validating again.
 	sorted := slices.Clone(pools)
 	slices.SortFunc(sorted, func(a, b Pool) int { return strings.Compare(a.Name, b.Name) })
 	runs = slices.Clone(runs)
@@ -177,17 +179,14 @@ func Calendar(pools []Pool, view View, runs []Run, from time.Time, days int) (Sc
 		// of daylight saving time.
 		courier := time.Date(start.Year(), start.Month(), start.Day(), from.Hour(), from.Minute(), from.Second(), from.Nanosecond(), from.Location())
 		planned := false
-		doPlan := func() error {
+		doPlan := func() {
 			planned = true
 			deliver(courier, true)
 			for _, p := range sorted {
 				if p.Offsite == nil || p.Scheme == SchemeScratch {
 					continue
 				}
-				plan, err := Plan(p, state, runs, courier)
-				if err != nil {
-					return err
-				}
+				plan := offsitePlan(p, state, runs, courier)
 				arrives := courier.AddDate(0, 0, p.Offsite.TransitDays)
 				move := func(m Move, to string) Transfer {
 					i := slices.IndexFunc(state.Cartridges, func(c Cartridge) bool { return c.Barcode == m.Barcode })
@@ -204,21 +203,18 @@ func Calendar(pools []Pool, view View, runs []Run, from time.Time, days int) (Sc
 					day.Problems = append(day.Problems, Problem{p.Name, r})
 				}
 			}
-			return nil
 		}
 		for _, r := range runs {
 			if r.Time.Before(start) || !r.Time.Before(end) || r.Time.Before(from) {
 				continue
 			}
 			if !planned && !r.Time.Before(courier) {
-				if err := doPlan(); err != nil {
-					return Schedule{}, fmt.Errorf("calendar: %w", err)
-				}
+				doPlan()
 			}
 			deliver(r.Time, true)
 			p := byName[r.Pool]
 			w := Write{Time: r.Time, Job: r.Job, Pool: r.Pool}
-			ch, err := NextCartridge(p, state, r.Time)
+			ch, err := choose(p, state, r.Time, false)
 			if err != nil {
 				var nc *NoCartridgeError
 				if !errors.As(err, &nc) {
@@ -238,9 +234,7 @@ func Calendar(pools []Pool, view View, runs []Run, from time.Time, days int) (Sc
 			day.Writes = append(day.Writes, w)
 		}
 		if !planned {
-			if err := doPlan(); err != nil {
-				return Schedule{}, fmt.Errorf("calendar: %w", err)
-			}
+			doPlan()
 		}
 		deliver(end, false)
 		for _, p := range sorted {

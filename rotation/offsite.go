@@ -68,9 +68,14 @@ func Plan(pool Pool, view View, runs []Run, now time.Time) (OffsitePlan, error) 
 	if err := pool.Validate(); err != nil {
 		return OffsitePlan{}, fmt.Errorf("offsite plan for pool %q: %w", pool.Name, err)
 	}
+	return offsitePlan(pool, view, runs, now), nil
+}
+
+// offsitePlan is Plan for a valid pool.
+func offsitePlan(pool Pool, view View, runs []Run, now time.Time) OffsitePlan {
 	plan := OffsitePlan{Pool: pool.Name, Date: date(now), Status: OffsiteStatus{Compliant: true}}
 	if pool.Offsite == nil || pool.Scheme == SchemeScratch {
-		return plan, nil
+		return plan
 	}
 	o := *pool.Offsite
 	mr := view.machineRoom()
@@ -293,7 +298,7 @@ func Plan(pool Pool, view View, runs []Run, now time.Time) (OffsitePlan, error) 
 		}
 	}
 	st.Compliant = st.Away >= o.Keep && (remote == "" || st.Remote > 0)
-	return plan, nil
+	return plan
 }
 
 // remoteFaults says why site does not count as a remote site for a pool
