@@ -449,3 +449,30 @@ func TestKillDuringMoves(t *testing.T) {
 		})
 	}
 }
+
+// TestJSONOutputKeepsExitCodes checks that --json changes only what is
+// printed: the commands still read the answer to choose their exit code.
+func TestJSONOutputKeepsExitCodes(t *testing.T) {
+	p := startDemo(t, stateDir(t))
+
+	var st struct {
+		Healthy bool `json:"healthy"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(p.must("status", "--json")), &st))
+	assert.True(t, st.Healthy)
+
+	var v struct {
+		OK     bool  `json:"ok"`
+		Events int64 `json:"events"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(p.must("audit", "verify", "--json")), &v))
+	assert.True(t, v.OK)
+
+	var run struct {
+		ID    int64  `json:"id"`
+		State string `json:"state"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(p.must("job", "run", "juki-daily", "--wait", "--json")), &run))
+	assert.Equal(t, "succeeded", run.State)
+	assert.NotZero(t, run.ID)
+}

@@ -117,9 +117,9 @@ func (a *app) client(cmd *cobra.Command) (*client, error) {
 	return newClient(path), nil
 }
 
-// get and post call the API and print its answer: with --json the
-// daemon's JSON as it came (v is then left untouched), otherwise decoded
-// into v and written by text through a tabwriter.
+// get and post call the API, decode its answer into v and print it: with
+// --json the daemon's JSON as it came, otherwise written by text through a
+// tabwriter.
 func (a *app) get(cmd *cobra.Command, path string, query url.Values, v any, text func(w io.Writer)) error {
 	return a.call(cmd, "GET", path, query, nil, v, text)
 }
@@ -137,11 +137,13 @@ func (a *app) call(cmd *cobra.Command, method, path string, query url.Values, bo
 	if err := c.do(cmd.Context(), method, path, query, body, &raw); err != nil {
 		return err
 	}
-	if a.jsonOut {
-		_, err := a.out.Write(raw)
+	// v is filled in either way: commands look at the answer after
+	// printing it (a failed run, a broken chain) to choose their exit code.
+	if err := json.Unmarshal(raw, v); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(raw, v); err != nil {
+	if a.jsonOut {
+		_, err := a.out.Write(raw)
 		return err
 	}
 	tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
