@@ -129,7 +129,7 @@ func (c *Catalog) OpenPrompt(ctx context.Context, p Prompt) (Prompt, error) {
 			Reason: fmt.Sprintf("prompt %d: %s", id, p.Action)}); err != nil {
 			return err
 		}
-		out, err = scanPrompt(tx.QueryRowContext(ctx, "SELECT "+promptColumns+" FROM prompts WHERE id = ?", id))
+		out, err = promptTx(ctx, tx, id)
 		return err
 	})
 	return out, err
@@ -140,10 +140,8 @@ func (c *Catalog) OpenPrompt(ctx context.Context, p Prompt) (Prompt, error) {
 func (c *Catalog) ClosePrompt(ctx context.Context, actor Actor, id int64, state PromptState, note string) (Prompt, error) {
 	var out Prompt
 	err := c.write(ctx, func(tx *sql.Tx) error {
-		p, err := scanPrompt(tx.QueryRowContext(ctx, "SELECT "+promptColumns+" FROM prompts WHERE id = ?", id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("%w: %d; see 'tapewarden prompt list'", ErrPromptNotFound, id)
-		} else if err != nil {
+		p, err := promptTx(ctx, tx, id)
+		if err != nil {
 			return err
 		}
 		if p.State != PromptOpen {
@@ -157,7 +155,7 @@ func (c *Catalog) ClosePrompt(ctx context.Context, actor Actor, id int64, state 
 			Reason: fmt.Sprintf("prompt %d (%s): %s", id, p.Action, note)}); err != nil {
 			return err
 		}
-		out, err = scanPrompt(tx.QueryRowContext(ctx, "SELECT "+promptColumns+" FROM prompts WHERE id = ?", id))
+		out, err = promptTx(ctx, tx, id)
 		return err
 	})
 	return out, err
@@ -179,7 +177,12 @@ func (c *Catalog) NotePromptNotice(ctx context.Context, id int64, reminder, esca
 
 // Prompt returns one prompt.
 func (c *Catalog) Prompt(ctx context.Context, id int64) (Prompt, error) {
-	p, err := scanPrompt(c.r.QueryRowContext(ctx, "SELECT "+promptColumns+" FROM prompts WHERE id = ?", id))
+	return promptTx(ctx, c.r, id)
+}
+
+// promptTx reads one prompt, inside a transaction or from the read pool.
+func promptTx(ctx context.Context, q querier, id int64) (Prompt, error) {
+	p, err := scanPrompt(q.QueryRowContext(ctx, "SELECT "+promptColumns+" FROM prompts WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, fmt.Errorf("%w: %d; see 'tapewarden prompt list'", ErrPromptNotFound, id)
 	}

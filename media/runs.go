@@ -83,6 +83,12 @@ func scanRun(s interface{ Scan(...any) error }) (Run, error) {
 	return r, err
 }
 
+// runTx reads one run without its pieces, inside a transaction or from the
+// read pool; an unknown ID gives sql.ErrNoRows.
+func runTx(ctx context.Context, q querier, id int64) (Run, error) {
+	return scanRun(q.QueryRowContext(ctx, "SELECT "+runColumns+" FROM runs WHERE id = ?", id))
+}
+
 // NewRun describes a run to queue.
 type NewRun struct {
 	Job, System, Pool string
@@ -110,7 +116,7 @@ func (c *Catalog) QueueRun(ctx context.Context, n NewRun) (Run, error) {
 		if err != nil {
 			return err
 		}
-		out, err = scanRun(tx.QueryRowContext(ctx, "SELECT "+runColumns+" FROM runs WHERE id = ?", id))
+		out, err = runTx(ctx, tx, id)
 		return err
 	})
 	return out, err
@@ -132,7 +138,7 @@ func (c *Catalog) RecordMissed(ctx context.Context, n NewRun, reason string) (Ru
 		if err := c.appendEvent(ctx, tx, &Event{Actor: System.Name, Role: System.Role, Kind: "run-missed", Reason: fmt.Sprintf("run %d of job %s: %s", id, n.Job, reason)}); err != nil {
 			return err
 		}
-		out, err = scanRun(tx.QueryRowContext(ctx, "SELECT "+runColumns+" FROM runs WHERE id = ?", id))
+		out, err = runTx(ctx, tx, id)
 		return err
 	})
 	return out, err
@@ -235,7 +241,7 @@ func (c *Catalog) FinishRun(ctx context.Context, id int64, res RunResult) (Run, 
 	}
 	var out Run
 	err := c.write(ctx, func(tx *sql.Tx) error {
-		cur, err := scanRun(tx.QueryRowContext(ctx, "SELECT "+runColumns+" FROM runs WHERE id = ?", id))
+		cur, err := runTx(ctx, tx, id)
 		if err != nil {
 			return fmt.Errorf("run %d: %w", id, err)
 		}
@@ -302,7 +308,7 @@ func (c *Catalog) FinishRun(ctx context.Context, id int64, res RunResult) (Run, 
 		if err := c.appendEvent(ctx, tx, &Event{Actor: System.Name, Role: System.Role, Kind: "run-" + string(res.State), Reason: reason}); err != nil {
 			return err
 		}
-		out, err = scanRun(tx.QueryRowContext(ctx, "SELECT "+runColumns+" FROM runs WHERE id = ?", id))
+		out, err = runTx(ctx, tx, id)
 		return err
 	})
 	return out, err
@@ -384,7 +390,7 @@ func (c *Catalog) FailUnfinishedRuns(ctx context.Context, reason string) ([]Run,
 
 // Run returns one run with its pieces.
 func (c *Catalog) Run(ctx context.Context, id int64) (Run, error) {
-	r, err := scanRun(c.r.QueryRowContext(ctx, "SELECT "+runColumns+" FROM runs WHERE id = ?", id))
+	r, err := runTx(ctx, c.r, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("%w: run %d", ErrRunNotFound, id)
 	} else if err != nil {
