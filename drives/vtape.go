@@ -124,29 +124,35 @@ func NewVirtualTape(statePath string, cfg VirtualTapeConfig) (*VirtualTape, erro
 		return nil, &OpError{Drive: statePath, Op: "open", Err: err}
 	}
 	v := &VirtualTape{statePath: statePath, lockf: lockf}
-	data, err := os.ReadFile(statePath)
+	if err := v.loadState(cfg); err != nil {
+		_ = lockf.Close()
+		return nil, err
+	}
+	return v, nil
+}
+
+// loadState reads the drive's state file, or starts an empty drive of
+// cfg.DriveType when there is none, applies cfg and saves the result.
+func (v *VirtualTape) loadState(cfg VirtualTapeConfig) error {
+	data, err := os.ReadFile(v.statePath)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		if _, ok := Media(cfg.DriveType); !ok || !isDriveType(cfg.DriveType) {
-			_ = lockf.Close()
-			return nil, fmt.Errorf("drives: new virtual tape %s: bad drive type %q", statePath, cfg.DriveType)
+		if !isDriveType(cfg.DriveType) {
+			return fmt.Errorf("drives: new virtual tape %s: bad drive type %q", v.statePath, cfg.DriveType)
 		}
 		name := cfg.Name
 		if name == "" {
-			name = strings.TrimSuffix(filepath.Base(statePath), filepath.Ext(statePath))
+			name = strings.TrimSuffix(filepath.Base(v.statePath), filepath.Ext(v.statePath))
 		}
 		v.st = VirtualTapeState{Format: vtapeStateFormat, Version: 1, Name: name, DriveType: cfg.DriveType}
 	case err != nil:
-		_ = lockf.Close()
-		return nil, fmt.Errorf("drives: new virtual tape: %w", err)
+		return fmt.Errorf("drives: new virtual tape: %w", err)
 	default:
 		if err := decodeVTapeState(data, &v.st); err != nil {
-			_ = lockf.Close()
-			return nil, fmt.Errorf("drives: new virtual tape %s: %w", statePath, err)
+			return fmt.Errorf("drives: new virtual tape %s: %w", v.statePath, err)
 		}
 		if cfg.DriveType != "" && cfg.DriveType != v.st.DriveType {
-			_ = lockf.Close()
-			return nil, fmt.Errorf("drives: new virtual tape %s: drive type is %s, not %s", statePath, v.st.DriveType, cfg.DriveType)
+			return fmt.Errorf("drives: new virtual tape %s: drive type is %s, not %s", v.statePath, v.st.DriveType, cfg.DriveType)
 		}
 		if cfg.Name != "" {
 			v.st.Name = cfg.Name
@@ -154,11 +160,7 @@ func NewVirtualTape(statePath string, cfg VirtualTapeConfig) (*VirtualTape, erro
 	}
 	v.configure(cfg)
 	v.resetSession()
-	if err := v.saveLocked(); err != nil {
-		_ = lockf.Close()
-		return nil, err
-	}
-	return v, nil
+	return v.saveLocked()
 }
 
 // newEphemeralTape makes an in-memory drive (no state file) of driveType.
