@@ -282,7 +282,7 @@ func (w *swapWorld) recall(m CourierMove) SwapRecall {
 	if m.Manifest != "" {
 		deliver = fmt.Sprintf("'tapewarden manifest deliver %s %s'", m.Manifest, m.Barcode)
 	}
-	if lib := w.libraryFor(c.MediaType); lib != nil {
+	if lib := w.mailSlotLibrary("", c.MediaType); lib != nil {
 		r.FileAt = lib.Name
 		r.Action = fmt.Sprintf("when it arrives, confirm it (%s), put it into library %s's mail slot and import it ('tapewarden library import')", deliver, lib.Name)
 	} else {
@@ -297,19 +297,15 @@ func (w *swapWorld) recall(m CourierMove) SwapRecall {
 	return r
 }
 
-// libraryFor is a library at the machine room, with a mail slot, holding a
-// drive that writes the media type.
-func (w *swapWorld) libraryFor(mediaType string) *LibraryConfig {
+// mailSlotLibrary is a library at the machine room, with a mail slot,
+// holding a drive that job ("": any job) may use and that writes the media
+// type.
+func (w *swapWorld) mailSlotLibrary(job, mediaType string) *LibraryConfig {
 	room := w.d.machineRoom()
 	for i := range w.d.cfg.Libraries {
 		l := &w.d.cfg.Libraries[i]
-		if l.Site != room || l.MailSlots == 0 {
-			continue
-		}
-		for _, ld := range l.Drives {
-			if dc := w.d.cfg.Drive(ld.Drive); dc != nil && drives.CheckLoad(dc.MediaType, mediaType, true) == nil {
-				return l
-			}
+		if l.Site == room && l.MailSlots > 0 && w.libraryWrites(l.Name, job, mediaType) {
+			return l
 		}
 	}
 	return nil
@@ -384,6 +380,8 @@ func (w *swapWorld) libraryWrites(library, job, mediaType string) bool {
 	return false
 }
 
+// jobMayWrite reports whether the drive writes the media type and job
+// ("": any job) may use it.
 func (w *swapWorld) jobMayWrite(job, drive, mediaType string) bool {
 	dc := w.d.cfg.Drive(drive)
 	if dc == nil || drives.CheckLoad(dc.MediaType, mediaType, true) != nil {
@@ -405,10 +403,8 @@ func (w *swapWorld) readyAction(job string, c media.Cartridge, by string, r *Swa
 			return fmt.Sprintf("have it ready at drive %s before %s, a person loads it when the run asks", dc.Name, by)
 		}
 	}
-	for _, l := range w.d.cfg.Libraries {
-		if l.Site == room && l.MailSlots > 0 && w.libraryWrites(l.Name, job, c.MediaType) {
-			return fmt.Sprintf("put it into library %s's mail slot before %s ('tapewarden library import')", l.Name, by)
-		}
+	if l := w.mailSlotLibrary(job, c.MediaType); l != nil {
+		return fmt.Sprintf("put it into library %s's mail slot before %s ('tapewarden library import')", l.Name, by)
 	}
 	return fmt.Sprintf("no drive at %s that job %s may use writes %s: change the job's drives or the pool's media", room, job, c.MediaType)
 }
