@@ -120,6 +120,11 @@ func (d *Daemon) CleaningStatus(ctx context.Context) ([]rotation.Cleaning, error
 	if err != nil {
 		return nil, err
 	}
+	return d.cleaningStatus(ctx, view)
+}
+
+// cleaningStatus is CleaningStatus against a view the caller has read.
+func (d *Daemon) cleaningStatus(ctx context.Context, view rotation.View) ([]rotation.Cleaning, error) {
 	var out []rotation.Cleaning
 	for _, name := range d.dev.order {
 		drv := d.dev.drives[name]

@@ -112,14 +112,15 @@ func (c *daemonCollector) Collect(ch chan<- prometheus.Metric) {
 		names = append(names, j.Name)
 	}
 	if stats, err := d.cat.JobStats(ctx, names); err == nil {
-		for _, j := range d.cfg.Jobs {
+		for i := range d.cfg.Jobs {
+			j := &d.cfg.Jobs[i]
 			s := stats[j.Name]
 			for _, r := range []media.RunState{media.RunSucceeded, media.RunFailed, media.RunMissed, media.RunCancelled} {
 				counter(c.runs, float64(s.Counts[r]), j.Name, string(r))
 			}
 			gauge(c.lastSuccess, unixTime(s.LastSuccess), j.Name)
 			gauge(c.lastFailure, unixTime(s.LastFailure), j.Name)
-			gauge(c.maxAge, d.cfg.maxAge(&d.cfg.Jobs[indexOfJob(d.cfg, j.Name)], now).Seconds(), j.Name)
+			gauge(c.maxAge, d.cfg.maxAge(j, now).Seconds(), j.Name)
 			dur := 0.0
 			if !s.LastRun.StartedAt.IsZero() && !s.LastRun.FinishedAt.IsZero() {
 				dur = s.LastRun.FinishedAt.Sub(s.LastRun.StartedAt).Seconds()
@@ -156,17 +157,21 @@ func (c *daemonCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 
-	// Drives and cleaning.
-	if cleanings, err := d.CleaningStatus(ctx); err == nil {
-		for _, cl := range cleanings {
-			v := 0.0
-			switch cl.Due {
-			case rotation.DueSoon:
-				v = 1
-			case rotation.DueNow:
-				v = 2
+	// Drives and cleaning. The catalog's view is read once for the
+	// cleaning, the cleaning cartridges and the offsite generations.
+	view, viewErr := d.view(ctx)
+	if viewErr == nil {
+		if cleanings, err := d.cleaningStatus(ctx, view); err == nil {
+			for _, cl := range cleanings {
+				v := 0.0
+				switch cl.Due {
+				case rotation.DueSoon:
+					v = 1
+				case rotation.DueNow:
+					v = 2
+				}
+				gauge(c.cleaningDue, v, cl.Drive)
 			}
-			gauge(c.cleaningDue, v, cl.Drive)
 		}
 	}
 	for _, name := range d.dev.order {
@@ -189,7 +194,7 @@ func (c *daemonCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		gauge(c.busy, busy, name)
 	}
-	if view, err := d.view(ctx); err == nil {
+	if viewErr == nil {
 		primary := ""
 		if p := d.cfg.PrimarySite(); p != nil {
 			primary = p.Name
@@ -248,15 +253,6 @@ func (c *daemonCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(c.starved, s.Starved.Seconds(), drive)
 		counter(c.underruns, float64(s.Underruns), drive)
 	}
-}
-
-func indexOfJob(cfg *Config, name string) int {
-	for i, j := range cfg.Jobs {
-		if j.Name == name {
-			return i
-		}
-	}
-	return 0
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
