@@ -74,6 +74,17 @@ func cart(barcode, pool string, st State, loc Location, gens ...Generation) Cart
 	return Cartridge{Barcode: barcode, Pool: pool, MediaType: "LTO-8", State: st, Location: loc, Generations: gens}
 }
 
+// with applies f to cs[i] and returns cs.
+func with(cs []Cartridge, i int, f func(*Cartridge)) []Cartridge {
+	f(&cs[i])
+	return cs
+}
+
+// gen returns a good generation recorded with its ID and level.
+func gen(id string, tm time.Time, l Level) Generation {
+	return Generation{ID: id, Time: tm, Level: l, Status: StatusGood}
+}
+
 func scratchCart(barcode string, loc Location) Cartridge {
 	return cart(barcode, "scratch", StateScratch, loc)
 }

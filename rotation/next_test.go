@@ -11,15 +11,8 @@ import (
 
 func TestNextCartridge(t *testing.T) {
 	tonight := at(2025, time.April, 6, 22)
-	with := func(cs []Cartridge, i int, f func(*Cartridge)) []Cartridge {
-		f(&cs[i])
-		return cs
-	}
 	release := Pool{Name: "sys", Scheme: SchemeRelease, Release: &Release{Keep: 2}}
 	gfs := Pool{Name: "gfs", Scheme: SchemeGFS, GFS: &GFS{Daily: 2, Weekly: 2, Monthly: 1, WeeklyOn: "friday", MonthlyOn: "last-business-day"}}
-	gen := func(id string, tm time.Time, l Level) Generation {
-		return Generation{ID: id, Time: tm, Level: l, Status: StatusGood}
-	}
 
 	tests := []struct {
 		name      string

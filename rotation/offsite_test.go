@@ -46,9 +46,6 @@ func TestPlan(t *testing.T) {
 	type move struct{ barcode, to string }
 	gfs := Pool{Name: "gfs", Scheme: SchemeGFS, GFS: &GFS{Daily: 3, Weekly: 3, WeeklyOn: "friday"},
 		Offsite: &Offsite{Keep: 1, Site: "annex", Levels: []Level{LevelWeekly}}}
-	gen := func(id string, tm time.Time, l Level) Generation {
-		return Generation{ID: id, Time: tm, Level: l, Status: StatusGood}
-	}
 
 	tests := []struct {
 		name     string

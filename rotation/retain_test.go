@@ -9,10 +9,6 @@ import (
 )
 
 func TestRetain(t *testing.T) {
-	set := func(cs []Cartridge, i int, f func(*Cartridge)) []Cartridge {
-		f(&cs[i])
-		return cs
-	}
 	gfs := Pool{Name: "gfs", Scheme: SchemeGFS, GFS: &GFS{Daily: 2, Weekly: 2, WeeklyOn: "friday"}}
 	g := func(d int, s Status) Generation { // no ID, no level: derived from the time
 		return Generation{Time: at(2025, time.April, d, 22), Status: s}
@@ -37,7 +33,7 @@ func TestRetain(t *testing.T) {
 		{
 			name:      "a failed night is neither counted nor protected",
 			pool:      cyclePool(5),
-			carts:     set(fiveDays(), 0, func(c *Cartridge) { c.Generations = []Generation{daily(6, StatusFailed)} }),
+			carts:     with(fiveDays(), 0, func(c *Cartridge) { c.Generations = []Generation{daily(6, StatusFailed)} }),
 			protected: []string{"DLY002L8", "DLY003L8", "DLY004L8", "DLY005L8"},
 			free:      []string{"DLY001L8"},
 			codes:     []Code{CodeFailed, CodeRetained, CodeRetained, CodeRetained, CodeRetained},
@@ -45,14 +41,14 @@ func TestRetain(t *testing.T) {
 		{
 			name:      "a partial night is protected but not counted",
 			pool:      cyclePool(5),
-			carts:     set(fiveDays(), 0, func(c *Cartridge) { c.Generations = []Generation{daily(6, StatusPartial)} }),
+			carts:     with(fiveDays(), 0, func(c *Cartridge) { c.Generations = []Generation{daily(6, StatusPartial)} }),
 			protected: []string{"DLY001L8", "DLY002L8", "DLY003L8", "DLY004L8", "DLY005L8"},
 			codes:     []Code{CodePartialKept, CodeRetained, CodeRetained, CodeRetained, CodeRetained},
 		},
 		{
 			name:      "an old partial expires like a good one of its date",
 			pool:      cyclePool(5),
-			carts:     set(fiveDays(), 0, func(c *Cartridge) { c.Generations[0].Status = StatusPartial }),
+			carts:     with(fiveDays(), 0, func(c *Cartridge) { c.Generations[0].Status = StatusPartial }),
 			protected: []string{"DLY002L8", "DLY003L8", "DLY004L8", "DLY005L8"},
 			free:      []string{"DLY001L8"},
 			codes:     []Code{CodeRetained, CodeRetained, CodeRetained, CodeRetained, CodeExpired},
@@ -60,7 +56,7 @@ func TestRetain(t *testing.T) {
 		{
 			name: "a good generation on a damaged cartridge is kept but not counted",
 			pool: cyclePool(5),
-			carts: append(set(fiveDays(), 4, func(c *Cartridge) { c.State = StateDamaged }),
+			carts: append(with(fiveDays(), 4, func(c *Cartridge) { c.State = StateDamaged }),
 				cart("DLY000L8", "daily", StateActive, shelf(), daily(0, StatusGood))),
 			protected: []string{"DLY001L8", "DLY002L8", "DLY003L8", "DLY004L8", "DLY005L8"},
 			free:      []string{"DLY000L8"},
@@ -104,7 +100,7 @@ func TestRetain(t *testing.T) {
 		{
 			name: "retired cartridges keep their generations but are never free",
 			pool: cyclePool(5),
-			carts: append(set(fiveDays(), 0, func(c *Cartridge) { c.State = StateRetired }),
+			carts: append(with(fiveDays(), 0, func(c *Cartridge) { c.State = StateRetired }),
 				cart("DLY000L8", "daily", StateRetired, shelf(), daily(0, StatusGood))),
 			protected: []string{"DLY002L8", "DLY003L8", "DLY004L8", "DLY005L8"},
 			codes:     []Code{CodeRetained, CodeRetained, CodeRetained, CodeRetained, CodeExpired, CodeExpired},
