@@ -70,7 +70,13 @@ type Piece struct {
 	GoneAt   time.Time `json:"gone_at,omitzero"`
 }
 
-const runColumns = `id, job, system, pool, state, reason, trigger_kind, scheduled_for, queued_at, started_at, finished_at, generation, level, bytes, sha256, files, wait_seconds, drive, log`
+const (
+	runFields  = `id, job, system, pool, state, reason, trigger_kind, scheduled_for, queued_at, started_at, finished_at, generation, level, bytes, sha256, files, wait_seconds, drive`
+	runColumns = runFields + `, log`
+	// runListColumns leave out the log, which can be long: listings do
+	// not carry it, Run does.
+	runListColumns = runFields + `, ''`
+)
 
 func scanRun(s interface{ Scan(...any) error }) (Run, error) {
 	var r Run
@@ -452,7 +458,7 @@ func (c *Catalog) Runs(ctx context.Context, f RunFilter) ([]Run, error) {
 	if !f.Before.IsZero() {
 		where, args = append(where, "finished_at <= ?"), append(args, timeText(f.Before))
 	}
-	q := "SELECT " + runColumns + " FROM runs"
+	q := "SELECT " + runListColumns + " FROM runs"
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -472,7 +478,6 @@ func (c *Catalog) Runs(ctx context.Context, f RunFilter) ([]Run, error) {
 		if err != nil {
 			return nil, err
 		}
-		r.Log = "" // the log comes with Run
 		out = append(out, r)
 	}
 	return out, rows.Err()
@@ -536,9 +541,8 @@ func (c *Catalog) JobStats(ctx context.Context, jobs []string) (map[string]*JobS
 		return nil, err
 	}
 	for _, j := range jobs {
-		r, err := scanRun(c.r.QueryRowContext(ctx, "SELECT "+runColumns+" FROM runs WHERE job = ? AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1", j))
+		r, err := scanRun(c.r.QueryRowContext(ctx, "SELECT "+runListColumns+" FROM runs WHERE job = ? AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1", j))
 		if err == nil {
-			r.Log = ""
 			out[j].LastRun = r
 		} else if !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
