@@ -237,10 +237,7 @@ func inLibrary(l Location) bool {
 
 // recallAdvice tells the operator how to get c back to the machine room.
 func recallAdvice(c Cartridge, machineRoom string) string {
-	room := machineRoom
-	if room == "" {
-		room = "the machine room"
-	}
+	room := siteName(machineRoom)
 	if c.Location.Kind == PlaceTransit {
 		if c.Location.To == machineRoom {
 			return fmt.Sprintf("%s may be overwritten but is %s: wait for the delivery", c.Barcode, c.Location)

@@ -79,10 +79,7 @@ func offsitePlan(pool Pool, view View, runs []Run, now time.Time) OffsitePlan {
 	}
 	o := *pool.Offsite
 	mr := view.machineRoom()
-	room := mr
-	if room == "" {
-		room = "the machine room"
-	}
+	room := siteName(mr)
 	remote := remoteDestination(pool, view)
 	plan.Status.Keep, plan.Status.RemoteSite = o.Keep, remote
 

@@ -76,23 +76,25 @@ func (l Location) String() string {
 		}
 		return s
 	case PlaceDrive:
-		return "drive " + l.Place + " at " + l.siteName()
+		return "drive " + l.Place + " at " + siteName(l.Site)
 	case PlaceSlot:
-		return "library " + l.Place + " slot " + strconv.Itoa(l.Slot) + " at " + l.siteName()
+		return "library " + l.Place + " slot " + strconv.Itoa(l.Slot) + " at " + siteName(l.Site)
 	case PlaceMailSlot:
-		return "library " + l.Place + " mail slot " + strconv.Itoa(l.Slot) + " at " + l.siteName()
+		return "library " + l.Place + " mail slot " + strconv.Itoa(l.Slot) + " at " + siteName(l.Site)
 	}
 	if l.Place == "" {
-		return l.siteName()
+		return siteName(l.Site)
 	}
-	return l.Place + " at " + l.siteName()
+	return l.Place + " at " + siteName(l.Site)
 }
 
-func (l Location) siteName() string {
-	if l.Site == "" {
+// siteName names a site for an operator; the empty name is the machine
+// room's (see View.machineRoom).
+func siteName(name string) string {
+	if name == "" {
 		return "the machine room"
 	}
-	return l.Site
+	return name
 }
 
 // Status says how a generation turned out.
