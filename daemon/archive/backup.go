@@ -171,7 +171,7 @@ func (b *Backup) settings() (settings, error) {
 	case s.blockSize < 0 || s.blockSize%512 != 0:
 		return s, fmt.Errorf("archive: block size %d is not a positive multiple of 512", b.BlockSize)
 	case s.ringSize < 2*s.blockSize:
-		return s, fmt.Errorf("archive: ring size %d is smaller than two %d-byte blocks", b.RingSize, s.blockSize)
+		return s, fmt.Errorf("archive: ring size %d is smaller than two %d-byte blocks", s.ringSize, s.blockSize)
 	case s.threshold < 0 || s.threshold > 1:
 		return s, fmt.Errorf("archive: start threshold %g is not within (0, 1]", b.StartThreshold)
 	case s.underrun < 0:

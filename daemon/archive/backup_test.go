@@ -341,6 +341,13 @@ func TestBackupErrors(t *testing.T) {
 			want: "stat ", is: os.ErrNotExist,
 		},
 		{
+			name: "blocks too large for the default ring",
+			backup: func(t *testing.T) (*Backup, *tape, context.Context) {
+				return &Backup{Paths: []string{big(t)}, BlockSize: DefaultRingSize}, &tape{}, t.Context()
+			},
+			want: fmt.Sprintf("ring size %d is smaller than two %d-byte blocks", DefaultRingSize, DefaultRingSize),
+		},
+		{
 			name: "source fails",
 			backup: func(t *testing.T) (*Backup, *tape, context.Context) {
 				src := io.MultiReader(strings.NewReader("partial"), iotest.ErrReader(boom))
