@@ -103,7 +103,7 @@ func (c *Catalog) ReconcileLibrary(ctx context.Context, actor Actor, library, si
 				res.Conflicts = append(res.Conflicts, fmt.Sprintf("%s is in %s but is reported lost; record it with 'tapewarden media found %s --at %s'", s.Barcode, s.Location, s.Barcode, s.Location))
 				continue
 			case cart.Location != s.Location:
-				if err := checkLocationExists(ctx, tx, s.Location); err != nil {
+				if err := checkPlace(ctx, tx, s.Location); err != nil {
 					return fmt.Errorf("inventory of %s: %w", library, err)
 				}
 				moves = append(moves, move{cart, s.Location})
@@ -160,15 +160,6 @@ func (c *Catalog) ReconcileLibrary(ctx context.Context, actor Actor, library, si
 		return nil
 	})
 	return res, err
-}
-
-// checkLocationExists is checkLocation without the occupancy test.
-func checkLocationExists(ctx context.Context, tx *sql.Tx, loc Location) error {
-	err := checkLocation(ctx, tx, loc)
-	if errors.Is(err, ErrNotMovable) {
-		return nil
-	}
-	return err
 }
 
 // MissingSince reports whether an inventory flagged the cartridge missing.

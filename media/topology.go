@@ -190,6 +190,14 @@ func (c *Catalog) Sites(ctx context.Context) ([]Site, error) {
 // checkLocation verifies inside a transaction that loc is a configured
 // place that can take one more cartridge.
 func checkLocation(ctx context.Context, tx *sql.Tx, loc Location) error {
+	if err := checkPlace(ctx, tx, loc); err != nil {
+		return err
+	}
+	return checkVacant(ctx, tx, loc)
+}
+
+// checkPlace verifies inside a transaction that loc is a configured place.
+func checkPlace(ctx context.Context, tx *sql.Tx, loc Location) error {
 	switch loc.Kind {
 	case InStorage:
 		var n int
@@ -218,13 +226,6 @@ func checkLocation(ctx context.Context, tx *sql.Tx, loc Location) error {
 		if loc.Slot < 1 || loc.Slot > limit {
 			return fmt.Errorf("%w: %s: library %s has %s 1-%d", ErrUnknownPlace, loc, loc.Place, loc.Kind, limit)
 		}
-		var holder string
-		err = tx.QueryRowContext(ctx, `SELECT barcode FROM cartridges WHERE loc_kind = ? AND loc_place = ? AND loc_slot = ?`, string(loc.Kind), loc.Place, loc.Slot).Scan(&holder)
-		if err == nil {
-			return fmt.Errorf("%w: %s already holds %s", ErrNotMovable, loc, holder)
-		} else if err != sql.ErrNoRows {
-			return err
-		}
 	case InDrive:
 		var site string
 		err := tx.QueryRowContext(ctx, `SELECT site FROM drives WHERE name = ? AND configured = 1`, loc.Place).Scan(&site)
@@ -236,13 +237,6 @@ func checkLocation(ctx context.Context, tx *sql.Tx, loc Location) error {
 		if site != loc.Site {
 			return fmt.Errorf("%w: %s: drive %s is at site %s", ErrUnknownPlace, loc, loc.Place, site)
 		}
-		var holder string
-		err = tx.QueryRowContext(ctx, `SELECT barcode FROM cartridges WHERE loc_kind = 'drive' AND loc_place = ?`, loc.Place).Scan(&holder)
-		if err == nil {
-			return fmt.Errorf("%w: drive %s already holds %s", ErrNotMovable, loc.Place, holder)
-		} else if err != sql.ErrNoRows {
-			return err
-		}
 	case InTransit:
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM manifests WHERE id = ?`, loc.Place).Scan(&n); err != nil {
@@ -253,6 +247,29 @@ func checkLocation(ctx context.Context, tx *sql.Tx, loc Location) error {
 		}
 	default:
 		return fmt.Errorf("%w: no location given", ErrBadInput)
+	}
+	return nil
+}
+
+// checkVacant verifies inside a transaction that the library slot or drive
+// loc names holds no cartridge; other places hold any number.
+func checkVacant(ctx context.Context, tx *sql.Tx, loc Location) error {
+	var holder string
+	switch loc.Kind {
+	case InSlot, InMailSlot:
+		err := tx.QueryRowContext(ctx, `SELECT barcode FROM cartridges WHERE loc_kind = ? AND loc_place = ? AND loc_slot = ?`, string(loc.Kind), loc.Place, loc.Slot).Scan(&holder)
+		if err == nil {
+			return fmt.Errorf("%w: %s already holds %s", ErrNotMovable, loc, holder)
+		} else if err != sql.ErrNoRows {
+			return err
+		}
+	case InDrive:
+		err := tx.QueryRowContext(ctx, `SELECT barcode FROM cartridges WHERE loc_kind = 'drive' AND loc_place = ?`, loc.Place).Scan(&holder)
+		if err == nil {
+			return fmt.Errorf("%w: drive %s already holds %s", ErrNotMovable, loc.Place, holder)
+		} else if err != sql.ErrNoRows {
+			return err
+		}
 	}
 	return nil
 }
