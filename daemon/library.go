@@ -467,14 +467,16 @@ func (d *Daemon) Transfer(ctx context.Context, actor media.Actor, req TransferRe
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return d.transferLocked(ctx, actor, l, from, to, toLoc, kind)
-}
-
-func (d *Daemon) transferLocked(ctx context.Context, actor media.Actor, l *library, from, to int, toLoc media.Location, kind string) (media.Event, error) {
 	_, inv, err := d.inventoryLocked(ctx, l, media.System)
 	if err != nil {
 		return media.Event{}, err
 	}
+	return d.transferLocked(ctx, actor, l, inv, from, to, toLoc, kind)
+}
+
+// transferLocked moves a cartridge between two slots. The caller holds
+// l.mu and read inv under it; moves it made since are its to account for.
+func (d *Daemon) transferLocked(ctx context.Context, actor media.Actor, l *library, inv drives.Inventory, from, to int, toLoc media.Location, kind string) (media.Event, error) {
 	src, _ := inv.Slot(from)
 	dst, _ := inv.Slot(to)
 	switch {
@@ -548,7 +550,7 @@ func (d *Daemon) Export(ctx context.Context, actor media.Actor, libName string, 
 			return out, conflictf("every mail slot of library %s is full; take the cartridges out first (exported so far: %d)", l.cfg.Name, len(out))
 		}
 		n, _ := l.mailSlot(free)
-		ev, err := d.transferLocked(ctx, actor, l, where.Number, free, media.LibraryMailSlot(l.cfg.Site, l.cfg.Name, n), "exported")
+		ev, err := d.transferLocked(ctx, actor, l, inv, where.Number, free, media.LibraryMailSlot(l.cfg.Site, l.cfg.Name, n), "exported")
 		if err != nil {
 			return out, err
 		}
@@ -600,7 +602,9 @@ func (d *Daemon) Import(ctx context.Context, actor media.Actor, libName string) 
 		}
 		to := free[0]
 		free = free[1:]
-		ev, err := d.transferLocked(ctx, actor, l, s.Number, to, media.LibrarySlot(l.cfg.Site, l.cfg.Name, to), "imported")
+		// inv stays true for the slots still to move: each mail slot is
+		// emptied once, and each free slot filled once.
+		ev, err := d.transferLocked(ctx, actor, l, inv, s.Number, to, media.LibrarySlot(l.cfg.Site, l.cfg.Name, to), "imported")
 		if err != nil {
 			return out, problems, err
 		}
