@@ -96,15 +96,13 @@ func decodeBody(r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return &httpError{status: http.StatusUnsupportedMediaType, kind: "bad_request", err: fmt.Errorf("request body must be application/json, not %s", ct)}
 	}
-	body := r.Body
-	dec := json.NewDecoder(body)
+	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
-		switch {
-		case errors.As(err, &tooBig):
-			return &httpError{status: http.StatusRequestEntityTooLarge, kind: "too_large", err: fmt.Errorf("request body is larger than %d bytes", maxRequestBody)}
-		case errors.Is(err, io.EOF):
+		if tooBig := tooLarge(err); tooBig != nil {
+			return tooBig
+		}
+		if errors.Is(err, io.EOF) {
 			return badRequest("request body is empty; send a JSON object")
 		}
 		return badRequest("request body: %v", err)
@@ -112,13 +110,20 @@ func decodeBody(r *http.Request, v any) error {
 	if dec.More() {
 		return badRequest("request body: unexpected data after the JSON object")
 	}
-	if _, err := io.Copy(io.Discard, body); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return &httpError{status: http.StatusRequestEntityTooLarge, kind: "too_large", err: fmt.Errorf("request body is larger than %d bytes", maxRequestBody)}
-		}
+	if _, err := io.Copy(io.Discard, r.Body); err != nil {
+		return tooLarge(err)
 	}
 	return nil
+}
+
+// tooLarge is the answer to a body over maxRequestBody when err says it
+// was, and nil otherwise.
+func tooLarge(err error) error {
+	var tooBig *http.MaxBytesError
+	if !errors.As(err, &tooBig) {
+		return nil
+	}
+	return &httpError{status: http.StatusRequestEntityTooLarge, kind: "too_large", err: fmt.Errorf("request body is larger than %d bytes", maxRequestBody)}
 }
 
 // handler is an API endpoint: it gets the caller's identity and returns a
