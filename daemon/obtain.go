@@ -396,6 +396,18 @@ func (d *Daemon) stillIn(ctx context.Context, barcode string, drv *drive) bool {
 	return err == nil && c.Location.Kind == media.InDrive && c.Location.Place == drv.cfg.Name
 }
 
+// putAway takes the cartridge out of a leased drive so that another can go
+// in: a library puts it back in a slot, a standalone drive ejects it for a
+// person (whom the next load prompt asks to put it back).
+func (d *Daemon) putAway(ctx context.Context, drv *drive) error {
+	if drv.lib == nil {
+		d.ejectForPerson(ctx, drv)
+		return nil
+	}
+	_, err := d.unloadLeased(ctx, media.System, drv, 0, false)
+	return err
+}
+
 // ejectForPerson ejects whatever a standalone drive holds so a person can
 // take it out.
 func (d *Daemon) ejectForPerson(ctx context.Context, drv *drive) {

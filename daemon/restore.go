@@ -233,23 +233,18 @@ func (d *Daemon) restoreRun(ctx context.Context, r media.Run, dir string, req Re
 			h.Close()
 			h = nil
 		}
+		req := obtainRequest{who: who, barcode: p.Barcode, run: r.ID, why: fmt.Sprintf("restore of %s, piece %d", r.Job, n),
+			status: func(detail string) { d.log.Info("restore", "run", r.ID, "detail", detail) }}
 		if cur == nil {
-			m, err := d.obtain(ctx, obtainRequest{who: who, barcode: p.Barcode, run: r.ID, why: fmt.Sprintf("restore of %s, piece %d", r.Job, n),
-				status: func(detail string) { d.log.Info("restore", "run", r.ID, "detail", detail) }})
+			m, err := d.obtain(ctx, req)
 			if err != nil {
 				return nil, err
 			}
 			cur = m
 		} else if cur.barcode != p.Barcode {
-			if cur.drv.lib != nil {
-				if _, err := d.unloadLeased(ctx, media.System, cur.drv, 0, false); err != nil {
-					return nil, err
-				}
-			} else {
-				d.ejectForPerson(ctx, cur.drv)
+			if err := d.putAway(ctx, cur.drv); err != nil {
+				return nil, err
 			}
-			req := obtainRequest{who: who, barcode: p.Barcode, run: r.ID, why: fmt.Sprintf("restore of %s, piece %d", r.Job, n),
-				status: func(detail string) { d.log.Info("restore", "run", r.ID, "detail", detail) }}
 			if err := d.bringInto(ctx, req, cur.drv); err != nil {
 				return nil, err
 			}

@@ -609,12 +609,8 @@ func (w *tapeWriter) nextVolume(ctx context.Context, done archive.Piece) (archiv
 	drv := w.m.drv
 	w.status(media.RunWaiting, fmt.Sprintf("changing cartridge: %s is full, %s is next", w.barcode, choice.Barcode))
 	// Put the full cartridge away; the run keeps its drive.
-	if drv.lib != nil {
-		if _, err := d.unloadLeased(ctx, media.System, drv, 0, false); err != nil {
-			return nil, err
-		}
-	} else {
-		d.ejectForPerson(ctx, drv)
+	if err := d.putAway(ctx, drv); err != nil {
+		return nil, err
 	}
 	req := obtainRequest{who: w.who, barcode: choice.Barcode, write: true, run: w.run.ID, why: w.why + fmt.Sprintf(" (piece %d)", done.Index+1),
 		status: func(detail string) { w.status("", detail) }}
