@@ -46,6 +46,7 @@ type Options struct {
 // returns only after its transaction has committed.
 type Catalog struct {
 	path     string
+	driver   string  // the database/sql driver: "sqlite3" unless a test injects faults
 	w        *sql.DB // one connection: every write transaction
 	r        *sql.DB // read-only pool
 	now      func() time.Time
@@ -58,6 +59,13 @@ type Catalog struct {
 // defaults to NORMAL, under which a committed change can be lost when power
 // fails, and the API promises that an acknowledged change is durable.
 const dsnParams = "_journal_mode=WAL&_synchronous=FULL&_foreign_keys=on&_busy_timeout=10000"
+
+// dsn is the driver's name for the database file at path with params: a
+// file: URI, so the path is escaped (a '%' in it is a character, not an
+// escape).
+func dsn(path, params string) string {
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + params
+}
 
 // Open opens (creating if needed) the catalog at path, applies pending
 // migrations, and checks the database. It refuses a catalog written by a
@@ -74,12 +82,11 @@ func Open(ctx context.Context, path string, opts Options) (*Catalog, error) {
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
-	driver := opts.driver
-	if driver == "" {
-		driver = "sqlite3"
+	c.driver = opts.driver
+	if c.driver == "" {
+		c.driver = "sqlite3"
 	}
-	u := "file:" + (&url.URL{Path: path}).EscapedPath()
-	w, err := sql.Open(driver, u+"?"+dsnParams+"&_txlock=immediate")
+	w, err := sql.Open(c.driver, dsn(path, dsnParams+"&_txlock=immediate"))
 	if err != nil {
 		return nil, fmt.Errorf("open catalog %s: %w", path, err)
 	}
@@ -90,7 +97,7 @@ func Open(ctx context.Context, path string, opts Options) (*Catalog, error) {
 		w.Close()
 		return nil, fmt.Errorf("open catalog %s: %w", path, err)
 	}
-	r, err := sql.Open(driver, u+"?"+dsnParams+"&_query_only=1")
+	r, err := sql.Open(c.driver, dsn(path, dsnParams+"&_query_only=1"))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open catalog %s: %w", path, err)

@@ -31,7 +31,7 @@ func (c *Catalog) CopyTo(ctx context.Context, path string) (VerifyResult, error)
 	os.Remove(tmpName) // VACUUM INTO wants to create it
 	defer os.Remove(tmpName)
 	// A connection of its own, read-only: the copy never holds up writers.
-	src, err := sql.Open("sqlite3", "file:"+c.path+"?mode=ro&_busy_timeout=10000")
+	src, err := sql.Open(c.driver, dsn(c.path, "mode=ro&_busy_timeout=10000"))
 	if err != nil {
 		return VerifyResult{}, err
 	}
@@ -56,7 +56,7 @@ func (c *Catalog) CopyTo(ctx context.Context, path string) (VerifyResult, error)
 		d.Sync()
 		d.Close()
 	}
-	copyDB, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	copyDB, err := sql.Open(c.driver, dsn(path, "mode=ro"))
 	if err != nil {
 		return VerifyResult{}, err
 	}

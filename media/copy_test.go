@@ -2,6 +2,7 @@ package media
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -33,4 +34,23 @@ func TestCopyTo(t *testing.T) {
 
 	_, err = f.cat.CopyTo(f.ctx, "relative.db")
 	assert.ErrorIs(t, err, ErrBadInput)
+}
+
+// TestCopyToPathsWithPercent checks that a '%' in the catalog's path or the
+// copy's is a character of the name, not the start of a URI escape.
+func TestCopyToPathsWithPercent(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "100%25 tapes")
+	require.NoError(t, os.Mkdir(dir, 0o755))
+	ctx := context.Background()
+	cat, err := Open(ctx, filepath.Join(dir, "catalog.db"), Options{})
+	require.NoError(t, err)
+	defer cat.Close()
+	_, err = cat.SyncTopology(ctx, testTopology())
+	require.NoError(t, err)
+	dst := filepath.Join(dir, "copy%20.db")
+	res, err := cat.CopyTo(ctx, dst)
+	require.NoError(t, err)
+	assert.True(t, res.OK)
+	assert.FileExists(t, dst)
+	assert.NoFileExists(t, filepath.Join(dir, "copy .db"))
 }
