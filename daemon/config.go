@@ -651,7 +651,7 @@ func (c *Config) validate() ConfigErrors {
 		}
 		if d.BlockSize == 0 {
 			c.Drives[i].BlockSize = 256 << 10
-		} else if d.BlockSize < 512 || d.BlockSize > 16<<20 || d.BlockSize%512 != 0 {
+		} else if !validBlockSize(d.BlockSize) {
 			v.fail(d.Line, f+".block_size", "%d: expected a multiple of 512 between 512 and 16 MiB (256 KiB is usual)", d.BlockSize)
 		}
 		if d.SpeedMBs < 0 || (d.SpeedMBs > 0 && d.Type != "virtual") {
@@ -729,6 +729,10 @@ func (c *Config) validate() ConfigErrors {
 	}
 	return v.errs
 }
+
+// validBlockSize reports whether a configured block size is one the
+// daemon writes with: a multiple of 512 bytes, from 512 bytes to 16 MiB.
+func validBlockSize(n int) bool { return n >= 512 && n <= 16<<20 && n%512 == 0 }
 
 func (c *Config) checkSite(v *validator, line int, field, site string, sites map[string]int) {
 	if site == "" {

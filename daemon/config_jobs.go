@@ -78,7 +78,7 @@ func (c *Config) validateJobs(v *validator, systems, pools map[string]int) {
 				v.fail(j.Line, f+".drives", "refers to drive %q, which is not defined", d)
 			}
 		}
-		if j.BlockSize != 0 && (j.BlockSize < 512 || j.BlockSize > 16<<20 || j.BlockSize%512 != 0) {
+		if j.BlockSize != 0 && !validBlockSize(j.BlockSize) {
 			v.fail(j.Line, f+".block_size", "%d: expected a multiple of 512 between 512 and 16 MiB", j.BlockSize)
 		}
 		if j.CommandTimeout == 0 {
