@@ -36,7 +36,7 @@ func (d *Daemon) Clean(ctx context.Context, actor media.Actor, name, reason stri
 	if err != nil {
 		return CleanResult{Drive: name}, err
 	}
-	if !(drv.lib != nil && cleaner.Location.InLibrary() && cleaner.Location.Place == drv.lib.cfg.Name) {
+	if !robotCleans(drv, cleaner) {
 		if !d.startCleaning(drv) {
 			return CleanResult{Drive: name}, conflictf("a cleaning of %s is already under way; see 'tapewarden prompt list'", name)
 		}
@@ -58,6 +58,12 @@ func (d *Daemon) Clean(ctx context.Context, actor media.Actor, name, reason stri
 	}
 	defer release()
 	return d.cleanLeased(ctx, actor, drv, cleaner, reason)
+}
+
+// robotCleans reports whether the cleaning cartridge is in drv's library,
+// so that the robot cleans drv without a person.
+func robotCleans(drv *drive, cleaner media.Cartridge) bool {
+	return drv.lib != nil && cleaner.Location.InLibrary() && cleaner.Location.Place == drv.lib.cfg.Name
 }
 
 // pickCleaner chooses the cleaning cartridge for a drive.
@@ -291,7 +297,7 @@ func (d *Daemon) autoClean(ctx context.Context) {
 			d.log.Warn("a drive needs cleaning but cannot be cleaned", "drive", drv.cfg.Name, "err", err)
 			continue
 		}
-		if drv.lib == nil || !cleaner.Location.InLibrary() || cleaner.Location.Place != drv.lib.cfg.Name {
+		if !robotCleans(drv, cleaner) {
 			if _, err := d.cleanByPerson(ctx, media.System, drv, cleaner, reason); err != nil {
 				d.endCleaning(drv)
 				d.log.Error("ask for a cleaning", "drive", drv.cfg.Name, "err", err)
