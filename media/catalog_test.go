@@ -180,6 +180,12 @@ func TestBadInputChangesNothing(t *testing.T) {
 			_, err := f.cat.AddCartridge(f.ctx, admin, NewCartridge{Barcode: "DLY009L8", Location: LibrarySlot("honcho", "lib0", 1)})
 			return err
 		}, ErrNotMovable, "already holds DLY001L8"},
+		{"uses left of a data cartridge", func() error {
+			return f.cat.SetUsesLeft(f.ctx, admin, "DLY001L8", 0, "the drive rejected it")
+		}, ErrBadInput, "DLY001L8 is not a cleaning cartridge"},
+		{"uses left out of range", func() error {
+			return f.cat.SetUsesLeft(f.ctx, admin, "DLY001L8", -1, "miscounted")
+		}, ErrBadInput, "uses left must be between 0 and 1000"},
 		{"unknown barcode", func() error {
 			_, err := f.cat.Move(f.ctx, admin, "ZZZ999L8", Storage("honcho", "safe"), MoveOptions{})
 			return err

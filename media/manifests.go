@@ -647,6 +647,9 @@ func manifestTx(ctx context.Context, q querier, id string) (Manifest, error) {
 		m.Items = append(m.Items, it)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return m, err
+	}
 	drows, err := q.QueryContext(ctx, `SELECT id, barcode, phase, kind, noted_at, noted_by, resolution, resolved_at, resolved_by, note
 		FROM discrepancies WHERE manifest = ? ORDER BY id`, id)
 	if err != nil {

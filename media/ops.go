@@ -336,10 +336,16 @@ func (c *Catalog) UseCleaner(ctx context.Context, actor Actor, barcode, drive st
 // SetUsesLeft records what a cleaning cartridge really has left (a drive
 // rejected it as expired, say).
 func (c *Catalog) SetUsesLeft(ctx context.Context, actor Actor, barcode string, left int, reason string) error {
+	if left < 0 || left > 1000 {
+		return fmt.Errorf("%w: %s: uses left must be between 0 and 1000", ErrBadInput, barcode)
+	}
 	return c.write(ctx, func(tx *sql.Tx) error {
 		cart, err := cartridgeTx(ctx, tx, barcode)
 		if err != nil {
 			return err
+		}
+		if cart.UsesLeft == nil {
+			return fmt.Errorf("%w: %s is not a cleaning cartridge", ErrBadInput, barcode)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE cartridges SET uses_left = ?, updated_at = ? WHERE barcode = ?`, left, timeText(c.now()), barcode); err != nil {
 			return err

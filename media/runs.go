@@ -374,6 +374,9 @@ func (c *Catalog) FailUnfinishedRuns(ctx context.Context, reason string) ([]Run,
 		ids = append(ids, id)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	var out []Run
 	for _, id := range ids {
 		r, err := c.Run(ctx, id)
@@ -598,6 +601,9 @@ func (c *Catalog) Generations(ctx context.Context, pools []string) ([]CartridgeG
 		}
 	}
 	jobRows.Close()
+	if err := jobRows.Err(); err != nil {
+		return nil, err
+	}
 	rows, err := c.r.QueryContext(ctx, `SELECT DISTINCT p.barcode, r.pool, r.generation, g.level, g.started_at
 		FROM pieces p JOIN runs r ON r.id = p.run JOIN generations g ON g.pool = r.pool AND g.id = r.generation
 		WHERE p.gone_at IS NULL AND r.pool IN (`+ph+`) ORDER BY p.barcode, g.started_at`, args...)

@@ -72,6 +72,9 @@ func (c *Catalog) Stats(ctx context.Context) (Stats, error) {
 		s.Manifests[st] = n
 	}
 	mrows.Close()
+	if err := mrows.Err(); err != nil {
+		return Stats{}, err
+	}
 	cutoff := timeText(c.now().Add(-c.manifestOverdue()))
 	var overdue int64
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM manifests WHERE state = 'in-transit' AND picked_up_at < ?`, cutoff).Scan(&overdue); err != nil {
