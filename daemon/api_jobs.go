@@ -22,12 +22,12 @@ type JobInfo struct {
 }
 
 // Jobs lists the configured jobs.
-func (d *Daemon) Jobs(r *http.Request) ([]JobInfo, error) {
+func (d *Daemon) Jobs(ctx context.Context) ([]JobInfo, error) {
 	var names []string
 	for _, j := range d.cfg.Jobs {
 		names = append(names, j.Name)
 	}
-	stats, err := d.cat.JobStats(r.Context(), names)
+	stats, err := d.cat.JobStats(ctx, names)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +56,9 @@ func (d *Daemon) Jobs(r *http.Request) ([]JobInfo, error) {
 	return out, nil
 }
 
-func (d *Daemon) apiJobs(r *http.Request, _ media.Actor) (any, error) { return d.Jobs(r) }
+func (d *Daemon) apiJobs(r *http.Request, _ media.Actor) (any, error) {
+	return d.Jobs(r.Context())
+}
 
 // RunRequest is the body of POST /v1/jobs/{name}/run.
 type RunRequest struct {
