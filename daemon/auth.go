@@ -15,9 +15,9 @@ import (
 
 // peer is the process on the other end of an API connection.
 type peer struct {
-	UID, GID, PID int
-	Known         bool
-	Err           error
+	UID, GID int
+	Known    bool
+	Err      error
 }
 
 type peerKey struct{}

@@ -28,5 +28,5 @@ func peerCred(c net.Conn) (peer, error) {
 	if credErr != nil {
 		return peer{}, fmt.Errorf("read peer credentials: %w", credErr)
 	}
-	return peer{UID: int(cred.Uid), GID: int(cred.Gid), PID: int(cred.Pid), Known: true}, nil
+	return peer{UID: int(cred.Uid), GID: int(cred.Gid), Known: true}, nil
 }
