@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
 	"github.com/tapewarden/tapewarden/rotation"
 )
@@ -652,7 +653,7 @@ func (c *Config) validate() ConfigErrors {
 		if d.BlockSize == 0 {
 			c.Drives[i].BlockSize = 256 << 10
 		} else if !validBlockSize(d.BlockSize) {
-			v.fail(d.Line, f+".block_size", "%d: expected a multiple of 512 between 512 and 16 MiB (256 KiB is usual)", d.BlockSize)
+			v.fail(d.Line, f+".block_size", "%d: expected a multiple of 512 between 512 and 8 MiB (256 KiB is usual)", d.BlockSize)
 		}
 		if d.SpeedMBs < 0 || (d.SpeedMBs > 0 && d.Type != "virtual") {
 			v.fail(d.Line, f+".speed_mb_s", "only a virtual drive takes a speed, and it must not be negative")
@@ -731,8 +732,10 @@ func (c *Config) validate() ConfigErrors {
 }
 
 // validBlockSize reports whether a configured block size is one the
-// daemon writes with: a multiple of 512 bytes, from 512 bytes to 16 MiB.
-func validBlockSize(n int) bool { return n >= 512 && n <= 16<<20 && n%512 == 0 }
+// daemon writes with: a multiple of 512 bytes, from 512 bytes to the
+// largest block it reads back (drives.MaxBlockSize, 8 MiB, what LTO drives
+// report in READ BLOCK LIMITS).
+func validBlockSize(n int) bool { return n >= 512 && n <= drives.MaxBlockSize && n%512 == 0 }
 
 func (c *Config) checkSite(v *validator, line int, field, site string, sites map[string]int) {
 	if site == "" {

@@ -79,7 +79,7 @@ func (c *Config) validateJobs(v *validator, systems, pools map[string]int) {
 			}
 		}
 		if j.BlockSize != 0 && !validBlockSize(j.BlockSize) {
-			v.fail(j.Line, f+".block_size", "%d: expected a multiple of 512 between 512 and 16 MiB", j.BlockSize)
+			v.fail(j.Line, f+".block_size", "%d: expected a multiple of 512 between 512 and 8 MiB", j.BlockSize)
 		}
 		if j.CommandTimeout == 0 {
 			j.CommandTimeout = Duration(time.Hour)

@@ -134,3 +134,20 @@ func TestParseDuration(t *testing.T) {
 		assert.Error(t, err, in)
 	}
 }
+
+// TestBlockSizeBeyondWhatIsReadBack checks that a block larger than the
+// daemon reads back (verify, restore) is refused when the file is read,
+// not at the first night's verify.
+func TestBlockSizeBeyondWhatIsReadBack(t *testing.T) {
+	data := strings.Replace(string(DemoYAML()), "    block_size: 65536\n", "    block_size: 16777216\n", 1)
+	data = strings.Replace(data, "  - name: juki-daily\n", "  - name: juki-daily\n    block_size: 9437184\n", 1)
+	_, err := ParseConfig("c.yaml", []byte(data))
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrConfig)
+	assert.Contains(t, err.Error(), "drives[2].block_size: 16777216: expected a multiple of 512 between 512 and 8 MiB")
+	assert.Contains(t, err.Error(), "jobs[0].block_size: 9437184: expected a multiple of 512 between 512 and 8 MiB")
+
+	data = strings.Replace(string(DemoYAML()), "    block_size: 65536\n", "    block_size: 8388608\n", 1)
+	_, err = ParseConfig("c.yaml", []byte(data))
+	assert.NoError(t, err, "8 MiB, the largest block read back, is allowed")
+}
