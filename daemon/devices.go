@@ -260,3 +260,26 @@ func (l *library) mailSlot(changerSlot int) (int, bool) {
 	}
 	return 0, false
 }
+
+// freeMailSlot returns the changer slot number of the first empty mail
+// slot in inv.
+func (l *library) freeMailSlot(inv drives.Inventory) (int, bool) {
+	for _, s := range inv.Slots {
+		if _, mail := l.mailSlot(s.Number); mail && !s.Full {
+			return s.Number, true
+		}
+	}
+	return 0, false
+}
+
+// emptyStorageSlots returns the empty storage slots in inv, in the order
+// the library reports them.
+func (l *library) emptyStorageSlots(inv drives.Inventory) []int {
+	var out []int
+	for _, n := range inv.EmptySlots() {
+		if n <= l.cfg.Slots {
+			out = append(out, n)
+		}
+	}
+	return out
+}

@@ -351,17 +351,12 @@ func (d *Daemon) unloadLeased(ctx context.Context, actor media.Actor, drv *drive
 	var loc media.Location
 	switch {
 	case toMail:
-		dest = 0
-		for _, s := range inv.Slots {
-			if n, mail := l.mailSlot(s.Number); mail && !s.Full {
-				dest = s.Number
-				loc = media.LibraryMailSlot(l.cfg.Site, l.cfg.Name, n)
-				break
-			}
-		}
-		if dest == 0 {
+		free, ok := l.freeMailSlot(inv)
+		if !ok {
 			return media.Event{}, conflictf("every mail slot of library %s is full; empty one first", l.cfg.Name)
 		}
+		n, _ := l.mailSlot(free)
+		dest, loc = free, media.LibraryMailSlot(l.cfg.Site, l.cfg.Name, n)
 	case dest > 0:
 		if s, ok := inv.Slot(dest); !ok || dest > l.cfg.Slots {
 			return media.Event{}, notFoundf("library %s has storage slots 1-%d", l.cfg.Name, l.cfg.Slots)
@@ -378,11 +373,8 @@ func (d *Daemon) unloadLeased(ctx context.Context, actor media.Actor, drv *drive
 			}
 		}
 		if dest == 0 {
-			for _, n := range inv.EmptySlots() {
-				if n <= l.cfg.Slots {
-					dest = n
-					break
-				}
+			if empty := l.emptyStorageSlots(inv); len(empty) > 0 {
+				dest = empty[0]
 			}
 		}
 		if dest == 0 {
@@ -539,14 +531,8 @@ func (d *Daemon) Export(ctx context.Context, actor media.Actor, libName string, 
 		if _, mail := l.mailSlot(where.Number); mail {
 			continue // already waiting in a mail slot
 		}
-		free := 0
-		for _, s := range inv.Slots {
-			if _, mail := l.mailSlot(s.Number); mail && !s.Full {
-				free = s.Number
-				break
-			}
-		}
-		if free == 0 {
+		free, ok := l.freeMailSlot(inv)
+		if !ok {
 			return out, conflictf("every mail slot of library %s is full; take the cartridges out first (exported so far: %d)", l.cfg.Name, len(out))
 		}
 		n, _ := l.mailSlot(free)
@@ -579,12 +565,7 @@ func (d *Daemon) Import(ctx context.Context, actor media.Actor, libName string) 
 	}
 	var out []media.Event
 	var problems []string
-	free := []int{}
-	for _, n := range inv.EmptySlots() {
-		if n <= l.cfg.Slots {
-			free = append(free, n)
-		}
-	}
+	free := l.emptyStorageSlots(inv)
 	sort.Ints(free)
 	for _, s := range inv.Slots {
 		n, mail := l.mailSlot(s.Number)
