@@ -243,11 +243,7 @@ func (d *drive) open() (drives.Drive, error) {
 	if d.virtual != nil {
 		return d.virtual.Open()
 	}
-	var opts []drives.Option
-	if d.cfg.SGDevice != "" {
-		opts = append(opts, drives.WithSCSIGeneric(d.cfg.SGDevice))
-	}
-	return drives.Open(d.path, opts...)
+	return drives.Open(d.path, drives.WithSCSIGeneric(d.cfg.SGDevice))
 }
 
 // mailSlotNumber turns a catalog mail slot (1…K) into the changer's slot

@@ -21,12 +21,9 @@ type TapeStatus struct {
 	Alerts []drives.TapeAlert `json:"tapealerts,omitempty"`
 }
 
+// openTape opens a drive for an offline command; sg may be empty.
 func openTape(device, sg string) (drives.Drive, error) {
-	var opts []drives.Option
-	if sg != "" {
-		opts = append(opts, drives.WithSCSIGeneric(sg))
-	}
-	d, err := drives.Open(device, opts...)
+	d, err := drives.Open(device, drives.WithSCSIGeneric(sg))
 	if errors.Is(err, drives.ErrBusy) {
 		return nil, fmt.Errorf("%w (is the tapewarden daemon using it? use 'tapewarden drive status' instead)", err)
 	}
