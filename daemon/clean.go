@@ -272,9 +272,10 @@ func (d *Daemon) cleanByPerson(ctx context.Context, actor media.Actor, drv *driv
 
 // autoClean cleans drives that need it now and are idle, in the
 // background: a cleaning (or its prompt) never holds up the scheduler, and
-// a drive a run holds is cleaned after the run.
-func (d *Daemon) autoClean(ctx context.Context) {
-	cleanings, err := d.CleaningStatus(ctx)
+// a drive a run holds is cleaned after the run. view says which drives are
+// due; the cleaning cartridge is chosen afresh for each.
+func (d *Daemon) autoClean(ctx context.Context, view rotation.View) {
+	cleanings, err := d.cleaningStatus(ctx, view)
 	if err != nil {
 		d.log.Error("cleaning status", "err", err)
 		return
@@ -352,11 +353,7 @@ func (d *Daemon) endCleaning(drv *drive) {
 
 // retireSpentCleaners retires cleaning cartridges that are used up or
 // expired, with a custody event, and reports them.
-func (d *Daemon) retireSpentCleaners(ctx context.Context) {
-	view, err := d.view(ctx)
-	if err != nil {
-		return
-	}
+func (d *Daemon) retireSpentCleaners(ctx context.Context, view rotation.View) {
 	for _, s := range rotation.SpentCleaners(view.Cartridges, d.now()) {
 		c, err := d.cat.Cartridge(ctx, s.Barcode)
 		if err != nil || c.State == media.Retired {

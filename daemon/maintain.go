@@ -13,8 +13,14 @@ func (d *Daemon) maintain(ctx context.Context) {
 	for _, name := range d.dev.order {
 		d.pollDrive(ctx, d.dev.drives[name])
 	}
-	d.retireSpentCleaners(ctx)
-	d.autoClean(ctx)
+	// One read of the catalog's view serves both: retiring a cleaner does
+	// not change which drives are due.
+	if view, err := d.view(ctx); err != nil {
+		d.log.Error("cleaning status", "err", err)
+	} else {
+		d.retireSpentCleaners(ctx, view)
+		d.autoClean(ctx, view)
+	}
 	d.closeFulfilledPrompts(ctx)
 	d.prepareManifests(ctx)
 }
