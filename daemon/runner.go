@@ -510,9 +510,15 @@ func (w *tapeWriter) write(ctx context.Context, m *mount, choice rotation.Choice
 	}
 	if err != nil {
 		// Terminate what was written so the tape stays readable up to here.
-		w.h.WriteFilemarks(context.WithoutCancel(ctx), 1)
-		if len(result.Pieces) > 0 {
-			last := result.Pieces[len(result.Pieces)-1]
+		// A run that failed while changing cartridges has no handle: the
+		// full cartridge was finished and put away.
+		if w.h != nil {
+			w.h.WriteFilemarks(context.WithoutCancel(ctx), 1)
+		}
+		// Record the piece cut short, unless it is the one nextVolume had
+		// already finished and recorded.
+		if n := len(result.Pieces); n > 0 && result.Pieces[n-1].Index > len(w.pieces) {
+			last := result.Pieces[n-1]
 			w.pieces = append(w.pieces, media.Piece{Piece: last.Index, Barcode: w.barcode, File: w.file, Bytes: last.Bytes})
 		}
 		return fail("%v; what was written does not count as a good generation", err)
