@@ -111,15 +111,16 @@ func (d *Daemon) recordCleaning(ctx context.Context, actor media.Actor, drv *dri
 	d.pollLeased(ctx, drv)
 	st := drv.lastState()
 	cleaned := drv.lastCleanedAt().After(before) || (drv.virtual == nil && !st.alerts.CleaningMediaProblem())
-	if st.alerts.Has(22) || st.alerts.Has(23) || !cleaned {
+	rejected := st.alerts.CleaningMediaProblem()
+	if rejected || !cleaned {
 		why := "the drive did not clean"
-		if st.alerts.Has(22) {
+		if st.alerts.Has(drives.AlertExpiredCleaning) {
 			why = "the drive reported the cleaning cartridge expired (TapeAlert 22)"
-		} else if st.alerts.Has(23) {
+		} else if st.alerts.Has(drives.AlertInvalidCleaningTape) {
 			why = "the drive reported an invalid cleaning cartridge (TapeAlert 23)"
 		}
 		d.cat.RecordDriveEvent(ctx, media.DriveEvent{Drive: drv.cfg.Name, Kind: "cleaning-failed", Barcode: cleaner.Barcode, Detail: why})
-		if st.alerts.Has(22) || st.alerts.Has(23) {
+		if rejected {
 			if err := d.cat.SetUsesLeft(ctx, media.System, cleaner.Barcode, 0, why); err != nil {
 				return res, err
 			}

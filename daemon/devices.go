@@ -33,6 +33,7 @@ type drive struct {
 	lib     *library // nil for a standalone drive
 	element int      // changer drive element; -1 standalone
 	virtual *drives.VirtualTape
+	log     *slog.Logger // for what the device reports (TapeAlert, recovered errors)
 
 	alloc *allocator
 
@@ -96,7 +97,7 @@ func openDevices(cfg *Config, log *slog.Logger) (*devices, error) {
 	}
 	for i := range cfg.Drives {
 		dc := &cfg.Drives[i]
-		d := &drive{cfg: dc, path: cfg.DrivePath(dc), element: -1, alloc: dv.alloc}
+		d := &drive{cfg: dc, path: cfg.DrivePath(dc), element: -1, alloc: dv.alloc, log: log}
 		if lc, el := cfg.LibraryOf(dc.Name); lc != nil {
 			d.lib, d.element = dv.libs[lc.Name], el
 		}
@@ -243,7 +244,7 @@ func (d *drive) open() (drives.Drive, error) {
 	if d.virtual != nil {
 		return d.virtual.Open()
 	}
-	return drives.Open(d.path, drives.WithSCSIGeneric(d.cfg.SGDevice))
+	return drives.Open(d.path, drives.WithSCSIGeneric(d.cfg.SGDevice), drives.WithLogger(d.log))
 }
 
 // mailSlotNumber turns a catalog mail slot (1…K) into the changer's slot
