@@ -16,6 +16,7 @@ import (
 // the oldest waiter that can use it, and a newcomer never jumps the queue
 // for a drive an earlier waiter wants.
 type allocator struct {
+	now     func() time.Time // the daemon's clock, for when a lease began
 	mu      sync.Mutex
 	holders map[*drive]holder
 	waiters []*waiter
@@ -33,7 +34,9 @@ type waiter struct {
 	got    chan *drive
 }
 
-func newAllocator() *allocator { return &allocator{holders: map[*drive]holder{}} }
+func newAllocator(now func() time.Time) *allocator {
+	return &allocator{now: now, holders: map[*drive]holder{}}
+}
 
 // wanted reports whether a queued waiter can use d.
 func (a *allocator) wanted(d *drive) bool {
@@ -46,7 +49,7 @@ func (a *allocator) wanted(d *drive) bool {
 }
 
 // tryAcquire leases d now or says who holds it.
-func (a *allocator) tryAcquire(d *drive, who string, now time.Time) (func(), error) {
+func (a *allocator) tryAcquire(d *drive, who string) (func(), error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if h, busy := a.holders[d]; busy {
@@ -55,7 +58,7 @@ func (a *allocator) tryAcquire(d *drive, who string, now time.Time) (func(), err
 	if a.wanted(d) {
 		return nil, fmt.Errorf("%w: drive %s is promised to %s, which is waiting for it", errDriveBusy, d.cfg.Name, a.firstWaiter(d))
 	}
-	a.holders[d] = holder{who, now}
+	a.holders[d] = holder{who, a.now()}
 	return func() { a.release(d) }, nil
 }
 
@@ -69,11 +72,12 @@ func (a *allocator) firstWaiter(d *drive) string {
 }
 
 // acquire leases one of candidates, waiting in line if all are busy.
-func (a *allocator) acquire(ctx context.Context, who string, candidates []*drive, now time.Time) (*drive, func(), error) {
+func (a *allocator) acquire(ctx context.Context, who string, candidates []*drive) (*drive, func(), error) {
 	if len(candidates) == 0 {
 		return nil, nil, fmt.Errorf("no drive can take the cartridge")
 	}
 	a.mu.Lock()
+	now := a.now()
 	for _, d := range candidates {
 		if _, busy := a.holders[d]; !busy && !a.wanted(d) {
 			a.holders[d] = holder{who, now}
@@ -114,7 +118,7 @@ func (a *allocator) grant(d *drive) {
 	for i, w := range a.waiters {
 		if slices.Contains(w.drives, d) {
 			a.waiters = slices.Delete(a.waiters, i, i+1)
-			a.holders[d] = holder{w.who, time.Now()}
+			a.holders[d] = holder{w.who, a.now()}
 			w.got <- d
 			return
 		}

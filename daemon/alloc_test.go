@@ -22,21 +22,20 @@ func testDrives(a *allocator, names ...string) []*drive {
 }
 
 func TestAllocatorServesWaitersInOrder(t *testing.T) {
-	a := newAllocator()
+	a := newAllocator(time.Now)
 	ds := testDrives(a, "lto0", "lto1")
 	lto0, lto1 := ds[0], ds[1]
 	ctx := context.Background()
-	now := time.Now()
 
-	_, releaseA, err := a.acquire(ctx, "run 1", []*drive{lto0}, now)
+	_, releaseA, err := a.acquire(ctx, "run 1", []*drive{lto0})
 	require.NoError(t, err)
-	_, releaseB, err := a.acquire(ctx, "run 2", []*drive{lto1}, now)
+	_, releaseB, err := a.acquire(ctx, "run 2", []*drive{lto1})
 	require.NoError(t, err)
 
 	// Run 3 can use either drive and queues first; run 4 wants lto1 only.
 	got := make(chan string, 2)
 	go func() {
-		d, rel, err := a.acquire(ctx, "run 3", []*drive{lto0, lto1}, now)
+		d, rel, err := a.acquire(ctx, "run 3", []*drive{lto0, lto1})
 		if err == nil {
 			got <- "run 3 " + d.cfg.Name
 			rel()
@@ -44,7 +43,7 @@ func TestAllocatorServesWaitersInOrder(t *testing.T) {
 	}()
 	waitQueued(t, a, 1)
 	go func() {
-		d, rel, err := a.acquire(ctx, "run 4", []*drive{lto1}, now)
+		d, rel, err := a.acquire(ctx, "run 4", []*drive{lto1})
 		if err == nil {
 			got <- "run 4 " + d.cfg.Name
 			time.Sleep(10 * time.Millisecond)
@@ -60,7 +59,7 @@ func TestAllocatorServesWaitersInOrder(t *testing.T) {
 	assert.Equal(t, "lto1 is held by run 2", w[1].Why)
 
 	// A newcomer may not take a drive a waiter wants.
-	_, err = a.tryAcquire(lto1, "a status check", now)
+	_, err = a.tryAcquire(lto1, "a status check")
 	assert.ErrorIs(t, err, errDriveBusy)
 
 	// lto1 frees first: the oldest waiter that can use it, run 3, gets it.
@@ -70,6 +69,34 @@ func TestAllocatorServesWaitersInOrder(t *testing.T) {
 	releaseA()
 	who, _ := a.holderOf(lto0)
 	assert.Empty(t, who)
+}
+
+// TestAllocatorStampsLeasesWithItsClock checks that a lease handed to a
+// waiter is dated by the daemon's clock, like one taken at once.
+func TestAllocatorStampsLeasesWithItsClock(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 22, 0, 0, 0, time.UTC)
+	clock := newFakeClock(t0)
+	a := newAllocator(clock.Now)
+	lto0 := testDrives(a, "lto0")[0]
+	_, release, err := a.acquire(context.Background(), "run 1", []*drive{lto0})
+	require.NoError(t, err)
+	_, since := a.holderOf(lto0)
+	assert.Equal(t, t0, since)
+	got := make(chan func(), 1)
+	go func() {
+		_, rel, err := a.acquire(context.Background(), "run 2", []*drive{lto0})
+		if err == nil {
+			got <- rel
+		}
+	}()
+	waitQueued(t, a, 1)
+	clock.Set(t0.Add(90 * time.Minute))
+	release()
+	rel := <-got
+	who, since := a.holderOf(lto0)
+	assert.Equal(t, "run 2", who)
+	assert.Equal(t, t0.Add(90*time.Minute), since, "granted when run 1 let go, by the daemon's clock")
+	rel()
 }
 
 func waitQueued(t *testing.T, a *allocator, n int) {
@@ -82,14 +109,14 @@ func waitQueued(t *testing.T, a *allocator, n int) {
 }
 
 func TestAllocatorWaiterGivesUp(t *testing.T) {
-	a := newAllocator()
+	a := newAllocator(time.Now)
 	lto0 := testDrives(a, "lto0")[0]
-	_, release, err := a.acquire(context.Background(), "run 1", []*drive{lto0}, time.Now())
+	_, release, err := a.acquire(context.Background(), "run 1", []*drive{lto0})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		_, _, err := a.acquire(ctx, "run 2", []*drive{lto0}, time.Now())
+		_, _, err := a.acquire(ctx, "run 2", []*drive{lto0})
 		done <- err
 	}()
 	waitQueued(t, a, 1)

@@ -49,9 +49,9 @@ func (d *Daemon) Clean(ctx context.Context, actor media.Actor, name, reason stri
 	}
 	var release func()
 	if wait {
-		_, release, err = d.dev.alloc.acquire(ctx, "cleaning "+name, []*drive{drv}, d.now())
+		_, release, err = d.dev.alloc.acquire(ctx, "cleaning "+name, []*drive{drv})
 	} else {
-		release, err = drv.leaseSoon(ctx, "cleaning "+name, d.now())
+		release, err = drv.leaseSoon(ctx, "cleaning "+name)
 	}
 	if err != nil {
 		return CleanResult{}, err
@@ -250,7 +250,7 @@ func (d *Daemon) cleanByPerson(ctx context.Context, actor media.Actor, drv *driv
 			d.log.Error("cleaning prompt not done", "drive", drv.cfg.Name, "prompt", p.ID, "err", err, "state", got.State)
 			return
 		}
-		_, release, err := d.dev.alloc.acquire(ctx, "checking the cleaning of "+drv.cfg.Name, []*drive{drv}, d.now())
+		_, release, err := d.dev.alloc.acquire(ctx, "checking the cleaning of "+drv.cfg.Name, []*drive{drv})
 		if err != nil {
 			return
 		}
@@ -306,7 +306,7 @@ func (d *Daemon) autoClean(ctx context.Context, view rotation.View) {
 			}
 			continue
 		}
-		release, err := drv.tryAcquire("cleaning "+drv.cfg.Name, d.now())
+		release, err := drv.tryAcquire("cleaning " + drv.cfg.Name)
 		if err != nil {
 			d.endCleaning(drv)
 			continue // in use: after the run

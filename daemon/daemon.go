@@ -137,7 +137,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Daemon, error) {
 	d.health = d.checkHealth
 	d.loadTimeout = 10 * time.Minute
 	d.maintEvery = time.Minute
-	dev, err := openDevices(cfg, d.log)
+	dev, err := openDevices(cfg, d.log, d.now)
 	if err != nil {
 		cat.Close()
 		return nil, err

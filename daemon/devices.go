@@ -57,8 +57,8 @@ type devices struct {
 // openDevices prepares the configured drives and libraries. Virtual ones
 // are created on first use in the state directory; real ones are only
 // opened when needed.
-func openDevices(cfg *Config, log *slog.Logger) (*devices, error) {
-	dv := &devices{alloc: newAllocator(), libs: map[string]*library{}, drives: map[string]*drive{}}
+func openDevices(cfg *Config, log *slog.Logger, now func() time.Time) (*devices, error) {
+	dv := &devices{alloc: newAllocator(now), libs: map[string]*library{}, drives: map[string]*drive{}}
 	for i := range cfg.Libraries {
 		lc := &cfg.Libraries[i]
 		l := &library{cfg: lc}
@@ -195,15 +195,15 @@ func (dv *devices) driveAt(l *library, element int) *drive {
 var errDriveBusy = errors.New("daemon: drive is in use")
 
 // tryAcquire leases the drive if it is free.
-func (d *drive) tryAcquire(owner string, now time.Time) (func(), error) {
-	return d.alloc.tryAcquire(d, owner, now)
+func (d *drive) tryAcquire(owner string) (func(), error) {
+	return d.alloc.tryAcquire(d, owner)
 }
 
 // leaseSoon leases the drive for a person's request, waiting a short while
 // if something brief (a status check, another request) holds it; a drive
 // held longer (by a run) is reported busy with its holder.
-func (d *drive) leaseSoon(ctx context.Context, owner string, now time.Time) (func(), error) {
-	release, err := d.tryAcquire(owner, now)
+func (d *drive) leaseSoon(ctx context.Context, owner string) (func(), error) {
+	release, err := d.tryAcquire(owner)
 	if err == nil {
 		return release, nil
 	}
@@ -212,7 +212,7 @@ func (d *drive) leaseSoon(ctx context.Context, owner string, now time.Time) (fun
 	}
 	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	_, release, werr := d.alloc.acquire(wctx, owner, []*drive{d}, now)
+	_, release, werr := d.alloc.acquire(wctx, owner, []*drive{d})
 	if werr != nil {
 		who, since := d.holder()
 		if who == "" {

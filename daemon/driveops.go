@@ -48,7 +48,7 @@ func (d *Daemon) driveInfo(ctx context.Context, drv *drive, live bool) DriveInfo
 		di.LoadCount, di.CleaningRequested, di.LastCleaned = st.LoadCount, st.CleaningRequested, st.LastCleaned
 	}
 	if live && di.Busy == "" {
-		release, err := drv.tryAcquire("a status query", d.now())
+		release, err := drv.tryAcquire("a status query")
 		if err == nil {
 			defer release()
 			h, err := drv.open()
@@ -94,7 +94,7 @@ func (d *Daemon) Identify(ctx context.Context, actor media.Actor, name string) (
 	if err != nil {
 		return media.Event{}, err
 	}
-	release, err := drv.leaseSoon(ctx, "identifying its cartridge for "+actor.Name, d.now())
+	release, err := drv.leaseSoon(ctx, "identifying its cartridge for "+actor.Name)
 	if err != nil {
 		return media.Event{}, err
 	}
@@ -186,7 +186,7 @@ func (d *Daemon) Insert(ctx context.Context, actor media.Actor, name string, req
 	if err != nil {
 		return InsertResult{}, err
 	}
-	release, err := drv.tryAcquire("a cartridge being put in by "+actor.Name, d.now())
+	release, err := drv.tryAcquire("a cartridge being put in by " + actor.Name)
 	waiting := err != nil && drv.isAwaitingPerson()
 	if err != nil && !waiting {
 		return InsertResult{}, err
@@ -237,7 +237,7 @@ func (d *Daemon) Eject(ctx context.Context, actor media.Actor, name string, req 
 	if err != nil || to.Kind != media.InStorage {
 		return media.Event{}, badRequest("say where the cartridge goes (--to SITE/PLACE, e.g. %s/shelf)", drv.cfg.Site)
 	}
-	release, err := drv.tryAcquire("an eject requested by "+actor.Name, d.now())
+	release, err := drv.tryAcquire("an eject requested by " + actor.Name)
 	if err != nil && !drv.isAwaitingPerson() {
 		return media.Event{}, err
 	}

@@ -192,7 +192,7 @@ func (d *Daemon) Load(ctx context.Context, actor media.Actor, req LoadRequest) (
 	if err != nil {
 		return media.Event{}, err
 	}
-	release, err := drv.leaseSoon(ctx, "a load requested by "+actor.Name, d.now())
+	release, err := drv.leaseSoon(ctx, "a load requested by "+actor.Name)
 	if err != nil {
 		return media.Event{}, err
 	}
@@ -320,7 +320,7 @@ func (d *Daemon) Unload(ctx context.Context, actor media.Actor, req UnloadReques
 	if err != nil {
 		return media.Event{}, err
 	}
-	release, err := drv.leaseSoon(ctx, "an unload requested by "+actor.Name, d.now())
+	release, err := drv.leaseSoon(ctx, "an unload requested by "+actor.Name)
 	if err != nil {
 		return media.Event{}, err
 	}

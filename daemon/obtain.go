@@ -120,7 +120,7 @@ func (d *Daemon) obtain(ctx context.Context, req obtainRequest) (*mount, error) 
 		names = append(names, c.cfg.Name)
 	}
 	req.status(fmt.Sprintf("waiting for a free drive (%s) for %s", strings.Join(names, ", "), cart.Barcode))
-	drv, release, err := d.dev.alloc.acquire(ctx, req.who, cands, d.now())
+	drv, release, err := d.dev.alloc.acquire(ctx, req.who, cands)
 	if err != nil {
 		return nil, fmt.Errorf("waiting for a drive for %s: %w", cart.Barcode, err)
 	}
