@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/tapewarden/tapewarden/media"
 )
@@ -46,9 +47,15 @@ type authorizer struct {
 	cache map[int]identity
 }
 
+// identityTTL bounds how long a looked-up user is trusted: a user added to
+// (or removed from) the admin group is served accordingly within it, with
+// no restart.
+const identityTTL = 10 * time.Second
+
 type identity struct {
-	name   string
-	groups []string // group IDs
+	name    string
+	groups  []string // group IDs
+	expires time.Time
 }
 
 func newAuthorizer(adminGroup string) *authorizer {
@@ -58,10 +65,11 @@ func newAuthorizer(adminGroup string) *authorizer {
 func (a *authorizer) lookup(uid int) identity {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if id, ok := a.cache[uid]; ok {
+	now := time.Now()
+	if id, ok := a.cache[uid]; ok && now.Before(id.expires) {
 		return id
 	}
-	id := identity{name: "uid:" + strconv.Itoa(uid)}
+	id := identity{name: "uid:" + strconv.Itoa(uid), expires: now.Add(identityTTL)}
 	if u, err := user.LookupId(strconv.Itoa(uid)); err == nil {
 		id.name = u.Username
 		id.groups, _ = u.GroupIds()
