@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -46,11 +45,9 @@ type PolicyCheckRequest struct {
 func (c *Config) PolicyConfig() rotation.Config { return c.rotationConfig() }
 
 // CheckPolicy lints cfg against the standard with rotation.Check and the
-// facts given (zero facts: without the catalog). extra findings computed
-// by the caller are merged in.
-func CheckPolicy(name string, cfg rotation.Config, facts rotation.Facts, now time.Time, extra ...rotation.Finding) PolicyReport {
-	fs := append(rotation.Check(cfg, facts, now), extra...)
-	sortFindings(fs)
+// facts given (zero facts: without the catalog).
+func CheckPolicy(name string, cfg rotation.Config, facts rotation.Facts, now time.Time) PolicyReport {
+	fs := rotation.Check(cfg, facts, now)
 	r := PolicyReport{Config: name, Catalog: facts.Catalog, CheckedAt: now, Findings: fs}
 	if r.Findings == nil {
 		r.Findings = []rotation.Finding{}
@@ -71,47 +68,31 @@ func CheckPolicy(name string, cfg rotation.Config, facts rotation.Facts, now tim
 	return r
 }
 
-// sortFindings orders findings as rotation.Check does: by severity, rule,
-// subject and message.
-func sortFindings(fs []rotation.Finding) {
-	rank := map[rotation.Severity]int{rotation.SeverityError: 0, rotation.SeverityWarning: 1, rotation.SeverityInfo: 2}
-	slices.SortStableFunc(fs, func(a, b rotation.Finding) int {
-		return cmp.Or(cmp.Compare(rank[a.Severity], rank[b.Severity]), strings.Compare(a.Rule, b.Rule),
-			strings.Compare(a.Subject, b.Subject), strings.Compare(a.Message, b.Message))
-	})
-}
-
-// PolicyFacts gathers what the catalog knows that the policy check uses:
+// policyFacts gathers what the catalog knows that the policy check uses:
 // every cartridge (as rotation sees it) and the last restore drill of each
-// system. A system whose last drill failed gets a finding of its own
-// (returned as extra findings for cfg's systems).
-func (d *Daemon) PolicyFacts(ctx context.Context, cfg rotation.Config) (rotation.Facts, []rotation.Finding, error) {
+// system, with how it went when it did not pass.
+func (d *Daemon) policyFacts(ctx context.Context) (rotation.Facts, error) {
 	view, err := d.view(ctx)
 	if err != nil {
-		return rotation.Facts{}, nil, err
+		return rotation.Facts{}, err
 	}
 	drills, err := d.cat.LastDrills(ctx)
 	if err != nil {
-		return rotation.Facts{}, nil, err
+		return rotation.Facts{}, err
 	}
-	facts := rotation.Facts{Catalog: true, Cartridges: view.Cartridges, DrillsTracked: true, Drills: map[string]time.Time{}}
-	var extra []rotation.Finding
-	for _, s := range cfg.Systems {
-		dr, ok := drills[s.Name]
-		if !ok {
-			continue
-		}
-		facts.Drills[s.Name] = dr.At
+	facts := rotation.Facts{Catalog: true, Cartridges: view.Cartridges, DrillsTracked: true,
+		Drills: map[string]time.Time{}, DrillProblems: map[string]string{}}
+	for system, dr := range drills {
+		facts.Drills[system] = dr.At
 		if dr.Result != "passed" {
-			msg := fmt.Sprintf("the last restore drill, on %s, %s", dr.At.In(d.cfg.Location).Format(time.DateOnly), dr.Result)
+			problem := dr.Result
 			if dr.Note != "" {
-				msg += " (" + dr.Note + ")"
+				problem += " (" + dr.Note + ")"
 			}
-			extra = append(extra, rotation.Finding{Severity: rotation.SeverityWarning, Rule: "restore-drill", Section: "第2節 3(2)オ(ウ)a(b)",
-				Subject: fmt.Sprintf("system %q", s.Name), Message: msg + ": fix what it found and run the drill again"})
+			facts.DrillProblems[system] = problem
 		}
 	}
-	return facts, extra, nil
+	return facts, nil
 }
 
 // PolicyReport checks cfg (the daemon's own configuration when nil) with
@@ -124,11 +105,11 @@ func (d *Daemon) PolicyReport(ctx context.Context, name string, cfg *rotation.Co
 			name = d.cfg.File
 		}
 	}
-	facts, extra, err := d.PolicyFacts(ctx, *cfg)
+	facts, err := d.policyFacts(ctx)
 	if err != nil {
 		return PolicyReport{}, err
 	}
-	return CheckPolicy(name, *cfg, facts, d.now().In(d.cfg.Location), extra...), nil
+	return CheckPolicy(name, *cfg, facts, d.now().In(d.cfg.Location)), nil
 }
 
 // LoadPolicyConfig reads a configuration for the policy check; see

@@ -93,6 +93,9 @@ type Facts struct {
 	// the last drill per system name.
 	DrillsTracked bool                 `json:"drills_tracked"`
 	Drills        map[string]time.Time `json:"drills,omitempty"`
+	// DrillProblems says, per system name, how its last drill went when it
+	// did not pass ("failed (restored into the wrong directory)").
+	DrillProblems map[string]string `json:"drill_problems,omitempty"`
 }
 
 // Check lints the configuration, and the catalog's facts, against the
@@ -233,6 +236,9 @@ func Check(cfg Config, facts Facts, now time.Time) []Finding {
 				add(SeverityWarning, ruleDrill, sectionDrill, subj, "has no restore drill recorded: run one following the restore procedure and record it")
 			case last.Before(now.AddDate(-1, 0, 0)):
 				add(SeverityWarning, ruleDrill, sectionDrill, subj, "last restore drill was on %s, more than 12 months ago: run one and record its findings", date(last.In(now.Location())))
+			}
+			if problem, ok := facts.DrillProblems[s.Name]; ok {
+				add(SeverityWarning, ruleDrill, sectionDrill, subj, "the last restore drill, on %s, %s: fix what it found and run the drill again", date(last.In(now.Location())), problem)
 			}
 		}
 	}

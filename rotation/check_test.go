@@ -32,6 +32,18 @@ func TestCheckGoodConfiguration(t *testing.T) {
 	assert.Empty(t, fs)
 }
 
+func TestCheckFailedDrill(t *testing.T) {
+	now := at(2025, time.April, 10, 9)
+	facts := goodFacts(now)
+	facts.DrillProblems = map[string]string{"juki": "failed (restored into the wrong directory)"}
+	fs := Check(goodConfig(), facts, now)
+	require.Len(t, fs, 1)
+	assert.Equal(t, SeverityWarning, fs[0].Severity)
+	assert.Equal(t, "restore-drill", fs[0].Rule)
+	assert.Equal(t, `system "juki"`, fs[0].Subject)
+	assert.Equal(t, "the last restore drill, on 2025-01-10, failed (restored into the wrong directory): fix what it found and run the drill again", fs[0].Message)
+}
+
 // badConfig breaks every rule Check knows.
 func badConfig() Config {
 	c := goodConfig()
