@@ -23,11 +23,7 @@ type JobInfo struct {
 
 // Jobs lists the configured jobs.
 func (d *Daemon) Jobs(ctx context.Context) ([]JobInfo, error) {
-	var names []string
-	for _, j := range d.cfg.Jobs {
-		names = append(names, j.Name)
-	}
-	stats, err := d.cat.JobStats(ctx, names)
+	stats, err := d.cat.JobStats(ctx, d.cfg.JobNames())
 	if err != nil {
 		return nil, err
 	}

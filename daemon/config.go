@@ -396,6 +396,15 @@ func (c *Config) Job(name string) *JobConfig {
 	return nil
 }
 
+// JobNames lists the jobs' names in configuration order.
+func (c *Config) JobNames() []string {
+	names := make([]string, len(c.Jobs))
+	for i, j := range c.Jobs {
+		names[i] = j.Name
+	}
+	return names
+}
+
 // System returns the named system.
 func (c *Config) System(name string) *SystemConfig {
 	for i := range c.Systems {

@@ -107,11 +107,7 @@ func (c *daemonCollector) Collect(ch chan<- prometheus.Metric) {
 	now := d.now()
 
 	// Jobs.
-	var names []string
-	for _, j := range d.cfg.Jobs {
-		names = append(names, j.Name)
-	}
-	if stats, err := d.cat.JobStats(ctx, names); err == nil {
+	if stats, err := d.cat.JobStats(ctx, d.cfg.JobNames()); err == nil {
 		for i := range d.cfg.Jobs {
 			j := &d.cfg.Jobs[i]
 			s := stats[j.Name]

@@ -120,11 +120,7 @@ var errRunActive = errors.New("daemon: the job is already running")
 func (d *Daemon) StartRun(ctx context.Context, job, trigger string, scheduledFor time.Time) (media.Run, error) {
 	jc := d.cfg.Job(job)
 	if jc == nil {
-		var names []string
-		for _, j := range d.cfg.Jobs {
-			names = append(names, j.Name)
-		}
-		return media.Run{}, notFoundf("no job %q is configured (jobs: %s)", job, strings.Join(names, ", "))
+		return media.Run{}, notFoundf("no job %q is configured (jobs: %s)", job, strings.Join(d.cfg.JobNames(), ", "))
 	}
 	if a := d.runs.byJob(job); a != nil {
 		return media.Run{}, conflictf("%v: job %s has run %d in progress; wait for it or cancel it ('tapewarden run cancel %d')", errRunActive, job, a.id, a.id)

@@ -28,11 +28,7 @@ type jobSchedule struct {
 // silently skipped. It returns each job's schedule with its next slot.
 func (d *Daemon) catchUp(ctx context.Context) []*jobSchedule {
 	now := d.now().In(d.cfg.Location)
-	var names []string
-	for _, j := range d.cfg.Jobs {
-		names = append(names, j.Name)
-	}
-	stats, err := d.cat.JobStats(ctx, names)
+	stats, err := d.cat.JobStats(ctx, d.cfg.JobNames())
 	if err != nil {
 		d.log.Error("read job history for the scheduler", "err", err)
 		stats = nil
