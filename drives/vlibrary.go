@@ -238,8 +238,9 @@ func (l *VirtualLibrary) FailNextMove(err error) {
 	l.failErr = err
 }
 
-// RaiseChangerAlert raises library TapeAlert flag n (1…32), as a real
-// library does on a door or mail slot problem.
+// RaiseChangerAlert raises library TapeAlert flag n (1…64; SMC defines
+// 1…32, the rest are reserved), as a real library does on a door or mail
+// slot problem.
 func (l *VirtualLibrary) RaiseChangerAlert(n int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
