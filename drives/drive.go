@@ -15,9 +15,12 @@ import (
 // fails with ErrBusy. Errors are *OpError values wrapping the package's
 // sentinels (ErrNoMedium, ErrEndOfMedium, ErrWriteProtected, ErrIO, ...).
 //
-// Contexts bound the waiting for slow operations where the backend can
-// honour them (the virtual tape's throttle); a kernel ioctl in progress
-// cannot be cancelled.
+// No operation is interrupted once started: a kernel ioctl cannot be
+// cancelled, and Read and Write, like read(2) and write(2) on a real
+// drive, finish their block (the virtual tape's throttle sleeps for one
+// block's time at most). The st backend refuses to start a tape motion
+// whose context is already done; callers check their context between
+// operations.
 type Drive interface {
 	// Name is a short name for messages ("nst0", "drive0", a file name).
 	Name() string
