@@ -208,6 +208,11 @@ func (b *Backup) Run(ctx context.Context, w BlockWriter) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	// A run already cancelled writes nothing. (Once started, the watcher
+	// below stops it; if the stream completes first, it counts.)
+	if ctx.Err() != nil {
+		return Result{}, fmt.Errorf("backup interrupted: %w", context.Cause(ctx))
+	}
 	counters := b.Counters
 	if counters == nil {
 		counters = new(Counters)
