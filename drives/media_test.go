@@ -130,6 +130,8 @@ func TestBarcodeMedia(t *testing.T) {
 		{"CLN003L1", LTOCLN, false, true, true},
 		{"CLN001CU", LTOCLN, false, true, true},
 		{"XYZ001CU", LTOCLN, false, true, true},
+		{"CLN123", LTOCLN, false, true, true}, // a CLN volume serial alone: universal cleaning
+		{"CLNDAT01", "", false, false, false}, // a DDS cleaning label; the site's patterns say so
 		{"DAILY1", "", false, false, false},
 		{"", "", false, false, false},
 	}
