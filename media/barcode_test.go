@@ -34,6 +34,8 @@ func TestParseBarcode(t *testing.T) {
 		{name: "WORM LTO-7", in: "WRM001LX", want: Barcode{Text: "WRM001LX", MediaType: "LTO-7", WORM: true}},
 		{name: "universal cleaning", in: "CLN001CU", want: Barcode{Text: "CLN001CU", MediaType: "LTO-CLN", Cleaning: true}},
 		{name: "generation cleaning", in: "CLN003L1", want: Barcode{Text: "CLN003L1", MediaType: "LTO-CLN", Cleaning: true}},
+		{name: "cleaning volume serial without media id", in: "CLN123", want: Barcode{Text: "CLN123", MediaType: "LTO-CLN", Cleaning: true}},
+		{name: "bare CLN serial wins over a pattern", in: "cln123", patterns: []LabelPattern{{Pattern: regexp.MustCompile(`^CLN[0-9]{3}$`), MediaType: "DDS-CLN"}}, want: Barcode{Text: "CLN123", MediaType: "LTO-CLN", Cleaning: true}},
 		{name: "DAT by pattern", in: "DAT007", patterns: datPatterns(), want: Barcode{Text: "DAT007", MediaType: "DDS-4"}},
 		{name: "DDS cleaning by pattern", in: "CLNDAT01", patterns: datPatterns(), want: Barcode{Text: "CLNDAT01", MediaType: "DDS-CLN", Cleaning: true}},
 		{name: "RDX by pattern", in: "RDX-0001", patterns: datPatterns(), want: Barcode{Text: "RDX-0001", MediaType: "RDX"}},
@@ -61,7 +63,7 @@ func TestParseBarcode(t *testing.T) {
 }
 
 func FuzzParseBarcode(f *testing.F) {
-	for _, s := range []string{"DLY001L8", "CLN001CU", "DAT001", "", "ÄÖÜ", "HER006L9    ", "abcdefLZ", "RDX-0001"} {
+	for _, s := range []string{"DLY001L8", "CLN001CU", "CLN123", "DAT001", "", "ÄÖÜ", "HER006L9    ", "abcdefLZ", "RDX-0001"} {
 		f.Add(s)
 	}
 	patterns := datPatterns()

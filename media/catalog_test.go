@@ -126,6 +126,13 @@ func TestAddCartridge(t *testing.T) {
 	require.NotNil(t, cln.UsesLeft)
 	assert.Equal(t, 50, *cln.UsesLeft)
 
+	// A CLN volume serial without a media id is the universal LTO cleaning
+	// cartridge here as in drives and rotation.
+	bare, err := f.cat.AddCartridge(f.ctx, admin, NewCartridge{Barcode: "CLN123", Location: LibrarySlot("honcho", "lib0", 23)})
+	require.NoError(t, err)
+	assert.Equal(t, "LTO-CLN", bare.MediaType)
+	assert.Equal(t, Cleaning, bare.State)
+
 	dat, err := f.cat.AddCartridge(f.ctx, admin, NewCartridge{Barcode: "dat001", Pool: "dat", Location: Storage("honcho", "shelf")})
 	require.NoError(t, err)
 	assert.Equal(t, "DAT001", dat.Barcode)
