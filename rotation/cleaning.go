@@ -6,43 +6,20 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/tapewarden/tapewarden/media/mediatype"
 )
 
-// cleaners says which drive types each cleaning media type cleans, by
-// prefix of the drive type. The universal LTO cleaning cartridge fits every
-// LTO drive; the DDS one every DDS and DAT drive.
-var cleaners = []struct {
-	media    string
-	prefixes []string
-}{
-	{"LTO-CLN", []string{"LTO-"}},
-	{"DDS-CLN", []string{"DDS-", "DAT"}},
-}
-
-// cleanerFamily returns the cleaning media type for driveType, "" for none.
-// A cleaning media type itself has none.
-func cleanerFamily(driveType string) string {
-	for _, c := range cleaners {
-		if driveType == c.media {
-			return ""
-		}
-	}
-	for _, c := range cleaners {
-		for _, p := range c.prefixes {
-			if strings.HasPrefix(driveType, p) {
-				return c.media
-			}
-		}
-	}
-	return ""
-}
+// cleanerFamily returns the cleaning media type for driveType, "" for none
+// (mediatype.CleanerFor): the universal LTO cleaning cartridge fits every
+// LTO drive, the DDS one every DDS and DAT drive. A cleaning media type
+// itself has none.
+func cleanerFamily(driveType string) string { return mediatype.CleanerFor(driveType) }
 
 // Cleans reports whether a cleaning cartridge of media type cleaner cleans
 // a drive of type driveType ("LTO-CLN" cleans "LTO-8", "DDS-CLN" cleans
 // "DAT160").
-func Cleans(cleaner, driveType string) bool {
-	return cleaner != "" && cleanerFamily(driveType) == cleaner
-}
+func Cleans(cleaner, driveType string) bool { return mediatype.Cleans(cleaner, driveType) }
 
 // Due says how urgently a drive needs cleaning.
 type Due string

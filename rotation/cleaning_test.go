@@ -5,6 +5,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tapewarden/tapewarden/media/mediatype"
 )
 
 func cleaner(barcode, media string, uses int, loc Location) Cartridge {
@@ -200,6 +203,21 @@ func TestCleans(t *testing.T) {
 			assert.Equal(t, tc.want, Cleans(tc.cleaner, tc.drive))
 		})
 	}
+}
+
+// TestBareCLNLabelCleansLTO: a cartridge labelled CLN123 (a CLN volume
+// serial without a media id) is the universal LTO cleaning cartridge, so it
+// cleans an LTO drive and never a DAT one.
+func TestBareCLNLabelCleansLTO(t *testing.T) {
+	l, ok := mediatype.ParseLabel("CLN123")
+	require.True(t, ok)
+	carts := []Cartridge{cleaner("CLN123", l.MediaType, 5, slot(20))}
+	now := at(2025, time.April, 10, 9)
+	alert := DriveHistory{TapeAlerts: []int{20}}
+	lto := CleaningDue(Drive{Name: "drive0", Type: "LTO-9", Cleaning: &CleaningPolicy{OnRequest: true}}, alert, View{Sites: testSites, Cartridges: carts}, now)
+	assert.Equal(t, "CLN123", lto.Cleaner)
+	dat := CleaningDue(Drive{Name: "dat0", Type: "DAT160", Cleaning: &CleaningPolicy{OnRequest: true}}, alert, View{Sites: testSites, Cartridges: carts}, now)
+	assert.Empty(t, dat.Cleaner)
 }
 
 func TestFormatBytes(t *testing.T) {

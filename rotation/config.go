@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tapewarden/tapewarden/media/mediatype"
 )
 
 // Scheme names a pool's rotation scheme.
@@ -312,7 +314,7 @@ func (p Pool) issues() []issue {
 		add("name", "required")
 	}
 	if p.MediaType != "" && !knownMediaType(p.MediaType) {
-		add("media_type", "%q is not a known media type (%s)", p.MediaType, mediaTypeList())
+		add("media_type", "%q is not a known media type (%s)", p.MediaType, strings.Join(mediatype.Names(), ", "))
 	}
 	set := map[Scheme]bool{SchemeCycle: p.Cycle != nil, SchemeGFS: p.GFS != nil, SchemeRelease: p.Release != nil}
 	for _, s := range []Scheme{SchemeCycle, SchemeGFS, SchemeRelease} {
@@ -578,8 +580,8 @@ func (c Config) issues() []issue {
 			add(subj, "name", "defined twice")
 		}
 		drives[d.Name] = true
-		if !knownMediaType(d.Type) || cleanerFamily(d.Type) == "" {
-			add(subj, "type", "%q is not a drive type (%s)", d.Type, mediaTypeList())
+		if cleanerFamily(d.Type) == "" {
+			add(subj, "type", "%q is not a drive type (%s)", d.Type, driveTypeList())
 		}
 		if cp := d.Cleaning; cp != nil {
 			if !cp.OnRequest && !cp.scheduled() {
@@ -595,18 +597,9 @@ func (c Config) issues() []issue {
 
 var importanceClasses = []string{"I", "II", "III", "IV"}
 
-// Media types, as used everywhere in tapewarden.
-var mediaTypes = func() []string {
-	var ts []string
-	for i := 1; i <= 10; i++ {
-		ts = append(ts, "LTO-"+strconv.Itoa(i))
-	}
-	ts = append(ts, "LTO-7M", "LTO-CLN", "DDS-1", "DDS-2", "DDS-3", "DDS-4", "DAT72", "DAT160", "DAT320", "DDS-CLN")
-	return ts
-}()
+func knownMediaType(t string) bool { return mediatype.Known(t) }
 
-func knownMediaType(t string) bool { return slices.Contains(mediaTypes, t) }
-
-func mediaTypeList() string {
+// driveTypeList names the drive types for messages.
+func driveTypeList() string {
 	return "LTO-1 … LTO-10, LTO-7M, DDS-1 … DDS-4, DAT72, DAT160, DAT320"
 }

@@ -74,6 +74,7 @@ func TestValidate(t *testing.T) {
 		{"settings of another scheme", func(c *Config) { pool(c, "daily").Release = &Release{Keep: 2} }, []string{`pool "daily": release: set, but the scheme is "cycle"`}},
 		{"unknown scheme", func(c *Config) { pool(c, "sys").Scheme = "hanoi"; pool(c, "sys").Release = nil }, []string{`pool "sys": scheme: "hanoi" is not a scheme`}},
 		{"unknown media type", func(c *Config) { pool(c, "daily").MediaType = "LTO-11" }, []string{`pool "daily": media_type: "LTO-11" is not a known media type`}},
+		{"RDX pool, a media type the catalog tracks", func(c *Config) { pool(c, "daily").MediaType = "RDX" }, nil},
 		{"gfs without gfs", func(c *Config) { pool(c, "gfs").GFS = nil }, []string{`pool "gfs": gfs: required for scheme gfs`}},
 		{"gfs counts", func(c *Config) { g := pool(c, "gfs").GFS; g.Daily, g.Weekly = 0, -1 }, []string{
 			`pool "gfs": gfs.daily: 0: keep at least 1 daily generation`, `pool "gfs": gfs.weekly: -1 must not be negative`}},
