@@ -14,6 +14,7 @@ import (
 
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
+	"github.com/tapewarden/tapewarden/media/mediatype"
 	"github.com/tapewarden/tapewarden/rotation"
 )
 
@@ -532,8 +533,8 @@ func (c *Config) validate() ConfigErrors {
 		if p.Pattern.Regexp == nil {
 			v.fail(p.Line, f+".pattern", "missing; give a regular expression the whole barcode must match")
 		}
-		if p.MediaType != "" && !media.KnownMediaType(p.MediaType) {
-			v.fail(p.Line, f+".media_type", "unknown media type %q; known: %s", p.MediaType, strings.Join(media.MediaTypes(), ", "))
+		if p.MediaType != "" && !mediatype.Known(p.MediaType) {
+			v.fail(p.Line, f+".media_type", "unknown media type %q; known: %s", p.MediaType, strings.Join(mediatype.Names(), ", "))
 		}
 	}
 
@@ -587,8 +588,8 @@ func (c *Config) validate() ConfigErrors {
 	for i, p := range c.Pools {
 		f := fmt.Sprintf("pools[%d]", i)
 		v.unique(pools, p.Line, f+".name", "pool", p.Name)
-		if !media.KnownMediaType(p.MediaType) || media.IsCleaningType(p.MediaType) {
-			v.fail(p.Line, f+".media_type", "%q is not a data media type; known: %s", p.MediaType, strings.Join(media.MediaTypes(), ", "))
+		if !mediatype.Known(p.MediaType) || mediatype.IsCleaning(p.MediaType) {
+			v.fail(p.Line, f+".media_type", "%q is not a data media type; known: %s", p.MediaType, strings.Join(mediatype.Names(), ", "))
 		}
 	}
 	for i, p := range c.Pools {
@@ -656,7 +657,7 @@ func (c *Config) validate() ConfigErrors {
 		default:
 			v.fail(d.Line, f+".type", "%q is not a drive type; expected st or virtual", d.Type)
 		}
-		if !media.KnownMediaType(d.MediaType) || media.IsCleaningType(d.MediaType) || !strings.HasPrefix(d.MediaType, "LTO") && !strings.HasPrefix(d.MediaType, "D") {
+		if mediatype.CleanerFor(d.MediaType) == "" {
 			v.fail(d.Line, f+".media_type", "%q is not a tape drive generation (e.g. LTO-8, DDS-4)", d.MediaType)
 		}
 		if d.BlockSize == 0 {
@@ -762,7 +763,7 @@ func (c *Config) checkSite(v *validator, line int, field, site string, sites map
 // reported as unknown, so it is not reported twice.
 func (c *Config) rotationPoolChecked(p PoolConfig) rotation.Pool {
 	rp := c.rotationPool(p)
-	if !media.KnownMediaType(rp.MediaType) {
+	if !mediatype.Known(rp.MediaType) {
 		rp.MediaType = ""
 	}
 	return rp
