@@ -50,8 +50,8 @@ func (f Finding) String() string {
 // The rules Check applies, with the sections of the standard they come
 // from.
 const (
-	ruleConfig          = "config-invalid"
-	ruleMin5            = "rotation-min-5"
+	ruleConfig          = string(RuleConfig)
+	ruleMin5            = string(RuleMinCycle)
 	ruleDaily           = "daily-backup"
 	ruleNoBackup        = "backup-missing"
 	ruleRemote          = "remote-copy"
@@ -109,15 +109,15 @@ func Check(cfg Config, facts Facts, now time.Time) []Finding {
 	add := func(sev Severity, rule, section, subject, format string, args ...any) {
 		fs = append(fs, Finding{sev, rule, section, subject, fmt.Sprintf(format, args...)})
 	}
-	for _, is := range cfg.issues() {
-		msg := is.msg
-		if is.field != "" {
-			msg = is.field + ": " + msg
+	for _, is := range cfg.Issues() {
+		msg := is.Message
+		if is.Field != "" {
+			msg = is.Field + ": " + msg
 		}
-		if is.rule == ruleMin5 {
-			add(SeverityError, ruleMin5, sectionMin5, is.subject, "%s", msg)
+		if is.Rule == RuleMinCycle {
+			add(SeverityError, ruleMin5, sectionMin5, is.Subject, "%s", msg)
 		} else {
-			add(SeverityError, ruleConfig, sectionConfig, is.subject, "%s", msg)
+			add(SeverityError, ruleConfig, sectionConfig, is.Subject, "%s", msg)
 		}
 	}
 	view := View{Sites: cfg.Sites, Cartridges: facts.Cartridges}

@@ -278,37 +278,64 @@ type Config struct {
 	Jobs    []Job    `json:"jobs" yaml:"jobs"`
 }
 
-// issue is one configuration problem. rule is set for problems Check
-// reports under a rule of the standard rather than as invalid configuration.
-type issue struct {
-	subject, field, msg, rule string
+// Rule names what an Issue breaks: the configuration's own rules, or a rule
+// of the standard that Check reports under its own name.
+type Rule string
+
+// The rules of Issue.
+const (
+	// RuleConfig: the configuration is invalid (a missing or contradictory
+	// setting, an unknown name, a dangling reference).
+	RuleConfig Rule = "config-invalid"
+	// RuleMinCycle: the pool rotates fewer than MinCycle cartridges without
+	// a waiver (最低でも5巻回し). Check reports it as rotation-min-5; a
+	// policy check that wants to report it itself can tell it apart.
+	RuleMinCycle Rule = "rotation-min-5"
+)
+
+// Issue is one problem Validate finds in a configuration.
+type Issue struct {
+	Rule Rule `json:"rule"`
+	// Subject is what the issue is about: `pool "daily"`, `drive "lto0"`,
+	// `sites`.
+	Subject string `json:"subject"`
+	// Field is the key within the subject, dotted for nested keys
+	// ("cycle.cartridges", "offsite.lead_days"); empty when the issue is
+	// about the subject as a whole.
+	Field string `json:"field,omitempty"`
+	// Message says what is wrong and what to do, without subject or field.
+	Message string `json:"message"`
 }
 
-func (i issue) error() error {
-	if i.field == "" {
-		return errors.New(i.subject + ": " + i.msg)
+// String renders the issue as Validate's errors do: subject, field and
+// message.
+func (i Issue) String() string {
+	if i.Field == "" {
+		return i.Subject + ": " + i.Message
 	}
-	return errors.New(i.subject + ": " + i.field + ": " + i.msg)
+	return i.Subject + ": " + i.Field + ": " + i.Message
 }
 
-func joinIssues(issues []issue) error {
+func joinIssues(issues []Issue) error {
 	errs := make([]error, len(issues))
 	for i, is := range issues {
-		errs[i] = is.error()
+		errs[i] = errors.New(is.String())
 	}
 	return errors.Join(errs...)
 }
 
 // Validate checks the pool on its own: scheme, counts, promotion days and
 // the offsite policy's numbers. References to sites and scratch pools are
-// checked by Config.Validate. Each error names the pool and the field.
-func (p Pool) Validate() error { return joinIssues(p.issues()) }
+// checked by Config.Validate. Each error names the pool and the field; Issues
+// gives the same problems as values.
+func (p Pool) Validate() error { return joinIssues(p.Issues()) }
 
-func (p Pool) issues() []issue {
+// Issues returns every problem Validate reports, in the same order.
+func (p Pool) Issues() []Issue {
 	subj := "pool " + strconv.Quote(p.Name)
-	var out []issue
+	var out []Issue
 	add := func(field, format string, args ...any) {
-		out = append(out, issue{subject: subj, field: field, msg: fmt.Sprintf(format, args...)})
+		out = append(out, Issue{Rule: RuleConfig, Subject: subj, Field: field, Message: fmt.Sprintf(format, args...)})
 	}
 	if strings.TrimSpace(p.Name) == "" {
 		add("name", "required")
@@ -335,8 +362,8 @@ func (p Pool) issues() []issue {
 		case n < 2:
 			add("cycle.cartridges", "%d: a rotation needs at least 2 cartridges, and the standard asks for %d", n, MinCycle)
 		case n < MinCycle && p.Waiver == nil:
-			out = append(out, issue{subject: subj, field: "cycle.cartridges", rule: ruleMin5,
-				msg: fmt.Sprintf("%d is below the standard's minimum of %d (最低でも5巻回し); add cartridges or record a waiver with a reason", n, MinCycle)})
+			out = append(out, Issue{Rule: RuleMinCycle, Subject: subj, Field: "cycle.cartridges",
+				Message: fmt.Sprintf("%d is below the standard's minimum of %d (最低でも5巻回し); add cartridges or record a waiver with a reason", n, MinCycle)})
 		}
 	case SchemeGFS:
 		if p.GFS == nil {
@@ -345,8 +372,8 @@ func (p Pool) issues() []issue {
 		}
 		out = append(out, p.GFS.issues(subj)...)
 		if n := p.target(); n < MinCycle && p.GFS.Daily >= 1 && p.Waiver == nil {
-			out = append(out, issue{subject: subj, field: "gfs", rule: ruleMin5,
-				msg: fmt.Sprintf("the generation counts add up to a rotation of %d cartridges, below the standard's minimum of %d; raise the counts or record a waiver with a reason", n, MinCycle)})
+			out = append(out, Issue{Rule: RuleMinCycle, Subject: subj, Field: "gfs",
+				Message: fmt.Sprintf("the generation counts add up to a rotation of %d cartridges, below the standard's minimum of %d; raise the counts or record a waiver with a reason", n, MinCycle)})
 		}
 	case SchemeRelease:
 		if p.Release == nil {
@@ -416,10 +443,10 @@ func joinLevels(ls []Level) string {
 	return strings.Join(s, ", ")
 }
 
-func (g GFS) issues(subj string) []issue {
-	var out []issue
+func (g GFS) issues(subj string) []Issue {
+	var out []Issue
 	add := func(field, format string, args ...any) {
-		out = append(out, issue{subject: subj, field: "gfs." + field, msg: fmt.Sprintf(format, args...)})
+		out = append(out, Issue{Rule: RuleConfig, Subject: subj, Field: "gfs." + field, Message: fmt.Sprintf(format, args...)})
 	}
 	if g.Daily < 1 {
 		add("daily", "%d: keep at least 1 daily generation (a pool written less often is a cycle with every: week or month)", g.Daily)
@@ -459,13 +486,15 @@ func (g GFS) issues(subj string) []issue {
 
 // Validate checks the whole configuration: each pool, site, drive, system
 // and job, and the references between them. It returns every problem found,
-// joined; each names its subject and field.
-func (c Config) Validate() error { return joinIssues(c.issues()) }
+// joined; each names its subject and field. Issues gives the same problems
+// as values.
+func (c Config) Validate() error { return joinIssues(c.Issues()) }
 
-func (c Config) issues() []issue {
-	var out []issue
+// Issues returns every problem Validate reports, in the same order.
+func (c Config) Issues() []Issue {
+	var out []Issue
 	add := func(subj, field, format string, args ...any) {
-		out = append(out, issue{subject: subj, field: field, msg: fmt.Sprintf(format, args...)})
+		out = append(out, Issue{Rule: RuleConfig, Subject: subj, Field: field, Message: fmt.Sprintf(format, args...)})
 	}
 	sites := map[string]Site{}
 	rooms := 0
@@ -496,7 +525,7 @@ func (c Config) issues() []issue {
 
 	pools := map[string]Pool{}
 	for _, p := range c.Pools {
-		out = append(out, p.issues()...)
+		out = append(out, p.Issues()...)
 		subj := fmt.Sprintf("pool %q", p.Name)
 		if _, dup := pools[p.Name]; dup {
 			add(subj, "name", "defined twice")

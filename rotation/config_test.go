@@ -1,9 +1,11 @@
 package rotation
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // goodConfig is a configuration that meets the standard.
@@ -169,5 +171,45 @@ func TestValidate(t *testing.T) {
 				assert.ErrorContains(t, err, w)
 			}
 		})
+	}
+}
+
+// TestIssues: Issues gives Validate's problems as values, with the rule
+// that tells the standard's minimum rotation apart from an invalid setting.
+func TestIssues(t *testing.T) {
+	assert.Empty(t, goodConfig().Issues())
+
+	c := goodConfig()
+	c.Pools[1].Cycle.Cartridges = 4
+	c.Pools[1].Offsite.LeadDays = -1
+	c.Pools[2].GFS.Daily, c.Pools[2].GFS.Weekly, c.Pools[2].GFS.Monthly, c.Pools[2].GFS.Yearly = 2, 1, 0, 0
+	c.Sites[0].Kind = SiteRemote
+	got := c.Issues()
+	want := []Issue{
+		{Rule: RuleConfig, Subject: "sites", Message: "exactly one site must be the machine-room, found 0"},
+		{Rule: RuleMinCycle, Subject: `pool "daily"`, Field: "cycle.cartridges",
+			Message: "4 is below the standard's minimum of 5 (最低でも5巻回し); add cartridges or record a waiver with a reason"},
+		{Rule: RuleConfig, Subject: `pool "daily"`, Field: "offsite.lead_days",
+			Message: "-1 must exceed transit_days (1), or a recalled cartridge arrives after it is needed"},
+		{Rule: RuleMinCycle, Subject: `pool "gfs"`, Field: "gfs",
+			Message: "the generation counts add up to a rotation of 4 cartridges, below the standard's minimum of 5; raise the counts or record a waiver with a reason"},
+	}
+	assert.Equal(t, want, got)
+
+	// Validate reports the same problems, in the same order, as text.
+	err := c.Validate()
+	require.Error(t, err)
+	lines := make([]string, len(got))
+	for i, is := range got {
+		lines[i] = is.String()
+	}
+	assert.Equal(t, strings.Join(lines, "\n"), err.Error())
+	assert.Equal(t, "sites: exactly one site must be the machine-room, found 0", got[0].String())
+
+	// A pool's own issues are those Config.Issues gives for it.
+	assert.Equal(t, got[1:3], c.Pools[1].Issues())
+	c.Pools[1].Waiver = &Waiver{Reason: "two drives replaced in March"}
+	for _, is := range c.Pools[1].Issues() {
+		assert.NotEqual(t, RuleMinCycle, is.Rule, "a waiver lifts the minimum: %s", is)
 	}
 }
