@@ -105,6 +105,7 @@ type PoolConfig struct {
 	Offsite   *rotation.Offsite `yaml:"offsite"`
 	Waiver    *rotation.Waiver  `yaml:"waiver"`
 	Line      int               `yaml:"-"`
+	KeyLines  map[string]int    `yaml:"-"` // line of each key, so a problem in cycle points at cycle:
 }
 
 // SystemConfig is one entry of the standard's inventory of systems.
@@ -271,7 +272,7 @@ func parseConfig(file string, data []byte, forPolicyCheck bool) (*Config, error)
 	cfg.File = file
 	errs := cfg.validate()
 	if forPolicyCheck {
-		errs = slices.DeleteFunc(errs, cfg.belowMinimum())
+		errs = slices.DeleteFunc(errs, belowMinimum)
 	}
 	if len(errs) > 0 {
 		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
@@ -484,6 +485,21 @@ func (v *validator) fail(line int, field, format string, args ...any) {
 	v.errs = append(v.errs, &ConfigError{File: v.file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
 }
 
+// rotationIssue records a problem rotation found in pool p (at field f,
+// "pools[2]"): at the line of the key it is about (the cycle: line for
+// cycle.cartridges), keeping its rule.
+func (v *validator) rotationIssue(p PoolConfig, f string, is rotation.Issue) {
+	line, field := p.Line, f
+	if is.Field != "" {
+		field = f + "." + is.Field
+		key, _, _ := strings.Cut(is.Field, ".")
+		if l, ok := p.KeyLines[key]; ok {
+			line = l
+		}
+	}
+	v.errs = append(v.errs, &ConfigError{File: v.file, Line: line, Field: field, Msg: is.Message, rule: is.Rule})
+}
+
 func (v *validator) name(line int, field, name string) {
 	if !nameRE.MatchString(name) {
 		if name == "" {
@@ -611,9 +627,9 @@ func (c *Config) validate() ConfigErrors {
 		}
 		if p.Scheme == "" {
 			v.fail(p.Line, f+".scheme", "missing; expected cycle, gfs, release or scratch")
-		} else if err := c.rotationPoolChecked(p).Validate(); err != nil {
-			for _, line := range strings.Split(err.Error(), "\n") {
-				v.fail(p.Line, f, "%s", line)
+		} else {
+			for _, is := range c.rotationPoolChecked(p).Issues() {
+				v.rotationIssue(p, f, is)
 			}
 		}
 	}

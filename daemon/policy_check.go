@@ -2,9 +2,6 @@ package daemon
 
 import (
 	"context"
-	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/tapewarden/tapewarden/rotation"
@@ -125,30 +122,7 @@ func ParsePolicyConfig(file string, data []byte) (*Config, error) {
 	return parseConfig(file, data, true)
 }
 
-// belowMinimum returns a test for the validation errors that only say a
-// pool rotates fewer cartridges than the standard asks: the messages its
-// validation gives without a waiver but not with one.
-func (c *Config) belowMinimum() func(*ConfigError) bool {
-	only := map[string]bool{}
-	lines := func(p rotation.Pool) []string {
-		if err := p.Validate(); err != nil {
-			return strings.Split(err.Error(), "\n")
-		}
-		return nil
-	}
-	for i, p := range c.Pools {
-		rp := c.rotationPoolChecked(p)
-		if rp.Waiver != nil {
-			continue
-		}
-		without := lines(rp)
-		rp.Waiver = &rotation.Waiver{Reason: "policy check"}
-		with := lines(rp)
-		for _, l := range without {
-			if !slices.Contains(with, l) {
-				only[fmt.Sprintf("pools[%d]\x00%s", i, l)] = true
-			}
-		}
-	}
-	return func(e *ConfigError) bool { return only[e.Field+"\x00"+e.Msg] }
-}
+// belowMinimum tells the validation errors that only say a pool rotates
+// fewer cartridges than the standard's minimum: the policy check reports
+// those itself, as rotation-min-5 findings.
+func belowMinimum(e *ConfigError) bool { return e.rule == rotation.RuleMinCycle }

@@ -127,6 +127,20 @@ func TestPolicyCheckBadConfiguration(t *testing.T) {
 	_, err := LoadConfig(filepath.Join("..", "testdata", "config", "policy-bad.yaml"))
 	require.ErrorIs(t, err, ErrConfig)
 	assert.Contains(t, err.Error(), "3 is below the standard's minimum of 5")
+	// It points at the cycle: line (45), not the pool's (42), and names the
+	// field.
+	var errs ConfigErrors
+	require.ErrorAs(t, err, &errs)
+	var below []*ConfigError
+	for _, e := range errs {
+		if belowMinimum(e) {
+			below = append(below, e)
+		}
+	}
+	require.Len(t, below, 1)
+	assert.Equal(t, 45, below[0].Line)
+	assert.Equal(t, "pools[0].cycle.cartridges", below[0].Field)
+	assert.True(t, strings.HasPrefix(below[0].Msg, "3 is below the standard's minimum of 5"), below[0].Msg)
 	// ... which the policy check reports as a finding instead.
 	cfg := loadPolicyBad(t)
 	r := CheckPolicy("policy-bad.yaml", cfg.PolicyConfig(), rotation.Facts{}, jst(2025, 4, 1, 9, 0))

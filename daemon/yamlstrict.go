@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/tapewarden/tapewarden/rotation"
 )
 
 // ConfigError is one problem in a configuration file: where it is, which
@@ -20,6 +22,9 @@ type ConfigError struct {
 	Line  int
 	Field string
 	Msg   string
+	// rule is the rotation rule a problem found by rotation breaks, so the
+	// policy check can tell the minimum-rotation rule from the others.
+	rule rotation.Rule
 }
 
 func (e *ConfigError) Error() string {
@@ -252,7 +257,8 @@ func scalarBool(n *yaml.Node) (bool, bool) {
 }
 
 // decodeStruct fills a struct from a mapping. Fields are named by their
-// yaml tag; a field `Line int` (tag "-") receives the mapping's line.
+// yaml tag; a field `Line int` (tag "-") receives the mapping's line, and a
+// field `KeyLines map[string]int` (tag "-") the line of each key.
 func (d *strictDecoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 	if n.Kind != yaml.MappingNode {
 		d.fail(n, path, "expected a mapping of keys to values, got %s", describe(n))
@@ -265,8 +271,15 @@ func (d *strictDecoder) decodeStruct(n *yaml.Node, v reflect.Value, path string)
 		f := t.Field(i)
 		tag := strings.Split(f.Tag.Get("yaml"), ",")[0]
 		if tag == "" || tag == "-" || !f.IsExported() {
-			if f.Name == "Line" && f.Type.Kind() == reflect.Int {
+			switch {
+			case f.Name == "Line" && f.Type.Kind() == reflect.Int:
 				v.Field(i).SetInt(int64(n.Line))
+			case f.Name == "KeyLines" && f.Type == reflect.TypeOf(map[string]int(nil)):
+				keys := map[string]int{}
+				for k := 0; k+1 < len(n.Content); k += 2 {
+					keys[n.Content[k].Value] = n.Content[k].Line
+				}
+				v.Field(i).Set(reflect.ValueOf(keys))
 			}
 			continue
 		}
