@@ -11,6 +11,7 @@ import (
 
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
+	"github.com/tapewarden/tapewarden/rotation"
 )
 
 func withDemoWorld(cfg *Config, _ *Options) { cfg.Demo = true }
@@ -181,6 +182,27 @@ func TestInventoryReconcilesAfterManualChanges(t *testing.T) {
 	require.Len(t, reps[0].Catalog.Moved, 1)
 	assert.Equal(t, "inventory", reps[0].Catalog.Moved[0].Kind)
 	assert.Equal(t, "honcho/lib0/slot/21", location(t, h, "DLY006L8"))
+}
+
+// TestInventoryAddsBareCLNAsLTOCleaner: a library that reports only the
+// volume serial CLN123 holds the universal LTO cleaning cartridge, which
+// the daemon adds as such and offers for cleaning an LTO drive.
+func TestInventoryAddsBareCLNAsLTOCleaner(t *testing.T) {
+	h := startDaemon(t, withDemoWorld)
+	ctx := context.Background()
+	lib := h.d.dev.libs["lib0"]
+	lib.cfg.AddUnknown = true
+	_, err := lib.virtual.AddCartridge(22, drives.CartridgeSpec{Barcode: "CLN123", MediaType: "LTO-CLN", CleaningUses: 50}, nil)
+	require.NoError(t, err)
+	reps, err := h.d.Inventory(ctx, tester, "lib0")
+	require.NoError(t, err)
+	require.Len(t, reps, 1)
+	assert.Contains(t, reps[0].Added, "CLN123")
+	c, err := h.d.cat.Cartridge(ctx, "CLN123")
+	require.NoError(t, err)
+	assert.Equal(t, "LTO-CLN", c.MediaType)
+	assert.Equal(t, media.Cleaning, c.State)
+	assert.True(t, rotation.Cleans(c.MediaType, h.d.cfg.Drives[0].MediaType), "CLN123 cleans %s", h.d.cfg.Drives[0].MediaType)
 }
 
 func TestVirtualMailSlotAndStandaloneDrive(t *testing.T) {
