@@ -91,7 +91,7 @@
 // CleaningDue honours a drive's own requests (TapeAlert 20, 21 and the
 // cleaning-requested bit) always, and its policy's intervals; LTO drives
 // should be cleaned only on request. LTO-CLN cleaning cartridges clean any
-// LTO drive, DDS-CLN any DDS or DAT drive.
+// LTO drive, DDS-CLN any DDS or DAT drive (media/mediatype decides which).
 //
 // # Check
 //
