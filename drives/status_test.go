@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // The raw values come from real `mt status` outputs quoted in the field
@@ -61,4 +62,33 @@ func TestDecodeStatus(t *testing.T) {
 			assert.Equal(t, tt.raw.DsReg, back.DsReg)
 		})
 	}
+}
+
+func TestDecodeBlockLimits(t *testing.T) {
+	// The captured LTO-8: "Block limits 1 - 2097152 bytes" (st-limits.txt).
+	lo, hi, err := decodeBlockLimits([]byte{0x00, 0x20, 0x00, 0x00, 0x00, 0x01})
+	require.NoError(t, err)
+	assert.Equal(t, 1, lo)
+	assert.Equal(t, 2097152, hi)
+	_, _, err = decodeBlockLimits([]byte{0, 0, 0})
+	assert.Error(t, err)
+	_, _, err = decodeBlockLimits([]byte{0, 0, 0, 1, 0, 2})
+	assert.Error(t, err, "minimum above maximum")
+}
+
+func TestSenseKey(t *testing.T) {
+	// sg_raw-read6-blank-bot.txt: fixed format, current; Sense key: Blank
+	// Check; Info fld=0x10000.
+	fixed := []byte{0xf0, 0, 0x08, 0, 0x01, 0, 0, 10, 0, 0, 0, 0, 0x00, 0x05}
+	k, err := senseKey(fixed)
+	require.NoError(t, err)
+	assert.Equal(t, byte(senseBlankCheck), k)
+	desc := []byte{0x72, 0x08, 0x00, 0x05, 0, 0, 0, 0}
+	k, err = senseKey(desc)
+	require.NoError(t, err)
+	assert.Equal(t, byte(senseBlankCheck), k)
+	_, err = senseKey([]byte{0x70})
+	assert.Error(t, err)
+	_, err = senseKey([]byte{0x00, 0, 0})
+	assert.Error(t, err)
 }
