@@ -66,6 +66,12 @@ func (l Limits) Check(name string, n int) error {
 	return nil
 }
 
+// VirtualLimits returns the limits of a virtual drive made with the default
+// VirtualTapeConfig.MaxTransfer.
+func VirtualLimits() Limits {
+	return Limits{MinBlock: VirtualMinBlock, MaxBlock: VirtualMaxBlock, MaxTransfer: VirtualMaxTransfer, Source: "virtual adapter"}
+}
+
 // DriveLimits returns d's limits, or the zero Limits (nothing known) if d
 // does not report them.
 func DriveLimits(d Drive) Limits {

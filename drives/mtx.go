@@ -272,7 +272,8 @@ func classifyMTX(ce *ChangerError) error {
 		return ErrSourceEmpty
 	case strings.Contains(msg, "Cleaning Cartridge Installed and Ejected"), sense(0x30, 0x03):
 		return ErrCleaningCartridge
-	case strings.Contains(msg, "argument") && (strings.HasPrefix(msg, "Invalid") || strings.HasPrefix(msg, "illegal")):
+	case strings.Contains(msg, "argument") && (strings.HasPrefix(msg, "Invalid") || strings.HasPrefix(msg, "illegal")),
+		msg == "Invalid destination", msg == "Invalid source":
 		return ErrNoSuchElement
 	case strings.Contains(msg, "cannot open SCSI device"):
 		return ErrOffline
