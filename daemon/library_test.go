@@ -296,3 +296,33 @@ func TestOfflineTapeStatusReadsTapeAlerts(t *testing.T) {
 	assert.Empty(t, ts.Alerts, "reading cleared them")
 	assert.True(t, ts.Status.CleaningRequested, "the drive still asks for cleaning")
 }
+
+// TestUnloadReturnsToTheLibrarysSourceSlot moves a cartridge behind the
+// daemon's back (an operator at the library's panel): the library's report
+// of the slot it loaded from ("Full (Storage Element 20 Loaded)") decides
+// where the cartridge goes back, not the catalog's older idea.
+func TestUnloadReturnsToTheLibrarysSourceSlot(t *testing.T) {
+	h := startDaemon(t, withDemoWorld)
+	ctx := context.Background()
+	lib := h.d.dev.libs["lib0"]
+	inv, err := lib.virtual.Inventory(ctx)
+	require.NoError(t, err)
+	s3, _ := inv.Slot(3)
+	s20, _ := inv.Slot(20)
+	require.True(t, s3.Full)
+	require.False(t, s20.Full)
+	require.NoError(t, lib.virtual.Transfer(ctx, 3, 20))
+	require.NoError(t, lib.virtual.Load(ctx, 20, 1))
+	inv, err = lib.virtual.Inventory(ctx)
+	require.NoError(t, err)
+	de, _ := inv.Drive(1)
+	require.Equal(t, 20, de.SourceSlot)
+
+	ev, err := h.d.Unload(ctx, tester, UnloadRequest{Drive: "lto1"})
+	require.NoError(t, err)
+	assert.Equal(t, "honcho/lib0/slot/20", ev.To)
+	inv, err = lib.virtual.Inventory(ctx)
+	require.NoError(t, err)
+	s20, _ = inv.Slot(20)
+	assert.Equal(t, s3.Barcode, s20.Barcode)
+}

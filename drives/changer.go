@@ -49,12 +49,15 @@ type Inventory struct {
 
 // DriveElement is one drive of a changer.
 type DriveElement struct {
-	Number      int    `json:"number"` // from 0
-	Full        bool   `json:"full"`
-	Barcode     string `json:"barcode,omitempty"`     // right-trimmed primary volume tag
-	AltBarcode  string `json:"alt_barcode,omitempty"` // alternate volume tag, rare
-	SourceSlot  int    `json:"source_slot,omitempty"` // slot the cartridge came from; 0 = unknown
-	SourceGuess bool   `json:"-"`                     // mtx may guess the source slot: treat it as a hint
+	Number     int    `json:"number"` // from 0
+	Full       bool   `json:"full"`
+	Barcode    string `json:"barcode,omitempty"`     // right-trimmed primary volume tag
+	AltBarcode string `json:"alt_barcode,omitempty"` // alternate volume tag, rare
+	// SourceSlot is the slot the cartridge was loaded from, as the library
+	// reports it (mtx: "Full (Storage Element 1 Loaded)"); 0 = unknown
+	// ("Unknown Storage Element Loaded"). It is the library's record, not
+	// a guess: put the cartridge back there.
+	SourceSlot int `json:"source_slot,omitempty"`
 }
 
 // SlotElement is one storage or import/export slot.
