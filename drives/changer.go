@@ -32,7 +32,9 @@ type Changer interface {
 }
 
 // ChangerAlertReader is implemented by changers that can read the library
-// TapeAlert flags. Reading clears them.
+// TapeAlert flags. Reading does not clear them (unlike a drive's): a flag
+// stays raised while its condition lasts, so a reader reports a flag when
+// it appears, not at every read.
 type ChangerAlertReader interface {
 	ReadChangerAlerts(ctx context.Context) (ChangerAlertFlags, error)
 }

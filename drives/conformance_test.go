@@ -19,6 +19,9 @@ type driveHarness struct {
 	// blank, if set, opens a drive holding a factory-blank cartridge (never
 	// written). The suite does not write to it.
 	blank func(t *testing.T) Drive
+	// raiseAlert, if set, makes the drive behind the open handle d raise a
+	// TapeAlert flag and returns its number.
+	raiseAlert func(t *testing.T, d Drive) int
 }
 
 // TestDriveConformanceVirtual runs the drive suite on the virtual tape.
@@ -46,6 +49,12 @@ func TestDriveConformanceVirtual(t *testing.T) {
 			d, err := bv.Open()
 			require.NoError(t, err)
 			return d
+		},
+		raiseAlert: func(t *testing.T, d Drive) int {
+			v.FailRead(1)
+			_, err := d.Read(make([]byte, 1024))
+			require.ErrorIs(t, err, ErrIO)
+			return AlertReadFailure
 		},
 	})
 }
@@ -389,5 +398,24 @@ func runDriveConformance(t *testing.T, h driveHarness) {
 		assert.False(t, s.EOD)
 		_, err = ReadLabel(ctx, d)
 		assert.ErrorIs(t, err, ErrBlankTape)
+	})
+	t.Run("TapeAlert flags clear when read", func(t *testing.T) {
+		d := fresh(t)
+		r, ok := d.(TapeAlertReader)
+		if !ok {
+			t.Skip("drive does not implement TapeAlertReader")
+		}
+		if h.raiseAlert == nil {
+			t.Skip("the harness cannot raise a TapeAlert flag")
+		}
+		_, err := r.ReadTapeAlerts(ctx) // clear what earlier subtests raised
+		require.NoError(t, err)
+		flag := h.raiseAlert(t, d)
+		f, err := r.ReadTapeAlerts(ctx)
+		require.NoError(t, err)
+		assert.True(t, f.Has(flag), "flag %d raised: %v", flag, f)
+		f, err = r.ReadTapeAlerts(ctx)
+		require.NoError(t, err)
+		assert.False(t, f.Has(flag), "reading the drive's page cleared flag %d (sg_logs-tapealert-drive0*.txt)", flag)
 	})
 }

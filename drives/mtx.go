@@ -42,8 +42,9 @@ var (
 )
 
 // ReadChangerAlerts reads the library's TapeAlert page (LOG SENSE 2Eh)
-// through the changer's sg node with SG_IO. Reading clears the flags. It is
-// serialised with the mtx runs.
+// through the changer's sg node with SG_IO. Reading does not clear the
+// library's flags (rig captures sg_logs-tapealert-changer-flag16*.txt). It
+// is serialised with the mtx runs.
 func (c *MTXChanger) ReadChangerAlerts(ctx context.Context) (ChangerAlertFlags, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -253,13 +253,24 @@ func (l *VirtualLibrary) RaiseChangerAlert(n int) {
 	}
 }
 
-// ReadChangerAlerts returns and clears the library TapeAlert flags.
+// ClearChangerAlert clears library TapeAlert flag n, as the library does
+// when the condition ends (the door is closed again).
+func (l *VirtualLibrary) ClearChangerAlert(n int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n >= 1 && n <= 64 {
+		l.alerts &^= 1 << (n - 1)
+	}
+}
+
+// ReadChangerAlerts returns the library TapeAlert flags. Unlike a drive's,
+// the library's page is not cleared by reading it (rig captures
+// sg_logs-tapealert-changer-flag16*.txt: read twice, flag 16 both times);
+// a flag stays until ClearChangerAlert.
 func (l *VirtualLibrary) ReadChangerAlerts(ctx context.Context) (ChangerAlertFlags, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	f, err := DecodeChangerAlertPage(EncodeTapeAlertPage(TapeAlertFlags(l.alerts)))
-	l.alerts = 0
-	return f, err
+	return DecodeChangerAlertPage(EncodeTapeAlertPage(TapeAlertFlags(l.alerts)))
 }
 
 func (l *VirtualLibrary) storageCount() int { return len(l.st.Slots) - l.st.MailSlots }
