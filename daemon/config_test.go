@@ -158,4 +158,13 @@ func TestBlockSizeBeyondWhatIsReadBack(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "drives[2].block_size: drives: invalid block size: the adapter in front of dat0 carries at most 524288 bytes in one transfer")
 	assert.Contains(t, err.Error(), "set block_size to 524288 or less")
+
+	// So is a job's block size, for the virtual drives it may run on.
+	data = strings.Replace(string(DemoYAML()), "  - name: juki-daily\n", "  - name: juki-daily\n    block_size: 1048576\n", 1)
+	_, err = ParseConfig("c.yaml", []byte(data))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "jobs[0].block_size: drives: invalid block size: the adapter in front of lto0 carries at most 524288 bytes in one transfer")
+	data = strings.Replace(string(DemoYAML()), "  - name: juki-daily\n", "  - name: juki-daily\n    block_size: 524288\n", 1)
+	_, err = ParseConfig("c.yaml", []byte(data))
+	assert.NoError(t, err)
 }
