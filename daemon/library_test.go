@@ -295,6 +295,8 @@ func TestOfflineTapeStatusReadsTapeAlerts(t *testing.T) {
 	assert.True(t, ts.AlertsRead)
 	assert.Empty(t, ts.Alerts, "reading cleared them")
 	assert.True(t, ts.Status.CleaningRequested, "the drive still asks for cleaning")
+	require.NotNil(t, ts.Limits)
+	assert.Equal(t, drives.VirtualMaxTransfer, ts.Limits.Largest(), "the virtual adapter's transfer limit")
 }
 
 // TestUnloadReturnsToTheLibrarysSourceSlot moves a cartridge behind the

@@ -27,6 +27,9 @@ type TapeStatus struct {
 	AlertsRead bool `json:"tapealerts_read"`
 	// AlertsError says why the page could not be read.
 	AlertsError string `json:"tapealerts_error,omitempty"`
+	// Limits are the drive's block limits and its adapter's transfer
+	// limit, when the drive reports them.
+	Limits *drives.Limits `json:"limits,omitempty"`
 }
 
 // openTape opens a drive for an offline command; sg may be empty.
@@ -52,6 +55,9 @@ func OfflineTapeStatus(ctx context.Context, device, sg string) (TapeStatus, erro
 	ts := TapeStatus{Device: device, Status: st}
 	if mi, ok := drives.MediaForDensity(st.Density); ok && st.Density != 0 {
 		ts.Media = mi.Name
+	}
+	if l := drives.DriveLimits(d); l != (drives.Limits{}) {
+		ts.Limits = &l
 	}
 	// The TapeAlert page is read when asked for through the sg node, and
 	// from a virtual drive (which has none). Reading clears the flags on

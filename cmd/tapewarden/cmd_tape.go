@@ -57,6 +57,9 @@ cartridge image (*.vtape). A drive the daemon is using reports busy.`,
 			fmt.Fprintf(a.out, "position:    file %d, block %d, partition %d\n", s.File, s.Block, s.Partition)
 			fmt.Fprintf(a.out, "block size:  %d (0 = variable)\n", s.BlockSize)
 			fmt.Fprintf(a.out, "density:     0x%02x %s\n", s.Density, ts.Media)
+			if ts.Limits != nil {
+				fmt.Fprintf(a.out, "limits:      %s; largest read or write %d bytes\n", ts.Limits, ts.Limits.Largest())
+			}
 			switch {
 			case ts.AlertsError != "":
 				fmt.Fprintf(a.out, "tapealert:   not read: %s\n", ts.AlertsError)
