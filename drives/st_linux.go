@@ -290,15 +290,15 @@ func (d *stDrive) blankAtBOT() bool {
 	if !IsBlankReadState(s) {
 		return false
 	}
+	sense := func() (byte, error) { return senseKeyOfRead(d.sgPath) }
 	if d.sgPath == "" {
-		return true
+		sense = nil
 	}
-	key, err := senseKeyOfRead(d.sgPath)
+	blank, err := blankAfterFailedRead(s, sense)
 	if err != nil {
 		d.log.Debug("could not confirm a blank cartridge through sg; going by st's state", "err", err)
-		return true
 	}
-	return key == senseBlankCheck
+	return blank
 }
 
 func (d *stDrive) Write(p []byte) (int, error) {

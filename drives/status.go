@@ -91,6 +91,25 @@ func IsBlankReadState(s Status) bool {
 	return s.Online && s.File == 0 && s.Block == -1 && !s.EOD
 }
 
+// blankAfterFailedRead decides whether a read at the beginning of the tape
+// that st failed with a plain EIO, leaving status s, met a blank
+// cartridge. sense, if not nil, repeats the read through the sg node and
+// returns its sense key: only BLANK CHECK is blank. Without it, or if it
+// fails (its error is returned for the log), st's state decides.
+func blankAfterFailedRead(s Status, sense func() (byte, error)) (bool, error) {
+	if !IsBlankReadState(s) {
+		return false, nil
+	}
+	if sense == nil {
+		return true, nil
+	}
+	key, err := sense()
+	if err != nil {
+		return true, err
+	}
+	return key == senseBlankCheck, nil
+}
+
 // senseBlankCheck is the sense key BLANK CHECK (8h): the drive met
 // unrecorded tape (end of data).
 const senseBlankCheck = 0x8

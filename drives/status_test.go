@@ -1,6 +1,7 @@
 package drives
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -91,4 +92,27 @@ func TestSenseKey(t *testing.T) {
 	assert.Error(t, err)
 	_, err = senseKey([]byte{0x00, 0, 0})
 	assert.Error(t, err)
+}
+
+func TestBlankAfterFailedRead(t *testing.T) {
+	after := Status{Online: true, File: 0, Block: -1}          // mt-status-blank-after-read.txt
+	eod := Status{Online: true, File: 4, Block: -1, EOD: true} // mt-status-eod.txt
+	key := func(k byte, err error) func() (byte, error) { return func() (byte, error) { return k, err } }
+
+	blank, err := blankAfterFailedRead(after, key(senseBlankCheck, nil))
+	require.NoError(t, err)
+	assert.True(t, blank, "BLANK CHECK through sg")
+	blank, err = blankAfterFailedRead(after, key(0x3, nil))
+	require.NoError(t, err)
+	assert.False(t, blank, "MEDIUM ERROR through sg: a damaged tape, not a blank one")
+	blank, err = blankAfterFailedRead(after, nil)
+	require.NoError(t, err)
+	assert.True(t, blank, "no sg node: st's state decides")
+	blank, err = blankAfterFailedRead(after, key(0, errors.New("permission denied")))
+	assert.Error(t, err)
+	assert.True(t, blank, "sg failed: st's state decides")
+	called := false
+	blank, _ = blankAfterFailedRead(eod, func() (byte, error) { called = true; return senseBlankCheck, nil })
+	assert.False(t, blank, "not the state st leaves on a blank tape")
+	assert.False(t, called, "the drive is not asked again")
 }
