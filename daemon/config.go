@@ -680,6 +680,12 @@ func (c *Config) validate() ConfigErrors {
 			c.Drives[i].BlockSize = 256 << 10
 		} else if !validBlockSize(d.BlockSize) {
 			v.fail(d.Line, f+".block_size", "%d: expected a multiple of 512 between 512 and 8 MiB (256 KiB is usual)", d.BlockSize)
+		} else if d.Type == "virtual" {
+			// A virtual drive's limits are known now; an st drive's at
+			// its first use.
+			if err := virtualDriveLimits.Check(d.Name, d.BlockSize); err != nil {
+				v.fail(d.Line, f+".block_size", "%v", err)
+			}
 		}
 		if d.SpeedMBs < 0 || (d.SpeedMBs > 0 && d.Type != "virtual") {
 			v.fail(d.Line, f+".speed_mb_s", "only a virtual drive takes a speed, and it must not be negative")
@@ -761,6 +767,10 @@ func (c *Config) validate() ConfigErrors {
 // daemon writes with: a multiple of 512 bytes, from 512 bytes to the
 // largest block it reads back (drives.MaxBlockSize, 8 MiB, what LTO drives
 // report in READ BLOCK LIMITS).
+// virtualDriveLimits are the block and transfer limits of the daemon's
+// virtual drives.
+var virtualDriveLimits = drives.VirtualLimits()
+
 func validBlockSize(n int) bool { return n >= 512 && n <= drives.MaxBlockSize && n%512 == 0 }
 
 func (c *Config) checkSite(v *validator, line int, field, site string, sites map[string]int) {

@@ -3,6 +3,7 @@ package daemon
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -80,6 +81,19 @@ func (c *Config) validateJobs(v *validator, systems, pools map[string]int) {
 		}
 		if j.BlockSize != 0 && !validBlockSize(j.BlockSize) {
 			v.fail(j.Line, f+".block_size", "%d: expected a multiple of 512 between 512 and 8 MiB", j.BlockSize)
+		} else if j.BlockSize != 0 {
+			// The virtual drives the job may run on carry 512 KiB per
+			// transfer; an st drive's limits are checked at first use.
+			for i := range c.Drives {
+				dc := &c.Drives[i]
+				if dc.Type != "virtual" || len(j.Drives) > 0 && !slices.Contains(j.Drives, dc.Name) {
+					continue
+				}
+				if err := virtualDriveLimits.Check(dc.Name, j.BlockSize); err != nil {
+					v.fail(j.Line, f+".block_size", "%v", err)
+					break
+				}
+			}
 		}
 		if j.CommandTimeout == 0 {
 			j.CommandTimeout = Duration(time.Hour)

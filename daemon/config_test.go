@@ -147,7 +147,24 @@ func TestBlockSizeBeyondWhatIsReadBack(t *testing.T) {
 	assert.Contains(t, err.Error(), "drives[2].block_size: 16777216: expected a multiple of 512 between 512 and 8 MiB")
 	assert.Contains(t, err.Error(), "jobs[0].block_size: 9437184: expected a multiple of 512 between 512 and 8 MiB")
 
-	data = strings.Replace(string(DemoYAML()), "    block_size: 65536\n", "    block_size: 8388608\n", 1)
+	data = strings.Replace(string(DemoYAML()), "    block_size: 65536\n", "    block_size: 524288\n", 1)
 	_, err = ParseConfig("c.yaml", []byte(data))
-	assert.NoError(t, err, "8 MiB, the largest block read back, is allowed")
+	assert.NoError(t, err, "512 KiB, the largest transfer of a virtual drive's adapter, is allowed")
+
+	// A virtual drive's adapter carries 512 KiB, like the rig's HBA with
+	// sg_tablesize 128: a larger block is refused when the file is read.
+	data = strings.Replace(string(DemoYAML()), "    block_size: 65536\n", "    block_size: 1048576\n", 1)
+	_, err = ParseConfig("c.yaml", []byte(data))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "drives[2].block_size: drives: invalid block size: the adapter in front of dat0 carries at most 524288 bytes in one transfer")
+	assert.Contains(t, err.Error(), "set block_size to 524288 or less")
+
+	// So is a job's block size, for the virtual drives it may run on.
+	data = strings.Replace(string(DemoYAML()), "  - name: juki-daily\n", "  - name: juki-daily\n    block_size: 1048576\n", 1)
+	_, err = ParseConfig("c.yaml", []byte(data))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "jobs[0].block_size: drives: invalid block size: the adapter in front of lto0 carries at most 524288 bytes in one transfer")
+	data = strings.Replace(string(DemoYAML()), "  - name: juki-daily\n", "  - name: juki-daily\n    block_size: 524288\n", 1)
+	_, err = ParseConfig("c.yaml", []byte(data))
+	assert.NoError(t, err)
 }

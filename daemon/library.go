@@ -365,7 +365,15 @@ func (d *Daemon) unloadLeased(ctx context.Context, actor media.Actor, drv *drive
 		}
 		loc = media.LibrarySlot(l.cfg.Site, l.cfg.Name, dest)
 	default:
-		if barcode != "" {
+		// The library reports the slot it loaded the cartridge from
+		// (mtx: "Full (Storage Element 1 Loaded)"): that is where it goes
+		// back, if it is still free.
+		if src := de.SourceSlot; src > 0 && src <= l.cfg.Slots {
+			if s, ok := inv.Slot(src); ok && !s.Full {
+				dest = src
+			}
+		}
+		if barcode != "" && dest == 0 {
 			if home, err := d.cat.HomeSlot(ctx, barcode, l.cfg.Name); err == nil && home > 0 {
 				if s, ok := inv.Slot(home); ok && !s.Full && home <= l.cfg.Slots {
 					dest = home

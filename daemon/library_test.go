@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -264,4 +265,88 @@ func TestOfflineLabel(t *testing.T) {
 	st, err := OfflineTapeStatus(ctx, img, "")
 	require.NoError(t, err)
 	assert.True(t, st.Status.Online)
+}
+
+// TestOfflineLabelWrongBarcodeSaysWhose labels through a changer whose
+// mtx status is the rig's capture (E01001L8 in drive element 0): the
+// refusal says which barcode the operator typed and which the library
+// reports.
+func TestOfflineLabelWrongBarcodeSaysWhose(t *testing.T) {
+	dir := t.TempDir()
+	status, err := os.ReadFile(filepath.Join("..", "testdata", "drives", "rig", "mtx-status-drive0-loaded.txt"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "status.txt"), status, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "mtx"), []byte("#!/bin/sh\ncat "+filepath.Join(dir, "status.txt")+"\n"), 0o755))
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+
+	_, err = OfflineLabel(t.Context(), LabelRequest{Device: filepath.Join(dir, "nst-not-opened"), Barcode: "WRONG1L8", Pool: "daily", Changer: "/dev/sg3", Element: 0})
+	require.ErrorIs(t, err, drives.ErrWrongBarcode)
+	assert.EqualError(t, err, "drives: wrong barcode: you gave --barcode WRONG1L8, but the barcode the library (/dev/sg3) reports for the cartridge in drive element 0 is E01001L8; label the cartridge with the barcode on its sticker, or load the cartridge you meant")
+
+	_, err = OfflineLabel(t.Context(), LabelRequest{Device: filepath.Join(dir, "nst-not-opened"), Barcode: "WRONG1L8", Pool: "daily", Changer: "/dev/sg3", Element: 1})
+	require.ErrorIs(t, err, drives.ErrNoMedium, "drive element 1 is empty")
+
+	img := filepath.Join(dir, "NEW001L8.vtape")
+	require.NoError(t, drives.CreateCartridge(img, drives.CartridgeSpec{Barcode: "NEW001L8", MediaType: "LTO-8"}))
+	_, err = OfflineLabel(t.Context(), LabelRequest{Device: img, Barcode: "NEW002L8", Pool: "daily"})
+	require.ErrorIs(t, err, drives.ErrWrongBarcode)
+	assert.ErrorContains(t, err, "you gave --barcode NEW002L8, but the barcode on the cartridge image's sticker is NEW001L8")
+}
+
+// TestOfflineTapeStatusReadsTapeAlerts shows the flags a drive raised;
+// reading clears them, as on the rig's drive (sg_logs-tapealert-*).
+func TestOfflineTapeStatusReadsTapeAlerts(t *testing.T) {
+	dir := t.TempDir()
+	state := filepath.Join(dir, "drive0.json")
+	v, err := drives.NewVirtualTape(state, drives.VirtualTapeConfig{DriveType: drives.LTO8})
+	require.NoError(t, err)
+	v.RequestCleaning(true)
+	require.NoError(t, v.Close())
+
+	ts, err := OfflineTapeStatus(t.Context(), state, "")
+	require.NoError(t, err)
+	assert.True(t, ts.AlertsRead)
+	var flags []int
+	for _, a := range ts.Alerts {
+		flags = append(flags, a.Flag)
+	}
+	assert.Equal(t, []int{drives.AlertCleanNow}, flags)
+
+	ts, err = OfflineTapeStatus(t.Context(), state, "")
+	require.NoError(t, err)
+	assert.True(t, ts.AlertsRead)
+	assert.Empty(t, ts.Alerts, "reading cleared them")
+	assert.True(t, ts.Status.CleaningRequested, "the drive still asks for cleaning")
+	require.NotNil(t, ts.Limits)
+	assert.Equal(t, drives.VirtualMaxTransfer, ts.Limits.Largest(), "the virtual adapter's transfer limit")
+}
+
+// TestUnloadReturnsToTheLibrarysSourceSlot moves a cartridge behind the
+// daemon's back (an operator at the library's panel): the library's report
+// of the slot it loaded from ("Full (Storage Element 20 Loaded)") decides
+// where the cartridge goes back, not the catalog's older idea.
+func TestUnloadReturnsToTheLibrarysSourceSlot(t *testing.T) {
+	h := startDaemon(t, withDemoWorld)
+	ctx := context.Background()
+	lib := h.d.dev.libs["lib0"]
+	inv, err := lib.virtual.Inventory(ctx)
+	require.NoError(t, err)
+	s3, _ := inv.Slot(3)
+	s20, _ := inv.Slot(20)
+	require.True(t, s3.Full)
+	require.False(t, s20.Full)
+	require.NoError(t, lib.virtual.Transfer(ctx, 3, 20))
+	require.NoError(t, lib.virtual.Load(ctx, 20, 1))
+	inv, err = lib.virtual.Inventory(ctx)
+	require.NoError(t, err)
+	de, _ := inv.Drive(1)
+	require.Equal(t, 20, de.SourceSlot)
+
+	ev, err := h.d.Unload(ctx, tester, UnloadRequest{Drive: "lto1"})
+	require.NoError(t, err)
+	assert.Equal(t, "honcho/lib0/slot/20", ev.To)
+	inv, err = lib.virtual.Inventory(ctx)
+	require.NoError(t, err)
+	s20, _ = inv.Slot(20)
+	assert.Equal(t, s3.Barcode, s20.Barcode)
 }

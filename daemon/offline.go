@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/tapewarden/tapewarden/drives"
 )
@@ -19,6 +21,15 @@ type TapeStatus struct {
 	Media  string             `json:"media,omitempty"` // from the density code
 	Label  *drives.Label      `json:"label,omitempty"`
 	Alerts []drives.TapeAlert `json:"tapealerts,omitempty"`
+	// AlertsRead says the TapeAlert page was read (through --sg-device, or
+	// from a virtual drive). Reading clears the drive's flags: Alerts is
+	// the only record of them.
+	AlertsRead bool `json:"tapealerts_read"`
+	// AlertsError says why the page could not be read.
+	AlertsError string `json:"tapealerts_error,omitempty"`
+	// Limits are the drive's block limits and its adapter's transfer
+	// limit, when the drive reports them.
+	Limits *drives.Limits `json:"limits,omitempty"`
 }
 
 // openTape opens a drive for an offline command; sg may be empty.
@@ -44,6 +55,22 @@ func OfflineTapeStatus(ctx context.Context, device, sg string) (TapeStatus, erro
 	ts := TapeStatus{Device: device, Status: st}
 	if mi, ok := drives.MediaForDensity(st.Density); ok && st.Density != 0 {
 		ts.Media = mi.Name
+	}
+	if l := drives.DriveLimits(d); l != (drives.Limits{}) {
+		ts.Limits = &l
+	}
+	// The TapeAlert page is read when asked for through the sg node, and
+	// from a virtual drive (which has none). Reading clears the flags on
+	// the drive, so what was read is returned for the operator to note.
+	tr, ok := d.(drives.TapeAlertReader)
+	if fi, err := os.Stat(device); ok && (sg != "" || err == nil && fi.Mode().IsRegular()) {
+		f, err := tr.ReadTapeAlerts(ctx)
+		if err != nil {
+			ts.AlertsError = err.Error()
+		} else {
+			ts.AlertsRead = true
+			ts.Alerts = f.Alerts()
+		}
 	}
 	return ts, nil
 }
@@ -82,6 +109,8 @@ func OfflineLabel(ctx context.Context, req LabelRequest) (drives.Label, error) {
 		return drives.Label{}, fmt.Errorf("%w: give the barcode on the cartridge's sticker (--barcode)", ErrConfig)
 	}
 	expected := req.LibraryBarcode
+	// whose says where expected came from, for the refusal.
+	whose := "the library reports (--library-barcode)"
 	if req.Changer != "" {
 		inv, err := drives.NewMTXChanger(req.Changer).Inventory(ctx)
 		if err != nil {
@@ -92,6 +121,7 @@ func OfflineLabel(ctx context.Context, req LabelRequest) (drives.Label, error) {
 			return drives.Label{}, fmt.Errorf("%w: changer drive element %d is empty", drives.ErrNoMedium, req.Element)
 		}
 		expected = de.Barcode
+		whose = fmt.Sprintf("the library (%s) reports for the cartridge in drive element %d", req.Changer, req.Element)
 	}
 	if drives.IsCartridgeImage(req.Device) {
 		info, err := drives.ReadCartridgeInfo(req.Device)
@@ -99,6 +129,7 @@ func OfflineLabel(ctx context.Context, req LabelRequest) (drives.Label, error) {
 			return drives.Label{}, err
 		}
 		expected = info.Barcode
+		whose = "on the cartridge image's sticker"
 		if req.MediaType == "" {
 			req.MediaType = info.MediaType
 		}
@@ -114,10 +145,9 @@ func OfflineLabel(ctx context.Context, req LabelRequest) (drives.Label, error) {
 	if err != nil {
 		return label, err
 	}
-	if expected != "" {
-		if err := drives.CheckBarcode(label, expected); err != nil {
-			return label, err
-		}
+	if expected != "" && drives.CheckBarcode(label, expected) != nil {
+		return label, fmt.Errorf("%w: you gave --barcode %s, but the barcode %s is %s; label the cartridge with the barcode on its sticker, or load the cartridge you meant",
+			drives.ErrWrongBarcode, req.Barcode, whose, strings.TrimSpace(expected))
 	}
 	d, err := openTape(req.Device, req.SGDevice)
 	if err != nil {

@@ -269,7 +269,14 @@ func (d *Daemon) restoreRun(ctx context.Context, r media.Run, dir string, req Re
 			return nil, fmt.Errorf("space to file %d of %s: %w", p.File, p.Barcode, err)
 		}
 		rj.Cartridges = append(rj.Cartridges, p.Barcode)
-		return h, nil
+		// Read with what this drive and its adapter carry: the stream's
+		// buffer is larger, and st refuses an oversized read buffer even
+		// for small blocks.
+		bufSize, err := drives.ReadBufferSize(h, 0)
+		if err != nil {
+			return nil, err
+		}
+		return drives.LimitReads(h, bufSize), nil
 	}
 	stream := archive.NewReader(ctx, next, drives.MaxBlockSize)
 	er, err := archive.Extract(ctx, stream, dir, archive.ExtractOptions{Overwrite: req.Overwrite, Only: req.Paths, Reassemble: true})

@@ -477,6 +477,9 @@ func (w *tapeWriter) write(ctx context.Context, m *mount, choice rotation.Choice
 	if w.job.BlockSize > 0 {
 		blockSize = w.job.BlockSize
 	}
+	if err := drives.CheckBlockSize(w.h, blockSize); err != nil {
+		return fail("%v", err)
+	}
 	b := &archive.Backup{
 		Paths:         w.job.Source.Paths,
 		BlockSize:     blockSize,
@@ -576,7 +579,15 @@ func (w *tapeWriter) verify(ctx context.Context, p media.Piece) error {
 	if err := w.h.SpaceFiles(ctx, int(p.File)); err != nil {
 		return fmt.Errorf("verify %s: space to file %d: %w", p.Barcode, p.File, err)
 	}
-	n, sum, err := archive.Verify(ctx, w.h, drives.MaxBlockSize)
+	blockSize := w.m.drv.cfg.BlockSize
+	if w.job.BlockSize > 0 {
+		blockSize = w.job.BlockSize
+	}
+	bufSize, err := drives.ReadBufferSize(w.h, blockSize)
+	if err != nil {
+		return fmt.Errorf("verify %s file %d: %w", p.Barcode, p.File, err)
+	}
+	n, sum, err := archive.Verify(ctx, w.h, bufSize)
 	if err != nil {
 		return fmt.Errorf("verify %s file %d: %w", p.Barcode, p.File, err)
 	}

@@ -32,7 +32,9 @@ type Changer interface {
 }
 
 // ChangerAlertReader is implemented by changers that can read the library
-// TapeAlert flags. Reading clears them.
+// TapeAlert flags. Reading does not clear them (unlike a drive's): a flag
+// stays raised while its condition lasts, so a reader reports a flag when
+// it appears, not at every read.
 type ChangerAlertReader interface {
 	ReadChangerAlerts(ctx context.Context) (ChangerAlertFlags, error)
 }
@@ -49,12 +51,15 @@ type Inventory struct {
 
 // DriveElement is one drive of a changer.
 type DriveElement struct {
-	Number      int    `json:"number"` // from 0
-	Full        bool   `json:"full"`
-	Barcode     string `json:"barcode,omitempty"`     // right-trimmed primary volume tag
-	AltBarcode  string `json:"alt_barcode,omitempty"` // alternate volume tag, rare
-	SourceSlot  int    `json:"source_slot,omitempty"` // slot the cartridge came from; 0 = unknown
-	SourceGuess bool   `json:"-"`                     // mtx may guess the source slot: treat it as a hint
+	Number     int    `json:"number"` // from 0
+	Full       bool   `json:"full"`
+	Barcode    string `json:"barcode,omitempty"`     // right-trimmed primary volume tag
+	AltBarcode string `json:"alt_barcode,omitempty"` // alternate volume tag, rare
+	// SourceSlot is the slot the cartridge was loaded from, as the library
+	// reports it (mtx: "Full (Storage Element 1 Loaded)"); 0 = unknown
+	// ("Unknown Storage Element Loaded"). It is the library's record, not
+	// a guess: put the cartridge back there.
+	SourceSlot int `json:"source_slot,omitempty"`
 }
 
 // SlotElement is one storage or import/export slot.

@@ -2,6 +2,7 @@ package drives
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -117,8 +118,12 @@ func runChangerConformance(t *testing.T, h changerHarness) {
 			assert.Equal(t, Location{InDrive: true, Number: drive}, loc)
 		}
 
+		// mtx checks the drive before the source: loading from an empty
+		// slot into a full drive reports the full drive
+		// (mtx-err-load-into-full-drive.txt).
 		err = c.Load(ctx, a, drive)
-		assert.ErrorIs(t, err, ErrSourceEmpty, "load from an empty slot")
+		assert.ErrorIs(t, err, ErrDriveFull, "load from an empty slot into a full drive")
+		assert.Contains(t, err.Error(), fmt.Sprintf("Drive %d Full (Storage Element %d loaded)", drive, a), "mtx names the loaded cartridge's source slot")
 		err = c.Load(ctx, b, drive)
 		assert.ErrorIs(t, err, ErrDriveFull, "load into a full drive")
 		assert.ErrorIs(t, err, ErrDestinationFull)
@@ -130,6 +135,9 @@ func runChangerConformance(t *testing.T, h changerHarness) {
 		err = c.Unload(ctx, drive, a)
 		assert.ErrorIs(t, err, ErrDriveEmpty, "unload an empty drive")
 		assert.ErrorIs(t, err, ErrSourceEmpty)
+		err = c.Load(ctx, e, drive)
+		assert.ErrorIs(t, err, ErrSourceEmpty, "load from an empty slot into an empty drive")
+		assert.NotErrorIs(t, err, ErrDriveEmpty)
 		inv, err = c.Inventory(ctx)
 		require.NoError(t, err)
 		s, _ = inv.Slot(a)
@@ -141,6 +149,8 @@ func runChangerConformance(t *testing.T, h changerHarness) {
 		require.NoError(t, c.Transfer(ctx, a, e))
 		assert.ErrorIs(t, c.Transfer(ctx, a, e), ErrSourceEmpty)
 		assert.ErrorIs(t, c.Transfer(ctx, e, b), ErrDestinationFull)
+		err := c.Transfer(ctx, e, len(inv.Slots)+50)
+		assert.ErrorIs(t, err, ErrNoSuchElement, "a destination the library does not have (mtx: Invalid destination)")
 		require.NoError(t, c.Transfer(ctx, e, a))
 		inv, err := c.Inventory(ctx)
 		require.NoError(t, err)
@@ -216,12 +226,19 @@ func TestVirtualLibrary(t *testing.T) {
 
 	t.Run("errors read like mtx", func(t *testing.T) {
 		err := lib.Load(ctx, 3, 0)
-		assert.EqualError(t, err, "drives: changer /dev/sg9: load 3 0: Storage Element 3 is Empty")
+		assert.EqualError(t, err, "drives: changer /dev/sg9: load 3 0: Source Element Address 1002 is Empty")
 		require.NoError(t, lib.Load(ctx, 1, 0))
 		err = lib.Load(ctx, 2, 0)
 		assert.EqualError(t, err, "drives: changer /dev/sg9: load 2 0: Drive 0 Full (Storage Element 1 loaded)")
 		err = lib.Transfer(ctx, 2, 9)
-		assert.EqualError(t, err, "drives: changer /dev/sg9: transfer 2 9: Invalid <storage-element-number> argument '9' to 'transfer' command")
+		assert.EqualError(t, err, "drives: changer /dev/sg9: transfer 2 9: Invalid destination")
+		assert.ErrorIs(t, err, ErrNoSuchElement)
+		err = lib.Load(ctx, 3, 0)
+		assert.EqualError(t, err, "drives: changer /dev/sg9: load 3 0: Drive 0 Full (Storage Element 1 loaded)", "the full drive before the empty source")
+		err = lib.Transfer(ctx, 1, 2)
+		assert.EqualError(t, err, "drives: changer /dev/sg9: transfer 1 2: Source Element Address 1000 is Empty")
+		require.NoError(t, lib.Transfer(ctx, 2, 3))
+		require.NoError(t, lib.Transfer(ctx, 3, 2))
 		err = lib.Load(ctx, 2, 3)
 		assert.ErrorIs(t, err, ErrNoSuchElement)
 		out := FormatMTXStatus(mustInventory(t, lib))
@@ -328,7 +345,11 @@ func TestVirtualLibraryWithoutBarcodeReader(t *testing.T) {
 	assert.True(t, ca.NeedsOperator())
 	ca, err = lib.ReadChangerAlerts(context.Background())
 	require.NoError(t, err)
-	assert.Zero(t, ca)
+	assert.True(t, ca.Has(16), "reading the library's page does not clear it (sg_logs-tapealert-changer-flag16*.txt)")
+	lib.ClearChangerAlert(16)
+	ca, err = lib.ReadChangerAlerts(context.Background())
+	require.NoError(t, err)
+	assert.Zero(t, ca, "the door was closed")
 }
 
 func mustInventory(t *testing.T, c Changer) Inventory {

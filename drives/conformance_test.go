@@ -16,6 +16,12 @@ type driveHarness struct {
 	// open opens a handle; the suite closes it. Reopening must reach the
 	// same drive with the tape where it was left (a no-rewind node).
 	open func(t *testing.T) Drive
+	// blank, if set, opens a drive holding a factory-blank cartridge (never
+	// written). The suite does not write to it.
+	blank func(t *testing.T) Drive
+	// raiseAlert, if set, makes the drive behind the open handle d raise a
+	// TapeAlert flag and returns its number.
+	raiseAlert func(t *testing.T, d Drive) int
 }
 
 // TestDriveConformanceVirtual runs the drive suite on the virtual tape.
@@ -27,11 +33,30 @@ func TestDriveConformanceVirtual(t *testing.T) {
 	img := filepath.Join(dir, "TEST01L8.vtape")
 	require.NoError(t, CreateCartridge(img, CartridgeSpec{Barcode: "TEST01L8", MediaType: LTO8, Capacity: 64 << 20}))
 	require.NoError(t, v.Insert(img))
-	runDriveConformance(t, driveHarness{open: func(t *testing.T) Drive {
-		d, err := v.Open()
-		require.NoError(t, err)
-		return d
-	}})
+	bv, err := NewVirtualTape(filepath.Join(dir, "drive1.json"), VirtualTapeConfig{DriveType: LTO8})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = bv.Close() })
+	blank := filepath.Join(dir, "BLNK01L8.vtape")
+	require.NoError(t, CreateCartridge(blank, CartridgeSpec{Barcode: "BLNK01L8", MediaType: LTO8, Capacity: 64 << 20}))
+	require.NoError(t, bv.Insert(blank))
+	runDriveConformance(t, driveHarness{
+		open: func(t *testing.T) Drive {
+			d, err := v.Open()
+			require.NoError(t, err)
+			return d
+		},
+		blank: func(t *testing.T) Drive {
+			d, err := bv.Open()
+			require.NoError(t, err)
+			return d
+		},
+		raiseAlert: func(t *testing.T, d Drive) int {
+			v.FailRead(1)
+			_, err := d.Read(make([]byte, 1024))
+			require.ErrorIs(t, err, ErrIO)
+			return AlertReadFailure
+		},
+	})
 }
 
 // TestDriveConformanceDevice runs the drive suite on the real drive named
@@ -41,11 +66,19 @@ func TestDriveConformanceDevice(t *testing.T) {
 	if dev == "" {
 		t.Skip("TAPEWARDEN_TEST_DEVICE is not set: set it to a /dev/nstN (or by-id …-nst) holding a scratch cartridge to run the drive suite on real hardware")
 	}
-	runDriveConformance(t, driveHarness{open: func(t *testing.T) Drive {
+	h := driveHarness{open: func(t *testing.T) Drive {
 		d, err := Open(dev)
 		require.NoError(t, err)
 		return d
-	}})
+	}}
+	if blank := os.Getenv("TAPEWARDEN_TEST_BLANK_DEVICE"); blank != "" {
+		h.blank = func(t *testing.T) Drive {
+			d, err := Open(blank)
+			require.NoError(t, err)
+			return d
+		}
+	}
+	runDriveConformance(t, h)
 }
 
 func runDriveConformance(t *testing.T, h driveHarness) {
@@ -74,9 +107,18 @@ func runDriveConformance(t *testing.T, h driveHarness) {
 			require.Equal(t, len(b), n)
 		}
 	}
+	// bufSize is the read buffer for blocks of unknown size: the largest
+	// the drive and its adapter carry (a larger one fails with EBUSY or
+	// EINVAL on a real drive even for small blocks).
+	bufSize := func(t *testing.T, d Drive) int {
+		t.Helper()
+		n, err := ReadBufferSize(d, 0)
+		require.NoError(t, err)
+		return n
+	}
 	readBlock := func(t *testing.T, d Drive) []byte {
 		t.Helper()
-		buf := make([]byte, 1<<20)
+		buf := make([]byte, bufSize(t, d))
 		n, err := d.Read(buf)
 		require.NoError(t, err)
 		return buf[:n]
@@ -85,7 +127,7 @@ func runDriveConformance(t *testing.T, h driveHarness) {
 		t.Helper()
 		assert.Empty(t, readBlock(t, d), "0-byte read at the filemark")
 		assert.Empty(t, readBlock(t, d), "second 0-byte read: end of data")
-		_, err := d.Read(make([]byte, 1<<20))
+		_, err := d.Read(make([]byte, bufSize(t, d)))
 		assert.ErrorIs(t, err, ErrIO, "the read after end of data is an I/O error")
 	}
 
@@ -187,7 +229,7 @@ func runDriveConformance(t *testing.T, h driveHarness) {
 		assert.ErrorIs(t, d.SpaceFiles(ctx, 1), ErrIO)
 		require.NoError(t, d.Rewind(ctx))
 		assert.Equal(t, block(300, 8), readBlock(t, d))
-		_, err := d.Read(make([]byte, 1<<20))
+		_, err := d.Read(make([]byte, bufSize(t, d)))
 		assert.ErrorIs(t, err, ErrIO, "blank check right after data")
 	})
 
@@ -245,7 +287,7 @@ func runDriveConformance(t *testing.T, h driveHarness) {
 		s, err := d.Status(ctx)
 		require.NoError(t, err)
 		assert.True(t, s.EOD)
-		_, err = d.Read(make([]byte, 1<<20))
+		_, err = d.Read(make([]byte, bufSize(t, d)))
 		assert.ErrorIs(t, err, ErrIO, "a read right after MTEOM")
 		write(t, d, block(100, 2))
 		require.NoError(t, d.WriteFilemarks(ctx, 1))
@@ -304,4 +346,76 @@ func runDriveConformance(t *testing.T, h driveHarness) {
 		assert.Contains(t, err.Error(), "drives: read "+d.Name()+": ")
 	})
 
+	t.Run("read buffers beyond the drive's and adapter's limits fail as st's do", func(t *testing.T) {
+		d := fresh(t)
+		l := DriveLimits(d)
+		if l.MaxBlock == 0 && l.MaxTransfer == 0 {
+			t.Skip("the drive reports no limits")
+		}
+		write(t, d, block(1000, 1))
+		require.NoError(t, d.WriteFilemarks(ctx, 1))
+		require.NoError(t, d.Rewind(ctx))
+		if l.MaxTransfer > 0 && (l.MaxBlock == 0 || l.MaxTransfer < l.MaxBlock) {
+			_, err := d.Read(make([]byte, l.MaxTransfer+4096))
+			assert.ErrorIs(t, err, ErrBusy, "beyond the adapter's transfer: EBUSY")
+			require.NoError(t, d.Rewind(ctx))
+		}
+		if l.MaxBlock > 0 {
+			_, err := d.Read(make([]byte, l.MaxBlock+4096))
+			assert.ErrorIs(t, err, ErrInvalidBlockSize, "beyond the block limits: EINVAL")
+			require.NoError(t, d.Rewind(ctx))
+			size, err := ReadBufferSize(d, l.MaxBlock+512)
+			assert.ErrorIs(t, err, ErrInvalidBlockSize, "data in blocks the drive cannot read")
+			assert.Zero(t, size)
+		}
+		size, err := ReadBufferSize(d, 0)
+		require.NoError(t, err)
+		buf := make([]byte, size)
+		n, err := d.Read(buf)
+		require.NoError(t, err)
+		assert.Equal(t, block(1000, 1), buf[:n], "the largest buffer the drive and adapter carry")
+		size, err = ReadBufferSize(d, 1000)
+		require.NoError(t, err)
+		assert.Equal(t, 1000, size, "the block size written is the buffer")
+	})
+
+	t.Run("a blank cartridge reads as blank, not as data or a plain I/O error", func(t *testing.T) {
+		if h.blank == nil {
+			t.Skip("no blank cartridge in the harness")
+		}
+		d := h.blank(t)
+		t.Cleanup(func() { _ = d.Close() })
+		require.NoError(t, d.Rewind(ctx))
+		require.NoError(t, d.SetBlockSize(ctx, 0))
+		_, err := d.Read(make([]byte, bufSize(t, d)))
+		assert.ErrorIs(t, err, ErrBlankTape)
+		assert.ErrorIs(t, err, ErrIO, "st reports EIO")
+		assert.NotErrorIs(t, err, ErrEndOfData, "st sets no EOD bit")
+		s, err := d.Status(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, int64(0), s.File)
+		assert.Equal(t, int64(-1), s.Block)
+		assert.False(t, s.EOD)
+		_, err = ReadLabel(ctx, d)
+		assert.ErrorIs(t, err, ErrBlankTape)
+	})
+	t.Run("TapeAlert flags clear when read", func(t *testing.T) {
+		d := fresh(t)
+		r, ok := d.(TapeAlertReader)
+		if !ok {
+			t.Skip("drive does not implement TapeAlertReader")
+		}
+		if h.raiseAlert == nil {
+			t.Skip("the harness cannot raise a TapeAlert flag")
+		}
+		_, err := r.ReadTapeAlerts(ctx) // clear what earlier subtests raised
+		require.NoError(t, err)
+		flag := h.raiseAlert(t, d)
+		f, err := r.ReadTapeAlerts(ctx)
+		require.NoError(t, err)
+		assert.True(t, f.Has(flag), "flag %d raised: %v", flag, f)
+		f, err = r.ReadTapeAlerts(ctx)
+		require.NoError(t, err)
+		assert.False(t, f.Has(flag), "reading the drive's page cleared flag %d (sg_logs-tapealert-drive0*.txt)", flag)
+	})
 }

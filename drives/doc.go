@@ -10,9 +10,15 @@
 // Drives behave like st: Read returns one block, 0 bytes at a filemark, two
 // 0-byte reads in a row at end of data and ErrEndOfData (an ErrIO) after
 // that; the first ENOSPC on write (ErrEndOfMedium) is the early warning.
-// Optional capabilities are found by type assertion: Positioner (MTIOCPOS /
-// MTSEEK), TapeAlertReader (LOG SENSE page 2Eh), ImmediateFilemarkWriter
-// (MTWEOFI). Errors are *OpError values wrapping the package's sentinels.
+// A read of block 0 of a factory-blank cartridge fails with an error
+// matching ErrBlankTape and ErrIO (st reports a plain EIO; the sense key
+// through the sg node says BLANK CHECK). Optional capabilities are found by
+// type assertion: Positioner (MTIOCPOS / MTSEEK), TapeAlertReader (LOG
+// SENSE page 2Eh), ImmediateFilemarkWriter (MTWEOFI), LimitsReporter (block
+// limits and the adapter's transfer limit). Size read buffers with
+// ReadBufferSize: a buffer larger than the drive or adapter carries fails
+// even for a small block. Errors are *OpError values wrapping the
+// package's sentinels.
 //
 // # Changers
 //

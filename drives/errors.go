@@ -32,7 +32,9 @@ var (
 	// ErrIncompatibleMedium means the cartridge cannot be used in the drive
 	// (or only read, and a write was asked for).
 	ErrIncompatibleMedium = errors.New("drives: incompatible medium")
-	// ErrBlankTape means the cartridge holds no data at all.
+	// ErrBlankTape means the cartridge holds no data at all. A read of
+	// block 0 of a blank cartridge fails with an error matching both
+	// ErrBlankTape and ErrIO, on the virtual tape and through st alike.
 	ErrBlankTape = errors.New("drives: blank tape")
 	// ErrNotLabelled means the cartridge holds data but no tapewarden volume
 	// label (foreign data, or a corrupt label).
@@ -88,6 +90,20 @@ var (
 	// ErrChangerFailed is a changer failure without a more precise sentinel.
 	ErrChangerFailed = errors.New("drives: changer command failed")
 )
+
+// errBlankRead is what a read of block 0 of a factory-blank cartridge
+// returns: the drive answers BLANK CHECK and st turns it into a plain EIO
+// (no EOD status bit; MTIOCGET then says file 0, block -1). It matches
+// ErrBlankTape and ErrIO.
+var errBlankRead error = &blankReadError{}
+
+type blankReadError struct{}
+
+func (*blankReadError) Error() string {
+	return "drives: blank tape: nothing is recorded (the drive reports BLANK CHECK at block 0)"
+}
+
+func (*blankReadError) Is(target error) bool { return target == ErrBlankTape || target == ErrIO }
 
 // aliasError is a sentinel that also matches a second, broader sentinel.
 type aliasError struct {

@@ -185,7 +185,7 @@ func ReadLabel(ctx context.Context, d Drive) (Label, error) {
 
 func classifyLabelBlock(block []byte, readErr error) (Label, error) {
 	switch {
-	case errors.Is(readErr, ErrEndOfData):
+	case errors.Is(readErr, ErrBlankTape), errors.Is(readErr, ErrEndOfData):
 		return Label{}, ErrBlankTape
 	case errors.Is(readErr, ErrBufferTooSmall):
 		return Label{}, detail(ErrNotLabelled, "first block is larger than a label")

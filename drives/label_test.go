@@ -147,7 +147,7 @@ func TestReadWriteLabel(t *testing.T) {
 	})
 	t.Run("a first block larger than a label is foreign", func(t *testing.T) {
 		require.NoError(t, d.Rewind(ctx))
-		_, err := d.Write(make([]byte, 1<<20))
+		_, err := d.Write(make([]byte, 128<<10))
 		require.NoError(t, err)
 		require.NoError(t, d.WriteFilemarks(ctx, 1))
 		_, err = ReadLabel(ctx, d)

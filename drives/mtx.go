@@ -42,8 +42,9 @@ var (
 )
 
 // ReadChangerAlerts reads the library's TapeAlert page (LOG SENSE 2Eh)
-// through the changer's sg node with SG_IO. Reading clears the flags. It is
-// serialised with the mtx runs.
+// through the changer's sg node with SG_IO. Reading does not clear the
+// library's flags (rig captures sg_logs-tapealert-changer-flag16*.txt). It
+// is serialised with the mtx runs.
 func (c *MTXChanger) ReadChangerAlerts(ctx context.Context) (ChangerAlertFlags, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -272,7 +273,8 @@ func classifyMTX(ce *ChangerError) error {
 		return ErrSourceEmpty
 	case strings.Contains(msg, "Cleaning Cartridge Installed and Ejected"), sense(0x30, 0x03):
 		return ErrCleaningCartridge
-	case strings.Contains(msg, "argument") && (strings.HasPrefix(msg, "Invalid") || strings.HasPrefix(msg, "illegal")):
+	case strings.Contains(msg, "argument") && (strings.HasPrefix(msg, "Invalid") || strings.HasPrefix(msg, "illegal")),
+		msg == "Invalid destination", msg == "Invalid source":
 		return ErrNoSuchElement
 	case strings.Contains(msg, "cannot open SCSI device"):
 		return ErrOffline

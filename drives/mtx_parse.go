@@ -56,7 +56,6 @@ func ParseMTXStatus(out string) (Inventory, error) {
 			d := DriveElement{Number: n, Full: m[2] != "Empty"}
 			if m[3] != "" {
 				d.SourceSlot, _ = strconv.Atoi(m[3])
-				d.SourceGuess = true
 			}
 			d.Barcode = strings.TrimRight(tags[1], " \t")
 			d.AltBarcode = strings.TrimRight(tags[2], " \t")

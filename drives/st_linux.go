@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 	"unsafe"
 
 	"github.com/benmcclelland/mtio"
@@ -29,6 +31,11 @@ type stDrive struct {
 	f      *os.File
 	sgPath string
 	log    *slog.Logger
+	limits Limits
+	// atBOT is true while the tape is known to be at its beginning (after
+	// open at BOT, a rewind or a load): a read failing there with a plain
+	// EIO may be a blank cartridge.
+	atBOT bool
 }
 
 var (
@@ -36,6 +43,7 @@ var (
 	_ Positioner              = (*stDrive)(nil)
 	_ TapeAlertReader         = (*stDrive)(nil)
 	_ ImmediateFilemarkWriter = (*stDrive)(nil)
+	_ LimitsReporter          = (*stDrive)(nil)
 )
 
 func openST(path string, cfg openConfig) (Drive, error) {
@@ -77,8 +85,56 @@ func openST(path string, cfg openConfig) (Drive, error) {
 		_ = d.f.Close()
 		return nil, err
 	}
-	d.log.Debug("opened tape drive", "status", st.String(), "sg", d.sgPath)
+	d.atBOT = st.BOT
+	d.limits = stLimits("/sys", name, d.sgPath)
+	d.log.Debug("opened tape drive", "status", st.String(), "sg", d.sgPath, "limits", d.limits.String())
 	return d, nil
+}
+
+// Limits reports the drive's block limits (READ BLOCK LIMITS through the sg
+// node, when it can be opened) and the adapter's transfer limit (sysfs).
+func (d *stDrive) Limits() Limits { return d.limits }
+
+// stLimits gathers what is known about a drive's limits.
+func stLimits(sysRoot, node, sgPath string) Limits {
+	var l Limits
+	l.MaxTransfer, l.Source = hostTransferLimit(sysRoot, node)
+	if sgPath != "" {
+		if lo, hi, err := readBlockLimits(sgPath); err == nil {
+			l.MinBlock, l.MaxBlock = lo, hi
+		}
+	}
+	return l
+}
+
+// hostTransferLimit finds the SCSI host of the st node in sysfs and the
+// largest transfer it carries: sg_tablesize pages (st maps the user buffer
+// page by page for direct I/O). It returns 0 when sysfs does not say.
+func hostTransferLimit(sysRoot, node string) (int, string) {
+	dev, err := filepath.EvalSymlinks(filepath.Join(sysRoot, "class", "scsi_tape", node, "device"))
+	if err != nil {
+		return 0, ""
+	}
+	host := ""
+	for _, part := range strings.Split(dev, string(filepath.Separator)) {
+		if rest, ok := strings.CutPrefix(part, "host"); ok && rest != "" && strings.Trim(rest, "0123456789") == "" {
+			host = part
+		}
+	}
+	if host == "" {
+		return 0, ""
+	}
+	file := filepath.Join(sysRoot, "class", "scsi_host", host, "sg_tablesize")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return 0, ""
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil || n <= 0 {
+		return 0, ""
+	}
+	page := os.Getpagesize()
+	return n * page, fmt.Sprintf("%s: %d × %d-byte pages", file, n, page)
 }
 
 // findSG finds the SCSI generic node of an st drive through sysfs
@@ -94,6 +150,9 @@ func findSG(node string) string {
 func (d *stDrive) Name() string { return d.name }
 
 func (d *stDrive) op(ctx context.Context, name string, op int16, count int32) error {
+	if op != mtio.MTSETBLK {
+		d.atBOT = false
+	}
 	if err := ctx.Err(); err != nil {
 		return &OpError{Drive: d.name, Op: name, Err: err}
 	}
@@ -137,9 +196,17 @@ func (d *stDrive) Status(ctx context.Context) (Status, error) {
 	return DecodeStatus(RawStatus{Type: g.Type, Resid: g.ResID, DsReg: g.DsReg, GStat: g.GStat, ErReg: g.ErReg, FileNo: g.FileNo, BlkNo: g.BlkNo}), nil
 }
 
-func (d *stDrive) Rewind(ctx context.Context) error { return d.op(ctx, "rewind", mtio.MTREW, 1) }
+func (d *stDrive) Rewind(ctx context.Context) error {
+	err := d.op(ctx, "rewind", mtio.MTREW, 1)
+	d.atBOT = err == nil
+	return err
+}
 
-func (d *stDrive) Load(ctx context.Context) error { return d.op(ctx, "load", mtio.MTLOAD, 1) }
+func (d *stDrive) Load(ctx context.Context) error {
+	err := d.op(ctx, "load", mtio.MTLOAD, 1)
+	d.atBOT = err == nil
+	return err
+}
 
 func (d *stDrive) Unload(ctx context.Context) error { return d.op(ctx, "unload", mtio.MTUNLOAD, 1) }
 
@@ -190,22 +257,55 @@ func (d *stDrive) Read(p []byte) (int, error) {
 	if d.f == nil {
 		return 0, &OpError{Drive: d.name, Op: "read", Err: ErrClosed}
 	}
+	atBOT := d.atBOT
+	d.atBOT = false
 	for {
 		n, err := unix.Read(int(d.f.Fd()), p)
 		if errors.Is(err, unix.EINTR) {
 			continue
 		}
 		if err != nil {
-			return 0, &OpError{Drive: d.name, Op: "read", Err: d.refine(errnoError("read", err))}
+			err = d.refine(errnoError("read", err))
+			if atBOT && errors.Is(err, ErrIO) && !errors.Is(err, ErrEndOfData) && d.blankAtBOT() {
+				err = errBlankRead
+			}
+			return 0, &OpError{Drive: d.name, Op: "read", Err: err}
 		}
 		return n, nil
 	}
+}
+
+// blankAtBOT decides whether a read at the beginning of the tape that st
+// failed with a plain EIO met a blank cartridge. st leaves the state the
+// rig captures show (file 0, block -1, no EOD bit); the sense key says
+// which it was, so when the drive's sg node is known the read is repeated
+// there (the drive has not moved: nothing was read) and only BLANK CHECK
+// counts. Without an sg node the st state decides.
+func (d *stDrive) blankAtBOT() bool {
+	g, err := mtio.GetStatus(d.f)
+	if err != nil {
+		return false
+	}
+	s := DecodeStatus(RawStatus{GStat: g.GStat, FileNo: g.FileNo, BlkNo: g.BlkNo})
+	if !IsBlankReadState(s) {
+		return false
+	}
+	sense := func() (byte, error) { return senseKeyOfRead(d.sgPath) }
+	if d.sgPath == "" {
+		sense = nil
+	}
+	blank, err := blankAfterFailedRead(s, sense)
+	if err != nil {
+		d.log.Debug("could not confirm a blank cartridge through sg; going by st's state", "err", err)
+	}
+	return blank
 }
 
 func (d *stDrive) Write(p []byte) (int, error) {
 	if d.f == nil {
 		return 0, &OpError{Drive: d.name, Op: "write", Err: ErrClosed}
 	}
+	d.atBOT = false
 	for {
 		n, err := unix.Write(int(d.f.Fd()), p)
 		if errors.Is(err, unix.EINTR) {
@@ -290,13 +390,60 @@ func (d *stDrive) ReadTapeAlerts(ctx context.Context) (TapeAlertFlags, error) {
 // readLogPage reads a log page from a SCSI generic node (a drive's or a
 // changer's) with LOG SENSE (4Dh), PC = 01b (current values).
 func readLogPage(sgPath string, page byte) ([]byte, error) {
-	fd, err := unix.Open(sgPath, unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", sgPath, errnoError("open", err))
-	}
-	defer unix.Close(fd)
 	buf := make([]byte, 1024)
 	cdb := []byte{0x4d, 0, 0x40 | page, 0, 0, 0, 0, byte(len(buf) >> 8), byte(len(buf)), 0}
+	n, status, sense, err := sgCommand(sgPath, cdb, buf)
+	if err != nil {
+		return nil, fmt.Errorf("SG_IO LOG SENSE on %s: %w", sgPath, err)
+	}
+	if status != nil {
+		return nil, fmt.Errorf("%w: LOG SENSE page %#02x on %s: %s", ErrIO, page, sgPath, describeSense(*status, sense))
+	}
+	if n < 4 {
+		n = len(buf)
+	}
+	return buf[:n], nil
+}
+
+// readBlockLimits asks the drive for its block limits (READ BLOCK LIMITS,
+// 05h) through its sg node.
+func readBlockLimits(sgPath string) (lo, hi int, err error) {
+	buf := make([]byte, 6)
+	_, status, sense, err := sgCommand(sgPath, []byte{0x05, 0, 0, 0, 0, 0}, buf)
+	if err != nil {
+		return 0, 0, err
+	}
+	if status != nil {
+		return 0, 0, fmt.Errorf("%w: READ BLOCK LIMITS on %s: %s", ErrIO, sgPath, describeSense(*status, sense))
+	}
+	return decodeBlockLimits(buf)
+}
+
+// senseKeyOfRead sends READ(6) in variable-block mode for up to 512 bytes
+// through the sg node and returns the sense key it fails with (0 if it
+// succeeds). At the beginning of a blank cartridge the drive answers BLANK
+// CHECK and does not move.
+func senseKeyOfRead(sgPath string) (byte, error) {
+	buf := make([]byte, 512)
+	cdb := []byte{0x08, 0, 0, byte(len(buf) >> 8), byte(len(buf)), 0}
+	_, status, sense, err := sgCommand(sgPath, cdb, buf)
+	if err != nil {
+		return 0, err
+	}
+	if status == nil {
+		return 0, nil
+	}
+	return senseKey(sense)
+}
+
+// sgCommand sends one data-in command through SG_IO. It returns the bytes
+// transferred, and on a SCSI failure its status and sense data.
+func sgCommand(sgPath string, cdb, buf []byte) (int, *uint8, []byte, error) {
+	fd, err := unix.Open(sgPath, unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return 0, nil, nil, fmt.Errorf("open %s: %w", sgPath, errnoError("open", err))
+	}
+	defer unix.Close(fd)
 	sense := make([]byte, 32)
 	hdr := sgIOHdr{
 		InterfaceID:    sgInterfaceID,
@@ -315,7 +462,7 @@ func readLogPage(sgPath string, page byte) ([]byte, error) {
 			continue
 		}
 		if e != 0 {
-			return nil, fmt.Errorf("SG_IO LOG SENSE on %s: %w", sgPath, errnoError("tapealert", e))
+			return 0, nil, nil, errnoError("sg", e)
 		}
 		break
 	}
@@ -323,11 +470,12 @@ func readLogPage(sgPath string, page byte) ([]byte, error) {
 	runtime.KeepAlive(cdb)
 	runtime.KeepAlive(sense)
 	if hdr.Status != 0 || hdr.HostStatus != 0 || hdr.DriverStatus&^0x08 != 0 {
-		return nil, fmt.Errorf("%w: LOG SENSE page %#02x on %s: %s", ErrIO, page, sgPath, describeSense(hdr.Status, sense[:hdr.SbLenWr]))
+		st := hdr.Status
+		return 0, &st, sense[:min(int(hdr.SbLenWr), len(sense))], nil
 	}
 	n := len(buf) - int(hdr.Resid)
-	if n < 4 || n > len(buf) {
+	if n < 0 || n > len(buf) {
 		n = len(buf)
 	}
-	return buf[:n], nil
+	return n, nil, nil, nil
 }

@@ -75,3 +75,34 @@ func TestOpenSTRefusals(t *testing.T) {
 	_, err = readLogPage("/dev/null", pageTapeAlert)
 	assert.Error(t, err)
 }
+
+// TestHostTransferLimit builds the sysfs layout of the rig (nst0 on host2
+// of mhvtl's pseudo adapter, sg_tablesize 128, sys-class-scsi_tape.txt and
+// st-limits.txt) and finds the 512 KiB transfer limit the captured reads
+// showed.
+func TestHostTransferLimit(t *testing.T) {
+	sys := t.TempDir()
+	dev := filepath.Join(sys, "devices", "mhvtl_pseudo", "adapter0", "host2", "target2:0:1", "2:0:1:0")
+	require.NoError(t, os.MkdirAll(filepath.Join(dev, "scsi_tape", "nst0"), 0o755))
+	require.NoError(t, os.MkdirAll(filepath.Join(sys, "class", "scsi_tape"), 0o755))
+	require.NoError(t, os.Symlink(filepath.Join(dev, "scsi_tape", "nst0"), filepath.Join(sys, "class", "scsi_tape", "nst0")))
+	require.NoError(t, os.Symlink(dev, filepath.Join(dev, "scsi_tape", "nst0", "device")))
+	host := filepath.Join(sys, "class", "scsi_host", "host2")
+	require.NoError(t, os.MkdirAll(host, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(host, "sg_tablesize"), []byte("128\n"), 0o644))
+
+	n, src := hostTransferLimit(sys, "nst0")
+	assert.Equal(t, 128*os.Getpagesize(), n)
+	assert.Contains(t, src, "host2/sg_tablesize")
+	if os.Getpagesize() == 4096 {
+		assert.Equal(t, 512<<10, n, "the 512 KiB the rig's reads succeeded up to")
+	}
+
+	n, src = hostTransferLimit(sys, "nst1")
+	assert.Zero(t, n, "an unknown node has no known limit")
+	assert.Empty(t, src)
+
+	l := stLimits(sys, "nst0", "")
+	assert.Equal(t, 128*os.Getpagesize(), l.MaxTransfer)
+	assert.Zero(t, l.MaxBlock, "block limits need the sg node")
+}

@@ -1,5 +1,7 @@
 package drives
 
+import "fmt"
+
 // Generic status bits of st's mt_gstat (linux/mtio.h).
 const (
 	gmtEOF     = 0x80000000
@@ -77,4 +79,65 @@ func EncodeStatus(s Status) RawStatus {
 		FileNo: int32(s.File),
 		BlkNo:  int32(s.Block),
 	}
+}
+
+// IsBlankReadState reports whether s is the state st leaves after a read of
+// block 0 of a factory-blank cartridge failed (rig capture
+// mt-status-blank-after-read.txt): online, file 0, block -1, and no EOD
+// bit, because st turns the drive's BLANK CHECK into a plain EIO. A medium
+// error on block 0 leaves the same state; only the sense data through the
+// sg node tells them apart.
+func IsBlankReadState(s Status) bool {
+	return s.Online && s.File == 0 && s.Block == -1 && !s.EOD
+}
+
+// blankAfterFailedRead decides whether a read at the beginning of the tape
+// that st failed with a plain EIO, leaving status s, met a blank
+// cartridge. sense, if not nil, repeats the read through the sg node and
+// returns its sense key: only BLANK CHECK is blank. Without it, or if it
+// fails (its error is returned for the log), st's state decides.
+func blankAfterFailedRead(s Status, sense func() (byte, error)) (bool, error) {
+	if !IsBlankReadState(s) {
+		return false, nil
+	}
+	if sense == nil {
+		return true, nil
+	}
+	key, err := sense()
+	if err != nil {
+		return true, err
+	}
+	return key == senseBlankCheck, nil
+}
+
+// senseBlankCheck is the sense key BLANK CHECK (8h): the drive met
+// unrecorded tape (end of data).
+const senseBlankCheck = 0x8
+
+// senseKey returns the sense key of fixed-format (70h/71h) or descriptor
+// format (72h/73h) sense data.
+func senseKey(sense []byte) (byte, error) {
+	if len(sense) < 3 {
+		return 0, fmt.Errorf("%d bytes of sense data", len(sense))
+	}
+	switch sense[0] & 0x7f {
+	case 0x70, 0x71:
+		return sense[2] & 0x0f, nil
+	case 0x72, 0x73:
+		return sense[1] & 0x0f, nil
+	}
+	return 0, fmt.Errorf("sense data of unknown format %#02x", sense[0])
+}
+
+// decodeBlockLimits decodes the 6 bytes READ BLOCK LIMITS returns.
+func decodeBlockLimits(b []byte) (lo, hi int, err error) {
+	if len(b) < 6 {
+		return 0, 0, fmt.Errorf("READ BLOCK LIMITS returned %d bytes, want 6", len(b))
+	}
+	hi = int(b[1])<<16 | int(b[2])<<8 | int(b[3])
+	lo = int(b[4])<<8 | int(b[5])
+	if hi == 0 || lo > hi {
+		return 0, 0, fmt.Errorf("READ BLOCK LIMITS %d - %d makes no sense", lo, hi)
+	}
+	return lo, hi, nil
 }

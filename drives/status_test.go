@@ -1,9 +1,11 @@
 package drives
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // The raw values come from real `mt status` outputs quoted in the field
@@ -61,4 +63,56 @@ func TestDecodeStatus(t *testing.T) {
 			assert.Equal(t, tt.raw.DsReg, back.DsReg)
 		})
 	}
+}
+
+func TestDecodeBlockLimits(t *testing.T) {
+	// The captured LTO-8: "Block limits 1 - 2097152 bytes" (st-limits.txt).
+	lo, hi, err := decodeBlockLimits([]byte{0x00, 0x20, 0x00, 0x00, 0x00, 0x01})
+	require.NoError(t, err)
+	assert.Equal(t, 1, lo)
+	assert.Equal(t, 2097152, hi)
+	_, _, err = decodeBlockLimits([]byte{0, 0, 0})
+	assert.Error(t, err)
+	_, _, err = decodeBlockLimits([]byte{0, 0, 0, 1, 0, 2})
+	assert.Error(t, err, "minimum above maximum")
+}
+
+func TestSenseKey(t *testing.T) {
+	// sg_raw-read6-blank-bot.txt: fixed format, current; Sense key: Blank
+	// Check; Info fld=0x10000.
+	fixed := []byte{0xf0, 0, 0x08, 0, 0x01, 0, 0, 10, 0, 0, 0, 0, 0x00, 0x05}
+	k, err := senseKey(fixed)
+	require.NoError(t, err)
+	assert.Equal(t, byte(senseBlankCheck), k)
+	desc := []byte{0x72, 0x08, 0x00, 0x05, 0, 0, 0, 0}
+	k, err = senseKey(desc)
+	require.NoError(t, err)
+	assert.Equal(t, byte(senseBlankCheck), k)
+	_, err = senseKey([]byte{0x70})
+	assert.Error(t, err)
+	_, err = senseKey([]byte{0x00, 0, 0})
+	assert.Error(t, err)
+}
+
+func TestBlankAfterFailedRead(t *testing.T) {
+	after := Status{Online: true, File: 0, Block: -1}          // mt-status-blank-after-read.txt
+	eod := Status{Online: true, File: 4, Block: -1, EOD: true} // mt-status-eod.txt
+	key := func(k byte, err error) func() (byte, error) { return func() (byte, error) { return k, err } }
+
+	blank, err := blankAfterFailedRead(after, key(senseBlankCheck, nil))
+	require.NoError(t, err)
+	assert.True(t, blank, "BLANK CHECK through sg")
+	blank, err = blankAfterFailedRead(after, key(0x3, nil))
+	require.NoError(t, err)
+	assert.False(t, blank, "MEDIUM ERROR through sg: a damaged tape, not a blank one")
+	blank, err = blankAfterFailedRead(after, nil)
+	require.NoError(t, err)
+	assert.True(t, blank, "no sg node: st's state decides")
+	blank, err = blankAfterFailedRead(after, key(0, errors.New("permission denied")))
+	assert.Error(t, err)
+	assert.True(t, blank, "sg failed: st's state decides")
+	called := false
+	blank, _ = blankAfterFailedRead(eod, func() (byte, error) { called = true; return senseBlankCheck, nil })
+	assert.False(t, blank, "not the state st leaves on a blank tape")
+	assert.False(t, called, "the drive is not asked again")
 }

@@ -64,13 +64,17 @@ const vlibFormat = "tapewarden-virtual-library"
 // Moves really move cartridge images: Load inserts the image into the
 // virtual drive, which threads it; Unload takes it back. It behaves like a
 // real changer driven by mtx and fails with the same messages and
-// sentinels: loading into a full drive ("Drive 0 Full (Storage Element 3
-// loaded)", ErrDriveFull), moving from an empty slot ("Storage Element 5 is
-// Empty", ErrSourceEmpty), to a full slot ("Storage Element 3 is Already
-// Full", ErrDestinationFull), unloading an empty drive ("Data Transfer
-// Element 0 is Empty", ErrDriveEmpty) or a drive whose cartridge was not
-// ejected first ("Drive needs offline before move", ASC/ASCQ 3A/00,
-// ErrDriveNotEjected).
+// sentinels, in the order mtx checks (rig captures mtx-err-*.txt): loading
+// into a full drive ("Drive 0 Full (Storage Element 3 loaded)",
+// ErrDriveFull, even when the source is empty too), moving from an empty
+// slot ("Source Element Address 1004 is Empty", ErrSourceEmpty), to a full
+// slot ("Destination Element Address 1002 is Already Full" for transfer,
+// "Storage Element 3 is Already Full" for unload, ErrDestinationFull), to
+// no such slot ("Invalid destination", ErrNoSuchElement), unloading an
+// empty drive ("Data Transfer Element 0 is Empty", ErrDriveEmpty) or a
+// drive whose cartridge was not ejected first ("Drive needs offline before
+// move", ASC/ASCQ 3A/00, ErrDriveNotEjected). Slot n has element address
+// 999+n, as in the rig's library.
 //
 // Only one VirtualLibrary may have a directory open at a time (ErrBusy
 // otherwise), and it owns its drives: open them with Drive(i).Open(). All
@@ -249,13 +253,24 @@ func (l *VirtualLibrary) RaiseChangerAlert(n int) {
 	}
 }
 
-// ReadChangerAlerts returns and clears the library TapeAlert flags.
+// ClearChangerAlert clears library TapeAlert flag n, as the library does
+// when the condition ends (the door is closed again).
+func (l *VirtualLibrary) ClearChangerAlert(n int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n >= 1 && n <= 64 {
+		l.alerts &^= 1 << (n - 1)
+	}
+}
+
+// ReadChangerAlerts returns the library TapeAlert flags. Unlike a drive's,
+// the library's page is not cleared by reading it (rig captures
+// sg_logs-tapealert-changer-flag16*.txt: read twice, flag 16 both times);
+// a flag stays until ClearChangerAlert.
 func (l *VirtualLibrary) ReadChangerAlerts(ctx context.Context) (ChangerAlertFlags, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	f, err := DecodeChangerAlertPage(EncodeTapeAlertPage(TapeAlertFlags(l.alerts)))
-	l.alerts = 0
-	return f, err
+	return DecodeChangerAlertPage(EncodeTapeAlertPage(TapeAlertFlags(l.alerts)))
 }
 
 func (l *VirtualLibrary) storageCount() int { return len(l.st.Slots) - l.st.MailSlots }
@@ -314,6 +329,11 @@ func (l *VirtualLibrary) Inventory(ctx context.Context) (Inventory, error) {
 	return inv, nil
 }
 
+// slotAddress is the SCSI element address of slot n (from 1), which mtx
+// prints in some of its refusals: the rig's library numbers its slots from
+// address 1000 (mtx-err-transfer-from-empty.txt: slot 17 is address 1016).
+func slotAddress(n int) int { return 999 + n }
+
 func (l *VirtualLibrary) checkSlot(op, cmd string, n int) error {
 	if n < 1 || n > len(l.st.Slots) {
 		return l.cerr(op, ErrNoSuchElement, -1, -1, "Invalid <storage-element-number> argument '%d' to '%s' command", n, cmd)
@@ -346,11 +366,13 @@ func (l *VirtualLibrary) Load(ctx context.Context, slot, drive int) error {
 	}
 	src := l.st.Slots[slot-1]
 	dst := l.st.Drives[drive]
+	// mtx checks the drive before the source (rig captures
+	// mtx-err-load-into-full-drive.txt, mtx-err-load-from-empty-slot.txt).
 	switch {
-	case src.Cartridge == "":
-		return l.cerr(op, ErrSourceEmpty, -1, -1, "Storage Element %d is Empty", slot)
 	case dst.Cartridge != "":
 		return l.cerr(op, ErrDriveFull, -1, -1, "Drive %d Full (Storage Element %d loaded)", drive, dst.SourceSlot)
+	case src.Cartridge == "":
+		return l.cerr(op, ErrSourceEmpty, -1, -1, "Source Element Address %d is Empty", slotAddress(slot))
 	}
 	v := l.drives[drive]
 	err := v.Insert(src.Cartridge)
@@ -414,14 +436,15 @@ func (l *VirtualLibrary) Transfer(ctx context.Context, fromSlot, toSlot int) err
 	if err := l.checkSlot(op, "transfer", fromSlot); err != nil {
 		return err
 	}
-	if err := l.checkSlot(op, "transfer", toSlot); err != nil {
-		return err
+	if toSlot < 1 || toSlot > len(l.st.Slots) {
+		// mtx-err-transfer-no-such-slot.txt
+		return l.cerr(op, ErrNoSuchElement, -1, -1, "Invalid destination")
 	}
 	switch {
 	case l.st.Slots[fromSlot-1].Cartridge == "":
-		return l.cerr(op, ErrSourceEmpty, -1, -1, "Storage Element %d is Empty", fromSlot)
+		return l.cerr(op, ErrSourceEmpty, -1, -1, "Source Element Address %d is Empty", slotAddress(fromSlot))
 	case l.st.Slots[toSlot-1].Cartridge != "":
-		return l.cerr(op, ErrDestinationFull, -1, -1, "Storage Element %d is Already Full", toSlot)
+		return l.cerr(op, ErrDestinationFull, -1, -1, "Destination Element Address %d is Already Full", slotAddress(toSlot))
 	}
 	l.st.Slots[toSlot-1] = l.st.Slots[fromSlot-1]
 	l.st.Slots[fromSlot-1] = vlibElement{}

@@ -32,9 +32,25 @@ type VirtualTapeConfig struct {
 	// (TapeAlert 21, Status.CleaningRequested) once that many bytes were
 	// read or written since the last cleaning. It is stored in the state.
 	CleanAfterBytes int64
+	// MaxTransfer is the largest read or write, in bytes, the virtual
+	// adapter carries in one request; 0 means VirtualMaxTransfer (the
+	// captured rig's HBA), negative means no limit beyond the block limits.
+	MaxTransfer int
 	// Logger receives drive events; nil discards them.
 	Logger *slog.Logger
 }
+
+// The virtual drive's limits, as the captured IBM LTO-8 behind an HBA with
+// sg_tablesize 128 reports them (rig captures st-limits.txt and
+// st-read-buffer-sizes.txt): a read or write buffer larger than
+// VirtualMaxBlock fails with ErrInvalidBlockSize (EINVAL), one larger than
+// VirtualMaxTransfer with ErrBusy (EBUSY), whatever the size of the block
+// on tape.
+const (
+	VirtualMinBlock    = 1
+	VirtualMaxBlock    = 2 << 20
+	VirtualMaxTransfer = 512 << 10
+)
 
 // VirtualTapeState is the persistent state of a virtual drive, kept in its
 // state file so that a restarted daemon finds the same world.
@@ -95,6 +111,7 @@ type VirtualTape struct {
 	eodZeroGiven bool
 	afterEOM     bool
 	blockSize    int
+	maxTransfer  int // 0 = none beyond the block limits
 
 	// fault injection and throttling
 	failReadIn  int
@@ -177,6 +194,14 @@ func (v *VirtualTape) configure(cfg VirtualTapeConfig) {
 		v.log = slog.New(slog.DiscardHandler)
 	}
 	v.log = v.log.With("drive", v.st.Name)
+	switch {
+	case cfg.MaxTransfer == 0:
+		v.maxTransfer = VirtualMaxTransfer
+	case cfg.MaxTransfer > 0:
+		v.maxTransfer = cfg.MaxTransfer
+	default:
+		v.maxTransfer = 0
+	}
 	if cfg.CleanAfterBytes > 0 {
 		v.st.CleanAfterBytes = cfg.CleanAfterBytes
 	}

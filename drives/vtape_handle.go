@@ -19,7 +19,37 @@ var (
 	_ TapeAlertReader = (*vtapeHandle)(nil)
 
 	_ ImmediateFilemarkWriter = (*vtapeHandle)(nil)
+	_ LimitsReporter          = (*vtapeHandle)(nil)
 )
+
+// Limits reports the virtual drive's block limits and its adapter's
+// transfer limit.
+func (h *vtapeHandle) Limits() Limits {
+	h.v.mu.Lock()
+	defer h.v.mu.Unlock()
+	return h.v.limits()
+}
+
+func (v *VirtualTape) limits() Limits {
+	l := Limits{MinBlock: VirtualMinBlock, MaxBlock: VirtualMaxBlock, MaxTransfer: v.maxTransfer}
+	if l.MaxTransfer > 0 {
+		l.Source = "virtual adapter"
+	}
+	return l
+}
+
+// checkTransfer refuses a read or write buffer the drive or adapter cannot
+// carry, as st does: EINVAL beyond the block limits, EBUSY beyond the
+// adapter's transfer.
+func (v *VirtualTape) checkTransfer(n int) error {
+	switch {
+	case n > VirtualMaxBlock:
+		return detail(ErrInvalidBlockSize, "%d-byte transfer outside block limits %d - %d", n, VirtualMinBlock, VirtualMaxBlock)
+	case v.maxTransfer > 0 && n > v.maxTransfer:
+		return detail(ErrBusy, "%d-byte transfer exceeds the adapter's %d bytes", n, v.maxTransfer)
+	}
+	return nil
+}
 
 // WriteFilemarksImmediate is WriteFilemarks: the virtual tape has no drive
 // buffer to wait for.
@@ -308,8 +338,8 @@ func (h *vtapeHandle) SetBlockSize(ctx context.Context, n int) error {
 		return err
 	}
 	defer h.end()
-	if n < 0 || n > MaxBlockSize {
-		return h.fail("setblk", detail(ErrInvalidBlockSize, "%d outside block limits 1 - %d", n, MaxBlockSize))
+	if n < 0 || n > VirtualMaxBlock {
+		return h.fail("setblk", detail(ErrInvalidBlockSize, "%d outside block limits %d - %d", n, VirtualMinBlock, VirtualMaxBlock))
 	}
 	h.v.settle()
 	h.v.blockSize = n
@@ -323,6 +353,9 @@ func (h *vtapeHandle) Read(p []byte) (int, error) {
 	defer h.end()
 	v := h.v
 	c := v.cart
+	if err := v.checkTransfer(len(p)); err != nil {
+		return 0, h.fail("read", err)
+	}
 	v.lastWrite = false
 	v.ewPending = false
 	if v.failReadIn > 0 {
@@ -335,6 +368,13 @@ func (h *vtapeHandle) Read(p []byte) (int, error) {
 	}
 	// End of data, filemark.
 	if v.fixedOff == 0 {
+		if len(c.recs) == 0 && !v.afterEOM {
+			// A blank cartridge: the drive answers BLANK CHECK, st
+			// reports a plain EIO, sets no EOD bit and loses the block
+			// number (rig capture mt-status-blank-after-read.txt).
+			v.blockKnown = false
+			return 0, h.fail("read", errBlankRead)
+		}
 		if v.pos >= len(c.recs) {
 			v.eod = true
 			if v.afterEOM || v.pos == 0 || !c.recs[v.pos-1].mark || v.eodZeroGiven {
@@ -392,14 +432,15 @@ func (h *vtapeHandle) Write(p []byte) (int, error) {
 	v := h.v
 	c := v.cart
 	v.settle()
+	if err := v.checkTransfer(len(p)); err != nil {
+		return 0, h.fail("write", err)
+	}
 	switch {
 	case v.writeProtected():
 		v.raise(AlertWriteProtect)
 		return 0, h.fail("write", ErrWriteProtected)
 	case v.blockSize > 0 && len(p)%v.blockSize != 0:
 		return 0, h.fail("write", detail(ErrInvalidBlockSize, "%d bytes is not a multiple of the %d-byte block size", len(p), v.blockSize))
-	case v.blockSize == 0 && len(p) > MaxBlockSize:
-		return 0, h.fail("write", detail(ErrInvalidBlockSize, "%d-byte block exceeds the %d-byte limit", len(p), MaxBlockSize))
 	case len(p) == 0:
 		return 0, nil
 	}

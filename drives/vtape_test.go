@@ -187,8 +187,14 @@ func TestVirtualTapeBlankAndWORM(t *testing.T) {
 	require.NoError(t, v.Insert(newTestCartridge(t, dir, CartridgeSpec{Barcode: "WORM01LY", MediaType: LTO8, WORM: true})))
 	d := openTape(t, v)
 	_, err := d.Read(make([]byte, 100))
-	assert.ErrorIs(t, err, ErrEndOfData, "blank tape at BOT")
-	assert.ErrorIs(t, err, ErrIO)
+	assert.ErrorIs(t, err, ErrBlankTape, "blank tape at BOT")
+	assert.ErrorIs(t, err, ErrIO, "st reports a plain EIO")
+	assert.NotErrorIs(t, err, ErrEndOfData, "st sets no EOD bit")
+	s, err := d.Status(ctx)
+	require.NoError(t, err)
+	assert.True(t, IsBlankReadState(s), "file 0, block -1, no EOD, as mt-status-blank-after-read.txt: %v", s)
+	assert.False(t, s.BOT)
+	require.NoError(t, d.Rewind(ctx))
 	_, err = d.Write([]byte("first"))
 	require.NoError(t, err)
 	require.NoError(t, d.WriteFilemarks(ctx, 1))
@@ -325,8 +331,8 @@ func TestVirtualTapeThrottle(t *testing.T) {
 		require.NoError(t, err)
 		defer d.Close()
 		start := time.Now()
-		for range 10 {
-			_, err := d.Write(make([]byte, 690_000))
+		for range 20 {
+			_, err := d.Write(make([]byte, 345_000))
 			require.NoError(t, err)
 		}
 		// 6.9 MB at DAT 160's native 6.9 MB/s.
@@ -334,7 +340,7 @@ func TestVirtualTapeThrottle(t *testing.T) {
 
 		v.SetRate(0)
 		start = time.Now()
-		_, err = d.Write(make([]byte, 1<<20))
+		_, err = d.Write(make([]byte, 512<<10))
 		require.NoError(t, err)
 		assert.Zero(t, time.Since(start), "unthrottled")
 	})
@@ -380,7 +386,9 @@ func TestVirtualTapeStatePersists(t *testing.T) {
 
 func readN(t *testing.T, d Drive) []byte {
 	t.Helper()
-	buf := make([]byte, 1<<20)
+	size, err := ReadBufferSize(d, 0)
+	require.NoError(t, err)
+	buf := make([]byte, size)
 	n, err := d.Read(buf)
 	require.NoError(t, err)
 	return buf[:n]

@@ -31,7 +31,7 @@ cartridge image (*.vtape). A drive the daemon is using reports busy.`,
 	}
 	var device, sg string
 	cmd.PersistentFlags().StringVar(&device, "device", "", "the no-rewind tape device or a virtual cartridge image")
-	cmd.PersistentFlags().StringVar(&sg, "sg-device", "", "the drive's SCSI generic node (optional)")
+	cmd.PersistentFlags().StringVar(&sg, "sg-device", "", "the drive's SCSI generic node (optional); tape status then reads the TapeAlert flags, which clears them on the drive")
 	need := func() error {
 		if device == "" {
 			return usagef("say which drive (--device /dev/tape/by-id/...-nst or a .vtape image)")
@@ -57,6 +57,24 @@ cartridge image (*.vtape). A drive the daemon is using reports busy.`,
 			fmt.Fprintf(a.out, "position:    file %d, block %d, partition %d\n", s.File, s.Block, s.Partition)
 			fmt.Fprintf(a.out, "block size:  %d (0 = variable)\n", s.BlockSize)
 			fmt.Fprintf(a.out, "density:     0x%02x %s\n", s.Density, ts.Media)
+			if ts.Limits != nil {
+				fmt.Fprintf(a.out, "limits:      %s; largest read or write %d bytes\n", ts.Limits, ts.Limits.Largest())
+			}
+			switch {
+			case ts.AlertsError != "":
+				fmt.Fprintf(a.out, "tapealert:   not read: %s\n", ts.AlertsError)
+			case ts.AlertsRead && len(ts.Alerts) == 0:
+				fmt.Fprintln(a.out, "tapealert:   none raised")
+			case ts.AlertsRead:
+				for i, al := range ts.Alerts {
+					head := "tapealert:  "
+					if i > 0 {
+						head = "            "
+					}
+					fmt.Fprintf(a.out, "%s %s\n", head, al.String())
+				}
+				fmt.Fprintln(a.out, "             (reading cleared them on the drive: note them now)")
+			}
 			return nil
 		},
 	}

@@ -305,6 +305,9 @@ func TestDemoLibraryThroughTheCLI(t *testing.T) {
 	out = p.must("tape", "read-label", "--device", filepath.Join(p.stateDir, "cartridges", "DAT002.vtape"))
 	assert.Contains(t, out, "barcode:     DAT002")
 	assert.Contains(t, out, "pool:        dat")
+	out = p.must("tape", "status", "--device", filepath.Join(p.stateDir, "cartridges", "DAT002.vtape"))
+	assert.Contains(t, out, "limits:      block limits 1 - 2097152 bytes, at most 524288 bytes per transfer (virtual adapter); largest read or write 524288 bytes")
+	assert.Contains(t, out, "tapealert:   none raised")
 }
 
 func TestConfigCheckExitCodes(t *testing.T) {
