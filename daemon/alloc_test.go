@@ -11,12 +11,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
 func testDrives(a *allocator, names ...string) []*drive {
 	var out []*drive
 	for _, n := range names {
-		out = append(out, &drive{cfg: &DriveConfig{Name: n}, alloc: a})
+		out = append(out, &drive{cfg: &config.DriveConfig{Name: n}, alloc: a})
 	}
 	return out
 }

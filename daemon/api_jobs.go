@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
 // JobInfo is a configured job with its latest run.
@@ -36,7 +38,7 @@ func (d *Daemon) Jobs(ctx context.Context) ([]JobInfo, error) {
 	for _, j := range d.cfg.Jobs {
 		ji := JobInfo{Name: j.Name, System: j.System, Pool: j.Pool, Schedule: j.Schedule, Verify: j.Verify}
 		if j.Schedule != "" {
-			if s, err := parseSchedule(j.Schedule); err == nil {
+			if s, err := config.ParseSchedule(j.Schedule); err == nil {
 				ji.Next = s.Next(now)
 			}
 		}

@@ -15,6 +15,8 @@ import (
 
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
 // benchRunYAML is one LTO-8 drive in a virtual library, and a job without
@@ -63,7 +65,7 @@ func BenchmarkRunVsTarDD(b *testing.B) {
 	src := filepath.Join(dir, "src")
 	total := makeBenchSource(b, src, int64(gib)<<30)
 
-	cfg, err := ParseConfig("bench.yaml", []byte(strings.ReplaceAll(benchRunYAML, "STATE", dir)))
+	cfg, err := config.ParseConfig("bench.yaml", []byte(strings.ReplaceAll(benchRunYAML, "STATE", dir)))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -17,6 +17,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
 // Options tune a daemon. The zero value is usable.
@@ -40,7 +42,7 @@ type Options struct {
 // Daemon is the tapewarden service. Create it with New and run it with
 // Run; Run may be called once.
 type Daemon struct {
-	cfg      *Config
+	cfg      *config.Config
 	cat      *media.Catalog
 	log      *slog.Logger
 	clock    Clock
@@ -85,7 +87,7 @@ type Daemon struct {
 // New opens the catalog and prepares the daemon. It fails, with a message
 // saying what to do, if the catalog is newer than this program or fails
 // its integrity check.
-func New(ctx context.Context, cfg *Config, opts Options) (*Daemon, error) {
+func New(ctx context.Context, cfg *config.Config, opts Options) (*Daemon, error) {
 	d := &Daemon{cfg: cfg, log: opts.Logger, clock: opts.Clock, ready: opts.Ready, noSchedule: opts.NoSchedule}
 	if d.log == nil {
 		d.log = slog.New(slog.NewTextHandler(os.Stderr, nil))

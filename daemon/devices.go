@@ -13,11 +13,13 @@ import (
 	"time"
 
 	"github.com/tapewarden/tapewarden/drives"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
 // library is a configured autoloader or library.
 type library struct {
-	cfg     *LibraryConfig
+	cfg     *config.LibraryConfig
 	changer drives.Changer
 	virtual *drives.VirtualLibrary // nil unless type virtual
 
@@ -28,7 +30,7 @@ type library struct {
 
 // drive is a configured tape drive and its exclusive lease.
 type drive struct {
-	cfg     *DriveConfig
+	cfg     *config.DriveConfig
 	path    string
 	lib     *library // nil for a standalone drive
 	element int      // changer drive element; -1 standalone
@@ -57,7 +59,7 @@ type devices struct {
 // openDevices prepares the configured drives and libraries. Virtual ones
 // are created on first use in the state directory; real ones are only
 // opened when needed.
-func openDevices(cfg *Config, log *slog.Logger, now func() time.Time) (*devices, error) {
+func openDevices(cfg *config.Config, log *slog.Logger, now func() time.Time) (*devices, error) {
 	dv := &devices{alloc: newAllocator(now), libs: map[string]*library{}, drives: map[string]*drive{}}
 	for i := range cfg.Libraries {
 		lc := &cfg.Libraries[i]

@@ -11,9 +11,11 @@ import (
 
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
-func withDemoWorld(cfg *Config, _ *Options) { cfg.Demo = true }
+func withDemoWorld(cfg *config.Config, _ *Options) { cfg.Demo = true }
 
 var tester = media.Actor{Name: "tester", Role: "admin"}
 

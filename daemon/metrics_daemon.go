@@ -116,7 +116,7 @@ func (c *daemonCollector) Collect(ch chan<- prometheus.Metric) {
 			}
 			gauge(c.lastSuccess, unixTime(s.LastSuccess), j.Name)
 			gauge(c.lastFailure, unixTime(s.LastFailure), j.Name)
-			gauge(c.maxAge, d.cfg.maxAge(j, now).Seconds(), j.Name)
+			gauge(c.maxAge, d.cfg.MaxAge(j, now).Seconds(), j.Name)
 			dur := 0.0
 			if !s.LastRun.StartedAt.IsZero() && !s.LastRun.FinishedAt.IsZero() {
 				dur = s.LastRun.FinishedAt.Sub(s.LastRun.StartedAt).Seconds()
@@ -213,7 +213,7 @@ func (c *daemonCollector) Collect(ch chan<- prometheus.Metric) {
 				gauge(c.usesLeft, float64(cart.UsesLeft), cart.Barcode)
 			}
 		}
-		for _, p := range d.cfg.rotationPools() {
+		for _, p := range d.cfg.RotationPools() {
 			if p.Offsite == nil {
 				continue
 			}

@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
 type testClock struct {
@@ -29,7 +31,7 @@ func (c *testClock) Advance(d time.Duration) {
 
 func TestCatalogMetrics(t *testing.T) {
 	clock := &testClock{t: time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)}
-	h := startDaemon(t, func(_ *Config, o *Options) { o.Now = clock.Now })
+	h := startDaemon(t, func(_ *config.Config, o *Options) { o.Now = clock.Now })
 	for _, add := range []AddRequest{
 		{Barcode: "DLY101L8", Pool: "daily", At: "honcho/shelf"},
 		{Barcode: "DLY102L8", Pool: "daily", At: "honcho/shelf"},

@@ -20,6 +20,8 @@ import (
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
 	"github.com/tapewarden/tapewarden/rotation"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
 // world is the test's model of the machine room: it stocks the virtual
@@ -202,7 +204,7 @@ var operatorActor = media.Actor{Name: "tanaka", Role: "operator"}
 // With late set, recalls are not brought back.
 func (w *world) courier(late bool) (sent, recalled []string) {
 	t, d, ctx := w.t, w.h.d, w.ctx
-	pool, _ := d.cfg.rotationPoolByName("daily")
+	pool, _ := d.cfg.RotationPoolByName("daily")
 	view, err := d.view(ctx)
 	require.NoError(t, err)
 	now := d.now().In(d.cfg.Location)
@@ -282,7 +284,7 @@ func TestFourteenNights(t *testing.T) {
 	cfg := loadTestConfig(t, "nights.yaml")
 	jst := cfg.Location
 	clock := newFakeClock(time.Date(2026, 12, 1, 9, 0, 0, 0, jst))
-	h := startConfig(t, cfg, func(_ *Config, o *Options) { o.Clock = clock })
+	h := startConfig(t, cfg, func(_ *config.Config, o *Options) { o.Clock = clock })
 	h.d.maintEvery = 24 * time.Hour // no housekeeping between the nights
 	w := &world{t: t, h: h, clock: clock, ctx: context.Background(), snapshots: map[int]map[string]map[string][]byte{},
 		dataDir: filepath.Join(cfg.StateDir, "data")}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/tapewarden/tapewarden/drives"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
 // The offline tape commands work on a drive directly, without the daemon,
@@ -79,7 +81,7 @@ type LabelRequest struct {
 // the library — or, for a virtual image, the cartridge's sticker — reports.
 func OfflineLabel(ctx context.Context, req LabelRequest) (drives.Label, error) {
 	if req.Barcode == "" {
-		return drives.Label{}, fmt.Errorf("%w: give the barcode on the cartridge's sticker (--barcode)", ErrConfig)
+		return drives.Label{}, fmt.Errorf("%w: give the barcode on the cartridge's sticker (--barcode)", config.ErrConfig)
 	}
 	expected := req.LibraryBarcode
 	if req.Changer != "" {
@@ -106,7 +108,7 @@ func OfflineLabel(ctx context.Context, req LabelRequest) (drives.Label, error) {
 	if req.MediaType == "" {
 		mt, _, _, ok := drives.BarcodeMedia(req.Barcode)
 		if !ok {
-			return drives.Label{}, fmt.Errorf("%w: the barcode %s does not say the media type; give --type", ErrConfig, req.Barcode)
+			return drives.Label{}, fmt.Errorf("%w: the barcode %s does not say the media type; give --type", config.ErrConfig, req.Barcode)
 		}
 		req.MediaType = mt
 	}

@@ -13,13 +13,15 @@ import (
 
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
 // hourly starts a daemon on the hourly-job configuration with a fake clock
 // and a stocked world.
-func hourly(t *testing.T, cfg *Config, clock *fakeClock, stock bool) (*harness, *world) {
+func hourly(t *testing.T, cfg *config.Config, clock *fakeClock, stock bool) (*harness, *world) {
 	t.Helper()
-	h := startConfig(t, cfg, func(_ *Config, o *Options) { o.Clock = clock })
+	h := startConfig(t, cfg, func(_ *config.Config, o *Options) { o.Clock = clock })
 	h.d.maintEvery = 24 * time.Hour
 	w := &world{t: t, h: h, clock: clock, ctx: context.Background(), snapshots: map[int]map[string]map[string][]byte{},
 		dataDir: filepath.Join(cfg.StateDir, "data")}
@@ -76,7 +78,7 @@ func TestMissedRunsAcrossARestart(t *testing.T) {
 		// within the window, so pretend a longer outage: 23:45 after a
 		// slot-less window of three hours is still within; use a wider
 		// gap and a narrower window instead.
-		cfg.Scheduler.CatchUp = Duration(10 * time.Minute)
+		cfg.Scheduler.CatchUp = config.Duration(10 * time.Minute)
 		clock.Set(time.Date(2026, 12, 1, 19, 40, 0, 0, jst))
 		h3, w3 := hourly(t, cfg, clock, false)
 		w3.waitFor("the missed runs", func() bool { return len(runsOf(t, h3, "juki-nightly")) == 9 })

@@ -7,51 +7,9 @@ import (
 
 	"github.com/tapewarden/tapewarden/media"
 	"github.com/tapewarden/tapewarden/rotation"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
-
-// rotationPools maps the configured pools to rotation's type.
-func (c *Config) rotationPools() []rotation.Pool {
-	out := make([]rotation.Pool, 0, len(c.Pools))
-	for _, p := range c.Pools {
-		out = append(out, c.rotationPool(p))
-	}
-	return out
-}
-
-// rotationPoolByName returns one pool mapped for rotation.
-func (c *Config) rotationPoolByName(name string) (rotation.Pool, bool) {
-	for _, p := range c.Pools {
-		if p.Name == name {
-			return c.rotationPool(p), true
-		}
-	}
-	return rotation.Pool{}, false
-}
-
-func (c *Config) rotationSites() []rotation.Site {
-	out := make([]rotation.Site, 0, len(c.Sites))
-	for _, s := range c.Sites {
-		out = append(out, rotation.Site{Name: s.Name, Kind: rotation.SiteKind(s.Kind), DistanceKM: s.DistanceKM, Hazards: s.Hazards})
-	}
-	return out
-}
-
-// rotationConfig is the configuration as the policy check sees it.
-func (c *Config) rotationConfig() rotation.Config {
-	rc := rotation.Config{Sites: c.rotationSites(), Pools: c.rotationPools()}
-	for _, d := range c.Drives {
-		rc.Drives = append(rc.Drives, rotation.Drive{Name: d.Name, Type: d.MediaType, Cleaning: d.Cleaning})
-	}
-	for _, s := range c.Systems {
-		rc.Systems = append(rc.Systems, rotation.System{Name: s.Name, Manager: s.Manager, Importance: s.Importance,
-			Availability: s.Availability, UpdatesPerWeek: s.UpdatesPerWeek, RestorePriority: s.RestorePriority,
-			VendorContact: s.VendorContact, RestoreProcedure: s.RestoreProcedure})
-	}
-	for _, j := range c.Jobs {
-		rc.Jobs = append(rc.Jobs, rotation.Job{Name: j.Name, System: j.System, Pool: j.Pool})
-	}
-	return rc
-}
 
 // rotationLocation maps a catalog location; a manifest in transit adds its
 // destination and when it is due.
@@ -78,7 +36,7 @@ func (d *Daemon) view(ctx context.Context) (rotation.View, error) {
 // viewAndCartridges is view, with the catalog's cartridges it was built
 // from.
 func (d *Daemon) viewAndCartridges(ctx context.Context) (rotation.View, []media.Cartridge, error) {
-	v := rotation.View{Sites: d.cfg.rotationSites()}
+	v := rotation.View{Sites: d.cfg.RotationSites()}
 	carts, err := d.cat.Cartridges(ctx, media.Filter{})
 	if err != nil {
 		return v, nil, err
@@ -131,7 +89,7 @@ func (d *Daemon) plannedRuns(from, to time.Time) []rotation.Run {
 		if j.Schedule == "" {
 			continue
 		}
-		s, err := parseSchedule(j.Schedule)
+		s, err := config.ParseSchedule(j.Schedule)
 		if err != nil {
 			continue
 		}

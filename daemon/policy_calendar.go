@@ -34,9 +34,9 @@ func (d *Daemon) Calendar(ctx context.Context, req CalendarRequest) (rotation.Sc
 	if err != nil {
 		return rotation.Schedule{}, err
 	}
-	pools := d.cfg.rotationPools()
+	pools := d.cfg.RotationPools()
 	if name := req.Pool; name != "" && name != "all" {
-		p, ok := d.cfg.rotationPoolByName(name)
+		p, ok := d.cfg.RotationPoolByName(name)
 		if !ok {
 			var names []string
 			for _, p := range d.cfg.Pools {

@@ -2,9 +2,6 @@ package daemon
 
 import (
 	"context"
-	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/tapewarden/tapewarden/rotation"
@@ -40,9 +37,6 @@ type PolicyCheckRequest struct {
 	// Name names the configuration in the report (its file).
 	Name string `json:"name,omitempty"`
 }
-
-// PolicyConfig is the configuration as the policy check sees it.
-func (c *Config) PolicyConfig() rotation.Config { return c.rotationConfig() }
 
 // CheckPolicy lints cfg against the standard with rotation.Check and the
 // facts given (zero facts: without the catalog).
@@ -99,7 +93,7 @@ func (d *Daemon) policyFacts(ctx context.Context) (rotation.Facts, error) {
 // the catalog's facts, at the daemon's time.
 func (d *Daemon) PolicyReport(ctx context.Context, name string, cfg *rotation.Config) (PolicyReport, error) {
 	if cfg == nil {
-		rc := d.cfg.rotationConfig()
+		rc := d.cfg.PolicyConfig()
 		cfg = &rc
 		if name == "" {
 			name = d.cfg.File
@@ -110,45 +104,4 @@ func (d *Daemon) PolicyReport(ctx context.Context, name string, cfg *rotation.Co
 		return PolicyReport{}, err
 	}
 	return CheckPolicy(name, *cfg, facts, d.now().In(d.cfg.Location)), nil
-}
-
-// LoadPolicyConfig reads a configuration for the policy check; see
-// ParsePolicyConfig.
-func LoadPolicyConfig(path string) (*Config, error) { return loadConfig(path, true) }
-
-// ParsePolicyConfig is ParseConfig for the policy check: a rotation
-// smaller than the standard's five cartridges without a waiver, which the
-// daemon refuses to run, is left for the check to report (rule
-// rotation-min-5) instead of failing the load. Every other problem fails
-// it as in ParseConfig.
-func ParsePolicyConfig(file string, data []byte) (*Config, error) {
-	return parseConfig(file, data, true)
-}
-
-// belowMinimum returns a test for the validation errors that only say a
-// pool rotates fewer cartridges than the standard asks: the messages its
-// validation gives without a waiver but not with one.
-func (c *Config) belowMinimum() func(*ConfigError) bool {
-	only := map[string]bool{}
-	lines := func(p rotation.Pool) []string {
-		if err := p.Validate(); err != nil {
-			return strings.Split(err.Error(), "\n")
-		}
-		return nil
-	}
-	for i, p := range c.Pools {
-		rp := c.rotationPoolChecked(p)
-		if rp.Waiver != nil {
-			continue
-		}
-		without := lines(rp)
-		rp.Waiver = &rotation.Waiver{Reason: "policy check"}
-		with := lines(rp)
-		for _, l := range without {
-			if !slices.Contains(with, l) {
-				only[fmt.Sprintf("pools[%d]\x00%s", i, l)] = true
-			}
-		}
-	}
-	return func(e *ConfigError) bool { return only[e.Field+"\x00"+e.Msg] }
 }

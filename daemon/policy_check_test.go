@@ -16,6 +16,8 @@ import (
 
 	"github.com/tapewarden/tapewarden/media"
 	"github.com/tapewarden/tapewarden/rotation"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
 // reportText renders a report the way the golden files keep it: one
@@ -44,7 +46,7 @@ func hasFinding(fs []rotation.Finding, sev rotation.Severity, rule, subject stri
 }
 
 func TestPolicyCheckDemoWithoutCatalog(t *testing.T) {
-	cfg, err := DemoConfig(t.TempDir())
+	cfg, err := config.DemoConfig(t.TempDir())
 	require.NoError(t, err)
 	r := CheckPolicy("demo.yaml", cfg.PolicyConfig(), rotation.Facts{}, jst(2025, 4, 1, 9, 0))
 	policyGolden(t, "check-demo.golden", reportText(r))
@@ -98,12 +100,12 @@ func TestPolicyCheckDemoWithCatalog(t *testing.T) {
 
 // loadPolicyBad reads testdata/config/policy-bad.yaml with its state in a
 // fresh directory.
-func loadPolicyBad(t *testing.T) *Config {
+func loadPolicyBad(t *testing.T) *config.Config {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "testdata", "config", "policy-bad.yaml"))
 	require.NoError(t, err)
 	dir := shortTempDir(t)
-	cfg, err := ParsePolicyConfig("policy-bad.yaml", bytes.ReplaceAll(data, []byte("/var/lib/tapewarden"), []byte(dir)))
+	cfg, err := config.ParsePolicyConfig("policy-bad.yaml", bytes.ReplaceAll(data, []byte("/var/lib/tapewarden"), []byte(dir)))
 	require.NoError(t, err)
 	return cfg
 }
@@ -124,8 +126,8 @@ var policyBadFindings = []struct {
 
 func TestPolicyCheckBadConfiguration(t *testing.T) {
 	// The daemon refuses to run a rotation of three cartridges ...
-	_, err := LoadConfig(filepath.Join("..", "testdata", "config", "policy-bad.yaml"))
-	require.ErrorIs(t, err, ErrConfig)
+	_, err := config.LoadConfig(filepath.Join("..", "testdata", "config", "policy-bad.yaml"))
+	require.ErrorIs(t, err, config.ErrConfig)
 	assert.Contains(t, err.Error(), "3 is below the standard's minimum of 5")
 	// ... which the policy check reports as a finding instead.
 	cfg := loadPolicyBad(t)
@@ -139,7 +141,7 @@ func TestPolicyCheckBadConfiguration(t *testing.T) {
 
 	// With the catalog's facts: the DAT drive has no cleaning cartridge.
 	clock := &stillClock{now: jst(2025, 4, 1, 9, 0)}
-	h := startDaemon(t, func(c *Config, _ *Options) { *c = *cfg }, withClock(clock))
+	h := startDaemon(t, func(c *config.Config, _ *Options) { *c = *cfg }, withClock(clock))
 	ctx := context.Background()
 	uses := 50
 	_, err = h.d.cat.AddCartridge(ctx, tester, media.NewCartridge{Barcode: "CLN001CU", Location: media.Storage("honcho", "shelf"), UsesLeft: &uses})
@@ -180,15 +182,15 @@ func TestParsePolicyConfigKeepsOtherErrors(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join("..", "testdata", "config", "policy-bad.yaml"))
 	require.NoError(t, err)
 	broken := strings.Replace(string(data), "every: week}", "every: fortnight}", 1)
-	_, err = ParsePolicyConfig("broken.yaml", []byte(broken))
-	var errs ConfigErrors
+	_, err = config.ParsePolicyConfig("broken.yaml", []byte(broken))
+	var errs config.ConfigErrors
 	require.True(t, errors.As(err, &errs), "%v", err)
 	require.Len(t, errs, 1, "%v", err)
 	assert.Contains(t, errs[0].Msg, `"fortnight" is not a period`)
 
 	// A waiver makes the small rotation acceptable to the daemon too.
 	waived := strings.Replace(string(data), "cycle: {cartridges: 3, every: day}", "cycle: {cartridges: 3, every: day}\n    waiver: {reason: three-cartridge autoloader until 2026, approved_by: ICT department}", 1)
-	cfg, err := ParseConfig("waived.yaml", []byte(waived))
+	cfg, err := config.ParseConfig("waived.yaml", []byte(waived))
 	require.NoError(t, err)
 	r := CheckPolicy("waived.yaml", cfg.PolicyConfig(), rotation.Facts{}, jst(2025, 4, 1, 9, 0))
 	assert.True(t, hasFinding(r.Findings, rotation.SeverityWarning, "rotation-min-5", `pool "daily"`))

@@ -127,7 +127,7 @@ func (d *Daemon) courierPlan(ctx context.Context, view rotation.View, t time.Tim
 		}
 		return list
 	}
-	for _, p := range d.cfg.rotationPools() {
+	for _, p := range d.cfg.RotationPools() {
 		if p.Offsite == nil || p.Scheme == rotation.SchemeScratch {
 			continue
 		}

@@ -15,6 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
 var updatePolicy = flag.Bool("update", false, "rewrite the golden files under testdata/policy")
@@ -48,15 +50,15 @@ func (c *stillClock) After(time.Duration) <-chan time.Time { return make(chan ti
 func (c *stillClock) At(time.Time) <-chan time.Time        { return make(chan time.Time) }
 
 // withClock runs the daemon on clock.
-func withClock(clock *stillClock) func(*Config, *Options) {
-	return func(_ *Config, o *Options) { o.Clock = clock }
+func withClock(clock *stillClock) func(*config.Config, *Options) {
+	return func(_ *config.Config, o *Options) { o.Clock = clock }
 }
 
 // withNightlySchedules gives the demo's jobs the schedules of a real
 // town instead of the demo's every few minutes: the registry and the
 // family register every night, tax on the first of the month, the
 // website every night on the standalone DAT drive.
-func withNightlySchedules(cfg *Config, _ *Options) {
+func withNightlySchedules(cfg *config.Config, _ *Options) {
 	schedules := map[string]string{
 		"juki-daily":     "0 22 * * *",
 		"koseki-daily":   "30 22 * * *",

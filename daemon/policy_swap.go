@@ -10,6 +10,8 @@ import (
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
 	"github.com/tapewarden/tapewarden/rotation"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
 // lowCleanerUses is when a cleaning cartridge is low enough that a
@@ -175,7 +177,7 @@ func (d *Daemon) SwapList(ctx context.Context, date, at string) (SwapList, error
 		}
 	}
 
-	pools := d.cfg.rotationPools()
+	pools := d.cfg.RotationPools()
 	sched, err := rotation.Calendar(pools, view, d.runsOf(pools, t, d.planRunsUntil(t)), t, 1)
 	if err != nil {
 		return SwapList{}, err
@@ -300,7 +302,7 @@ func (w *swapWorld) recall(m CourierMove) SwapRecall {
 // mailSlotLibrary is a library at the machine room, with a mail slot,
 // holding a drive that job ("": any job) may use and that writes the media
 // type.
-func (w *swapWorld) mailSlotLibrary(job, mediaType string) *LibraryConfig {
+func (w *swapWorld) mailSlotLibrary(job, mediaType string) *config.LibraryConfig {
 	room := w.d.machineRoom()
 	for i := range w.d.cfg.Libraries {
 		l := &w.d.cfg.Libraries[i]

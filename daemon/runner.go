@@ -14,6 +14,8 @@ import (
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
 	"github.com/tapewarden/tapewarden/rotation"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
 // activeRun is a run this daemon is executing.
@@ -173,7 +175,7 @@ func (d *Daemon) WaitRun(ctx context.Context, id int64) (media.Run, error) {
 }
 
 // execute runs a job and records how it ended.
-func (d *Daemon) execute(ctx context.Context, a *activeRun, job *JobConfig, run media.Run) {
+func (d *Daemon) execute(ctx context.Context, a *activeRun, job *config.JobConfig, run media.Run) {
 	defer close(a.done)
 	defer d.runs.remove(run.ID)
 	log := &runLog{now: d.now, persist: func(line string) {
@@ -210,7 +212,7 @@ func (d *Daemon) execute(ctx context.Context, a *activeRun, job *JobConfig, run 
 var errDaemonStopping = errors.New("the daemon is stopping")
 
 // runJob does the work of one run and says how it ended.
-func (d *Daemon) runJob(ctx context.Context, a *activeRun, job *JobConfig, run media.Run, log *runLog) (res media.RunResult) {
+func (d *Daemon) runJob(ctx context.Context, a *activeRun, job *config.JobConfig, run media.Run, log *runLog) (res media.RunResult) {
 	fail := func(format string, args ...any) media.RunResult {
 		res.State = media.RunFailed
 		res.Reason = fmt.Sprintf(format, args...)
@@ -241,7 +243,7 @@ func (d *Daemon) runJob(ctx context.Context, a *activeRun, job *JobConfig, run m
 	}
 	defer unlockPool()
 	status(media.RunWaiting, "choosing a cartridge for pool "+job.Pool)
-	pool, ok := d.cfg.rotationPoolByName(job.Pool)
+	pool, ok := d.cfg.RotationPoolByName(job.Pool)
 	if !ok {
 		return fail("pool %s is not configured", job.Pool)
 	}
@@ -355,7 +357,7 @@ func (d *Daemon) choose(ctx context.Context, pool rotation.Pool, exclude []strin
 // tapeWriter writes one run's stream, piece by piece.
 type tapeWriter struct {
 	d      *Daemon
-	job    *JobConfig
+	job    *config.JobConfig
 	run    media.Run
 	log    *runLog
 	status func(media.RunState, string)
@@ -678,7 +680,7 @@ func (w *tapeWriter) afterRun(ctx context.Context) {
 // sends away, with their destinations.
 func (d *Daemon) sendsToday(ctx context.Context, pool string) map[string]string {
 	out := map[string]string{}
-	rp, ok := d.cfg.rotationPoolByName(pool)
+	rp, ok := d.cfg.RotationPoolByName(pool)
 	if !ok || rp.Offsite == nil {
 		return out
 	}

@@ -9,6 +9,8 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
 // maxMissedRecords bounds how many missed slots are recorded one by one
@@ -17,7 +19,7 @@ const maxMissedRecords = 200
 
 // jobSchedule is a job's parsed schedule and the next slot to fire.
 type jobSchedule struct {
-	job  *JobConfig
+	job  *config.JobConfig
 	sch  cron.Schedule
 	next time.Time
 }
@@ -39,7 +41,7 @@ func (d *Daemon) catchUp(ctx context.Context) []*jobSchedule {
 		if j.Schedule == "" {
 			continue
 		}
-		sch, err := parseSchedule(j.Schedule)
+		sch, err := config.ParseSchedule(j.Schedule)
 		if err != nil {
 			continue
 		}
@@ -99,7 +101,7 @@ func (d *Daemon) catchUp(ctx context.Context) []*jobSchedule {
 
 // fire starts a scheduled run; if the job is still running from an
 // earlier slot, this slot is recorded as missed.
-func (d *Daemon) fire(ctx context.Context, j *JobConfig, slot time.Time, trigger string) {
+func (d *Daemon) fire(ctx context.Context, j *config.JobConfig, slot time.Time, trigger string) {
 	if _, err := d.StartRun(ctx, j.Name, trigger, slot); err != nil {
 		reason := fmt.Sprintf("the scheduled run at %s could not start: %v", slot.Format("2006-01-02 15:04"), err)
 		d.log.Error("scheduled run not started", "job", j.Name, "err", err)

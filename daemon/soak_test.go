@@ -14,6 +14,8 @@ import (
 
 	"github.com/tapewarden/tapewarden/media"
 	"github.com/tapewarden/tapewarden/rotation"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
 // TestSoakNinetyDays runs the daemon on the virtual library for ninety
@@ -33,7 +35,7 @@ func TestSoakNinetyDays(t *testing.T) {
 	clock := newFakeClock(time.Date(2027, 1, 1, 9, 0, 0, 0, jst))
 	rng := rand.New(rand.NewPCG(1, 2))
 	start := func() *world {
-		h := startConfig(t, cfg, func(_ *Config, o *Options) { o.Clock = clock })
+		h := startConfig(t, cfg, func(_ *config.Config, o *Options) { o.Clock = clock })
 		h.d.maintEvery = 24 * time.Hour
 		return &world{t: t, h: h, clock: clock, ctx: context.Background(), snapshots: map[int]map[string]map[string][]byte{},
 			dataDir: filepath.Join(cfg.StateDir, "data")}
@@ -47,7 +49,7 @@ func TestSoakNinetyDays(t *testing.T) {
 		seen[j] = map[media.RunState]float64{}
 	}
 	var failures, downNights, lateCouriers, protectedChecked int
-	pool, _ := cfg.rotationPoolByName("daily")
+	pool, _ := cfg.RotationPoolByName("daily")
 
 	for day := 1; day <= 90; day++ {
 		date := time.Date(2027, 1, 1, 0, 0, 0, 0, jst).AddDate(0, 0, day-1)

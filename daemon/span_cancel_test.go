@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
 // TestCancelWhileChangingCartridges cancels a spanning run at the load
@@ -21,7 +23,7 @@ import (
 func TestCancelWhileChangingCartridges(t *testing.T) {
 	cfg := loadTestConfig(t, "nights.yaml")
 	clock := newFakeClock(time.Date(2026, 12, 1, 9, 0, 0, 0, cfg.Location))
-	h := startConfig(t, cfg, func(_ *Config, o *Options) { o.Clock = clock })
+	h := startConfig(t, cfg, func(_ *config.Config, o *Options) { o.Clock = clock })
 	ctx := context.Background()
 	w := &world{t: t, h: h, clock: clock, ctx: ctx, dataDir: filepath.Join(cfg.StateDir, "data")}
 	w.stock()

@@ -14,6 +14,8 @@ import (
 
 	"github.com/tapewarden/tapewarden/daemon"
 	"github.com/tapewarden/tapewarden/rotation"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
 // policyCommands are the rotation and policy commands: courier plan,
@@ -278,14 +280,14 @@ gate a configuration change), 2 when the file cannot be read as a
 configuration.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var cfg *daemon.Config
+			var cfg *config.Config
 			var err error
 			name := a.configPath
 			if demo {
-				cfg, err = daemon.DemoConfig("/nonexistent")
+				cfg, err = config.DemoConfig("/nonexistent")
 				name = "the embedded demo configuration"
 			} else {
-				cfg, err = daemon.LoadPolicyConfig(a.configPath)
+				cfg, err = config.LoadPolicyConfig(a.configPath)
 			}
 			if err != nil {
 				return err

@@ -17,6 +17,8 @@ import (
 
 	"github.com/tapewarden/tapewarden/daemon"
 	"github.com/tapewarden/tapewarden/rotation"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
 var updatePolicy = flag.Bool("update", false, "rewrite the golden files under testdata/policy")
@@ -174,7 +176,7 @@ func TestPolicyTextOutput(t *testing.T) {
 	read("swap-list.golden.json", &list)
 	policyGoldenText(t, "swap-list.golden", renderPolicyText(func(w io.Writer) { printSwapList(w, list) }))
 
-	cfg, err := daemon.LoadPolicyConfig("../../testdata/config/policy-bad.yaml")
+	cfg, err := config.LoadPolicyConfig("../../testdata/config/policy-bad.yaml")
 	require.NoError(t, err)
 	tokyo, err := time.LoadLocation("Asia/Tokyo")
 	require.NoError(t, err)

@@ -1,4 +1,4 @@
-package daemon
+package config
 
 import (
 	"errors"
@@ -14,7 +14,7 @@ import (
 
 func repoFile(t *testing.T, rel string) string {
 	t.Helper()
-	return filepath.Join("..", rel)
+	return filepath.Join("..", "..", rel)
 }
 
 func TestDemoConfigIsValid(t *testing.T) {
@@ -42,7 +42,7 @@ func TestDemoConfigIsValid(t *testing.T) {
 func TestDemoConfigShippedInContrib(t *testing.T) {
 	shipped, err := os.ReadFile(repoFile(t, "contrib/examples/demo.yaml"))
 	require.NoError(t, err)
-	assert.Equal(t, string(DemoYAML()), string(shipped), "contrib/examples/demo.yaml must be the embedded demo configuration; copy daemon/demo.yaml over it")
+	assert.Equal(t, string(DemoYAML()), string(shipped), "contrib/examples/demo.yaml must be the embedded demo configuration; copy daemon/config/demo.yaml over it")
 }
 
 func TestBadConfigNamesFileLineAndField(t *testing.T) {

@@ -1,4 +1,4 @@
-package daemon
+package config
 
 import (
 	_ "embed"
@@ -268,6 +268,7 @@ func parseConfig(file string, data []byte, forPolicyCheck bool) (*Config, error)
 		return nil, errs
 	}
 	cfg.File = file
+	cfg.applyDefaults()
 	errs := cfg.validate()
 	if forPolicyCheck {
 		errs = slices.DeleteFunc(errs, cfg.belowMinimum())
@@ -503,22 +504,64 @@ func (v *validator) unique(seen map[string]int, line int, field, kind, name stri
 	seen[name] = line
 }
 
-func (c *Config) validate() ConfigErrors {
-	v := &validator{file: c.File}
+// applyDefaults fills in, in one pass, every value the file may leave
+// out. It reports nothing: validate, which runs after it and changes
+// nothing, does.
+func (c *Config) applyDefaults() {
 	if c.StateDir == "" {
 		c.StateDir = "/var/lib/tapewarden"
-	} else if !filepath.IsAbs(c.StateDir) {
-		v.fail(0, "state_dir", "%q must be an absolute path", c.StateDir)
 	}
 	if c.Timezone == "" {
 		c.Timezone = "Local"
 	}
-	loc, err := time.LoadLocation(c.Timezone)
-	if err != nil {
-		v.fail(0, "timezone", "unknown time zone %q; use an IANA name such as Asia/Tokyo", c.Timezone)
-		loc = time.Local
+	c.Location = time.Local
+	if loc, err := time.LoadLocation(c.Timezone); err == nil {
+		c.Location = loc
 	}
-	c.Location = loc
+	for i := range c.Drives {
+		if c.Drives[i].BlockSize == 0 {
+			c.Drives[i].BlockSize = 256 << 10
+		}
+	}
+	for i := range c.Jobs {
+		j := &c.Jobs[i]
+		if j.Verify == "" {
+			j.Verify = "checksum"
+		}
+		if j.CommandTimeout == 0 {
+			j.CommandTimeout = Duration(time.Hour)
+		}
+		if j.Source.Name == "" && len(j.Source.Command) > 0 {
+			j.Source.Name = j.Name + ".out"
+		}
+	}
+	if c.Scheduler.CatchUp == 0 {
+		c.Scheduler.CatchUp = Duration(6 * time.Hour)
+	}
+	if c.Prompts.RemindEvery == 0 {
+		c.Prompts.RemindEvery = Duration(30 * time.Minute)
+	}
+	if c.Prompts.EscalateAfter == 0 {
+		c.Prompts.EscalateAfter = Duration(2 * time.Hour)
+	}
+	if c.Prompts.LoadTimeout == 0 {
+		c.Prompts.LoadTimeout = Duration(4 * time.Hour)
+	}
+	if c.Catalog.ManifestOverdue == 0 {
+		c.Catalog.ManifestOverdue = Duration(24 * time.Hour)
+	}
+}
+
+// validate reports every problem in a configuration whose defaults are
+// applied; it changes nothing.
+func (c *Config) validate() ConfigErrors {
+	v := &validator{file: c.File}
+	if !filepath.IsAbs(c.StateDir) {
+		v.fail(0, "state_dir", "%q must be an absolute path", c.StateDir)
+	}
+	if _, err := time.LoadLocation(c.Timezone); err != nil {
+		v.fail(0, "timezone", "unknown time zone %q; use an IANA name such as Asia/Tokyo", c.Timezone)
+	}
 	if c.API.Socket != "" && !filepath.IsAbs(c.API.Socket) {
 		v.fail(0, "api.socket", "%q must be an absolute path", c.API.Socket)
 	}
@@ -659,9 +702,7 @@ func (c *Config) validate() ConfigErrors {
 		if !media.KnownMediaType(d.MediaType) || media.IsCleaningType(d.MediaType) || !strings.HasPrefix(d.MediaType, "LTO") && !strings.HasPrefix(d.MediaType, "D") {
 			v.fail(d.Line, f+".media_type", "%q is not a tape drive generation (e.g. LTO-8, DDS-4)", d.MediaType)
 		}
-		if d.BlockSize == 0 {
-			c.Drives[i].BlockSize = 256 << 10
-		} else if !validBlockSize(d.BlockSize) {
+		if !validBlockSize(d.BlockSize) {
 			v.fail(d.Line, f+".block_size", "%d: expected a multiple of 512 between 512 and 8 MiB (256 KiB is usual)", d.BlockSize)
 		}
 		if d.SpeedMBs < 0 || (d.SpeedMBs > 0 && d.Type != "virtual") {
@@ -722,21 +763,6 @@ func (c *Config) validate() ConfigErrors {
 		}
 	}
 	c.validateJobs(v, systems, pools)
-	if c.Scheduler.CatchUp == 0 {
-		c.Scheduler.CatchUp = Duration(6 * time.Hour)
-	}
-	if c.Prompts.RemindEvery == 0 {
-		c.Prompts.RemindEvery = Duration(30 * time.Minute)
-	}
-	if c.Prompts.EscalateAfter == 0 {
-		c.Prompts.EscalateAfter = Duration(2 * time.Hour)
-	}
-	if c.Prompts.LoadTimeout == 0 {
-		c.Prompts.LoadTimeout = Duration(4 * time.Hour)
-	}
-	if c.Catalog.ManifestOverdue == 0 {
-		c.Catalog.ManifestOverdue = Duration(24 * time.Hour)
-	}
 	return v.errs
 }
 
@@ -761,15 +787,15 @@ func (c *Config) checkSite(v *validator, line int, field, site string, sites map
 // rotationPoolChecked is rotationPool without a media type already
 // reported as unknown, so it is not reported twice.
 func (c *Config) rotationPoolChecked(p PoolConfig) rotation.Pool {
-	rp := c.rotationPool(p)
+	rp := c.RotationPool(p)
 	if !media.KnownMediaType(rp.MediaType) {
 		rp.MediaType = ""
 	}
 	return rp
 }
 
-// rotationPool maps a configured pool to rotation's type.
-func (c *Config) rotationPool(p PoolConfig) rotation.Pool {
+// RotationPool maps a configured pool to rotation's type.
+func (c *Config) RotationPool(p PoolConfig) rotation.Pool {
 	return rotation.Pool{Name: p.Name, Scheme: rotation.Scheme(p.Scheme), MediaType: p.MediaType, Scratch: p.Scratch,
 		Cycle: p.Cycle, GFS: p.GFS, Release: p.Release, Offsite: p.Offsite, Waiver: p.Waiver}
 }

@@ -1,4 +1,4 @@
-package daemon
+package config
 
 import (
 	"fmt"
@@ -11,14 +11,14 @@ import (
 // cronParser reads job schedules: five fields or a descriptor.
 var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
-// parseSchedule parses a job's schedule.
-func parseSchedule(expr string) (cron.Schedule, error) {
+// ParseSchedule parses a job's schedule.
+func ParseSchedule(expr string) (cron.Schedule, error) {
 	return cronParser.Parse(expr)
 }
 
-// schedulePeriod estimates the interval between runs of a schedule: the
+// SchedulePeriod estimates the interval between runs of a schedule: the
 // longest gap among the next few runs after t.
-func schedulePeriod(s cron.Schedule, t time.Time) time.Duration {
+func SchedulePeriod(s cron.Schedule, t time.Time) time.Duration {
 	var longest time.Duration
 	prev := s.Next(t)
 	for range 14 {
@@ -51,7 +51,7 @@ func (c *Config) validateJobs(v *validator, systems, pools map[string]int) {
 			v.fail(j.Line, f+".pool", "pool %s is a scratch pool, which only supplies others; write to a rotating pool", j.Pool)
 		}
 		if j.Schedule != "" {
-			if _, err := parseSchedule(j.Schedule); err != nil {
+			if _, err := ParseSchedule(j.Schedule); err != nil {
 				v.fail(j.Line, f+".schedule", "%q is not a schedule: %v; write five cron fields (e.g. \"0 22 * * 1-5\") or @daily", j.Schedule, err)
 			}
 		}
@@ -67,8 +67,6 @@ func (c *Config) validateJobs(v *validator, systems, pools map[string]int) {
 			}
 		}
 		switch j.Verify {
-		case "":
-			j.Verify = "checksum"
 		case "checksum", "none":
 		default:
 			v.fail(j.Line, f+".verify", "%q: expected checksum or none", j.Verify)
@@ -81,26 +79,20 @@ func (c *Config) validateJobs(v *validator, systems, pools map[string]int) {
 		if j.BlockSize != 0 && !validBlockSize(j.BlockSize) {
 			v.fail(j.Line, f+".block_size", "%d: expected a multiple of 512 between 512 and 8 MiB", j.BlockSize)
 		}
-		if j.CommandTimeout == 0 {
-			j.CommandTimeout = Duration(time.Hour)
-		}
-		if j.Source.Name == "" && len(j.Source.Command) > 0 {
-			j.Source.Name = j.Name + ".out"
-		}
 	}
 }
 
-// maxAge is how old a job's last success may be before it is overdue.
-func (c *Config) maxAge(j *JobConfig, now time.Time) time.Duration {
+// MaxAge is how old a job's last success may be before it is overdue.
+func (c *Config) MaxAge(j *JobConfig, now time.Time) time.Duration {
 	if j.MaxAge > 0 {
 		return j.MaxAge.D()
 	}
 	if j.Schedule == "" {
 		return 0
 	}
-	s, err := parseSchedule(j.Schedule)
+	s, err := ParseSchedule(j.Schedule)
 	if err != nil {
 		return 0
 	}
-	return schedulePeriod(s, now.In(c.Location)) + 6*time.Hour
+	return SchedulePeriod(s, now.In(c.Location)) + 6*time.Hour
 }
