@@ -11,6 +11,8 @@ import (
 
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/report"
 )
 
 // maxRequestBody bounds every API request body.
@@ -53,6 +55,12 @@ func statusOf(err error) (int, string) {
 		return he.status, he.kind
 	}
 	switch {
+	case errors.Is(err, report.ErrInvalid):
+		return http.StatusBadRequest, "bad_request"
+	case errors.Is(err, report.ErrNotFound):
+		return http.StatusNotFound, "not_found"
+	case errors.Is(err, report.ErrConflict):
+		return http.StatusConflict, "conflict"
 	case errors.Is(err, errDriveBusy), errors.Is(err, drives.ErrBusy):
 		return http.StatusConflict, "busy"
 	case errors.Is(err, drives.ErrIncompatibleMedium), errors.Is(err, drives.ErrSourceEmpty), errors.Is(err, drives.ErrDestinationFull),

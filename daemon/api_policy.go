@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/report"
 )
 
 // policyRoutes registers the rotation and policy endpoints: the courier
@@ -21,16 +23,16 @@ func (d *Daemon) policyRoutes(handle func(pattern string, h handler)) {
 // GET /v1/courier/plan?date=YYYY-MM-DD&at=HH:MM
 func (d *Daemon) apiCourierPlan(r *http.Request, _ media.Actor) (any, error) {
 	q := r.URL.Query()
-	return d.CourierPlan(r.Context(), q.Get("date"), q.Get("at"))
+	return d.report.CourierPlan(r.Context(), q.Get("date"), q.Get("at"))
 }
 
 // POST /v1/manifests/from-plan with a FromPlanRequest.
 func (d *Daemon) apiManifestsFromPlan(r *http.Request, actor media.Actor) (any, error) {
-	var req FromPlanRequest
+	var req report.FromPlanRequest
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	return d.ManifestsFromPlan(r.Context(), actor, req)
+	return d.report.ManifestsFromPlan(r.Context(), actor, req)
 }
 
 // GET /v1/rotation/calendar?pool=P|all&from=YYYY-MM-DD&at=HH:MM&days=N
@@ -40,27 +42,27 @@ func (d *Daemon) apiCalendar(r *http.Request, _ media.Actor) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return d.Calendar(r.Context(), CalendarRequest{Pool: q.Get("pool"), From: q.Get("from"), At: q.Get("at"), Days: days})
+	return d.report.Calendar(r.Context(), report.CalendarRequest{Pool: q.Get("pool"), From: q.Get("from"), At: q.Get("at"), Days: days})
 }
 
 // GET /v1/policy/check: the daemon's own configuration with the catalog's
 // facts.
 func (d *Daemon) apiPolicyCheck(r *http.Request, _ media.Actor) (any, error) {
-	return d.PolicyReport(r.Context(), "", nil)
+	return d.report.PolicyReport(r.Context(), "", nil)
 }
 
 // POST /v1/policy/check with a PolicyCheckRequest: another configuration
 // (a change about to be made) with the catalog's facts.
 func (d *Daemon) apiPolicyCheckConfig(r *http.Request, _ media.Actor) (any, error) {
-	var req PolicyCheckRequest
+	var req report.PolicyCheckRequest
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	return d.PolicyReport(r.Context(), req.Name, &req.Config)
+	return d.report.PolicyReport(r.Context(), req.Name, &req.Config)
 }
 
 // GET /v1/swap-list?date=YYYY-MM-DD&at=HH:MM
 func (d *Daemon) apiSwapList(r *http.Request, _ media.Actor) (any, error) {
 	q := r.URL.Query()
-	return d.SwapList(r.Context(), q.Get("date"), q.Get("at"))
+	return d.report.SwapList(r.Context(), q.Get("date"), q.Get("at"))
 }

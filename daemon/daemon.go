@@ -19,6 +19,7 @@ import (
 	"github.com/tapewarden/tapewarden/media"
 
 	"github.com/tapewarden/tapewarden/daemon/config"
+	"github.com/tapewarden/tapewarden/daemon/report"
 )
 
 // Options tune a daemon. The zero value is usable.
@@ -53,6 +54,7 @@ type Daemon struct {
 	warnings []string
 	ready    func(socket, metrics string)
 	dev      *devices
+	report   *report.Pages
 	// noSchedule holds the scheduler (Options.NoSchedule).
 	noSchedule bool
 
@@ -145,6 +147,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Daemon, error)
 		return nil, err
 	}
 	d.dev = dev
+	d.report = report.New(cfg, cat, report.Options{Now: d.now, Logger: d.log.With("component", "report"), Cleaning: d.CleaningStatus})
 	if cfg.Demo {
 		if err := d.seedDemo(ctx); err != nil {
 			d.Close()

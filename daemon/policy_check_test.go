@@ -18,11 +18,13 @@ import (
 	"github.com/tapewarden/tapewarden/rotation"
 
 	"github.com/tapewarden/tapewarden/daemon/config"
+
+	"github.com/tapewarden/tapewarden/daemon/report"
 )
 
 // reportText renders a report the way the golden files keep it: one
 // finding per line.
-func reportText(r PolicyReport) []byte {
+func reportText(r report.PolicyReport) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "config: %s\ncatalog: %v\nerrors %d, warnings %d, infos %d\n", r.Config, r.Catalog, r.Errors, r.Warnings, r.Infos)
 	for _, n := range r.Notes {
@@ -48,7 +50,7 @@ func hasFinding(fs []rotation.Finding, sev rotation.Severity, rule, subject stri
 func TestPolicyCheckDemoWithoutCatalog(t *testing.T) {
 	cfg, err := config.DemoConfig(t.TempDir())
 	require.NoError(t, err)
-	r := CheckPolicy("demo.yaml", cfg.PolicyConfig(), rotation.Facts{}, jst(2025, 4, 1, 9, 0))
+	r := report.CheckPolicy("demo.yaml", cfg.PolicyConfig(), rotation.Facts{}, jst(2025, 4, 1, 9, 0))
 	policyGolden(t, "check-demo.golden", reportText(r))
 
 	// The demonstration town meets the standard: the registries'
@@ -83,7 +85,7 @@ func TestPolicyCheckDemoWithCatalog(t *testing.T) {
 	}
 	clock.Set(jst(2025, 4, 1, 9, 0))
 
-	var r PolicyReport
+	var r report.PolicyReport
 	h.ok("GET", "/v1/policy/check", nil, &r)
 	policyGolden(t, "check-demo-catalog.golden", reportText(r))
 	assert.True(t, r.Catalog)
@@ -131,7 +133,7 @@ func TestPolicyCheckBadConfiguration(t *testing.T) {
 	assert.Contains(t, err.Error(), "3 is below the standard's minimum of 5")
 	// ... which the policy check reports as a finding instead.
 	cfg := loadPolicyBad(t)
-	r := CheckPolicy("policy-bad.yaml", cfg.PolicyConfig(), rotation.Facts{}, jst(2025, 4, 1, 9, 0))
+	r := report.CheckPolicy("policy-bad.yaml", cfg.PolicyConfig(), rotation.Facts{}, jst(2025, 4, 1, 9, 0))
 	policyGolden(t, "check-bad.golden", reportText(r))
 	for _, want := range policyBadFindings {
 		assert.True(t, hasFinding(r.Findings, want.sev, want.rule, want.subject), "%s %s %s", want.sev, want.rule, want.subject)
@@ -146,7 +148,7 @@ func TestPolicyCheckBadConfiguration(t *testing.T) {
 	uses := 50
 	_, err = h.d.cat.AddCartridge(ctx, tester, media.NewCartridge{Barcode: "CLN001CU", Location: media.Storage("honcho", "shelf"), UsesLeft: &uses})
 	require.NoError(t, err)
-	var withFacts PolicyReport
+	var withFacts report.PolicyReport
 	h.ok("GET", "/v1/policy/check", nil, &withFacts)
 	for _, want := range policyBadFindings {
 		assert.True(t, hasFinding(withFacts.Findings, want.sev, want.rule, want.subject), "%s %s %s", want.sev, want.rule, want.subject)
@@ -162,8 +164,8 @@ func TestPolicyCheckOfAnotherConfiguration(t *testing.T) {
 	clock := &stillClock{now: jst(2025, 4, 1, 9, 0)}
 	h := startDaemon(t, withClock(clock))
 	cfg := loadPolicyBad(t)
-	var r PolicyReport
-	h.ok("POST", "/v1/policy/check", PolicyCheckRequest{Config: cfg.PolicyConfig(), Name: "new.yaml"}, &r)
+	var r report.PolicyReport
+	h.ok("POST", "/v1/policy/check", report.PolicyCheckRequest{Config: cfg.PolicyConfig(), Name: "new.yaml"}, &r)
 	assert.Equal(t, "new.yaml", r.Config)
 	assert.True(t, r.Catalog)
 	// An empty catalog: no cleaning cartridge for either drive type.
@@ -192,7 +194,7 @@ func TestParsePolicyConfigKeepsOtherErrors(t *testing.T) {
 	waived := strings.Replace(string(data), "cycle: {cartridges: 3, every: day}", "cycle: {cartridges: 3, every: day}\n    waiver: {reason: three-cartridge autoloader until 2026, approved_by: ICT department}", 1)
 	cfg, err := config.ParseConfig("waived.yaml", []byte(waived))
 	require.NoError(t, err)
-	r := CheckPolicy("waived.yaml", cfg.PolicyConfig(), rotation.Facts{}, jst(2025, 4, 1, 9, 0))
+	r := report.CheckPolicy("waived.yaml", cfg.PolicyConfig(), rotation.Facts{}, jst(2025, 4, 1, 9, 0))
 	assert.True(t, hasFinding(r.Findings, rotation.SeverityWarning, "rotation-min-5", `pool "daily"`))
 	assert.False(t, hasFinding(r.Findings, rotation.SeverityError, "rotation-min-5", `pool "daily"`))
 }

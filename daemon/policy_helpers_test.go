@@ -17,6 +17,8 @@ import (
 	"github.com/tapewarden/tapewarden/media"
 
 	"github.com/tapewarden/tapewarden/daemon/config"
+
+	"github.com/tapewarden/tapewarden/daemon/report"
 )
 
 var updatePolicy = flag.Bool("update", false, "rewrite the golden files under testdata/policy")
@@ -96,11 +98,11 @@ func runJobAt(t *testing.T, h *harness, clock *stillClock, job string, when time
 // pick them up and deliver them. A cartridge in the library is exported
 // to the mail slot first, as the operator would, and taken out of it once
 // the courier has scanned it.
-func courierTrip(t *testing.T, h *harness, clock *stillClock, when time.Time) FromPlanResult {
+func courierTrip(t *testing.T, h *harness, clock *stillClock, when time.Time) report.FromPlanResult {
 	t.Helper()
 	clock.Set(when)
 	ctx := context.Background()
-	res, err := h.d.ManifestsFromPlan(ctx, tester, FromPlanRequest{})
+	res, err := h.d.report.ManifestsFromPlan(ctx, tester, report.FromPlanRequest{})
 	require.NoError(t, err)
 	for _, m := range res.Created {
 		var barcodes []string

@@ -9,6 +9,8 @@ import (
 
 	"github.com/tapewarden/tapewarden/media"
 	"github.com/tapewarden/tapewarden/rotation"
+
+	"github.com/tapewarden/tapewarden/daemon/report"
 )
 
 func TestSwapList(t *testing.T) {
@@ -16,15 +18,15 @@ func TestSwapList(t *testing.T) {
 	ctx := context.Background()
 	// The morning of the 5th: the manifests are made, drive lto0 asks to
 	// be cleaned, and one cleaning cartridge is used up.
-	var made FromPlanResult
-	h.ok("POST", "/v1/manifests/from-plan", FromPlanRequest{}, &made)
+	var made report.FromPlanResult
+	h.ok("POST", "/v1/manifests/from-plan", report.FromPlanRequest{}, &made)
 	require.Len(t, made.Created, 2)
 	lto0 := h.d.dev.drives["lto0"]
 	lto0.virtual.RequestCleaning(true)
 	h.d.pollDrive(ctx, lto0)
 	require.NoError(t, h.d.cat.SetUsesLeft(ctx, tester, "CLN001CU", 0, "the drive rejected it"))
 
-	var s SwapList
+	var s report.SwapList
 	h.ok("GET", "/v1/swap-list", nil, &s)
 	policyGoldenJSON(t, "swap-list.golden.json", s)
 	assert.Equal(t, "2025-04-05", s.Date)
@@ -104,7 +106,7 @@ func TestSwapListOfARunThatNeedsARecalledCartridge(t *testing.T) {
 		require.NoError(t, err)
 	}
 	clock.Set(jst(2025, 4, 6, 9, 0))
-	s, err := h.d.SwapList(ctx, "", "")
+	s, err := h.d.report.SwapList(ctx, "", "")
 	require.NoError(t, err)
 	recalled := map[string]bool{}
 	for _, r := range s.Expect {

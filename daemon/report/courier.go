@@ -1,4 +1,4 @@
-package daemon
+package report
 
 import (
 	"cmp"
@@ -73,8 +73,8 @@ func offsitePolicy(p rotation.Pool) string {
 
 // activeManifests maps each cartridge on an open or in-transit manifest to
 // that manifest.
-func (d *Daemon) activeManifests(ctx context.Context) (map[string]media.Manifest, error) {
-	list, err := d.cat.Manifests(ctx, media.ManifestFilter{Active: true})
+func (pg *Pages) activeManifests(ctx context.Context) (map[string]media.Manifest, error) {
+	list, err := pg.cat.Manifests(ctx, media.ManifestFilter{Active: true})
 	if err != nil {
 		return nil, err
 	}
@@ -91,23 +91,23 @@ func (d *Daemon) activeManifests(ctx context.Context) (map[string]media.Manifest
 // API takes them (see planTime): rotation.Plan for every pool with an
 // offsite policy, on the catalog's view, with the runs the job schedules
 // plan over the longest lead time and a margin.
-func (d *Daemon) CourierPlan(ctx context.Context, date, at string) (CourierPlan, error) {
-	t, err := d.planTime(date, at)
+func (pg *Pages) CourierPlan(ctx context.Context, date, at string) (CourierPlan, error) {
+	t, err := pg.planTime(date, at)
 	if err != nil {
 		return CourierPlan{}, err
 	}
-	view, err := d.view(ctx)
+	view, err := pg.view(ctx)
 	if err != nil {
 		return CourierPlan{}, err
 	}
-	return d.courierPlan(ctx, view, t)
+	return pg.courierPlan(ctx, view, t)
 }
 
-func (d *Daemon) courierPlan(ctx context.Context, view rotation.View, t time.Time) (CourierPlan, error) {
-	until := d.planRunsUntil(t)
-	out := CourierPlan{Date: t.Format(time.DateOnly), Weekday: t.Weekday().String()[:3], Departs: t, Site: d.machineRoom(),
-		RunsUntil: until, Note: d.projectionNote(t), Pools: []PoolPlan{}}
-	onManifest, err := d.activeManifests(ctx)
+func (pg *Pages) courierPlan(ctx context.Context, view rotation.View, t time.Time) (CourierPlan, error) {
+	until := pg.planRunsUntil(t)
+	out := CourierPlan{Date: t.Format(time.DateOnly), Weekday: t.Weekday().String()[:3], Departs: t, Site: pg.machineRoom(),
+		RunsUntil: until, Note: pg.projectionNote(t), Pools: []PoolPlan{}}
+	onManifest, err := pg.activeManifests(ctx)
 	if err != nil {
 		return out, err
 	}
@@ -115,7 +115,7 @@ func (d *Daemon) courierPlan(ctx context.Context, view rotation.View, t time.Tim
 	for _, c := range view.Cartridges {
 		where[c.Barcode] = canonical(c.Location)
 	}
-	runs := d.plannedRuns(t, until)
+	runs := pg.plannedRuns(t, until)
 	annotate := func(ms []rotation.Move) []CourierMove {
 		list := make([]CourierMove, 0, len(ms))
 		for _, m := range ms {
@@ -127,7 +127,7 @@ func (d *Daemon) courierPlan(ctx context.Context, view rotation.View, t time.Tim
 		}
 		return list
 	}
-	for _, p := range d.cfg.RotationPools() {
+	for _, p := range pg.cfg.RotationPools() {
 		if p.Offsite == nil || p.Scheme == rotation.SchemeScratch {
 			continue
 		}
@@ -178,9 +178,9 @@ type SkippedMove struct {
 	Reason   string `json:"reason"`
 }
 
-// manifestMaker is what making manifests from the plan needs of the
+// ManifestMaker is what making manifests from the plan needs of the
 // catalog; tests wrap it to fail an operation.
-type manifestMaker interface {
+type ManifestMaker interface {
 	CreateManifest(ctx context.Context, actor media.Actor, n media.NewManifest) (media.Manifest, error)
 	CancelManifest(ctx context.Context, actor media.Actor, id, reason string) (media.Manifest, error)
 }
@@ -196,19 +196,16 @@ type manifestMaker interface {
 // manifest (the catalog changed in between), the manifests already
 // created for the request are cancelled, with a reason naming the
 // failure, and the catalog's error is returned.
-func (d *Daemon) ManifestsFromPlan(ctx context.Context, actor media.Actor, req FromPlanRequest) (FromPlanResult, error) {
-	return d.manifestsFromPlan(ctx, actor, req, d.cat)
-}
-
-func (d *Daemon) manifestsFromPlan(ctx context.Context, actor media.Actor, req FromPlanRequest, mk manifestMaker) (FromPlanResult, error) {
-	plan, err := d.CourierPlan(ctx, req.Date, req.At)
+func (pg *Pages) ManifestsFromPlan(ctx context.Context, actor media.Actor, req FromPlanRequest) (FromPlanResult, error) {
+	mk := pg.manifests
+	plan, err := pg.CourierPlan(ctx, req.Date, req.At)
 	if err != nil {
 		return FromPlanResult{}, err
 	}
 	res := FromPlanResult{Date: plan.Date, Created: []media.Manifest{}, Skipped: []SkippedMove{}, Reminders: []string{}}
 	moves := plan.Moves()
 	if len(moves) == 0 {
-		return res, conflictf("the offsite plan for %s sends and recalls nothing; no manifest was created (see 'tapewarden courier plan --date %s')", plan.Date, plan.Date)
+		return res, conflict("the offsite plan for %s sends and recalls nothing; no manifest was created (see 'tapewarden courier plan --date %s')", plan.Date, plan.Date)
 	}
 	type route struct{ origin, destination string }
 	groups := map[route][]CourierMove{}
@@ -222,7 +219,7 @@ func (d *Daemon) manifestsFromPlan(ctx context.Context, actor media.Actor, req F
 			res.Skipped = append(res.Skipped, SkippedMove{Pool: m.Pool, Barcode: m.Barcode, Manifest: m.Manifest, Reason: why})
 			continue
 		}
-		c, err := d.cat.Cartridge(ctx, m.Barcode)
+		c, err := pg.cat.Cartridge(ctx, m.Barcode)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v", m.Barcode, err))
 			continue
@@ -242,7 +239,7 @@ func (d *Daemon) manifestsFromPlan(ctx context.Context, actor media.Actor, req F
 		groups[r] = append(groups[r], m)
 	}
 	if len(problems) > 0 {
-		return res, conflictf("the offsite plan for %s cannot be put on manifests, so none was created: %s", plan.Date, strings.Join(problems, "; "))
+		return res, conflict("the offsite plan for %s cannot be put on manifests, so none was created: %s", plan.Date, strings.Join(problems, "; "))
 	}
 	routes := make([]route, 0, len(groups))
 	for r := range groups {
@@ -264,7 +261,7 @@ func (d *Daemon) manifestsFromPlan(ctx context.Context, actor media.Actor, req F
 		m, err := mk.CreateManifest(ctx, actor, media.NewManifest{Destination: r.destination, Barcodes: barcodes, Note: note})
 		if err != nil {
 			err = fmt.Errorf("create the manifest from %s to %s (%s): %w", r.origin, r.destination, strings.Join(barcodes, " "), err)
-			return FromPlanResult{Date: plan.Date}, d.withdraw(ctx, actor, mk, res.Created, err)
+			return FromPlanResult{Date: plan.Date}, pg.withdraw(ctx, actor, mk, res.Created, err)
 		}
 		res.Created = append(res.Created, m)
 	}
@@ -273,7 +270,7 @@ func (d *Daemon) manifestsFromPlan(ctx context.Context, actor media.Actor, req F
 
 // withdraw cancels the manifests created for a request that failed with
 // cause, and returns cause with what became of them.
-func (d *Daemon) withdraw(ctx context.Context, actor media.Actor, mk manifestMaker, created []media.Manifest, cause error) error {
+func (pg *Pages) withdraw(ctx context.Context, actor media.Actor, mk ManifestMaker, created []media.Manifest, cause error) error {
 	if len(created) == 0 {
 		return fmt.Errorf("%w; no manifest was created", cause)
 	}
@@ -282,7 +279,7 @@ func (d *Daemon) withdraw(ctx context.Context, actor media.Actor, mk manifestMak
 		ids = append(ids, m.ID)
 		reason := fmt.Sprintf("withdrawn: made from the offsite plan together with a manifest the catalog refused (%v)", cause)
 		if _, err := mk.CancelManifest(context.WithoutCancel(ctx), actor, m.ID, reason); err != nil {
-			d.log.Error("withdraw a manifest made from the plan", "manifest", m.ID, "err", err)
+			pg.log.Error("withdraw a manifest made from the plan", "manifest", m.ID, "err", err)
 			left = append(left, m.ID)
 		}
 	}

@@ -1,4 +1,4 @@
-package daemon
+package report
 
 import (
 	"strings"
@@ -21,23 +21,23 @@ const planMargin = 2 * 24 * time.Hour
 // is now; another day without one is that day at defaultCourierTime.
 // Plans are made from the catalog as it is now, so a day in the past is
 // refused.
-func (d *Daemon) planTime(date, at string) (time.Time, error) {
-	now := d.now().In(d.cfg.Location)
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, d.cfg.Location)
+func (pg *Pages) planTime(date, at string) (time.Time, error) {
+	now := pg.now().In(pg.cfg.Location)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, pg.cfg.Location)
 	day := today
 	switch s := strings.TrimSpace(date); s {
 	case "", "today":
 	case "tomorrow":
 		day = today.AddDate(0, 0, 1)
 	default:
-		t, err := time.ParseInLocation(time.DateOnly, s, d.cfg.Location)
+		t, err := time.ParseInLocation(time.DateOnly, s, pg.cfg.Location)
 		if err != nil {
-			return time.Time{}, badRequest("date %q: write YYYY-MM-DD (or today, tomorrow)", date)
+			return time.Time{}, invalid("date %q: write YYYY-MM-DD (or today, tomorrow)", date)
 		}
 		day = t
 	}
 	if day.Before(today) {
-		return time.Time{}, badRequest("%s is in the past: plans are made from the catalog as it is now; give today (%s) or a later day",
+		return time.Time{}, invalid("%s is in the past: plans are made from the catalog as it is now; give today (%s) or a later day",
 			day.Format(time.DateOnly), today.Format(time.DateOnly))
 	}
 	if at == "" {
@@ -48,14 +48,14 @@ func (d *Daemon) planTime(date, at string) (time.Time, error) {
 	}
 	hm, err := time.Parse("15:04", strings.TrimSpace(at))
 	if err != nil {
-		return time.Time{}, badRequest("time %q: write HH:MM, e.g. %s", at, defaultCourierTime)
+		return time.Time{}, invalid("time %q: write HH:MM, e.g. %s", at, defaultCourierTime)
 	}
-	return time.Date(day.Year(), day.Month(), day.Day(), hm.Hour(), hm.Minute(), 0, 0, d.cfg.Location), nil
+	return time.Date(day.Year(), day.Month(), day.Day(), hm.Hour(), hm.Minute(), 0, 0, pg.cfg.Location), nil
 }
 
 // projectionNote says what a plan for a later day cannot know.
-func (d *Daemon) projectionNote(at time.Time) string {
-	now := d.now().In(d.cfg.Location)
+func (pg *Pages) projectionNote(at time.Time) string {
+	now := pg.now().In(pg.cfg.Location)
 	if at.Format(time.DateOnly) == now.Format(time.DateOnly) {
 		return ""
 	}
@@ -73,9 +73,9 @@ func leadDays(o *rotation.Offsite) int {
 
 // planRunsUntil is how far ahead a plan made at t looks at planned runs:
 // the longest lead time of the offsite pools, plus a margin.
-func (d *Daemon) planRunsUntil(t time.Time) time.Time {
+func (pg *Pages) planRunsUntil(t time.Time) time.Time {
 	lead := 1
-	for _, p := range d.cfg.Pools {
+	for _, p := range pg.cfg.Pools {
 		if p.Offsite != nil {
 			lead = max(lead, leadDays(p.Offsite))
 		}
@@ -84,8 +84,8 @@ func (d *Daemon) planRunsUntil(t time.Time) time.Time {
 }
 
 // machineRoom is the name of the primary site.
-func (d *Daemon) machineRoom() string {
-	if p := d.cfg.PrimarySite(); p != nil {
+func (pg *Pages) machineRoom() string {
+	if p := pg.cfg.PrimarySite(); p != nil {
 		return p.Name
 	}
 	return ""

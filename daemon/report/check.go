@@ -1,10 +1,12 @@
-package daemon
+package report
 
 import (
 	"context"
 	"time"
 
 	"github.com/tapewarden/tapewarden/rotation"
+
+	"github.com/tapewarden/tapewarden/daemon/facts"
 )
 
 // PolicyReport is the outcome of a policy check: the configuration linted
@@ -62,46 +64,19 @@ func CheckPolicy(name string, cfg rotation.Config, facts rotation.Facts, now tim
 	return r
 }
 
-// policyFacts gathers what the catalog knows that the policy check uses:
-// every cartridge (as rotation sees it) and the last restore drill of each
-// system, with how it went when it did not pass.
-func (d *Daemon) policyFacts(ctx context.Context) (rotation.Facts, error) {
-	view, err := d.view(ctx)
-	if err != nil {
-		return rotation.Facts{}, err
-	}
-	drills, err := d.cat.LastDrills(ctx)
-	if err != nil {
-		return rotation.Facts{}, err
-	}
-	facts := rotation.Facts{Catalog: true, Cartridges: view.Cartridges, DrillsTracked: true,
-		Drills: map[string]time.Time{}, DrillProblems: map[string]string{}}
-	for system, dr := range drills {
-		facts.Drills[system] = dr.At
-		if dr.Result != "passed" {
-			problem := dr.Result
-			if dr.Note != "" {
-				problem += " (" + dr.Note + ")"
-			}
-			facts.DrillProblems[system] = problem
-		}
-	}
-	return facts, nil
-}
-
 // PolicyReport checks cfg (the daemon's own configuration when nil) with
 // the catalog's facts, at the daemon's time.
-func (d *Daemon) PolicyReport(ctx context.Context, name string, cfg *rotation.Config) (PolicyReport, error) {
+func (pg *Pages) PolicyReport(ctx context.Context, name string, cfg *rotation.Config) (PolicyReport, error) {
 	if cfg == nil {
-		rc := d.cfg.PolicyConfig()
+		rc := pg.cfg.PolicyConfig()
 		cfg = &rc
 		if name == "" {
-			name = d.cfg.File
+			name = pg.cfg.File
 		}
 	}
-	facts, err := d.policyFacts(ctx)
+	facts, err := facts.Policy(ctx, pg.cfg, pg.cat)
 	if err != nil {
 		return PolicyReport{}, err
 	}
-	return CheckPolicy(name, *cfg, facts, d.now().In(d.cfg.Location)), nil
+	return CheckPolicy(name, *cfg, facts, pg.now().In(pg.cfg.Location)), nil
 }

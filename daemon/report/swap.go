@@ -1,4 +1,4 @@
-package daemon
+package report
 
 import (
 	"context"
@@ -132,7 +132,7 @@ type SwapProblem struct {
 
 // swapWorld is what the swap list is built from.
 type swapWorld struct {
-	d     *Daemon
+	pg    *Pages
 	carts map[string]media.Cartridge
 	where map[string]string // barcode -> location in words
 }
@@ -141,23 +141,23 @@ type swapWorld struct {
 // API takes them (see planTime): the offsite plan's sends and recalls,
 // the runs from then to the end of the day with the cartridge rotation's
 // projection gives each (after the plan's moves), and the drive cleaning.
-func (d *Daemon) SwapList(ctx context.Context, date, at string) (SwapList, error) {
-	t, err := d.planTime(date, at)
+func (pg *Pages) SwapList(ctx context.Context, date, at string) (SwapList, error) {
+	t, err := pg.planTime(date, at)
 	if err != nil {
 		return SwapList{}, err
 	}
-	view, list, err := d.viewAndCartridges(ctx)
+	view, list, err := pg.viewAndCartridges(ctx)
 	if err != nil {
 		return SwapList{}, err
 	}
-	w := &swapWorld{d: d, carts: map[string]media.Cartridge{}, where: map[string]string{}}
+	w := &swapWorld{pg: pg, carts: map[string]media.Cartridge{}, where: map[string]string{}}
 	for _, c := range list {
 		w.carts[c.Barcode] = c
 	}
 	for _, c := range view.Cartridges {
 		w.where[c.Barcode] = c.Location.String()
 	}
-	plan, err := d.courierPlan(ctx, view, t)
+	plan, err := pg.courierPlan(ctx, view, t)
 	if err != nil {
 		return SwapList{}, err
 	}
@@ -177,8 +177,8 @@ func (d *Daemon) SwapList(ctx context.Context, date, at string) (SwapList, error
 		}
 	}
 
-	pools := d.cfg.RotationPools()
-	sched, err := rotation.Calendar(pools, view, d.runsOf(pools, t, d.planRunsUntil(t)), t, 1)
+	pools := pg.cfg.RotationPools()
+	sched, err := rotation.Calendar(pools, view, pg.runsOf(pools, t, pg.planRunsUntil(t)), t, 1)
 	if err != nil {
 		return SwapList{}, err
 	}
@@ -194,7 +194,7 @@ func (d *Daemon) SwapList(ctx context.Context, date, at string) (SwapList, error
 	}
 	slices.SortStableFunc(s.Runs, func(a, b SwapRun) int { return a.First.Compare(b.First) })
 
-	cleaning, err := d.CleaningStatus(ctx)
+	cleaning, err := pg.cleaning(ctx)
 	if err != nil {
 		return SwapList{}, err
 	}
@@ -210,7 +210,7 @@ func (d *Daemon) SwapList(ctx context.Context, date, at string) (SwapList, error
 			}
 		}
 	}
-	now := d.now().In(d.cfg.Location)
+	now := pg.now().In(pg.cfg.Location)
 	for _, sp := range rotation.SpentCleaners(view.Cartridges, now) {
 		if !seen[sp.Barcode] {
 			seen[sp.Barcode] = true
@@ -255,11 +255,11 @@ func (w *swapWorld) send(m CourierMove) SwapSend {
 		act = fmt.Sprintf("export it to the mail slot ('tapewarden library export %s'), then hand it to the courier", m.Barcode)
 	case media.InMailSlot:
 		act = fmt.Sprintf("take it out of library %s's mail slot %d and hand it to the courier", l.Place, l.Slot)
-		if lib := w.d.cfg.Library(l.Place); lib != nil && lib.Type == "virtual" {
+		if lib := w.pg.cfg.Library(l.Place); lib != nil && lib.Type == "virtual" {
 			act = fmt.Sprintf("take it out of library %s's mail slot %d ('tapewarden library mailslot take %d') and hand it to the courier", l.Place, l.Slot, l.Slot)
 		}
 	case media.InDrive:
-		if lib, _ := w.d.cfg.LibraryOf(l.Place); lib != nil {
+		if lib, _ := w.pg.cfg.LibraryOf(l.Place); lib != nil {
 			act = fmt.Sprintf("unload it from drive %s ('tapewarden library unload --drive %s'), export it ('tapewarden library export %s') and hand it to the courier", l.Place, l.Place, m.Barcode)
 		} else {
 			act = fmt.Sprintf("eject it from drive %s ('tapewarden drive eject %s --to %s/PLACE') and hand it to the courier", l.Place, l.Place, l.Site)
@@ -289,7 +289,7 @@ func (w *swapWorld) recall(m CourierMove) SwapRecall {
 		r.Action = fmt.Sprintf("when it arrives, confirm it (%s), put it into library %s's mail slot and import it ('tapewarden library import')", deliver, lib.Name)
 	} else {
 		place := w.storageFor(c.Pool)
-		r.FileAt = w.d.machineRoom() + "/" + place
+		r.FileAt = w.pg.machineRoom() + "/" + place
 		deliver = strings.TrimSuffix(deliver, "'") + " --place " + place + "'"
 		r.Action = fmt.Sprintf("when it arrives, confirm it (%s) and file it at %s", deliver, r.FileAt)
 	}
@@ -303,9 +303,9 @@ func (w *swapWorld) recall(m CourierMove) SwapRecall {
 // holding a drive that job ("": any job) may use and that writes the media
 // type.
 func (w *swapWorld) mailSlotLibrary(job, mediaType string) *config.LibraryConfig {
-	room := w.d.machineRoom()
-	for i := range w.d.cfg.Libraries {
-		l := &w.d.cfg.Libraries[i]
+	room := w.pg.machineRoom()
+	for i := range w.pg.cfg.Libraries {
+		l := &w.pg.cfg.Libraries[i]
 		if l.Site == room && l.MailSlots > 0 && w.libraryWrites(l.Name, job, mediaType) {
 			return l
 		}
@@ -316,7 +316,7 @@ func (w *swapWorld) mailSlotLibrary(job, mediaType string) *config.LibraryConfig
 // storageFor is the storage place at the machine room where most of the
 // pool's cartridges are kept, or the machine room's first place.
 func (w *swapWorld) storageFor(pool string) string {
-	room := w.d.cfg.PrimarySite()
+	room := w.pg.cfg.PrimarySite()
 	if room == nil || len(room.Places) == 0 {
 		return "shelf"
 	}
@@ -348,7 +348,7 @@ func (w *swapWorld) run(wr rotation.Write, recalled map[string]CourierMove) Swap
 		r.Action = fmt.Sprintf("comes back today from %s: %s", m.From, w.readyAction(wr.Job, c, by, &r))
 		return r
 	}
-	room := w.d.machineRoom()
+	room := w.pg.machineRoom()
 	switch {
 	case c.Location.Kind == media.InTransit:
 		r.Person = true
@@ -370,7 +370,7 @@ func (w *swapWorld) run(wr rotation.Write, recalled map[string]CourierMove) Swap
 // libraryWrites reports whether the library has a drive the job may use
 // that writes the media type.
 func (w *swapWorld) libraryWrites(library, job, mediaType string) bool {
-	l := w.d.cfg.Library(library)
+	l := w.pg.cfg.Library(library)
 	if l == nil {
 		return false
 	}
@@ -385,11 +385,11 @@ func (w *swapWorld) libraryWrites(library, job, mediaType string) bool {
 // jobMayWrite reports whether the drive writes the media type and job
 // ("": any job) may use it.
 func (w *swapWorld) jobMayWrite(job, drive, mediaType string) bool {
-	dc := w.d.cfg.Drive(drive)
+	dc := w.pg.cfg.Drive(drive)
 	if dc == nil || drives.CheckLoad(dc.MediaType, mediaType, true) != nil {
 		return false
 	}
-	if j := w.d.cfg.Job(job); j != nil && len(j.Drives) > 0 && !slices.Contains(j.Drives, drive) {
+	if j := w.pg.cfg.Job(job); j != nil && len(j.Drives) > 0 && !slices.Contains(j.Drives, drive) {
 		return false
 	}
 	return true
@@ -398,9 +398,9 @@ func (w *swapWorld) jobMayWrite(job, drive, mediaType string) bool {
 // readyAction says where a person puts a cartridge a run at by needs: at a
 // standalone drive the job may use, or into a library's mail slot.
 func (w *swapWorld) readyAction(job string, c media.Cartridge, by string, r *SwapRun) string {
-	room := w.d.machineRoom()
-	for _, dc := range w.d.cfg.Drives {
-		if lib, _ := w.d.cfg.LibraryOf(dc.Name); lib == nil && dc.Site == room && w.jobMayWrite(job, dc.Name, c.MediaType) {
+	room := w.pg.machineRoom()
+	for _, dc := range w.pg.cfg.Drives {
+		if lib, _ := w.pg.cfg.LibraryOf(dc.Name); lib == nil && dc.Site == room && w.jobMayWrite(job, dc.Name, c.MediaType) {
 			r.Drive = dc.Name
 			return fmt.Sprintf("have it ready at drive %s before %s, a person loads it when the run asks", dc.Name, by)
 		}
@@ -413,7 +413,7 @@ func (w *swapWorld) readyAction(job string, c media.Cartridge, by string, r *Swa
 
 func (w *swapWorld) cleaning(c rotation.Cleaning) SwapCleaning {
 	sc := SwapCleaning{Drive: c.Drive, Due: c.Due, Block: c.Block, Reasons: c.Reasons, Cleaner: c.Cleaner}
-	lib, _ := w.d.cfg.LibraryOf(c.Drive)
+	lib, _ := w.pg.cfg.LibraryOf(c.Drive)
 	switch {
 	case c.Cleaner == "":
 		sc.Person = true

@@ -1,4 +1,4 @@
-package daemon
+package report
 
 import (
 	"context"
@@ -26,45 +26,45 @@ type CalendarRequest struct {
 // courier leaving each day at the time of day of the first. For one pool
 // only its own runs are projected (other pools drawing on the same scratch
 // pool are not).
-func (d *Daemon) Calendar(ctx context.Context, req CalendarRequest) (rotation.Schedule, error) {
+func (pg *Pages) Calendar(ctx context.Context, req CalendarRequest) (rotation.Schedule, error) {
 	if req.Days < 1 || req.Days > maxCalendarDays {
-		return rotation.Schedule{}, badRequest("days %d: project 1 to %d days", req.Days, maxCalendarDays)
+		return rotation.Schedule{}, invalid("days %d: project 1 to %d days", req.Days, maxCalendarDays)
 	}
-	from, err := d.planTime(req.From, req.At)
+	from, err := pg.planTime(req.From, req.At)
 	if err != nil {
 		return rotation.Schedule{}, err
 	}
-	pools := d.cfg.RotationPools()
+	pools := pg.cfg.RotationPools()
 	if name := req.Pool; name != "" && name != "all" {
-		p, ok := d.cfg.RotationPoolByName(name)
+		p, ok := pg.cfg.RotationPoolByName(name)
 		if !ok {
 			var names []string
-			for _, p := range d.cfg.Pools {
+			for _, p := range pg.cfg.Pools {
 				names = append(names, p.Name)
 			}
-			return rotation.Schedule{}, notFoundf("no pool %q is configured (pools: %s, or all)", name, strings.Join(names, ", "))
+			return rotation.Schedule{}, notFound("no pool %q is configured (pools: %s, or all)", name, strings.Join(names, ", "))
 		}
 		if p.Scheme == rotation.SchemeScratch {
-			return rotation.Schedule{}, badRequest("pool %s is a scratch pool: it has no schedule of its own; its cartridges appear where other pools take them (--pool all)", name)
+			return rotation.Schedule{}, invalid("pool %s is a scratch pool: it has no schedule of its own; its cartridges appear where other pools take them (--pool all)", name)
 		}
 		pools = []rotation.Pool{p}
 	}
-	view, err := d.view(ctx)
+	view, err := pg.view(ctx)
 	if err != nil {
 		return rotation.Schedule{}, err
 	}
-	runs := d.runsOf(pools, from, d.planRunsUntil(from.AddDate(0, 0, req.Days)))
+	runs := pg.runsOf(pools, from, pg.planRunsUntil(from.AddDate(0, 0, req.Days)))
 	return rotation.Calendar(pools, view, runs, from, req.Days)
 }
 
 // runsOf lists the planned runs between from and to of the given pools.
-func (d *Daemon) runsOf(pools []rotation.Pool, from, to time.Time) []rotation.Run {
+func (pg *Pages) runsOf(pools []rotation.Pool, from, to time.Time) []rotation.Run {
 	want := map[string]bool{}
 	for _, p := range pools {
 		want[p.Name] = true
 	}
 	var out []rotation.Run
-	for _, r := range d.plannedRuns(from, to) {
+	for _, r := range pg.plannedRuns(from, to) {
 		if want[r.Pool] {
 			out = append(out, r)
 		}
