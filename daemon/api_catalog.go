@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
 // Status is the daemon's answer to `tapewarden status`.
@@ -40,7 +42,7 @@ func (d *Daemon) apiStatus(r *http.Request, _ media.Actor) (any, error) {
 // Status reports the daemon's health and what it is doing.
 func (d *Daemon) Status(ctx context.Context) (Status, error) {
 	st := Status{
-		Version: Version, Started: d.started, Now: d.now(), StateDir: d.cfg.StateDir,
+		Version: config.Version, Started: d.started, Now: d.now(), StateDir: d.cfg.StateDir,
 		Socket: d.cfg.SocketPath(), MetricsAddr: d.MetricsAddr(), Catalog: d.cat.Path(),
 		SchemaVersion: media.SchemaVersion(), Demo: d.cfg.Demo, Warnings: d.warnings,
 	}

@@ -78,7 +78,7 @@ func BenchmarkRunVsTarDD(b *testing.B) {
 	lib := d.dev.libs["lib"]
 	for i := 1; i <= 6; i++ {
 		barcode := fmt.Sprintf("BEN%03dL8", i)
-		label, _ := drives.NewLabel(barcode, "bench", "LTO-8", Version, d.now())
+		label, _ := drives.NewLabel(barcode, "bench", "LTO-8", config.Version, d.now())
 		if _, err := lib.virtual.AddCartridge(i, drives.CartridgeSpec{Barcode: barcode, MediaType: "LTO-8"}, &label); err != nil {
 			b.Fatal(err)
 		}
@@ -121,7 +121,7 @@ func BenchmarkRunVsTarDD(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			label, _ := drives.NewLabel(p.Barcode, "bench", "LTO-8", Version, d.now())
+			label, _ := drives.NewLabel(p.Barcode, "bench", "LTO-8", config.Version, d.now())
 			if err := drives.WriteLabel(ctx, h, label, true); err != nil {
 				b.Fatal(err)
 			}

@@ -20,6 +20,8 @@ import (
 
 	"github.com/tapewarden/tapewarden/daemon/config"
 	"github.com/tapewarden/tapewarden/daemon/report"
+
+	"github.com/tapewarden/tapewarden/daemon/metrics"
 )
 
 // Options tune a daemon. The zero value is usable.
@@ -137,7 +139,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Daemon, error)
 		d.log.Error("run left unfinished by the last daemon failed", "run", r.ID, "job", r.Job, "reason", r.Reason)
 	}
 	d.auth = newAuthorizer(cfg.API.AdminGroup)
-	d.registry = newRegistry(d, cat, d.log, d.started)
+	d.registry = metrics.NewRegistry(cfg, cat, metricsLive{d}, metrics.Options{Now: d.now, Logger: d.log.With("component", "metrics"), Started: d.started})
 	d.health = d.checkHealth
 	d.loadTimeout = 10 * time.Minute
 	d.maintEvery = time.Minute
@@ -248,7 +250,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	d.log.Info("tapewarden ready", "socket", d.cfg.SocketPath(), "metrics", d.MetricsAddr(), "catalog", d.cat.Path(), "version", Version)
+	d.log.Info("tapewarden ready", "socket", d.cfg.SocketPath(), "metrics", d.MetricsAddr(), "catalog", d.cat.Path(), "version", config.Version)
 	if d.ready != nil {
 		d.ready(d.cfg.SocketPath(), d.MetricsAddr())
 	}
@@ -296,7 +298,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 }
 
 func (d *Daemon) metricsHandler() http.Handler {
-	return promhttpHandler(d.registry, d.log)
+	return metrics.Handler(d.registry, d.log)
 }
 
 // watchdog pings systemd's watchdog, but only while the daemon is healthy:

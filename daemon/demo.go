@@ -9,6 +9,8 @@ import (
 
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
 // demoCartridge is one cartridge of the demonstration's virtual world.
@@ -71,7 +73,7 @@ func (d *Daemon) seedDemo(ctx context.Context) error {
 		spec := drives.CartridgeSpec{Barcode: c.barcode, MediaType: c.mediaType, CleaningUses: c.uses}
 		var label *drives.Label
 		if c.pool != "" && !c.blank {
-			l, err := drives.NewLabel(c.barcode, c.pool, c.mediaType, Version, d.now())
+			l, err := drives.NewLabel(c.barcode, c.pool, c.mediaType, config.Version, d.now())
 			if err != nil {
 				return err
 			}

@@ -67,7 +67,7 @@ tapewarden_manifest_discrepancies_open 0
 # TYPE tapewarden_catalog_up gauge
 tapewarden_catalog_up 1
 `
-	require.NoError(t, testutil.CollectAndCompare(newCatalogCollector(h.d.cat, h.d.log), strings.NewReader(expected),
+	require.NoError(t, testutil.GatherAndCompare(h.d.registry, strings.NewReader(expected),
 		"tapewarden_cartridges", "tapewarden_manifests", "tapewarden_manifest_discrepancies_open", "tapewarden_catalog_up"))
 
 	// The same figures reach Prometheus over the TCP listener.

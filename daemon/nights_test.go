@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -44,7 +44,7 @@ func (w *world) stock() {
 	lib := d.dev.libs["lib0"]
 	add := func(barcode, mediaType, pool string, at media.Location) {
 		spec := drives.CartridgeSpec{Barcode: barcode, MediaType: mediaType, Capacity: cartridgeCapacity}
-		label, err := drives.NewLabel(barcode, pool, mediaType, Version, d.now())
+		label, err := drives.NewLabel(barcode, pool, mediaType, config.Version, d.now())
 		require.NoError(t, err)
 		switch at.Kind {
 		case media.InSlot:
@@ -263,10 +263,9 @@ func (w *world) recall(barcode string) {
 
 func (w *world) metric(name string, labels ...string) float64 {
 	w.t.Helper()
-	body, err := testutil.CollectAndFormat(newDaemonCollector(w.h.d), expfmt.TypeTextPlain, name)
-	require.NoError(w.t, err)
+	body := scrape(w.t, w.h.d.registry, name)
 	want := name + "{" + strings.Join(labels, ",") + "} "
-	for _, line := range strings.Split(string(body), "\n") {
+	for _, line := range strings.Split(body, "\n") {
 		if strings.HasPrefix(line, want) {
 			var v float64
 			fmt.Sscanf(strings.TrimPrefix(line, want), "%g", &v)
@@ -447,4 +446,20 @@ func TestFourteenNights(t *testing.T) {
 	restore("juki-nightly", 12) // the night that spanned two cartridges
 	restore("website-nightly", 14)
 	restore("website-nightly", 11)
+}
+
+// scrape gathers reg and returns the metric family name in the text
+// format.
+func scrape(t *testing.T, reg prometheus.Gatherer, name string) string {
+	t.Helper()
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	var b strings.Builder
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			_, err := expfmt.MetricFamilyToText(&b, mf)
+			require.NoError(t, err)
+		}
+	}
+	return b.String()
 }

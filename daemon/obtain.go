@@ -10,6 +10,8 @@ import (
 
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
 // mount is a cartridge in a leased drive, ready for the caller's I/O.
@@ -367,7 +369,7 @@ func (d *Daemon) labelByPerson(ctx context.Context, req obtainRequest, drv *driv
 	if got.State != media.PromptDone {
 		return false, nil
 	}
-	label, err := drives.NewLabel(want.Barcode, want.Pool, want.MediaType, Version, d.now())
+	label, err := drives.NewLabel(want.Barcode, want.Pool, want.MediaType, config.Version, d.now())
 	if err != nil {
 		return false, err
 	}

@@ -112,7 +112,7 @@ func OfflineLabel(ctx context.Context, req LabelRequest) (drives.Label, error) {
 		}
 		req.MediaType = mt
 	}
-	label, err := drives.NewLabel(req.Barcode, req.Pool, req.MediaType, Version, timeNow())
+	label, err := drives.NewLabel(req.Barcode, req.Pool, req.MediaType, config.Version, timeNow())
 	if err != nil {
 		return label, err
 	}

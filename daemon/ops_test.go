@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -116,7 +117,7 @@ func TestPromptRemindersAndEscalation(t *testing.T) {
 	p, err := h.d.openPrompt(ctx, media.Prompt{Kind: "load", Drive: "dat0", Barcode: "DAT003", Action: "Put DAT003 into drive dat0", Why: "a test"})
 	require.NoError(t, err)
 	w.waitFor("the notice of a new prompt", func() bool { return len(readLines(notices)) == 1 })
-	assert.Equal(t, []string{itoa(int(p.ID)) + " load reminder=0 escalated=0"}, readLines(notices))
+	assert.Equal(t, []string{strconv.FormatInt(p.ID, 10) + " load reminder=0 escalated=0"}, readLines(notices))
 
 	// Reminders every 30 minutes; after two hours they escalate.
 	for i, want := range []string{"reminder=1 escalated=0", "reminder=1 escalated=0", "reminder=1 escalated=0", "reminder=1 escalated=1"} {
@@ -126,7 +127,7 @@ func TestPromptRemindersAndEscalation(t *testing.T) {
 		assert.True(t, strings.HasSuffix(readLines(notices)[1+i], want), "reminder %d: %s", i+1, readLines(notices)[1+i])
 	}
 	w.waitFor("the escalation page", func() bool { return len(readLines(pages)) == 1 })
-	assert.Contains(t, readLines(pages)[0], "PAGE [prompt "+itoa(int(p.ID))+"] Put DAT003 into drive dat0")
+	assert.Contains(t, readLines(pages)[0], "PAGE [prompt "+strconv.FormatInt(p.ID, 10)+"] Put DAT003 into drive dat0")
 	got, err := h.d.cat.Prompt(ctx, p.ID)
 	require.NoError(t, err)
 	assert.Equal(t, 4, got.Reminders)

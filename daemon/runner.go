@@ -427,7 +427,7 @@ func (w *tapeWriter) position(ctx context.Context, choice rotation.Choice) error
 		if err := d.cat.MarkOverwritten(ctx, media.System, choice.Barcode, 0, w.run.ID); err != nil {
 			return err
 		}
-		nl, err := drives.NewLabel(choice.Barcode, w.pool.Name, label.MediaType, Version, d.now())
+		nl, err := drives.NewLabel(choice.Barcode, w.pool.Name, label.MediaType, config.Version, d.now())
 		if err != nil {
 			return err
 		}
@@ -545,7 +545,7 @@ func (w *tapeWriter) finishPiece(ctx context.Context, p archive.Piece, continued
 	}
 	t := drives.Trailer{Format: drives.TrailerFormat, Version: drives.TrailerVersion, Job: w.job.Name, RunID: fmt.Sprint(w.run.ID),
 		System: w.job.System, Pool: w.pool.Name, Bytes: p.Bytes, SHA256: p.SHA256, Piece: p.Index, Continued: continued,
-		Barcode: w.barcode, DataFile: w.file, Start: w.start.UTC(), End: d.now().UTC(), TapewardenVersion: Version}
+		Barcode: w.barcode, DataFile: w.file, Start: w.start.UTC(), End: d.now().UTC(), TapewardenVersion: config.Version}
 	t.Generation, t.Level = w.generation, w.level
 	if !continued {
 		t.TotalBytes, t.TotalSHA256 = total.Bytes, total.SHA256

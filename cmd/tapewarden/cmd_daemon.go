@@ -78,10 +78,10 @@ directory it prints.`,
 func (a *app) announce(cfg *config.Config, socket, metrics string) {
 	w := a.out
 	if cfg.Demo {
-		fmt.Fprintf(w, "tapewarden %s demo is running.\n", daemon.Version)
+		fmt.Fprintf(w, "tapewarden %s demo is running.\n", config.Version)
 		fmt.Fprintf(w, "  state directory: %s\n", cfg.StateDir)
 	} else {
-		fmt.Fprintf(w, "tapewarden %s is running.\n", daemon.Version)
+		fmt.Fprintf(w, "tapewarden %s is running.\n", config.Version)
 	}
 	fmt.Fprintf(w, "  API socket:      %s\n", socket)
 	if metrics != "" {

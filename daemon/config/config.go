@@ -799,3 +799,7 @@ func (c *Config) RotationPool(p PoolConfig) rotation.Pool {
 	return rotation.Pool{Name: p.Name, Scheme: rotation.Scheme(p.Scheme), MediaType: p.MediaType, Scratch: p.Scratch,
 		Cycle: p.Cycle, GFS: p.GFS, Release: p.Release, Offsite: p.Offsite, Waiver: p.Waiver}
 }
+
+// Version is this build of tapewarden: written on tape labels and
+// trailers, and reported by the status and the metrics.
+const Version = "0.1.0"

@@ -1,26 +1,19 @@
-package daemon
+package metrics
 
 import (
 	"context"
-	"log/slog"
-	"runtime"
-	"time"
+	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tapewarden/tapewarden/media"
 )
 
-// Version is this build of tapewarden.
-const Version = "0.1.0"
-
 // catalogCollector exports what lives in the catalog, read at scrape time.
 // It never touches a device. Kernel tape counters are node_exporter's
 // tapestats collector's business (node_tape_*) and are not repeated here.
 type catalogCollector struct {
-	cat     *media.Catalog
-	log     *slog.Logger
-	timeout time.Duration
+	cat *media.Catalog
 
 	up            *prometheus.Desc
 	cartridges    *prometheus.Desc
@@ -30,9 +23,9 @@ type catalogCollector struct {
 	events        *prometheus.Desc
 }
 
-func newCatalogCollector(cat *media.Catalog, log *slog.Logger) *catalogCollector {
+func newCatalogCollector(cat *media.Catalog) *catalogCollector {
 	return &catalogCollector{
-		cat: cat, log: log, timeout: 10 * time.Second,
+		cat: cat,
 		up: prometheus.NewDesc("tapewarden_catalog_up",
 			"1 if the catalog answered this scrape, 0 if it did not.", nil, nil),
 		cartridges: prometheus.NewDesc("tapewarden_cartridges",
@@ -50,20 +43,19 @@ func newCatalogCollector(cat *media.Catalog, log *slog.Logger) *catalogCollector
 	}
 }
 
-func (c *catalogCollector) Describe(ch chan<- *prometheus.Desc) {
+func (c *catalogCollector) describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.up, c.cartridges, c.manifests, c.discrepancies, c.oldestTransit, c.events} {
 		ch <- d
 	}
 }
 
-func (c *catalogCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
-	defer cancel()
+func (c *catalogCollector) name() string { return "catalog" }
+
+func (c *catalogCollector) collect(ctx context.Context, ch chan<- prometheus.Metric) error {
 	s, err := c.cat.Stats(ctx)
 	if err != nil {
-		c.log.Error("metrics: read catalog", "err", err)
 		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, 0)
-		return
+		return fmt.Errorf("read the catalog's statistics: %w", err)
 	}
 	ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, 1)
 	for _, cc := range s.Cartridges {
@@ -77,23 +69,5 @@ func (c *catalogCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.oldestTransit, prometheus.GaugeValue, float64(s.OldestInTransit.Unix()))
 	}
 	ch <- prometheus.MustNewConstMetric(c.events, prometheus.GaugeValue, float64(s.Events))
-}
-
-// newRegistry builds the daemon's private registry.
-func newRegistry(d *Daemon, cat *media.Catalog, log *slog.Logger, started time.Time) *prometheus.Registry {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(newCatalogCollector(cat, log), newDaemonCollector(d))
-	info := prometheus.NewGauge(prometheus.GaugeOpts{
-		Name:        "tapewarden_build_info",
-		Help:        "The running tapewarden's version.",
-		ConstLabels: prometheus.Labels{"version": Version, "goversion": runtime.Version()},
-	})
-	info.Set(1)
-	start := prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "tapewarden_start_time_seconds",
-		Help: "When the daemon started.",
-	})
-	start.Set(float64(started.Unix()))
-	reg.MustRegister(info, start)
-	return reg
+	return nil
 }
