@@ -22,13 +22,45 @@ type allocator struct {
 	waiters []*waiter
 }
 
+// leaseKind is what a drive is leased for.
+type leaseKind int
+
+const (
+	// leaseRun is a backup run writing to the drive.
+	leaseRun leaseKind = iota + 1
+	// leaseRestore is a restore (or a restore drill) reading from it.
+	leaseRestore
+	// leaseCleaning is a cleaning of the drive.
+	leaseCleaning
+	// leaseOperator is a person's request: load, unload, identify, put in
+	// or eject a cartridge.
+	leaseOperator
+	// leaseCheck is the daemon's own brief look at the drive: a status
+	// query, the housekeeping's poll, the check after a cleaning by hand.
+	leaseCheck
+)
+
+// long reports whether a lease of this kind holds the drive for long (a
+// run, a restore, a cleaning), so that a person's request is refused at
+// once instead of waiting for it.
+func (k leaseKind) long() bool {
+	return k == leaseRun || k == leaseRestore || k == leaseCleaning
+}
+
+// lease is what a drive is held for, and by whom in words for people
+// ("run 12 (juki-daily)", "a load requested by tanaka").
+type lease struct {
+	kind leaseKind
+	who  string
+}
+
 type holder struct {
-	who   string
+	lease
 	since time.Time
 }
 
 type waiter struct {
-	who    string
+	lease
 	drives []*drive
 	since  time.Time
 	got    chan *drive
@@ -49,7 +81,7 @@ func (a *allocator) wanted(d *drive) bool {
 }
 
 // tryAcquire leases d now or says who holds it.
-func (a *allocator) tryAcquire(d *drive, who string) (func(), error) {
+func (a *allocator) tryAcquire(d *drive, l lease) (func(), error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if h, busy := a.holders[d]; busy {
@@ -58,7 +90,7 @@ func (a *allocator) tryAcquire(d *drive, who string) (func(), error) {
 	if a.wanted(d) {
 		return nil, fmt.Errorf("%w: drive %s is promised to %s, which is waiting for it", errDriveBusy, d.cfg.Name, a.firstWaiter(d))
 	}
-	a.holders[d] = holder{who, a.now()}
+	a.holders[d] = holder{l, a.now()}
 	return func() { a.release(d) }, nil
 }
 
@@ -72,7 +104,7 @@ func (a *allocator) firstWaiter(d *drive) string {
 }
 
 // acquire leases one of candidates, waiting in line if all are busy.
-func (a *allocator) acquire(ctx context.Context, who string, candidates []*drive) (*drive, func(), error) {
+func (a *allocator) acquire(ctx context.Context, l lease, candidates []*drive) (*drive, func(), error) {
 	if len(candidates) == 0 {
 		return nil, nil, fmt.Errorf("no drive can take the cartridge")
 	}
@@ -80,12 +112,12 @@ func (a *allocator) acquire(ctx context.Context, who string, candidates []*drive
 	now := a.now()
 	for _, d := range candidates {
 		if _, busy := a.holders[d]; !busy && !a.wanted(d) {
-			a.holders[d] = holder{who, now}
+			a.holders[d] = holder{l, now}
 			a.mu.Unlock()
 			return d, func() { a.release(d) }, nil
 		}
 	}
-	w := &waiter{who: who, drives: candidates, since: now, got: make(chan *drive, 1)}
+	w := &waiter{lease: l, drives: candidates, since: now, got: make(chan *drive, 1)}
 	a.waiters = append(a.waiters, w)
 	a.mu.Unlock()
 	select {
@@ -118,19 +150,20 @@ func (a *allocator) grant(d *drive) {
 	for i, w := range a.waiters {
 		if slices.Contains(w.drives, d) {
 			a.waiters = slices.Delete(a.waiters, i, i+1)
-			a.holders[d] = holder{w.who, a.now()}
+			a.holders[d] = holder{w.lease, a.now()}
 			w.got <- d
 			return
 		}
 	}
 }
 
-// holderOf says who leases d.
-func (a *allocator) holderOf(d *drive) (string, time.Time) {
+// holderOf says what d is leased for and since when; the zero lease when
+// it is free.
+func (a *allocator) holderOf(d *drive) (lease, time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	h := a.holders[d]
-	return h.who, h.since
+	return h.lease, h.since
 }
 
 // Waiting is a queued request for a drive, for `tapewarden status`.

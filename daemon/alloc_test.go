@@ -29,15 +29,15 @@ func TestAllocatorServesWaitersInOrder(t *testing.T) {
 	lto0, lto1 := ds[0], ds[1]
 	ctx := context.Background()
 
-	_, releaseA, err := a.acquire(ctx, "run 1", []*drive{lto0})
+	_, releaseA, err := a.acquire(ctx, lease{leaseRun, "run 1"}, []*drive{lto0})
 	require.NoError(t, err)
-	_, releaseB, err := a.acquire(ctx, "run 2", []*drive{lto1})
+	_, releaseB, err := a.acquire(ctx, lease{leaseRun, "run 2"}, []*drive{lto1})
 	require.NoError(t, err)
 
 	// Run 3 can use either drive and queues first; run 4 wants lto1 only.
 	got := make(chan string, 2)
 	go func() {
-		d, rel, err := a.acquire(ctx, "run 3", []*drive{lto0, lto1})
+		d, rel, err := a.acquire(ctx, lease{leaseRun, "run 3"}, []*drive{lto0, lto1})
 		if err == nil {
 			got <- "run 3 " + d.cfg.Name
 			rel()
@@ -45,7 +45,7 @@ func TestAllocatorServesWaitersInOrder(t *testing.T) {
 	}()
 	waitQueued(t, a, 1)
 	go func() {
-		d, rel, err := a.acquire(ctx, "run 4", []*drive{lto1})
+		d, rel, err := a.acquire(ctx, lease{leaseRun, "run 4"}, []*drive{lto1})
 		if err == nil {
 			got <- "run 4 " + d.cfg.Name
 			time.Sleep(10 * time.Millisecond)
@@ -61,7 +61,7 @@ func TestAllocatorServesWaitersInOrder(t *testing.T) {
 	assert.Equal(t, "lto1 is held by run 2", w[1].Why)
 
 	// A newcomer may not take a drive a waiter wants.
-	_, err = a.tryAcquire(lto1, "a status check")
+	_, err = a.tryAcquire(lto1, lease{leaseCheck, "a status check"})
 	assert.ErrorIs(t, err, errDriveBusy)
 
 	// lto1 frees first: the oldest waiter that can use it, run 3, gets it.
@@ -80,13 +80,13 @@ func TestAllocatorStampsLeasesWithItsClock(t *testing.T) {
 	clock := newFakeClock(t0)
 	a := newAllocator(clock.Now)
 	lto0 := testDrives(a, "lto0")[0]
-	_, release, err := a.acquire(context.Background(), "run 1", []*drive{lto0})
+	_, release, err := a.acquire(context.Background(), lease{leaseRun, "run 1"}, []*drive{lto0})
 	require.NoError(t, err)
 	_, since := a.holderOf(lto0)
 	assert.Equal(t, t0, since)
 	got := make(chan func(), 1)
 	go func() {
-		_, rel, err := a.acquire(context.Background(), "run 2", []*drive{lto0})
+		_, rel, err := a.acquire(context.Background(), lease{leaseRun, "run 2"}, []*drive{lto0})
 		if err == nil {
 			got <- rel
 		}
@@ -95,8 +95,8 @@ func TestAllocatorStampsLeasesWithItsClock(t *testing.T) {
 	clock.Set(t0.Add(90 * time.Minute))
 	release()
 	rel := <-got
-	who, since := a.holderOf(lto0)
-	assert.Equal(t, "run 2", who)
+	held, since := a.holderOf(lto0)
+	assert.Equal(t, lease{leaseRun, "run 2"}, held)
 	assert.Equal(t, t0.Add(90*time.Minute), since, "granted when run 1 let go, by the daemon's clock")
 	rel()
 }
@@ -113,12 +113,12 @@ func waitQueued(t *testing.T, a *allocator, n int) {
 func TestAllocatorWaiterGivesUp(t *testing.T) {
 	a := newAllocator(time.Now)
 	lto0 := testDrives(a, "lto0")[0]
-	_, release, err := a.acquire(context.Background(), "run 1", []*drive{lto0})
+	_, release, err := a.acquire(context.Background(), lease{leaseRun, "run 1"}, []*drive{lto0})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		_, _, err := a.acquire(ctx, "run 2", []*drive{lto0})
+		_, _, err := a.acquire(ctx, lease{leaseRun, "run 2"}, []*drive{lto0})
 		done <- err
 	}()
 	waitQueued(t, a, 1)
@@ -162,4 +162,43 @@ func TestCancelARunWaitingForAPerson(t *testing.T) {
 	assert.Equal(t, media.PromptCancelled, got.State, "the run's prompt is withdrawn")
 	_, err = h.d.CancelRun(ctx, tester, run.ID)
 	assert.ErrorContains(t, err, "has already cancelled")
+}
+
+// A person's request waits a little for a brief lease (a status check)
+// but is refused at once, saying who holds the drive, when a run, a
+// restore or a cleaning does: what decides is the lease's kind, not the
+// words it is described with.
+func TestLeaseSoonWaitsOnlyForBriefLeases(t *testing.T) {
+	a := newAllocator(time.Now)
+	drv := testDrives(a, "lto0")[0]
+	ctx := context.Background()
+	operator := lease{leaseOperator, "a load requested by tanaka"}
+
+	for _, held := range []lease{
+		{leaseRun, "run 7 (juki-daily)"},
+		{leaseRestore, "a restore of run 3 (juki-daily)"},
+		{leaseCleaning, "cleaning lto0"},
+	} {
+		release, err := drv.tryAcquire(held)
+		require.NoError(t, err)
+		start := time.Now()
+		_, err = drv.leaseSoon(ctx, operator)
+		require.ErrorIs(t, err, ErrBusy, held.who)
+		assert.Contains(t, err.Error(), "drive lto0 is in use by "+held.who)
+		assert.Less(t, time.Since(start), 5*time.Second, "refused at once while %s holds the drive", held.who)
+		release()
+	}
+
+	// Worded like a run, but a brief look: it is waited for.
+	check, err := drv.tryAcquire(lease{leaseCheck, "run 5 status check"})
+	require.NoError(t, err)
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		check()
+	}()
+	release, err := drv.leaseSoon(ctx, operator)
+	require.NoError(t, err, "a brief lease is waited for, whatever its words say")
+	held, _ := drv.holder()
+	assert.Equal(t, operator, held)
+	release()
 }

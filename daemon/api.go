@@ -61,7 +61,13 @@ func statusOf(err error) (int, string) {
 		return http.StatusNotFound, "not_found"
 	case errors.Is(err, report.ErrConflict):
 		return http.StatusConflict, "conflict"
-	case errors.Is(err, errDriveBusy), errors.Is(err, drives.ErrBusy):
+	case errors.Is(err, ErrInvalid):
+		return http.StatusBadRequest, "bad_request"
+	case errors.Is(err, ErrNotFound):
+		return http.StatusNotFound, "not_found"
+	case errors.Is(err, ErrConflict):
+		return http.StatusConflict, "conflict"
+	case errors.Is(err, ErrBusy), errors.Is(err, drives.ErrBusy):
 		return http.StatusConflict, "busy"
 	case errors.Is(err, drives.ErrIncompatibleMedium), errors.Is(err, drives.ErrSourceEmpty), errors.Is(err, drives.ErrDestinationFull),
 		errors.Is(err, drives.ErrDriveNotEjected), errors.Is(err, drives.ErrNoSuchElement), errors.Is(err, drives.ErrWrongBarcode),

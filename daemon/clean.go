@@ -38,7 +38,7 @@ func (d *Daemon) Clean(ctx context.Context, actor media.Actor, name, reason stri
 	}
 	if !robotCleans(drv, cleaner) {
 		if !d.startCleaning(drv) {
-			return CleanResult{Drive: name}, conflictf("a cleaning of %s is already under way; see 'tapewarden prompt list'", name)
+			return CleanResult{Drive: name}, conflict("a cleaning of %s is already under way; see 'tapewarden prompt list'", name)
 		}
 		p, err := d.cleanByPerson(ctx, actor, drv, cleaner, reason)
 		if err != nil {
@@ -49,9 +49,9 @@ func (d *Daemon) Clean(ctx context.Context, actor media.Actor, name, reason stri
 	}
 	var release func()
 	if wait {
-		_, release, err = d.dev.alloc.acquire(ctx, "cleaning "+name, []*drive{drv})
+		_, release, err = d.dev.alloc.acquire(ctx, lease{leaseCleaning, "cleaning " + name}, []*drive{drv})
 	} else {
-		release, err = drv.leaseSoon(ctx, "cleaning "+name)
+		release, err = drv.leaseSoon(ctx, lease{leaseCleaning, "cleaning " + name})
 	}
 	if err != nil {
 		return CleanResult{}, err
@@ -83,7 +83,7 @@ func (d *Daemon) pickCleaner(ctx context.Context, drv *drive) (media.Cartridge, 
 		for _, r := range c.Reasons {
 			msg += "; " + r.Message
 		}
-		return media.Cartridge{}, conflictf("cannot clean %s: %s", drv.cfg.Name, msg)
+		return media.Cartridge{}, conflict("cannot clean %s: %s", drv.cfg.Name, msg)
 	}
 	return d.cat.Cartridge(ctx, c.Cleaner)
 }
@@ -130,7 +130,7 @@ func (d *Daemon) recordCleaning(ctx context.Context, actor media.Actor, drv *dri
 			res.Retired = true
 		}
 		res.Note = why
-		return res, conflictf("cleaning %s with %s failed: %s", drv.cfg.Name, cleaner.Barcode, why)
+		return res, conflict("cleaning %s with %s failed: %s", drv.cfg.Name, cleaner.Barcode, why)
 	}
 	left, err := d.cat.UseCleaner(ctx, actor, cleaner.Barcode, drv.cfg.Name)
 	if err != nil {
@@ -181,7 +181,7 @@ func (d *Daemon) cleanInLibrary(ctx context.Context, actor media.Actor, drv *dri
 	}
 	where, ok := inv.Find(cleaner.Barcode)
 	if !ok || where.InDrive {
-		return conflictf("cleaning cartridge %s is not in a slot of library %s", cleaner.Barcode, l.cfg.Name)
+		return conflict("cleaning cartridge %s is not in a slot of library %s", cleaner.Barcode, l.cfg.Name)
 	}
 	slot := where.Number
 	if err := l.changer.Load(ctx, slot, drv.element); err != nil && !errors.Is(err, drives.ErrChangerFailed) {
@@ -205,7 +205,7 @@ func (d *Daemon) cleanInLibrary(ctx context.Context, actor media.Actor, drv *dri
 			break
 		}
 		if time.Now().After(deadline) {
-			return conflictf("drive %s did not eject cleaning cartridge %s within 10 minutes; look at the drive", drv.cfg.Name, cleaner.Barcode)
+			return conflict("drive %s did not eject cleaning cartridge %s within 10 minutes; look at the drive", drv.cfg.Name, cleaner.Barcode)
 		}
 		select {
 		case <-ctx.Done():
@@ -250,7 +250,7 @@ func (d *Daemon) cleanByPerson(ctx context.Context, actor media.Actor, drv *driv
 			d.log.Error("cleaning prompt not done", "drive", drv.cfg.Name, "prompt", p.ID, "err", err, "state", got.State)
 			return
 		}
-		_, release, err := d.dev.alloc.acquire(ctx, "checking the cleaning of "+drv.cfg.Name, []*drive{drv})
+		_, release, err := d.dev.alloc.acquire(ctx, lease{leaseCheck, "checking the cleaning of " + drv.cfg.Name}, []*drive{drv})
 		if err != nil {
 			return
 		}
@@ -306,7 +306,7 @@ func (d *Daemon) autoClean(ctx context.Context, view rotation.View) {
 			}
 			continue
 		}
-		release, err := drv.tryAcquire("cleaning " + drv.cfg.Name)
+		release, err := drv.tryAcquire(lease{leaseCleaning, "cleaning " + drv.cfg.Name})
 		if err != nil {
 			d.endCleaning(drv)
 			continue // in use: after the run

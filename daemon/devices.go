@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -157,7 +156,7 @@ func (dv *devices) drive(name string) (*drive, error) {
 	if !ok {
 		names := append([]string(nil), dv.order...)
 		sort.Strings(names)
-		return nil, notFoundf("no drive %q is configured (drives: %v)", name, names)
+		return nil, notFound("no drive %q is configured (drives: %v)", name, names)
 	}
 	return d, nil
 }
@@ -176,9 +175,9 @@ func (dv *devices) library(name string) (*library, error) {
 		}
 		sort.Strings(names)
 		if name == "" {
-			return nil, notFoundf("say which library (--library; configured: %v)", names)
+			return nil, notFound("say which library (--library; configured: %v)", names)
 		}
-		return nil, notFoundf("no library %q is configured (libraries: %v)", name, names)
+		return nil, notFound("no library %q is configured (libraries: %v)", name, names)
 	}
 	return l, nil
 }
@@ -193,40 +192,40 @@ func (dv *devices) driveAt(l *library, element int) *drive {
 	return nil
 }
 
-// errDriveBusy is returned when a drive's lease is held.
-var errDriveBusy = errors.New("daemon: drive is in use")
+// errDriveBusy is returned when a drive's lease is held; it is an ErrBusy.
+var errDriveBusy = &kindError{kind: ErrBusy, err: errors.New("daemon: drive is in use")}
 
 // tryAcquire leases the drive if it is free.
-func (d *drive) tryAcquire(owner string) (func(), error) {
-	return d.alloc.tryAcquire(d, owner)
+func (d *drive) tryAcquire(l lease) (func(), error) {
+	return d.alloc.tryAcquire(d, l)
 }
 
 // leaseSoon leases the drive for a person's request, waiting a short while
 // if something brief (a status check, another request) holds it; a drive
 // held longer (by a run) is reported busy with its holder.
-func (d *drive) leaseSoon(ctx context.Context, owner string) (func(), error) {
-	release, err := d.tryAcquire(owner)
+func (d *drive) leaseSoon(ctx context.Context, l lease) (func(), error) {
+	release, err := d.tryAcquire(l)
 	if err == nil {
 		return release, nil
 	}
-	if who, _ := d.holder(); strings.HasPrefix(who, "run ") || strings.HasPrefix(who, "a restore") || strings.HasPrefix(who, "cleaning") {
+	if held, _ := d.holder(); held.kind.long() {
 		return nil, err // held for long: say so at once
 	}
 	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	_, release, werr := d.alloc.acquire(wctx, owner, []*drive{d})
+	_, release, werr := d.alloc.acquire(wctx, l, []*drive{d})
 	if werr != nil {
-		who, since := d.holder()
-		if who == "" {
+		held, since := d.holder()
+		if held.who == "" {
 			return nil, err
 		}
-		return nil, fmt.Errorf("%w: drive %s is in use by %s since %s", errDriveBusy, d.cfg.Name, who, since.Format("15:04:05"))
+		return nil, fmt.Errorf("%w: drive %s is in use by %s since %s", errDriveBusy, d.cfg.Name, held.who, since.Format("15:04:05"))
 	}
 	return release, nil
 }
 
-// holder says who leases the drive, if anyone.
-func (d *drive) holder() (string, time.Time) { return d.alloc.holderOf(d) }
+// holder says what the drive is leased for, if anything.
+func (d *drive) holder() (lease, time.Time) { return d.alloc.holderOf(d) }
 
 // setAwaitingPerson marks the drive as waiting for a person's hands.
 func (d *drive) setAwaitingPerson(on bool) {

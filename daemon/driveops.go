@@ -42,13 +42,14 @@ func (d *Daemon) driveInfo(ctx context.Context, drv *drive, live bool) DriveInfo
 	if c, ok := d.cartridgeIn(ctx, drv); ok {
 		di.Cartridge = c.Barcode
 	}
-	di.Busy, di.BusySince = drv.holder()
+	held, since := drv.holder()
+	di.Busy, di.BusySince = held.who, since
 	if drv.virtual != nil {
 		st := drv.virtual.State()
 		di.LoadCount, di.CleaningRequested, di.LastCleaned = st.LoadCount, st.CleaningRequested, st.LastCleaned
 	}
 	if live && di.Busy == "" {
-		release, err := drv.tryAcquire("a status query")
+		release, err := drv.tryAcquire(lease{leaseCheck, "a status query"})
 		if err == nil {
 			defer release()
 			h, err := drv.open()
@@ -94,7 +95,7 @@ func (d *Daemon) Identify(ctx context.Context, actor media.Actor, name string) (
 	if err != nil {
 		return media.Event{}, err
 	}
-	release, err := drv.leaseSoon(ctx, "identifying its cartridge for "+actor.Name)
+	release, err := drv.leaseSoon(ctx, lease{leaseOperator, "identifying its cartridge for " + actor.Name})
 	if err != nil {
 		return media.Event{}, err
 	}
@@ -146,9 +147,9 @@ func (d *Daemon) readLabel(ctx context.Context, drv *drive) (drives.Label, error
 	label, err := drives.ReadLabel(ctx, h)
 	switch {
 	case errors.Is(err, drives.ErrNoMedium):
-		return label, conflictf("drive %s is empty", drv.cfg.Name)
+		return label, conflict("drive %s is empty", drv.cfg.Name)
 	case errors.Is(err, drives.ErrBlankTape), errors.Is(err, drives.ErrNotLabelled):
-		return label, conflictf("the cartridge in %s carries no tapewarden label (%v); label it with 'tapewarden tape label'", drv.cfg.Name, err)
+		return label, conflict("the cartridge in %s carries no tapewarden label (%v); label it with 'tapewarden tape label'", drv.cfg.Name, err)
 	case err != nil:
 		return label, fmt.Errorf("read the label in %s: %w", drv.cfg.Name, err)
 	}
@@ -180,13 +181,13 @@ func (d *Daemon) Insert(ctx context.Context, actor media.Actor, name string, req
 		return InsertResult{}, err
 	}
 	if drv.virtual == nil || drv.lib != nil {
-		return InsertResult{}, conflictf("drive %s is not a virtual standalone drive; put the cartridge in by hand and run 'tapewarden drive identify %s'", name, name)
+		return InsertResult{}, conflict("drive %s is not a virtual standalone drive; put the cartridge in by hand and run 'tapewarden drive identify %s'", name, name)
 	}
 	b, err := d.cat.NormalizeBarcode(req.Barcode)
 	if err != nil {
 		return InsertResult{}, err
 	}
-	release, err := drv.tryAcquire("a cartridge being put in by " + actor.Name)
+	release, err := drv.tryAcquire(lease{leaseOperator, "a cartridge being put in by " + actor.Name})
 	waiting := err != nil && drv.isAwaitingPerson()
 	if err != nil && !waiting {
 		return InsertResult{}, err
@@ -195,7 +196,7 @@ func (d *Daemon) Insert(ctx context.Context, actor media.Actor, name string, req
 		defer release()
 	}
 	if where, in := d.virtualPlaced(ctx, b); in {
-		return InsertResult{}, conflictf("%s is in %s, not in anyone's hands", b, where)
+		return InsertResult{}, conflict("%s is in %s, not in anyone's hands", b, where)
 	}
 	img, err := d.virtualImage(b)
 	if err != nil {
@@ -231,13 +232,13 @@ func (d *Daemon) Eject(ctx context.Context, actor media.Actor, name string, req 
 		return media.Event{}, err
 	}
 	if drv.lib != nil {
-		return media.Event{}, conflictf("drive %s is in library %s; use 'tapewarden library unload --drive %s'", name, drv.lib.cfg.Name, name)
+		return media.Event{}, conflict("drive %s is in library %s; use 'tapewarden library unload --drive %s'", name, drv.lib.cfg.Name, name)
 	}
 	to, err := media.ParseLocation(req.To)
 	if err != nil || to.Kind != media.InStorage {
-		return media.Event{}, badRequest("say where the cartridge goes (--to SITE/PLACE, e.g. %s/shelf)", drv.cfg.Site)
+		return media.Event{}, invalid("say where the cartridge goes (--to SITE/PLACE, e.g. %s/shelf)", drv.cfg.Site)
 	}
-	release, err := drv.tryAcquire("an eject requested by " + actor.Name)
+	release, err := drv.tryAcquire(lease{leaseOperator, "an eject requested by " + actor.Name})
 	if err != nil && !drv.isAwaitingPerson() {
 		return media.Event{}, err
 	}
@@ -275,7 +276,7 @@ func (d *Daemon) Eject(ctx context.Context, actor media.Actor, name string, req 
 		}
 	}
 	if barcode == "" {
-		return media.Event{}, conflictf("the drive ejected a cartridge the catalog did not place there; identify it and record it with 'tapewarden media move BARCODE --to %s --force --reason ...'", req.To)
+		return media.Event{}, conflict("the drive ejected a cartridge the catalog did not place there; identify it and record it with 'tapewarden media move BARCODE --to %s --force --reason ...'", req.To)
 	}
 	cart, err := d.cat.Cartridge(ctx, barcode)
 	if err != nil {

@@ -180,7 +180,7 @@ func (d *Daemon) libraryDrive(name string) (*drive, error) {
 		return nil, err
 	}
 	if drv.lib == nil {
-		return nil, conflictf("drive %s is a standalone drive; a person loads it (then 'tapewarden drive identify %s')", name, name)
+		return nil, conflict("drive %s is a standalone drive; a person loads it (then 'tapewarden drive identify %s')", name, name)
 	}
 	return drv, nil
 }
@@ -192,7 +192,7 @@ func (d *Daemon) Load(ctx context.Context, actor media.Actor, req LoadRequest) (
 	if err != nil {
 		return media.Event{}, err
 	}
-	release, err := drv.leaseSoon(ctx, "a load requested by "+actor.Name)
+	release, err := drv.leaseSoon(ctx, lease{leaseOperator, "a load requested by " + actor.Name})
 	if err != nil {
 		return media.Event{}, err
 	}
@@ -210,7 +210,7 @@ func (d *Daemon) loadLeased(ctx context.Context, actor media.Actor, drv *drive, 
 		return media.Event{}, err
 	} else {
 		if de, ok := inv.Drive(drv.element); ok && de.Full {
-			return media.Event{}, conflictf("drive %s already holds %s; unload it first ('tapewarden library unload --drive %s')", drv.cfg.Name, dash0(de.Barcode), drv.cfg.Name)
+			return media.Event{}, conflict("drive %s already holds %s; unload it first ('tapewarden library unload --drive %s')", drv.cfg.Name, dash0(de.Barcode), drv.cfg.Name)
 		}
 		if barcode != "" {
 			b, err := d.cat.NormalizeBarcode(barcode)
@@ -224,21 +224,21 @@ func (d *Daemon) loadLeased(ctx context.Context, actor media.Actor, drv *drive, 
 				if err != nil {
 					return media.Event{}, err
 				}
-				return media.Event{}, conflictf("%s is not in library %s; the catalog places it at %s", barcode, l.cfg.Name, cart.Location)
+				return media.Event{}, conflict("%s is not in library %s; the catalog places it at %s", barcode, l.cfg.Name, cart.Location)
 			}
 			if where.InDrive {
-				return media.Event{}, conflictf("%s is already in drive element %d", barcode, where.Number)
+				return media.Event{}, conflict("%s is already in drive element %d", barcode, where.Number)
 			}
 			slot = where.Number
 		} else {
 			s, ok := inv.Slot(slot)
 			switch {
 			case slot < 1 || slot > l.cfg.Slots || !ok:
-				return media.Event{}, notFoundf("library %s has storage slots 1-%d", l.cfg.Name, l.cfg.Slots)
+				return media.Event{}, notFound("library %s has storage slots 1-%d", l.cfg.Name, l.cfg.Slots)
 			case !s.Full:
-				return media.Event{}, conflictf("slot %d of library %s is empty", slot, l.cfg.Name)
+				return media.Event{}, conflict("slot %d of library %s is empty", slot, l.cfg.Name)
 			case s.Barcode == "":
-				return media.Event{}, conflictf("slot %d holds a cartridge without a readable barcode; tapewarden loads only cartridges it can identify", slot)
+				return media.Event{}, conflict("slot %d holds a cartridge without a readable barcode; tapewarden loads only cartridges it can identify", slot)
 			}
 			if barcode, err = d.cat.NormalizeBarcode(s.Barcode); err != nil {
 				return media.Event{}, err
@@ -250,7 +250,7 @@ func (d *Daemon) loadLeased(ctx context.Context, actor media.Actor, drv *drive, 
 		return media.Event{}, err
 	}
 	if cart.State == media.Cleaning {
-		return media.Event{}, conflictf("%s is a cleaning cartridge; clean with 'tapewarden drive clean %s'", barcode, drv.cfg.Name)
+		return media.Event{}, conflict("%s is a cleaning cartridge; clean with 'tapewarden drive clean %s'", barcode, drv.cfg.Name)
 	}
 	if err := drives.CheckLoad(drv.cfg.MediaType, cart.MediaType, write); err != nil {
 		return media.Event{}, fmt.Errorf("load %s into %s: %w", barcode, drv.cfg.Name, err)
@@ -320,7 +320,7 @@ func (d *Daemon) Unload(ctx context.Context, actor media.Actor, req UnloadReques
 	if err != nil {
 		return media.Event{}, err
 	}
-	release, err := drv.leaseSoon(ctx, "an unload requested by "+actor.Name)
+	release, err := drv.leaseSoon(ctx, lease{leaseOperator, "an unload requested by " + actor.Name})
 	if err != nil {
 		return media.Event{}, err
 	}
@@ -341,7 +341,7 @@ func (d *Daemon) unloadLeased(ctx context.Context, actor media.Actor, drv *drive
 	}
 	de, ok := inv.Drive(drv.element)
 	if !ok || !de.Full {
-		return media.Event{}, conflictf("drive %s is empty", drv.cfg.Name)
+		return media.Event{}, conflict("drive %s is empty", drv.cfg.Name)
 	}
 	barcode := ""
 	if de.Barcode != "" {
@@ -353,15 +353,15 @@ func (d *Daemon) unloadLeased(ctx context.Context, actor media.Actor, drv *drive
 	case toMail:
 		free, ok := l.freeMailSlot(inv)
 		if !ok {
-			return media.Event{}, conflictf("every mail slot of library %s is full; empty one first", l.cfg.Name)
+			return media.Event{}, conflict("every mail slot of library %s is full; empty one first", l.cfg.Name)
 		}
 		n, _ := l.mailSlot(free)
 		dest, loc = free, media.LibraryMailSlot(l.cfg.Site, l.cfg.Name, n)
 	case dest > 0:
 		if s, ok := inv.Slot(dest); !ok || dest > l.cfg.Slots {
-			return media.Event{}, notFoundf("library %s has storage slots 1-%d", l.cfg.Name, l.cfg.Slots)
+			return media.Event{}, notFound("library %s has storage slots 1-%d", l.cfg.Name, l.cfg.Slots)
 		} else if s.Full {
-			return media.Event{}, conflictf("slot %d of library %s is full", dest, l.cfg.Name)
+			return media.Event{}, conflict("slot %d of library %s is full", dest, l.cfg.Name)
 		}
 		loc = media.LibrarySlot(l.cfg.Site, l.cfg.Name, dest)
 	default:
@@ -378,7 +378,7 @@ func (d *Daemon) unloadLeased(ctx context.Context, actor media.Actor, drv *drive
 			}
 		}
 		if dest == 0 {
-			return media.Event{}, conflictf("library %s has no empty storage slot", l.cfg.Name)
+			return media.Event{}, conflict("library %s has no empty storage slot", l.cfg.Name)
 		}
 		loc = media.LibrarySlot(l.cfg.Site, l.cfg.Name, dest)
 	}
@@ -423,16 +423,16 @@ func (l *library) parseSlot(s string) (changer int, loc media.Location, err erro
 	}
 	var n int
 	if _, err := fmt.Sscanf(s, "%d", &n); err != nil || fmt.Sprint(n) != s {
-		return 0, loc, badRequest("slot %q: write N for storage slot N or mN for mail slot N", s)
+		return 0, loc, invalid("slot %q: write N for storage slot N or mN for mail slot N", s)
 	}
 	if mail {
 		if n < 1 || n > l.cfg.MailSlots {
-			return 0, loc, badRequest("library %s has mail slots 1-%d", l.cfg.Name, l.cfg.MailSlots)
+			return 0, loc, invalid("library %s has mail slots 1-%d", l.cfg.Name, l.cfg.MailSlots)
 		}
 		return l.changerSlot(n), media.LibraryMailSlot(l.cfg.Site, l.cfg.Name, n), nil
 	}
 	if n < 1 || n > l.cfg.Slots {
-		return 0, loc, badRequest("library %s has storage slots 1-%d", l.cfg.Name, l.cfg.Slots)
+		return 0, loc, invalid("library %s has storage slots 1-%d", l.cfg.Name, l.cfg.Slots)
 	}
 	return n, media.LibrarySlot(l.cfg.Site, l.cfg.Name, n), nil
 }
@@ -473,11 +473,11 @@ func (d *Daemon) transferLocked(ctx context.Context, actor media.Actor, l *libra
 	dst, _ := inv.Slot(to)
 	switch {
 	case !src.Full:
-		return media.Event{}, conflictf("slot %s of library %s is empty", slotName(l, from), l.cfg.Name)
+		return media.Event{}, conflict("slot %s of library %s is empty", slotName(l, from), l.cfg.Name)
 	case dst.Full:
-		return media.Event{}, conflictf("slot %s of library %s is full", slotName(l, to), l.cfg.Name)
+		return media.Event{}, conflict("slot %s of library %s is full", slotName(l, to), l.cfg.Name)
 	case src.Barcode == "":
-		return media.Event{}, conflictf("slot %s holds a cartridge without a readable barcode", slotName(l, from))
+		return media.Event{}, conflict("slot %s holds a cartridge without a readable barcode", slotName(l, from))
 	}
 	barcode, err := d.cat.NormalizeBarcode(src.Barcode)
 	if err != nil {
@@ -507,7 +507,7 @@ func (d *Daemon) Export(ctx context.Context, actor media.Actor, libName string, 
 		return nil, err
 	}
 	if len(barcodes) == 0 {
-		return nil, badRequest("name the cartridges to export")
+		return nil, invalid("name the cartridges to export")
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -523,17 +523,17 @@ func (d *Daemon) Export(ctx context.Context, actor media.Actor, libName string, 
 		}
 		where, ok := inv.Find(b)
 		if !ok {
-			return out, conflictf("%s is not in library %s", b, l.cfg.Name)
+			return out, conflict("%s is not in library %s", b, l.cfg.Name)
 		}
 		if where.InDrive {
-			return out, conflictf("%s is in a drive; unload it first ('tapewarden library unload --drive ...')", b)
+			return out, conflict("%s is in a drive; unload it first ('tapewarden library unload --drive ...')", b)
 		}
 		if _, mail := l.mailSlot(where.Number); mail {
 			continue // already waiting in a mail slot
 		}
 		free, ok := l.freeMailSlot(inv)
 		if !ok {
-			return out, conflictf("every mail slot of library %s is full; take the cartridges out first (exported so far: %d)", l.cfg.Name, len(out))
+			return out, conflict("every mail slot of library %s is full; take the cartridges out first (exported so far: %d)", l.cfg.Name, len(out))
 		}
 		n, _ := l.mailSlot(free)
 		ev, err := d.transferLocked(ctx, actor, l, inv, where.Number, free, media.LibraryMailSlot(l.cfg.Site, l.cfg.Name, n), "exported")
@@ -609,7 +609,7 @@ func (d *Daemon) virtualImage(barcode string) (string, error) {
 			return p, nil
 		}
 	}
-	return "", notFoundf("there is no virtual cartridge %s", barcode)
+	return "", notFound("there is no virtual cartridge %s", barcode)
 }
 
 // worldDir holds the images of virtual cartridges outside any library.
@@ -666,7 +666,7 @@ func (d *Daemon) MailSlot(ctx context.Context, actor media.Actor, req MailSlotRe
 		return MailSlotResult{}, err
 	}
 	if l.virtual == nil {
-		return MailSlotResult{}, conflictf("library %s is real: open its mail slot door, then run 'tapewarden library import'", l.cfg.Name)
+		return MailSlotResult{}, conflict("library %s is real: open its mail slot door, then run 'tapewarden library import'", l.cfg.Name)
 	}
 	res := MailSlotResult{Action: req.Action}
 	l.mu.Lock()
@@ -678,7 +678,7 @@ func (d *Daemon) MailSlot(ctx context.Context, actor media.Actor, req MailSlotRe
 			return res, err
 		}
 		if where, in := d.virtualPlaced(ctx, b); in {
-			return res, conflictf("%s is in %s, not in anyone's hands", b, where)
+			return res, conflict("%s is in %s, not in anyone's hands", b, where)
 		}
 		img, err := d.virtualImage(b)
 		if err != nil {
@@ -697,14 +697,14 @@ func (d *Daemon) MailSlot(ctx context.Context, actor media.Actor, req MailSlotRe
 		res.Next = "move it into the library with 'tapewarden library import'"
 	case "take":
 		if req.Slot < 1 || req.Slot > l.cfg.MailSlots {
-			return res, badRequest("say which mail slot (1-%d)", l.cfg.MailSlots)
+			return res, invalid("say which mail slot (1-%d)", l.cfg.MailSlots)
 		}
 		inv, err := l.changer.Inventory(ctx)
 		if err != nil {
 			return res, err
 		}
 		if s, ok := inv.Slot(l.changerSlot(req.Slot)); !ok || !s.Full {
-			return res, conflictf("mail slot %d of library %s is empty", req.Slot, l.cfg.Name)
+			return res, conflict("mail slot %d of library %s is empty", req.Slot, l.cfg.Name)
 		}
 		img, err := l.virtual.TakeFromMailSlot(l.changerSlot(req.Slot))
 		if err != nil {
@@ -717,7 +717,7 @@ func (d *Daemon) MailSlot(ctx context.Context, actor media.Actor, req MailSlotRe
 		res.MailSlot = req.Slot
 		res.Next = fmt.Sprintf("hand it to the courier ('tapewarden manifest pickup') or file it ('tapewarden media move %s --to %s/PLACE')", res.Barcode, l.cfg.Site)
 	default:
-		return res, badRequest("mail slot action %q: expected insert or take", req.Action)
+		return res, invalid("mail slot action %q: expected insert or take", req.Action)
 	}
 	rep, _, err := d.inventoryLocked(ctx, l, actor)
 	res.Report = rep

@@ -20,7 +20,7 @@ func (l metricsLive) Drives() []metrics.Drive {
 	for _, name := range l.d.dev.order {
 		drv := l.d.dev.drives[name]
 		md := metrics.Drive{Name: name}
-		if who, _ := drv.holder(); who != "" {
+		if held, _ := drv.holder(); held.kind != 0 {
 			md.Busy = true
 		}
 		if drv.virtual != nil {

@@ -24,7 +24,7 @@ type mount struct {
 
 // obtainRequest says what cartridge a run or restore needs and why.
 type obtainRequest struct {
-	who     string // the lease holder, e.g. "run 12 (juki-daily)"
+	lease   lease // what the drive is held for, e.g. run 12 (juki-daily)
 	barcode string
 	write   bool
 	drives  []string // the job's allowed drives; empty means any
@@ -50,7 +50,7 @@ func (d *Daemon) candidates(cart media.Cartridge, req obtainRequest) ([]*drive, 
 			return nil, err
 		}
 		if !usable(drv) {
-			return nil, conflictf("%s is in drive %s, which cannot %s it (or the job may not use it); unload it first", cart.Barcode, drv.cfg.Name, rw(req.write))
+			return nil, conflict("%s is in drive %s, which cannot %s it (or the job may not use it); unload it first", cart.Barcode, drv.cfg.Name, rw(req.write))
 		}
 		return []*drive{drv}, nil
 	case media.InSlot, media.InMailSlot:
@@ -61,7 +61,7 @@ func (d *Daemon) candidates(cart media.Cartridge, req obtainRequest) ([]*drive, 
 			}
 		}
 		if len(out) == 0 {
-			return nil, conflictf("%s is in library %s, which has no drive that can %s a %s cartridge", cart.Barcode, loc.Place, rw(req.write), cart.MediaType)
+			return nil, conflict("%s is in library %s, which has no drive that can %s a %s cartridge", cart.Barcode, loc.Place, rw(req.write), cart.MediaType)
 		}
 		return out, nil
 	case media.InStorage:
@@ -83,15 +83,15 @@ func (d *Daemon) candidates(cart media.Cartridge, req obtainRequest) ([]*drive, 
 		}
 		if len(out) == 0 {
 			if p := d.cfg.PrimarySite(); p != nil && loc.Site != p.Name {
-				return nil, conflictf("%s is at %s, away from the machine room; bring it back first ('tapewarden manifest create --to %s %s')", cart.Barcode, loc, p.Name, cart.Barcode)
+				return nil, conflict("%s is at %s, away from the machine room; bring it back first ('tapewarden manifest create --to %s %s')", cart.Barcode, loc, p.Name, cart.Barcode)
 			}
-			return nil, conflictf("no drive at %s can %s the %s cartridge %s", loc.Site, rw(req.write), cart.MediaType, cart.Barcode)
+			return nil, conflict("no drive at %s can %s the %s cartridge %s", loc.Site, rw(req.write), cart.MediaType, cart.Barcode)
 		}
 		return out, nil
 	case media.InTransit:
-		return nil, conflictf("%s is in transit on manifest %s; it can be used once the manifest is delivered", cart.Barcode, loc.Place)
+		return nil, conflict("%s is in transit on manifest %s; it can be used once the manifest is delivered", cart.Barcode, loc.Place)
 	}
-	return nil, conflictf("%s is at %s", cart.Barcode, loc)
+	return nil, conflict("%s is at %s", cart.Barcode, loc)
 }
 
 func rw(write bool) string {
@@ -111,7 +111,7 @@ func (d *Daemon) obtain(ctx context.Context, req obtainRequest) (*mount, error) 
 		return nil, err
 	}
 	if cart.State == media.Lost || cart.MissingSince() {
-		return nil, conflictf("%s cannot be found (%s at %s); find it and run 'tapewarden library inventory' or 'tapewarden media found'", cart.Barcode, cart.State, cart.Location)
+		return nil, conflict("%s cannot be found (%s at %s); find it and run 'tapewarden library inventory' or 'tapewarden media found'", cart.Barcode, cart.State, cart.Location)
 	}
 	cands, err := d.candidates(cart, req)
 	if err != nil {
@@ -122,7 +122,7 @@ func (d *Daemon) obtain(ctx context.Context, req obtainRequest) (*mount, error) 
 		names = append(names, c.cfg.Name)
 	}
 	req.status(fmt.Sprintf("waiting for a free drive (%s) for %s", strings.Join(names, ", "), cart.Barcode))
-	drv, release, err := d.dev.alloc.acquire(ctx, req.who, cands)
+	drv, release, err := d.dev.alloc.acquire(ctx, req.lease, cands)
 	if err != nil {
 		return nil, fmt.Errorf("waiting for a drive for %s: %w", cart.Barcode, err)
 	}
@@ -146,7 +146,7 @@ func (d *Daemon) bringInto(ctx context.Context, req obtainRequest, drv *drive) e
 	case loc.Kind == media.InDrive && loc.Place == drv.cfg.Name:
 		return nil
 	case loc.Kind == media.InDrive:
-		return conflictf("%s moved to drive %s while waiting", cart.Barcode, loc.Place)
+		return conflict("%s moved to drive %s while waiting", cart.Barcode, loc.Place)
 	case drv.lib != nil:
 		if loc.Kind == media.InStorage {
 			if err := d.importByPerson(ctx, req, drv.lib, cart); err != nil {
@@ -186,7 +186,7 @@ func (d *Daemon) importByPerson(ctx context.Context, req obtainRequest, l *libra
 			return err
 		}
 		if got.State != media.PromptDone {
-			return conflictf("prompt %d was %s by %s: %s", got.ID, got.State, got.ClosedBy, got.Note)
+			return conflict("prompt %d was %s by %s: %s", got.ID, got.State, got.ClosedBy, got.Note)
 		}
 		if _, _, err := d.Import(ctx, media.System, l.cfg.Name); err != nil {
 			return err
@@ -220,7 +220,7 @@ func (d *Daemon) awaitWithDeadline(ctx context.Context, p media.Prompt, ch chan 
 		if _, err := d.cat.ClosePrompt(ctx, media.System, p.ID, media.PromptCancelled, "nobody answered in time"); err != nil && !errors.Is(err, media.ErrPromptClosed) {
 			d.log.Error("close prompt", "prompt", p.ID, "err", err)
 		}
-		return media.Prompt{}, conflictf("nobody answered prompt %d (%s) within %s", p.ID, p.Action, d.cfg.Prompts.LoadTimeout.D())
+		return media.Prompt{}, conflict("nobody answered prompt %d (%s) within %s", p.ID, p.Action, d.cfg.Prompts.LoadTimeout.D())
 	}
 }
 
@@ -279,7 +279,7 @@ func (d *Daemon) loadByPerson(ctx context.Context, req obtainRequest, drv *drive
 			return err
 		}
 		if got.State != media.PromptDone {
-			return conflictf("prompt %d was %s by %s: %s", got.ID, got.State, got.ClosedBy, got.Note)
+			return conflict("prompt %d was %s by %s: %s", got.ID, got.State, got.ClosedBy, got.Note)
 		}
 		actor := media.Actor{Name: got.ClosedBy, Role: "operator"}
 		label, err := d.rawLabel(ctx, drv)

@@ -54,15 +54,15 @@ func (d *Daemon) restoreRuns(ctx context.Context, req RestoreRequest) ([]media.R
 	var jobs []string
 	switch {
 	case req.Job != "" && req.System != "":
-		return nil, badRequest("give --system or --job, not both")
+		return nil, invalid("give --system or --job, not both")
 	case req.Job != "":
 		if d.cfg.Job(req.Job) == nil {
-			return nil, notFoundf("no job %q is configured", req.Job)
+			return nil, notFound("no job %q is configured", req.Job)
 		}
 		jobs = []string{req.Job}
 	case req.System != "":
 		if d.cfg.System(req.System) == nil {
-			return nil, notFoundf("no system %q is configured", req.System)
+			return nil, notFound("no system %q is configured", req.System)
 		}
 		for _, j := range d.cfg.Jobs {
 			if j.System == req.System {
@@ -70,13 +70,13 @@ func (d *Daemon) restoreRuns(ctx context.Context, req RestoreRequest) ([]media.R
 			}
 		}
 		if len(jobs) == 0 {
-			return nil, notFoundf("system %s has no backup jobs", req.System)
+			return nil, notFound("system %s has no backup jobs", req.System)
 		}
 	default:
-		return nil, badRequest("say what to restore: --system S or --job J")
+		return nil, invalid("say what to restore: --system S or --job J")
 	}
 	if req.Generation != "" && !req.At.IsZero() {
-		return nil, badRequest("give --generation or --at, not both")
+		return nil, invalid("give --generation or --at, not both")
 	}
 	var out []media.Run
 	for _, job := range jobs {
@@ -92,7 +92,7 @@ func (d *Daemon) restoreRuns(ctx context.Context, req RestoreRequest) ([]media.R
 			if !req.At.IsZero() {
 				what += " finished by " + req.At.Format(time.RFC3339)
 			}
-			return nil, notFoundf("job %s has no %s; see 'tapewarden job history %s'", job, what, job)
+			return nil, notFound("job %s has no %s; see 'tapewarden job history %s'", job, what, job)
 		}
 		r, err := d.cat.Run(ctx, runs[0].ID)
 		if err != nil {
@@ -130,7 +130,7 @@ func (d *Daemon) whereToFetch(ctx context.Context, runs []media.Run) error {
 		}
 	}
 	if len(problems) > 0 {
-		return conflictf("the restore needs cartridges that are not here: %s", strings.Join(problems, "; "))
+		return conflict("the restore needs cartridges that are not here: %s", strings.Join(problems, "; "))
 	}
 	return nil
 }
@@ -140,10 +140,10 @@ func (d *Daemon) whereToFetch(ctx context.Context, runs []media.Run) error {
 func (d *Daemon) Restore(ctx context.Context, actor media.Actor, req RestoreRequest) (RestoreResult, error) {
 	var res RestoreResult
 	if req.To == "" {
-		return res, badRequest("say where to restore to (--to DIR)")
+		return res, invalid("say where to restore to (--to DIR)")
 	}
 	if fi, err := os.Stat(req.To); err != nil || !fi.IsDir() {
-		return res, badRequest("restore target %s must be an existing directory", req.To)
+		return res, invalid("restore target %s must be an existing directory", req.To)
 	}
 	runs, err := d.restoreRuns(ctx, req)
 	if err != nil {
@@ -208,7 +208,7 @@ func jobNames(runs []media.Run) []string {
 // by filemark count, and extracts the stream.
 func (d *Daemon) restoreRun(ctx context.Context, r media.Run, dir string, req RestoreRequest) (RestoredJob, error) {
 	rj := RestoredJob{Job: r.Job, Run: r.ID, Generation: r.Generation, Dir: dir}
-	who := fmt.Sprintf("a restore of run %d (%s)", r.ID, r.Job)
+	l := lease{leaseRestore, fmt.Sprintf("a restore of run %d (%s)", r.ID, r.Job)}
 	var cur *mount
 	var h drives.Drive
 	defer func() {
@@ -233,7 +233,7 @@ func (d *Daemon) restoreRun(ctx context.Context, r media.Run, dir string, req Re
 			h.Close()
 			h = nil
 		}
-		req := obtainRequest{who: who, barcode: p.Barcode, run: r.ID, why: fmt.Sprintf("restore of %s, piece %d", r.Job, n),
+		req := obtainRequest{lease: l, barcode: p.Barcode, run: r.ID, why: fmt.Sprintf("restore of %s, piece %d", r.Job, n),
 			status: func(detail string) { d.log.Info("restore", "run", r.ID, "detail", detail) }}
 		if cur == nil {
 			m, err := d.obtain(ctx, req)

@@ -122,10 +122,10 @@ var errRunActive = errors.New("daemon: the job is already running")
 func (d *Daemon) StartRun(ctx context.Context, job, trigger string, scheduledFor time.Time) (media.Run, error) {
 	jc := d.cfg.Job(job)
 	if jc == nil {
-		return media.Run{}, notFoundf("no job %q is configured (jobs: %s)", job, strings.Join(d.cfg.JobNames(), ", "))
+		return media.Run{}, notFound("no job %q is configured (jobs: %s)", job, strings.Join(d.cfg.JobNames(), ", "))
 	}
 	if a := d.runs.byJob(job); a != nil {
-		return media.Run{}, conflictf("%v: job %s has run %d in progress; wait for it or cancel it ('tapewarden run cancel %d')", errRunActive, job, a.id, a.id)
+		return media.Run{}, conflict("%v: job %s has run %d in progress; wait for it or cancel it ('tapewarden run cancel %d')", errRunActive, job, a.id, a.id)
 	}
 	run, err := d.cat.QueueRun(ctx, media.NewRun{Job: jc.Name, System: jc.System, Pool: jc.Pool, Trigger: trigger, ScheduledFor: scheduledFor})
 	if err != nil {
@@ -151,7 +151,7 @@ func (d *Daemon) CancelRun(ctx context.Context, actor media.Actor, id int64) (me
 		if err != nil {
 			return r, err
 		}
-		return r, conflictf("run %d has already %s", id, r.State)
+		return r, conflict("run %d has already %s", id, r.State)
 	}
 	a.cancel(fmt.Errorf("cancelled by %s", actor.Name))
 	select {
@@ -219,7 +219,7 @@ func (d *Daemon) runJob(ctx context.Context, a *activeRun, job *config.JobConfig
 		log.printf("FAILED: %s", res.Reason)
 		return res
 	}
-	who := fmt.Sprintf("run %d (%s)", run.ID, job.Name)
+	l := lease{leaseRun, fmt.Sprintf("run %d (%s)", run.ID, job.Name)}
 	status := func(state media.RunState, detail string) {
 		a.set(state, detail)
 		if state != "" {
@@ -260,7 +260,7 @@ func (d *Daemon) runJob(ctx context.Context, a *activeRun, job *config.JobConfig
 		return fail("record the generation: %v", err)
 	}
 	why := fmt.Sprintf("run %d of job %s writes generation %s", run.ID, job.Name, choice.Period.Key)
-	m, err := d.obtain(ctx, obtainRequest{who: who, barcode: choice.Barcode, write: true, drives: job.Drives, run: run.ID, why: why,
+	m, err := d.obtain(ctx, obtainRequest{lease: l, barcode: choice.Barcode, write: true, drives: job.Drives, run: run.ID, why: why,
 		status: func(detail string) { status("", detail) }})
 	if err != nil {
 		return fail("get %s into a drive: %v", choice.Barcode, err)
@@ -292,7 +292,7 @@ func (d *Daemon) runJob(ctx context.Context, a *activeRun, job *config.JobConfig
 		}
 	}()
 
-	w := &tapeWriter{d: d, job: job, run: run, log: log, status: status, pool: pool, who: who, why: why}
+	w := &tapeWriter{d: d, job: job, run: run, log: log, status: status, pool: pool, lease: l, why: why}
 	return w.write(ctx, m, choice)
 }
 
@@ -362,7 +362,7 @@ type tapeWriter struct {
 	log    *runLog
 	status func(media.RunState, string)
 	pool   rotation.Pool
-	who    string
+	lease  lease
 	why    string
 
 	generation, level string
@@ -616,7 +616,7 @@ func (w *tapeWriter) nextVolume(ctx context.Context, done archive.Piece) (archiv
 	if err := d.putAway(ctx, drv); err != nil {
 		return nil, err
 	}
-	req := obtainRequest{who: w.who, barcode: choice.Barcode, write: true, run: w.run.ID, why: w.why + fmt.Sprintf(" (piece %d)", done.Index+1),
+	req := obtainRequest{lease: w.lease, barcode: choice.Barcode, write: true, run: w.run.ID, why: w.why + fmt.Sprintf(" (piece %d)", done.Index+1),
 		status: func(detail string) { w.status("", detail) }}
 	start := d.now()
 	if err := d.bringInto(ctx, req, drv); err != nil {
