@@ -17,6 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tapewarden/tapewarden/daemon/config"
+
+	"github.com/tapewarden/tapewarden/media"
 )
 
 // harness runs a real daemon in this process on a temporary state
@@ -166,4 +168,18 @@ func (h *harness) ok(method, path string, body, out any) {
 	if out != nil {
 		require.NoError(h.t, json.Unmarshal(data, out))
 	}
+}
+
+// tester is the actor of the tests' own requests.
+var tester = media.Actor{Name: "tester", Role: "admin"}
+
+// withDemoWorld gives the daemon the demo's stock of cartridges.
+func withDemoWorld(cfg *config.Config, _ *Options) { cfg.Demo = true }
+
+// location is where the catalog has a cartridge.
+func location(t *testing.T, h *harness, barcode string) string {
+	t.Helper()
+	c, err := h.d.Catalog().Cartridge(context.Background(), barcode)
+	require.NoError(t, err)
+	return c.Location.String()
 }

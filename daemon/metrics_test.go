@@ -15,6 +15,8 @@ import (
 	"github.com/tapewarden/tapewarden/media"
 
 	"github.com/tapewarden/tapewarden/daemon/config"
+
+	"github.com/tapewarden/tapewarden/daemon/api"
 )
 
 type testClock struct {
@@ -32,7 +34,7 @@ func (c *testClock) Advance(d time.Duration) {
 func TestCatalogMetrics(t *testing.T) {
 	clock := &testClock{t: time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)}
 	h := startDaemon(t, func(_ *config.Config, o *Options) { o.Now = clock.Now })
-	for _, add := range []AddRequest{
+	for _, add := range []api.AddRequest{
 		{Barcode: "DLY101L8", Pool: "daily", At: "honcho/shelf"},
 		{Barcode: "DLY102L8", Pool: "daily", At: "honcho/shelf"},
 		{Barcode: "MON101L8", Pool: "monthly", At: "honcho/lib0/slot/3"},

@@ -80,7 +80,7 @@ func TestPolicyCheckDemoWithCatalog(t *testing.T) {
 		{System: "juki", Job: "juki-daily", At: jst(2025, 3, 20, 10, 0), Result: "failed", Note: "restored into the wrong directory"},
 	} {
 		clock.Set(dr.At)
-		_, err := h.d.cat.RecordDrill(ctx, tester, dr)
+		_, err := h.d.Catalog().RecordDrill(ctx, tester, dr)
 		require.NoError(t, err)
 	}
 	clock.Set(jst(2025, 4, 1, 9, 0))
@@ -146,7 +146,7 @@ func TestPolicyCheckBadConfiguration(t *testing.T) {
 	h := startDaemon(t, func(c *config.Config, _ *Options) { *c = *cfg }, withClock(clock))
 	ctx := context.Background()
 	uses := 50
-	_, err = h.d.cat.AddCartridge(ctx, tester, media.NewCartridge{Barcode: "CLN001CU", Location: media.Storage("honcho", "shelf"), UsesLeft: &uses})
+	_, err = h.d.Catalog().AddCartridge(ctx, tester, media.NewCartridge{Barcode: "CLN001CU", Location: media.Storage("honcho", "shelf"), UsesLeft: &uses})
 	require.NoError(t, err)
 	var withFacts report.PolicyReport
 	h.ok("GET", "/v1/policy/check", nil, &withFacts)

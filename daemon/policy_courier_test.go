@@ -90,7 +90,7 @@ func TestCourierPlanSendsAndRecalls(t *testing.T) {
 
 	// A cartridge already on a manifest says which.
 	ctx := context.Background()
-	m, err := h.d.cat.CreateManifest(ctx, tester, media.NewManifest{Destination: "hill-annex", Barcodes: []string{"DLY004L8"}})
+	m, err := h.d.Catalog().CreateManifest(ctx, tester, media.NewManifest{Destination: "hill-annex", Barcodes: []string{"DLY004L8"}})
 	require.NoError(t, err)
 	h.ok("GET", "/v1/courier/plan", nil, &p)
 	send = poolPlan(t, p, "daily").Sends[0]
@@ -143,7 +143,7 @@ func TestManifestsFromPlan(t *testing.T) {
 
 	// A cancelled manifest no longer counts.
 	ctx := context.Background()
-	_, err := h.d.cat.CancelManifest(ctx, tester, out.ID, "courier not coming today")
+	_, err := h.d.Catalog().CancelManifest(ctx, tester, out.ID, "courier not coming today")
 	require.NoError(t, err)
 	h.ok("POST", "/v1/manifests/from-plan", report.FromPlanRequest{}, &res)
 	require.Len(t, res.Created, 1)
@@ -157,7 +157,7 @@ func TestManifestsFromAnEmptyPlanAreRefused(t *testing.T) {
 	status, body := h.call("POST", "/v1/manifests/from-plan", report.FromPlanRequest{})
 	assert.Equal(t, http.StatusConflict, status)
 	assert.Contains(t, string(body), "sends and recalls nothing; no manifest was created")
-	list, err := h.d.cat.Manifests(context.Background(), media.ManifestFilter{})
+	list, err := h.d.Catalog().Manifests(context.Background(), media.ManifestFilter{})
 	require.NoError(t, err)
 	assert.Empty(t, list)
 }
@@ -194,14 +194,14 @@ func TestManifestsFromPlanAreAllOrNothing(t *testing.T) {
 	ctx := context.Background()
 	active := func(t *testing.T, h *harness) []media.Manifest {
 		t.Helper()
-		list, err := h.d.cat.Manifests(ctx, media.ManifestFilter{Active: true})
+		list, err := h.d.Catalog().Manifests(ctx, media.ManifestFilter{Active: true})
 		require.NoError(t, err)
 		return list
 	}
 
 	t.Run("the first manifest is refused", func(t *testing.T) {
 		h, _ := fourNights(t)
-		mk := &failingMaker{cat: h.d.cat, failCreate: 1, loseBefore: "DLY004L8"}
+		mk := &failingMaker{cat: h.d.Catalog(), failCreate: 1, loseBefore: "DLY004L8"}
 		_, err := pagesWith(h, mk).ManifestsFromPlan(ctx, tester, report.FromPlanRequest{})
 		require.ErrorIs(t, err, media.ErrNotMovable)
 		assert.Contains(t, err.Error(), "DLY004L8 is reported lost")
@@ -211,17 +211,17 @@ func TestManifestsFromPlanAreAllOrNothing(t *testing.T) {
 
 	t.Run("the second manifest is refused: the first is withdrawn", func(t *testing.T) {
 		h, _ := fourNights(t)
-		mk := &failingMaker{cat: h.d.cat, failCreate: 2, loseBefore: "MON006L8"}
+		mk := &failingMaker{cat: h.d.Catalog(), failCreate: 2, loseBefore: "MON006L8"}
 		_, err := pagesWith(h, mk).ManifestsFromPlan(ctx, tester, report.FromPlanRequest{})
 		require.ErrorIs(t, err, media.ErrNotMovable)
 		assert.Contains(t, err.Error(), "create the manifest from pref-dc to honcho (MON005L8 MON006L8)")
 		assert.Contains(t, err.Error(), "were cancelled, so nothing is left open")
 		assert.Empty(t, active(t, h))
-		all, err := h.d.cat.Manifests(ctx, media.ManifestFilter{})
+		all, err := h.d.Catalog().Manifests(ctx, media.ManifestFilter{})
 		require.NoError(t, err)
 		require.Len(t, all, 1)
 		assert.Equal(t, media.ManifestCancelled, all[0].State)
-		events, err := h.d.cat.Events(ctx, media.EventFilter{Manifest: all[0].ID, Kind: "manifest-cancelled"})
+		events, err := h.d.Catalog().Events(ctx, media.EventFilter{Manifest: all[0].ID, Kind: "manifest-cancelled"})
 		require.NoError(t, err)
 		require.Len(t, events, 1)
 		assert.Contains(t, events[0].Reason, "withdrawn: made from the offsite plan together with a manifest the catalog refused")
@@ -229,7 +229,7 @@ func TestManifestsFromPlanAreAllOrNothing(t *testing.T) {
 
 	t.Run("withdrawing fails too: the error names what is left open", func(t *testing.T) {
 		h, _ := fourNights(t)
-		mk := &failingMaker{cat: h.d.cat, failCreate: 2, loseBefore: "MON005L8", failCancel: 1}
+		mk := &failingMaker{cat: h.d.Catalog(), failCreate: 2, loseBefore: "MON005L8", failCancel: 1}
 		_, err := pagesWith(h, mk).ManifestsFromPlan(ctx, tester, report.FromPlanRequest{})
 		require.Error(t, err)
 		left := active(t, h)
@@ -281,5 +281,5 @@ func TestCourierRounds(t *testing.T) {
 
 // pagesWith is the daemon's report pages with manifests made by mk.
 func pagesWith(h *harness, mk report.ManifestMaker) *report.Pages {
-	return report.New(h.cfg, h.d.cat, report.Options{Now: h.d.now, Manifests: mk})
+	return report.New(h.cfg, h.d.Catalog(), report.Options{Now: h.d.eng.Now, Manifests: mk})
 }

@@ -19,6 +19,8 @@ import (
 	"github.com/tapewarden/tapewarden/daemon/config"
 
 	"github.com/tapewarden/tapewarden/daemon/report"
+
+	"github.com/tapewarden/tapewarden/daemon/engine"
 )
 
 var updatePolicy = flag.Bool("update", false, "rewrite the golden files under testdata/policy")
@@ -86,9 +88,9 @@ func runJobAt(t *testing.T, h *harness, clock *stillClock, job string, when time
 	t.Helper()
 	clock.Set(when)
 	ctx := context.Background()
-	r, err := h.d.StartRun(ctx, job, "manual", time.Time{})
+	r, err := h.d.eng.StartRun(ctx, job, "manual", time.Time{})
 	require.NoError(t, err)
-	r, err = h.d.WaitRun(ctx, r.ID)
+	r, err = h.d.eng.WaitRun(ctx, r.ID)
 	require.NoError(t, err)
 	require.Equal(t, media.RunSucceeded, r.State, "run %d of %s: %s\n%s", r.ID, job, r.Reason, r.Log)
 	return r
@@ -109,25 +111,25 @@ func courierTrip(t *testing.T, h *harness, clock *stillClock, when time.Time) re
 		var mailSlots []media.Location
 		for _, it := range m.Items {
 			barcodes = append(barcodes, it.Barcode)
-			c, err := h.d.cat.Cartridge(ctx, it.Barcode)
+			c, err := h.d.Catalog().Cartridge(ctx, it.Barcode)
 			require.NoError(t, err)
 			if c.Location.Kind == media.InSlot {
-				_, err := h.d.Export(ctx, tester, c.Location.Place, []string{it.Barcode})
+				_, err := h.d.eng.Export(ctx, tester, c.Location.Place, []string{it.Barcode})
 				require.NoError(t, err)
-				c, err = h.d.cat.Cartridge(ctx, it.Barcode)
+				c, err = h.d.Catalog().Cartridge(ctx, it.Barcode)
 				require.NoError(t, err)
 			}
 			if c.Location.Kind == media.InMailSlot {
 				mailSlots = append(mailSlots, c.Location)
 			}
 		}
-		_, err := h.d.cat.Pickup(ctx, tester, m.ID, media.Handover{Courier: "Yamato", Barcodes: barcodes})
+		_, err := h.d.Catalog().Pickup(ctx, tester, m.ID, media.Handover{Courier: "Yamato", Barcodes: barcodes})
 		require.NoError(t, err)
 		for _, l := range mailSlots {
-			_, err := h.d.MailSlot(ctx, tester, MailSlotRequest{Library: l.Place, Slot: l.Slot, Action: "take"})
+			_, err := h.d.eng.MailSlot(ctx, tester, engine.MailSlotRequest{Library: l.Place, Slot: l.Slot, Action: "take"})
 			require.NoError(t, err)
 		}
-		_, err = h.d.cat.Deliver(ctx, tester, m.ID, media.Handover{Barcodes: barcodes})
+		_, err = h.d.Catalog().Deliver(ctx, tester, m.ID, media.Handover{Barcodes: barcodes})
 		require.NoError(t, err)
 	}
 	return res
@@ -138,9 +140,9 @@ func courierTrip(t *testing.T, h *harness, clock *stillClock, when time.Time) re
 func fileInLibrary(t *testing.T, h *harness, barcode string) {
 	t.Helper()
 	ctx := context.Background()
-	_, err := h.d.MailSlot(ctx, tester, MailSlotRequest{Library: "lib0", Action: "insert", Barcode: barcode})
+	_, err := h.d.eng.MailSlot(ctx, tester, engine.MailSlotRequest{Library: "lib0", Action: "insert", Barcode: barcode})
 	require.NoError(t, err)
-	_, _, err = h.d.Import(ctx, tester, "lib0")
+	_, _, err = h.d.eng.Import(ctx, tester, "lib0")
 	require.NoError(t, err)
 }
 

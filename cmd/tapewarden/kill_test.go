@@ -18,9 +18,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/tapewarden/tapewarden/daemon"
-
 	"github.com/tapewarden/tapewarden/daemon/config"
+
+	"github.com/tapewarden/tapewarden/daemon/engine"
 )
 
 // settableClock is a daemon clock the test moves by hand.
@@ -61,7 +61,7 @@ func TestKillWhileWriting(t *testing.T) {
 	cfg, err := config.DemoConfig(dir)
 	require.NoError(t, err)
 	clock := &settableClock{t: time.Now().AddDate(0, 0, -4).Truncate(24 * time.Hour).Add(13 * time.Hour)}
-	d, err := daemon.New(ctx, cfg, daemon.Options{Clock: clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	d, err := engine.New(ctx, cfg, engine.Options{Clock: clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	require.NoError(t, err)
 	var earlier []int64
 	for night := range 3 {
