@@ -12,9 +12,8 @@ import (
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
 
-	"github.com/tapewarden/tapewarden/daemon/report"
-
 	"github.com/tapewarden/tapewarden/daemon/engine"
+	"github.com/tapewarden/tapewarden/daemon/report"
 )
 
 // maxRequestBody bounds every API request body.
@@ -26,7 +25,8 @@ type apiError struct {
 	Kind  string `json:"kind"`
 }
 
-// httpError carries a status chosen by a handler.
+// httpError carries a status chosen by a handler for what it decides
+// itself: a body or a query that does not parse.
 type httpError struct {
 	status int
 	kind   string
@@ -50,41 +50,46 @@ func badRequest(format string, args ...any) error {
 	return &httpError{status: http.StatusBadRequest, kind: "bad_request", err: fmt.Errorf(format, args...)}
 }
 
-// statusOf maps an error to an HTTP status and a stable kind for clients.
+// statuses is the one table from errors to HTTP statuses and the stable
+// kinds clients see. The first row whose errors match (errors.Is) wins; an
+// error no row matches is an internal error (500).
+var statuses = []struct {
+	errs   []error
+	status int
+	kind   string
+}{
+	// What the engine and the report pages decide.
+	{[]error{engine.ErrInvalid, report.ErrInvalid}, http.StatusBadRequest, "bad_request"},
+	{[]error{engine.ErrNotFound, report.ErrNotFound}, http.StatusNotFound, "not_found"},
+	{[]error{engine.ErrConflict, report.ErrConflict}, http.StatusConflict, "conflict"},
+	{[]error{engine.ErrBusy, drives.ErrBusy}, http.StatusConflict, "busy"},
+	// What the devices say.
+	{[]error{drives.ErrIncompatibleMedium, drives.ErrSourceEmpty, drives.ErrDestinationFull, drives.ErrDriveNotEjected,
+		drives.ErrNoSuchElement, drives.ErrWrongBarcode, drives.ErrAlreadyLabelled, drives.ErrNotBlank, drives.ErrWriteProtected},
+		http.StatusConflict, "conflict"},
+	{[]error{drives.ErrChangerNotReady, drives.ErrChangerFailed, drives.ErrIO, drives.ErrOffline, drives.ErrNoMedium},
+		http.StatusBadGateway, "device"},
+	// What the catalog says.
+	{[]error{media.ErrNotFound, media.ErrManifestNotFound, media.ErrRunNotFound, media.ErrPromptNotFound},
+		http.StatusNotFound, "not_found"},
+	{[]error{media.ErrExists, media.ErrAlreadyThere, media.ErrNotMovable, media.ErrManifestState, media.ErrDiscrepancy, media.ErrPromptClosed},
+		http.StatusConflict, "conflict"},
+	{[]error{media.ErrBadBarcode, media.ErrBadInput, media.ErrUnknownPlace}, http.StatusBadRequest, "bad_request"},
+}
+
+// statusOf maps an error to an HTTP status and a stable kind for clients:
+// the status a handler chose itself (httpError), or the table's.
 func statusOf(err error) (int, string) {
 	var he *httpError
 	if errors.As(err, &he) {
 		return he.status, he.kind
 	}
-	switch {
-	case errors.Is(err, report.ErrInvalid):
-		return http.StatusBadRequest, "bad_request"
-	case errors.Is(err, report.ErrNotFound):
-		return http.StatusNotFound, "not_found"
-	case errors.Is(err, report.ErrConflict):
-		return http.StatusConflict, "conflict"
-	case errors.Is(err, engine.ErrInvalid):
-		return http.StatusBadRequest, "bad_request"
-	case errors.Is(err, engine.ErrNotFound):
-		return http.StatusNotFound, "not_found"
-	case errors.Is(err, engine.ErrConflict):
-		return http.StatusConflict, "conflict"
-	case errors.Is(err, engine.ErrBusy), errors.Is(err, drives.ErrBusy):
-		return http.StatusConflict, "busy"
-	case errors.Is(err, drives.ErrIncompatibleMedium), errors.Is(err, drives.ErrSourceEmpty), errors.Is(err, drives.ErrDestinationFull),
-		errors.Is(err, drives.ErrDriveNotEjected), errors.Is(err, drives.ErrNoSuchElement), errors.Is(err, drives.ErrWrongBarcode),
-		errors.Is(err, drives.ErrAlreadyLabelled), errors.Is(err, drives.ErrNotBlank), errors.Is(err, drives.ErrWriteProtected):
-		return http.StatusConflict, "conflict"
-	case errors.Is(err, drives.ErrChangerNotReady), errors.Is(err, drives.ErrChangerFailed), errors.Is(err, drives.ErrIO),
-		errors.Is(err, drives.ErrOffline), errors.Is(err, drives.ErrNoMedium):
-		return http.StatusBadGateway, "device"
-	case errors.Is(err, media.ErrNotFound), errors.Is(err, media.ErrManifestNotFound), errors.Is(err, media.ErrRunNotFound), errors.Is(err, media.ErrPromptNotFound):
-		return http.StatusNotFound, "not_found"
-	case errors.Is(err, media.ErrExists), errors.Is(err, media.ErrAlreadyThere), errors.Is(err, media.ErrNotMovable),
-		errors.Is(err, media.ErrManifestState), errors.Is(err, media.ErrDiscrepancy), errors.Is(err, media.ErrPromptClosed):
-		return http.StatusConflict, "conflict"
-	case errors.Is(err, media.ErrBadBarcode), errors.Is(err, media.ErrBadInput), errors.Is(err, media.ErrUnknownPlace):
-		return http.StatusBadRequest, "bad_request"
+	for _, row := range statuses {
+		for _, target := range row.errs {
+			if errors.Is(err, target) {
+				return row.status, row.kind
+			}
+		}
 	}
 	return http.StatusInternalServerError, "internal"
 }

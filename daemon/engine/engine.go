@@ -31,14 +31,7 @@ type Options struct {
 
 // Engine is everything tapewarden does with cartridges, drives and
 // libraries. Create it with New, drive it with Run, release it with Close.
-//
-// Locks: mu guards lastBeat, cleaning and poolLocks. Each drive's own mu
-// guards its state (the cartridge it awaits, the last status read); the
-// allocator's mu guards the leases and their waiters; runTable's mu the
-// runs in progress; promptWaiters' mu the goroutines waiting for an
-// answer; writerStats' mu the writers' counters. No code holds two of
-// them at once, except the allocator, which reads a drive's configuration
-// (immutable) under its own.
+// Which lock guards what is in the package documentation.
 type Engine struct {
 	cfg      *config.Config
 	cat      *media.Catalog
@@ -69,6 +62,7 @@ type Engine struct {
 	// drive checks, cleaning).
 	maintEvery time.Duration
 
+	// mu guards lastBeat, cleaning and poolLocks.
 	mu        sync.Mutex
 	lastBeat  time.Time
 	cleaning  map[string]bool
