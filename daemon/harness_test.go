@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -67,18 +66,6 @@ func startDaemon(t *testing.T, mods ...func(*config.Config, *Options)) *harness 
 	require.NoError(t, err)
 	cfg.Demo = false // an empty world unless a test asks for the demo's stock
 	return startConfig(t, cfg, mods...)
-}
-
-// loadTestConfig reads a configuration from testdata with its state
-// directory (written /var/lib/tapewarden there) moved to a fresh one.
-func loadTestConfig(t *testing.T, name string) *config.Config {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "testdata", "daemon", name))
-	require.NoError(t, err)
-	dir := shortTempDir(t)
-	cfg, err := config.ParseConfig(name, bytes.ReplaceAll(data, []byte("/var/lib/tapewarden"), []byte(dir)))
-	require.NoError(t, err)
-	return cfg
 }
 
 // startConfig runs a daemon on cfg.
@@ -175,11 +162,3 @@ var tester = media.Actor{Name: "tester", Role: "admin"}
 
 // withDemoWorld gives the daemon the demo's stock of cartridges.
 func withDemoWorld(cfg *config.Config, _ *Options) { cfg.Demo = true }
-
-// location is where the catalog has a cartridge.
-func location(t *testing.T, h *harness, barcode string) string {
-	t.Helper()
-	c, err := h.d.Catalog().Cartridge(context.Background(), barcode)
-	require.NoError(t, err)
-	return c.Location.String()
-}
