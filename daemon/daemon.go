@@ -18,13 +18,11 @@ import (
 
 	"github.com/tapewarden/tapewarden/media"
 
-	"github.com/tapewarden/tapewarden/daemon/config"
-	"github.com/tapewarden/tapewarden/daemon/report"
-
-	"github.com/tapewarden/tapewarden/daemon/metrics"
-
 	"github.com/tapewarden/tapewarden/daemon/api"
+	"github.com/tapewarden/tapewarden/daemon/config"
 	"github.com/tapewarden/tapewarden/daemon/engine"
+	"github.com/tapewarden/tapewarden/daemon/metrics"
+	"github.com/tapewarden/tapewarden/daemon/report"
 )
 
 // Options tune a daemon. The zero value is usable.
@@ -156,17 +154,18 @@ func (d *Daemon) Run(ctx context.Context) error {
 	notifyReady()
 	notifyStatus("serving on %s", d.cfg.SocketPath())
 
+	// The scheduler and the watchdog stop when ctx ends or a server fails.
+	runCtx, stopRunning := context.WithCancel(ctx)
+	defer stopRunning()
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		d.eng.Run(ctx)
+		d.eng.Run(runCtx)
 	}()
-
-	wdCtx, stopWatchdog := context.WithCancel(ctx)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		d.watchdog(wdCtx)
+		d.watchdog(runCtx)
 	}()
 
 	var runErr error
@@ -174,7 +173,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	case <-ctx.Done():
 	case runErr = <-errc:
 	}
-	stopWatchdog()
+	stopRunning()
 	notifyStopping()
 	d.eng.Stop()
 	d.log.Info("tapewarden stopping")
