@@ -151,3 +151,21 @@ func TestBlockSizeBeyondWhatIsReadBack(t *testing.T) {
 	_, err = ParseConfig("c.yaml", []byte(data))
 	assert.NoError(t, err, "8 MiB, the largest block read back, is allowed")
 }
+
+// Validation only reads: the defaults are applied before it, in one pass,
+// and a configuration it checks comes out as it went in.
+func TestValidationChangesNothing(t *testing.T) {
+	data := DemoYAML()
+	var decoded, untouched Config
+	require.Empty(t, decodeStrictYAML("demo.yaml", data, &decoded))
+	require.Empty(t, decodeStrictYAML("demo.yaml", data, &untouched))
+	decoded.validate()
+	assert.Equal(t, untouched, decoded, "validate changed the configuration")
+
+	decoded.applyDefaults()
+	assert.Empty(t, decoded.validate())
+	assert.NotEqual(t, untouched, decoded, "the defaults fill in what the file leaves out")
+	assert.Equal(t, "juki-monthly", decoded.Jobs[2].Name)
+	assert.Equal(t, "checksum", decoded.Jobs[2].Verify, "written nowhere in the file")
+	assert.Equal(t, 256<<10, decoded.Drives[0].BlockSize)
+}
