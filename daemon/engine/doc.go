@@ -18,12 +18,15 @@
 //   - drive.mu: a drive's last status read and whether its holder waits
 //     for a person's hands.
 //   - library.mu: a library's multi-step operations (inventory, then
-//     move); no drive lease is waited for while it is held.
+//     move), held for the whole operation; the brief locks (allocator.mu,
+//     drive.mu) may be taken under it, never the reverse, and no drive
+//     lease is waited for while it is held.
 //   - runTable.mu: the runs in progress; activeRun.mu: one run's state,
 //     detail and log (taken under runTable.mu when the runs are listed).
 //   - promptWaiters.mu: who waits for which prompt's answer.
 //   - writerStats.mu: the writers' streaming counters.
 //
-// The other locks are each held for a few statements and never while
-// another is taken.
+// Besides these, runLog.mu guards a run's log and offsetClock.mu the demo
+// clock's offset. Apart from library.mu and runTable.mu as said, no lock
+// is held while another is taken.
 package engine
