@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/tapewarden/tapewarden/daemon/report"
 )
 
 func TestPolicyEndpointsRefuseBadRequests(t *testing.T) {
@@ -29,7 +31,7 @@ func TestPolicyEndpointsRefuseBadRequests(t *testing.T) {
 	}
 
 	// A later day is planned from today's catalog, and says so.
-	var s SwapList
+	var s report.SwapList
 	h.ok("GET", "/v1/swap-list?date=tomorrow", nil, &s)
 	assert.Equal(t, "2025-04-06", s.Date)
 	assert.Equal(t, jst(2025, 4, 6, 9, 0), s.At.In(tokyoZone))

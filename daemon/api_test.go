@@ -5,23 +5,24 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/api"
 )
 
 func TestAPIAddMoveShow(t *testing.T) {
 	h := startDaemon(t)
 	var c media.Cartridge
-	h.ok("POST", "/v1/media", AddRequest{Barcode: "DLY101L8", Pool: "daily", At: "honcho/shelf"}, &c)
+	h.ok("POST", "/v1/media", api.AddRequest{Barcode: "DLY101L8", Pool: "daily", At: "honcho/shelf"}, &c)
 	assert.Equal(t, "honcho/shelf", c.Location.String())
 	var ev media.Event
-	h.ok("POST", "/v1/media/DLY101L8/move", MoveRequest{To: "honcho/safe", Reason: "night"}, &ev)
+	h.ok("POST", "/v1/media/DLY101L8/move", api.MoveRequest{To: "honcho/safe", Reason: "night"}, &ev)
 	assert.Equal(t, "moved", ev.Kind)
-	var v MediaView
+	var v api.MediaView
 	h.ok("GET", "/v1/media/dly101l8", nil, &v)
 	assert.Equal(t, "honcho/safe", v.Location.String())
 	require.Len(t, v.Events, 2)
@@ -31,7 +32,7 @@ func TestAPIAddMoveShow(t *testing.T) {
 
 func TestAPIRefusesBadInputAndChangesNothing(t *testing.T) {
 	h := startDaemon(t)
-	h.ok("POST", "/v1/media", AddRequest{Barcode: "DLY101L8", Pool: "daily", At: "honcho/shelf"}, nil)
+	h.ok("POST", "/v1/media", api.AddRequest{Barcode: "DLY101L8", Pool: "daily", At: "honcho/shelf"}, nil)
 	tests := []struct {
 		name   string
 		method string
@@ -45,12 +46,12 @@ func TestAPIRefusesBadInputAndChangesNothing(t *testing.T) {
 		{"trailing data", "POST", "/v1/media", `{"barcode": "DLY102L8", "at": "honcho/shelf"} {}`, 400, "unexpected data after"},
 		{"empty body", "POST", "/v1/media", ``, 400, "request body is empty"},
 		{"oversized body", "POST", "/v1/media", `{"barcode": "DLY102L8", "notes": "` + strings.Repeat("x", 2<<20) + `"}`, 413, "larger than"},
-		{"malformed barcode", "POST", "/v1/media", AddRequest{Barcode: "DLY-102", At: "honcho/shelf"}, 400, "malformed barcode"},
-		{"duplicate barcode", "POST", "/v1/media", AddRequest{Barcode: "DLY101L8", At: "honcho/shelf"}, 409, "already in the catalog"},
-		{"unknown place", "POST", "/v1/media", AddRequest{Barcode: "DLY102L8", At: "honcho/attic"}, 400, "places there: safe, shelf"},
-		{"bad location syntax", "POST", "/v1/media/DLY101L8/move", MoveRequest{To: "the safe"}, 400, "expected SITE/PLACE"},
-		{"move to where it is", "POST", "/v1/media/DLY101L8/move", MoveRequest{To: "honcho/shelf"}, 409, "already at honcho/shelf"},
-		{"move into a drive by hand", "POST", "/v1/media/DLY101L8/move", MoveRequest{To: "honcho/drive/lto0"}, 400, "through the library"},
+		{"malformed barcode", "POST", "/v1/media", api.AddRequest{Barcode: "DLY-102", At: "honcho/shelf"}, 400, "malformed barcode"},
+		{"duplicate barcode", "POST", "/v1/media", api.AddRequest{Barcode: "DLY101L8", At: "honcho/shelf"}, 409, "already in the catalog"},
+		{"unknown place", "POST", "/v1/media", api.AddRequest{Barcode: "DLY102L8", At: "honcho/attic"}, 400, "places there: safe, shelf"},
+		{"bad location syntax", "POST", "/v1/media/DLY101L8/move", api.MoveRequest{To: "the safe"}, 400, "expected SITE/PLACE"},
+		{"move to where it is", "POST", "/v1/media/DLY101L8/move", api.MoveRequest{To: "honcho/shelf"}, 409, "already at honcho/shelf"},
+		{"move into a drive by hand", "POST", "/v1/media/DLY101L8/move", api.MoveRequest{To: "honcho/drive/lto0"}, 400, "through the library"},
 		{"unknown barcode", "GET", "/v1/media/ZZZ999L8", nil, 404, "cartridge not found"},
 		{"unknown manifest", "POST", "/v1/manifests/M-1/pickup", media.Handover{Courier: "x", Barcodes: []string{"DLY101L8"}}, 404, "manifest not found"},
 		{"unknown endpoint", "GET", "/v1/tapes", nil, 404, "no API endpoint"},
@@ -65,7 +66,7 @@ func TestAPIRefusesBadInputAndChangesNothing(t *testing.T) {
 			status, body := h.call(tt.method, tt.path, tt.body)
 			assert.Equal(t, tt.status, status, string(body))
 			if tt.text != "" {
-				var e apiError
+				var e struct{ Error, Kind string }
 				require.NoError(t, json.Unmarshal(body, &e), string(body))
 				assert.Contains(t, e.Error, tt.text)
 			}
@@ -84,33 +85,4 @@ func TestAPIRefusesBadInputAndChangesNothing(t *testing.T) {
 		resp.Body.Close()
 		assert.Equal(t, http.StatusUnsupportedMediaType, resp.StatusCode)
 	})
-}
-
-func TestAuthorizer(t *testing.T) {
-	a := newAuthorizer("no-such-group-tw")
-	actor, err := a.authorize(peer{UID: 0, Known: true})
-	require.NoError(t, err)
-	assert.Equal(t, "admin", actor.Role)
-	_, err = a.authorize(peer{UID: 65534, GID: 65534, Known: true})
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "not root and not in group no-such-group-tw")
-	_, err = a.authorize(peer{})
-	assert.ErrorContains(t, err, "cannot tell who is calling")
-	open := newAuthorizer("")
-	_, err = open.authorize(peer{UID: 65534, Known: true})
-	assert.ErrorContains(t, err, "set api.admin_group")
-}
-
-// TestAuthorizerLooksUsersUpAgain checks that a remembered user is looked
-// up again once its entry expires, so a change to the admin group takes
-// effect without a restart.
-func TestAuthorizerLooksUsersUpAgain(t *testing.T) {
-	a := newAuthorizer("")
-	root := a.lookup(0)
-	assert.Equal(t, "root", root.name)
-	// A stale entry, as if root had been someone else when first seen.
-	a.cache[0] = identity{name: "stale", expires: time.Now().Add(-time.Second)}
-	assert.Equal(t, "root", a.lookup(0).name)
-	a.cache[0] = identity{name: "fresh", expires: time.Now().Add(time.Minute)}
-	assert.Equal(t, "fresh", a.lookup(0).name, "an entry is trusted until it expires")
 }

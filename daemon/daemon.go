@@ -17,6 +17,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/api"
+	"github.com/tapewarden/tapewarden/daemon/config"
+	"github.com/tapewarden/tapewarden/daemon/engine"
+	"github.com/tapewarden/tapewarden/daemon/metrics"
+	"github.com/tapewarden/tapewarden/daemon/report"
 )
 
 // Options tune a daemon. The zero value is usable.
@@ -25,7 +31,7 @@ type Options struct {
 	Logger *slog.Logger
 	// Clock is the daemon's time; nil means the wall clock. Tests and
 	// simulations inject their own.
-	Clock Clock
+	Clock engine.Clock
 	// Now is a simpler way to inject the time (ignored with Clock).
 	Now func() time.Time
 	// NoSchedule serves the API, answers prompts and keeps house, but
@@ -37,154 +43,52 @@ type Options struct {
 	Ready func(socket, metrics string)
 }
 
-// Daemon is the tapewarden service. Create it with New and run it with
-// Run; Run may be called once.
+// Daemon is the tapewarden service: the engine, the report pages, the
+// metrics and the API, wired together and served. Create it with New and
+// run it with Run; Run may be called once.
+//
+// Locks: mu guards metricsAddr and health. The engine, the pages and the
+// API guard their own state (see engine.Engine).
 type Daemon struct {
-	cfg      *Config
-	cat      *media.Catalog
+	cfg      *config.Config
+	eng      *engine.Engine
+	report   *report.Pages
+	api      *api.Server
 	log      *slog.Logger
-	clock    Clock
-	now      func() time.Time
-	auth     *authorizer
 	registry *prometheus.Registry
-	started  time.Time
-	warnings []string
 	ready    func(socket, metrics string)
-	dev      *devices
-	// noSchedule holds the scheduler (Options.NoSchedule).
-	noSchedule bool
-
-	// loadTimeout bounds the wait for a drive to come online after a load.
-	loadTimeout time.Duration
-
-	prompts promptWaiters
-	runs    runTable
-	// runBase is the parent of every run's context; cancelled (with
-	// errDaemonStopping) when the daemon stops.
-	runBase     context.Context
-	stopRuns    context.CancelCauseFunc
-	writerStats writerStats
-	// bg tracks background goroutines (prompt commands, runs) that Run
-	// joins before it returns.
-	bg sync.WaitGroup
-
-	// health is the self-test the watchdog depends on; tests replace it.
-	health func(context.Context) error
-
-	// maintEvery is how often the housekeeping runs (prompt reminders,
-	// drive checks, cleaning).
-	maintEvery time.Duration
 
 	mu          sync.Mutex
 	metricsAddr string
-	lastBeat    time.Time
-	cleaning    map[string]bool
-	poolLocks   map[string]chan struct{}
+	// health is the self-test the watchdog depends on; tests replace it.
+	health func(context.Context) error
 }
 
-// New opens the catalog and prepares the daemon. It fails, with a message
-// saying what to do, if the catalog is newer than this program or fails
-// its integrity check.
-func New(ctx context.Context, cfg *Config, opts Options) (*Daemon, error) {
-	d := &Daemon{cfg: cfg, log: opts.Logger, clock: opts.Clock, ready: opts.Ready, noSchedule: opts.NoSchedule}
+// New opens the catalog and the devices and prepares the daemon. It
+// fails, with a message saying what to do, if the catalog is newer than
+// this program or fails its integrity check.
+func New(ctx context.Context, cfg *config.Config, opts Options) (*Daemon, error) {
+	d := &Daemon{cfg: cfg, log: opts.Logger, ready: opts.Ready}
 	if d.log == nil {
 		d.log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	if d.clock == nil && opts.Now != nil {
-		d.clock = funcClock(opts.Now)
-	}
-	if d.clock == nil && cfg.Demo {
-		d.clock = &offsetClock{}
-	}
-	if d.clock == nil {
-		d.clock = realClock{}
-	}
-	d.now = d.clock.Now
-	d.runBase, d.stopRuns = context.WithCancelCause(context.Background())
-	if err := os.MkdirAll(cfg.StateDir, 0o750); err != nil {
-		return nil, fmt.Errorf("state directory: %w", err)
-	}
-	cat, err := media.Open(ctx, cfg.CatalogPath(), media.Options{
-		Now: d.now, LabelPatterns: cfg.LabelPatterns(), Logger: d.log.With("component", "catalog"),
-		ManifestOverdue: cfg.Catalog.ManifestOverdue.D(),
-	})
+	eng, err := engine.New(ctx, cfg, engine.Options{Logger: d.log, Clock: opts.Clock, Now: opts.Now, NoSchedule: opts.NoSchedule})
 	if err != nil {
 		return nil, err
 	}
-	d.cat = cat
-	warnings, err := cat.SyncTopology(ctx, cfg.Topology())
-	if err != nil {
-		cat.Close()
-		return nil, fmt.Errorf("record the configured sites, pools and drives in the catalog: %w", err)
-	}
-	for _, w := range warnings {
-		d.log.Warn(w)
-	}
-	d.warnings = warnings
-	d.started = d.now()
-	// Runs left unfinished by a daemon that crashed or was killed fail now,
-	// with a reason; nothing they wrote counts.
-	failed, err := cat.FailUnfinishedRuns(ctx, "the daemon stopped (crashed or was killed)")
-	if err != nil {
-		cat.Close()
-		return nil, fmt.Errorf("close runs left unfinished: %w", err)
-	}
-	for _, r := range failed {
-		d.log.Error("run left unfinished by the last daemon failed", "run", r.ID, "job", r.Job, "reason", r.Reason)
-	}
-	d.auth = newAuthorizer(cfg.API.AdminGroup)
-	d.registry = newRegistry(d, cat, d.log, d.started)
-	d.health = d.checkHealth
-	d.loadTimeout = 10 * time.Minute
-	d.maintEvery = time.Minute
-	dev, err := openDevices(cfg, d.log, d.now)
-	if err != nil {
-		cat.Close()
-		return nil, err
-	}
-	d.dev = dev
-	if cfg.Demo {
-		if err := d.seedDemo(ctx); err != nil {
-			d.Close()
-			return nil, fmt.Errorf("prepare the demo: %w", err)
-		}
-	}
-	// Start each drive's history, so cleaning intervals count from here.
-	for _, name := range d.dev.order {
-		if use, err := cat.DriveUse(ctx, name); err == nil && use.FirstSeen.IsZero() {
-			if _, err := cat.RecordDriveEvent(ctx, media.DriveEvent{Drive: name, Kind: "added", Detail: "first seen by tapewarden"}); err != nil {
-				d.Close()
-				return nil, err
-			}
-		}
-	}
-	// Prompts left open by the last daemon have nobody waiting for them:
-	// whatever still needs doing is asked again.
-	if open, err := cat.Prompts(ctx, false); err == nil {
-		for _, p := range open {
-			cat.ClosePrompt(ctx, media.System, p.ID, media.PromptSuperseded, "the daemon restarted; a new prompt is opened if it is still needed")
-		}
-	}
-	// Know where every cartridge is before serving: inventory each library.
-	if _, err := d.Inventory(ctx, media.System, ""); err != nil {
-		d.log.Error("library inventory at start failed; run 'tapewarden library inventory' when the library is ready", "err", err)
-		d.warnings = append(d.warnings, err.Error())
-	}
+	d.eng = eng
+	d.health = eng.Healthy
+	d.report = report.New(cfg, eng.Catalog(), report.Options{Now: eng.Now, Logger: d.log.With("component", "report"), Cleaning: eng.CleaningStatus})
+	d.registry = metrics.NewRegistry(cfg, eng.Catalog(), metricsLive{eng}, metrics.Options{Now: eng.Now, Logger: d.log.With("component", "metrics"), Started: eng.Started()})
+	d.api = api.New(api.Options{Config: cfg, Engine: eng, Report: d.report, Metrics: d.metricsHandler(), MetricsAddr: d.MetricsAddr, Logger: d.log})
 	return d, nil
 }
 
 // Close releases the catalog and the devices of a daemon that will not Run.
-func (d *Daemon) Close() error {
-	d.stopRuns(errDaemonStopping)
-	d.bg.Wait()
-	if d.dev != nil {
-		d.dev.close()
-	}
-	return d.cat.Close()
-}
+func (d *Daemon) Close() error { return d.eng.Close() }
 
 // Catalog is the daemon's catalog (for offline tools and tests).
-func (d *Daemon) Catalog() *media.Catalog { return d.cat }
+func (d *Daemon) Catalog() *media.Catalog { return d.eng.Catalog() }
 
 // MetricsAddr is the TCP address /metrics is served on, once Run has
 // started listening; empty when off.
@@ -199,13 +103,13 @@ func (d *Daemon) MetricsAddr() string {
 // the catalog.
 func (d *Daemon) Run(ctx context.Context) error {
 	defer d.Close()
-	api, err := d.listenAPI()
+	sock, err := d.listenAPI()
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           d.routes(),
-		ConnContext:       connContext,
+		Handler:           d.api.Handler(),
+		ConnContext:       api.ConnContext,
 		ReadHeaderTimeout: 10 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(d.log.Handler(), slog.LevelWarn),
@@ -217,7 +121,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		if err := srv.Serve(api); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(sock); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errc <- fmt.Errorf("API server: %w", err)
 		}
 	}()
@@ -243,30 +147,25 @@ func (d *Daemon) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	d.log.Info("tapewarden ready", "socket", d.cfg.SocketPath(), "metrics", d.MetricsAddr(), "catalog", d.cat.Path(), "version", Version)
+	d.log.Info("tapewarden ready", "socket", d.cfg.SocketPath(), "metrics", d.MetricsAddr(), "catalog", d.Catalog().Path(), "version", config.Version)
 	if d.ready != nil {
 		d.ready(d.cfg.SocketPath(), d.MetricsAddr())
 	}
 	notifyReady()
 	notifyStatus("serving on %s", d.cfg.SocketPath())
 
-	var jobs []*jobSchedule
-	if d.noSchedule {
-		d.log.Warn("the scheduler is held: no scheduled run starts (--no-schedule)")
-	} else {
-		jobs = d.catchUp(ctx)
-	}
+	// The scheduler and the watchdog stop when ctx ends or a server fails.
+	runCtx, stopRunning := context.WithCancel(ctx)
+	defer stopRunning()
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		d.schedule(ctx, jobs)
+		d.eng.Run(runCtx)
 	}()
-
-	wdCtx, stopWatchdog := context.WithCancel(ctx)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		d.watchdog(wdCtx)
+		d.watchdog(runCtx)
 	}()
 
 	var runErr error
@@ -274,9 +173,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	case <-ctx.Done():
 	case runErr = <-errc:
 	}
-	stopWatchdog()
+	stopRunning()
 	notifyStopping()
-	d.stopRuns(errDaemonStopping)
+	d.eng.Stop()
 	d.log.Info("tapewarden stopping")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -286,12 +185,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 	}
 	wg.Wait()
-	d.bg.Wait()
 	return runErr
 }
 
 func (d *Daemon) metricsHandler() http.Handler {
-	return promhttpHandler(d.registry, d.log)
+	return metrics.Handler(d.registry, d.log)
 }
 
 // watchdog pings systemd's watchdog, but only while the daemon is healthy:
@@ -319,17 +217,6 @@ func (d *Daemon) watchdog(ctx context.Context) {
 			notifyWatchdog()
 		}
 	}
-}
-
-// checkHealth is the daemon's self-test: the catalog answers reads and
-// takes a write lock.
-func (d *Daemon) checkHealth(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if !d.schedulerAlive(5 * d.maintEvery) {
-		return errors.New("the scheduler has not gone round for five minutes")
-	}
-	return d.cat.Ping(ctx)
 }
 
 // listenAPI returns the socket passed by systemd, or creates the socket

@@ -9,12 +9,15 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
+
+	"github.com/tapewarden/tapewarden/media"
 )
 
 // harness runs a real daemon in this process on a temporary state
@@ -22,7 +25,7 @@ import (
 type harness struct {
 	t      *testing.T
 	d      *Daemon
-	cfg    *Config
+	cfg    *config.Config
 	client *http.Client
 	cancel context.CancelFunc
 	done   chan error
@@ -57,28 +60,16 @@ func shortTempDir(t *testing.T) string {
 	return dir
 }
 
-func startDaemon(t *testing.T, mods ...func(*Config, *Options)) *harness {
+func startDaemon(t *testing.T, mods ...func(*config.Config, *Options)) *harness {
 	t.Helper()
-	cfg, err := DemoConfig(shortTempDir(t))
+	cfg, err := config.DemoConfig(shortTempDir(t))
 	require.NoError(t, err)
 	cfg.Demo = false // an empty world unless a test asks for the demo's stock
 	return startConfig(t, cfg, mods...)
 }
 
-// loadTestConfig reads a configuration from testdata with its state
-// directory (written /var/lib/tapewarden there) moved to a fresh one.
-func loadTestConfig(t *testing.T, name string) *Config {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "testdata", "daemon", name))
-	require.NoError(t, err)
-	dir := shortTempDir(t)
-	cfg, err := ParseConfig(name, bytes.ReplaceAll(data, []byte("/var/lib/tapewarden"), []byte(dir)))
-	require.NoError(t, err)
-	return cfg
-}
-
 // startConfig runs a daemon on cfg.
-func startConfig(t *testing.T, cfg *Config, mods ...func(*Config, *Options)) *harness {
+func startConfig(t *testing.T, cfg *config.Config, mods ...func(*config.Config, *Options)) *harness {
 	t.Helper()
 	var logBuf syncBuffer
 	opts := Options{Logger: slog.New(slog.NewTextHandler(&logBuf, nil))}
@@ -165,3 +156,9 @@ func (h *harness) ok(method, path string, body, out any) {
 		require.NoError(h.t, json.Unmarshal(data, out))
 	}
 }
+
+// tester is the actor of the tests' own requests.
+var tester = media.Actor{Name: "tester", Role: "admin"}
+
+// withDemoWorld gives the daemon the demo's stock of cartridges.
+func withDemoWorld(cfg *config.Config, _ *Options) { cfg.Demo = true }

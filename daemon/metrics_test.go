@@ -13,6 +13,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
+
+	"github.com/tapewarden/tapewarden/daemon/api"
 )
 
 type testClock struct {
@@ -29,8 +33,8 @@ func (c *testClock) Advance(d time.Duration) {
 
 func TestCatalogMetrics(t *testing.T) {
 	clock := &testClock{t: time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)}
-	h := startDaemon(t, func(_ *Config, o *Options) { o.Now = clock.Now })
-	for _, add := range []AddRequest{
+	h := startDaemon(t, func(_ *config.Config, o *Options) { o.Now = clock.Now })
+	for _, add := range []api.AddRequest{
 		{Barcode: "DLY101L8", Pool: "daily", At: "honcho/shelf"},
 		{Barcode: "DLY102L8", Pool: "daily", At: "honcho/shelf"},
 		{Barcode: "MON101L8", Pool: "monthly", At: "honcho/lib0/slot/3"},
@@ -65,7 +69,7 @@ tapewarden_manifest_discrepancies_open 0
 # TYPE tapewarden_catalog_up gauge
 tapewarden_catalog_up 1
 `
-	require.NoError(t, testutil.CollectAndCompare(newCatalogCollector(h.d.cat, h.d.log), strings.NewReader(expected),
+	require.NoError(t, testutil.GatherAndCompare(h.d.registry, strings.NewReader(expected),
 		"tapewarden_cartridges", "tapewarden_manifests", "tapewarden_manifest_discrepancies_open", "tapewarden_catalog_up"))
 
 	// The same figures reach Prometheus over the TCP listener.

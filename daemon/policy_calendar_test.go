@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tapewarden/tapewarden/rotation"
+
+	"github.com/tapewarden/tapewarden/daemon/report"
 )
 
 func TestCalendarOfTheDemoPools(t *testing.T) {
@@ -22,7 +24,7 @@ func TestCalendarOfTheDemoPools(t *testing.T) {
 	assert.Len(t, s.Calendar, 14)
 
 	// The CLI prints the text from the JSON: it must be the daemon's.
-	direct, err := h.d.Calendar(context.Background(), CalendarRequest{Pool: "all", Days: 14})
+	direct, err := h.d.report.Calendar(context.Background(), report.CalendarRequest{Pool: "all", Days: 14})
 	require.NoError(t, err)
 	assert.Equal(t, direct.Text(), s.Text())
 

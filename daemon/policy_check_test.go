@@ -16,11 +16,15 @@ import (
 
 	"github.com/tapewarden/tapewarden/media"
 	"github.com/tapewarden/tapewarden/rotation"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
+
+	"github.com/tapewarden/tapewarden/daemon/report"
 )
 
 // reportText renders a report the way the golden files keep it: one
 // finding per line.
-func reportText(r PolicyReport) []byte {
+func reportText(r report.PolicyReport) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "config: %s\ncatalog: %v\nerrors %d, warnings %d, infos %d\n", r.Config, r.Catalog, r.Errors, r.Warnings, r.Infos)
 	for _, n := range r.Notes {
@@ -44,9 +48,9 @@ func hasFinding(fs []rotation.Finding, sev rotation.Severity, rule, subject stri
 }
 
 func TestPolicyCheckDemoWithoutCatalog(t *testing.T) {
-	cfg, err := DemoConfig(t.TempDir())
+	cfg, err := config.DemoConfig(t.TempDir())
 	require.NoError(t, err)
-	r := CheckPolicy("demo.yaml", cfg.PolicyConfig(), rotation.Facts{}, jst(2025, 4, 1, 9, 0))
+	r := report.CheckPolicy("demo.yaml", cfg.PolicyConfig(), rotation.Facts{}, jst(2025, 4, 1, 9, 0))
 	policyGolden(t, "check-demo.golden", reportText(r))
 
 	// The demonstration town meets the standard: the registries'
@@ -76,12 +80,12 @@ func TestPolicyCheckDemoWithCatalog(t *testing.T) {
 		{System: "juki", Job: "juki-daily", At: jst(2025, 3, 20, 10, 0), Result: "failed", Note: "restored into the wrong directory"},
 	} {
 		clock.Set(dr.At)
-		_, err := h.d.cat.RecordDrill(ctx, tester, dr)
+		_, err := h.d.Catalog().RecordDrill(ctx, tester, dr)
 		require.NoError(t, err)
 	}
 	clock.Set(jst(2025, 4, 1, 9, 0))
 
-	var r PolicyReport
+	var r report.PolicyReport
 	h.ok("GET", "/v1/policy/check", nil, &r)
 	policyGolden(t, "check-demo-catalog.golden", reportText(r))
 	assert.True(t, r.Catalog)
@@ -98,12 +102,12 @@ func TestPolicyCheckDemoWithCatalog(t *testing.T) {
 
 // loadPolicyBad reads testdata/config/policy-bad.yaml with its state in a
 // fresh directory.
-func loadPolicyBad(t *testing.T) *Config {
+func loadPolicyBad(t *testing.T) *config.Config {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "testdata", "config", "policy-bad.yaml"))
 	require.NoError(t, err)
 	dir := shortTempDir(t)
-	cfg, err := ParsePolicyConfig("policy-bad.yaml", bytes.ReplaceAll(data, []byte("/var/lib/tapewarden"), []byte(dir)))
+	cfg, err := config.ParsePolicyConfig("policy-bad.yaml", bytes.ReplaceAll(data, []byte("/var/lib/tapewarden"), []byte(dir)))
 	require.NoError(t, err)
 	return cfg
 }
@@ -124,16 +128,16 @@ var policyBadFindings = []struct {
 
 func TestPolicyCheckBadConfiguration(t *testing.T) {
 	// The daemon refuses to run a rotation of three cartridges ...
-	_, err := LoadConfig(filepath.Join("..", "testdata", "config", "policy-bad.yaml"))
-	require.ErrorIs(t, err, ErrConfig)
+	_, err := config.LoadConfig(filepath.Join("..", "testdata", "config", "policy-bad.yaml"))
+	require.ErrorIs(t, err, config.ErrConfig)
 	assert.Contains(t, err.Error(), "3 is below the standard's minimum of 5")
 	// It points at the cycle: line (45), not the pool's (42), and names the
 	// field.
-	var errs ConfigErrors
+	var errs config.ConfigErrors
 	require.ErrorAs(t, err, &errs)
-	var below []*ConfigError
+	var below []*config.ConfigError
 	for _, e := range errs {
-		if belowMinimum(e) {
+		if strings.Contains(e.Msg, "below the standard's minimum") {
 			below = append(below, e)
 		}
 	}
@@ -143,7 +147,7 @@ func TestPolicyCheckBadConfiguration(t *testing.T) {
 	assert.True(t, strings.HasPrefix(below[0].Msg, "3 is below the standard's minimum of 5"), below[0].Msg)
 	// ... which the policy check reports as a finding instead.
 	cfg := loadPolicyBad(t)
-	r := CheckPolicy("policy-bad.yaml", cfg.PolicyConfig(), rotation.Facts{}, jst(2025, 4, 1, 9, 0))
+	r := report.CheckPolicy("policy-bad.yaml", cfg.PolicyConfig(), rotation.Facts{}, jst(2025, 4, 1, 9, 0))
 	policyGolden(t, "check-bad.golden", reportText(r))
 	for _, want := range policyBadFindings {
 		assert.True(t, hasFinding(r.Findings, want.sev, want.rule, want.subject), "%s %s %s", want.sev, want.rule, want.subject)
@@ -153,12 +157,12 @@ func TestPolicyCheckBadConfiguration(t *testing.T) {
 
 	// With the catalog's facts: the DAT drive has no cleaning cartridge.
 	clock := &stillClock{now: jst(2025, 4, 1, 9, 0)}
-	h := startDaemon(t, func(c *Config, _ *Options) { *c = *cfg }, withClock(clock))
+	h := startDaemon(t, func(c *config.Config, _ *Options) { *c = *cfg }, withClock(clock))
 	ctx := context.Background()
 	uses := 50
-	_, err = h.d.cat.AddCartridge(ctx, tester, media.NewCartridge{Barcode: "CLN001CU", Location: media.Storage("honcho", "shelf"), UsesLeft: &uses})
+	_, err = h.d.Catalog().AddCartridge(ctx, tester, media.NewCartridge{Barcode: "CLN001CU", Location: media.Storage("honcho", "shelf"), UsesLeft: &uses})
 	require.NoError(t, err)
-	var withFacts PolicyReport
+	var withFacts report.PolicyReport
 	h.ok("GET", "/v1/policy/check", nil, &withFacts)
 	for _, want := range policyBadFindings {
 		assert.True(t, hasFinding(withFacts.Findings, want.sev, want.rule, want.subject), "%s %s %s", want.sev, want.rule, want.subject)
@@ -174,8 +178,8 @@ func TestPolicyCheckOfAnotherConfiguration(t *testing.T) {
 	clock := &stillClock{now: jst(2025, 4, 1, 9, 0)}
 	h := startDaemon(t, withClock(clock))
 	cfg := loadPolicyBad(t)
-	var r PolicyReport
-	h.ok("POST", "/v1/policy/check", PolicyCheckRequest{Config: cfg.PolicyConfig(), Name: "new.yaml"}, &r)
+	var r report.PolicyReport
+	h.ok("POST", "/v1/policy/check", report.PolicyCheckRequest{Config: cfg.PolicyConfig(), Name: "new.yaml"}, &r)
 	assert.Equal(t, "new.yaml", r.Config)
 	assert.True(t, r.Catalog)
 	// An empty catalog: no cleaning cartridge for either drive type.
@@ -194,17 +198,17 @@ func TestParsePolicyConfigKeepsOtherErrors(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join("..", "testdata", "config", "policy-bad.yaml"))
 	require.NoError(t, err)
 	broken := strings.Replace(string(data), "every: week}", "every: fortnight}", 1)
-	_, err = ParsePolicyConfig("broken.yaml", []byte(broken))
-	var errs ConfigErrors
+	_, err = config.ParsePolicyConfig("broken.yaml", []byte(broken))
+	var errs config.ConfigErrors
 	require.True(t, errors.As(err, &errs), "%v", err)
 	require.Len(t, errs, 1, "%v", err)
 	assert.Contains(t, errs[0].Msg, `"fortnight" is not a period`)
 
 	// A waiver makes the small rotation acceptable to the daemon too.
 	waived := strings.Replace(string(data), "cycle: {cartridges: 3, every: day}", "cycle: {cartridges: 3, every: day}\n    waiver: {reason: three-cartridge autoloader until 2026, approved_by: ICT department}", 1)
-	cfg, err := ParseConfig("waived.yaml", []byte(waived))
+	cfg, err := config.ParseConfig("waived.yaml", []byte(waived))
 	require.NoError(t, err)
-	r := CheckPolicy("waived.yaml", cfg.PolicyConfig(), rotation.Facts{}, jst(2025, 4, 1, 9, 0))
+	r := report.CheckPolicy("waived.yaml", cfg.PolicyConfig(), rotation.Facts{}, jst(2025, 4, 1, 9, 0))
 	assert.True(t, hasFinding(r.Findings, rotation.SeverityWarning, "rotation-min-5", `pool "daily"`))
 	assert.False(t, hasFinding(r.Findings, rotation.SeverityError, "rotation-min-5", `pool "daily"`))
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/tapewarden/tapewarden/media"
 	"github.com/tapewarden/tapewarden/rotation"
+
+	"github.com/tapewarden/tapewarden/daemon/report"
 )
 
 // fourNights starts the demo world on nightly schedules and runs the
@@ -29,7 +31,7 @@ func fourNights(t *testing.T) (*harness, *stillClock) {
 	return h, clock
 }
 
-func poolPlan(t *testing.T, p CourierPlan, pool string) PoolPlan {
+func poolPlan(t *testing.T, p report.CourierPlan, pool string) report.PoolPlan {
 	t.Helper()
 	for _, pp := range p.Pools {
 		if pp.Pool == pool {
@@ -37,10 +39,10 @@ func poolPlan(t *testing.T, p CourierPlan, pool string) PoolPlan {
 		}
 	}
 	t.Fatalf("no plan for pool %s in %+v", pool, p)
-	return PoolPlan{}
+	return report.PoolPlan{}
 }
 
-func barcodesOf(moves []CourierMove) []string {
+func barcodesOf(moves []report.CourierMove) []string {
 	out := []string{}
 	for _, m := range moves {
 		out = append(out, m.Barcode)
@@ -50,7 +52,7 @@ func barcodesOf(moves []CourierMove) []string {
 
 func TestCourierPlanSendsAndRecalls(t *testing.T) {
 	h, _ := fourNights(t)
-	var p CourierPlan
+	var p report.CourierPlan
 	h.ok("GET", "/v1/courier/plan", nil, &p)
 	policyGoldenJSON(t, "courier-plan.golden.json", p)
 	assert.Equal(t, "2025-04-05", p.Date)
@@ -88,7 +90,7 @@ func TestCourierPlanSendsAndRecalls(t *testing.T) {
 
 	// A cartridge already on a manifest says which.
 	ctx := context.Background()
-	m, err := h.d.cat.CreateManifest(ctx, tester, media.NewManifest{Destination: "hill-annex", Barcodes: []string{"DLY004L8"}})
+	m, err := h.d.Catalog().CreateManifest(ctx, tester, media.NewManifest{Destination: "hill-annex", Barcodes: []string{"DLY004L8"}})
 	require.NoError(t, err)
 	h.ok("GET", "/v1/courier/plan", nil, &p)
 	send = poolPlan(t, p, "daily").Sends[0]
@@ -117,8 +119,8 @@ func TestCourierPlanSendsAndRecalls(t *testing.T) {
 
 func TestManifestsFromPlan(t *testing.T) {
 	h, _ := fourNights(t)
-	var res FromPlanResult
-	h.ok("POST", "/v1/manifests/from-plan", FromPlanRequest{Note: "Tuesday run"}, &res)
+	var res report.FromPlanResult
+	h.ok("POST", "/v1/manifests/from-plan", report.FromPlanRequest{Note: "Tuesday run"}, &res)
 	require.Len(t, res.Created, 2)
 	out, back := res.Created[0], res.Created[1]
 	assert.Equal(t, []string{"honcho", "hill-annex"}, []string{out.Origin, out.Destination})
@@ -134,16 +136,16 @@ func TestManifestsFromPlan(t *testing.T) {
 	assert.Contains(t, res.Reminders[0], "DLY004L8 is in library lib0 slot 4: export it")
 
 	// Again: everything is on a manifest already, nothing new.
-	h.ok("POST", "/v1/manifests/from-plan", FromPlanRequest{}, &res)
+	h.ok("POST", "/v1/manifests/from-plan", report.FromPlanRequest{}, &res)
 	assert.Empty(t, res.Created)
 	assert.Equal(t, []string{"DLY004L8", "MON005L8", "MON006L8"}, []string{res.Skipped[0].Barcode, res.Skipped[1].Barcode, res.Skipped[2].Barcode})
 	assert.Contains(t, res.Skipped[0].Reason, "already on manifest "+out.ID)
 
 	// A cancelled manifest no longer counts.
 	ctx := context.Background()
-	_, err := h.d.cat.CancelManifest(ctx, tester, out.ID, "courier not coming today")
+	_, err := h.d.Catalog().CancelManifest(ctx, tester, out.ID, "courier not coming today")
 	require.NoError(t, err)
-	h.ok("POST", "/v1/manifests/from-plan", FromPlanRequest{}, &res)
+	h.ok("POST", "/v1/manifests/from-plan", report.FromPlanRequest{}, &res)
 	require.Len(t, res.Created, 1)
 	assert.Equal(t, "hill-annex", res.Created[0].Destination)
 	assert.Len(t, res.Skipped, 2)
@@ -152,10 +154,10 @@ func TestManifestsFromPlan(t *testing.T) {
 func TestManifestsFromAnEmptyPlanAreRefused(t *testing.T) {
 	clock := &stillClock{now: jst(2025, 4, 5, 9, 0)}
 	h := startDaemon(t, withClock(clock)) // no cartridges at all
-	status, body := h.call("POST", "/v1/manifests/from-plan", FromPlanRequest{})
+	status, body := h.call("POST", "/v1/manifests/from-plan", report.FromPlanRequest{})
 	assert.Equal(t, http.StatusConflict, status)
 	assert.Contains(t, string(body), "sends and recalls nothing; no manifest was created")
-	list, err := h.d.cat.Manifests(context.Background(), media.ManifestFilter{})
+	list, err := h.d.Catalog().Manifests(context.Background(), media.ManifestFilter{})
 	require.NoError(t, err)
 	assert.Empty(t, list)
 }
@@ -192,15 +194,15 @@ func TestManifestsFromPlanAreAllOrNothing(t *testing.T) {
 	ctx := context.Background()
 	active := func(t *testing.T, h *harness) []media.Manifest {
 		t.Helper()
-		list, err := h.d.cat.Manifests(ctx, media.ManifestFilter{Active: true})
+		list, err := h.d.Catalog().Manifests(ctx, media.ManifestFilter{Active: true})
 		require.NoError(t, err)
 		return list
 	}
 
 	t.Run("the first manifest is refused", func(t *testing.T) {
 		h, _ := fourNights(t)
-		mk := &failingMaker{cat: h.d.cat, failCreate: 1, loseBefore: "DLY004L8"}
-		_, err := h.d.manifestsFromPlan(ctx, tester, FromPlanRequest{}, mk)
+		mk := &failingMaker{cat: h.d.Catalog(), failCreate: 1, loseBefore: "DLY004L8"}
+		_, err := pagesWith(h, mk).ManifestsFromPlan(ctx, tester, report.FromPlanRequest{})
 		require.ErrorIs(t, err, media.ErrNotMovable)
 		assert.Contains(t, err.Error(), "DLY004L8 is reported lost")
 		assert.Contains(t, err.Error(), "no manifest was created")
@@ -209,17 +211,17 @@ func TestManifestsFromPlanAreAllOrNothing(t *testing.T) {
 
 	t.Run("the second manifest is refused: the first is withdrawn", func(t *testing.T) {
 		h, _ := fourNights(t)
-		mk := &failingMaker{cat: h.d.cat, failCreate: 2, loseBefore: "MON006L8"}
-		_, err := h.d.manifestsFromPlan(ctx, tester, FromPlanRequest{}, mk)
+		mk := &failingMaker{cat: h.d.Catalog(), failCreate: 2, loseBefore: "MON006L8"}
+		_, err := pagesWith(h, mk).ManifestsFromPlan(ctx, tester, report.FromPlanRequest{})
 		require.ErrorIs(t, err, media.ErrNotMovable)
 		assert.Contains(t, err.Error(), "create the manifest from pref-dc to honcho (MON005L8 MON006L8)")
 		assert.Contains(t, err.Error(), "were cancelled, so nothing is left open")
 		assert.Empty(t, active(t, h))
-		all, err := h.d.cat.Manifests(ctx, media.ManifestFilter{})
+		all, err := h.d.Catalog().Manifests(ctx, media.ManifestFilter{})
 		require.NoError(t, err)
 		require.Len(t, all, 1)
 		assert.Equal(t, media.ManifestCancelled, all[0].State)
-		events, err := h.d.cat.Events(ctx, media.EventFilter{Manifest: all[0].ID, Kind: "manifest-cancelled"})
+		events, err := h.d.Catalog().Events(ctx, media.EventFilter{Manifest: all[0].ID, Kind: "manifest-cancelled"})
 		require.NoError(t, err)
 		require.Len(t, events, 1)
 		assert.Contains(t, events[0].Reason, "withdrawn: made from the offsite plan together with a manifest the catalog refused")
@@ -227,29 +229,14 @@ func TestManifestsFromPlanAreAllOrNothing(t *testing.T) {
 
 	t.Run("withdrawing fails too: the error names what is left open", func(t *testing.T) {
 		h, _ := fourNights(t)
-		mk := &failingMaker{cat: h.d.cat, failCreate: 2, loseBefore: "MON005L8", failCancel: 1}
-		_, err := h.d.manifestsFromPlan(ctx, tester, FromPlanRequest{}, mk)
+		mk := &failingMaker{cat: h.d.Catalog(), failCreate: 2, loseBefore: "MON005L8", failCancel: 1}
+		_, err := pagesWith(h, mk).ManifestsFromPlan(ctx, tester, report.FromPlanRequest{})
 		require.Error(t, err)
 		left := active(t, h)
 		require.Len(t, left, 1)
 		assert.Contains(t, err.Error(), "manifests "+left[0].ID+" could not be withdrawn: cancel them")
 	})
 
-	t.Run("a cartridge that cannot travel refuses the whole plan", func(t *testing.T) {
-		for _, c := range []struct {
-			name string
-			cart media.Cartridge
-			says string
-		}{
-			{"lost", media.Cartridge{Barcode: "A00001L8", State: media.Lost, Location: media.Storage("honcho", "shelf")}, "reported lost"},
-			{"missing", media.Cartridge{Barcode: "A00001L8", State: media.Active, Location: media.LibrarySlot("honcho", "lib0", 3), Missing: jst(2025, 4, 1, 0, 0)}, "not found in library lib0"},
-			{"in transit", media.Cartridge{Barcode: "A00001L8", State: media.Active, Location: media.Transit("M-1")}, "in transit on manifest M-1"},
-			{"there already", media.Cartridge{Barcode: "A00001L8", State: media.Active, Location: media.Storage("hill-annex", "safe")}, "already at hill-annex"},
-		} {
-			assert.Contains(t, cannotTravel(c.cart, "hill-annex"), c.says, c.name)
-		}
-		assert.Empty(t, cannotTravel(media.Cartridge{Barcode: "A00001L8", State: media.Full, Location: media.LibrarySlot("honcho", "lib0", 3)}, "hill-annex"))
-	})
 }
 
 // TestCourierRounds runs a fortnight of nights and mornings: each night
@@ -264,7 +251,7 @@ func TestCourierRounds(t *testing.T) {
 	recalls := map[rotation.Code]int{}
 	for day := 1; day <= 12; day++ {
 		clock.Set(jst(2025, 4, day, 9, 0))
-		p, err := h.d.CourierPlan(ctx, "", "")
+		p, err := h.d.report.CourierPlan(ctx, "", "")
 		require.NoError(t, err)
 		daily := poolPlan(t, p, "daily")
 		if day >= 3 {
@@ -290,4 +277,9 @@ func TestCourierRounds(t *testing.T) {
 		runJobAt(t, h, clock, "koseki-daily", jst(2025, 4, day, 22, 30))
 	}
 	assert.Positive(t, recalls[rotation.CodeRecallDue]+recalls[rotation.CodeRecallExpired], "the daily pool's cartridges come back to be written again: %v", recalls)
+}
+
+// pagesWith is the daemon's report pages with manifests made by mk.
+func pagesWith(h *harness, mk report.ManifestMaker) *report.Pages {
+	return report.New(h.cfg, h.d.Catalog(), report.Options{Now: h.d.eng.Now, Manifests: mk})
 }

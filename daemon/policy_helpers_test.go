@@ -15,6 +15,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
+
+	"github.com/tapewarden/tapewarden/daemon/report"
+
+	"github.com/tapewarden/tapewarden/daemon/engine"
 )
 
 var updatePolicy = flag.Bool("update", false, "rewrite the golden files under testdata/policy")
@@ -48,15 +54,15 @@ func (c *stillClock) After(time.Duration) <-chan time.Time { return make(chan ti
 func (c *stillClock) At(time.Time) <-chan time.Time        { return make(chan time.Time) }
 
 // withClock runs the daemon on clock.
-func withClock(clock *stillClock) func(*Config, *Options) {
-	return func(_ *Config, o *Options) { o.Clock = clock }
+func withClock(clock *stillClock) func(*config.Config, *Options) {
+	return func(_ *config.Config, o *Options) { o.Clock = clock }
 }
 
 // withNightlySchedules gives the demo's jobs the schedules of a real
 // town instead of the demo's every few minutes: the registry and the
 // family register every night, tax on the first of the month, the
 // website every night on the standalone DAT drive.
-func withNightlySchedules(cfg *Config, _ *Options) {
+func withNightlySchedules(cfg *config.Config, _ *Options) {
 	schedules := map[string]string{
 		"juki-daily":     "0 22 * * *",
 		"koseki-daily":   "30 22 * * *",
@@ -82,9 +88,9 @@ func runJobAt(t *testing.T, h *harness, clock *stillClock, job string, when time
 	t.Helper()
 	clock.Set(when)
 	ctx := context.Background()
-	r, err := h.d.StartRun(ctx, job, "manual", time.Time{})
+	r, err := h.d.eng.StartRun(ctx, job, "manual", time.Time{})
 	require.NoError(t, err)
-	r, err = h.d.WaitRun(ctx, r.ID)
+	r, err = h.d.eng.WaitRun(ctx, r.ID)
 	require.NoError(t, err)
 	require.Equal(t, media.RunSucceeded, r.State, "run %d of %s: %s\n%s", r.ID, job, r.Reason, r.Log)
 	return r
@@ -94,36 +100,36 @@ func runJobAt(t *testing.T, h *harness, clock *stillClock, job string, when time
 // pick them up and deliver them. A cartridge in the library is exported
 // to the mail slot first, as the operator would, and taken out of it once
 // the courier has scanned it.
-func courierTrip(t *testing.T, h *harness, clock *stillClock, when time.Time) FromPlanResult {
+func courierTrip(t *testing.T, h *harness, clock *stillClock, when time.Time) report.FromPlanResult {
 	t.Helper()
 	clock.Set(when)
 	ctx := context.Background()
-	res, err := h.d.ManifestsFromPlan(ctx, tester, FromPlanRequest{})
+	res, err := h.d.report.ManifestsFromPlan(ctx, tester, report.FromPlanRequest{})
 	require.NoError(t, err)
 	for _, m := range res.Created {
 		var barcodes []string
 		var mailSlots []media.Location
 		for _, it := range m.Items {
 			barcodes = append(barcodes, it.Barcode)
-			c, err := h.d.cat.Cartridge(ctx, it.Barcode)
+			c, err := h.d.Catalog().Cartridge(ctx, it.Barcode)
 			require.NoError(t, err)
 			if c.Location.Kind == media.InSlot {
-				_, err := h.d.Export(ctx, tester, c.Location.Place, []string{it.Barcode})
+				_, err := h.d.eng.Export(ctx, tester, c.Location.Place, []string{it.Barcode})
 				require.NoError(t, err)
-				c, err = h.d.cat.Cartridge(ctx, it.Barcode)
+				c, err = h.d.Catalog().Cartridge(ctx, it.Barcode)
 				require.NoError(t, err)
 			}
 			if c.Location.Kind == media.InMailSlot {
 				mailSlots = append(mailSlots, c.Location)
 			}
 		}
-		_, err := h.d.cat.Pickup(ctx, tester, m.ID, media.Handover{Courier: "Yamato", Barcodes: barcodes})
+		_, err := h.d.Catalog().Pickup(ctx, tester, m.ID, media.Handover{Courier: "Yamato", Barcodes: barcodes})
 		require.NoError(t, err)
 		for _, l := range mailSlots {
-			_, err := h.d.MailSlot(ctx, tester, MailSlotRequest{Library: l.Place, Slot: l.Slot, Action: "take"})
+			_, err := h.d.eng.MailSlot(ctx, tester, engine.MailSlotRequest{Library: l.Place, Slot: l.Slot, Action: "take"})
 			require.NoError(t, err)
 		}
-		_, err = h.d.cat.Deliver(ctx, tester, m.ID, media.Handover{Barcodes: barcodes})
+		_, err = h.d.Catalog().Deliver(ctx, tester, m.ID, media.Handover{Barcodes: barcodes})
 		require.NoError(t, err)
 	}
 	return res
@@ -134,9 +140,9 @@ func courierTrip(t *testing.T, h *harness, clock *stillClock, when time.Time) Fr
 func fileInLibrary(t *testing.T, h *harness, barcode string) {
 	t.Helper()
 	ctx := context.Background()
-	_, err := h.d.MailSlot(ctx, tester, MailSlotRequest{Library: "lib0", Action: "insert", Barcode: barcode})
+	_, err := h.d.eng.MailSlot(ctx, tester, engine.MailSlotRequest{Library: "lib0", Action: "insert", Barcode: barcode})
 	require.NoError(t, err)
-	_, _, err = h.d.Import(ctx, tester, "lib0")
+	_, _, err = h.d.eng.Import(ctx, tester, "lib0")
 	require.NoError(t, err)
 }
 

@@ -9,6 +9,10 @@ import (
 
 	"github.com/tapewarden/tapewarden/media"
 	"github.com/tapewarden/tapewarden/rotation"
+
+	"github.com/tapewarden/tapewarden/daemon/report"
+
+	"github.com/tapewarden/tapewarden/daemon/engine"
 )
 
 func TestSwapList(t *testing.T) {
@@ -16,15 +20,14 @@ func TestSwapList(t *testing.T) {
 	ctx := context.Background()
 	// The morning of the 5th: the manifests are made, drive lto0 asks to
 	// be cleaned, and one cleaning cartridge is used up.
-	var made FromPlanResult
-	h.ok("POST", "/v1/manifests/from-plan", FromPlanRequest{}, &made)
+	var made report.FromPlanResult
+	h.ok("POST", "/v1/manifests/from-plan", report.FromPlanRequest{}, &made)
 	require.Len(t, made.Created, 2)
-	lto0 := h.d.dev.drives["lto0"]
-	lto0.virtual.RequestCleaning(true)
-	h.d.pollDrive(ctx, lto0)
-	require.NoError(t, h.d.cat.SetUsesLeft(ctx, tester, "CLN001CU", 0, "the drive rejected it"))
+	h.d.eng.VirtualDrive("lto0").RequestCleaning(true)
+	require.NoError(t, h.d.eng.PollDrive(ctx, "lto0"))
+	require.NoError(t, h.d.Catalog().SetUsesLeft(ctx, tester, "CLN001CU", 0, "the drive rejected it"))
 
-	var s SwapList
+	var s report.SwapList
 	h.ok("GET", "/v1/swap-list", nil, &s)
 	policyGoldenJSON(t, "swap-list.golden.json", s)
 	assert.Equal(t, "2025-04-05", s.Date)
@@ -90,21 +93,21 @@ func TestSwapListOfARunThatNeedsARecalledCartridge(t *testing.T) {
 	h, clock := fourNights(t)
 	ctx := context.Background()
 	for _, b := range []string{"DLY001L8", "DLY002L8", "DLY003L8", "DLY005L8", "DLY006L8"} {
-		_, err := h.d.Export(ctx, tester, "lib0", []string{b})
+		_, err := h.d.eng.Export(ctx, tester, "lib0", []string{b})
 		require.NoError(t, err)
-		c, err := h.d.cat.Cartridge(ctx, b)
+		c, err := h.d.Catalog().Cartridge(ctx, b)
 		require.NoError(t, err)
-		m, err := h.d.cat.CreateManifest(ctx, tester, media.NewManifest{Destination: "hill-annex", Barcodes: []string{b}})
+		m, err := h.d.Catalog().CreateManifest(ctx, tester, media.NewManifest{Destination: "hill-annex", Barcodes: []string{b}})
 		require.NoError(t, err)
-		_, err = h.d.cat.Pickup(ctx, tester, m.ID, media.Handover{Courier: "Yamato", Barcodes: []string{b}})
+		_, err = h.d.Catalog().Pickup(ctx, tester, m.ID, media.Handover{Courier: "Yamato", Barcodes: []string{b}})
 		require.NoError(t, err)
-		_, err = h.d.MailSlot(ctx, tester, MailSlotRequest{Library: "lib0", Slot: c.Location.Slot, Action: "take"})
+		_, err = h.d.eng.MailSlot(ctx, tester, engine.MailSlotRequest{Library: "lib0", Slot: c.Location.Slot, Action: "take"})
 		require.NoError(t, err)
-		_, err = h.d.cat.Deliver(ctx, tester, m.ID, media.Handover{Barcodes: []string{b}})
+		_, err = h.d.Catalog().Deliver(ctx, tester, m.ID, media.Handover{Barcodes: []string{b}})
 		require.NoError(t, err)
 	}
 	clock.Set(jst(2025, 4, 6, 9, 0))
-	s, err := h.d.SwapList(ctx, "", "")
+	s, err := h.d.report.SwapList(ctx, "", "")
 	require.NoError(t, err)
 	recalled := map[string]bool{}
 	for _, r := range s.Expect {

@@ -13,7 +13,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/tapewarden/tapewarden/daemon"
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
 // client talks to the daemon's API socket.
@@ -98,7 +98,7 @@ func socketPath(flagSocket, configPath string, configSet bool) (string, error) {
 		return env, nil
 	}
 	if _, err := os.Stat(configPath); err == nil || configSet {
-		cfg, err := daemon.LoadConfig(configPath)
+		cfg, err := config.LoadConfig(configPath)
 		if err != nil {
 			return "", err
 		}

@@ -11,8 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tapewarden/tapewarden/daemon"
 	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/api"
 )
 
 func when(t time.Time) string {
@@ -28,7 +29,7 @@ func (a *app) statusCommand() *cobra.Command {
 		Short: "Show the daemon's health and a summary of the catalog",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var st daemon.Status
+			var st api.Status
 			err := a.get(cmd, "/v1/status", nil, &st, func(w io.Writer) {
 				health := "healthy"
 				if !st.Healthy {
@@ -161,7 +162,7 @@ func dash(s string) string {
 func (a *app) mediaCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "media", Aliases: []string{"cartridge"}, Short: "Cartridges: add, list, show, move, retire"}
 
-	var add daemon.AddRequest
+	var add api.AddRequest
 	var uses int
 	addCmd := &cobra.Command{
 		Use:   "add BARCODE --at SITE/PLACE",
@@ -216,7 +217,7 @@ func (a *app) mediaCommand() *cobra.Command {
 		Short: "Show a cartridge and its custody history",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var v daemon.MediaView
+			var v api.MediaView
 			return a.get(cmd, "/v1/media/"+pathEscape(args[0]), nil, &v, func(w io.Writer) {
 				fmt.Fprintf(w, "barcode\t%s\n", v.Barcode)
 				fmt.Fprintf(w, "media type\t%s\n", v.MediaType)
@@ -240,7 +241,7 @@ func (a *app) mediaCommand() *cobra.Command {
 		},
 	}
 
-	var move daemon.MoveRequest
+	var move api.MoveRequest
 	moveCmd := &cobra.Command{
 		Use:   "move BARCODE --to SITE/PLACE",
 		Short: "Record that a cartridge was moved within a site",
@@ -263,7 +264,7 @@ move made outside those workflows.`,
 	moveCmd.Flags().StringVar(&move.Reason, "reason", "", "why (recorded)")
 	moveCmd.Flags().BoolVar(&move.Force, "force", false, "record a move made outside the normal workflow (needs --reason)")
 
-	var retire daemon.ReasonRequest
+	var retire api.ReasonRequest
 	retireCmd := &cobra.Command{
 		Use:   "retire BARCODE --reason TEXT",
 		Short: "Mark a cartridge as never to be written again",
@@ -275,7 +276,7 @@ move made outside those workflows.`,
 	}
 	retireCmd.Flags().StringVar(&retire.Reason, "reason", "", "why (required)")
 
-	var found daemon.FoundRequest
+	var found api.FoundRequest
 	foundCmd := &cobra.Command{
 		Use:   "found BARCODE --at SITE/PLACE",
 		Short: "Record that a cartridge reported lost has turned up",
@@ -440,7 +441,7 @@ func (a *app) manifestCommand() *cobra.Command {
 	deliverCmd.Flags().StringVar(&deliver.Place, "place", "", "storage place they are filed at (default: the manifest's, or the safest)")
 	deliverCmd.Flags().BoolVar(&deliver.AcceptDiscrepancies, "accept-discrepancies", false, "record differences from the manifest instead of refusing")
 
-	var resolve daemon.ResolveRequest
+	var resolve api.ResolveRequest
 	resolveCmd := &cobra.Command{
 		Use:   "resolve ID BARCODE (--found SITE/PLACE | --lost) --note TEXT",
 		Short: "Settle a custody discrepancy",
@@ -454,7 +455,7 @@ func (a *app) manifestCommand() *cobra.Command {
 	resolveCmd.Flags().BoolVar(&resolve.Lost, "lost", false, "report the cartridge lost")
 	resolveCmd.Flags().StringVar(&resolve.Note, "note", "", "what was done (required for --lost)")
 
-	var cancel daemon.ReasonRequest
+	var cancel api.ReasonRequest
 	cancelCmd := &cobra.Command{
 		Use:   "cancel ID --reason TEXT",
 		Short: "Withdraw a manifest that has not been picked up",
@@ -554,7 +555,7 @@ room: without the catalog nobody knows which tape holds what.`,
 				return err
 			}
 			var res media.VerifyResult
-			return a.post(cmd, "/v1/catalog/copy", daemon.CopyRequest{To: abs}, &res, func(w io.Writer) {
+			return a.post(cmd, "/v1/catalog/copy", api.CopyRequest{To: abs}, &res, func(w io.Writer) {
 				fmt.Fprintf(w, "catalog copied to %s and checked: %d audit events, head %d %s\n", abs, res.Events, res.HeadID, res.HeadHash)
 			})
 		},

@@ -11,6 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tapewarden/tapewarden/daemon"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
 func (a *app) daemonCommand() *cobra.Command {
@@ -26,7 +28,7 @@ tape hardware needed. The demo's state goes in --state-dir, or in a new
 directory it prints.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var cfg *daemon.Config
+			var cfg *config.Config
 			var err error
 			if demo {
 				if stateDir == "" {
@@ -37,9 +39,9 @@ directory it prints.`,
 				if stateDir, err = filepath.Abs(stateDir); err != nil {
 					return err
 				}
-				cfg, err = daemon.DemoConfig(stateDir)
+				cfg, err = config.DemoConfig(stateDir)
 			} else {
-				cfg, err = daemon.LoadConfig(a.configPath)
+				cfg, err = config.LoadConfig(a.configPath)
 				if err == nil && stateDir != "" {
 					abs, aerr := filepath.Abs(stateDir)
 					if aerr != nil {
@@ -73,13 +75,13 @@ directory it prints.`,
 }
 
 // announce tells the person who started the daemon where to reach it.
-func (a *app) announce(cfg *daemon.Config, socket, metrics string) {
+func (a *app) announce(cfg *config.Config, socket, metrics string) {
 	w := a.out
 	if cfg.Demo {
-		fmt.Fprintf(w, "tapewarden %s demo is running.\n", daemon.Version)
+		fmt.Fprintf(w, "tapewarden %s demo is running.\n", config.Version)
 		fmt.Fprintf(w, "  state directory: %s\n", cfg.StateDir)
 	} else {
-		fmt.Fprintf(w, "tapewarden %s is running.\n", daemon.Version)
+		fmt.Fprintf(w, "tapewarden %s is running.\n", config.Version)
 	}
 	fmt.Fprintf(w, "  API socket:      %s\n", socket)
 	if metrics != "" {
@@ -106,10 +108,10 @@ func (a *app) configCommand() *cobra.Command {
 			var err error
 			name := a.configPath
 			if demo {
-				_, err = daemon.DemoConfig("/nonexistent")
+				_, err = config.DemoConfig("/nonexistent")
 				name = "the embedded demo configuration"
 			} else {
-				_, err = daemon.LoadConfig(a.configPath)
+				_, err = config.LoadConfig(a.configPath)
 			}
 			if err != nil {
 				return err

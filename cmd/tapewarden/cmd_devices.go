@@ -9,9 +9,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tapewarden/tapewarden/daemon"
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/api"
+
+	"github.com/tapewarden/tapewarden/daemon/engine"
 )
 
 // statusFlags names the flags set in s, or "-" when none is.
@@ -32,7 +35,7 @@ func statusFlags(s drives.Status) string {
 	return strings.Join(on, " ")
 }
 
-func printDrive(w io.Writer, di daemon.DriveInfo) {
+func printDrive(w io.Writer, di engine.DriveInfo) {
 	where := di.Site
 	if di.Library != "" {
 		where += fmt.Sprintf(", library %s element %d", di.Library, di.Element)
@@ -67,7 +70,7 @@ func (a *app) driveCommand() *cobra.Command {
 	list := &cobra.Command{
 		Use: "list", Short: "List the configured drives", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var list []daemon.DriveInfo
+			var list []engine.DriveInfo
 			return a.get(cmd, "/v1/drives", nil, &list, func(w io.Writer) {
 				fmt.Fprintln(w, "DRIVE\tTYPE\tWHERE\tCARTRIDGE\tBUSY")
 				for _, di := range list {
@@ -83,7 +86,7 @@ func (a *app) driveCommand() *cobra.Command {
 	status := &cobra.Command{
 		Use: "status NAME", Short: "Read a drive's status (when it is idle)", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var di daemon.DriveInfo
+			var di engine.DriveInfo
 			return a.get(cmd, "/v1/drives/"+pathEscape(args[0]), nil, &di, func(w io.Writer) { printDrive(w, di) })
 		},
 	}
@@ -100,8 +103,8 @@ func (a *app) driveCommand() *cobra.Command {
 		Short: "Demo: put a virtual cartridge into a virtual standalone drive (what a person does by hand)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var res daemon.InsertResult
-			return a.post(cmd, "/v1/drives/"+pathEscape(args[0])+"/insert", daemon.InsertRequest{Barcode: args[1]}, &res, func(w io.Writer) {
+			var res engine.InsertResult
+			return a.post(cmd, "/v1/drives/"+pathEscape(args[0])+"/insert", engine.InsertRequest{Barcode: args[1]}, &res, func(w io.Writer) {
 				if res.Event != nil {
 					printEventLine(w, *res.Event)
 				}
@@ -115,7 +118,7 @@ func (a *app) driveCommand() *cobra.Command {
 		Short: "Eject a standalone drive's cartridge and record where it is put",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.postEvent(cmd, "/v1/drives/"+pathEscape(args[0])+"/eject", daemon.EjectRequest{To: to})
+			return a.postEvent(cmd, "/v1/drives/"+pathEscape(args[0])+"/eject", engine.EjectRequest{To: to})
 		},
 	}
 	eject.Flags().StringVar(&to, "to", "", "where the cartridge goes, e.g. honcho/shelf")
@@ -125,8 +128,8 @@ func (a *app) driveCommand() *cobra.Command {
 		Short: "Clean a drive now (in a library by the robot; a standalone drive gets a prompt)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var res daemon.CleanResult
-			return a.post(cmd, "/v1/drives/"+pathEscape(args[0])+"/clean", daemon.NoteRequest{Note: note}, &res, func(w io.Writer) { fmt.Fprintln(w, res.Note) })
+			var res engine.CleanResult
+			return a.post(cmd, "/v1/drives/"+pathEscape(args[0])+"/clean", api.NoteRequest{Note: note}, &res, func(w io.Writer) { fmt.Fprintln(w, res.Note) })
 		},
 	}
 	clean.Flags().StringVar(&note, "note", "", "why (recorded)")
@@ -136,7 +139,7 @@ func (a *app) driveCommand() *cobra.Command {
 		Short: "A drive's cleanings, TapeAlert flags and errors, and whether cleaning is due",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var h daemon.DriveHistory
+			var h api.DriveHistory
 			return a.get(cmd, "/v1/drives/"+pathEscape(args[0])+"/history", url.Values{"limit": {strconv.Itoa(limit)}}, &h, func(w io.Writer) {
 				if h.Cleaning != nil {
 					fmt.Fprintf(w, "cleaning due: %s", h.Cleaning.Due)
@@ -183,7 +186,7 @@ func printEventLine(w io.Writer, ev media.Event) {
 	fmt.Fprintf(w, "%s %s: %s -> %s (event %d)\n", ev.Barcode, ev.Kind, ev.From, ev.To, ev.ID)
 }
 
-func printInventory(w io.Writer, rep daemon.InventoryReport) {
+func printInventory(w io.Writer, rep engine.InventoryReport) {
 	fmt.Fprintf(w, "library %s, inventory at %s\n", rep.Library, when(rep.At))
 	for _, de := range rep.Drives {
 		content := "empty"
@@ -235,8 +238,8 @@ func (a *app) libraryCommand() *cobra.Command {
 	inventory := &cobra.Command{
 		Use: "inventory", Short: "Read the library's slots and make the catalog agree", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var reps []daemon.InventoryReport
-			return a.post(cmd, "/v1/library/inventory", daemon.LibraryRequest{Library: lib}, &reps, func(w io.Writer) {
+			var reps []engine.InventoryReport
+			return a.post(cmd, "/v1/library/inventory", api.LibraryRequest{Library: lib}, &reps, func(w io.Writer) {
 				for _, r := range reps {
 					printInventory(w, r)
 				}
@@ -250,7 +253,7 @@ func (a *app) libraryCommand() *cobra.Command {
 		Short: "Load a cartridge from a slot into a drive",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			req := daemon.LoadRequest{Library: lib, Slot: loadSlot, Drive: driveName}
+			req := engine.LoadRequest{Library: lib, Slot: loadSlot, Drive: driveName}
 			if len(args) == 1 {
 				req.Barcode = args[0]
 			}
@@ -272,7 +275,7 @@ func (a *app) libraryCommand() *cobra.Command {
 			if unloadDrive == "" {
 				return usagef("library unload: say which drive (--drive NAME)")
 			}
-			return a.postEvent(cmd, "/v1/library/unload", daemon.UnloadRequest{Drive: unloadDrive, Slot: unloadSlot})
+			return a.postEvent(cmd, "/v1/library/unload", engine.UnloadRequest{Drive: unloadDrive, Slot: unloadSlot})
 		},
 	}
 	unload.Flags().IntVar(&unloadSlot, "slot", 0, "put it in this slot")
@@ -282,7 +285,7 @@ func (a *app) libraryCommand() *cobra.Command {
 		Short: "Move a cartridge between slots (N for slot N, mN for mail slot N)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.postEvent(cmd, "/v1/library/transfer", daemon.TransferRequest{Library: lib, From: args[0], To: args[1]})
+			return a.postEvent(cmd, "/v1/library/transfer", engine.TransferRequest{Library: lib, From: args[0], To: args[1]})
 		},
 	}
 	export := &cobra.Command{
@@ -291,7 +294,7 @@ func (a *app) libraryCommand() *cobra.Command {
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var events []media.Event
-			return a.post(cmd, "/v1/library/export", daemon.ExportRequest{Library: lib, Barcodes: args}, &events, func(w io.Writer) {
+			return a.post(cmd, "/v1/library/export", api.ExportRequest{Library: lib, Barcodes: args}, &events, func(w io.Writer) {
 				for _, ev := range events {
 					printEventLine(w, ev)
 				}
@@ -303,8 +306,8 @@ func (a *app) libraryCommand() *cobra.Command {
 		Short: "Move every cartridge waiting in a mail slot into a free slot",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var res daemon.ImportResult
-			err := a.post(cmd, "/v1/library/import", daemon.LibraryRequest{Library: lib}, &res, func(w io.Writer) {
+			var res api.ImportResult
+			err := a.post(cmd, "/v1/library/import", api.LibraryRequest{Library: lib}, &res, func(w io.Writer) {
 				for _, ev := range res.Imported {
 					printEventLine(w, ev)
 				}
@@ -327,7 +330,7 @@ func (a *app) libraryCommand() *cobra.Command {
 	mailInsert := &cobra.Command{
 		Use: "insert BARCODE [--slot N]", Short: "Put a virtual cartridge into the mail slot", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.mailSlot(cmd, daemon.MailSlotRequest{Library: lib, Action: "insert", Barcode: args[0], Slot: mailSlot})
+			return a.mailSlot(cmd, engine.MailSlotRequest{Library: lib, Action: "insert", Barcode: args[0], Slot: mailSlot})
 		},
 	}
 	mailInsert.Flags().IntVar(&mailSlot, "slot", 0, "mail slot number (default: the first empty one)")
@@ -338,7 +341,7 @@ func (a *app) libraryCommand() *cobra.Command {
 			if err != nil {
 				return usagef("library mailslot take: %q is not a mail slot number", args[0])
 			}
-			return a.mailSlot(cmd, daemon.MailSlotRequest{Library: lib, Action: "take", Slot: n})
+			return a.mailSlot(cmd, engine.MailSlotRequest{Library: lib, Action: "take", Slot: n})
 		},
 	}
 	mail.AddCommand(mailInsert, mailTake)
@@ -346,8 +349,8 @@ func (a *app) libraryCommand() *cobra.Command {
 	return cmd
 }
 
-func (a *app) mailSlot(cmd *cobra.Command, req daemon.MailSlotRequest) error {
-	var res daemon.MailSlotResult
+func (a *app) mailSlot(cmd *cobra.Command, req engine.MailSlotRequest) error {
+	var res engine.MailSlotResult
 	return a.post(cmd, "/v1/library/mailslot", req, &res, func(w io.Writer) {
 		verb := map[string]string{"insert": "put into", "take": "taken out of"}[res.Action]
 		fmt.Fprintf(w, "%s %s mail slot %d\n", dash0(res.Barcode), verb, res.MailSlot)

@@ -11,8 +11,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tapewarden/tapewarden/daemon"
 	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/api"
+
+	"github.com/tapewarden/tapewarden/daemon/engine"
 )
 
 func printRunLine(w io.Writer, r media.Run) {
@@ -70,7 +73,7 @@ func (a *app) jobCommand() *cobra.Command {
 	list := &cobra.Command{
 		Use: "list", Short: "List the configured jobs and their last run", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var jobs []daemon.JobInfo
+			var jobs []engine.JobInfo
 			return a.get(cmd, "/v1/jobs", nil, &jobs, func(w io.Writer) {
 				fmt.Fprintln(w, "JOB\tSYSTEM\tPOOL\tSCHEDULE\tNEXT\tLAST RUN")
 				for _, j := range jobs {
@@ -90,7 +93,7 @@ func (a *app) jobCommand() *cobra.Command {
 		Use: "run NAME [--wait]", Short: "Start a run of a job now", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var r media.Run
-			if err := a.post(cmd, "/v1/jobs/"+pathEscape(args[0])+"/run", daemon.RunRequest{Wait: wait}, &r, func(w io.Writer) {
+			if err := a.post(cmd, "/v1/jobs/"+pathEscape(args[0])+"/run", api.RunRequest{Wait: wait}, &r, func(w io.Writer) {
 				if wait {
 					printRun(w, r)
 				} else {
@@ -196,7 +199,7 @@ func (a *app) promptCommand() *cobra.Command {
 		Use: "done ID", Short: "Say you did what a prompt asked", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var p media.Prompt
-			return a.post(cmd, "/v1/prompts/"+pathEscape(args[0])+"/done", daemon.NoteRequest{Note: note}, &p, func(w io.Writer) {
+			return a.post(cmd, "/v1/prompts/"+pathEscape(args[0])+"/done", api.NoteRequest{Note: note}, &p, func(w io.Writer) {
 				fmt.Fprintf(w, "prompt %d done; the daemon checks the result now ('tapewarden prompt list' shows any follow-up)\n", p.ID)
 			})
 		},
@@ -206,7 +209,7 @@ func (a *app) promptCommand() *cobra.Command {
 		Use: "cancel ID", Short: "Withdraw a prompt (a run waiting on it fails)", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var p media.Prompt
-			return a.post(cmd, "/v1/prompts/"+pathEscape(args[0])+"/cancel", daemon.NoteRequest{Note: note}, &p, func(w io.Writer) { fmt.Fprintf(w, "prompt %d cancelled\n", p.ID) })
+			return a.post(cmd, "/v1/prompts/"+pathEscape(args[0])+"/cancel", api.NoteRequest{Note: note}, &p, func(w io.Writer) { fmt.Fprintf(w, "prompt %d cancelled\n", p.ID) })
 		},
 	}
 	cancel.Flags().StringVar(&note, "note", "", "why")
@@ -215,7 +218,7 @@ func (a *app) promptCommand() *cobra.Command {
 }
 
 func (a *app) restoreCommand() *cobra.Command {
-	var req daemon.RestoreRequest
+	var req engine.RestoreRequest
 	var at string
 	cmd := &cobra.Command{
 		Use:   "restore (--system S | --job J) [--generation ID | --at TIME] [--path P]... --to DIR [--drill]",
@@ -246,7 +249,7 @@ restore drill. The daemon writes into DIR, so it must be able to.`,
 				}
 				req.At = t
 			}
-			var res daemon.RestoreResult
+			var res engine.RestoreResult
 			return a.post(cmd, "/v1/restore", req, &res, func(w io.Writer) {
 				for _, j := range res.Jobs {
 					fmt.Fprintf(w, "restored %s from run %d (generation %s) into %s: %d members, %d bytes from %s; checksum verified: %v\n",
@@ -279,7 +282,7 @@ func (a *app) drillCommand() *cobra.Command {
 	cmd.AddCommand(&cobra.Command{
 		Use: "list", Short: "The last restore drill of each system", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var list []daemon.DrillInfo
+			var list []api.DrillInfo
 			return a.get(cmd, "/v1/drills", nil, &list, func(w io.Writer) {
 				fmt.Fprintln(w, "SYSTEM\tLAST DRILL\tRESULT\tDURATION\tDUE")
 				for _, di := range list {

@@ -12,8 +12,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tapewarden/tapewarden/daemon"
 	"github.com/tapewarden/tapewarden/rotation"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
+
+	"github.com/tapewarden/tapewarden/daemon/report"
 )
 
 // policyCommands are the rotation and policy commands: courier plan,
@@ -77,7 +80,7 @@ plan into manifests.`,
 			if err := checkDay(cmd, "--date", date, at); err != nil {
 				return err
 			}
-			var p daemon.CourierPlan
+			var p report.CourierPlan
 			return a.get(cmd, "/v1/courier/plan", dayQuery(date, at), &p, func(w io.Writer) { printCourierPlan(w, p) })
 		},
 	}
@@ -86,7 +89,7 @@ plan into manifests.`,
 	return cmd
 }
 
-func printCourierPlan(w io.Writer, p daemon.CourierPlan) {
+func printCourierPlan(w io.Writer, p report.CourierPlan) {
 	fmt.Fprintf(w, "Courier plan for %s %s, leaving %s at %s\n", p.Weekday, p.Date, p.Site, clock(p.Departs))
 	if p.Note != "" {
 		fmt.Fprintf(w, "note: %s\n", p.Note)
@@ -101,7 +104,7 @@ func printCourierPlan(w io.Writer, p daemon.CourierPlan) {
 		fmt.Fprintf(w, "  status   %s\n", offsiteStatus(pp.Status))
 		for _, kind := range []struct {
 			name  string
-			moves []daemon.CourierMove
+			moves []report.CourierMove
 		}{{"SEND", pp.Sends}, {"RECALL", pp.Recalls}} {
 			for _, m := range kind.moves {
 				moves++
@@ -135,7 +138,7 @@ func printCourierPlan(w io.Writer, p daemon.CourierPlan) {
 }
 
 // dateArg repeats a plan's day on a suggested command line.
-func dateArg(p daemon.CourierPlan) string {
+func dateArg(p report.CourierPlan) string {
 	if p.Note == "" {
 		return ""
 	}
@@ -194,12 +197,12 @@ the plan cannot travel, nothing is created.`
 			return err
 		}
 		note, _ := flags.GetString("note")
-		var res daemon.FromPlanResult
-		return a.post(cmd, "/v1/manifests/from-plan", daemon.FromPlanRequest{Date: date, At: at, Note: note}, &res, func(w io.Writer) { printFromPlan(w, res) })
+		var res report.FromPlanResult
+		return a.post(cmd, "/v1/manifests/from-plan", report.FromPlanRequest{Date: date, At: at, Note: note}, &res, func(w io.Writer) { printFromPlan(w, res) })
 	}
 }
 
-func printFromPlan(w io.Writer, res daemon.FromPlanResult) {
+func printFromPlan(w io.Writer, res report.FromPlanResult) {
 	for _, m := range res.Created {
 		var barcodes []string
 		for _, it := range m.Items {
@@ -278,19 +281,19 @@ gate a configuration change), 2 when the file cannot be read as a
 configuration.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var cfg *daemon.Config
+			var cfg *config.Config
 			var err error
 			name := a.configPath
 			if demo {
-				cfg, err = daemon.DemoConfig("/nonexistent")
+				cfg, err = config.DemoConfig("/nonexistent")
 				name = "the embedded demo configuration"
 			} else {
-				cfg, err = daemon.LoadPolicyConfig(a.configPath)
+				cfg, err = config.LoadPolicyConfig(a.configPath)
 			}
 			if err != nil {
 				return err
 			}
-			var report daemon.PolicyReport
+			var rep report.PolicyReport
 			var why string
 			socket := a.socket
 			if socket == "" {
@@ -305,8 +308,8 @@ configuration.`,
 			case socket == "":
 				why = "no daemon socket was given (--socket or TAPEWARDEN_SOCKET)"
 			default:
-				req := daemon.PolicyCheckRequest{Config: cfg.PolicyConfig(), Name: name}
-				if err := newClient(socket).do(cmd.Context(), "POST", "/v1/policy/check", nil, req, &report); err != nil {
+				req := report.PolicyCheckRequest{Config: cfg.PolicyConfig(), Name: name}
+				if err := newClient(socket).do(cmd.Context(), "POST", "/v1/policy/check", nil, req, &rep); err != nil {
 					var un unreachableError
 					if errors.As(err, &un) {
 						why = fmt.Sprintf("the daemon at %s is not reachable", socket)
@@ -316,18 +319,18 @@ configuration.`,
 				}
 			}
 			if why != "" {
-				report = daemon.CheckPolicy(name, cfg.PolicyConfig(), rotation.Facts{}, time.Now().In(cfg.Location))
-				report.Notes = append([]string{"without the daemon: " + why}, report.Notes...)
+				rep = report.CheckPolicy(name, cfg.PolicyConfig(), rotation.Facts{}, time.Now().In(cfg.Location))
+				rep.Notes = append([]string{"without the daemon: " + why}, rep.Notes...)
 			}
 			if a.jsonOut {
-				if err := a.printJSON(report); err != nil {
+				if err := a.printJSON(rep); err != nil {
 					return err
 				}
 			} else {
-				printPolicyReport(a.out, report)
+				printPolicyReport(a.out, rep)
 			}
-			if report.Failed() {
-				return failedError{fmt.Sprintf("policy check: %d error-level finding(s): the configuration does not meet the standard", report.Errors)}
+			if rep.Failed() {
+				return failedError{fmt.Sprintf("policy check: %d error-level finding(s): the configuration does not meet the standard", rep.Errors)}
 			}
 			return nil
 		},
@@ -338,7 +341,7 @@ configuration.`,
 	return cmd
 }
 
-func printPolicyReport(w io.Writer, r daemon.PolicyReport) {
+func printPolicyReport(w io.Writer, r report.PolicyReport) {
 	with := "without the catalog"
 	if r.Catalog {
 		with = "with the catalog's facts"
@@ -390,7 +393,7 @@ cartridges to retire or replace.`,
 			if err := checkDay(cmd, "--date", date, at); err != nil {
 				return err
 			}
-			var s daemon.SwapList
+			var s report.SwapList
 			return a.get(cmd, "/v1/swap-list", dayQuery(date, at), &s, func(w io.Writer) { printSwapList(w, s) })
 		},
 	}
@@ -398,7 +401,7 @@ cartridges to retire or replace.`,
 	return cmd
 }
 
-func printSwapList(w io.Writer, s daemon.SwapList) {
+func printSwapList(w io.Writer, s report.SwapList) {
 	fmt.Fprintf(w, "Swap list for %s, %s %s, from %s\n", s.Site, s.Weekday, s.Date, clock(s.At))
 	if s.Note != "" {
 		fmt.Fprintf(w, "note: %s\n", s.Note)

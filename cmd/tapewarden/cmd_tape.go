@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tapewarden/tapewarden/daemon"
 	"github.com/tapewarden/tapewarden/drives"
 )
 
@@ -44,7 +43,7 @@ cartridge image (*.vtape). A drive the daemon is using reports busy.`,
 			if err := need(); err != nil {
 				return err
 			}
-			ts, err := daemon.OfflineTapeStatus(cmd.Context(), device, sg)
+			ts, err := offlineTapeStatus(cmd.Context(), device, sg)
 			if err != nil {
 				return err
 			}
@@ -84,7 +83,7 @@ cartridge image (*.vtape). A drive the daemon is using reports busy.`,
 			if err := need(); err != nil {
 				return err
 			}
-			l, err := daemon.OfflineReadLabel(cmd.Context(), device, sg)
+			l, err := offlineReadLabel(cmd.Context(), device, sg)
 			if err != nil {
 				return err
 			}
@@ -95,7 +94,7 @@ cartridge image (*.vtape). A drive the daemon is using reports busy.`,
 			return nil
 		},
 	}
-	var req daemon.LabelRequest
+	var req labelRequest
 	label := &cobra.Command{
 		Use:   "label --device DEV --barcode B --pool P [--force]",
 		Short: "Write a volume label to file 0 of the cartridge",
@@ -110,7 +109,7 @@ from its sticker — is refused.`,
 				return err
 			}
 			req.Device, req.SGDevice = device, sg
-			l, err := daemon.OfflineLabel(cmd.Context(), req)
+			l, err := offlineLabel(cmd.Context(), req)
 			if err != nil {
 				return err
 			}

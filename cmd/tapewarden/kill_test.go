@@ -18,7 +18,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/tapewarden/tapewarden/daemon"
+	"github.com/tapewarden/tapewarden/daemon/config"
+
+	"github.com/tapewarden/tapewarden/daemon/engine"
 )
 
 // settableClock is a daemon clock the test moves by hand.
@@ -56,10 +58,10 @@ func TestKillWhileWriting(t *testing.T) {
 
 	// Three earlier nights, written by the daemon code itself on a clock
 	// set to the past.
-	cfg, err := daemon.DemoConfig(dir)
+	cfg, err := config.DemoConfig(dir)
 	require.NoError(t, err)
 	clock := &settableClock{t: time.Now().AddDate(0, 0, -4).Truncate(24 * time.Hour).Add(13 * time.Hour)}
-	d, err := daemon.New(ctx, cfg, daemon.Options{Clock: clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	d, err := engine.New(ctx, cfg, engine.Options{Clock: clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	require.NoError(t, err)
 	var earlier []int64
 	for night := range 3 {
@@ -83,7 +85,7 @@ func TestKillWhileWriting(t *testing.T) {
 		require.NoError(t, err)
 	}
 	require.NoError(t, f.Close())
-	demo, err := os.ReadFile("../../daemon/demo.yaml")
+	demo, err := os.ReadFile("../../daemon/config/demo.yaml")
 	require.NoError(t, err)
 	conf := strings.ReplaceAll(string(demo), "/var/lib/tapewarden", dir)
 	conf = regexp.MustCompile(`(?m)^    schedule: .*\n`).ReplaceAllString(conf, "")

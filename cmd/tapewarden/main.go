@@ -11,7 +11,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/tapewarden/tapewarden/daemon"
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
 // Exit codes scripts can rely on.
@@ -48,7 +48,7 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, &ue), errors.Is(err, daemon.ErrConfig):
+	case errors.As(err, &ue), errors.Is(err, config.ErrConfig):
 		return exitUsage
 	case errors.As(err, &un):
 		return exitUnreachable

@@ -15,8 +15,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/tapewarden/tapewarden/daemon"
 	"github.com/tapewarden/tapewarden/rotation"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
+
+	"github.com/tapewarden/tapewarden/daemon/report"
 )
 
 var updatePolicy = flag.Bool("update", false, "rewrite the golden files under testdata/policy")
@@ -57,7 +60,7 @@ func TestPolicyCheckExitCodes(t *testing.T) {
 
 	out, _, code = runCLI(t, noPolicyDaemon(t), "", "policy", "check", "--offline", "--json", "--config", "../../testdata/config/policy-bad.yaml")
 	assert.Equal(t, 1, code)
-	var r daemon.PolicyReport
+	var r report.PolicyReport
 	require.NoError(t, json.Unmarshal([]byte(out), &r))
 	assert.Equal(t, 4, r.Errors)
 	assert.False(t, r.Catalog)
@@ -78,13 +81,13 @@ func TestPolicyCommandsThroughTheCLI(t *testing.T) {
 	assert.Contains(t, out, "pool monthly: keep 2 away at pref-dc")
 	assert.Contains(t, out, "RECALL   MON005L8: vault at pref-dc -> honcho; no manifest yet")
 	assert.Contains(t, out, "List them for the courier: tapewarden manifest create --from-plan")
-	var plan daemon.CourierPlan
+	var plan report.CourierPlan
 	require.NoError(t, json.Unmarshal([]byte(p.must("courier", "plan", "--json")), &plan))
 	assert.Equal(t, "honcho", plan.Site)
 
 	out = p.must("swap-list")
 	assert.Contains(t, out, "EXPECT BACK\n  [ ] MON005L8 monthly, from vault at pref-dc, file at lib0")
-	var list daemon.SwapList
+	var list report.SwapList
 	require.NoError(t, json.Unmarshal([]byte(p.must("swap-list", "--json")), &list))
 	assert.Len(t, list.Expect, 2)
 
@@ -167,18 +170,18 @@ func TestPolicyTextOutput(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, json.Unmarshal(data, v))
 	}
-	var plan daemon.CourierPlan
+	var plan report.CourierPlan
 	read("courier-plan.golden.json", &plan)
 	policyGoldenText(t, "courier-plan.golden", renderPolicyText(func(w io.Writer) { printCourierPlan(w, plan) }))
-	var list daemon.SwapList
+	var list report.SwapList
 	read("swap-list.golden.json", &list)
 	policyGoldenText(t, "swap-list.golden", renderPolicyText(func(w io.Writer) { printSwapList(w, list) }))
 
-	cfg, err := daemon.LoadPolicyConfig("../../testdata/config/policy-bad.yaml")
+	cfg, err := config.LoadPolicyConfig("../../testdata/config/policy-bad.yaml")
 	require.NoError(t, err)
 	tokyo, err := time.LoadLocation("Asia/Tokyo")
 	require.NoError(t, err)
-	r := daemon.CheckPolicy("testdata/config/policy-bad.yaml", cfg.PolicyConfig(), rotation.Facts{}, time.Date(2025, 4, 5, 9, 0, 0, 0, tokyo))
+	r := report.CheckPolicy("testdata/config/policy-bad.yaml", cfg.PolicyConfig(), rotation.Facts{}, time.Date(2025, 4, 5, 9, 0, 0, 0, tokyo))
 	var b strings.Builder
 	printPolicyReport(&b, r)
 	policyGoldenText(t, "check-bad.txt.golden", []byte(b.String()))

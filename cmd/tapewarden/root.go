@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tapewarden/tapewarden/daemon"
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
 // app holds what every subcommand shares.
@@ -49,7 +49,7 @@ Exit status: 0 ok, 1 refused or failed, 2 usage or configuration error,
 		return usageError{fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
 	pf := root.PersistentFlags()
-	pf.StringVar(&a.configPath, "config", daemon.DefaultConfigPath, "configuration file")
+	pf.StringVar(&a.configPath, "config", config.DefaultConfigPath, "configuration file")
 	pf.StringVar(&a.socket, "socket", "", "API socket (default: TAPEWARDEN_SOCKET, then the configuration's)")
 	pf.BoolVar(&a.jsonOut, "json", false, "print JSON instead of text")
 

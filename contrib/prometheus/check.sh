@@ -60,6 +60,7 @@ tapewarden_pool_remote_generations_required
 tapewarden_restore_drill_last_timestamp_seconds
 tapewarden_writer_starved_seconds_total
 tapewarden_writer_underruns_total
+tapewarden_scrape_collector_success
 "
 
 if ! command -v promtool >/dev/null; then

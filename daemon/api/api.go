@@ -1,0 +1,249 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/tapewarden/tapewarden/drives"
+	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/engine"
+	"github.com/tapewarden/tapewarden/daemon/report"
+)
+
+// maxRequestBody bounds every API request body.
+const maxRequestBody = 1 << 20
+
+// apiError is the body of every error response.
+type apiError struct {
+	Error string `json:"error"`
+	Kind  string `json:"kind"`
+}
+
+// httpError carries a status chosen by a handler for what it decides
+// itself: a body or a query that does not parse.
+type httpError struct {
+	status int
+	kind   string
+	err    error
+}
+
+func (e *httpError) Error() string { return e.err.Error() }
+func (e *httpError) Unwrap() error { return e.err }
+
+// conflictf is a request refused because of the current state (409).
+func conflictf(format string, args ...any) error {
+	return &httpError{status: http.StatusConflict, kind: "conflict", err: fmt.Errorf(format, args...)}
+}
+
+// notFoundf is a request naming something that does not exist (404).
+func notFoundf(format string, args ...any) error {
+	return &httpError{status: http.StatusNotFound, kind: "not_found", err: fmt.Errorf(format, args...)}
+}
+
+func badRequest(format string, args ...any) error {
+	return &httpError{status: http.StatusBadRequest, kind: "bad_request", err: fmt.Errorf(format, args...)}
+}
+
+// statuses is the one table from errors to HTTP statuses and the stable
+// kinds clients see. The first row whose errors match (errors.Is) wins; an
+// error no row matches is an internal error (500).
+var statuses = []struct {
+	errs   []error
+	status int
+	kind   string
+}{
+	// What the engine and the report pages decide.
+	{[]error{engine.ErrInvalid, report.ErrInvalid}, http.StatusBadRequest, "bad_request"},
+	{[]error{engine.ErrNotFound, report.ErrNotFound}, http.StatusNotFound, "not_found"},
+	{[]error{engine.ErrConflict, report.ErrConflict}, http.StatusConflict, "conflict"},
+	{[]error{engine.ErrBusy, drives.ErrBusy}, http.StatusConflict, "busy"},
+	// What the devices say.
+	{[]error{drives.ErrIncompatibleMedium, drives.ErrSourceEmpty, drives.ErrDestinationFull, drives.ErrDriveNotEjected,
+		drives.ErrNoSuchElement, drives.ErrWrongBarcode, drives.ErrAlreadyLabelled, drives.ErrNotBlank, drives.ErrWriteProtected},
+		http.StatusConflict, "conflict"},
+	{[]error{drives.ErrChangerNotReady, drives.ErrChangerFailed, drives.ErrIO, drives.ErrOffline, drives.ErrNoMedium},
+		http.StatusBadGateway, "device"},
+	// What the catalog says.
+	{[]error{media.ErrNotFound, media.ErrManifestNotFound, media.ErrRunNotFound, media.ErrPromptNotFound},
+		http.StatusNotFound, "not_found"},
+	{[]error{media.ErrExists, media.ErrAlreadyThere, media.ErrNotMovable, media.ErrManifestState, media.ErrDiscrepancy, media.ErrPromptClosed},
+		http.StatusConflict, "conflict"},
+	{[]error{media.ErrBadBarcode, media.ErrBadInput, media.ErrUnknownPlace}, http.StatusBadRequest, "bad_request"},
+}
+
+// statusOf maps an error to an HTTP status and a stable kind for clients:
+// the status a handler chose itself (httpError), or the table's.
+func statusOf(err error) (int, string) {
+	var he *httpError
+	if errors.As(err, &he) {
+		return he.status, he.kind
+	}
+	for _, row := range statuses {
+		for _, target := range row.errs {
+			if errors.Is(err, target) {
+				return row.status, row.kind
+			}
+		}
+	}
+	return http.StatusInternalServerError, "internal"
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func (d *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status, kind := statusOf(err)
+	if status == http.StatusInternalServerError {
+		d.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	writeJSON(w, status, apiError{Error: err.Error(), Kind: kind})
+}
+
+// decodeBody reads a JSON request body strictly: bounded size, no unknown
+// fields, nothing after the value.
+// The body is already bounded by the authorized wrapper.
+func decodeBody(r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return &httpError{status: http.StatusUnsupportedMediaType, kind: "bad_request", err: fmt.Errorf("request body must be application/json, not %s", ct)}
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		if tooBig := tooLarge(err); tooBig != nil {
+			return tooBig
+		}
+		if errors.Is(err, io.EOF) {
+			return badRequest("request body is empty; send a JSON object")
+		}
+		return badRequest("request body: %v", err)
+	}
+	if dec.More() {
+		return badRequest("request body: unexpected data after the JSON object")
+	}
+	if _, err := io.Copy(io.Discard, r.Body); err != nil {
+		return tooLarge(err)
+	}
+	return nil
+}
+
+// tooLarge is the answer to a body over maxRequestBody when err says it
+// was, and nil otherwise.
+func tooLarge(err error) error {
+	var tooBig *http.MaxBytesError
+	if !errors.As(err, &tooBig) {
+		return nil
+	}
+	return &httpError{status: http.StatusRequestEntityTooLarge, kind: "too_large", err: fmt.Errorf("request body is larger than %d bytes", maxRequestBody)}
+}
+
+// handler is an API endpoint: it gets the caller's identity and returns a
+// value to send as JSON or an error.
+type handler func(r *http.Request, actor media.Actor) (any, error)
+
+// authorized wraps an endpoint with the peer-credential check.
+func (d *Server) authorized(h handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		actor, err := d.auth.authorize(peerFrom(r.Context()))
+		if err != nil {
+			d.log.Warn("api request refused", "path", r.URL.Path, "err", err)
+			writeJSON(w, http.StatusForbidden, apiError{Error: err.Error(), Kind: "forbidden"})
+			return
+		}
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
+		}
+		v, err := h(r, actor)
+		if err != nil {
+			d.writeError(w, r, err)
+			return
+		}
+		if raw, ok := v.(rawHandler); ok {
+			raw.ServeHTTP(w, r)
+			return
+		}
+		writeJSON(w, http.StatusOK, v)
+	}
+}
+
+func (d *Server) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	handle := func(pattern string, h handler) { mux.Handle(pattern, d.authorized(h)) }
+
+	handle("GET /v1/status", d.apiStatus)
+	handle("GET /v1/sites", d.apiSites)
+	handle("GET /v1/media", d.apiMediaList)
+	handle("POST /v1/media", d.apiMediaAdd)
+	handle("GET /v1/media/{barcode}", d.apiMediaShow)
+	handle("POST /v1/media/{barcode}/move", d.apiMediaMove)
+	handle("POST /v1/media/{barcode}/retire", d.apiMediaRetire)
+	handle("POST /v1/media/{barcode}/found", d.apiMediaFound)
+	handle("GET /v1/manifests", d.apiManifestList)
+	handle("POST /v1/manifests", d.apiManifestCreate)
+	handle("GET /v1/manifests/{id}", d.apiManifestShow)
+	handle("POST /v1/manifests/{id}/pickup", d.apiManifestPickup)
+	handle("POST /v1/manifests/{id}/deliver", d.apiManifestDeliver)
+	handle("POST /v1/manifests/{id}/resolve", d.apiManifestResolve)
+	handle("POST /v1/manifests/{id}/cancel", d.apiManifestCancel)
+	handle("GET /v1/drives", d.apiDrives)
+	handle("GET /v1/drives/{name}", d.apiDriveStatus)
+	handle("POST /v1/drives/{name}/identify", d.apiDriveIdentify)
+	handle("POST /v1/drives/{name}/insert", d.apiDriveInsert)
+	handle("POST /v1/drives/{name}/eject", d.apiDriveEject)
+	handle("POST /v1/drives/{name}/clean", d.apiDriveClean)
+	handle("GET /v1/drives/{name}/history", d.apiDriveHistory)
+	handle("POST /v1/library/inventory", d.apiLibraryInventory)
+	handle("POST /v1/library/load", d.apiLibraryLoad)
+	handle("POST /v1/library/unload", d.apiLibraryUnload)
+	handle("POST /v1/library/transfer", d.apiLibraryTransfer)
+	handle("POST /v1/library/export", d.apiLibraryExport)
+	handle("POST /v1/library/import", d.apiLibraryImport)
+	handle("POST /v1/library/mailslot", d.apiLibraryMailSlot)
+	handle("GET /v1/jobs", d.apiJobs)
+	handle("POST /v1/jobs/{name}/run", d.apiJobRun)
+	handle("GET /v1/runs", d.apiRuns)
+	handle("GET /v1/runs/{id}", d.apiRunShow)
+	handle("POST /v1/runs/{id}/cancel", d.apiRunCancel)
+	handle("GET /v1/prompts", d.apiPrompts)
+	handle("POST /v1/prompts/{id}/done", d.apiPromptDone)
+	handle("POST /v1/prompts/{id}/cancel", d.apiPromptCancel)
+	handle("POST /v1/restore", d.apiRestore)
+	handle("GET /v1/drills", d.apiDrills)
+	d.policyRoutes(handle)
+	handle("POST /v1/catalog/copy", d.apiCatalogCopy)
+	handle("GET /v1/audit", d.apiAuditLog)
+	handle("GET /v1/audit/verify", d.apiAuditVerify)
+
+	metrics := d.metrics
+	mux.Handle("GET /metrics", d.authorized(func(r *http.Request, _ media.Actor) (any, error) { return rawHandler{metrics}, nil }))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("no API endpoint %s %s; see 'tapewarden --help'", r.Method, r.URL.Path), Kind: "not_found"})
+	})
+	return mux
+}
+
+// rawHandler lets an authorized endpoint hand the response to another
+// handler (the metrics endpoint).
+type rawHandler struct{ http.Handler }
+
+func queryInt(r *http.Request, name string, def int) (int, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, badRequest("query parameter %s=%q: expected a number", name, s)
+	}
+	return n, nil
+}

@@ -1,0 +1,356 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
+
+	"github.com/tapewarden/tapewarden/daemon/engine"
+)
+
+// Status is the daemon's answer to `tapewarden status`.
+type Status struct {
+	Version       string             `json:"version"`
+	Started       time.Time          `json:"started"`
+	Now           time.Time          `json:"now"`
+	StateDir      string             `json:"state_dir"`
+	Socket        string             `json:"socket"`
+	MetricsAddr   string             `json:"metrics_addr,omitempty"`
+	Catalog       string             `json:"catalog"`
+	SchemaVersion int                `json:"schema_version"`
+	Healthy       bool               `json:"healthy"`
+	Problems      []string           `json:"problems,omitempty"`
+	Warnings      []string           `json:"warnings,omitempty"`
+	Stats         media.Stats        `json:"stats"`
+	AuditHead     string             `json:"audit_head,omitempty"`
+	Demo          bool               `json:"demo,omitempty"`
+	Runs          []engine.ActiveRun `json:"runs"`
+	Waiting       []engine.Waiting   `json:"waiting,omitempty"`
+	Drives        []engine.DriveInfo `json:"drives"`
+	OpenPrompts   int                `json:"open_prompts"`
+	Extra         map[string]any     `json:"extra,omitempty"`
+}
+
+func (d *Server) apiStatus(r *http.Request, _ media.Actor) (any, error) {
+	return d.Status(r.Context())
+}
+
+// Status reports the daemon's health and what it is doing.
+func (d *Server) Status(ctx context.Context) (Status, error) {
+	st := Status{
+		Version: config.Version, Started: d.eng.Started(), Now: d.eng.Now(), StateDir: d.cfg.StateDir,
+		Socket: d.cfg.SocketPath(), MetricsAddr: d.metricsAddr(), Catalog: d.cat.Path(),
+		SchemaVersion: media.SchemaVersion(), Demo: d.cfg.Demo, Warnings: d.eng.Warnings(),
+	}
+	stats, err := d.cat.Stats(ctx)
+	if err != nil {
+		st.Problems = append(st.Problems, "catalog: "+err.Error())
+	}
+	st.Stats = stats
+	if err := d.cat.Ping(ctx); err != nil {
+		st.Problems = append(st.Problems, err.Error())
+	}
+	if ev, err := d.cat.Events(ctx, media.EventFilter{Limit: 1}); err == nil && len(ev) == 1 {
+		st.AuditHead = ev[0].Hash
+	}
+	st.Runs = d.eng.ActiveRuns()
+	if st.Runs == nil {
+		st.Runs = []engine.ActiveRun{}
+	}
+	st.Waiting = d.eng.Waiting()
+	st.Drives = d.eng.Drives(ctx)
+	if open, err := d.cat.Prompts(ctx, false); err == nil {
+		st.OpenPrompts = len(open)
+	}
+	st.Healthy = len(st.Problems) == 0
+	return st, nil
+}
+
+func (d *Server) apiSites(r *http.Request, _ media.Actor) (any, error) {
+	sites, err := d.cat.Sites(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	// Add counts per site so the operator sees where the cartridges are.
+	stats, err := d.cat.Stats(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	type siteView struct {
+		media.Site
+		Cartridges int64  `json:"cartridges"`
+		Address    string `json:"address,omitempty"`
+	}
+	out := make([]siteView, 0, len(sites))
+	for _, s := range sites {
+		v := siteView{Site: s}
+		for _, c := range stats.Cartridges {
+			if c.Site == s.Name {
+				v.Cartridges += c.Count
+			}
+		}
+		if cs := d.cfg.Site(s.Name); cs != nil {
+			v.Address = cs.Address
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func (d *Server) apiMediaList(r *http.Request, _ media.Actor) (any, error) {
+	q := r.URL.Query()
+	limit, err := queryInt(r, "limit", 0)
+	if err != nil {
+		return nil, err
+	}
+	f := media.Filter{Site: q.Get("site"), PlaceKind: media.PlaceKind(q.Get("place_kind")), Place: q.Get("place"),
+		Pool: q.Get("pool"), State: media.State(q.Get("state")), MediaType: q.Get("media_type"), After: q.Get("after"), Limit: limit}
+	if f.Site != "" && d.cfg.Site(f.Site) == nil && f.Site != "in-transit" {
+		return nil, badRequest("no site %q is configured; see 'tapewarden site list'", f.Site)
+	}
+	list, err := d.cat.Cartridges(r.Context(), f)
+	if err != nil {
+		return nil, err
+	}
+	if list == nil {
+		list = []media.Cartridge{}
+	}
+	return list, nil
+}
+
+// AddRequest is the body of POST /v1/media.
+type AddRequest struct {
+	Barcode   string `json:"barcode"`
+	MediaType string `json:"media_type,omitempty"`
+	Pool      string `json:"pool,omitempty"`
+	State     string `json:"state,omitempty"`
+	At        string `json:"at"` // a location in text form, e.g. honcho/shelf
+	UsesLeft  *int   `json:"uses_left,omitempty"`
+	Notes     string `json:"notes,omitempty"`
+}
+
+func (d *Server) apiMediaAdd(r *http.Request, actor media.Actor) (any, error) {
+	var req AddRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	if req.At == "" {
+		return nil, badRequest("say where the cartridge is (at), e.g. %s/%s", d.cfg.PrimarySite().Name, d.cfg.PrimarySite().Places[0].Name)
+	}
+	loc, err := media.ParseLocation(req.At)
+	if err != nil {
+		return nil, err
+	}
+	return d.cat.AddCartridge(r.Context(), actor, media.NewCartridge{Barcode: req.Barcode, MediaType: req.MediaType, Pool: req.Pool,
+		State: media.State(req.State), Location: loc, UsesLeft: req.UsesLeft, Notes: req.Notes})
+}
+
+// MediaView is one cartridge with its custody history.
+type MediaView struct {
+	media.Cartridge
+	Events []media.Event `json:"events"`
+}
+
+func (d *Server) apiMediaShow(r *http.Request, _ media.Actor) (any, error) {
+	c, err := d.cat.Cartridge(r.Context(), r.PathValue("barcode"))
+	if err != nil {
+		return nil, err
+	}
+	events, err := d.cat.Events(r.Context(), media.EventFilter{Barcode: c.Barcode, Limit: 50})
+	if err != nil {
+		return nil, err
+	}
+	return MediaView{Cartridge: c, Events: events}, nil
+}
+
+// MoveRequest is the body of POST /v1/media/{barcode}/move.
+type MoveRequest struct {
+	To     string `json:"to"`
+	Reason string `json:"reason,omitempty"`
+	Force  bool   `json:"force,omitempty"`
+}
+
+func (d *Server) apiMediaMove(r *http.Request, actor media.Actor) (any, error) {
+	var req MoveRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	to, err := media.ParseLocation(req.To)
+	if err != nil {
+		return nil, err
+	}
+	if to.Kind == media.InSlot || to.Kind == media.InMailSlot || to.Kind == media.InDrive {
+		if !req.Force {
+			return nil, badRequest("cartridges enter library slots and drives through the library ('tapewarden library import|load'); to record a move made by hand, repeat with --force and a reason")
+		}
+	}
+	return d.cat.Move(r.Context(), actor, r.PathValue("barcode"), to, media.MoveOptions{Reason: req.Reason, Force: req.Force})
+}
+
+// ReasonRequest carries a reason.
+type ReasonRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (d *Server) apiMediaRetire(r *http.Request, actor media.Actor) (any, error) {
+	var req ReasonRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	return d.cat.Retire(r.Context(), actor, r.PathValue("barcode"), req.Reason)
+}
+
+// FoundRequest is the body of POST /v1/media/{barcode}/found.
+type FoundRequest struct {
+	At     string `json:"at"`
+	Reason string `json:"reason,omitempty"`
+}
+
+func (d *Server) apiMediaFound(r *http.Request, actor media.Actor) (any, error) {
+	var req FoundRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	loc, err := media.ParseLocation(req.At)
+	if err != nil {
+		return nil, err
+	}
+	return d.cat.Found(r.Context(), actor, r.PathValue("barcode"), loc, req.Reason)
+}
+
+func (d *Server) apiManifestList(r *http.Request, _ media.Actor) (any, error) {
+	q := r.URL.Query()
+	limit, err := queryInt(r, "limit", 100)
+	if err != nil {
+		return nil, err
+	}
+	list, err := d.cat.Manifests(r.Context(), media.ManifestFilter{State: media.ManifestState(q.Get("state")),
+		Destination: q.Get("destination"), Active: q.Get("active") == "true", Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	if list == nil {
+		list = []media.Manifest{}
+	}
+	return list, nil
+}
+
+func (d *Server) apiManifestCreate(r *http.Request, actor media.Actor) (any, error) {
+	var req media.NewManifest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	return d.cat.CreateManifest(r.Context(), actor, req)
+}
+
+func (d *Server) apiManifestShow(r *http.Request, _ media.Actor) (any, error) {
+	return d.cat.Manifest(r.Context(), r.PathValue("id"))
+}
+
+func (d *Server) apiManifestPickup(r *http.Request, actor media.Actor) (any, error) {
+	var req media.Handover
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	return d.cat.Pickup(r.Context(), actor, r.PathValue("id"), req)
+}
+
+func (d *Server) apiManifestDeliver(r *http.Request, actor media.Actor) (any, error) {
+	var req media.Handover
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	return d.cat.Deliver(r.Context(), actor, r.PathValue("id"), req)
+}
+
+// ResolveRequest is the body of POST /v1/manifests/{id}/resolve.
+type ResolveRequest struct {
+	Barcode string `json:"barcode"`
+	Found   string `json:"found,omitempty"` // where it turned up
+	Lost    bool   `json:"lost,omitempty"`
+	Note    string `json:"note,omitempty"`
+}
+
+func (d *Server) apiManifestResolve(r *http.Request, actor media.Actor) (any, error) {
+	var req ResolveRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	res := media.Resolution{Lost: req.Lost, Note: req.Note}
+	if req.Found != "" {
+		loc, err := media.ParseLocation(req.Found)
+		if err != nil {
+			return nil, err
+		}
+		res.Found = &loc
+	}
+	return d.cat.Resolve(r.Context(), actor, r.PathValue("id"), req.Barcode, res)
+}
+
+func (d *Server) apiManifestCancel(r *http.Request, actor media.Actor) (any, error) {
+	var req ReasonRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	return d.cat.CancelManifest(r.Context(), actor, r.PathValue("id"), req.Reason)
+}
+
+func (d *Server) apiAuditLog(r *http.Request, _ media.Actor) (any, error) {
+	q := r.URL.Query()
+	limit, err := queryInt(r, "limit", 50)
+	if err != nil {
+		return nil, err
+	}
+	after, err := queryInt(r, "after", 0)
+	if err != nil {
+		return nil, err
+	}
+	barcode := q.Get("barcode")
+	if barcode != "" {
+		if barcode, err = d.cat.NormalizeBarcode(barcode); err != nil {
+			return nil, err
+		}
+	}
+	list, err := d.cat.Events(r.Context(), media.EventFilter{Barcode: barcode, Manifest: q.Get("manifest"), Kind: q.Get("kind"),
+		AfterID: int64(after), Limit: limit, Ascending: after > 0 || strings.EqualFold(q.Get("order"), "asc")})
+	if err != nil {
+		return nil, err
+	}
+	if list == nil {
+		list = []media.Event{}
+	}
+	return list, nil
+}
+
+func (d *Server) apiAuditVerify(r *http.Request, _ media.Actor) (any, error) {
+	return d.cat.Verify(r.Context(), r.URL.Query().Get("head"))
+}
+
+// CopyRequest is the body of POST /v1/catalog/copy.
+type CopyRequest struct {
+	To string `json:"to"`
+}
+
+func (d *Server) apiCatalogCopy(r *http.Request, actor media.Actor) (any, error) {
+	var req CopyRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	if req.To == "" {
+		return nil, badRequest("say where the copy goes (--to FILE)")
+	}
+	res, err := d.cat.CopyTo(r.Context(), req.To)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := d.cat.Record(r.Context(), actor, "catalog-copied", fmt.Sprintf("copy at %s, audit head %d %s", req.To, res.HeadID, res.HeadHash)); err != nil {
+		return nil, err
+	}
+	return res, nil
+}

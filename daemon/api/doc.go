@@ -1,0 +1,14 @@
+// Package api owns tapewarden's HTTP API on the daemon's unix socket: the
+// routes and their handlers, who may call them (peer credentials checked
+// against root, the daemon's user and the admin group), the request and
+// answer types, and the one table that maps errors to HTTP statuses
+// (statusOf in api.go): the engine's, the report pages', the catalog's and
+// the devices' sentinel errors, matched with errors.Is.
+//
+// A handler decodes the request, calls the engine (daemon/engine), the
+// report pages (daemon/report) or the catalog, and returns a value to
+// send as JSON or an error; it never picks a status itself. To add an
+// endpoint: write the engine (or report) method returning a sentinel-kinded
+// error, a handler func(*http.Request, media.Actor) (any, error) on
+// Server, and one line in routes.
+package api

@@ -1,0 +1,160 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/engine"
+)
+
+func (d *Server) apiJobs(r *http.Request, _ media.Actor) (any, error) {
+	return d.eng.Jobs(r.Context())
+}
+
+// RunRequest is the body of POST /v1/jobs/{name}/run.
+type RunRequest struct {
+	Wait bool `json:"wait,omitempty"`
+}
+
+func (d *Server) apiJobRun(r *http.Request, actor media.Actor) (any, error) {
+	var req RunRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	run, err := d.eng.StartRun(r.Context(), r.PathValue("name"), "manual by "+actor.Name, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	if req.Wait {
+		return d.eng.WaitRun(r.Context(), run.ID)
+	}
+	return run, nil
+}
+
+func (d *Server) apiRuns(r *http.Request, _ media.Actor) (any, error) {
+	limit, err := queryInt(r, "limit", 50)
+	if err != nil {
+		return nil, err
+	}
+	job := r.URL.Query().Get("job")
+	if job != "" && d.cfg.Job(job) == nil {
+		return nil, notFoundf("no job %q is configured", job)
+	}
+	runs, err := d.cat.Runs(r.Context(), media.RunFilter{Job: job, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	if runs == nil {
+		runs = []media.Run{}
+	}
+	return runs, nil
+}
+
+// pathID reads the {id} of a path naming a run or a prompt (what).
+func pathID(r *http.Request, what string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, badRequest("%s ID %q is not a number", what, r.PathValue("id"))
+	}
+	return id, nil
+}
+
+func (d *Server) apiRunShow(r *http.Request, _ media.Actor) (any, error) {
+	id, err := pathID(r, "run")
+	if err != nil {
+		return nil, err
+	}
+	run, err := d.cat.Run(r.Context(), id)
+	if err == nil && !run.State.Finished() {
+		run.Log = d.eng.LiveLog(id)
+	}
+	return run, err
+}
+
+func (d *Server) apiRunCancel(r *http.Request, actor media.Actor) (any, error) {
+	id, err := pathID(r, "run")
+	if err != nil {
+		return nil, err
+	}
+	return d.eng.CancelRun(r.Context(), actor, id)
+}
+
+func (d *Server) apiPrompts(r *http.Request, _ media.Actor) (any, error) {
+	list, err := d.cat.Prompts(r.Context(), r.URL.Query().Get("all") == "true")
+	if err != nil {
+		return nil, err
+	}
+	if list == nil {
+		list = []media.Prompt{}
+	}
+	return list, nil
+}
+
+// NoteRequest carries a free-text note.
+type NoteRequest struct {
+	Note string `json:"note,omitempty"`
+}
+
+func (d *Server) apiPromptDone(r *http.Request, actor media.Actor) (any, error) {
+	return closePrompt(r, actor, d.eng.PromptDone)
+}
+
+func (d *Server) apiPromptCancel(r *http.Request, actor media.Actor) (any, error) {
+	return closePrompt(r, actor, d.eng.PromptCancel)
+}
+
+// closePrompt answers a prompt named by the path, with the request's note,
+// by done or cancel.
+func closePrompt(r *http.Request, actor media.Actor, close func(context.Context, media.Actor, int64, string) (media.Prompt, error)) (any, error) {
+	id, err := pathID(r, "prompt")
+	if err != nil {
+		return nil, err
+	}
+	var req NoteRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	return close(r.Context(), actor, id, req.Note)
+}
+
+func (d *Server) apiRestore(r *http.Request, actor media.Actor) (any, error) {
+	var req engine.RestoreRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	res, err := d.eng.Restore(r.Context(), actor, req)
+	if err != nil && res.Drill != nil {
+		return nil, conflictf("%v (the failed drill is recorded as drill %d)", err, res.Drill.ID)
+	}
+	return res, err
+}
+
+// DrillInfo is a system's last restore drill.
+type DrillInfo struct {
+	System string       `json:"system"`
+	Last   *media.Drill `json:"last,omitempty"`
+	// Due is true when no drill passed in the last twelve months.
+	Due bool `json:"due"`
+}
+
+func (d *Server) apiDrills(r *http.Request, _ media.Actor) (any, error) {
+	last, err := d.cat.LastDrills(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	out := []DrillInfo{}
+	yearAgo := d.eng.Now().AddDate(-1, 0, 0)
+	for _, s := range d.cfg.Systems {
+		di := DrillInfo{System: s.Name, Due: true}
+		if dr, ok := last[s.Name]; ok {
+			di.Last = &dr
+			di.Due = dr.Result != "passed" || dr.At.Before(yearAgo)
+		}
+		out = append(out, di)
+	}
+	return out, nil
+}

@@ -1,0 +1,193 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tapewarden/tapewarden/drives"
+	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
+)
+
+// benchRunYAML is one LTO-8 drive in a virtual library, and a job without
+// read-back verification (SHA-256 is computed on the way in any case).
+const benchRunYAML = `
+state_dir: STATE
+timezone: UTC
+sites:
+  - {name: room, kind: machine-room, places: [{name: shelf, kind: shelf}]}
+pools:
+  - {name: bench, media_type: LTO-8, scheme: cycle, cycle: {cartridges: 5, every: day}}
+jobs:
+  - {name: bench, pool: bench, source: {paths: [STATE/src]}, verify: none}
+libraries:
+  - {name: lib, site: room, type: virtual, slots: 6, mailslots: 0, drives: [{element: 0, drive: lto}]}
+drives:
+  - {name: lto, site: room, type: virtual, media_type: LTO-8, cleaning: {on_request: true}}
+`
+
+// BenchmarkRunVsTarDD streams 4 GiB from tmpfs through a real backup run
+// (rotation, library load, label check, tar, ring buffer, SHA-256, the
+// virtual tape on tmpfs) and, in the same invocation, times
+// `tar -cf - SRC | dd of=FILE bs=256k` on the same data. It reports both
+// throughputs and their ratio; the target is a ratio of at least 0.9.
+//
+//	go test -run '^$' -bench RunVsTarDD -benchtime 1x ./daemon/
+//
+// TAPEWARDEN_BENCH_GIB changes the amount of data.
+func BenchmarkRunVsTarDD(b *testing.B) {
+	if _, err := exec.LookPath("tar"); err != nil {
+		b.Skip("GNU tar is not installed; the comparison with tar | dd did not run")
+	}
+	shm := "/dev/shm"
+	if fi, err := os.Stat(shm); err != nil || !fi.IsDir() {
+		b.Skip("/dev/shm (tmpfs) is not available; the benchmark needs a RAM file system")
+	}
+	gib := 4
+	if s := os.Getenv("TAPEWARDEN_BENCH_GIB"); s != "" {
+		fmt.Sscan(s, &gib)
+	}
+	dir, err := os.MkdirTemp(shm, "twbench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	src := filepath.Join(dir, "src")
+	total := makeBenchSource(b, src, int64(gib)<<30)
+
+	cfg, err := config.ParseConfig("bench.yaml", []byte(strings.ReplaceAll(benchRunYAML, "STATE", dir)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	d, err := New(ctx, cfg, Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	lib := d.dev.libs["lib"]
+	for i := 1; i <= 6; i++ {
+		barcode := fmt.Sprintf("BEN%03dL8", i)
+		label, _ := drives.NewLabel(barcode, "bench", "LTO-8", config.Version, d.now())
+		if _, err := lib.virtual.AddCartridge(i, drives.CartridgeSpec{Barcode: barcode, MediaType: "LTO-8"}, &label); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := d.cat.AddCartridge(ctx, media.System, media.NewCartridge{Barcode: barcode, Pool: "bench", Location: media.LibrarySlot("room", "lib", i)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+
+	tarDD := func() time.Duration {
+		out := filepath.Join(dir, "tar.out")
+		start := time.Now()
+		cmd := exec.Command("sh", "-c", "tar -cf - \"$1\" | dd of=\"$2\" bs=256k status=none", "sh", src, out)
+		if o, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("tar | dd: %v: %s", err, o)
+		}
+		took := time.Since(start)
+		os.Remove(out)
+		return took
+	}
+	ours := func() time.Duration {
+		start := time.Now()
+		r, err := d.StartRun(ctx, "bench", "benchmark", time.Time{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		r, err = d.WaitRun(ctx, r.ID)
+		if err != nil || r.State != media.RunSucceeded {
+			b.Fatalf("run: %v %s %s", err, r.State, r.Reason)
+		}
+		took := time.Since(start)
+		if r.Bytes < total {
+			b.Fatalf("the run wrote %d bytes of %d", r.Bytes, total)
+		}
+		// Free the tmpfs the cartridge used (tmpfs is RAM): label it
+		// afresh, which ends its data after the label.
+		full, _ := d.cat.Run(ctx, r.ID)
+		for _, p := range full.Pieces {
+			img := filepath.Join(dir, "libraries", "lib", "cartridges", p.Barcode+".vtape")
+			h, err := drives.Open(img)
+			if err != nil {
+				b.Fatal(err)
+			}
+			label, _ := drives.NewLabel(p.Barcode, "bench", "LTO-8", config.Version, d.now())
+			if err := drives.WriteLabel(ctx, h, label, true); err != nil {
+				b.Fatal(err)
+			}
+			h.Close()
+			if err := d.cat.MarkOverwritten(ctx, media.System, p.Barcode, 0, r.ID); err != nil {
+				b.Fatal(err)
+			}
+			if err := d.cat.SetLabelUUID(ctx, p.Barcode, label.UUID); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return took
+	}
+
+	tarDD() // warm the page cache and the binaries
+	b.ResetTimer()
+	var tarTimes, ourTimes []time.Duration
+	for b.Loop() {
+		tarTimes = append(tarTimes, tarDD())
+		ourTimes = append(ourTimes, ours(), ours())
+		tarTimes = append(tarTimes, tarDD())
+	}
+	b.StopTimer()
+	med := func(ds []time.Duration) time.Duration {
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		return ds[len(ds)/2]
+	}
+	mbps := func(d time.Duration) float64 { return float64(total) / d.Seconds() / 1e6 }
+	t, o := mbps(med(tarTimes)), mbps(med(ourTimes))
+	b.ReportMetric(t, "tar|dd_MB/s")
+	b.ReportMetric(o, "tapewarden_MB/s")
+	b.ReportMetric(o/t, "ratio")
+	b.Logf("%d MiB: tar | dd %.0f MB/s, tapewarden run %.0f MB/s, ratio %.2f (medians of %d and %d runs)", total>>20, t, o, o/t, len(tarTimes), len(ourTimes))
+}
+
+// makeBenchSource writes about size bytes of incompressible data: a mix of
+// large and medium files.
+func makeBenchSource(b *testing.B, dir string, size int64) int64 {
+	b.Helper()
+	rng := rand.NewChaCha8([32]byte{1, 2, 3})
+	buf := make([]byte, 8<<20)
+	var written int64
+	for i := 0; written < size; i++ {
+		sub := filepath.Join(dir, fmt.Sprintf("d%02d", i%16))
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			b.Fatal(err)
+		}
+		n := int64(256 << 20) // large files
+		if i%4 != 0 {
+			n = int64(8+i%24) << 20 // and medium ones
+		}
+		n = min(n, size-written)
+		f, err := os.Create(filepath.Join(sub, fmt.Sprintf("f%04d.bin", i)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for left := n; left > 0; {
+			chunk := buf[:min(int64(len(buf)), left)]
+			rng.Read(chunk)
+			if _, err := f.Write(chunk); err != nil {
+				b.Fatal(err)
+			}
+			left -= int64(len(chunk))
+		}
+		f.Close()
+		written += n
+	}
+	return written
+}

@@ -1,0 +1,156 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/tapewarden/tapewarden/media"
+)
+
+// prepareManifests gets cartridges ready for couriers and back in after
+// them, asking people for what a robot cannot do:
+//
+//   - a cartridge listed on an open manifest leaving the machine room is
+//     exported to a free mail slot of its library, and a person is asked to
+//     take it out and hand it to the courier (with the manifest's ID); one
+//     on a shelf gets a prompt to fetch it;
+//   - a cartridge delivered back to the machine room's shelves, of a pool
+//     written in a library, gets a prompt to put it into the library's mail
+//     slot (then 'tapewarden library import').
+//
+// Each cartridge gets one open prompt at a time.
+func (d *Engine) prepareManifests(ctx context.Context) {
+	primary := d.cfg.PrimarySite()
+	if primary == nil {
+		return
+	}
+	open, err := d.cat.Prompts(ctx, false)
+	if err != nil {
+		return
+	}
+	prompted := map[string]bool{}
+	for _, p := range open {
+		if p.Kind == "export" || p.Kind == "import" {
+			prompted[p.Barcode] = true
+		}
+	}
+	manifests, err := d.cat.Manifests(ctx, media.ManifestFilter{State: media.ManifestOpen})
+	if err != nil {
+		return
+	}
+	for _, m := range manifests {
+		if m.Origin != primary.Name {
+			continue
+		}
+		for _, it := range m.Items {
+			if prompted[it.Barcode] {
+				continue
+			}
+			c, err := d.cat.Cartridge(ctx, it.Barcode)
+			if err != nil {
+				continue
+			}
+			switch c.Location.Kind {
+			case media.InSlot:
+				l, err := d.dev.library(c.Location.Place)
+				if err != nil || l.cfg.MailSlots == 0 {
+					continue
+				}
+				evs, err := d.Export(ctx, media.System, l.cfg.Name, []string{c.Barcode})
+				if err != nil || len(evs) == 0 {
+					continue // mail slots full: next time round
+				}
+				c.Location, _ = media.ParseLocation(evs[0].To)
+				fallthrough
+			case media.InMailSlot:
+				d.openPrompt(ctx, media.Prompt{Kind: "export", Barcode: c.Barcode, Manifest: m.ID,
+					Action: fmt.Sprintf("Take %s out of %s and hand it to the courier for %s (manifest %s)", c.Barcode, c.Location, m.Destination, m.ID),
+					Place:  c.Location.String(),
+					Why:    fmt.Sprintf("manifest %s carries it to %s; the courier confirms it with 'tapewarden manifest pickup %s'", m.ID, m.Destination, m.ID)})
+			case media.InStorage:
+				d.openPrompt(ctx, media.Prompt{Kind: "export", Barcode: c.Barcode, Manifest: m.ID,
+					Action: fmt.Sprintf("Fetch %s from %s and hand it to the courier for %s (manifest %s)", c.Barcode, c.Location, m.Destination, m.ID),
+					Place:  c.Location.String(),
+					Why:    fmt.Sprintf("manifest %s carries it to %s; the courier confirms it with 'tapewarden manifest pickup %s'", m.ID, m.Destination, m.ID)})
+			default:
+				continue
+			}
+			prompted[it.Barcode] = true
+		}
+	}
+	// Cartridges back from a trip, waiting on a shelf, that their pool
+	// writes in a library.
+	delivered, err := d.cat.Manifests(ctx, media.ManifestFilter{Destination: primary.Name, Limit: 50})
+	if err != nil {
+		return
+	}
+	for _, m := range delivered {
+		if m.State != media.ManifestDelivered && m.State != media.ManifestDeliveredWithDisc {
+			continue
+		}
+		for _, it := range m.Items {
+			if it.Status != "delivered" || prompted[it.Barcode] {
+				continue
+			}
+			c, err := d.cat.Cartridge(ctx, it.Barcode)
+			if err != nil || c.Location.Kind != media.InStorage || c.Location.Site != primary.Name {
+				continue
+			}
+			l := d.libraryForPool(c.Pool)
+			if l == nil {
+				continue
+			}
+			d.openPrompt(ctx, media.Prompt{Kind: "import", Barcode: c.Barcode, Manifest: m.ID,
+				Action: fmt.Sprintf("Put %s (back from %s, now at %s) into a mail slot of library %s, then run 'tapewarden library import'", c.Barcode, m.Origin, c.Location, l.cfg.Name),
+				Place:  c.Location.String(),
+				Why:    fmt.Sprintf("pool %s writes it in library %s", c.Pool, l.cfg.Name)})
+			prompted[it.Barcode] = true
+		}
+	}
+}
+
+// libraryForPool is the library whose drives write a pool's jobs, if any.
+func (d *Engine) libraryForPool(pool string) *library {
+	for _, j := range d.cfg.Jobs {
+		if j.Pool != pool {
+			continue
+		}
+		for _, name := range d.dev.order {
+			drv := d.dev.drives[name]
+			if drv.lib != nil && drv.lib.cfg.MailSlots > 0 && (len(j.Drives) == 0 || slices.Contains(j.Drives, name)) {
+				return drv.lib
+			}
+		}
+	}
+	return nil
+}
+
+// closeFulfilledPrompts closes export and import prompts whose cartridge
+// has moved on: picked up by the courier, or imported into the library.
+func (d *Engine) closeFulfilledPrompts(ctx context.Context) {
+	open, err := d.cat.Prompts(ctx, false)
+	if err != nil {
+		return
+	}
+	for _, p := range open {
+		if p.Kind != "export" && p.Kind != "import" || p.Barcode == "" {
+			continue
+		}
+		c, err := d.cat.Cartridge(ctx, p.Barcode)
+		if err != nil {
+			continue
+		}
+		left := c.Location.Kind == media.InTransit
+		if primary := d.cfg.PrimarySite(); primary != nil && c.Location.Site != "" && c.Location.Site != primary.Name {
+			left = true
+		}
+		done := (p.Kind == "export" && left) ||
+			(p.Kind == "import" && c.Location.InLibrary() && c.Location.Kind == media.InSlot)
+		if done {
+			if _, err := d.cat.ClosePrompt(ctx, media.System, p.ID, media.PromptDone, "done: "+p.Barcode+" is at "+c.Location.String()); err == nil {
+				d.prompts.wake(p)
+			}
+		}
+	}
+}

@@ -1,0 +1,181 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/tapewarden/tapewarden/media"
+)
+
+// promptWaiters lets a run wait for a person to answer a prompt without
+// polling anything: closing a prompt wakes whoever waits on it.
+type promptWaiters struct {
+	mu      sync.Mutex
+	waiting map[int64]chan media.Prompt
+}
+
+func (w *promptWaiters) register(id int64) chan media.Prompt {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.waiting == nil {
+		w.waiting = map[int64]chan media.Prompt{}
+	}
+	ch := make(chan media.Prompt, 1)
+	w.waiting[id] = ch
+	return ch
+}
+
+func (w *promptWaiters) forget(id int64) {
+	w.mu.Lock()
+	delete(w.waiting, id)
+	w.mu.Unlock()
+}
+
+func (w *promptWaiters) wake(p media.Prompt) {
+	w.mu.Lock()
+	ch, ok := w.waiting[p.ID]
+	delete(w.waiting, p.ID)
+	w.mu.Unlock()
+	if ok {
+		ch <- p
+	}
+}
+
+// openPrompt records a prompt and runs the configured notification command
+// for it.
+func (d *Engine) openPrompt(ctx context.Context, p media.Prompt) (media.Prompt, error) {
+	p, err := d.cat.OpenPrompt(ctx, p)
+	if err != nil {
+		return p, err
+	}
+	d.log.Info("prompt", "id", p.ID, "kind", p.Kind, "action", p.Action, "place", p.Place, "why", p.Why)
+	d.notify(p, false, false)
+	return p, nil
+}
+
+// PromptDone is a person saying they did what a prompt asked.
+func (d *Engine) PromptDone(ctx context.Context, actor media.Actor, id int64, note string) (media.Prompt, error) {
+	p, err := d.cat.ClosePrompt(ctx, actor, id, media.PromptDone, note)
+	if err != nil {
+		return p, err
+	}
+	d.prompts.wake(p)
+	return p, nil
+}
+
+// PromptCancel withdraws a prompt; a run waiting on it fails.
+func (d *Engine) PromptCancel(ctx context.Context, actor media.Actor, id int64, note string) (media.Prompt, error) {
+	if note == "" {
+		note = "withdrawn by " + actor.Name
+	}
+	p, err := d.cat.ClosePrompt(ctx, actor, id, media.PromptCancelled, note)
+	if err != nil {
+		return p, err
+	}
+	d.prompts.wake(p)
+	return p, nil
+}
+
+// notify runs the prompt command (and the escalation command) for a new
+// prompt or a reminder. It runs in the background: a slow mail server must
+// not hold up a backup. The command's output goes to the log.
+func (d *Engine) notify(p media.Prompt, reminder, escalated bool) {
+	cmds := [][]string{}
+	if len(d.cfg.Prompts.Command) > 0 {
+		cmds = append(cmds, d.cfg.Prompts.Command)
+	}
+	if escalated && len(d.cfg.Prompts.EscalateCommand) > 0 {
+		cmds = append(cmds, d.cfg.Prompts.EscalateCommand)
+	}
+	if len(cmds) == 0 {
+		return
+	}
+	age := d.now().Sub(p.CreatedAt)
+	env := append(os.Environ(),
+		"TAPEWARDEN_PROMPT_ID="+strconv.FormatInt(p.ID, 10),
+		"TAPEWARDEN_PROMPT_KIND="+p.Kind,
+		"TAPEWARDEN_PROMPT_ACTION="+p.Action,
+		"TAPEWARDEN_PROMPT_PLACE="+p.Place,
+		"TAPEWARDEN_PROMPT_WHY="+p.Why,
+		"TAPEWARDEN_PROMPT_BARCODE="+p.Barcode,
+		"TAPEWARDEN_PROMPT_DRIVE="+p.Drive,
+		"TAPEWARDEN_PROMPT_MANIFEST="+p.Manifest,
+		"TAPEWARDEN_PROMPT_RUN="+strconv.FormatInt(p.Run, 10),
+		"TAPEWARDEN_PROMPT_AGE_SECONDS="+strconv.FormatInt(int64(age.Seconds()), 10),
+		"TAPEWARDEN_PROMPT_REMINDER="+boolDigit(reminder),
+		"TAPEWARDEN_PROMPT_ESCALATED="+boolDigit(escalated),
+		"TAPEWARDEN_PROMPT_TEXT="+promptText(p),
+	)
+	for _, argv := range cmds {
+		d.bg.Add(1)
+		go func() {
+			defer d.bg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+			cmd.Env = env
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			err := cmd.Run()
+			if err != nil {
+				d.log.Error("prompt command failed", "prompt", p.ID, "command", argv[0], "err", err, "output", out.String())
+				return
+			}
+			d.log.Info("prompt command ran", "prompt", p.ID, "command", argv[0], "reminder", reminder, "escalated", escalated)
+		}()
+	}
+}
+
+func boolDigit(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+// promptText is a prompt in one line for people.
+func promptText(p media.Prompt) string {
+	s := fmt.Sprintf("[prompt %d] %s", p.ID, p.Action)
+	if p.Place != "" {
+		s += " (at " + p.Place + ")"
+	}
+	if p.Why != "" {
+		s += " — " + p.Why
+	}
+	return s + fmt.Sprintf(". When done: tapewarden prompt done %d", p.ID)
+}
+
+// remind sends reminders for open prompts whose last notice is older than
+// the reminder interval, escalated once they are older than the escalation
+// age. It is called by the daemon's maintenance loop.
+func (d *Engine) remind(ctx context.Context) {
+	open, err := d.cat.Prompts(ctx, false)
+	if err != nil {
+		d.log.Error("read prompts", "err", err)
+		return
+	}
+	now := d.now()
+	every, escalate := d.cfg.Prompts.RemindEvery.D(), d.cfg.Prompts.EscalateAfter.D()
+	for _, p := range open {
+		last := p.LastNoticeAt
+		if last.IsZero() {
+			last = p.CreatedAt
+		}
+		if now.Sub(last) < every {
+			continue
+		}
+		escalated := now.Sub(p.CreatedAt) >= escalate
+		if err := d.cat.NotePromptNotice(ctx, p.ID, true, escalated); err != nil {
+			d.log.Error("note prompt reminder", "prompt", p.ID, "err", err)
+			continue
+		}
+		d.log.Warn("prompt still open", "id", p.ID, "action", p.Action, "age", now.Sub(p.CreatedAt).Round(time.Second), "escalated", escalated)
+		d.notify(p, true, escalated)
+	}
+}

@@ -1,0 +1,37 @@
+package daemon
+
+import (
+	"context"
+
+	"github.com/tapewarden/tapewarden/rotation"
+
+	"github.com/tapewarden/tapewarden/daemon/engine"
+	"github.com/tapewarden/tapewarden/daemon/metrics"
+)
+
+// metricsLive is what the metrics read of the engine's state in memory.
+type metricsLive struct{ eng *engine.Engine }
+
+var _ metrics.Live = metricsLive{}
+
+func (l metricsLive) JobRunning(job string) bool { return l.eng.JobRunning(job) }
+
+func (l metricsLive) Drives() []metrics.Drive {
+	var out []metrics.Drive
+	for _, d := range l.eng.LiveDrives() {
+		out = append(out, metrics.Drive{Name: d.Name, Busy: d.Busy, LastCleaned: d.LastCleaned})
+	}
+	return out
+}
+
+func (l metricsLive) Cleaning(ctx context.Context, view rotation.View) ([]rotation.Cleaning, error) {
+	return l.eng.CleaningAgainst(ctx, view)
+}
+
+func (l metricsLive) WriterStats() map[string]metrics.WriterStats {
+	out := map[string]metrics.WriterStats{}
+	for drive, s := range l.eng.WriterStats() {
+		out[drive] = metrics.WriterStats{Starved: s.Starved, Underruns: s.Underruns}
+	}
+	return out
+}

@@ -1,0 +1,155 @@
+package metrics
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tapewarden/tapewarden/media"
+	"github.com/tapewarden/tapewarden/rotation"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
+)
+
+// fakeLive is the engine's state as a test sets it.
+type fakeLive struct {
+	running     map[string]bool
+	drives      []Drive
+	cleaningErr error
+	writers     map[string]WriterStats
+}
+
+func (l *fakeLive) JobRunning(job string) bool { return l.running[job] }
+func (l *fakeLive) Drives() []Drive            { return l.drives }
+func (l *fakeLive) Cleaning(_ context.Context, _ rotation.View) ([]rotation.Cleaning, error) {
+	if l.cleaningErr != nil {
+		return nil, l.cleaningErr
+	}
+	var out []rotation.Cleaning
+	for _, d := range l.drives {
+		out = append(out, rotation.Cleaning{Drive: d.Name, Due: rotation.DueNow})
+	}
+	return out, nil
+}
+func (l *fakeLive) WriterStats() map[string]WriterStats { return l.writers }
+
+// setup opens a real catalog with the demo's sites, pools and drives.
+func setup(t *testing.T) (*config.Config, *media.Catalog, time.Time) {
+	t.Helper()
+	cfg, err := config.DemoConfig(t.TempDir())
+	require.NoError(t, err)
+	now := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	cat, err := media.Open(context.Background(), cfg.CatalogPath(), media.Options{Now: func() time.Time { return now }, LabelPatterns: cfg.LabelPatterns()})
+	require.NoError(t, err)
+	t.Cleanup(func() { cat.Close() })
+	_, err = cat.SyncTopology(context.Background(), cfg.Topology())
+	require.NoError(t, err)
+	return cfg, cat, now
+}
+
+func TestEveryCollectorReportsItsSuccess(t *testing.T) {
+	cfg, cat, now := setup(t)
+	ctx := context.Background()
+	_, err := cat.AddCartridge(ctx, media.System, media.NewCartridge{Barcode: "CLN001CU", Location: media.Storage("honcho", "shelf")})
+	require.NoError(t, err)
+	_, err = cat.RecordDriveEvent(ctx, media.DriveEvent{Drive: "lto0", Kind: "tapealert", Flag: 20})
+	require.NoError(t, err)
+	live := &fakeLive{
+		running: map[string]bool{"juki-daily": true},
+		drives:  []Drive{{Name: "lto0", Busy: true}, {Name: "lto1", LastCleaned: now.Add(-time.Hour)}},
+		writers: map[string]WriterStats{"lto0": {Starved: 1500 * time.Millisecond, Underruns: 3}},
+	}
+	reg := NewRegistry(cfg, cat, live, Options{Now: func() time.Time { return now }, Started: now})
+
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP tapewarden_scrape_collector_success 1 if the collector read its data source at this scrape, 0 if it failed (the daemon's log says why).
+# TYPE tapewarden_scrape_collector_success gauge
+tapewarden_scrape_collector_success{collector="catalog"} 1
+tapewarden_scrape_collector_success{collector="drills"} 1
+tapewarden_scrape_collector_success{collector="drives"} 1
+tapewarden_scrape_collector_success{collector="jobs"} 1
+tapewarden_scrape_collector_success{collector="prompts"} 1
+tapewarden_scrape_collector_success{collector="rotation"} 1
+tapewarden_scrape_collector_success{collector="writers"} 1
+`), "tapewarden_scrape_collector_success"))
+
+	// The engine's state reaches the series it feeds.
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP tapewarden_drive_busy 1 while the drive is leased by a run, restore, cleaning or library operation.
+# TYPE tapewarden_drive_busy gauge
+tapewarden_drive_busy{drive="lto0"} 1
+tapewarden_drive_busy{drive="lto1"} 0
+# HELP tapewarden_drive_last_cleaned_timestamp_seconds When the drive was last cleaned; 0 if never recorded.
+# TYPE tapewarden_drive_last_cleaned_timestamp_seconds gauge
+tapewarden_drive_last_cleaned_timestamp_seconds{drive="lto0"} 0
+tapewarden_drive_last_cleaned_timestamp_seconds{drive="lto1"} 1.7958528e+09
+# HELP tapewarden_drive_tapealerts_total TapeAlert flags read from the drive, by flag number and severity.
+# TYPE tapewarden_drive_tapealerts_total counter
+tapewarden_drive_tapealerts_total{drive="lto0",flag="20",severity="critical"} 1
+# HELP tapewarden_drive_cleaning_due Whether the drive needs cleaning: 0 not due, 1 due soon, 2 due now.
+# TYPE tapewarden_drive_cleaning_due gauge
+tapewarden_drive_cleaning_due{drive="lto0"} 2
+tapewarden_drive_cleaning_due{drive="lto1"} 2
+# HELP tapewarden_writer_underruns_total Waits of the drive's writer longer than the underrun threshold.
+# TYPE tapewarden_writer_underruns_total counter
+tapewarden_writer_underruns_total{drive="lto0"} 3
+`), "tapewarden_drive_busy", "tapewarden_drive_last_cleaned_timestamp_seconds", "tapewarden_drive_tapealerts_total",
+		"tapewarden_drive_cleaning_due", "tapewarden_writer_underruns_total"))
+	running, err := testutil.GatherAndCount(reg, "tapewarden_job_running")
+	require.NoError(t, err)
+	assert.Equal(t, len(cfg.Jobs), running, "every configured job has a running series")
+}
+
+// A collector that fails says so in its success gauge and in the log; the
+// others still report.
+func TestAFailingCollectorIsReportedNotDropped(t *testing.T) {
+	cfg, cat, now := setup(t)
+	var logged bytes.Buffer
+	live := &fakeLive{drives: []Drive{{Name: "lto0"}}, cleaningErr: errors.New("drive lto0 did not answer")}
+	reg := NewRegistry(cfg, cat, live, Options{Now: func() time.Time { return now }, Started: now,
+		Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+
+	success := func() map[string]float64 {
+		mfs, err := reg.Gather()
+		require.NoError(t, err)
+		out := map[string]float64{}
+		for _, mf := range mfs {
+			if mf.GetName() != "tapewarden_scrape_collector_success" {
+				continue
+			}
+			for _, m := range mf.GetMetric() {
+				out[m.GetLabel()[0].GetValue()] = m.GetGauge().GetValue()
+			}
+		}
+		return out
+	}
+	got := success()
+	assert.Equal(t, 0.0, got["rotation"], "the cleaning could not be judged")
+	assert.Equal(t, 1.0, got["catalog"])
+	assert.Equal(t, 1.0, got["jobs"])
+	assert.Contains(t, logged.String(), "collector=rotation")
+	assert.Contains(t, logged.String(), "drive lto0 did not answer")
+
+	// With the catalog gone, every collector that reads it says 0 and the
+	// catalog's own gauge says it did not answer.
+	require.NoError(t, cat.Close())
+	live.cleaningErr = nil
+	got = success()
+	for _, name := range []string{"catalog", "jobs", "prompts", "drives", "rotation", "drills"} {
+		assert.Equal(t, 0.0, got[name], name)
+	}
+	assert.Equal(t, 1.0, got["writers"], "the writers' counters are in memory")
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP tapewarden_catalog_up 1 if the catalog answered this scrape, 0 if it did not.
+# TYPE tapewarden_catalog_up gauge
+tapewarden_catalog_up 0
+`), "tapewarden_catalog_up"))
+}
