@@ -701,6 +701,10 @@ type ManifestFilter struct {
 
 // Manifests lists manifests, newest first.
 func (c *Catalog) Manifests(ctx context.Context, f ManifestFilter) ([]Manifest, error) {
+	return c.manifests(ctx, c.r, f)
+}
+
+func (c *Catalog) manifests(ctx context.Context, qr querier, f ManifestFilter) ([]Manifest, error) {
 	var where []string
 	var args []any
 	if f.State != "" {
@@ -722,7 +726,7 @@ func (c *Catalog) Manifests(ctx context.Context, f ManifestFilter) ([]Manifest, 
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
-	rows, err := c.r.QueryContext(ctx, q, args...)
+	rows, err := qr.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -741,10 +745,11 @@ func (c *Catalog) Manifests(ctx context.Context, f ManifestFilter) ([]Manifest, 
 	}
 	out := make([]Manifest, 0, len(ids))
 	for _, id := range ids {
-		m, err := c.Manifest(ctx, id)
+		m, err := manifestTx(ctx, qr, id)
 		if err != nil {
 			return nil, err
 		}
+		c.markOverdue(&m)
 		out = append(out, m)
 	}
 	return out, nil

@@ -45,7 +45,11 @@ func (c *Catalog) RecordDrill(ctx context.Context, actor Actor, d Drill) (Drill,
 
 // LastDrills returns the newest drill per system.
 func (c *Catalog) LastDrills(ctx context.Context) (map[string]Drill, error) {
-	rows, err := c.r.QueryContext(ctx, `SELECT id, system, job, coalesce(run, 0), at, result, duration_seconds, bytes, note, actor FROM drills d
+	return lastDrills(ctx, c.r)
+}
+
+func lastDrills(ctx context.Context, q querier) (map[string]Drill, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, system, job, coalesce(run, 0), at, result, duration_seconds, bytes, note, actor FROM drills d
 		WHERE id = (SELECT max(id) FROM drills WHERE system = d.system)`)
 	if err != nil {
 		return nil, err
@@ -277,14 +281,18 @@ type DriveUse struct {
 
 // DriveUse reads a drive's use since its last cleaning.
 func (c *Catalog) DriveUse(ctx context.Context, drive string) (DriveUse, error) {
+	return driveUse(ctx, c.r, drive)
+}
+
+func driveUse(ctx context.Context, q querier, drive string) (DriveUse, error) {
 	u := DriveUse{TapeAlerts: map[int]int64{}}
 	var last sql.NullString
-	if err := c.r.QueryRowContext(ctx, `SELECT max(at) FROM drive_events WHERE drive = ? AND kind = 'cleaned'`, drive).Scan(&last); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT max(at) FROM drive_events WHERE drive = ? AND kind = 'cleaned'`, drive).Scan(&last); err != nil {
 		return u, err
 	}
 	u.LastCleaned = parseNullTime(last)
 	var first sql.NullString
-	if err := c.r.QueryRowContext(ctx, `SELECT min(at) FROM drive_events WHERE drive = ?`, drive).Scan(&first); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT min(at) FROM drive_events WHERE drive = ?`, drive).Scan(&first); err != nil {
 		return u, err
 	}
 	u.FirstSeen = parseNullTime(first)
@@ -292,10 +300,10 @@ func (c *Catalog) DriveUse(ctx context.Context, drive string) (DriveUse, error) 
 	if last.Valid {
 		since = last.String
 	}
-	if err := c.r.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(bytes), 0) FROM drive_events WHERE drive = ? AND kind = 'mount' AND at > ?`, drive, since).Scan(&u.Mounts, &u.Bytes); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(bytes), 0) FROM drive_events WHERE drive = ? AND kind = 'mount' AND at > ?`, drive, since).Scan(&u.Mounts, &u.Bytes); err != nil {
 		return u, err
 	}
-	rows, err := c.r.QueryContext(ctx, `SELECT flag, count(*) FROM drive_events WHERE drive = ? AND kind = 'tapealert' GROUP BY flag`, drive)
+	rows, err := q.QueryContext(ctx, `SELECT flag, count(*) FROM drive_events WHERE drive = ? AND kind = 'tapealert' GROUP BY flag`, drive)
 	if err != nil {
 		return u, err
 	}

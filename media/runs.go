@@ -501,11 +501,15 @@ type JobStats struct {
 
 // JobStats reads per-job run statistics for the named jobs.
 func (c *Catalog) JobStats(ctx context.Context, jobs []string) (map[string]*JobStats, error) {
+	return jobStats(ctx, c.r, jobs)
+}
+
+func jobStats(ctx context.Context, q querier, jobs []string) (map[string]*JobStats, error) {
 	out := map[string]*JobStats{}
 	for _, j := range jobs {
 		out[j] = &JobStats{Job: j, Counts: map[RunState]int64{}}
 	}
-	rows, err := c.r.QueryContext(ctx, `SELECT job, state, count(*), coalesce(sum(bytes), 0), coalesce(sum(wait_seconds), 0), max(finished_at), max(scheduled_for) FROM runs GROUP BY job, state`)
+	rows, err := q.QueryContext(ctx, `SELECT job, state, count(*), coalesce(sum(bytes), 0), coalesce(sum(wait_seconds), 0), max(finished_at), max(scheduled_for) FROM runs GROUP BY job, state`)
 	if err != nil {
 		return nil, err
 	}
@@ -544,7 +548,7 @@ func (c *Catalog) JobStats(ctx context.Context, jobs []string) (map[string]*JobS
 		return nil, err
 	}
 	for _, j := range jobs {
-		r, err := scanRun(c.r.QueryRowContext(ctx, "SELECT "+runListColumns+" FROM runs WHERE job = ? AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1", j))
+		r, err := scanRun(q.QueryRowContext(ctx, "SELECT "+runListColumns+" FROM runs WHERE job = ? AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1", j))
 		if err == nil {
 			out[j].LastRun = r
 		} else if !errors.Is(err, sql.ErrNoRows) {
@@ -570,6 +574,10 @@ type CartridgeGeneration struct {
 // pieces still on it (not overwritten), with the jobs expected and
 // succeeded in each generation.
 func (c *Catalog) Generations(ctx context.Context, pools []string) ([]CartridgeGeneration, error) {
+	return generations(ctx, c.r, pools)
+}
+
+func generations(ctx context.Context, q querier, pools []string) ([]CartridgeGeneration, error) {
 	if len(pools) == 0 {
 		return nil, nil
 	}
@@ -579,7 +587,7 @@ func (c *Catalog) Generations(ctx context.Context, pools []string) ([]CartridgeG
 		args = append(args, p)
 	}
 	// Jobs per generation.
-	jobRows, err := c.r.QueryContext(ctx, `SELECT pool, generation, job, max(state = 'succeeded') FROM runs
+	jobRows, err := q.QueryContext(ctx, `SELECT pool, generation, job, max(state = 'succeeded') FROM runs
 		WHERE pool IN (`+ph+`) AND generation <> '' GROUP BY pool, generation, job ORDER BY pool, generation, job`, args...)
 	if err != nil {
 		return nil, err
@@ -604,7 +612,7 @@ func (c *Catalog) Generations(ctx context.Context, pools []string) ([]CartridgeG
 	if err := jobRows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err := c.r.QueryContext(ctx, `SELECT DISTINCT p.barcode, r.pool, r.generation, g.level, g.started_at
+	rows, err := q.QueryContext(ctx, `SELECT DISTINCT p.barcode, r.pool, r.generation, g.level, g.started_at
 		FROM pieces p JOIN runs r ON r.id = p.run JOIN generations g ON g.pool = r.pool AND g.id = r.generation
 		WHERE p.gone_at IS NULL AND r.pool IN (`+ph+`) ORDER BY p.barcode, g.started_at`, args...)
 	if err != nil {
