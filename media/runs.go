@@ -141,7 +141,8 @@ func (c *Catalog) RecordMissed(ctx context.Context, n NewRun, reason string) (Ru
 			return err
 		}
 		id, _ := res.LastInsertId()
-		if err := c.appendEvent(ctx, tx, &Event{Actor: System.Name, Role: System.Role, Kind: "run-missed", Reason: fmt.Sprintf("run %d of job %s: %s", id, n.Job, reason)}); err != nil {
+		if err := c.appendEvent(ctx, tx, &Event{Actor: System.Name, Role: System.Role, Kind: "run-missed", To: fmt.Sprintf("run/%d", id), ToState: string(RunMissed),
+			Reason: fmt.Sprintf("run %d of job %s: %s", id, n.Job, reason)}); err != nil {
 			return err
 		}
 		out, err = runTx(ctx, tx, id)
@@ -311,7 +312,10 @@ func (c *Catalog) FinishRun(ctx context.Context, id int64, res RunResult) (Run, 
 		if res.Reason != "" {
 			reason += ": " + res.Reason
 		}
-		if err := c.appendEvent(ctx, tx, &Event{Actor: System.Name, Role: System.Role, Kind: "run-" + string(res.State), Reason: reason}); err != nil {
+		// The run is named in To and its end in ToState, so that Verify
+		// can compare the run's row with the chain.
+		if err := c.appendEvent(ctx, tx, &Event{Actor: System.Name, Role: System.Role, Kind: "run-" + string(res.State),
+			To: fmt.Sprintf("run/%d", id), FromState: string(cur.State), ToState: string(res.State), Reason: reason}); err != nil {
 			return err
 		}
 		out, err = runTx(ctx, tx, id)
