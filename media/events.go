@@ -76,6 +76,9 @@ func (c *Catalog) appendEvent(ctx context.Context, tx *sql.Tx, e *Event) error {
 	if e.Actor == "" || e.Role == "" {
 		return fmt.Errorf("%w: event %s has no actor", ErrBadInput, e.Kind)
 	}
+	if err := checkActor(Actor{Name: e.Actor, Role: e.Role}); err != nil {
+		return err
+	}
 	e.ID = lastID + 1
 	if e.At.IsZero() {
 		e.At = c.now()
@@ -97,6 +100,12 @@ func (c *Catalog) appendEvent(ctx context.Context, tx *sql.Tx, e *Event) error {
 // Record appends an audit event that is not tied to a cartridge change
 // (a prompt answered, a configuration loaded). Kind must be set.
 func (c *Catalog) Record(ctx context.Context, actor Actor, kind, reason string) (Event, error) {
+	if err := checkActor(actor); err != nil {
+		return Event{}, err
+	}
+	if err := checkTexts(textField{"the event kind", kind, TextName}, textField{"the reason", reason, TextLine}); err != nil {
+		return Event{}, err
+	}
 	if kind == "" {
 		return Event{}, fmt.Errorf("%w: event kind is empty", ErrBadInput)
 	}

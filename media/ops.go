@@ -25,6 +25,12 @@ type Drill struct {
 
 // RecordDrill stores a restore drill with an audit event.
 func (c *Catalog) RecordDrill(ctx context.Context, actor Actor, d Drill) (Drill, error) {
+	if err := checkActor(actor); err != nil {
+		return Drill{}, err
+	}
+	if err := checkTexts(textField{"the system", d.System, TextName}, textField{"the job", d.Job, TextName}, textField{"the note", d.Note, TextLine}); err != nil {
+		return Drill{}, err
+	}
 	if d.Result != "passed" && d.Result != "failed" {
 		return d, fmt.Errorf("%w: drill result %q", ErrBadInput, d.Result)
 	}
@@ -142,6 +148,12 @@ func (c *Catalog) OpenPrompt(ctx context.Context, p Prompt) (Prompt, error) {
 // ClosePrompt ends an open prompt: done (by a person), cancelled, or
 // superseded by a newer prompt.
 func (c *Catalog) ClosePrompt(ctx context.Context, actor Actor, id int64, state PromptState, note string) (Prompt, error) {
+	if err := checkActor(actor); err != nil {
+		return Prompt{}, err
+	}
+	if err := CheckText("the note", note, TextLine); err != nil {
+		return Prompt{}, err
+	}
 	var out Prompt
 	err := c.write(ctx, func(tx *sql.Tx) error {
 		p, err := promptTx(ctx, tx, id)
@@ -344,6 +356,12 @@ func (c *Catalog) UseCleaner(ctx context.Context, actor Actor, barcode, drive st
 // SetUsesLeft records what a cleaning cartridge really has left (a drive
 // rejected it as expired, say).
 func (c *Catalog) SetUsesLeft(ctx context.Context, actor Actor, barcode string, left int, reason string) error {
+	if err := checkActor(actor); err != nil {
+		return err
+	}
+	if err := CheckText("the reason", reason, TextLine); err != nil {
+		return err
+	}
 	if left < 0 || left > 1000 {
 		return fmt.Errorf("%w: %s: uses left must be between 0 and 1000", ErrBadInput, barcode)
 	}
