@@ -207,9 +207,12 @@ func (c *Catalog) FindMembers(ctx context.Context, pattern string, limit int) ([
 		return nil, err
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT r.id, r.job, r.pool, r.generation, r.state, r.finished_at, m.n, m.first
-		FROM (SELECT run, count(*) AS n, min(path) AS first FROM members WHERE path GLOB ? GROUP BY run) m
-		JOIN runs r ON r.id = m.run ORDER BY r.id DESC LIMIT ?`, pattern, limit)
+	// Run by run, newest first (CROSS JOIN keeps that order), each run's
+	// members read from its primary key: a pattern with a literal prefix
+	// seeks that prefix in every run.
+	rows, err := tx.QueryContext(ctx, `SELECT r.id, r.job, r.pool, r.generation, r.state, r.finished_at, count(*), min(m.path)
+		FROM runs r CROSS JOIN members m ON m.run = r.id AND m.path GLOB ?
+		GROUP BY r.id ORDER BY r.id DESC LIMIT ?`, pattern, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -4,9 +4,12 @@
 -- in the stream (unique in the run); piece and file say where the member
 -- starts on tape (the run's piece number and its tape file number). The
 -- primary key is ordered by path within a run, so a listing of a run with
--- a glob that begins with a literal prefix reads only that prefix's rows;
--- members_by_path does the same across runs for "which generations hold
--- this file". mtime is in nanoseconds since 1970 (UTC).
+-- a glob that begins with a literal prefix reads only that prefix's rows,
+-- and "which runs hold this file" seeks that prefix in each run. There is
+-- no index on path alone: it would make every member of every run a write
+-- to a random page of it, several times the cost of the table itself, for
+-- a lookup that is fast enough run by run. mtime is in nanoseconds since
+-- 1970 (UTC).
 CREATE TABLE members (
     run   INTEGER NOT NULL REFERENCES runs (id),
     path  TEXT NOT NULL,
@@ -18,5 +21,3 @@ CREATE TABLE members (
     mtime INTEGER NOT NULL,
     PRIMARY KEY (run, path, seq)
 ) WITHOUT ROWID;
-
-CREATE INDEX members_by_path ON members (path);
