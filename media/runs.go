@@ -163,7 +163,18 @@ type RunUpdate struct {
 }
 
 // UpdateRun records progress of a run that has not finished.
+//
+// A run ends only through FinishRun (or RecordMissed), which chains the end
+// in the audit log; UpdateRun refuses a final state.
 func (c *Catalog) UpdateRun(ctx context.Context, id int64, u RunUpdate) error {
+	switch u.State {
+	case "", RunQueued, RunWaiting, RunWriting, RunVerifying:
+	default:
+		if u.State.Finished() {
+			return fmt.Errorf("%w: run %d: a run ends with FinishRun, which records its end in the audit chain, not by setting state %s", ErrBadInput, id, u.State)
+		}
+		return fmt.Errorf("%w: run %d: unknown run state %q", ErrBadInput, id, u.State)
+	}
 	return c.write(ctx, func(tx *sql.Tx) error {
 		var state RunState
 		if err := tx.QueryRowContext(ctx, `SELECT state FROM runs WHERE id = ?`, id).Scan(&state); err != nil {

@@ -2,6 +2,7 @@ package media
 
 import (
 	"database/sql"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -155,4 +156,28 @@ func TestVerifyFromAHeadVerifiedBefore(t *testing.T) {
 
 	_, err = f.cat.VerifyFrom(f.ctx, ChainHead{ID: -1})
 	require.ErrorIs(t, err, ErrBadInput)
+}
+
+func TestRunsEndOnlyThroughTheChain(t *testing.T) {
+	f := newFixture(t)
+	r, err := f.cat.QueueRun(f.ctx, NewRun{Job: "juki", Pool: "daily"})
+	require.NoError(t, err)
+	for _, st := range []RunState{RunSucceeded, RunFailed, RunCancelled, RunMissed, "bogus"} {
+		require.ErrorIs(t, f.cat.UpdateRun(f.ctx, r.ID, RunUpdate{State: st}), ErrBadInput, st)
+	}
+	got, err := f.cat.Run(f.ctx, r.ID)
+	require.NoError(t, err)
+	assert.Equal(t, RunQueued, got.State)
+	require.NoError(t, f.cat.UpdateRun(f.ctx, r.ID, RunUpdate{State: RunWriting}))
+	done, err := f.cat.FinishRun(f.ctx, r.ID, RunResult{State: RunCancelled, Reason: "stopped by tanaka"})
+	require.NoError(t, err)
+	ev, err := f.cat.Events(f.ctx, EventFilter{Kind: "run-cancelled"})
+	require.NoError(t, err)
+	require.Len(t, ev, 1)
+	assert.Equal(t, fmt.Sprintf("run/%d", done.ID), ev[0].To)
+	assert.Equal(t, "writing", ev[0].FromState)
+	assert.Equal(t, "cancelled", ev[0].ToState)
+	res, err := f.cat.Verify(f.ctx, "")
+	require.NoError(t, err)
+	assert.True(t, res.OK, res.Mismatches)
 }
