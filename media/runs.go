@@ -141,7 +141,11 @@ func (c *Catalog) RecordMissed(ctx context.Context, n NewRun, reason string) (Ru
 			return err
 		}
 		id, _ := res.LastInsertId()
-		if err := c.appendEvent(ctx, tx, &Event{Actor: System.Name, Role: System.Role, Kind: "run-missed", To: fmt.Sprintf("run/%d", id), ToState: string(RunMissed),
+		seal, err := runSeal(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := c.appendEvent(ctx, tx, &Event{Actor: System.Name, Role: System.Role, Kind: "run-missed", From: sealPrefix + seal, To: fmt.Sprintf("run/%d", id), ToState: string(RunMissed),
 			Reason: fmt.Sprintf("run %d of job %s: %s", id, n.Job, reason)}); err != nil {
 			return err
 		}
@@ -323,10 +327,15 @@ func (c *Catalog) FinishRun(ctx context.Context, id int64, res RunResult) (Run, 
 		if res.Reason != "" {
 			reason += ": " + res.Reason
 		}
-		// The run is named in To and its end in ToState, so that Verify
-		// can compare the run's row with the chain.
+		// The run is named in To, its end in ToState and a seal of what
+		// it recorded in From, so that Verify can compare the run's rows
+		// with the chain.
+		seal, err := runSeal(ctx, tx, id)
+		if err != nil {
+			return err
+		}
 		if err := c.appendEvent(ctx, tx, &Event{Actor: System.Name, Role: System.Role, Kind: "run-" + string(res.State),
-			To: fmt.Sprintf("run/%d", id), FromState: string(cur.State), ToState: string(res.State), Reason: reason}); err != nil {
+			From: sealPrefix + seal, To: fmt.Sprintf("run/%d", id), FromState: string(cur.State), ToState: string(res.State), Reason: reason}); err != nil {
 			return err
 		}
 		out, err = runTx(ctx, tx, id)

@@ -2,7 +2,10 @@ package media
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -70,6 +73,48 @@ type replay struct {
 type seen struct {
 	value string
 	event int64
+	seal  string // runs: the seal of what the run recorded, if its end event has one
+}
+
+// sealPrefix marks a run end event's From as the seal of the run's record.
+const sealPrefix = "seal/"
+
+// runSeal is a SHA-256 over what a run's end recorded: its state, figures
+// and generation, its pieces (without gone_at, which later overwrites set
+// with their own events) and its generation's row.
+func runSeal(ctx context.Context, q querier, id int64) (string, error) {
+	r, err := runTx(ctx, q, id)
+	if err != nil {
+		return "", fmt.Errorf("seal run %d: %w", id, err)
+	}
+	rec := []any{r.ID, r.Job, r.System, r.Pool, string(r.State), r.Bytes, r.SHA256, r.Files, r.Generation, r.Level}
+	rows, err := q.QueryContext(ctx, `SELECT piece, barcode, file, bytes, sha256, complete FROM pieces WHERE run = ? ORDER BY piece`, id)
+	if err != nil {
+		return "", err
+	}
+	for rows.Next() {
+		var p Piece
+		if err := rows.Scan(&p.Piece, &p.Barcode, &p.File, &p.Bytes, &p.SHA256, &p.Complete); err != nil {
+			rows.Close()
+			return "", err
+		}
+		rec = append(rec, []any{p.Piece, p.Barcode, p.File, p.Bytes, p.SHA256, p.Complete})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	if r.Generation != "" {
+		var level, started string
+		err := q.QueryRowContext(ctx, `SELECT level, started_at FROM generations WHERE pool = ? AND id = ?`, r.Pool, r.Generation).Scan(&level, &started)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return "", err
+		}
+		rec = append(rec, []any{level, started})
+	}
+	b, _ := json.Marshal(rec)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
 }
 
 func newReplay() *replay {
@@ -97,21 +142,22 @@ func runEnd(e Event) (int64, string, bool) {
 
 func (r *replay) apply(e Event) {
 	if id, state, ok := runEnd(e); ok {
-		r.runs[id] = seen{state, e.ID}
+		seal, _ := strings.CutPrefix(e.From, sealPrefix)
+		r.runs[id] = seen{value: state, event: e.ID, seal: seal}
 		return
 	}
 	if e.Barcode == "" {
 		return
 	}
 	if e.To != "" {
-		r.place[e.Barcode] = seen{e.To, e.ID}
+		r.place[e.Barcode] = seen{value: e.To, event: e.ID}
 	}
 	switch {
 	case e.Kind == "pool":
 		// Taking a cartridge into a pool makes it scratch.
-		r.state[e.Barcode] = seen{string(Scratch), e.ID}
+		r.state[e.Barcode] = seen{value: string(Scratch), event: e.ID}
 	case e.ToState != "":
-		r.state[e.Barcode] = seen{e.ToState, e.ID}
+		r.state[e.Barcode] = seen{value: e.ToState, event: e.ID}
 	}
 }
 
@@ -189,6 +235,7 @@ func (r *replay) compareRuns(ctx context.Context, q querier, ids map[int64]bool)
 	defer rows.Close()
 	var out []Mismatch
 	var n int64
+	var sealed []int64
 	present := map[int64]bool{}
 	for rows.Next() {
 		var id int64
@@ -207,10 +254,24 @@ func (r *replay) compareRuns(ctx context.Context, q querier, ids map[int64]bool)
 			out = append(out, Mismatch{Run: id, Field: "state", Catalog: string(state), Chain: "", EventID: 0})
 		case ok && end.value != string(state):
 			out = append(out, Mismatch{Run: id, Field: "state", Catalog: string(state), Chain: end.value, EventID: end.event})
+		case ok && end.seal != "":
+			sealed = append(sealed, id)
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
+	}
+	rows.Close()
+	for _, id := range sealed {
+		end := r.runs[id]
+		now, err := runSeal(ctx, q, id)
+		if err != nil {
+			return nil, 0, err
+		}
+		if now != end.seal {
+			out = append(out, Mismatch{Run: id, Field: "record (pieces, bytes, checksum or generation)",
+				Catalog: "seal " + now[:12], Chain: "seal " + short(end.seal), EventID: end.event})
+		}
 	}
 	for id, end := range r.runs {
 		if (ids == nil || ids[id]) && !present[id] {
@@ -228,7 +289,9 @@ func (r *replay) compareRuns(ctx context.Context, q querier, ids map[int64]bool)
 // the head kept elsewhere, which detects a chain rewritten from the start
 // or cut short). It then replays the custody the chain records and
 // compares every cartridge's place and state and every run's end with the
-// catalog's rows, listing each row that differs (Mismatches). Everything
+// catalog's rows, listing each row that differs (Mismatches). A run whose
+// end event carries a seal also has its pieces, figures and generation
+// compared with what was sealed. Everything
 // is read in one read transaction, so changes made meanwhile do not count
 // as differences.
 func (c *Catalog) Verify(ctx context.Context, expectHead string) (VerifyResult, error) {
@@ -414,4 +477,12 @@ func walkChain(ctx context.Context, q querier, from ChainHead, expectHead string
 		res.Problem = fmt.Sprintf("the chain never reaches the expected head %s: it was cut short or rewritten", expectHead)
 	}
 	return res, nil
+}
+
+// short is the first 12 characters of a seal, enough to tell two apart.
+func short(s string) string {
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
 }

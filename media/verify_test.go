@@ -181,3 +181,40 @@ func TestRunsEndOnlyThroughTheChain(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, res.OK, res.Mismatches)
 }
+
+// What a run recorded at its end (pieces, figures, generation) is sealed
+// in its end event; changing it afterwards is named.
+func TestVerifyChecksWhatRunsRecorded(t *testing.T) {
+	for name, stmt := range map[string]string{
+		"a piece moved to another cartridge":  "UPDATE pieces SET barcode = 'DLY003L8' WHERE run = ?",
+		"a piece's checksum changed":          "UPDATE pieces SET sha256 = 'ff' WHERE run = ?",
+		"a piece removed":                     "DELETE FROM pieces WHERE run = ?",
+		"a piece added":                       "INSERT INTO pieces (run, piece, barcode, file, bytes, sha256) VALUES (?, 9, 'DLY003L8', 4, 1, 'ab')",
+		"the run's bytes changed":             "UPDATE runs SET bytes = 99 WHERE id = ?",
+		"the run moved to another generation": "UPDATE runs SET generation = '2026-11-01' WHERE id = ?",
+		"the generation's level changed":      "UPDATE generations SET level = 'monthly' WHERE id = (SELECT generation FROM runs WHERE id = ?)",
+	} {
+		t.Run(name, func(t *testing.T) {
+			f, ok, _ := custodyFixture(t)
+			tamper(t, f.path, stmt, ok.ID)
+			res, err := f.cat.Verify(f.ctx, "")
+			require.NoError(t, err)
+			assert.False(t, res.OK)
+			// The generation's row is shared by the runs of the
+			// generation: each is named.
+			require.NotEmpty(t, res.Mismatches)
+			m := res.Mismatches[0]
+			assert.Equal(t, ok.ID, m.Run)
+			assert.Contains(t, m.Field, "pieces")
+			assert.NotEqual(t, m.Catalog, m.Chain)
+			assert.NotZero(t, m.EventID)
+		})
+	}
+	// An overwrite marks pieces gone with its own event; that is no
+	// difference.
+	f, _, _ := custodyFixture(t)
+	require.NoError(t, f.cat.MarkOverwritten(f.ctx, System, "DLY001L8", 1, 99))
+	res, err := f.cat.Verify(f.ctx, "")
+	require.NoError(t, err)
+	assert.True(t, res.OK, res.Mismatches)
+}
