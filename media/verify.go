@@ -81,13 +81,13 @@ const sealPrefix = "seal/"
 
 // runSeal is a SHA-256 over what a run's end recorded: its state, figures
 // and generation, its pieces (without gone_at, which later overwrites set
-// with their own events) and its generation's row.
+// with their own events) and, if it has pieces, its generation's row.
 func runSeal(ctx context.Context, q querier, id int64) (string, error) {
 	r, err := runTx(ctx, q, id)
 	if err != nil {
 		return "", fmt.Errorf("seal run %d: %w", id, err)
 	}
-	rec := []any{r.ID, r.Job, r.System, r.Pool, string(r.State), r.Bytes, r.SHA256, r.Files, r.Generation, r.Level}
+	rec := []any{r.ID, r.Job, r.System, r.Pool, string(r.State), r.Bytes, r.SHA256, r.Files, r.Generation, r.Level} // 10 fields, then the pieces
 	rows, err := q.QueryContext(ctx, `SELECT piece, barcode, file, bytes, sha256, complete FROM pieces WHERE run = ? ORDER BY piece`, id)
 	if err != nil {
 		return "", err
@@ -104,7 +104,10 @@ func runSeal(ctx context.Context, q querier, id int64) (string, error) {
 	if err := rows.Err(); err != nil {
 		return "", err
 	}
-	if r.Generation != "" {
+	// The generation's row is the run's only when the run recorded pieces
+	// (FinishRun makes it then); a run without pieces names a generation
+	// whose row a later run may make.
+	if r.Generation != "" && len(rec) > 10 {
 		var level, started string
 		err := q.QueryRowContext(ctx, `SELECT level, started_at FROM generations WHERE pool = ? AND id = ?`, r.Pool, r.Generation).Scan(&level, &started)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {

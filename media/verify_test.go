@@ -218,3 +218,18 @@ func TestVerifyChecksWhatRunsRecorded(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, res.OK, res.Mismatches)
 }
+
+// A failed run without pieces names a generation whose row a later run
+// makes; that is no difference.
+func TestVerifyAcceptsALaterRunMakingTheGeneration(t *testing.T) {
+	f := newFixture(t)
+	f.add(t, "DLY001L8", Storage("honcho", "shelf"), "daily")
+	r, err := f.cat.QueueRun(f.ctx, NewRun{Job: "juki", Pool: "daily"})
+	require.NoError(t, err)
+	_, err = f.cat.FinishRun(f.ctx, r.ID, RunResult{State: RunFailed, Reason: "no cartridge", Generation: "2026-11-28", Level: "daily"})
+	require.NoError(t, err)
+	f.finishedRun(t, "juki", "2026-11-28", RunSucceeded, "DLY001L8")
+	res, err := f.cat.Verify(f.ctx, "")
+	require.NoError(t, err)
+	assert.True(t, res.OK, res.Mismatches)
+}
