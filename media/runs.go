@@ -610,9 +610,12 @@ func generations(ctx context.Context, q querier, pools []string) ([]CartridgeGen
 	for _, p := range pools {
 		args = append(args, p)
 	}
-	// Jobs per generation.
+	// Jobs per generation, of the generations still on tape only: the
+	// others are not listed below, and years of runs need not be read.
 	jobRows, err := q.QueryContext(ctx, `SELECT pool, generation, job, max(state = 'succeeded') FROM runs
-		WHERE pool IN (`+ph+`) AND generation <> '' GROUP BY pool, generation, job ORDER BY pool, generation, job`, args...)
+		WHERE pool IN (`+ph+`) AND generation <> ''
+		AND (pool, generation) IN (SELECT r.pool, r.generation FROM pieces p JOIN runs r ON r.id = p.run WHERE p.gone_at IS NULL)
+		GROUP BY pool, generation, job ORDER BY pool, generation, job`, args...)
 	if err != nil {
 		return nil, err
 	}
