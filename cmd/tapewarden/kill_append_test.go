@@ -221,3 +221,30 @@ func killWhileAppending(t *testing.T, verify string) {
 	require.NoError(t, err)
 	assert.Len(t, c.Trailers, len(good), "nothing stale is left after the last good run")
 }
+
+// TestMediaEraseThroughTheCLI: releasing a cartridge's unknown data needs
+// --confirm and a reason, changes nothing without them, and is recorded
+// as a custody event with who and why.
+func TestMediaEraseThroughTheCLI(t *testing.T) {
+	p := startDemo(t, stateDir(t))
+	p.must("media", "add", "ERA001L8", "--pool", "scratch", "--at", "honcho/shelf")
+	before := p.must("media", "show", "ERA001L8")
+
+	_, errOut, code := p.run("media", "erase", "ERA001L8", "--reason", "old site's copies")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "repeat with --confirm")
+	_, errOut, code = p.run("media", "erase", "ERA001L8", "--confirm")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "--reason TEXT")
+	_, errOut, code = p.run("media", "erase", "NOPE01L8", "--confirm", "--reason", "x")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "NOPE01L8")
+	assert.Equal(t, before, p.must("media", "show", "ERA001L8"), "a refused erase changes nothing")
+
+	out := p.must("media", "erase", "ERA001L8", "--confirm", "--reason", "old site's copies, kept at the prefecture")
+	assert.Contains(t, out, "ERA001L8: what its tape holds is released")
+	out = p.must("media", "show", "ERA001L8")
+	assert.Contains(t, out, "erase")
+	assert.Contains(t, out, "old site's copies, kept at the prefecture")
+	assert.Contains(t, p.must("audit", "verify"), "audit chain intact")
+}
