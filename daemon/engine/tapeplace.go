@@ -115,7 +115,7 @@ func (w *tapeWriter) checkTapeData(ctx context.Context, label drives.Label) erro
 		}
 	}
 	if foreignLabel && len(unknown) == 0 && !contents.Truncated {
-		return fmt.Errorf("the label of %s in %s has UUID %s but the catalog recorded %s: it is not the cartridge the catalog knows; nothing was written", barcode, w.m.drv.cfg.Name, label.UUID, catUUID)
+		return fmt.Errorf("the label of %s in %s has UUID %s but the catalog recorded %s: it is not the cartridge the catalog knows; nothing was written (if what it holds may go, release it with 'tapewarden media erase %s --confirm --reason TEXT')", barcode, w.m.drv.cfg.Name, label.UUID, catUUID, barcode)
 	}
 	if len(unknown) == 0 && !contents.Truncated {
 		if len(contents.Trailers) > 0 {
