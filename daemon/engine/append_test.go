@@ -426,3 +426,35 @@ func TestUnknownDataIsNeverOverwrittenSilently(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, v.OK)
 }
+
+// TestAForeignLabelWithDataIsRefused: a cartridge whose label is not the
+// one the catalog recorded, with runs on it, is not written from file 1
+// even when rotation's turn for it has come; the prompt says whose label
+// it carries.
+func TestAForeignLabelWithDataIsRefused(t *testing.T) {
+	w := newAppendWorld(t, "none")
+	var first media.Run
+	for day := range 5 {
+		w.clock.Set(time.Date(2026, 12, 1+day, 22, 0, 0, 0, w.h.cfg.Location))
+		w.change("juki-daily", 64<<10)
+		r := w.run("juki-daily")
+		require.Equal(t, media.RunSucceeded, r.State, r.Reason)
+		if day == 0 {
+			first = r
+		}
+	}
+	victim := first.Pieces[0].Barcode
+	// The catalog recorded another label on it than the tape carries.
+	other, err := drives.NewUUID()
+	require.NoError(t, err)
+	require.NoError(t, w.h.d.cat.SetLabelUUID(w.ctx, victim, other))
+	before := w.contents(victim)
+
+	w.clock.Set(time.Date(2026, 12, 6, 22, 0, 0, 0, w.h.cfg.Location))
+	r := w.run("juki-daily")
+	require.Equal(t, media.RunFailed, r.State)
+	assert.Contains(t, r.Reason, victim+" holds data this catalog does not know")
+	assert.Contains(t, r.Reason, "is not the one this catalog wrote (UUID "+other+")")
+	assert.Contains(t, r.Reason, fmt.Sprintf("job juki-daily run %d generation %s", first.ID, first.Generation))
+	assert.Equal(t, before, w.contents(victim), "%s is untouched", victim)
+}
