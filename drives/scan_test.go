@@ -108,3 +108,36 @@ func TestWriteAfterSpacingTruncates(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, c.Trailers, 1, "the stale trailer is gone")
 }
+
+// BenchmarkScanTrailers looks past the label of a cartridge holding 30
+// jobs of 4 MiB each (60 files), as a run does before writing from file 1.
+func BenchmarkScanTrailers(b *testing.B) {
+	ctx := context.Background()
+	img := filepath.Join(b.TempDir(), "SCAN01L8.vtape")
+	require.NoError(b, CreateCartridge(img, CartridgeSpec{Barcode: "SCAN01L8", MediaType: LTO8}))
+	d, err := Open(img)
+	require.NoError(b, err)
+	defer d.Close()
+	l, err := NewLabel("SCAN01L8", "daily", LTO8, "0.1.0", time.Now())
+	require.NoError(b, err)
+	require.NoError(b, WriteLabel(ctx, d, l, false))
+	require.NoError(b, d.SpaceFiles(ctx, 1))
+	block := make([]byte, 256<<10)
+	for i := range 30 {
+		for range 16 {
+			_, err := d.Write(block)
+			require.NoError(b, err)
+		}
+		require.NoError(b, d.WriteFilemarks(ctx, 1))
+		tr := validTrailer()
+		tr.Barcode, tr.RunID, tr.DataFile = "SCAN01L8", fmt.Sprint(i+1), int64(2*i+1)
+		require.NoError(b, WriteTrailer(ctx, d, tr))
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		c, err := ScanTrailers(ctx, d, 1000)
+		if err != nil || len(c.Trailers) != 30 {
+			b.Fatalf("scan: %d trailers, %v", len(c.Trailers), err)
+		}
+	}
+}
