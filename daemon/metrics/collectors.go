@@ -129,7 +129,7 @@ func (c *promptsCollector) collect(ctx context.Context, ch chan<- prometheus.Met
 	if err != nil {
 		return fmt.Errorf("read the open prompts: %w", err)
 	}
-	kinds := map[string]int{"load": 0, "clean": 0, "export": 0, "import": 0, "label": 0}
+	kinds := map[string]int{"load": 0, "clean": 0, "export": 0, "import": 0, "label": 0, "unknown-data": 0}
 	var oldest time.Time
 	for _, p := range open {
 		kinds[p.Kind]++
