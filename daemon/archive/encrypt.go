@@ -346,3 +346,13 @@ func ExtractStaged(ctx context.Context, stream io.Reader, dir string, opts Extra
 	}
 	return res, nil
 }
+
+// X25519 returns the identities themselves, for writing a paper key. The
+// caller must not log or store them.
+func (i Identities) X25519() []*age.X25519Identity {
+	out := make([]*age.X25519Identity, 0, len(i.ids))
+	for _, id := range i.ids {
+		out = append(out, id.(*age.X25519Identity))
+	}
+	return out
+}
