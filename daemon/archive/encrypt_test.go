@@ -112,6 +112,30 @@ func TestEncryptedBackupRoundTrip(t *testing.T) {
 	}
 }
 
+func TestEncryptedBackupWithoutPlaintextChecksum(t *testing.T) {
+	defer checkNoLeaks(t)()
+	src := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(src, "big"), pattern(3, 900<<10), 0o644))
+	id := newIdentity(t)
+	tp := &tape{}
+	res, err := (&Backup{Paths: []string{src}, BlockSize: 16 << 10, RingSize: 64 << 10,
+		Recipients: []string{id.Recipient().String()}, SkipPlaintextSHA256: true}).Run(t.Context(), tp)
+	require.NoError(t, err)
+	assert.Empty(t, res.SHA256)
+	assert.Equal(t, sum(tp.data()), res.TapeSHA256)
+	assert.Greater(t, res.Bytes, int64(900<<10))
+
+	d, err := NewDecrypter(bytes.NewReader(tp.data()), NewIdentities(id), nil)
+	require.NoError(t, err)
+	defer d.Close()
+	plain := readAll(t, d)
+	assert.EqualValues(t, res.Bytes, len(plain))
+	dst := t.TempDir()
+	_, err = Extract(t.Context(), bytes.NewReader(plain), dst, ExtractOptions{})
+	require.NoError(t, err)
+	compareTrees(t, src, filepath.Join(dst, memberName(src)), false)
+}
+
 func TestEncryptedRestoreWrongIdentity(t *testing.T) {
 	defer checkNoLeaks(t)()
 	src := sampleTree(t)

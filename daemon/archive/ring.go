@@ -41,6 +41,7 @@ type ring struct {
 	startBytes int64  // the writer (re)starts when this much waits, or at the end
 	underrun   time.Duration
 	counters   *Counters
+	hashing    bool // a hasher runs; without one, written slots are free
 
 	// Owned by the producer goroutine.
 	acquired int64  // slots taken by the producer, the one being filled included
@@ -82,6 +83,7 @@ func newRing(blockSize, ringSize int, threshold float64, underrun time.Duration,
 		underrun:   underrun,
 		counters:   c,
 		marks:      make([]hashMark, n),
+		hashing:    true,
 	}
 	r.prodCond.L = &r.mu
 	r.writeCond.L = &r.mu
@@ -125,6 +127,15 @@ func (r *ring) failure() error {
 	return r.err
 }
 
+// freed returns the stream offset up to which slots are free again. The
+// caller holds mu.
+func (r *ring) freed() int64 {
+	if !r.hashing {
+		return r.written
+	}
+	return min(r.hashed, r.written)
+}
+
 // The producer side. These methods are called from one goroutine only.
 
 // space returns the free part of the slot being filled, taking a free slot
@@ -134,7 +145,7 @@ func (r *ring) space() ([]byte, error) {
 		return r.cur[r.off:], nil
 	}
 	r.mu.Lock()
-	for r.err == nil && r.acquired-min(r.hashed, r.written)/int64(r.bs) >= int64(r.n) {
+	for r.err == nil && r.acquired-r.freed()/int64(r.bs) >= int64(r.n) {
 		r.prodCond.Wait()
 	}
 	err := r.err
