@@ -176,6 +176,8 @@ type decrypted struct {
 	err error
 }
 
+var errDecrypterClosed = errors.New("archive: read from a closed Decrypter")
+
 // decryptChunk is the size of the buffers handed from the goroutine to
 // Read; four of them circulate.
 const decryptChunk = 1 << 20
@@ -199,7 +201,7 @@ func NewDecrypter(src io.Reader, ids Identities, writtenFor []string) (*Decrypte
 			return nil, fmt.Errorf("%w: it was encrypted to %s; the identities given have recipient fingerprints %s",
 				ErrWrongIdentity, written, strings.Join(ids.Fingerprints, ", "))
 		}
-		return nil, fmt.Errorf("%w: age header: %v", ErrNotAuthentic, err)
+		return nil, fmt.Errorf("%w: reading the age header: %v (a file written without encryption starts with a tar header instead)", ErrNotAuthentic, err)
 	}
 	d := &Decrypter{
 		full: make(chan decrypted, 4),
@@ -225,15 +227,20 @@ func (d *Decrypter) run(pr io.Reader) {
 		case <-d.stop:
 			return
 		}
-		n, err := io.ReadFull(pr, buf)
+		// Not io.ReadFull: it turns a short end into io.ErrUnexpectedEOF,
+		// which is also what age returns for a stream cut at a chunk
+		// boundary. Only age's own io.EOF means authenticated to the end.
+		n := 0
+		var err error
+		for n < len(buf) && err == nil {
+			var k int
+			k, err = pr.Read(buf[n:])
+			n += k
+		}
 		if n > 0 {
 			d.hash.Write(buf[:n])
 		}
-		switch err {
-		case nil:
-		case io.EOF, io.ErrUnexpectedEOF:
-			err = io.EOF
-		default:
+		if err != nil && err != io.EOF {
 			err = fmt.Errorf("%w: %v", ErrNotAuthentic, err)
 		}
 		select {
@@ -259,7 +266,13 @@ func (d *Decrypter) Read(p []byte) (int, error) {
 		if d.cur.b != nil {
 			d.free <- d.cur.b[:cap(d.cur.b)]
 		}
-		d.cur, d.off = <-d.full, 0
+		select {
+		case d.cur = <-d.full:
+			d.off = 0
+		case <-d.stop:
+			d.err = errDecrypterClosed
+			return 0, d.err
+		}
 	}
 	n := copy(p, d.cur.b[d.off:])
 	d.off += n

@@ -5,6 +5,7 @@ package archive
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -158,12 +159,17 @@ func TestEncryptedRestoreTamperedOrTruncated(t *testing.T) {
 	id := newIdentity(t)
 	res, tapes := encryptedSpan(t, src, []string{id.Recipient().String()}, 0)
 	data := tapes[0].data()
+	hdr, err := age.ExtractHeader(bytes.NewReader(data))
+	require.NoError(t, err)
+	hdrLen := len(hdr)
 
 	for _, tc := range []struct {
 		name string
 		data func() []byte
 	}{
-		{"truncated at a chunk boundary", func() []byte { return data[:len(data)-(len(data)-200)%(64<<10+16)] }},
+		// After the header and the payload's 16-byte nonce come chunks of
+		// 64 KiB and a 16-byte tag; only the last one is marked as last.
+		{"truncated at a chunk boundary", func() []byte { return data[:hdrLen+16+3*(64<<10+16)] }},
 		{"truncated", func() []byte { return data[:len(data)-100] }},
 		{"one byte changed", func() []byte {
 			d := bytes.Clone(data)
@@ -186,6 +192,72 @@ func TestEncryptedRestoreTamperedOrTruncated(t *testing.T) {
 		})
 	}
 }
+
+func TestEncryptedBackupFailures(t *testing.T) {
+	src := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(src, "big"), pattern(5, 2<<20), 0o644))
+	id := newIdentity(t)
+	recipients := []string{id.Recipient().String()}
+	driveErr := errors.New("test: medium error")
+
+	t.Run("drive fails", func(t *testing.T) {
+		defer checkNoLeaks(t)()
+		tp := &tape{failAt: 3, failErr: driveErr}
+		res, err := (&Backup{Paths: []string{src}, BlockSize: 16 << 10, RingSize: 64 << 10, Recipients: recipients}).Run(t.Context(), tp)
+		require.ErrorIs(t, err, driveErr)
+		assert.Contains(t, err.Error(), "write block 2")
+		assert.Empty(t, res.SHA256)
+		assert.Empty(t, res.TapeSHA256)
+		assert.EqualValues(t, 2*16<<10, res.TapeBytes)
+	})
+	t.Run("source fails", func(t *testing.T) {
+		defer checkNoLeaks(t)()
+		srcErr := errors.New("test: pg_dump died")
+		tp := &tape{}
+		_, err := (&Backup{Source: io.MultiReader(bytes.NewReader(pattern(6, 300<<10)), iotestErr{srcErr}), SourceName: "db.sql",
+			BlockSize: 16 << 10, RingSize: 64 << 10, Recipients: recipients}).Run(t.Context(), tp)
+		require.ErrorIs(t, err, srcErr)
+		assert.Contains(t, err.Error(), "read db.sql")
+	})
+	t.Run("cancelled", func(t *testing.T) {
+		defer checkNoLeaks(t)()
+		ctx, cancel := context.WithCancel(t.Context())
+		tp := &tape{onWrite: func(n int) {
+			if n == 2 {
+				cancel()
+			}
+		}}
+		_, err := (&Backup{Paths: []string{src}, BlockSize: 16 << 10, RingSize: 64 << 10, Recipients: recipients}).Run(ctx, tp)
+		require.ErrorIs(t, err, context.Canceled)
+		assert.Contains(t, err.Error(), "backup interrupted")
+	})
+	t.Run("not an age file", func(t *testing.T) {
+		tp := &tape{}
+		_, err := (&Backup{Paths: []string{src}, BlockSize: 16 << 10}).Run(t.Context(), tp)
+		require.NoError(t, err)
+		_, err = NewDecrypter(bytes.NewReader(tp.data()), NewIdentities(id), nil)
+		require.ErrorIs(t, err, ErrNotAuthentic)
+		assert.Contains(t, err.Error(), "without encryption")
+	})
+	t.Run("read after close", func(t *testing.T) {
+		defer checkNoLeaks(t)()
+		_, tapes := encryptedSpan(t, src, recipients, 0)
+		d, err := NewDecrypter(bytes.NewReader(tapes[0].data()), NewIdentities(id), nil)
+		require.NoError(t, err)
+		buf := make([]byte, 1000)
+		_, err = io.ReadFull(d, buf)
+		require.NoError(t, err)
+		require.NoError(t, d.Close())
+		_, err = io.ReadAll(d)
+		require.Error(t, err)
+		assert.Empty(t, d.SHA256())
+	})
+}
+
+// iotestErr is a reader that fails.
+type iotestErr struct{ err error }
+
+func (r iotestErr) Read([]byte) (int, error) { return 0, r.err }
 
 func TestExtractStagedClash(t *testing.T) {
 	src := t.TempDir()
