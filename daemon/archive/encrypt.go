@@ -155,9 +155,13 @@ func parseRecipients(rs []string) ([]age.Recipient, []string, error) {
 // stream, decrypting in its own goroutine a few chunks ahead of the reader
 // and computing the plaintext's SHA-256 on the way.
 //
-// Read returns io.EOF only after age authenticated the end of the stream;
-// a truncated or altered stream gives an error wrapping ErrNotAuthentic
-// where it was detected, and no bytes after the last authenticated chunk.
+// Every byte Read returns was authenticated with its 64 KiB chunk; that
+// the stream is complete is known only when Read returns io.EOF, which it
+// does only after age authenticated the last chunk. A truncated or altered
+// stream gives an error wrapping ErrNotAuthentic where it was detected.
+// So a consumer that acts on the plaintext as it comes (Reassemble into
+// pg_restore, say) may have acted on a prefix of the stream when the error
+// comes; ExtractStaged keeps even that out of the target.
 // A Decrypter must be closed; Close stops the goroutine.
 type Decrypter struct {
 	full  chan decrypted

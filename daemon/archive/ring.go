@@ -472,6 +472,9 @@ func (r *ring) hashLoop() {
 			continue
 		}
 		from, to := r.hashed, r.produced
+		if len(r.sums) < len(r.bounds) {
+			to = min(to, r.bounds[len(r.sums)]) // no need to hash it twice
+		}
 		r.mu.Unlock()
 		r.hashRange(total, piece, from, to)
 		r.mu.Lock()
