@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -75,6 +76,12 @@ type Identities struct {
 func (i Identities) String() string {
 	return "identities with recipient fingerprints " + strings.Join(i.Fingerprints, ", ")
 }
+
+// GoString keeps %#v from printing the secrets.
+func (i Identities) GoString() string { return "archive.Identities{" + i.String() + "}" }
+
+// LogValue keeps a logger from printing the secrets.
+func (i Identities) LogValue() slog.Value { return slog.StringValue(i.String()) }
 
 // NewIdentities wraps X25519 identities made in memory (by key generate
 // and its tests).

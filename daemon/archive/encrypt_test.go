@@ -6,7 +6,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -310,6 +312,15 @@ func TestReadIdentityFile(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{Fingerprint(id.Recipient().String())}, ids.Fingerprints)
 	assert.NotContains(t, ids.String(), id.String())
+
+	var logged bytes.Buffer
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("restore", "identities", ids)
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("restore", "identities", ids)
+	shown := fmt.Sprintf("%v %+v %#v %s %v", ids, ids, ids, ids, &ids) + logged.String()
+	assert.Contains(t, shown, ids.Fingerprints[0])
+	secretPart := strings.TrimPrefix(id.String(), "AGE-SECRET-KEY-1")
+	assert.NotContains(t, strings.ToUpper(shown), secretPart, "the secret is never printed")
+	assert.NotContains(t, shown, "secretKey")
 
 	require.NoError(t, os.Chmod(p, 0o644))
 	_, err = ReadIdentityFile(p)
