@@ -10,8 +10,9 @@ GO          ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Debian packages the tests use: mtx (the changer backend runs the real
 # mtx binary), prometheus (promtool tests the alert rules), tar (restores
-# are checked with GNU tar), systemd (systemd-analyze verifies the units).
-DEB_PACKAGES := mtx prometheus tar systemd
+# are checked with GNU tar), systemd (systemd-analyze verifies the units),
+# age (encrypted tape files are decrypted with Debian's age).
+DEB_PACKAGES := mtx prometheus tar systemd age
 
 .PHONY: test build check race deps bench
 
