@@ -3,10 +3,15 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tapewarden/tapewarden/daemon"
 )
 
 // setLinkerValues stands in for -ldflags "-X main.version=..." as make deb
@@ -70,4 +75,15 @@ func TestVersionRefusesArguments(t *testing.T) {
 	_, err := runRoot(t, "version", "extra")
 	require.Error(t, err)
 	assert.Equal(t, exitUsage, exitCode(err))
+}
+
+// The package's version is the newest entry of contrib/deb/changelog; it
+// must be the version the daemon reports, or the package and the daemon's
+// metrics and status would disagree.
+func TestPackageChangelogNamesTheDaemonVersion(t *testing.T) {
+	b, err := os.ReadFile("../../contrib/deb/changelog")
+	require.NoError(t, err)
+	first, _, _ := strings.Cut(string(b), "\n")
+	assert.Regexp(t, `^tapewarden \(`+regexp.QuoteMeta(daemon.Version)+`\) [a-z]+; urgency=[a-z]+$`, first,
+		"contrib/deb/changelog's newest entry must be daemon.Version %s", daemon.Version)
 }
