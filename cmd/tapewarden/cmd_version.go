@@ -71,14 +71,6 @@ func readBuildInfo() buildInfo {
 	return bi
 }
 
-// shortCommit is the first twelve characters of a commit hash.
-func (bi buildInfo) shortCommit() string {
-	if len(bi.Commit) > 12 && bi.Commit != "unknown" {
-		return bi.Commit[:12]
-	}
-	return bi.Commit
-}
-
 func (bi buildInfo) write(w io.Writer) {
 	c := bi.Commit
 	if bi.Modified {
