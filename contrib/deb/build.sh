@@ -60,6 +60,11 @@ install -d "$root/usr/bin"
 	-ldflags "-s -w -bindnow -X main.version=$version -X main.commit=$commit -X main.buildDate=$date" \
 	-o "$root/usr/bin/tapewarden" ./cmd/tapewarden)
 bin=$root/usr/bin/tapewarden
+# -s -w left the symbol table and DWARF out; the C compiler's .comment
+# section is of no use either.
+if command -v strip >/dev/null; then
+	strip --remove-section=.comment "$bin"
+fi
 
 # Files copied from the checkout: source, destination, mode.
 while read -r src dst mode; do

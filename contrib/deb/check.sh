@@ -31,14 +31,32 @@ if dpkg-query -W -f='${Status}' tapewarden 2>/dev/null | grep -q 'ok installed\|
 fi
 
 step "install the tools (dpkg-dev lintian man-db bash-completion systemd)"
-DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 \
 	dpkg-dev lintian man-db bash-completion systemd >/dev/null
+
+# dpkg, waiting (up to ten minutes) while another apt or dpkg holds its
+# lock instead of failing.
+dpkg_() {
+	local out i
+	for i in $(seq 120); do
+		if out=$(dpkg "$@" 2>&1); then
+			[ -z "$out" ] || printf '%s\n' "$out"
+			return 0
+		fi
+		if grep -q 'lock' <<<"$out" && [ "$i" -lt 120 ]; then
+			sleep 5
+			continue
+		fi
+		printf '%s\n' "$out" >&2
+		return 1
+	done
+}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tapewarden-debcheck.XXXXXX")
 cleanup() {
 	# Never leave the package behind, whatever failed.
 	if dpkg-query -W -f='${Status}' tapewarden 2>/dev/null | grep -q 'installed\|config-files\|unpacked'; then
-		dpkg --purge tapewarden >/dev/null 2>&1 || true
+		dpkg_ --purge tapewarden >/dev/null 2>&1 || true
 	fi
 	rm -rf "$tmp"
 }
@@ -60,7 +78,7 @@ else
 fi
 
 step "install (dpkg -i)"
-dpkg -i "$deb"
+dpkg_ -i "$deb"
 dpkg -L tapewarden | sort >"$tmp/files"
 
 step "check the installed package"
@@ -136,7 +154,7 @@ fi
 
 step "upgrade over itself: the postinst runs again, an edited conffile is kept"
 echo "# edited on this machine" >>/etc/tapewarden/tapewarden.yaml
-dpkg -i "$deb" >/dev/null
+dpkg_ -i "$deb" >/dev/null
 tail -1 /etc/tapewarden/tapewarden.yaml | grep -qx "# edited on this machine" ||
 	problem "reinstalling replaced the edited /etc/tapewarden/tapewarden.yaml"
 [ "$(stat -c '%U:%G %a' /etc/tapewarden/tapewarden.yaml)" = "root:tapewarden 640" ] ||
@@ -153,19 +171,23 @@ fi
 sum=$(sha256sum </var/lib/tapewarden/catalog.db)
 
 step "remove (dpkg -r)"
-dpkg -r tapewarden
+dpkg_ -r tapewarden
 left=()
 while read -r f; do
 	case "$f" in
 	/etc/tapewarden/tapewarden.yaml) [ -e "$f" ] || problem "dpkg -r removed the conffile $f (only a purge should)" ;;
-	*) if [ -f "$f" ] || [ -L "$f" ]; then left+=("$f"); fi ;;
+	*)
+		# Directories stay when something else uses them; /lib itself is a
+		# symlink to usr/lib on a merged-/usr system.
+		if [ -f "$f" ] || { [ -L "$f" ] && [ ! -d "$f" ]; }; then left+=("$f"); fi
+		;;
 	esac
 done <"$tmp/files"
 [ "${#left[@]}" -eq 0 ] || problem "dpkg -r left files behind: ${left[*]}"
 [ "${#left[@]}" -eq 0 ] && ok "dpkg -r removed every file it installed but the conffile"
 
 step "purge (dpkg -P): the configuration goes, the catalog stays"
-dpkg -P tapewarden
+dpkg_ -P tapewarden
 [ ! -e /etc/tapewarden ] || problem "dpkg -P left /etc/tapewarden: $(ls -A /etc/tapewarden)"
 if [ "$(sha256sum </var/lib/tapewarden/catalog.db 2>/dev/null)" = "$sum" ]; then
 	ok "the catalog /var/lib/tapewarden/catalog.db is untouched after the purge"
@@ -174,8 +196,8 @@ else
 fi
 
 step "purge with TAPEWARDEN_PURGE_CATALOG=yes deletes the catalog"
-dpkg -i "$deb" >/dev/null
-TAPEWARDEN_PURGE_CATALOG=yes dpkg -P tapewarden
+dpkg_ -i "$deb" >/dev/null
+TAPEWARDEN_PURGE_CATALOG=yes dpkg_ -P tapewarden
 [ ! -e /var/lib/tapewarden ] || problem "TAPEWARDEN_PURGE_CATALOG=yes dpkg -P left /var/lib/tapewarden"
 [ ! -e /var/lib/tapewarden ] && ok "TAPEWARDEN_PURGE_CATALOG=yes dpkg -P deleted /var/lib/tapewarden"
 
