@@ -37,6 +37,7 @@ system when a backup failed.
 
 'tapewarden daemon' runs the service; the other commands talk to it over
 its API socket (--socket, TAPEWARDEN_SOCKET, or the configuration's).
+The configuration file is described in tapewarden.yaml(5).
 
 Exit status: 0 ok, 1 refused or failed, 2 usage or configuration error,
 3 daemon unreachable.`,
