@@ -5,6 +5,8 @@
 #   make build   build ./tapewarden
 #   make check   formatting, vet and staticcheck
 #   make race    the race detector over the concurrent packages
+#   make deb     the Debian package tapewarden_VERSION_ARCH.deb, here
+#                (contrib/deb/build.sh; VERSION from contrib/deb/changelog)
 
 GO          ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -14,10 +16,13 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # age (encrypted tape files are decrypted with Debian's age).
 DEB_PACKAGES := mtx prometheus tar systemd age
 
-.PHONY: test build check race deps bench
+.PHONY: test build check race deps bench deb
 
 build:
 	$(GO) build -o tapewarden ./cmd/tapewarden
+
+deb:
+	contrib/deb/build.sh .
 
 deps:
 	@missing=""; \
