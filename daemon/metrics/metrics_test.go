@@ -153,3 +153,59 @@ func TestAFailingCollectorIsReportedNotDropped(t *testing.T) {
 tapewarden_catalog_up 0
 `), "tapewarden_catalog_up"))
 }
+
+// A catalog that does not answer (closed, or slower than the scrape's
+// timeout) shows in every collector that reads it as 0, and its error is
+// logged once per scrape, naming those collectors, not once per collector.
+func TestACatalogThatDoesNotAnswerIsLoggedOncePerScrape(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		opts    Options
+		breakIt func(*media.Catalog) error
+		err     string
+	}{
+		{name: "closed", breakIt: (*media.Catalog).Close, err: "database is closed"},
+		{name: "too slow", opts: Options{Timeout: time.Nanosecond}, breakIt: func(*media.Catalog) error { return nil }, err: "context deadline exceeded"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, cat, now := setup(t)
+			var logged bytes.Buffer
+			opts := tc.opts
+			opts.Now, opts.Started = func() time.Time { return now }, now
+			opts.Logger = slog.New(slog.NewTextHandler(&logged, nil))
+			reg := NewRegistry(cfg, cat, &fakeLive{drives: []Drive{{Name: "lto0"}}}, opts)
+			require.NoError(t, tc.breakIt(cat))
+			for range 2 {
+				require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP tapewarden_catalog_up 1 if the catalog answered this scrape, 0 if it did not.
+# TYPE tapewarden_catalog_up gauge
+tapewarden_catalog_up 0
+# HELP tapewarden_scrape_collector_success 1 if the collector read its data source at this scrape, 0 if it failed (the daemon's log says why).
+# TYPE tapewarden_scrape_collector_success gauge
+tapewarden_scrape_collector_success{collector="catalog"} 0
+tapewarden_scrape_collector_success{collector="drills"} 0
+tapewarden_scrape_collector_success{collector="drives"} 0
+tapewarden_scrape_collector_success{collector="jobs"} 0
+tapewarden_scrape_collector_success{collector="prompts"} 0
+tapewarden_scrape_collector_success{collector="rotation"} 0
+tapewarden_scrape_collector_success{collector="writers"} 1
+`), "tapewarden_catalog_up", "tapewarden_scrape_collector_success"))
+			}
+			lines := strings.Split(strings.TrimSpace(logged.String()), "\n")
+			require.Len(t, lines, 2, "one line per scrape:\n%s", logged.String())
+			for _, l := range lines {
+				assert.Contains(t, l, "level=ERROR")
+				assert.Contains(t, l, "collector=catalog")
+				assert.Contains(t, l, "collectors=catalog,jobs,prompts,drives,rotation,drills")
+				assert.Contains(t, l, tc.err)
+			}
+			// Nothing of the catalog's figures is exported as if it were
+			// true: no job, prompt or drive series at all.
+			for _, name := range []string{"tapewarden_cartridges", "tapewarden_job_runs_total", "tapewarden_prompts_pending", "tapewarden_drive_busy", "tapewarden_pool_offsite_generations"} {
+				n, err := testutil.GatherAndCount(reg, name)
+				require.NoError(t, err)
+				assert.Zero(t, n, name)
+			}
+		})
+	}
+}
