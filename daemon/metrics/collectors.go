@@ -52,15 +52,15 @@ type jobsCollector struct {
 func newJobsCollector(cfg *config.Config, live Live, now func() time.Time) *jobsCollector {
 	return &jobsCollector{
 		cfg: cfg, live: live, now: now,
-		runs:         desc("tapewarden_job_runs_total", "Runs by job and result (succeeded, failed, missed, cancelled).", "job", "result"),
-		lastSuccess:  desc("tapewarden_job_last_success_timestamp_seconds", "When the job's last successful run finished; 0 if never.", "job"),
-		lastFailure:  desc("tapewarden_job_last_failure_timestamp_seconds", "When the job's last failed or missed run ended; 0 if never.", "job"),
-		maxAge:       desc("tapewarden_job_max_age_seconds", "How old the job's last success may be: its schedule's period plus grace.", "job"),
-		lastDuration: desc("tapewarden_job_last_duration_seconds", "How long the job's last finished run took.", "job"),
-		lastBytes:    desc("tapewarden_job_last_bytes", "Bytes the job's last finished run wrote.", "job"),
-		bytesTotal:   desc("tapewarden_job_bytes_written_total", "Bytes written by the job's runs.", "job"),
-		waitTotal:    desc("tapewarden_job_cartridge_wait_seconds_total", "Time the job's runs spent waiting for a cartridge.", "job"),
-		running:      desc("tapewarden_job_running", "1 while the job has a run in progress.", "job"),
+		runs:         desc("tapewarden_job_runs_total", "Runs by job and result (succeeded, failed, missed, cancelled).", "backup_job", "result"),
+		lastSuccess:  desc("tapewarden_job_last_success_timestamp_seconds", "When the job's last successful run finished; 0 if never.", "backup_job"),
+		lastFailure:  desc("tapewarden_job_last_failure_timestamp_seconds", "When the job's last failed or missed run ended; 0 if never.", "backup_job"),
+		maxAge:       desc("tapewarden_job_max_age_seconds", "How old the job's last success may be: its schedule's period plus grace.", "backup_job"),
+		lastDuration: desc("tapewarden_job_last_duration_seconds", "How long the job's last finished run took.", "backup_job"),
+		lastBytes:    desc("tapewarden_job_last_bytes", "Bytes the job's last finished run wrote.", "backup_job"),
+		bytesTotal:   desc("tapewarden_job_bytes_written_total", "Bytes written by the job's runs.", "backup_job"),
+		waitTotal:    desc("tapewarden_job_cartridge_wait_seconds_total", "Time the job's runs spent waiting for a cartridge.", "backup_job"),
+		running:      desc("tapewarden_job_running", "1 while the job has a run in progress.", "backup_job"),
 	}
 }
 

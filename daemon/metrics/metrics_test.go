@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -106,6 +108,45 @@ tapewarden_writer_underruns_total{drive="lto0"} 3
 	running, err := testutil.GatherAndCount(reg, "tapewarden_job_running")
 	require.NoError(t, err)
 	assert.Equal(t, len(cfg.Jobs), running, "every configured job has a running series")
+
+	// The backup job's name is the label backup_job: the label job is the
+	// scrape target's.
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP tapewarden_job_running 1 while the job has a run in progress.
+# TYPE tapewarden_job_running gauge
+tapewarden_job_running{backup_job="juki-daily"} 1
+tapewarden_job_running{backup_job="juki-monthly"} 0
+tapewarden_job_running{backup_job="koseki-daily"} 0
+tapewarden_job_running{backup_job="koseki-monthly"} 0
+tapewarden_job_running{backup_job="website-weekly"} 0
+tapewarden_job_running{backup_job="zeimu-monthly"} 0
+`), "tapewarden_job_running"))
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				assert.NotEqual(t, "job", l.GetName(), "%s has a label job", mf.GetName())
+			}
+		}
+	}
+
+	// The build: version, commit and Go release, always 1.
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP tapewarden_build_info Always 1: the running tapewarden's version, the commit it was built from and the Go release that built it.
+# TYPE tapewarden_build_info gauge
+tapewarden_build_info{commit="`+buildCommit()+`",go_version="`+runtime.Version()+`",version="`+config.Version+`"} 1
+`), "tapewarden_build_info"))
+}
+
+// The commit is the toolchain's vcs.revision, marked when the tree was
+// modified.
+func TestCommitOf(t *testing.T) {
+	rev := "0123456789abcdef0123456789abcdef01234567"
+	assert.Equal(t, rev, commitOf([]debug.BuildSetting{{Key: "vcs", Value: "git"}, {Key: "vcs.revision", Value: rev}, {Key: "vcs.modified", Value: "false"}}))
+	assert.Equal(t, rev+"-dirty", commitOf([]debug.BuildSetting{{Key: "vcs.modified", Value: "true"}, {Key: "vcs.revision", Value: rev}}))
+	assert.Equal(t, "unknown", commitOf([]debug.BuildSetting{{Key: "-compiler", Value: "gc"}}))
+	assert.Equal(t, "unknown", commitOf(nil))
 }
 
 // A collector that fails says so in its success gauge and in the log; the

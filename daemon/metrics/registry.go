@@ -108,16 +108,21 @@ func NewRegistry(cfg *config.Config, cat *media.Catalog, live Live, opts Options
 }
 
 // buildCommit is the commit the binary was built from, as the Go
-// toolchain recorded it (vcs.revision, with "-dirty" when the tree had
-// uncommitted changes); "unknown" when it recorded none (a test binary,
+// toolchain recorded it; "unknown" when it recorded none (a test binary,
 // or a build outside a checkout).
 func buildCommit() string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "unknown"
 	}
+	return commitOf(info.Settings)
+}
+
+// commitOf is the vcs.revision of a build's settings, with "-dirty" when
+// the tree had uncommitted changes (vcs.modified); "unknown" without one.
+func commitOf(settings []debug.BuildSetting) string {
 	rev, dirty := "", false
-	for _, s := range info.Settings {
+	for _, s := range settings {
 		switch s.Key {
 		case "vcs.revision":
 			rev = s.Value
