@@ -140,6 +140,10 @@ func writeCatalogFixture(t *testing.T, version int) {
 	step(cat.FinishRun(ctx, run.ID, RunResult{State: RunSucceeded, Bytes: 1 << 30, Files: 1200, SHA256: strings.Repeat("ab", 32),
 		Pieces:     []Piece{{Piece: 1, Barcode: "DLY001L8", File: 1, Bytes: 1 << 30, SHA256: strings.Repeat("ab", 32), Complete: true}},
 		Generation: "2026-11-28", Level: "daily"}))
+	require.NoError(t, cat.AddMembers(ctx, run.ID, []Member{
+		{Run: run.ID, Seq: 0, Piece: 1, File: 1, Path: "srv/juki/", Type: "dir", ModTime: f.clock.Now()},
+		{Run: run.ID, Seq: 1, Piece: 1, File: 1, Path: "srv/juki/residents.db", Type: "file", Size: 1 << 30, ModTime: f.clock.Now()},
+	}))
 	step(cat.RecordMissed(ctx, NewRun{Job: "zeimu-daily", System: "zeimu", Pool: "daily", Trigger: "schedule", ScheduledFor: f.clock.Now().Add(-time.Hour)}, "the daemon was down"))
 	require.NoError(t, cat.RecordMount(ctx, "DLY001L8"))
 	step(cat.RecordDriveEvent(ctx, DriveEvent{Drive: "lto0", At: f.clock.Now(), Kind: "tapealert", Barcode: "DLY001L8", Flag: 20, Detail: "clean now"}))
