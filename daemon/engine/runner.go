@@ -40,6 +40,16 @@ func (a *activeRun) set(state media.RunState, detail string) {
 	a.mu.Unlock()
 }
 
+// note adds a line to the run's log, once it has one.
+func (a *activeRun) note(format string, args ...any) {
+	a.mu.Lock()
+	l := a.log
+	a.mu.Unlock()
+	if l != nil {
+		l.printf(format, args...)
+	}
+}
+
 // ActiveRun is a run in progress, for `tapewarden status`.
 type ActiveRun struct {
 	ID     int64          `json:"id"`
@@ -195,7 +205,9 @@ func (d *Engine) execute(ctx context.Context, a *activeRun, job *config.JobConfi
 		res.State = media.RunCancelled
 		res.Reason = context.Cause(ctx).Error()
 	}
+	log.mu.Lock()
 	log.persist = nil // the log is stored line by line
+	log.mu.Unlock()
 	done, err := d.cat.FinishRun(context.WithoutCancel(ctx), run.ID, res)
 	if err != nil {
 		rlog.Error("record the end of the run", "err", err)

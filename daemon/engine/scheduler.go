@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -99,9 +100,21 @@ func (d *Engine) catchUp(ctx context.Context) []*jobSchedule {
 	return out
 }
 
-// fire starts a scheduled run; if the job is still running from an
-// earlier slot, this slot is recorded as missed.
+// fire starts a scheduled run. A slot that finds its job already running
+// (a manual run waiting for a person, a long run of the slot before) is
+// recorded as covered by that run: it is neither missed nor a failure.
+// A slot whose run cannot start for any other reason is recorded as missed.
 func (d *Engine) fire(ctx context.Context, j *config.JobConfig, slot time.Time, trigger string) {
+	if a := d.runs.byJob(j.Name); a != nil {
+		if err := d.cat.RecordCoalesced(ctx, a.id, slot); err == nil {
+			d.log.Info("scheduled slot found the job running; the run in progress covers it", "job", j.Name, "slot", slot, "run", a.id)
+			a.note("the scheduled slot at %s found this run in progress and is covered by it", slot.In(d.cfg.Location).Format("2006-01-02 15:04"))
+			return
+		} else if !errors.Is(err, media.ErrRunNotFound) {
+			d.log.Error("record a slot covered by a run in progress", "job", j.Name, "run", a.id, "err", err)
+			return
+		}
+	}
 	if _, err := d.StartRun(ctx, j.Name, trigger, slot); err != nil {
 		reason := fmt.Sprintf("the scheduled run at %s could not start: %v", slot.Format("2006-01-02 15:04"), err)
 		d.log.Error("scheduled run not started", "job", j.Name, "err", err)
