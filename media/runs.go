@@ -287,6 +287,10 @@ type RunResult struct {
 	GenerationStart   time.Time
 	// Full are cartridges that reached their end while writing.
 	Full []string
+	// Finished is when the run ended; zero means now. A run whose end could
+	// not be recorded at once (the catalog could not be written) is
+	// recorded later with the time it really ended.
+	Finished time.Time
 }
 
 // FinishRun records the end of a run in one transaction: its state, its
@@ -306,6 +310,9 @@ func (c *Catalog) FinishRun(ctx context.Context, id int64, res RunResult) (Run, 
 			return fmt.Errorf("%w: run %d has already %s", ErrBadInput, id, cur.State)
 		}
 		now := c.now()
+		if !res.Finished.IsZero() {
+			now = res.Finished
+		}
 		gen, level := cur.Generation, cur.Level
 		if res.Generation != "" {
 			gen, level = res.Generation, res.Level

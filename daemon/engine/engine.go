@@ -47,8 +47,10 @@ type Engine struct {
 	// loadTimeout bounds the wait for a drive to come online after a load.
 	loadTimeout time.Duration
 
-	prompts promptWaiters
-	runs    runTable
+	prompts    promptWaiters
+	runs       runTable
+	unrecorded unrecorded
+	lastCheck  checkState
 	// runBase is the parent of every run's context; cancelled (with
 	// errDaemonStopping) when the engine stops.
 	runBase     context.Context

@@ -129,8 +129,21 @@ func (d *Engine) fire(ctx context.Context, j *config.JobConfig, slot time.Time, 
 // maintenance interval. Time is the daemon's clock.
 func (d *Engine) schedule(ctx context.Context, jobs []*jobSchedule) {
 	nextMaint := d.now()
+	var checked time.Time // the first slot of the last night checked
 	for {
 		now := d.now()
+		night := nextNight(jobs, checked)
+		checkAt := night.Add(-d.cfg.Scheduler.CheckBefore.D())
+		if !night.IsZero() && !now.Before(checkAt) {
+			checked = night
+			d.bg.Add(1)
+			go func() {
+				defer d.bg.Done()
+				d.nightCheck(ctx, night)
+			}()
+			night = nextNight(jobs, checked)
+			checkAt = night.Add(-d.cfg.Scheduler.CheckBefore.D())
+		}
 		if !now.Before(nextMaint) {
 			d.maintain(ctx)
 			nextMaint = now.Add(d.maintEvery)
@@ -145,6 +158,9 @@ func (d *Engine) schedule(ctx context.Context, jobs []*jobSchedule) {
 			d.fire(ctx, js.job, slot, "schedule")
 		}
 		wake := nextMaint
+		if !night.IsZero() && checkAt.Before(wake) {
+			wake = checkAt
+		}
 		for _, js := range jobs {
 			if !js.next.IsZero() && js.next.Before(wake) {
 				wake = js.next

@@ -16,6 +16,8 @@ type catalogCollector struct {
 	cat *media.Catalog
 
 	up            *prometheus.Desc
+	writable      *prometheus.Desc
+	writeFailing  *prometheus.Desc
 	cartridges    *prometheus.Desc
 	manifests     *prometheus.Desc
 	discrepancies *prometheus.Desc
@@ -28,6 +30,10 @@ func newCatalogCollector(cat *media.Catalog) *catalogCollector {
 		cat: cat,
 		up: prometheus.NewDesc("tapewarden_catalog_up",
 			"1 if the catalog answered this scrape, 0 if it did not.", nil, nil),
+		writable: prometheus.NewDesc("tapewarden_catalog_writable",
+			"1 if the catalog's last write succeeded, 0 if the database could not store it (file system full or read-only, I/O error).", nil, nil),
+		writeFailing: prometheus.NewDesc("tapewarden_catalog_write_failing_since_timestamp_seconds",
+			"When the catalog's writes started failing; absent while they succeed.", nil, nil),
 		cartridges: prometheus.NewDesc("tapewarden_cartridges",
 			"Cartridges by site (in-transit for those with a courier), kind of place, pool and state.",
 			[]string{"site", "place_kind", "pool", "state"}, nil),
@@ -44,7 +50,7 @@ func newCatalogCollector(cat *media.Catalog) *catalogCollector {
 }
 
 func (c *catalogCollector) describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.up, c.cartridges, c.manifests, c.discrepancies, c.oldestTransit, c.events} {
+	for _, d := range []*prometheus.Desc{c.up, c.writable, c.writeFailing, c.cartridges, c.manifests, c.discrepancies, c.oldestTransit, c.events} {
 		ch <- d
 	}
 }
@@ -52,6 +58,13 @@ func (c *catalogCollector) describe(ch chan<- *prometheus.Desc) {
 func (c *catalogCollector) name() string { return "catalog" }
 
 func (c *catalogCollector) collect(ctx context.Context, ch chan<- prometheus.Metric) error {
+	// Whether the catalog can be written is known without reading it.
+	if since, werr := c.cat.WriteProblem(); werr != nil {
+		ch <- prometheus.MustNewConstMetric(c.writable, prometheus.GaugeValue, 0)
+		ch <- prometheus.MustNewConstMetric(c.writeFailing, prometheus.GaugeValue, float64(since.Unix()))
+	} else {
+		ch <- prometheus.MustNewConstMetric(c.writable, prometheus.GaugeValue, 1)
+	}
 	s, err := c.cat.Stats(ctx)
 	if err != nil {
 		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, 0)
