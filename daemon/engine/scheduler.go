@@ -137,10 +137,10 @@ func (d *Engine) schedule(ctx context.Context, jobs []*jobSchedule) {
 		if !night.IsZero() && !now.Before(checkAt) {
 			checked = night
 			d.bg.Add(1)
-			go func() {
+			go func(night time.Time) {
 				defer d.bg.Done()
 				d.nightCheck(ctx, night)
-			}()
+			}(night)
 			night = nextNight(jobs, checked)
 			checkAt = night.Add(-d.cfg.Scheduler.CheckBefore.D())
 		}
