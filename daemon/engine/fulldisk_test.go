@@ -103,6 +103,7 @@ func TestAFullStateDirectoryFailsTheRunVisibly(t *testing.T) {
 	degraded := strings.Join(h.d.Degraded(), "\n")
 	assert.Contains(t, degraded, fmt.Sprintf("run %d of job juki-nightly ended failed", run.ID))
 	assert.Contains(t, degraded, "less than catalog.min_free_mb")
+	assert.Contains(t, degraded, "the catalog has not taken a write since")
 	inCatalog, err := h.d.cat.Run(ctx, run.ID)
 	require.NoError(t, err)
 	assert.False(t, inCatalog.State.Finished(), "the catalog could not take it yet")

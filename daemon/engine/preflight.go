@@ -111,11 +111,16 @@ func (d *Engine) catalogSpace() []CheckProblem {
 		return []CheckProblem{{Kind: CheckCatalogSpace, Message: fmt.Sprintf("the state directory %s has %s free, less than catalog.min_free_mb (%d MiB): the catalog may not be able to record tonight's runs; make room on its file system",
 			d.cfg.StateDir, mib(free), d.cfg.Catalog.MinFreeMB)}}
 	}
-	var out []CheckProblem
+	return nil
+}
+
+// catalogWrites reports a catalog whose last write failed for want of
+// storage. A run does not check it: its own first write tells.
+func (d *Engine) catalogWrites() []CheckProblem {
 	if since, werr := d.cat.WriteProblem(); werr != nil {
-		out = append(out, CheckProblem{Kind: CheckCatalog, Message: fmt.Sprintf("the catalog has not taken a write since %s: %v", since.In(d.cfg.Location).Format("2006-01-02 15:04"), werr)})
+		return []CheckProblem{{Kind: CheckCatalog, Message: fmt.Sprintf("the catalog has not taken a write since %s: %v", since.In(d.cfg.Location).Format("2006-01-02 15:04:05"), werr)}}
 	}
-	return out
+	return nil
 }
 
 func mib(b uint64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
@@ -265,6 +270,7 @@ func (d *Engine) Check(ctx context.Context, names []string) (CheckReport, error)
 	now := d.now().In(d.cfg.Location)
 	rep := CheckReport{At: now, Jobs: []CheckedJob{}, General: []CheckProblem{}}
 	rep.General = append(rep.General, d.catalogSpace()...)
+	rep.General = append(rep.General, d.catalogWrites()...)
 	rep.Checked = append(rep.Checked, "room for the catalog in "+d.cfg.StateDir)
 
 	// Drives reachable: every idle drive is asked for its status.

@@ -150,7 +150,7 @@ func (d *Engine) retryRecord(run media.Run, res media.RunResult) {
 // is well.
 func (d *Engine) Degraded() []string {
 	var out []string
-	for _, p := range d.catalogSpace() {
+	for _, p := range append(d.catalogSpace(), d.catalogWrites()...) {
 		out = append(out, p.Message)
 	}
 	for _, r := range d.unrecorded.list() {
