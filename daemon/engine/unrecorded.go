@@ -121,6 +121,12 @@ func (d *Engine) retryRecord(run media.Run, res media.RunResult) {
 	for {
 		select {
 		case <-d.runBase.Done():
+			// One last try before the engine closes the catalog.
+			if _, err := d.cat.FinishRun(context.Background(), run.ID, res); err == nil {
+				d.unrecorded.remove(run.ID)
+				log.Warn("the catalog recorded the end of the run as the daemon stopped", "state", run.State, "reason", run.Reason)
+				return
+			}
 			log.Error("the daemon stopped before the catalog could record the end of the run; at the next start it is failed as left unfinished",
 				"state", run.State, "reason", run.Reason)
 			return
