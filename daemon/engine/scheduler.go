@@ -132,7 +132,10 @@ func (d *Engine) schedule(ctx context.Context, jobs []*jobSchedule) {
 	var checked time.Time // the first slot of the last night checked
 	for {
 		now := d.now()
-		night := nextNight(jobs, checked)
+		var night time.Time
+		if !d.noNightCheck {
+			night = nextNight(jobs, checked)
+		}
 		checkAt := night.Add(-d.cfg.Scheduler.CheckBefore.D())
 		if !night.IsZero() && !now.Before(checkAt) {
 			checked = night
