@@ -16,28 +16,26 @@ import (
 
 // Status is the daemon's answer to `tapewarden status`.
 type Status struct {
-	Version       string    `json:"version"`
-	Started       time.Time `json:"started"`
-	Now           time.Time `json:"now"`
-	StateDir      string    `json:"state_dir"`
-	Socket        string    `json:"socket"`
-	MetricsAddr   string    `json:"metrics_addr,omitempty"`
-	Catalog       string    `json:"catalog"`
-	SchemaVersion int       `json:"schema_version"`
-	Healthy       bool      `json:"healthy"`
-	// Health is "healthy", or "degraded" when the daemon runs but
-	// Problems keep it from doing its work properly.
-	Health      string             `json:"health"`
-	Problems    []string           `json:"problems,omitempty"`
-	Warnings    []string           `json:"warnings,omitempty"`
-	Stats       media.Stats        `json:"stats"`
-	AuditHead   string             `json:"audit_head,omitempty"`
-	Demo        bool               `json:"demo,omitempty"`
-	Runs        []engine.ActiveRun `json:"runs"`
-	Waiting     []engine.Waiting   `json:"waiting,omitempty"`
-	Drives      []engine.DriveInfo `json:"drives"`
-	OpenPrompts int                `json:"open_prompts"`
-	Extra       map[string]any     `json:"extra,omitempty"`
+	Version       string             `json:"version"`
+	Started       time.Time          `json:"started"`
+	Now           time.Time          `json:"now"`
+	StateDir      string             `json:"state_dir"`
+	Socket        string             `json:"socket"`
+	MetricsAddr   string             `json:"metrics_addr,omitempty"`
+	Catalog       string             `json:"catalog"`
+	SchemaVersion int                `json:"schema_version"`
+	Healthy       bool               `json:"healthy"`
+	Health        string             `json:"health"` // healthy, or degraded when Problems keep the daemon from its work
+	Problems      []string           `json:"problems,omitempty"`
+	Warnings      []string           `json:"warnings,omitempty"`
+	Stats         media.Stats        `json:"stats"`
+	AuditHead     string             `json:"audit_head,omitempty"`
+	Demo          bool               `json:"demo,omitempty"`
+	Runs          []engine.ActiveRun `json:"runs"`
+	Waiting       []engine.Waiting   `json:"waiting,omitempty"`
+	Drives        []engine.DriveInfo `json:"drives"`
+	OpenPrompts   int                `json:"open_prompts"`
+	Extra         map[string]any     `json:"extra,omitempty"`
 }
 
 func (d *Server) apiStatus(r *http.Request, _ media.Actor) (any, error) {

@@ -54,8 +54,10 @@ type Engine struct {
 	// loadTimeout bounds the wait for a drive to come online after a load.
 	loadTimeout time.Duration
 
-	prompts    promptWaiters
-	runs       runTable
+	prompts promptWaiters
+	runs    runTable
+	// unrecorded holds the runs whose end the catalog could not record
+	// yet; lastCheck the last pre-flight check of every job.
 	unrecorded unrecorded
 	lastCheck  checkState
 	// runBase is the parent of every run's context; cancelled (with
