@@ -81,6 +81,13 @@ func loadTestConfig(t *testing.T, name string) *config.Config {
 // startConfig runs an engine on cfg.
 func startConfig(t *testing.T, cfg *config.Config, mods ...func(*config.Config, *Options)) *harness {
 	t.Helper()
+	return startEngine(t, cfg, nil, mods...)
+}
+
+// startEngine runs an engine on cfg; before, when set, tunes the engine
+// before its scheduler starts.
+func startEngine(t *testing.T, cfg *config.Config, before func(*Engine), mods ...func(*config.Config, *Options)) *harness {
+	t.Helper()
 	var logBuf syncBuffer
 	opts := Options{Logger: slog.New(slog.NewTextHandler(&logBuf, nil))}
 	for _, m := range mods {
@@ -91,6 +98,9 @@ func startConfig(t *testing.T, cfg *config.Config, mods ...func(*config.Config, 
 	if err != nil {
 		cancel()
 		require.NoError(t, err)
+	}
+	if before != nil {
+		before(d)
 	}
 	h := &harness{t: t, d: d, cfg: cfg, cancel: cancel, done: make(chan struct{}), log: &logBuf}
 	go func() {

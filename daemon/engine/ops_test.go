@@ -22,8 +22,9 @@ import (
 // and a stocked world.
 func hourly(t *testing.T, cfg *config.Config, clock *fakeClock, stock bool) (*harness, *world) {
 	t.Helper()
-	h := startConfig(t, cfg, func(_ *config.Config, o *Options) { o.Clock = clock })
-	h.d.maintEvery = 24 * time.Hour
+	// No housekeeping between the tests' steps; set before the scheduler
+	// runs, which reads it.
+	h := startEngine(t, cfg, func(d *Engine) { d.maintEvery = 24 * time.Hour }, func(_ *config.Config, o *Options) { o.Clock = clock })
 	w := &world{t: t, h: h, clock: clock, ctx: context.Background(), snapshots: map[int]map[string]map[string][]byte{},
 		dataDir: filepath.Join(cfg.StateDir, "data")}
 	if stock {
