@@ -144,6 +144,7 @@ func writeCatalogFixture(t *testing.T, version int) {
 		{Run: run.ID, Seq: 0, Piece: 1, File: 1, Path: "srv/juki/", Type: "dir", ModTime: f.clock.Now()},
 		{Run: run.ID, Seq: 1, Piece: 1, File: 1, Path: "srv/juki/residents.db", Type: "file", Size: 1 << 30, ModTime: f.clock.Now()},
 	}))
+	require.NoError(t, cat.RecordCoalesced(ctx, run.ID, f.clock.Now().Add(-10*time.Minute)))
 	step(cat.RecordMissed(ctx, NewRun{Job: "zeimu-daily", System: "zeimu", Pool: "daily", Trigger: "schedule", ScheduledFor: f.clock.Now().Add(-time.Hour)}, "the daemon was down"))
 	require.NoError(t, cat.RecordMount(ctx, "DLY001L8"))
 	step(cat.RecordDriveEvent(ctx, DriveEvent{Drive: "lto0", At: f.clock.Now(), Kind: "tapealert", Barcode: "DLY001L8", Flag: 20, Detail: "clean now"}))

@@ -33,7 +33,7 @@ func (a *app) statusCommand() *cobra.Command {
 			err := a.get(cmd, "/v1/status", nil, &st, func(w io.Writer) {
 				health := "healthy"
 				if !st.Healthy {
-					health = "UNHEALTHY"
+					health = "DEGRADED (see the problems below)"
 				}
 				fmt.Fprintf(w, "tapewarden %s\t%s, up since %s\n", st.Version, health, when(st.Started))
 				fmt.Fprintf(w, "state\t%s\n", st.StateDir)

@@ -61,6 +61,9 @@ tapewarden_restore_drill_last_timestamp_seconds
 tapewarden_writer_starved_seconds_total
 tapewarden_writer_underruns_total
 tapewarden_scrape_collector_success
+tapewarden_catalog_writable
+tapewarden_catalog_write_failing_since_timestamp_seconds
+tapewarden_check_problems
 "
 
 if ! command -v promtool >/dev/null; then

@@ -75,6 +75,7 @@ var statuses = []struct {
 	{[]error{media.ErrExists, media.ErrAlreadyThere, media.ErrNotMovable, media.ErrManifestState, media.ErrDiscrepancy, media.ErrPromptClosed},
 		http.StatusConflict, "conflict"},
 	{[]error{media.ErrBadBarcode, media.ErrBadInput, media.ErrUnknownPlace}, http.StatusBadRequest, "bad_request"},
+	{[]error{media.ErrNotWritable}, http.StatusServiceUnavailable, "catalog_not_writable"},
 }
 
 // statusOf maps an error to an HTTP status and a stable kind for clients:
@@ -210,6 +211,7 @@ func (d *Server) routes() *http.ServeMux {
 	handle("POST /v1/library/export", d.apiLibraryExport)
 	handle("POST /v1/library/import", d.apiLibraryImport)
 	handle("POST /v1/library/mailslot", d.apiLibraryMailSlot)
+	handle("GET /v1/check", d.apiCheck)
 	handle("GET /v1/jobs", d.apiJobs)
 	handle("POST /v1/jobs/{name}/run", d.apiJobRun)
 	handle("GET /v1/runs", d.apiRuns)

@@ -25,6 +25,7 @@ type Status struct {
 	Catalog       string             `json:"catalog"`
 	SchemaVersion int                `json:"schema_version"`
 	Healthy       bool               `json:"healthy"`
+	Health        string             `json:"health"` // healthy, or degraded when Problems keep the daemon from its work
 	Problems      []string           `json:"problems,omitempty"`
 	Warnings      []string           `json:"warnings,omitempty"`
 	Stats         media.Stats        `json:"stats"`
@@ -59,6 +60,7 @@ func (d *Server) Status(ctx context.Context) (Status, error) {
 	if ev, err := d.cat.Events(ctx, media.EventFilter{Limit: 1}); err == nil && len(ev) == 1 {
 		st.AuditHead = ev[0].Hash
 	}
+	st.Problems = append(st.Problems, d.eng.Degraded()...)
 	st.Runs = d.eng.ActiveRuns()
 	if st.Runs == nil {
 		st.Runs = []engine.ActiveRun{}
@@ -69,6 +71,10 @@ func (d *Server) Status(ctx context.Context) (Status, error) {
 		st.OpenPrompts = len(open)
 	}
 	st.Healthy = len(st.Problems) == 0
+	st.Health = "healthy"
+	if !st.Healthy {
+		st.Health = "degraded"
+	}
 	return st, nil
 }
 

@@ -66,6 +66,10 @@ type CatalogConfig struct {
 	LabelPatterns []LabelPatternConfig `yaml:"label_patterns"`
 	// ManifestOverdue is how long a manifest may be in transit (default 24h).
 	ManifestOverdue Duration `yaml:"manifest_overdue"`
+	// MinFreeMB is the free space, in MiB, the state directory's file
+	// system must keep for the catalog's writes (default 64). A run does
+	// not start with less, and `tapewarden check` reports it.
+	MinFreeMB int64 `yaml:"min_free_mb"`
 }
 
 // LabelPatternConfig is one accepted barcode form.
@@ -221,6 +225,9 @@ type SchedulerConfig struct {
 	// CatchUp is how late a run missed while the daemon was down may still
 	// be started at start-up; older ones are recorded as missed. Default 6h.
 	CatchUp Duration `yaml:"catch_up"`
+	// CheckBefore is how long before each night's first scheduled run the
+	// daemon runs the pre-flight check of every job (default 1h).
+	CheckBefore Duration `yaml:"check_before"`
 }
 
 // PromptsConfig says how people are asked to act.
@@ -555,6 +562,12 @@ func (c *Config) applyDefaults() {
 	if c.Scheduler.CatchUp == 0 {
 		c.Scheduler.CatchUp = Duration(6 * time.Hour)
 	}
+	if c.Scheduler.CheckBefore == 0 {
+		c.Scheduler.CheckBefore = Duration(time.Hour)
+	}
+	if c.Catalog.MinFreeMB == 0 {
+		c.Catalog.MinFreeMB = 64
+	}
 	if c.Prompts.RemindEvery == 0 {
 		c.Prompts.RemindEvery = Duration(30 * time.Minute)
 	}
@@ -586,6 +599,12 @@ func (c *Config) validate() ConfigErrors {
 		if _, _, err := net.SplitHostPort(c.Metrics.Listen); err != nil {
 			v.fail(0, "metrics.listen", "%q is not host:port (e.g. 127.0.0.1:9847)", c.Metrics.Listen)
 		}
+	}
+	if c.Scheduler.CheckBefore.D() < time.Minute || c.Scheduler.CheckBefore.D() > 23*time.Hour {
+		v.fail(0, "scheduler.check_before", "%s: expected between 1m and 23h (how long before the night's first run the pre-flight check runs; e.g. 1h)", c.Scheduler.CheckBefore.D())
+	}
+	if c.Catalog.MinFreeMB < 1 {
+		v.fail(0, "catalog.min_free_mb", "%d: expected a positive number of MiB the state directory must keep free (e.g. 64)", c.Catalog.MinFreeMB)
 	}
 	for i, p := range c.Catalog.LabelPatterns {
 		f := fmt.Sprintf("catalog.label_patterns[%d]", i)

@@ -27,6 +27,11 @@ type Options struct {
 	// run (a maintenance window). Slots that pass meanwhile are recorded
 	// as missed at the next start with the scheduler.
 	NoSchedule bool
+	// NoNightCheck leaves out the pre-flight check the scheduler runs
+	// before each night (scheduler.check_before); runs still check
+	// themselves. For tests on the wall clock with the demo's minute-long
+	// nights.
+	NoNightCheck bool
 }
 
 // Engine is everything tapewarden does with cartridges, drives and
@@ -43,12 +48,18 @@ type Engine struct {
 	dev      *devices
 	// noSchedule holds the scheduler (Options.NoSchedule).
 	noSchedule bool
+	// noNightCheck leaves out the check before each night.
+	noNightCheck bool
 
 	// loadTimeout bounds the wait for a drive to come online after a load.
 	loadTimeout time.Duration
 
 	prompts promptWaiters
 	runs    runTable
+	// unrecorded holds the runs whose end the catalog could not record
+	// yet; lastCheck the last pre-flight check of every job.
+	unrecorded unrecorded
+	lastCheck  checkState
 	// runBase is the parent of every run's context; cancelled (with
 	// errDaemonStopping) when the engine stops.
 	runBase     context.Context
@@ -73,7 +84,7 @@ type Engine struct {
 // fails, with a message saying what to do, if the catalog is newer than
 // this program or fails its integrity check.
 func New(ctx context.Context, cfg *config.Config, opts Options) (*Engine, error) {
-	d := &Engine{cfg: cfg, log: opts.Logger, clock: opts.Clock, noSchedule: opts.NoSchedule}
+	d := &Engine{cfg: cfg, log: opts.Logger, clock: opts.Clock, noSchedule: opts.NoSchedule, noNightCheck: opts.NoNightCheck}
 	if d.log == nil {
 		d.log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}

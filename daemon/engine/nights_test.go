@@ -268,6 +268,9 @@ func (w *world) metric(name string, labels ...string) float64 {
 	reg := metrics.NewRegistry(w.h.cfg, w.h.d.cat, metricsLive{w.h.d}, metrics.Options{Now: w.h.d.now, Started: w.h.d.started})
 	body := scrape(w.t, reg, name)
 	want := name + "{" + strings.Join(labels, ",") + "} "
+	if len(labels) == 0 {
+		want = name + " "
+	}
 	for _, line := range strings.Split(body, "\n") {
 		if strings.HasPrefix(line, want) {
 			var v float64
@@ -491,4 +494,24 @@ func (l metricsLive) WriterStats() map[string]metrics.WriterStats {
 		out[drive] = metrics.WriterStats{Starved: s.Starved, Underruns: s.Underruns}
 	}
 	return out
+}
+
+func (l metricsLive) UnrecordedRuns() []metrics.UnrecordedRun {
+	var out []metrics.UnrecordedRun
+	for _, r := range l.d.UnrecordedRuns() {
+		out = append(out, metrics.UnrecordedRun{Job: r.Job, State: r.State, Finished: r.Finished})
+	}
+	return out
+}
+
+func (l metricsLive) CheckProblems() ([]metrics.CheckProblem, bool) {
+	rep, ok := l.d.LastCheck()
+	if !ok {
+		return nil, false
+	}
+	var out []metrics.CheckProblem
+	for _, p := range rep.Problems() {
+		out = append(out, metrics.CheckProblem{Job: p.Job, Kind: p.Kind})
+	}
+	return out, true
 }

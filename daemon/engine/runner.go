@@ -40,6 +40,16 @@ func (a *activeRun) set(state media.RunState, detail string) {
 	a.mu.Unlock()
 }
 
+// note adds a line to the run's log, once it has one.
+func (a *activeRun) note(format string, args ...any) {
+	a.mu.Lock()
+	l := a.log
+	a.mu.Unlock()
+	if l != nil {
+		l.printf(format, args...)
+	}
+}
+
 // ActiveRun is a run in progress, for `tapewarden status`.
 type ActiveRun struct {
 	ID     int64          `json:"id"`
@@ -162,7 +172,8 @@ func (d *Engine) CancelRun(ctx context.Context, actor media.Actor, id int64) (me
 	return d.cat.Run(ctx, id)
 }
 
-// WaitRun waits until a run has finished.
+// WaitRun waits until a run has finished. A run whose end the catalog
+// could not record yet is returned as it ended.
 func (d *Engine) WaitRun(ctx context.Context, id int64) (media.Run, error) {
 	if a := d.runs.get(id); a != nil {
 		select {
@@ -170,6 +181,15 @@ func (d *Engine) WaitRun(ctx context.Context, id int64) (media.Run, error) {
 		case <-ctx.Done():
 			return media.Run{}, ctx.Err()
 		}
+	}
+	return d.RunOf(ctx, id)
+}
+
+// RunOf reads one run from the catalog, or as it ended when the catalog
+// could not record its end yet.
+func (d *Engine) RunOf(ctx context.Context, id int64) (media.Run, error) {
+	if p, ok := d.unrecorded.get(id); ok {
+		return p.run, nil
 	}
 	return d.cat.Run(ctx, id)
 }
@@ -195,10 +215,16 @@ func (d *Engine) execute(ctx context.Context, a *activeRun, job *config.JobConfi
 		res.State = media.RunCancelled
 		res.Reason = context.Cause(ctx).Error()
 	}
+	log.mu.Lock()
 	log.persist = nil // the log is stored line by line
+	log.mu.Unlock()
 	done, err := d.cat.FinishRun(context.WithoutCancel(ctx), run.ID, res)
 	if err != nil {
-		rlog.Error("record the end of the run", "err", err)
+		// Never leave the run running: it ends failed now, in memory, and
+		// is recorded as soon as the catalog takes a write again.
+		ended := d.recordLater(run, res, err)
+		a.set(ended.State, ended.Reason)
+		rlog.Error("run failed; the catalog could not record its end and will be retried", "reason", ended.Reason, "err", err)
 		return
 	}
 	if done.State == media.RunSucceeded {
@@ -231,6 +257,19 @@ func (d *Engine) runJob(ctx context.Context, a *activeRun, job *config.JobConfig
 			log.printf("%s", detail)
 		}
 	}
+	pool, ok := d.cfg.RotationPoolByName(job.Pool)
+	if !ok {
+		return fail("pool %s is not configured", job.Pool)
+	}
+	// Pre-flight: what can be known wrong now fails the run before it
+	// takes a drive, loads a cartridge or runs its pre-command.
+	if probs := d.preflightRun(ctx, job, pool); len(probs) > 0 {
+		msgs := make([]string, len(probs))
+		for i, p := range probs {
+			msgs[i] = p.Message
+		}
+		return fail("pre-flight check: %s; no cartridge was loaded, no pre-command was run and nothing was written", strings.Join(msgs, "; "))
+	}
 	// One run of a pool at a time: the next run's choice must see what
 	// this one wrote (runs of one night append to one cartridge), or two
 	// runs would choose the same cartridge and the second would overwrite
@@ -243,10 +282,6 @@ func (d *Engine) runJob(ctx context.Context, a *activeRun, job *config.JobConfig
 	}
 	defer unlockPool()
 	status(media.RunWaiting, "choosing a cartridge for pool "+job.Pool)
-	pool, ok := d.cfg.RotationPoolByName(job.Pool)
-	if !ok {
-		return fail("pool %s is not configured", job.Pool)
-	}
 	choice, err := d.choose(ctx, pool, nil)
 	if err != nil {
 		return fail("%v", err)

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -10,7 +11,11 @@ import (
 // It never touches a device. Kernel tape counters are node_exporter's
 // tapestats collector's business (node_tape_*) and are not repeated here.
 type catalogCollector struct {
+	// cat says whether its writes fail; that needs no read.
+	cat           writeProblemer
 	up            *prometheus.Desc
+	writable      *prometheus.Desc
+	writeFailing  *prometheus.Desc
 	cartridges    *prometheus.Desc
 	manifests     *prometheus.Desc
 	discrepancies *prometheus.Desc
@@ -18,10 +23,21 @@ type catalogCollector struct {
 	events        *prometheus.Desc
 }
 
-func newCatalogCollector() *catalogCollector {
+// writeProblemer is what the catalog collector asks of the catalog
+// besides the scrape's reading.
+type writeProblemer interface {
+	WriteProblem() (since time.Time, err error)
+}
+
+func newCatalogCollector(cat writeProblemer) *catalogCollector {
 	return &catalogCollector{
+		cat: cat,
 		up: prometheus.NewDesc("tapewarden_catalog_up",
 			"1 if the catalog answered this scrape, 0 if it did not.", nil, nil),
+		writable: prometheus.NewDesc("tapewarden_catalog_writable",
+			"1 if the catalog's last write succeeded, 0 if the database could not store it (file system full or read-only, I/O error).", nil, nil),
+		writeFailing: prometheus.NewDesc("tapewarden_catalog_write_failing_since_timestamp_seconds",
+			"When the catalog's writes started failing; absent while they succeed.", nil, nil),
 		cartridges: prometheus.NewDesc("tapewarden_cartridges",
 			"Cartridges by site (in-transit for those with a courier), kind of place, pool and state.",
 			[]string{"site", "place_kind", "pool", "state"}, nil),
@@ -38,7 +54,7 @@ func newCatalogCollector() *catalogCollector {
 }
 
 func (c *catalogCollector) describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.up, c.cartridges, c.manifests, c.discrepancies, c.oldestTransit, c.events} {
+	for _, d := range []*prometheus.Desc{c.up, c.writable, c.writeFailing, c.cartridges, c.manifests, c.discrepancies, c.oldestTransit, c.events} {
 		ch <- d
 	}
 }
@@ -46,6 +62,13 @@ func (c *catalogCollector) describe(ch chan<- *prometheus.Desc) {
 func (c *catalogCollector) name() string { return "catalog" }
 
 func (c *catalogCollector) collect(_ context.Context, r reading, ch chan<- prometheus.Metric) error {
+	// Whether the catalog can be written is known without reading it.
+	if since, werr := c.cat.WriteProblem(); werr != nil {
+		ch <- prometheus.MustNewConstMetric(c.writable, prometheus.GaugeValue, 0)
+		ch <- prometheus.MustNewConstMetric(c.writeFailing, prometheus.GaugeValue, float64(since.Unix()))
+	} else {
+		ch <- prometheus.MustNewConstMetric(c.writable, prometheus.GaugeValue, 1)
+	}
 	snap, err := r.catalog()
 	if err != nil {
 		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, 0)

@@ -79,6 +79,18 @@ func (c *jobsCollector) collect(_ context.Context, r reading, ch chan<- promethe
 	}
 	stats := snap.Jobs
 	now := c.now()
+	// Runs that ended while the catalog could not record them count now;
+	// once recorded they are in the catalog's counts instead.
+	for _, u := range c.live.UnrecordedRuns() {
+		s := stats[u.Job]
+		if s == nil {
+			continue
+		}
+		s.Counts[u.State]++
+		if (u.State == media.RunFailed || u.State == media.RunMissed) && u.Finished.After(s.LastFailure) {
+			s.LastFailure = u.Finished
+		}
+	}
 	for i := range c.cfg.Jobs {
 		j := &c.cfg.Jobs[i]
 		s := stats[j.Name]
@@ -370,6 +382,51 @@ func (c *writersCollector) collect(_ context.Context, _ reading, ch chan<- prome
 	for drive, s := range c.live.WriterStats() {
 		counter(ch, c.starved, s.Starved.Seconds(), drive)
 		counter(ch, c.underruns, float64(s.Underruns), drive)
+	}
+	return nil
+}
+
+// checkCollector exports what the last pre-flight check found: problems
+// by job (empty for the daemon as a whole) and kind, every series at 0
+// when all is well. Nothing is exported before the first check.
+type checkCollector struct {
+	cfg  *config.Config
+	live Live
+
+	problems *prometheus.Desc
+}
+
+// checkKinds are the kinds of problem the pre-flight check reports.
+var checkKinds = []string{"source", "catalog-space", "catalog", "drive", "cartridge", "offsite", "cleaning"}
+
+func newCheckCollector(cfg *config.Config, live Live) *checkCollector {
+	return &checkCollector{
+		cfg: cfg, live: live,
+		problems: desc("tapewarden_check_problems",
+			"Problems the last pre-flight check found (the daemon's before each night, or 'tapewarden check'), by backup job (empty: the daemon as a whole) and kind.", "backup_job", "kind"),
+	}
+}
+
+func (c *checkCollector) name() string { return "check" }
+
+func (c *checkCollector) describe(ch chan<- *prometheus.Desc) { ch <- c.problems }
+
+func (c *checkCollector) collect(_ context.Context, _ reading, ch chan<- prometheus.Metric) error {
+	probs, ok := c.live.CheckProblems()
+	if !ok {
+		return nil
+	}
+	counts := map[[2]string]int{}
+	for _, j := range append([]string{""}, c.cfg.JobNames()...) {
+		for _, k := range checkKinds {
+			counts[[2]string{j, k}] = 0
+		}
+	}
+	for _, p := range probs {
+		counts[[2]string{p.Job, p.Kind}]++
+	}
+	for key, n := range counts {
+		gauge(ch, c.problems, float64(n), key[0], key[1])
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 // Package metrics owns the daemon's Prometheus metrics: one collector per
 // data source (the catalog, the jobs, the prompts, the drives, rotation's
-// judgement of the catalog, the restore drills, the writers), read at
+// judgement of the catalog, the restore drills, the writers, the last
+// pre-flight check), read at
 // scrape time, node_exporter style. Each reports
 // tapewarden_scrape_collector_success{collector=...}; a collector that
 // fails says 0 there and its error goes to the log, never nowhere.
@@ -14,5 +15,6 @@
 //
 // It never touches a device and never imports the engine: what it needs of
 // the engine's state in memory (busy drives, running jobs, the writers'
-// counters) it reads through the small Live interface it declares.
+// counters, runs the catalog has not recorded yet, the last check's
+// problems) it reads through the small Live interface it declares.
 package metrics

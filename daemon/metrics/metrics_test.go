@@ -27,6 +27,10 @@ type fakeLive struct {
 	drives      []Drive
 	cleaningErr error
 	writers     map[string]WriterStats
+
+	unrecorded    []UnrecordedRun
+	checkProblems []CheckProblem
+	checked       bool
 }
 
 func (l *fakeLive) JobRunning(job string) bool { return l.running[job] }
@@ -42,6 +46,10 @@ func (l *fakeLive) Cleaning(_ context.Context, _ rotation.View) ([]rotation.Clea
 	return out, nil
 }
 func (l *fakeLive) WriterStats() map[string]WriterStats { return l.writers }
+func (l *fakeLive) UnrecordedRuns() []UnrecordedRun     { return l.unrecorded }
+func (l *fakeLive) CheckProblems() ([]CheckProblem, bool) {
+	return l.checkProblems, l.checked
+}
 
 // setup opens a real catalog with the demo's sites, pools and drives.
 func setup(t *testing.T) (*config.Config, *media.Catalog, time.Time) {
@@ -75,6 +83,7 @@ func TestEveryCollectorReportsItsSuccess(t *testing.T) {
 # HELP tapewarden_scrape_collector_success 1 if the collector read its data source at this scrape, 0 if it failed (the daemon's log says why).
 # TYPE tapewarden_scrape_collector_success gauge
 tapewarden_scrape_collector_success{collector="catalog"} 1
+tapewarden_scrape_collector_success{collector="check"} 1
 tapewarden_scrape_collector_success{collector="drills"} 1
 tapewarden_scrape_collector_success{collector="drives"} 1
 tapewarden_scrape_collector_success{collector="jobs"} 1
@@ -224,6 +233,7 @@ tapewarden_catalog_up 0
 # HELP tapewarden_scrape_collector_success 1 if the collector read its data source at this scrape, 0 if it failed (the daemon's log says why).
 # TYPE tapewarden_scrape_collector_success gauge
 tapewarden_scrape_collector_success{collector="catalog"} 0
+tapewarden_scrape_collector_success{collector="check"} 1
 tapewarden_scrape_collector_success{collector="drills"} 0
 tapewarden_scrape_collector_success{collector="drives"} 0
 tapewarden_scrape_collector_success{collector="jobs"} 0
@@ -249,4 +259,42 @@ tapewarden_scrape_collector_success{collector="writers"} 1
 			}
 		})
 	}
+}
+
+// The pre-flight check's problems and the runs the catalog could not
+// record yet reach the metrics from memory.
+func TestCheckProblemsAndUnrecordedRuns(t *testing.T) {
+	cfg, cat, now := setup(t)
+	live := &fakeLive{}
+	reg := NewRegistry(cfg, cat, live, Options{Now: func() time.Time { return now }, Started: now})
+	n, err := testutil.GatherAndCount(reg, "tapewarden_check_problems")
+	require.NoError(t, err)
+	assert.Zero(t, n, "nothing before the first check")
+
+	job := cfg.Jobs[0].Name
+	live.checked = true
+	live.checkProblems = []CheckProblem{{Job: job, Kind: "source"}, {Job: job, Kind: "source"}, {Kind: "cleaning"}}
+	live.unrecorded = []UnrecordedRun{{Job: job, State: media.RunFailed, Finished: now}}
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			key := mf.GetName()
+			for _, l := range m.GetLabel() {
+				key += "," + l.GetName() + "=" + l.GetValue()
+			}
+			if m.GetGauge() != nil {
+				got[key] = m.GetGauge().GetValue()
+			} else if m.GetCounter() != nil {
+				got[key] = m.GetCounter().GetValue()
+			}
+		}
+	}
+	assert.Equal(t, 2.0, got["tapewarden_check_problems,backup_job="+job+",kind=source"])
+	assert.Equal(t, 1.0, got["tapewarden_check_problems,backup_job=,kind=cleaning"])
+	assert.Equal(t, 0.0, got["tapewarden_check_problems,backup_job="+job+",kind=cartridge"])
+	assert.Equal(t, 1.0, got["tapewarden_job_runs_total,backup_job="+job+",result=failed"], "a run the catalog has not recorded counts")
+	assert.Equal(t, float64(now.Unix()), got["tapewarden_job_last_failure_timestamp_seconds,backup_job="+job])
+	assert.Equal(t, 1.0, got["tapewarden_catalog_writable"])
 }

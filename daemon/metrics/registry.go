@@ -29,6 +29,28 @@ type Live interface {
 	Cleaning(ctx context.Context, view rotation.View) ([]rotation.Cleaning, error)
 	// WriterStats returns each drive's streaming counters since the start.
 	WriterStats() map[string]WriterStats
+	// UnrecordedRuns are runs that ended while the catalog could not record
+	// them; the job counters add them until the catalog has them.
+	UnrecordedRuns() []UnrecordedRun
+	// CheckProblems are what the last pre-flight check found wrong; ok is
+	// false when no check has run yet.
+	CheckProblems() (problems []CheckProblem, ok bool)
+}
+
+// UnrecordedRun is a run that ended but is not yet in the catalog.
+type UnrecordedRun struct {
+	Job      string
+	State    media.RunState
+	Finished time.Time
+}
+
+// CheckProblem is one problem the pre-flight check found.
+type CheckProblem struct {
+	// Job is the job it concerns; empty for the daemon as a whole.
+	Job string
+	// Kind is what is wrong: source, catalog-space, drive, cartridge,
+	// cleaning, offsite.
+	Kind string
 }
 
 // Drive is a drive's state as the engine knows it.
@@ -83,13 +105,14 @@ func NewRegistry(cfg *config.Config, cat *media.Catalog, live Live, opts Options
 		timeout: opts.Timeout,
 		success: desc("tapewarden_scrape_collector_success", "1 if the collector read its data source at this scrape, 0 if it failed (the daemon's log says why).", "collector"),
 		sources: []source{
-			newCatalogCollector(),
+			newCatalogCollector(cat),
 			newJobsCollector(cfg, live, opts.Now),
 			newPromptsCollector(),
 			newDrivesCollector(),
 			newRotationCollector(cfg, live, opts.Now),
 			newDrillsCollector(cfg),
 			newWritersCollector(live),
+			newCheckCollector(cfg, live),
 		},
 	})
 	info := prometheus.NewGauge(prometheus.GaugeOpts{
