@@ -511,6 +511,9 @@ func (a *app) auditCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			q := url.Values{}
 			if head != "" {
+				if !validHeadHash(head) {
+					return usagef("audit verify --head %q: a head hash is 64 hexadecimal digits, as 'tapewarden audit verify' or a tape's label prints it", head)
+				}
 				q.Set("head", head)
 			}
 			var res media.VerifyResult
@@ -563,4 +566,18 @@ room: without the catalog nobody knows which tape holds what.`,
 	copyCmd.Flags().StringVar(&to, "to", "", "the copy's file")
 	cmd.AddCommand(copyCmd)
 	return cmd
+}
+
+// validHeadHash says whether s has the form of an audit event's hash: 64
+// hexadecimal digits.
+func validHeadHash(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			return false
+		}
+	}
+	return true
 }

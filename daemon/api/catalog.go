@@ -329,7 +329,11 @@ func (d *Server) apiAuditLog(r *http.Request, _ media.Actor) (any, error) {
 }
 
 func (d *Server) apiAuditVerify(r *http.Request, _ media.Actor) (any, error) {
-	return d.cat.Verify(r.Context(), r.URL.Query().Get("head"))
+	head := r.URL.Query().Get("head")
+	if head != "" && !validHeadHash(head) {
+		return nil, badRequest("head %q is not an audit hash: give the 64 hexadecimal digits that 'tapewarden audit verify' or a tape's label printed", head)
+	}
+	return d.cat.Verify(r.Context(), strings.ToLower(head))
 }
 
 // CopyRequest is the body of POST /v1/catalog/copy.
@@ -353,4 +357,18 @@ func (d *Server) apiCatalogCopy(r *http.Request, actor media.Actor) (any, error)
 		return nil, err
 	}
 	return res, nil
+}
+
+// validHeadHash says whether s has the form of an audit event's hash: 64
+// hexadecimal digits.
+func validHeadHash(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			return false
+		}
+	}
+	return true
 }
