@@ -147,6 +147,14 @@ func (d *Server) apiMediaAdd(r *http.Request, actor media.Actor) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	switch loc.Kind {
+	case media.InDrive:
+		return nil, badRequest("a cartridge is added where a person keeps it (e.g. %s/%s), not in drive %s: add it there, then load it through the library ('tapewarden library load') or insert it ('tapewarden drive insert')",
+			loc.Site, d.cfg.PrimarySite().Places[0].Name, loc.Place)
+	case media.InSlot, media.InMailSlot:
+		return nil, badRequest("a cartridge is added where a person keeps it (e.g. %s/%s), not in %s, which only the library fills: put it in the mail slot and run 'tapewarden library import', or let 'tapewarden library inventory' add cartridges it finds (add_unknown)",
+			loc.Site, d.cfg.PrimarySite().Places[0].Name, loc)
+	}
 	return d.cat.AddCartridge(r.Context(), actor, media.NewCartridge{Barcode: req.Barcode, MediaType: req.MediaType, Pool: req.Pool,
 		State: media.State(req.State), Location: loc, UsesLeft: req.UsesLeft, Notes: req.Notes})
 }

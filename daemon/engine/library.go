@@ -114,7 +114,7 @@ func (d *Engine) inventoryLocked(ctx context.Context, l *library, actor media.Ac
 	rep.Catalog = res
 	for _, u := range res.Unknown {
 		if !l.cfg.AddUnknown {
-			rep.Problems = append(rep.Problems, fmt.Sprintf("%s holds %s, which is not in the catalog; add it ('tapewarden media add %s --at %s') or set add_unknown for this library", u.Location, u.Barcode, u.Barcode, u.Location))
+			rep.Problems = append(rep.Problems, fmt.Sprintf("%s holds %s, which is not in the catalog; set add_unknown for library %s and run 'tapewarden library inventory' to add it where it is", u.Location, u.Barcode, l.cfg.Name))
 			continue
 		}
 		if _, err := d.cat.AddCartridge(ctx, actor, media.NewCartridge{Barcode: u.Barcode, Location: u.Location,
@@ -582,7 +582,7 @@ func (d *Engine) Import(ctx context.Context, actor media.Actor, libName string) 
 		}
 		b, err := d.cat.NormalizeBarcode(s.Barcode)
 		if err != nil || unknown[b] {
-			problems = append(problems, fmt.Sprintf("mail slot %d: %q is not a cartridge the catalog knows; add it first ('tapewarden media add %s --at %s')", n, s.Barcode, s.Barcode, media.LibraryMailSlot(l.cfg.Site, l.cfg.Name, n)))
+			problems = append(problems, fmt.Sprintf("mail slot %d: %q is not a cartridge the catalog knows; take it out, add it ('tapewarden media add %s --at %s/PLACE'), put it back and import again, or set add_unknown for library %s", n, s.Barcode, s.Barcode, l.cfg.Site, l.cfg.Name))
 			continue
 		}
 		if len(free) == 0 {
