@@ -2,6 +2,10 @@ package daemon
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -34,4 +38,101 @@ func TestAddRefusesPlacesOnlyDevicesFill(t *testing.T) {
 	assert.Equal(t, before, after)
 	status, _ := h.call("GET", "/v1/media/DLY201L8", nil)
 	assert.Equal(t, 404, status)
+}
+
+// TestCatalogCopyWritesOnlyWhereACopyBelongs: every refused target is
+// answered 4xx with a message, stays exactly as it was, and no event is
+// written; copies that are allowed are 0600.
+func TestCatalogCopyWritesOnlyWhereACopyBelongs(t *testing.T) {
+	h := startDaemon(t)
+	h.ok("POST", "/v1/media", api.AddRequest{Barcode: "DLY101L8", Pool: "daily", At: "honcho/shelf"}, nil)
+	state := h.cfg.StateDir
+	outside := shortTempDir(t)
+	existing := filepath.Join(outside, "precious")
+	require.NoError(t, os.WriteFile(existing, []byte("keep me"), 0o600))
+	link := filepath.Join(outside, "link")
+	require.NoError(t, os.Symlink(existing, link))
+	copies := h.cfg.CopiesPath()
+	require.NoError(t, os.MkdirAll(copies, 0o700))
+	require.NoError(t, os.Symlink(existing, filepath.Join(copies, "link.db")))
+	require.NoError(t, syscall.Mkfifo(filepath.Join(copies, "fifo.db"), 0o600))
+
+	refusals := []struct {
+		to, text string
+		status   int
+	}{
+		{h.cfg.CatalogPath() + "-wal", "daemon's own files", 400},
+		{h.cfg.CatalogPath(), "daemon's own files", 400},
+		{h.cfg.SocketPath(), "daemon's own files", 400},
+		{filepath.Join(state, "new.db"), "inside the daemon's state directory", 400},
+		{"/dev/null", "is a device", 400},
+		{existing, "exists; outside the copies directory", 409},
+		{link, "is a symbolic link", 400},
+		{filepath.Join(copies, "link.db"), "is a symbolic link", 400},
+		{filepath.Join(copies, "fifo.db"), "is a named pipe", 400},
+		{filepath.Join(outside, "no-such-dir", "copy.db"), "does not exist; create it first", 400},
+		{"relative.db", "full path", 400},
+	}
+	type snap struct {
+		mode    os.FileMode
+		size    int64
+		ino     uint64
+		content string
+	}
+	look := func(p string) snap {
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return snap{}
+		}
+		s := snap{mode: fi.Mode(), size: fi.Size(), ino: fi.Sys().(*syscall.Stat_t).Ino}
+		if fi.Mode().IsRegular() && !strings.HasPrefix(p, state) {
+			b, _ := os.ReadFile(p)
+			s.content = string(b)
+		}
+		return s
+	}
+	var before []media.Event
+	h.ok("GET", "/v1/audit?limit=1000", nil, &before)
+	for _, r := range refusals {
+		t.Run(r.to, func(t *testing.T) {
+			was := look(r.to)
+			status, body := h.call("POST", "/v1/catalog/copy", api.CopyRequest{To: r.to})
+			assert.Equal(t, r.status, status, string(body))
+			var e struct{ Error string }
+			require.NoError(t, json.Unmarshal(body, &e))
+			assert.Contains(t, e.Error, r.text)
+			if r.to != h.cfg.CatalogPath() && r.to != h.cfg.CatalogPath()+"-wal" {
+				assert.Equal(t, was, look(r.to), "a refused copy changed its target")
+			}
+		})
+	}
+	var after []media.Event
+	h.ok("GET", "/v1/audit?limit=1000", nil, &after)
+	assert.Equal(t, before, after, "a refused copy wrote an event")
+	assert.Equal(t, "keep me", look(existing).content)
+	fi, err := os.Lstat(h.cfg.SocketPath())
+	require.NoError(t, err)
+	assert.NotZero(t, fi.Mode()&os.ModeSocket, "the API socket was replaced")
+
+	// Allowed: a new file in the copies directory, replacing it, and a new
+	// file elsewhere. Each is 0600.
+	for _, to := range []string{filepath.Join(copies, "a.db"), filepath.Join(copies, "a.db"), filepath.Join(outside, "fresh.db")} {
+		var res media.VerifyResult
+		h.ok("POST", "/v1/catalog/copy", api.CopyRequest{To: to}, &res)
+		assert.True(t, res.OK)
+		fi, err := os.Stat(to)
+		require.NoError(t, err)
+		assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), to)
+	}
+}
+
+// TestCatalogCopyCreatesTheCopiesDirectory: the default copies directory
+// need not exist beforehand.
+func TestCatalogCopyCreatesTheCopiesDirectory(t *testing.T) {
+	h := startDaemon(t)
+	to := filepath.Join(h.cfg.CopiesPath(), "first.db")
+	h.ok("POST", "/v1/catalog/copy", api.CopyRequest{To: to}, nil)
+	fi, err := os.Stat(h.cfg.CopiesPath())
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o700), fi.Mode().Perm())
 }

@@ -546,6 +546,9 @@ func (a *app) catalogCommand() *cobra.Command {
 		Short: "Write a consistent copy of the catalog (the daemon writes FILE)",
 		Long: `Write a consistent copy of the catalog while the daemon runs: VACUUM INTO a
 temporary file, fsync, rename, then SQLite's integrity check of the copy.
+FILE is in the copies directory (catalog.copies_dir, default
+STATE_DIR/copies), where it may replace an earlier copy, or a new file
+anywhere else outside the state directory. Copies are created 0600.
 Keep copies, and the audit head hash printed here, away from the machine
 room: without the catalog nobody knows which tape holds what.`,
 		Args: cobra.NoArgs,

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -357,14 +356,7 @@ func (d *Server) apiCatalogCopy(r *http.Request, actor media.Actor) (any, error)
 	if req.To == "" {
 		return nil, badRequest("say where the copy goes (--to FILE)")
 	}
-	res, err := d.cat.CopyTo(r.Context(), req.To)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := d.cat.Record(r.Context(), actor, "catalog-copied", fmt.Sprintf("copy at %s, audit head %d %s", req.To, res.HeadID, res.HeadHash)); err != nil {
-		return nil, err
-	}
-	return res, nil
+	return d.eng.CopyCatalog(r.Context(), actor, req.To)
 }
 
 // validHeadHash says whether s has the form of an audit event's hash: 64

@@ -66,6 +66,9 @@ type CatalogConfig struct {
 	LabelPatterns []LabelPatternConfig `yaml:"label_patterns"`
 	// ManifestOverdue is how long a manifest may be in transit (default 24h).
 	ManifestOverdue Duration `yaml:"manifest_overdue"`
+	// CopiesDir is where 'catalog copy' may write and replace copies
+	// (default STATE_DIR/copies). Elsewhere it only creates new files.
+	CopiesDir string `yaml:"copies_dir"`
 }
 
 // LabelPatternConfig is one accepted barcode form.
@@ -346,6 +349,14 @@ func (c *Config) LibraryPath(l *LibraryConfig) string {
 	return filepath.Join(c.StateDir, "libraries", l.Name)
 }
 
+// CopiesPath is the directory for copies of the catalog.
+func (c *Config) CopiesPath() string {
+	if c.Catalog.CopiesDir != "" {
+		return c.Catalog.CopiesDir
+	}
+	return filepath.Join(c.StateDir, "copies")
+}
+
 // CatalogPath is the catalog database file.
 func (c *Config) CatalogPath() string { return filepath.Join(c.StateDir, "catalog.db") }
 
@@ -575,6 +586,9 @@ func (c *Config) validate() ConfigErrors {
 	v := &validator{file: c.File}
 	if !filepath.IsAbs(c.StateDir) {
 		v.fail(0, "state_dir", "%q must be an absolute path", c.StateDir)
+	}
+	if c.Catalog.CopiesDir != "" && !filepath.IsAbs(c.Catalog.CopiesDir) {
+		v.fail(0, "catalog.copies_dir", "%q must be an absolute path", c.Catalog.CopiesDir)
 	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		v.fail(0, "timezone", "unknown time zone %q; use an IANA name such as Asia/Tokyo", c.Timezone)
