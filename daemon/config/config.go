@@ -208,7 +208,18 @@ type JobConfig struct {
 	BlockSize int `yaml:"block_size"`
 	// CommandTimeout bounds each pre and post command (default 1h).
 	CommandTimeout Duration `yaml:"command_timeout"`
-	Line           int      `yaml:"-"`
+	// Env is the environment of the job's pre-, post- and source commands
+	// besides a minimal set (PATH, HOME, LANG, TZ, TAPEWARDEN_*): they do
+	// not inherit the daemon's.
+	Env map[string]string `yaml:"env"`
+	// SecretEnv is more of that environment whose values never reach a
+	// log: they are masked in the run log, in the commands' output there
+	// and in the run's reason.
+	SecretEnv map[string]string `yaml:"secret_env"`
+	// LogArguments puts the commands' arguments in the run log; by
+	// default it names only the program.
+	LogArguments bool `yaml:"log_arguments"`
+	Line         int  `yaml:"-"`
 }
 
 // SourceConfig is what a job backs up: paths, or a command's output.
