@@ -1,7 +1,9 @@
 package daemon
 
 import (
+	"database/sql"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -135,4 +137,44 @@ func TestCatalogCopyCreatesTheCopiesDirectory(t *testing.T) {
 	fi, err := os.Stat(h.cfg.CopiesPath())
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o700), fi.Mode().Perm())
+}
+
+// TestBrokenAuditChainDegradesTheStatus changes one event's bytes while
+// the daemon is stopped. At the next start the daemon verifies the chain:
+// the status is not healthy and says why, and the metric says 0 with the
+// last event that verified.
+func TestBrokenAuditChainDegradesTheStatus(t *testing.T) {
+	h := startDaemon(t)
+	for _, b := range []string{"DLY101L8", "DLY102L8", "DLY103L8"} {
+		h.ok("POST", "/v1/media", api.AddRequest{Barcode: b, Pool: "daily", At: "honcho/shelf"}, nil)
+	}
+	var st api.Status
+	h.ok("GET", "/v1/status", nil, &st)
+	require.True(t, st.Healthy, st.Problems)
+	_, body := h.call("GET", "/metrics", nil)
+	assert.Contains(t, string(body), "tapewarden_audit_chain_ok 1\n")
+	h.stop()
+
+	db, err := sql.Open("sqlite3", "file:"+h.cfg.CatalogPath())
+	require.NoError(t, err)
+	var id int64
+	require.NoError(t, db.QueryRow(`SELECT id FROM events WHERE barcode = 'DLY102L8'`).Scan(&id))
+	// Someone with sqlite3 works around the append-only trigger.
+	for _, q := range []string{`DROP TRIGGER events_append_only_update`,
+		fmt.Sprintf(`UPDATE events SET reason = 'nothing to see' WHERE id = %d`, id),
+		`CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'custody events are append-only'); END`} {
+		_, err = db.Exec(q)
+		require.NoError(t, err, q)
+	}
+	require.NoError(t, db.Close())
+
+	h = startConfig(t, h.cfg)
+	h.ok("GET", "/v1/status", nil, &st)
+	assert.False(t, st.Healthy)
+	require.NotEmpty(t, st.Problems)
+	assert.Contains(t, strings.Join(st.Problems, "\n"), fmt.Sprintf("the audit chain is broken at event %d", id))
+	assert.Equal(t, id-1, st.AuditVerified.HeadID)
+	_, body = h.call("GET", "/metrics", nil)
+	assert.Contains(t, string(body), "tapewarden_audit_chain_ok 0\n")
+	assert.Contains(t, string(body), fmt.Sprintf("tapewarden_audit_verified_event_id %d\n", id-1))
 }

@@ -35,3 +35,8 @@ func (l metricsLive) WriterStats() map[string]metrics.WriterStats {
 	}
 	return out
 }
+
+func (l metricsLive) Audit() metrics.Audit {
+	a := l.eng.AuditState()
+	return metrics.Audit{Checked: a.Checked, OK: a.OK, VerifiedID: a.HeadID}
+}

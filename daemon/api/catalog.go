@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -15,19 +16,22 @@ import (
 
 // Status is the daemon's answer to `tapewarden status`.
 type Status struct {
-	Version       string             `json:"version"`
-	Started       time.Time          `json:"started"`
-	Now           time.Time          `json:"now"`
-	StateDir      string             `json:"state_dir"`
-	Socket        string             `json:"socket"`
-	MetricsAddr   string             `json:"metrics_addr,omitempty"`
-	Catalog       string             `json:"catalog"`
-	SchemaVersion int                `json:"schema_version"`
-	Healthy       bool               `json:"healthy"`
-	Problems      []string           `json:"problems,omitempty"`
-	Warnings      []string           `json:"warnings,omitempty"`
-	Stats         media.Stats        `json:"stats"`
-	AuditHead     string             `json:"audit_head,omitempty"`
+	Version       string      `json:"version"`
+	Started       time.Time   `json:"started"`
+	Now           time.Time   `json:"now"`
+	StateDir      string      `json:"state_dir"`
+	Socket        string      `json:"socket"`
+	MetricsAddr   string      `json:"metrics_addr,omitempty"`
+	Catalog       string      `json:"catalog"`
+	SchemaVersion int         `json:"schema_version"`
+	Healthy       bool        `json:"healthy"`
+	Problems      []string    `json:"problems,omitempty"`
+	Warnings      []string    `json:"warnings,omitempty"`
+	Stats         media.Stats `json:"stats"`
+	AuditHead     string      `json:"audit_head,omitempty"`
+	// AuditVerified is the daemon's last verification of the audit chain
+	// (at start and daily).
+	AuditVerified engine.AuditState  `json:"audit_verified"`
 	Demo          bool               `json:"demo,omitempty"`
 	Runs          []engine.ActiveRun `json:"runs"`
 	Waiting       []engine.Waiting   `json:"waiting,omitempty"`
@@ -67,6 +71,10 @@ func (d *Server) Status(ctx context.Context) (Status, error) {
 	if open, err := d.cat.Prompts(ctx, false); err == nil {
 		st.OpenPrompts = len(open)
 	}
+	if a := d.eng.AuditState(); !a.Checked.IsZero() && !a.OK {
+		st.Problems = append(st.Problems, fmt.Sprintf("the audit chain is broken at event %d (%s): the custody records cannot be trusted; see 'tapewarden audit verify' and restore the catalog from a copy whose head you kept", a.BrokenAt, a.Problem))
+	}
+	st.AuditVerified = d.eng.AuditState()
 	st.Healthy = len(st.Problems) == 0
 	return st, nil
 }

@@ -492,3 +492,8 @@ func (l metricsLive) WriterStats() map[string]metrics.WriterStats {
 	}
 	return out
 }
+
+func (l metricsLive) Audit() metrics.Audit {
+	a := l.d.AuditState()
+	return metrics.Audit{Checked: a.Checked, OK: a.OK, VerifiedID: a.HeadID}
+}

@@ -25,7 +25,10 @@ type fakeLive struct {
 	drives      []Drive
 	cleaningErr error
 	writers     map[string]WriterStats
+	audit       Audit
 }
+
+func (l *fakeLive) Audit() Audit { return l.audit }
 
 func (l *fakeLive) JobRunning(job string) bool { return l.running[job] }
 func (l *fakeLive) Drives() []Drive            { return l.drives }
@@ -72,6 +75,7 @@ func TestEveryCollectorReportsItsSuccess(t *testing.T) {
 	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`
 # HELP tapewarden_scrape_collector_success 1 if the collector read its data source at this scrape, 0 if it failed (the daemon's log says why).
 # TYPE tapewarden_scrape_collector_success gauge
+tapewarden_scrape_collector_success{collector="audit"} 1
 tapewarden_scrape_collector_success{collector="catalog"} 1
 tapewarden_scrape_collector_success{collector="drills"} 1
 tapewarden_scrape_collector_success{collector="drives"} 1
@@ -152,4 +156,26 @@ func TestAFailingCollectorIsReportedNotDropped(t *testing.T) {
 # TYPE tapewarden_catalog_up gauge
 tapewarden_catalog_up 0
 `), "tapewarden_catalog_up"))
+}
+
+// The audit series follow the engine's last verification of the chain: 0
+// before the first and when broken, with the last event that verified.
+func TestAuditSeriesFollowTheEngine(t *testing.T) {
+	cfg, cat, now := setup(t)
+	live := &fakeLive{}
+	reg := NewRegistry(cfg, cat, live, Options{Now: func() time.Time { return now }, Started: now})
+	series := func(ok string, id string) string {
+		return `
+# HELP tapewarden_audit_chain_ok 1 if the daemon's last verification of the audit chain found it intact, 0 if broken (or not yet verified).
+# TYPE tapewarden_audit_chain_ok gauge
+tapewarden_audit_chain_ok ` + ok + `
+# HELP tapewarden_audit_verified_event_id The ID of the last audit event the daemon verified.
+# TYPE tapewarden_audit_verified_event_id gauge
+tapewarden_audit_verified_event_id ` + id + "\n"
+	}
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(series("0", "0")), "tapewarden_audit_chain_ok", "tapewarden_audit_verified_event_id"))
+	live.audit = Audit{Checked: now, OK: true, VerifiedID: 42}
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(series("1", "42")), "tapewarden_audit_chain_ok", "tapewarden_audit_verified_event_id"))
+	live.audit = Audit{Checked: now, OK: false, VerifiedID: 6}
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(series("0", "6")), "tapewarden_audit_chain_ok", "tapewarden_audit_verified_event_id"))
 }

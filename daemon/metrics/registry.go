@@ -25,6 +25,17 @@ type Live interface {
 	Cleaning(ctx context.Context, view rotation.View) ([]rotation.Cleaning, error)
 	// WriterStats returns each drive's streaming counters since the start.
 	WriterStats() map[string]WriterStats
+	// Audit is the engine's last verification of the audit chain.
+	Audit() Audit
+}
+
+// Audit is what the engine's last verification of the audit chain found.
+type Audit struct {
+	// Checked is when; zero before the first verification.
+	Checked time.Time
+	OK      bool
+	// VerifiedID is the last event that verified.
+	VerifiedID int64
 }
 
 // Drive is a drive's state as the engine knows it.
@@ -83,6 +94,7 @@ func NewRegistry(cfg *config.Config, cat *media.Catalog, live Live, opts Options
 			newRotationCollector(cfg, cat, live, opts.Now),
 			newDrillsCollector(cfg, cat),
 			newWritersCollector(live),
+			newAuditCollector(live),
 		},
 	})
 	info := prometheus.NewGauge(prometheus.GaugeOpts{
