@@ -72,7 +72,11 @@ func (d *Server) Status(ctx context.Context) (Status, error) {
 		st.OpenPrompts = len(open)
 	}
 	if a := d.eng.AuditState(); !a.Checked.IsZero() && !a.OK {
-		st.Problems = append(st.Problems, fmt.Sprintf("the audit chain is broken at event %d (%s): the custody records cannot be trusted; see 'tapewarden audit verify' and restore the catalog from a copy whose head you kept", a.BrokenAt, a.Problem))
+		where := "the catalog's rows differ from the audit chain"
+		if a.BrokenAt > 0 {
+			where = fmt.Sprintf("the audit chain is broken at event %d", a.BrokenAt)
+		}
+		st.Problems = append(st.Problems, fmt.Sprintf("%s (%s): the custody records cannot be trusted; see 'tapewarden audit verify', and restore the catalog from a copy whose head you kept", where, a.Problem))
 	}
 	st.AuditVerified = d.eng.AuditState()
 	st.Healthy = len(st.Problems) == 0

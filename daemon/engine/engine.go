@@ -154,7 +154,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Engine, error)
 	}
 	// Verify the audit chain before serving; a broken one degrades the
 	// status and raises tapewarden_audit_chain_ok to 0.
-	d.VerifyAudit(ctx)
+	d.VerifyAudit(ctx, true)
 	// Know where every cartridge is before serving: inventory each library.
 	if _, err := d.Inventory(ctx, media.System, ""); err != nil {
 		d.log.Error("library inventory at start failed; run 'tapewarden library inventory' when the library is ready", "err", err)
