@@ -178,3 +178,48 @@ func TestBrokenAuditChainDegradesTheStatus(t *testing.T) {
 	assert.Contains(t, string(body), "tapewarden_audit_chain_ok 0\n")
 	assert.Contains(t, string(body), fmt.Sprintf("tapewarden_audit_verified_event_id %d\n", id-1))
 }
+
+// TestAPIRefusesControlCharactersAndOverlongText: names, barcodes, notes,
+// courier names and reasons with control characters, or too long, are
+// refused with a 400 that names the field, before anything is looked up
+// or changed.
+func TestAPIRefusesControlCharactersAndOverlongText(t *testing.T) {
+	h := startDaemon(t)
+	h.ok("POST", "/v1/media", api.AddRequest{Barcode: "DLY101L8", Pool: "daily", At: "honcho/shelf"}, nil)
+	var m media.Manifest
+	h.ok("POST", "/v1/manifests", media.NewManifest{Destination: "pref-dc", Barcodes: []string{"DLY101L8"}}, &m)
+	cases := []struct {
+		name, path string
+		body       any
+		field      string
+	}{
+		{"escape in notes", "/v1/media", api.AddRequest{Barcode: "DLY102L8", At: "honcho/shelf", Notes: "\x1b[2J"}, "notes"},
+		{"right-to-left override in a barcode", "/v1/media", api.AddRequest{Barcode: "DLY\u202e102L8", At: "honcho/shelf"}, "barcode"},
+		{"NUL in a pool", "/v1/media", api.AddRequest{Barcode: "DLY102L8", At: "honcho/shelf", Pool: "dai\x00ly"}, "pool"},
+		{"CR LF in a courier's name", "/v1/manifests/" + m.ID + "/pickup", media.Handover{Courier: "Yamato\r\n2026-12-06 auditor: all fine", Barcodes: []string{"DLY101L8"}}, "courier"},
+		{"title sequence in a reason", "/v1/media/DLY101L8/move", api.MoveRequest{To: "honcho/safe", Reason: "\x1b]0;owned\a"}, "reason"},
+		{"overlong reason", "/v1/media/DLY101L8/move", api.MoveRequest{To: "honcho/safe", Reason: strings.Repeat("x", 3000)}, "reason is 3000 bytes"},
+		{"overlong name", "/v1/library/export", api.ExportRequest{Library: strings.Repeat("l", 300), Barcodes: []string{"DLY101L8"}}, "library is 300 bytes"},
+		{"escape in a library name", "/v1/library/export", api.ExportRequest{Library: "lib0\x1b[2J", Barcodes: []string{"DLY101L8"}}, "library"},
+		{"newline in a barcode list", "/v1/library/export", api.ExportRequest{Barcodes: []string{"DLY101L8\nDLY102L8"}}, "barcodes"},
+	}
+	var before []media.Event
+	h.ok("GET", "/v1/audit?limit=1000", nil, &before)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			status, body := h.call("POST", c.path, c.body)
+			assert.Equal(t, 400, status, string(body))
+			var e struct{ Error string }
+			require.NoError(t, json.Unmarshal(body, &e))
+			assert.Contains(t, e.Error, c.field)
+			for _, raw := range []string{"\x1b", "\u202e", "\x00", "\r", "\a"} {
+				assert.NotContains(t, e.Error, raw, "the refusal echoes the control character")
+			}
+		})
+	}
+	var after []media.Event
+	h.ok("GET", "/v1/audit?limit=1000", nil, &after)
+	assert.Equal(t, before, after)
+	// Notes are documented as multi-line.
+	h.ok("POST", "/v1/media", api.AddRequest{Barcode: "DLY102L8", At: "honcho/shelf", Pool: "daily", Notes: "bought 2026-12\nfrom the spare stock"}, nil)
+}

@@ -79,7 +79,7 @@ func (c *client) do(ctx context.Context, method, path string, query url.Values, 
 		if json.Unmarshal(data, &e) != nil || e.Error == "" {
 			e.Error = fmt.Sprintf("%s %s: %s", method, path, resp.Status)
 		}
-		return errors.New(e.Error)
+		return errors.New(escapeText(e.Error, true))
 	}
 	if out == nil {
 		return nil

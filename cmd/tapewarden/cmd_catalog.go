@@ -169,7 +169,7 @@ func (a *app) mediaCommand() *cobra.Command {
 		Short: "Add a cartridge to the catalog",
 		Example: `  tapewarden media add DLY007L8 --pool daily --at honcho/shelf
   tapewarden media add DAT006 --pool dat --at honcho/shelf
-  tapewarden media add CLN002CU --at honcho/lib0/slot/24 --uses 50`,
+  tapewarden media add CLN002CU --at honcho/shelf --uses 50`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			add.Barcode = args[0]
@@ -182,7 +182,7 @@ func (a *app) mediaCommand() *cobra.Command {
 			})
 		},
 	}
-	addCmd.Flags().StringVar(&add.At, "at", "", "where it is: SITE/PLACE, SITE/LIBRARY/slot/N or SITE/LIBRARY/mailslot/N")
+	addCmd.Flags().StringVar(&add.At, "at", "", "where it is kept: SITE/PLACE (only the library fills its slots and drives)")
 	addCmd.Flags().StringVar(&add.Pool, "pool", "", "the pool it belongs to")
 	addCmd.Flags().StringVar(&add.MediaType, "type", "", "media type, when the barcode does not say (e.g. DDS-4)")
 	addCmd.Flags().StringVar(&add.State, "state", "", "scratch (default), active or full")

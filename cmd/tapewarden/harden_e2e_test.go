@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"database/sql"
 	"os"
 	"os/exec"
 	"os/user"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -52,4 +55,39 @@ func TestOutsiderIsToldAboutTheGroup(t *testing.T) {
 	assert.Contains(t, stderr.String(), "not in its admin group "+grp.Name)
 	assert.Contains(t, stderr.String(), "usermod -aG "+grp.Name)
 	assert.NotContains(t, stderr.String(), "is it running")
+}
+
+// TestPrintedTextEscapesControlCharacters plants text that a terminal
+// would act on straight into the catalog, past the daemon's checks, and
+// checks that media show, manifest list and audit log print it escaped.
+func TestPrintedTextEscapesControlCharacters(t *testing.T) {
+	dir := stateDir(t)
+	p := startDemo(t, dir)
+	p.must("manifest", "create", "--to", "pref-dc", "DAT002")
+	const planted = "A\x1b[2JB\u202eC\x00D\r\nE\x1b]0;owned\a"
+	const shown = `A\x1b[2JB\u202eC\x00D\r\nE\x1b]0;owned\x07`
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, "catalog.db"))
+	require.NoError(t, err)
+	defer db.Close()
+	for _, q := range []string{
+		`UPDATE cartridges SET notes = ? WHERE barcode = 'DAT002'`,
+		`UPDATE manifests SET courier = ?`,
+		`DROP TRIGGER events_append_only_update`,
+		`UPDATE events SET reason = ? WHERE barcode = 'DAT002'`,
+		`CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'custody events are append-only'); END`,
+	} {
+		var args []any
+		if strings.Contains(q, "?") {
+			args = append(args, planted)
+		}
+		_, err := db.Exec(q, args...)
+		require.NoError(t, err, q)
+	}
+	for _, args := range [][]string{{"media", "show", "DAT002"}, {"manifest", "list"}, {"audit", "log", "--barcode", "DAT002"}} {
+		out := p.must(args...)
+		for _, raw := range []string{"\x1b", "\u202e", "\x00", "\r", "\a"} {
+			assert.NotContains(t, out, raw, "tapewarden %s printed %q raw", strings.Join(args, " "), raw)
+		}
+		assert.Contains(t, out, shown, "tapewarden %s", strings.Join(args, " "))
+	}
 }
