@@ -38,6 +38,13 @@ func (a *app) statusCommand() *cobra.Command {
 				fmt.Fprintf(w, "tapewarden %s\t%s, up since %s\n", st.Version, health, when(st.Started))
 				fmt.Fprintf(w, "state\t%s\n", st.StateDir)
 				fmt.Fprintf(w, "catalog\t%s (schema %d, %d audit events)\n", st.Catalog, st.SchemaVersion, st.Stats.Events)
+				if av := st.AuditVerified; !av.Checked.IsZero() {
+					verdict := "intact"
+					if !av.OK {
+						verdict = "DOES NOT VERIFY (see the problems below)"
+					}
+					fmt.Fprintf(w, "audit chain\t%s up to event %d, verified %s\n", verdict, av.HeadID, when(av.Checked))
+				}
 				if st.MetricsAddr != "" {
 					fmt.Fprintf(w, "metrics\thttp://%s/metrics\n", st.MetricsAddr)
 				}
