@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tapewarden/tapewarden/daemon/config"
 	"github.com/tapewarden/tapewarden/media"
 )
 
@@ -23,7 +24,7 @@ func TestCommandSecretsStayOutOfTheRecords(t *testing.T) {
 	const secret = "hunter2-s3cret-value"
 	const argSecret = "--password=arg-only-s3cret"
 	t.Setenv("TW_DAEMON_ONLY", "daemon-environment-value")
-	h := startDaemon(t, withDemoWorld)
+	h := startDaemon(t, withDemoWorld, func(_ *config.Config, o *Options) { o.NoSchedule = true })
 	// The job changes once the demo's history is written, before its run.
 	j := h.cfg.Job("juki-daily")
 	j.SecretEnv = map[string]string{"DB_PASSWORD": secret}
