@@ -81,7 +81,7 @@ tapewarden_catalog_up 1
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	assert.Contains(t, string(body), `tapewarden_manifests{state="overdue"} 1`)
-	assert.Contains(t, string(body), `tapewarden_build_info{goversion=`)
+	assert.Contains(t, string(body), `tapewarden_build_info{commit=`)
 	// And over the API socket.
 	status, body := h.call("GET", "/metrics", nil)
 	assert.Equal(t, 200, status)

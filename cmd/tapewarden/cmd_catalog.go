@@ -167,7 +167,7 @@ func dash(s string) string {
 }
 
 func (a *app) mediaCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "media", Aliases: []string{"cartridge"}, Short: "Cartridges: add, list, show, move, retire"}
+	cmd := &cobra.Command{Use: "media", Aliases: []string{"cartridge"}, Short: "Cartridges: add, list, show, move, retire, erase"}
 
 	var add api.AddRequest
 	var uses int
@@ -296,7 +296,35 @@ move made outside those workflows.`,
 	foundCmd.Flags().StringVar(&found.At, "at", "", "where it turned up: SITE/PLACE")
 	foundCmd.Flags().StringVar(&found.Reason, "reason", "", "circumstances (recorded)")
 
-	cmd.AddCommand(addCmd, listCmd, showCmd, moveCmd, retireCmd, foundCmd)
+	var erase api.EraseRequest
+	eraseCmd := &cobra.Command{
+		Use:   "erase BARCODE --confirm --reason TEXT",
+		Short: "Release what a cartridge's tape holds so the next run may write over it",
+		Long: `A run that finds data on a cartridge which the catalog does not know
+(runs it has no record of, or a label another catalog wrote) refuses to
+write over it and opens a prompt. 'media erase' is the person's decision
+that this data may go: it is recorded as a custody event with who and why,
+and the next run that writes the cartridge from tape file 1 relabels it
+and overwrites it. To keep the data instead, import it into the catalog
+('tapewarden catalog rebuild', which comes with the site-loss recovery).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !erase.Confirm {
+				return usagef("media erase %s lets the next run destroy what the tape holds; repeat with --confirm (and --reason) if that data may go", args[0])
+			}
+			if strings.TrimSpace(erase.Reason) == "" {
+				return usagef("media erase %s: say why the data on it may go (--reason TEXT)", args[0])
+			}
+			var ev media.Event
+			return a.post(cmd, "/v1/media/"+pathEscape(args[0])+"/erase", erase, &ev, func(w io.Writer) {
+				fmt.Fprintf(w, "%s: what its tape holds is released; the next run that writes it overwrites it (event %d)\n", ev.Barcode, ev.ID)
+			})
+		},
+	}
+	eraseCmd.Flags().BoolVar(&erase.Confirm, "confirm", false, "confirm that the data on the tape may be destroyed")
+	eraseCmd.Flags().StringVar(&erase.Reason, "reason", "", "why the data may go (required, recorded)")
+
+	cmd.AddCommand(addCmd, listCmd, showCmd, moveCmd, retireCmd, foundCmd, eraseCmd)
 	return cmd
 }
 

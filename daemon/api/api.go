@@ -188,6 +188,7 @@ func (d *Server) routes() *http.ServeMux {
 	handle("POST /v1/media/{barcode}/move", d.apiMediaMove)
 	handle("POST /v1/media/{barcode}/retire", d.apiMediaRetire)
 	handle("POST /v1/media/{barcode}/found", d.apiMediaFound)
+	handle("POST /v1/media/{barcode}/erase", d.apiMediaErase)
 	handle("GET /v1/manifests", d.apiManifestList)
 	handle("POST /v1/manifests", d.apiManifestCreate)
 	handle("GET /v1/manifests/{id}", d.apiManifestShow)

@@ -225,6 +225,20 @@ func (d *Server) apiMediaRetire(r *http.Request, actor media.Actor) (any, error)
 	return d.cat.Retire(r.Context(), actor, r.PathValue("barcode"), req.Reason)
 }
 
+// EraseRequest is the body of POST /v1/media/{barcode}/erase.
+type EraseRequest struct {
+	Reason  string `json:"reason"`
+	Confirm bool   `json:"confirm"`
+}
+
+func (d *Server) apiMediaErase(r *http.Request, actor media.Actor) (any, error) {
+	var req EraseRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	return d.eng.EraseMedia(r.Context(), actor, r.PathValue("barcode"), req.Reason, req.Confirm)
+}
+
 // FoundRequest is the body of POST /v1/media/{barcode}/found.
 type FoundRequest struct {
 	At     string `json:"at"`

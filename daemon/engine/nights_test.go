@@ -351,10 +351,10 @@ func TestFourteenNights(t *testing.T) {
 		// happened.
 		for job, counts := range expect {
 			for _, st := range []media.RunState{media.RunSucceeded, media.RunFailed, media.RunMissed} {
-				assert.Equal(t, float64(counts[st]), w.metric("tapewarden_job_runs_total", `job="`+job+`"`, `result="`+string(st)+`"`), "night %d %s %s", day, job, st)
+				assert.Equal(t, float64(counts[st]), w.metric("tapewarden_job_runs_total", `backup_job="`+job+`"`, `result="`+string(st)+`"`), "night %d %s %s", day, job, st)
 			}
 		}
-		assert.Equal(t, float64(date.Add(22*time.Hour+30*time.Minute).Unix()), w.metric("tapewarden_job_last_success_timestamp_seconds", `job="website-nightly"`), "night %d", day)
+		assert.Equal(t, float64(date.Add(22*time.Hour+30*time.Minute).Unix()), w.metric("tapewarden_job_last_success_timestamp_seconds", `backup_job="website-nightly"`), "night %d", day)
 		v, err := h.d.cat.Verify(w.ctx, "")
 		require.NoError(t, err)
 		require.True(t, v.OK, v.Problem)

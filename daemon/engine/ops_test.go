@@ -69,8 +69,8 @@ func TestMissedRunsAcrossARestart(t *testing.T) {
 			assert.True(t, r.ScheduledFor.Equal(time.Date(2026, 12, 1, hour, 0, 0, 0, jst)), "slot %d:00", hour)
 			assert.Contains(t, r.Reason, "the daemon was not running at 2026-12-01")
 		}
-		assert.Equal(t, 4.0, w2.metric("tapewarden_job_runs_total", `job="juki-nightly"`, `result="missed"`), "missed runs count")
-		assert.Equal(t, 2.0, w2.metric("tapewarden_job_runs_total", `job="juki-nightly"`, `result="succeeded"`))
+		assert.Equal(t, 4.0, w2.metric("tapewarden_job_runs_total", `backup_job="juki-nightly"`, `result="missed"`), "missed runs count")
+		assert.Equal(t, 2.0, w2.metric("tapewarden_job_runs_total", `backup_job="juki-nightly"`, `result="succeeded"`))
 		h2.stop()
 	})
 
@@ -88,7 +88,7 @@ func TestMissedRunsAcrossARestart(t *testing.T) {
 			assert.Equal(t, media.RunMissed, r.State)
 		}
 		assert.Contains(t, runs[0].Reason, "the catch-up window (10m0s) had passed")
-		assert.Equal(t, 7.0, w3.metric("tapewarden_job_runs_total", `job="juki-nightly"`, `result="missed"`))
+		assert.Equal(t, 7.0, w3.metric("tapewarden_job_runs_total", `backup_job="juki-nightly"`, `result="missed"`))
 		// The next slot runs as scheduled.
 		run := w3.runAt("juki-nightly", time.Date(2026, 12, 1, 20, 0, 0, 0, jst), nil)
 		assert.Equal(t, media.RunSucceeded, run.State, run.Reason)

@@ -381,8 +381,10 @@ type tapeWriter struct {
 }
 
 // position readies the cartridge in w.m for writing: block size, label
-// check against the catalog, then to the end of data (append) or to file 1
-// (overwrite; the cartridge's earlier pieces are marked gone first).
+// check against the catalog, then right after the catalog's last good
+// piece, confirmed by reading its trailer (append), or to file 1 once the
+// tape holds nothing the catalog does not know (overwrite; the
+// cartridge's earlier pieces are marked gone first).
 func (w *tapeWriter) position(ctx context.Context, choice rotation.Choice) error {
 	d := w.d
 	h, err := w.m.drv.open()
@@ -399,9 +401,6 @@ func (w *tapeWriter) position(ctx context.Context, choice rotation.Choice) error
 	if err != nil {
 		return fmt.Errorf("check the label of %s in %s: %w", choice.Barcode, w.m.drv.cfg.Name, err)
 	}
-	if uuid, err := d.cat.LabelUUID(ctx, choice.Barcode); err == nil && uuid != "" && uuid != label.UUID {
-		return fmt.Errorf("the label of %s in %s has UUID %s but the catalog recorded %s: it is not the cartridge the catalog knows; nothing was written", choice.Barcode, w.m.drv.cfg.Name, label.UUID, uuid)
-	}
 	st, err := h.Status(ctx)
 	if err != nil {
 		return err
@@ -410,21 +409,23 @@ func (w *tapeWriter) position(ctx context.Context, choice rotation.Choice) error
 		return fmt.Errorf("%s is write-protected (or read-only in drive %s); nothing was written", choice.Barcode, w.m.drv.cfg.Name)
 	}
 	if choice.Append {
-		if err := h.SpaceEOD(ctx); err != nil {
-			return fmt.Errorf("space to the end of data on %s: %w", choice.Barcode, err)
+		if uuid, err := d.cat.LabelUUID(ctx, choice.Barcode); err == nil && uuid != "" && uuid != label.UUID {
+			return fmt.Errorf("the label of %s in %s has UUID %s but the catalog recorded %s: it is not the cartridge the catalog knows; nothing was written", choice.Barcode, w.m.drv.cfg.Name, label.UUID, uuid)
 		}
-		st, err := h.Status(ctx)
-		if err != nil {
+		return w.positionAppend(ctx, label)
+	}
+	released, err := d.cat.TapeDataReleased(ctx, choice.Barcode)
+	if err != nil {
+		return err
+	}
+	if released.IsZero() {
+		if err := w.checkTapeData(ctx, label); err != nil {
 			return err
 		}
-		if st.File < 1 {
-			return fmt.Errorf("after spacing to the end of data on %s the drive reports file %d; the position is unknown, nothing was written", choice.Barcode, st.File)
-		}
-		w.file = st.File
-		w.log.printf("appending to %s at tape file %d", choice.Barcode, w.file)
-		return nil
+	} else {
+		w.log.printf("what %s held was released for overwriting at %s ('tapewarden media erase')", choice.Barcode, released.In(d.cfg.Location).Format(time.DateTime))
 	}
-	if choice.FromScratch != "" || label.Pool != w.pool.Name {
+	if choice.FromScratch != "" || label.Pool != w.pool.Name || !released.IsZero() {
 		if err := d.cat.TakeIntoPool(ctx, choice.Barcode, w.pool.Name, fmt.Sprintf("taken from pool %s by run %d", label.Pool, w.run.ID)); err != nil {
 			return err
 		}
@@ -440,6 +441,11 @@ func (w *tapeWriter) position(ctx context.Context, choice rotation.Choice) error
 		}
 		if err := d.cat.SetLabelUUID(ctx, choice.Barcode, nl.UUID); err != nil {
 			return err
+		}
+		if !released.IsZero() {
+			if err := d.cat.ClearRelease(ctx, choice.Barcode); err != nil {
+				return err
+			}
 		}
 		w.log.printf("relabelled %s for pool %s", choice.Barcode, w.pool.Name)
 	} else if err := d.cat.MarkOverwritten(ctx, media.System, choice.Barcode, 1, w.run.ID); err != nil {

@@ -2,19 +2,14 @@ package metrics
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/tapewarden/tapewarden/media"
 )
 
 // catalogCollector exports what lives in the catalog, read at scrape time.
 // It never touches a device. Kernel tape counters are node_exporter's
 // tapestats collector's business (node_tape_*) and are not repeated here.
 type catalogCollector struct {
-	cat *media.Catalog
-
 	up            *prometheus.Desc
 	cartridges    *prometheus.Desc
 	manifests     *prometheus.Desc
@@ -23,9 +18,8 @@ type catalogCollector struct {
 	events        *prometheus.Desc
 }
 
-func newCatalogCollector(cat *media.Catalog) *catalogCollector {
+func newCatalogCollector() *catalogCollector {
 	return &catalogCollector{
-		cat: cat,
 		up: prometheus.NewDesc("tapewarden_catalog_up",
 			"1 if the catalog answered this scrape, 0 if it did not.", nil, nil),
 		cartridges: prometheus.NewDesc("tapewarden_cartridges",
@@ -51,12 +45,13 @@ func (c *catalogCollector) describe(ch chan<- *prometheus.Desc) {
 
 func (c *catalogCollector) name() string { return "catalog" }
 
-func (c *catalogCollector) collect(ctx context.Context, ch chan<- prometheus.Metric) error {
-	s, err := c.cat.Stats(ctx)
+func (c *catalogCollector) collect(_ context.Context, r reading, ch chan<- prometheus.Metric) error {
+	snap, err := r.catalog()
 	if err != nil {
 		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, 0)
-		return fmt.Errorf("read the catalog's statistics: %w", err)
+		return err
 	}
+	s := snap.Stats
 	ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, 1)
 	for _, cc := range s.Cartridges {
 		ch <- prometheus.MustNewConstMetric(c.cartridges, prometheus.GaugeValue, float64(cc.Count), cc.Site, cc.PlaceKind, cc.Pool, cc.State)

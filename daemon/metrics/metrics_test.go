@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -110,6 +112,45 @@ tapewarden_writer_underruns_total{drive="lto0"} 3
 	running, err := testutil.GatherAndCount(reg, "tapewarden_job_running")
 	require.NoError(t, err)
 	assert.Equal(t, len(cfg.Jobs), running, "every configured job has a running series")
+
+	// The backup job's name is the label backup_job: the label job is the
+	// scrape target's.
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP tapewarden_job_running 1 while the job has a run in progress.
+# TYPE tapewarden_job_running gauge
+tapewarden_job_running{backup_job="juki-daily"} 1
+tapewarden_job_running{backup_job="juki-monthly"} 0
+tapewarden_job_running{backup_job="koseki-daily"} 0
+tapewarden_job_running{backup_job="koseki-monthly"} 0
+tapewarden_job_running{backup_job="website-weekly"} 0
+tapewarden_job_running{backup_job="zeimu-monthly"} 0
+`), "tapewarden_job_running"))
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				assert.NotEqual(t, "job", l.GetName(), "%s has a label job", mf.GetName())
+			}
+		}
+	}
+
+	// The build: version, commit and Go release, always 1.
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP tapewarden_build_info Always 1: the running tapewarden's version, the commit it was built from and the Go release that built it.
+# TYPE tapewarden_build_info gauge
+tapewarden_build_info{commit="`+buildCommit()+`",go_version="`+runtime.Version()+`",version="`+config.Version+`"} 1
+`), "tapewarden_build_info"))
+}
+
+// The commit is the toolchain's vcs.revision, marked when the tree was
+// modified.
+func TestCommitOf(t *testing.T) {
+	rev := "0123456789abcdef0123456789abcdef01234567"
+	assert.Equal(t, rev, commitOf([]debug.BuildSetting{{Key: "vcs", Value: "git"}, {Key: "vcs.revision", Value: rev}, {Key: "vcs.modified", Value: "false"}}))
+	assert.Equal(t, rev+"-dirty", commitOf([]debug.BuildSetting{{Key: "vcs.modified", Value: "true"}, {Key: "vcs.revision", Value: rev}}))
+	assert.Equal(t, "unknown", commitOf([]debug.BuildSetting{{Key: "-compiler", Value: "gc"}}))
+	assert.Equal(t, "unknown", commitOf(nil))
 }
 
 // A collector that fails says so in its success gauge and in the log; the
@@ -178,4 +219,61 @@ tapewarden_audit_verified_event_id ` + id + "\n"
 	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(series("1", "42")), "tapewarden_audit_chain_ok", "tapewarden_audit_verified_event_id"))
 	live.audit = Audit{Checked: now, OK: false, VerifiedID: 6}
 	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(series("0", "6")), "tapewarden_audit_chain_ok", "tapewarden_audit_verified_event_id"))
+}
+
+// A catalog that does not answer (closed, or slower than the scrape's
+// timeout) shows in every collector that reads it as 0, and its error is
+// logged once per scrape, naming those collectors, not once per collector.
+func TestACatalogThatDoesNotAnswerIsLoggedOncePerScrape(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		opts    Options
+		breakIt func(*media.Catalog) error
+		err     string
+	}{
+		{name: "closed", breakIt: (*media.Catalog).Close, err: "database is closed"},
+		{name: "too slow", opts: Options{Timeout: time.Nanosecond}, breakIt: func(*media.Catalog) error { return nil }, err: "context deadline exceeded"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, cat, now := setup(t)
+			var logged bytes.Buffer
+			opts := tc.opts
+			opts.Now, opts.Started = func() time.Time { return now }, now
+			opts.Logger = slog.New(slog.NewTextHandler(&logged, nil))
+			reg := NewRegistry(cfg, cat, &fakeLive{drives: []Drive{{Name: "lto0"}}}, opts)
+			require.NoError(t, tc.breakIt(cat))
+			for range 2 {
+				require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP tapewarden_catalog_up 1 if the catalog answered this scrape, 0 if it did not.
+# TYPE tapewarden_catalog_up gauge
+tapewarden_catalog_up 0
+# HELP tapewarden_scrape_collector_success 1 if the collector read its data source at this scrape, 0 if it failed (the daemon's log says why).
+# TYPE tapewarden_scrape_collector_success gauge
+tapewarden_scrape_collector_success{collector="audit"} 1
+tapewarden_scrape_collector_success{collector="catalog"} 0
+tapewarden_scrape_collector_success{collector="drills"} 0
+tapewarden_scrape_collector_success{collector="drives"} 0
+tapewarden_scrape_collector_success{collector="jobs"} 0
+tapewarden_scrape_collector_success{collector="prompts"} 0
+tapewarden_scrape_collector_success{collector="rotation"} 0
+tapewarden_scrape_collector_success{collector="writers"} 1
+`), "tapewarden_catalog_up", "tapewarden_scrape_collector_success"))
+			}
+			lines := strings.Split(strings.TrimSpace(logged.String()), "\n")
+			require.Len(t, lines, 2, "one line per scrape:\n%s", logged.String())
+			for _, l := range lines {
+				assert.Contains(t, l, "level=ERROR")
+				assert.Contains(t, l, "collector=catalog")
+				assert.Contains(t, l, "collectors=catalog,jobs,prompts,drives,rotation,drills")
+				assert.Contains(t, l, tc.err)
+			}
+			// Nothing of the catalog's figures is exported as if it were
+			// true: no job, prompt or drive series at all.
+			for _, name := range []string{"tapewarden_cartridges", "tapewarden_job_runs_total", "tapewarden_prompts_pending", "tapewarden_drive_busy", "tapewarden_pool_offsite_generations"} {
+				n, err := testutil.GatherAndCount(reg, name)
+				require.NoError(t, err)
+				assert.Zero(t, n, name)
+			}
+		})
+	}
 }
