@@ -214,3 +214,23 @@ func (sc *sourceCommand) wait(log *runLog) error {
 	}
 	return err
 }
+
+// secretsExposed warns when the configuration file holds secret_env values
+// and others than its owner may read it.
+func secretsExposed(cfg *config.Config) string {
+	if cfg.File == "" || cfg.Demo {
+		return ""
+	}
+	secrets := false
+	for i := range cfg.Jobs {
+		secrets = secrets || len(cfg.Jobs[i].SecretEnv) > 0
+	}
+	if !secrets {
+		return ""
+	}
+	fi, err := os.Stat(cfg.File)
+	if err != nil || fi.Mode().Perm()&0o044 == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the configuration file %s holds secret_env values and others may read it (mode %04o); make it readable by its owner only: chmod 600 %s", cfg.File, fi.Mode().Perm(), cfg.File)
+}

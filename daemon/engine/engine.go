@@ -111,6 +111,10 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Engine, error)
 		d.log.Warn(w)
 	}
 	d.warnings = warnings
+	if w := secretsExposed(cfg); w != "" {
+		d.log.Warn(w)
+		d.warnings = append(d.warnings, w)
+	}
 	d.started = d.now()
 	// Runs left unfinished by a daemon that crashed or was killed fail now,
 	// with a reason; nothing they wrote counts.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,4 +67,25 @@ func TestCommandSecretsStayOutOfTheRecords(t *testing.T) {
 		assert.False(t, bytes.Contains(data, []byte(secret)), "%s holds the secret", f)
 		assert.False(t, bytes.Contains(data, []byte("arg-only-s3cret")), "%s holds the command's argument", f)
 	}
+}
+
+// TestSecretsInAReadableConfigurationAreWarnedAbout: secret_env in a file
+// others may read is a warning in the status, which goes away at 0600.
+func TestSecretsInAReadableConfigurationAreWarnedAbout(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "tapewarden.yaml")
+	require.NoError(t, os.WriteFile(file, []byte("# the test's configuration\n"), 0o644))
+	require.NoError(t, os.Chmod(file, 0o644))
+	withSecret := func(cfg *config.Config, o *Options) {
+		cfg.File = file
+		cfg.Job("juki-daily").SecretEnv = map[string]string{"DB_PASSWORD": "hunter2-s3cret"}
+		o.NoSchedule = true
+	}
+	h := startDaemon(t, withSecret)
+	assert.Contains(t, strings.Join(h.d.Warnings(), "\n"), "holds secret_env values and others may read it (mode 0644)")
+	assert.NotContains(t, strings.Join(h.d.Warnings(), "\n"), "hunter2-s3cret")
+	h.stop()
+
+	require.NoError(t, os.Chmod(file, 0o600))
+	h = startDaemon(t, withSecret)
+	assert.NotContains(t, strings.Join(h.d.Warnings(), "\n"), "secret_env")
 }
