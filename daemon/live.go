@@ -55,3 +55,8 @@ func (l metricsLive) CheckProblems() ([]metrics.CheckProblem, bool) {
 	}
 	return out, true
 }
+
+func (l metricsLive) Audit() metrics.Audit {
+	a := l.eng.AuditState()
+	return metrics.Audit{Checked: a.Checked, OK: a.OK, VerifiedID: a.HeadID}
+}

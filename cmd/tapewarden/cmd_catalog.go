@@ -38,6 +38,13 @@ func (a *app) statusCommand() *cobra.Command {
 				fmt.Fprintf(w, "tapewarden %s\t%s, up since %s\n", st.Version, health, when(st.Started))
 				fmt.Fprintf(w, "state\t%s\n", st.StateDir)
 				fmt.Fprintf(w, "catalog\t%s (schema %d, %d audit events)\n", st.Catalog, st.SchemaVersion, st.Stats.Events)
+				if av := st.AuditVerified; !av.Checked.IsZero() {
+					verdict := "intact"
+					if !av.OK {
+						verdict = "DOES NOT VERIFY (see the problems below)"
+					}
+					fmt.Fprintf(w, "audit chain\t%s up to event %d, verified %s\n", verdict, av.HeadID, when(av.Checked))
+				}
 				if st.MetricsAddr != "" {
 					fmt.Fprintf(w, "metrics\thttp://%s/metrics\n", st.MetricsAddr)
 				}
@@ -169,7 +176,7 @@ func (a *app) mediaCommand() *cobra.Command {
 		Short: "Add a cartridge to the catalog",
 		Example: `  tapewarden media add DLY007L8 --pool daily --at honcho/shelf
   tapewarden media add DAT006 --pool dat --at honcho/shelf
-  tapewarden media add CLN002CU --at honcho/lib0/slot/24 --uses 50`,
+  tapewarden media add CLN002CU --at honcho/shelf --uses 50`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			add.Barcode = args[0]
@@ -182,7 +189,7 @@ func (a *app) mediaCommand() *cobra.Command {
 			})
 		},
 	}
-	addCmd.Flags().StringVar(&add.At, "at", "", "where it is: SITE/PLACE, SITE/LIBRARY/slot/N or SITE/LIBRARY/mailslot/N")
+	addCmd.Flags().StringVar(&add.At, "at", "", "where it is kept: SITE/PLACE (only the library fills its slots and drives)")
 	addCmd.Flags().StringVar(&add.Pool, "pool", "", "the pool it belongs to")
 	addCmd.Flags().StringVar(&add.MediaType, "type", "", "media type, when the barcode does not say (e.g. DDS-4)")
 	addCmd.Flags().StringVar(&add.State, "state", "", "scratch (default), active or full")
@@ -539,6 +546,9 @@ func (a *app) auditCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			q := url.Values{}
 			if head != "" {
+				if !validHeadHash(head) {
+					return usagef("audit verify --head %q: a head hash is 64 hexadecimal digits, as 'tapewarden audit verify' or a tape's label prints it", head)
+				}
 				q.Set("head", head)
 			}
 			var res media.VerifyResult
@@ -571,6 +581,9 @@ func (a *app) catalogCommand() *cobra.Command {
 		Short: "Write a consistent copy of the catalog (the daemon writes FILE)",
 		Long: `Write a consistent copy of the catalog while the daemon runs: VACUUM INTO a
 temporary file, fsync, rename, then SQLite's integrity check of the copy.
+FILE is in the copies directory (catalog.copies_dir, default
+STATE_DIR/copies), where it may replace an earlier copy, or a new file
+anywhere else outside the state directory. Copies are created 0600.
 Keep copies, and the audit head hash printed here, away from the machine
 room: without the catalog nobody knows which tape holds what.`,
 		Args: cobra.NoArgs,
@@ -591,4 +604,18 @@ room: without the catalog nobody knows which tape holds what.`,
 	copyCmd.Flags().StringVar(&to, "to", "", "the copy's file")
 	cmd.AddCommand(copyCmd)
 	return cmd
+}
+
+// validHeadHash says whether s has the form of an audit event's hash: 64
+// hexadecimal digits.
+func validHeadHash(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			return false
+		}
+	}
+	return true
 }

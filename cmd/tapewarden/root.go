@@ -156,6 +156,9 @@ func (a *app) call(cmd *cobra.Command, method, path string, query url.Values, bo
 		_, err := a.out.Write(raw)
 		return err
 	}
+	// The text shows the answer's strings with their control characters
+	// escaped; the exit code depends on numbers and states, not on them.
+	escapeStrings(v)
 	tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
 	text(tw)
 	return tw.Flush()

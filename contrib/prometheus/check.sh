@@ -64,6 +64,9 @@ tapewarden_scrape_collector_success
 tapewarden_catalog_writable
 tapewarden_catalog_write_failing_since_timestamp_seconds
 tapewarden_check_problems
+tapewarden_audit_chain_ok
+tapewarden_audit_verified_event_id
+tapewarden_audit_verified_timestamp_seconds
 "
 
 if ! command -v promtool >/dev/null; then

@@ -135,7 +135,7 @@ func decodeBody(r *http.Request, v any) error {
 	if _, err := io.Copy(io.Discard, r.Body); err != nil {
 		return tooLarge(err)
 	}
-	return nil
+	return checkRequestText(v)
 }
 
 // tooLarge is the answer to a body over maxRequestBody when err says it

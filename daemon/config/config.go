@@ -70,6 +70,9 @@ type CatalogConfig struct {
 	// system must keep for the catalog's writes (default 64). A run does
 	// not start with less, and `tapewarden check` reports it.
 	MinFreeMB int64 `yaml:"min_free_mb"`
+	// CopiesDir is where 'catalog copy' may write and replace copies
+	// (default STATE_DIR/copies). Elsewhere it only creates new files.
+	CopiesDir string `yaml:"copies_dir"`
 }
 
 // LabelPatternConfig is one accepted barcode form.
@@ -209,7 +212,18 @@ type JobConfig struct {
 	BlockSize int `yaml:"block_size"`
 	// CommandTimeout bounds each pre and post command (default 1h).
 	CommandTimeout Duration `yaml:"command_timeout"`
-	Line           int      `yaml:"-"`
+	// Env is the environment of the job's pre-, post- and source commands
+	// besides a minimal set (PATH, HOME, LANG, TZ, TAPEWARDEN_*): they do
+	// not inherit the daemon's.
+	Env map[string]string `yaml:"env"`
+	// SecretEnv is more of that environment whose values never reach a
+	// log: they are masked in the run log, in the commands' output there
+	// and in the run's reason.
+	SecretEnv map[string]string `yaml:"secret_env"`
+	// LogArguments puts the commands' arguments in the run log; by
+	// default it names only the program.
+	LogArguments bool `yaml:"log_arguments"`
+	Line         int  `yaml:"-"`
 }
 
 // SourceConfig is what a job backs up: paths, or a command's output.
@@ -351,6 +365,14 @@ func (c *Config) LibraryPath(l *LibraryConfig) string {
 		return l.Device
 	}
 	return filepath.Join(c.StateDir, "libraries", l.Name)
+}
+
+// CopiesPath is the directory for copies of the catalog.
+func (c *Config) CopiesPath() string {
+	if c.Catalog.CopiesDir != "" {
+		return c.Catalog.CopiesDir
+	}
+	return filepath.Join(c.StateDir, "copies")
 }
 
 // CatalogPath is the catalog database file.
@@ -588,6 +610,9 @@ func (c *Config) validate() ConfigErrors {
 	v := &validator{file: c.File}
 	if !filepath.IsAbs(c.StateDir) {
 		v.fail(0, "state_dir", "%q must be an absolute path", c.StateDir)
+	}
+	if c.Catalog.CopiesDir != "" && !filepath.IsAbs(c.Catalog.CopiesDir) {
+		v.fail(0, "catalog.copies_dir", "%q must be an absolute path", c.Catalog.CopiesDir)
 	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		v.fail(0, "timezone", "unknown time zone %q; use an IANA name such as Asia/Tokyo", c.Timezone)

@@ -54,6 +54,9 @@ type Engine struct {
 	// loadTimeout bounds the wait for a drive to come online after a load.
 	loadTimeout time.Duration
 
+	// audit is the last verification of the audit chain.
+	audit auditWatch
+
 	prompts promptWaiters
 	runs    runTable
 	// unrecorded holds the runs whose end the catalog could not record
@@ -119,6 +122,10 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Engine, error)
 		d.log.Warn(w)
 	}
 	d.warnings = warnings
+	if w := secretsExposed(cfg); w != "" {
+		d.log.Warn(w)
+		d.warnings = append(d.warnings, w)
+	}
 	d.started = d.now()
 	// Runs left unfinished by a daemon that crashed or was killed fail now,
 	// with a reason; nothing they wrote counts.
@@ -160,6 +167,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Engine, error)
 			cat.ClosePrompt(ctx, media.System, p.ID, media.PromptSuperseded, "the daemon restarted; a new prompt is opened if it is still needed")
 		}
 	}
+	// Verify the audit chain before serving; a broken one degrades the
+	// status and raises tapewarden_audit_chain_ok to 0.
+	d.VerifyAudit(ctx, true)
 	// Know where every cartridge is before serving: inventory each library.
 	if _, err := d.Inventory(ctx, media.System, ""); err != nil {
 		d.log.Error("library inventory at start failed; run 'tapewarden library inventory' when the library is ready", "err", err)

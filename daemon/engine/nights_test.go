@@ -515,3 +515,8 @@ func (l metricsLive) CheckProblems() ([]metrics.CheckProblem, bool) {
 	}
 	return out, true
 }
+
+func (l metricsLive) Audit() metrics.Audit {
+	a := l.d.AuditState()
+	return metrics.Audit{Checked: a.Checked, OK: a.OK, VerifiedID: a.HeadID}
+}

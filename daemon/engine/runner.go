@@ -305,10 +305,12 @@ func (d *Engine) runJob(ctx context.Context, a *activeRun, job *config.JobConfig
 	log.printf("%s is in drive %s (waited %s)", choice.Barcode, m.drv.cfg.Name, m.waited.Round(time.Second))
 
 	// Pre- and post-commands: post runs whatever happened once pre ran.
+	cmdEnv := d.jobCommandEnv(job, map[string]string{"JOB": job.Name, "RUN": fmt.Sprint(run.ID), "POOL": job.Pool,
+		"GENERATION": choice.Period.Key, "BARCODE": choice.Barcode, "DRIVE": m.drv.cfg.Name})
 	if len(job.PreCommand) > 0 {
-		if err := runCommand(ctx, "pre-command", job.PreCommand, job.CommandTimeout.D(), log); err != nil {
+		if err := runCommand(ctx, "pre-command", job.PreCommand, cmdEnv, job.CommandTimeout.D(), log); err != nil {
 			res = fail("%v; nothing was written to tape", err)
-			if perr := runCommand(context.WithoutCancel(ctx), "post-command", job.PostCommand, job.CommandTimeout.D(), log); perr != nil {
+			if perr := runCommand(context.WithoutCancel(ctx), "post-command", job.PostCommand, cmdEnv, job.CommandTimeout.D(), log); perr != nil {
 				res.Reason += "; " + perr.Error()
 			}
 			return res
@@ -316,7 +318,7 @@ func (d *Engine) runJob(ctx context.Context, a *activeRun, job *config.JobConfig
 	}
 	defer func() {
 		if len(job.PostCommand) > 0 {
-			if err := runCommand(context.WithoutCancel(ctx), "post-command", job.PostCommand, job.CommandTimeout.D(), log); err != nil {
+			if err := runCommand(context.WithoutCancel(ctx), "post-command", job.PostCommand, cmdEnv, job.CommandTimeout.D(), log); err != nil {
 				if res.State == media.RunSucceeded {
 					res.State = media.RunFailed
 					res.Reason = err.Error() + " (the backup itself was written and verified)"
@@ -327,7 +329,7 @@ func (d *Engine) runJob(ctx context.Context, a *activeRun, job *config.JobConfig
 		}
 	}()
 
-	w := &tapeWriter{d: d, job: job, run: run, log: log, status: status, pool: pool, lease: l, why: why}
+	w := &tapeWriter{d: d, job: job, run: run, log: log, status: status, pool: pool, lease: l, why: why, cmdEnv: cmdEnv}
 	return w.write(ctx, m, choice)
 }
 
@@ -399,6 +401,8 @@ type tapeWriter struct {
 	pool   rotation.Pool
 	lease  lease
 	why    string
+	// cmdEnv is the source command's environment.
+	cmdEnv commandEnv
 
 	generation, level string
 
@@ -535,7 +539,7 @@ func (w *tapeWriter) write(ctx context.Context, m *mount, choice rotation.Choice
 	if len(w.job.Source.Command) > 0 {
 		var out *bytesReader
 		var err error
-		src, out, err = startSource(ctx, w.job.Source.Command, w.log)
+		src, out, err = startSource(ctx, w.job.Source.Command, w.cmdEnv, w.log)
 		if err != nil {
 			return fail("%v", err)
 		}

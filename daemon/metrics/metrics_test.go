@@ -31,7 +31,10 @@ type fakeLive struct {
 	unrecorded    []UnrecordedRun
 	checkProblems []CheckProblem
 	checked       bool
+	audit       Audit
 }
+
+func (l *fakeLive) Audit() Audit { return l.audit }
 
 func (l *fakeLive) JobRunning(job string) bool { return l.running[job] }
 func (l *fakeLive) Drives() []Drive            { return l.drives }
@@ -82,6 +85,7 @@ func TestEveryCollectorReportsItsSuccess(t *testing.T) {
 	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`
 # HELP tapewarden_scrape_collector_success 1 if the collector read its data source at this scrape, 0 if it failed (the daemon's log says why).
 # TYPE tapewarden_scrape_collector_success gauge
+tapewarden_scrape_collector_success{collector="audit"} 1
 tapewarden_scrape_collector_success{collector="catalog"} 1
 tapewarden_scrape_collector_success{collector="check"} 1
 tapewarden_scrape_collector_success{collector="drills"} 1
@@ -204,6 +208,28 @@ tapewarden_catalog_up 0
 `), "tapewarden_catalog_up"))
 }
 
+// The audit series follow the engine's last verification of the chain: 0
+// before the first and when broken, with the last event that verified.
+func TestAuditSeriesFollowTheEngine(t *testing.T) {
+	cfg, cat, now := setup(t)
+	live := &fakeLive{}
+	reg := NewRegistry(cfg, cat, live, Options{Now: func() time.Time { return now }, Started: now})
+	series := func(ok string, id string) string {
+		return `
+# HELP tapewarden_audit_chain_ok 1 if the daemon's last verification of the audit chain found it intact, 0 if broken (or not yet verified).
+# TYPE tapewarden_audit_chain_ok gauge
+tapewarden_audit_chain_ok ` + ok + `
+# HELP tapewarden_audit_verified_event_id The ID of the last audit event the daemon verified.
+# TYPE tapewarden_audit_verified_event_id gauge
+tapewarden_audit_verified_event_id ` + id + "\n"
+	}
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(series("0", "0")), "tapewarden_audit_chain_ok", "tapewarden_audit_verified_event_id"))
+	live.audit = Audit{Checked: now, OK: true, VerifiedID: 42}
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(series("1", "42")), "tapewarden_audit_chain_ok", "tapewarden_audit_verified_event_id"))
+	live.audit = Audit{Checked: now, OK: false, VerifiedID: 6}
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(series("0", "6")), "tapewarden_audit_chain_ok", "tapewarden_audit_verified_event_id"))
+}
+
 // A catalog that does not answer (closed, or slower than the scrape's
 // timeout) shows in every collector that reads it as 0, and its error is
 // logged once per scrape, naming those collectors, not once per collector.
@@ -232,6 +258,7 @@ func TestACatalogThatDoesNotAnswerIsLoggedOncePerScrape(t *testing.T) {
 tapewarden_catalog_up 0
 # HELP tapewarden_scrape_collector_success 1 if the collector read its data source at this scrape, 0 if it failed (the daemon's log says why).
 # TYPE tapewarden_scrape_collector_success gauge
+tapewarden_scrape_collector_success{collector="audit"} 1
 tapewarden_scrape_collector_success{collector="catalog"} 0
 tapewarden_scrape_collector_success{collector="check"} 1
 tapewarden_scrape_collector_success{collector="drills"} 0

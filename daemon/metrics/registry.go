@@ -35,6 +35,8 @@ type Live interface {
 	// CheckProblems are what the last pre-flight check found wrong; ok is
 	// false when no check has run yet.
 	CheckProblems() (problems []CheckProblem, ok bool)
+	// Audit is the engine's last verification of the audit chain.
+	Audit() Audit
 }
 
 // UnrecordedRun is a run that ended but is not yet in the catalog.
@@ -51,6 +53,15 @@ type CheckProblem struct {
 	// Kind is what is wrong: source, catalog-space, drive, cartridge,
 	// cleaning, offsite.
 	Kind string
+}
+
+// Audit is what the engine's last verification of the audit chain found.
+type Audit struct {
+	// Checked is when; zero before the first verification.
+	Checked time.Time
+	OK      bool
+	// VerifiedID is the last event that verified.
+	VerifiedID int64
 }
 
 // Drive is a drive's state as the engine knows it.
@@ -113,6 +124,7 @@ func NewRegistry(cfg *config.Config, cat *media.Catalog, live Live, opts Options
 			newDrillsCollector(cfg),
 			newWritersCollector(live),
 			newCheckCollector(cfg, live),
+			newAuditCollector(live),
 		},
 	})
 	info := prometheus.NewGauge(prometheus.GaugeOpts{
