@@ -1,11 +1,10 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
-	"net/url"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 
 	"github.com/tapewarden/tapewarden/daemon/api"
 
+	"github.com/tapewarden/tapewarden/daemon/api/client"
 	"github.com/tapewarden/tapewarden/daemon/engine"
 )
 
@@ -74,7 +74,7 @@ func (a *app) jobCommand() *cobra.Command {
 		Use: "list", Short: "List the configured jobs and their last run", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var jobs []engine.JobInfo
-			return a.get(cmd, "/v1/jobs", nil, &jobs, func(w io.Writer) {
+			return show(a, cmd, &jobs, func(ctx context.Context, c *client.Client) ([]engine.JobInfo, error) { return c.Jobs(ctx) }, func(w io.Writer) {
 				fmt.Fprintln(w, "JOB\tSYSTEM\tPOOL\tSCHEDULE\tNEXT\tLAST RUN")
 				for _, j := range jobs {
 					last := "never"
@@ -92,17 +92,30 @@ func (a *app) jobCommand() *cobra.Command {
 	run := &cobra.Command{
 		Use: "run NAME [--wait]", Short: "Start a run of a job now", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var r media.Run
-			if err := a.post(cmd, "/v1/jobs/"+pathEscape(args[0])+"/run", api.RunRequest{Wait: wait}, &r, func(w io.Writer) {
-				if wait {
-					printRun(w, r)
-				} else {
-					fmt.Fprintf(w, "run %d of %s queued; follow it with 'tapewarden run show %d'\n", r.ID, r.Job, r.ID)
-				}
-			}); err != nil {
+			c, err := a.client(cmd)
+			if err != nil {
 				return err
 			}
-			if wait && r.State != media.RunSucceeded {
+			r, err := c.RunJob(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if !wait {
+				return a.print(r, func(w io.Writer) {
+					fmt.Fprintf(w, "run %d of %s queued; follow it with 'tapewarden run show %d'\n", r.ID, r.Job, r.ID)
+				})
+			}
+			r, err = follow(cmd.Context(), a, fmt.Sprintf("run %d of %s", r.ID, r.Job),
+				fmt.Sprintf("'tapewarden run show %d' shows it, 'tapewarden run cancel %d' stops it", r.ID, r.ID),
+				func(ctx context.Context) (media.Run, error) { return c.Run(ctx, r.ID) },
+				func(r media.Run) bool { return r.State.Finished() })
+			if err != nil {
+				return err
+			}
+			if err := a.print(r, func(w io.Writer) { printRun(w, r) }); err != nil {
+				return err
+			}
+			if r.State != media.RunSucceeded {
 				return failedError{fmt.Sprintf("run %d %s: %s", r.ID, r.State, r.Reason)}
 			}
 			return nil
@@ -113,12 +126,12 @@ func (a *app) jobCommand() *cobra.Command {
 	history := &cobra.Command{
 		Use: "history [NAME]", Short: "Show past runs, newest first", Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			q := url.Values{"limit": {strconv.Itoa(limit)}}
+			job := ""
 			if len(args) == 1 {
-				q.Set("job", args[0])
+				job = args[0]
 			}
 			var runs []media.Run
-			return a.get(cmd, "/v1/runs", q, &runs, func(w io.Writer) {
+			return show(a, cmd, &runs, func(ctx context.Context, c *client.Client) ([]media.Run, error) { return c.Runs(ctx, job, limit) }, func(w io.Writer) {
 				fmt.Fprintln(w, "RUN\tJOB\tSTATE\tQUEUED\tTOOK\tGENERATION\tBYTES\tREASON")
 				for _, r := range runs {
 					printRunLine(w, r)
@@ -133,21 +146,29 @@ func (a *app) jobCommand() *cobra.Command {
 
 func (a *app) runCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "run", Short: "One run: show (with its log), cancel"}
-	show := &cobra.Command{
+	showCmd := &cobra.Command{
 		Use: "show ID", Short: "Show a run with its pieces and log", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseID("run", args[0])
+			if err != nil {
+				return err
+			}
 			var r media.Run
-			return a.get(cmd, "/v1/runs/"+pathEscape(args[0]), nil, &r, func(w io.Writer) { printRun(w, r) })
+			return show(a, cmd, &r, func(ctx context.Context, c *client.Client) (media.Run, error) { return c.Run(ctx, id) }, func(w io.Writer) { printRun(w, r) })
 		},
 	}
 	cancel := &cobra.Command{
 		Use: "cancel ID", Short: "Stop a run in progress", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseID("run", args[0])
+			if err != nil {
+				return err
+			}
 			var r media.Run
-			return a.post(cmd, "/v1/runs/"+pathEscape(args[0])+"/cancel", struct{}{}, &r, func(w io.Writer) { fmt.Fprintf(w, "run %d %s: %s\n", r.ID, r.State, r.Reason) })
+			return show(a, cmd, &r, func(ctx context.Context, c *client.Client) (media.Run, error) { return c.CancelRun(ctx, id) }, func(w io.Writer) { fmt.Fprintf(w, "run %d %s: %s\n", r.ID, r.State, r.Reason) })
 		},
 	}
-	cmd.AddCommand(show, cancel)
+	cmd.AddCommand(showCmd, cancel)
 	return cmd
 }
 
@@ -185,12 +206,8 @@ func (a *app) promptCommand() *cobra.Command {
 	list := &cobra.Command{
 		Use: "list", Short: "List open prompts, oldest first", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			q := url.Values{}
-			if all {
-				q.Set("all", "true")
-			}
 			var list []media.Prompt
-			return a.get(cmd, "/v1/prompts", q, &list, func(w io.Writer) { printPrompts(w, list, time.Now()) })
+			return show(a, cmd, &list, func(ctx context.Context, c *client.Client) ([]media.Prompt, error) { return c.Prompts(ctx, all) }, func(w io.Writer) { printPrompts(w, list, time.Now()) })
 		},
 	}
 	list.Flags().BoolVar(&all, "all", false, "include closed prompts")
@@ -198,8 +215,12 @@ func (a *app) promptCommand() *cobra.Command {
 	done := &cobra.Command{
 		Use: "done ID", Short: "Say you did what a prompt asked", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseID("prompt", args[0])
+			if err != nil {
+				return err
+			}
 			var p media.Prompt
-			return a.post(cmd, "/v1/prompts/"+pathEscape(args[0])+"/done", api.NoteRequest{Note: note}, &p, func(w io.Writer) {
+			return show(a, cmd, &p, func(ctx context.Context, c *client.Client) (media.Prompt, error) { return c.PromptDone(ctx, id, note) }, func(w io.Writer) {
 				fmt.Fprintf(w, "prompt %d done; the daemon checks the result now ('tapewarden prompt list' shows any follow-up)\n", p.ID)
 			})
 		},
@@ -208,8 +229,14 @@ func (a *app) promptCommand() *cobra.Command {
 	cancel := &cobra.Command{
 		Use: "cancel ID", Short: "Withdraw a prompt (a run waiting on it fails)", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseID("prompt", args[0])
+			if err != nil {
+				return err
+			}
 			var p media.Prompt
-			return a.post(cmd, "/v1/prompts/"+pathEscape(args[0])+"/cancel", api.NoteRequest{Note: note}, &p, func(w io.Writer) { fmt.Fprintf(w, "prompt %d cancelled\n", p.ID) })
+			return show(a, cmd, &p, func(ctx context.Context, c *client.Client) (media.Prompt, error) {
+				return c.PromptCancel(ctx, id, note)
+			}, func(w io.Writer) { fmt.Fprintf(w, "prompt %d cancelled\n", p.ID) })
 		},
 	}
 	cancel.Flags().StringVar(&note, "note", "", "why")
@@ -250,7 +277,7 @@ restore drill. The daemon writes into DIR, so it must be able to.`,
 				req.At = t
 			}
 			var res engine.RestoreResult
-			return a.post(cmd, "/v1/restore", req, &res, func(w io.Writer) {
+			return show(a, cmd, &res, func(ctx context.Context, c *client.Client) (engine.RestoreResult, error) { return c.Restore(ctx, req) }, func(w io.Writer) {
 				for _, j := range res.Jobs {
 					fmt.Fprintf(w, "restored %s from run %d (generation %s) into %s: %d members, %d bytes from %s; checksum verified: %v\n",
 						j.Job, j.Run, j.Generation, j.Dir, j.Members, j.Bytes, strings.Join(j.Cartridges, ", "), j.Verified)
@@ -283,7 +310,7 @@ func (a *app) drillCommand() *cobra.Command {
 		Use: "list", Short: "The last restore drill of each system", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var list []api.DrillInfo
-			return a.get(cmd, "/v1/drills", nil, &list, func(w io.Writer) {
+			return show(a, cmd, &list, func(ctx context.Context, c *client.Client) ([]api.DrillInfo, error) { return c.Drills(ctx) }, func(w io.Writer) {
 				fmt.Fprintln(w, "SYSTEM\tLAST DRILL\tRESULT\tDURATION\tDUE")
 				for _, di := range list {
 					if di.Last == nil {

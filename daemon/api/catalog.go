@@ -72,6 +72,13 @@ func (d *Server) Status(ctx context.Context) (Status, error) {
 	return st, nil
 }
 
+// SiteView is a site with how many cartridges are there.
+type SiteView struct {
+	media.Site
+	Cartridges int64  `json:"cartridges"`
+	Address    string `json:"address,omitempty"`
+}
+
 func (d *Server) apiSites(r *http.Request, _ media.Actor) (any, error) {
 	sites, err := d.cat.Sites(r.Context())
 	if err != nil {
@@ -82,14 +89,9 @@ func (d *Server) apiSites(r *http.Request, _ media.Actor) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	type siteView struct {
-		media.Site
-		Cartridges int64  `json:"cartridges"`
-		Address    string `json:"address,omitempty"`
-	}
-	out := make([]siteView, 0, len(sites))
+	out := make([]SiteView, 0, len(sites))
 	for _, s := range sites {
-		v := siteView{Site: s}
+		v := SiteView{Site: s}
 		for _, c := range stats.Cartridges {
 			if c.Site == s.Name {
 				v.Cartridges += c.Count
