@@ -55,7 +55,7 @@ func (a *app) statusCommand() *cobra.Command {
 				}
 				fmt.Fprintf(w, "cartridges\t%s\n", strings.Join(parts, ", "))
 				fmt.Fprintf(w, "manifests\t%d open, %d in transit, %d overdue, %d open discrepancies\n",
-					st.Stats.Manifests["open"], st.Stats.Manifests["in-transit"], st.Stats.Manifests["overdue"], st.Stats.OpenDiscrepancies)
+					st.Stats.Manifests["open"], st.Stats.Manifests["in_transit"], st.Stats.Manifests["overdue"], st.Stats.OpenDiscrepancies)
 				for _, r := range st.Runs {
 					fmt.Fprintf(w, "run %d\t%s %s: %s\n", r.ID, r.Job, r.State, r.Detail)
 				}

@@ -39,7 +39,7 @@ func statusFlags(s drives.Status) string {
 func printDrive(w io.Writer, di engine.DriveInfo) {
 	where := di.Site
 	if di.Library != "" {
-		where += fmt.Sprintf(", library %s element %d", di.Library, di.Element)
+		where += fmt.Sprintf(", library %s element %d", di.Library, deref(di.Element))
 	}
 	fmt.Fprintf(w, "drive\t%s (%s %s)\n", di.Name, di.MediaType, di.Type)
 	fmt.Fprintf(w, "where\t%s\n", where)
@@ -77,7 +77,7 @@ func (a *app) driveCommand() *cobra.Command {
 				for _, di := range list {
 					where := di.Site
 					if di.Library != "" {
-						where = fmt.Sprintf("%s/%s[%d]", di.Site, di.Library, di.Element)
+						where = fmt.Sprintf("%s/%s[%d]", di.Site, di.Library, deref(di.Element))
 					}
 					fmt.Fprintf(w, "%s\t%s %s\t%s\t%s\t%s\n", di.Name, di.MediaType, di.Type, where, dash(di.Cartridge), dash(di.Busy))
 				}
@@ -380,4 +380,12 @@ func (a *app) mailSlot(cmd *cobra.Command, req engine.MailSlotRequest) error {
 			fmt.Fprintf(w, "note: %s\n", p)
 		}
 	})
+}
+
+// deref is *p, or 0 for nil.
+func deref(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
 }

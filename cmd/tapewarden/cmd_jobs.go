@@ -64,7 +64,12 @@ func printRun(w io.Writer, r media.Run) {
 	if r.Log != "" {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "log:")
-		fmt.Fprint(w, r.Log)
+		for _, l := range r.Log.Lines() {
+			if !l.At.IsZero() {
+				fmt.Fprint(w, l.At.Format("2006-01-02 15:04:05 "))
+			}
+			fmt.Fprintln(w, l.Text)
+		}
 	}
 }
 

@@ -1,13 +1,16 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
+	"regexp"
 	"strings"
+	"time"
 
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
@@ -94,6 +97,36 @@ func statusOf(err error) (int, string) {
 	return http.StatusInternalServerError, "internal"
 }
 
+// rfc3339 matches a JSON string that is a time as encoding/json writes
+// one.
+var rfc3339 = regexp.MustCompile(`"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)"`)
+
+// writeAnswer writes an answer as JSON with every time in the configured
+// zone (RFC 3339 with its offset), whichever zone it was read in.
+func (d *Server) writeAnswer(w http.ResponseWriter, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		d.log.Error("encode an API answer", "err", err)
+		writeJSON(w, http.StatusInternalServerError, apiError{Error: "the answer could not be written as JSON: " + err.Error(), Kind: "internal"})
+		return
+	}
+	out := buf.Bytes()
+	if loc := d.cfg.Location; loc != nil {
+		out = rfc3339.ReplaceAllFunc(out, func(q []byte) []byte {
+			t, err := time.Parse(time.RFC3339Nano, string(q[1:len(q)-1]))
+			if err != nil {
+				return q
+			}
+			return []byte(`"` + t.In(loc).Format(time.RFC3339Nano) + `"`)
+		})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	w.Write(out)
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -172,7 +205,7 @@ func (d *Server) authorized(h handler) http.HandlerFunc {
 			raw.ServeHTTP(w, r)
 			return
 		}
-		writeJSON(w, http.StatusOK, v)
+		d.writeAnswer(w, v)
 	}
 }
 

@@ -53,6 +53,12 @@ func (d *Server) Status(ctx context.Context) (Status, error) {
 		st.Problems = append(st.Problems, "catalog: "+err.Error())
 	}
 	st.Stats = stats
+	// The manifest states are keys here: written as JSON keys are.
+	manifests := make(map[string]int64, len(stats.Manifests))
+	for state, n := range stats.Manifests {
+		manifests[strings.ReplaceAll(state, "-", "_")] = n
+	}
+	st.Stats.Manifests = manifests
 	if err := d.cat.Ping(ctx); err != nil {
 		st.Problems = append(st.Problems, err.Error())
 	}

@@ -70,7 +70,7 @@ func (d *Server) apiRunShow(r *http.Request, _ media.Actor) (any, error) {
 	}
 	run, err := d.cat.Run(r.Context(), id)
 	if err == nil && !run.State.Finished() {
-		run.Log = d.eng.LiveLog(id)
+		run.Log = media.RunLog(d.eng.LiveLog(id))
 	}
 	return run, err
 }
