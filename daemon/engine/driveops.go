@@ -19,8 +19,8 @@ type DriveInfo struct {
 	Library   string `json:"library,omitempty"`
 	// Element is the drive's element in its library (nil outside one;
 	// 0 is an element like any other).
-	Element *int `json:"element,omitempty"`
-	Device    string `json:"device"`
+	Element *int   `json:"element,omitempty"`
+	Device  string `json:"device"`
 	// Cartridge is what the catalog places in the drive.
 	Cartridge string `json:"cartridge,omitempty"`
 	// Busy says who leases the drive (a run, a restore, a cleaning, a
