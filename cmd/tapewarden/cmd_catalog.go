@@ -59,6 +59,9 @@ func (a *app) statusCommand() *cobra.Command {
 				for _, r := range st.Runs {
 					fmt.Fprintf(w, "run %d\t%s %s: %s\n", r.ID, r.Job, r.State, r.Detail)
 				}
+				for _, op := range st.Operations {
+					fmt.Fprintf(w, "operation %d\t%s %s\n", op.ID, op.Kind, operationLine(op))
+				}
 				for _, wt := range st.Waiting {
 					fmt.Fprintf(w, "waiting\t%s for %s since %s: %s\n", wt.Who, strings.Join(wt.Drives, " or "), when(wt.Since), wt.Why)
 				}
@@ -525,6 +528,7 @@ func (a *app) auditCommand() *cobra.Command {
 func (a *app) catalogCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "catalog", Short: "The catalog database: consistent copies"}
 	var to string
+	var wait bool
 	copyCmd := &cobra.Command{
 		Use:   "copy --to FILE",
 		Short: "Write a consistent copy of the catalog (the daemon writes FILE)",
@@ -541,15 +545,23 @@ room: without the catalog nobody knows which tape holds what.`,
 			if err != nil {
 				return err
 			}
-			var res media.VerifyResult
-			return show(a, cmd, &res, func(ctx context.Context, c *client.Client) (media.VerifyResult, error) {
-				return c.CatalogCopy(ctx, abs)
-			}, func(w io.Writer) {
-				fmt.Fprintf(w, "catalog copied to %s and checked: %d audit events, head %d %s\n", abs, res.Events, res.HeadID, res.HeadHash)
-			})
+			return a.startOperation(cmd, wait, func(ctx context.Context, c *client.Client) (media.Operation, error) { return c.CatalogCopy(ctx, abs) },
+				func(op media.Operation) error {
+					if err := operationFailed(op); err != nil {
+						return err
+					}
+					res, err := client.CopyResult(op)
+					if err != nil {
+						return err
+					}
+					return a.print(res, func(w io.Writer) {
+						fmt.Fprintf(w, "catalog copied to %s and checked: %d audit events, head %d %s\n", abs, res.Events, res.HeadID, res.HeadHash)
+					})
+				})
 		},
 	}
 	copyCmd.Flags().StringVar(&to, "to", "", "the copy's file")
+	copyCmd.Flags().BoolVar(&wait, "wait", true, "wait for the copy to end (--wait=false: start it and print its operation ID)")
 	cmd.AddCommand(copyCmd)
 	return cmd
 }

@@ -252,6 +252,7 @@ func (a *app) promptCommand() *cobra.Command {
 func (a *app) restoreCommand() *cobra.Command {
 	var req engine.RestoreRequest
 	var at string
+	var wait bool
 	cmd := &cobra.Command{
 		Use:   "restore (--system S | --job J) [--generation ID | --at TIME] [--path P]... --to DIR [--drill]",
 		Short: "Bring back a system's or job's data from tape",
@@ -261,7 +262,12 @@ generation (default: the newest good one), gets their cartridges into a drive
 extracts into DIR — nothing can land outside it — and checks every byte
 against the SHA-256 recorded when it was written. With more than one job,
 each goes into DIR/JOB. With --drill the restore is recorded as the system's
-restore drill. The daemon writes into DIR, so it must be able to.`,
+restore drill. The daemon writes into DIR, so it must be able to.
+
+The restore is an operation of the daemon: it goes on while it waits for a
+person to load a cartridge, whatever happens to this command. Ctrl-C stops
+the waiting, not the restore; 'tapewarden operation show|wait|cancel ID'
+follows it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if req.To == "" {
@@ -281,19 +287,19 @@ restore drill. The daemon writes into DIR, so it must be able to.`,
 				}
 				req.At = t
 			}
-			var res engine.RestoreResult
-			return show(a, cmd, &res, func(ctx context.Context, c *client.Client) (engine.RestoreResult, error) { return c.Restore(ctx, req) }, func(w io.Writer) {
-				for _, j := range res.Jobs {
-					fmt.Fprintf(w, "restored %s from run %d (generation %s) into %s: %d members, %d bytes from %s; checksum verified: %v\n",
-						j.Job, j.Run, j.Generation, j.Dir, j.Members, j.Bytes, strings.Join(j.Cartridges, ", "), j.Verified)
-					for _, warn := range j.Warnings {
-						fmt.Fprintf(w, "  warning: %s\n", warn)
+			return a.startOperation(cmd, wait, func(ctx context.Context, c *client.Client) (media.Operation, error) { return c.Restore(ctx, req) },
+				func(op media.Operation) error {
+					res, err := client.RestoreResult(op)
+					if err != nil {
+						return err
 					}
-				}
-				if res.Drill != nil {
-					fmt.Fprintf(w, "restore drill %d recorded for %s: %s in %.0fs\n", res.Drill.ID, res.Drill.System, res.Drill.Result, res.Drill.Duration)
-				}
-			})
+					if op.State == media.OperationSucceeded || len(res.Jobs) > 0 {
+						if err := a.print(res, func(w io.Writer) { printRestore(w, res) }); err != nil {
+							return err
+						}
+					}
+					return operationFailed(op)
+				})
 		},
 	}
 	f := cmd.Flags()
@@ -306,6 +312,7 @@ restore drill. The daemon writes into DIR, so it must be able to.`,
 	f.BoolVar(&req.Overwrite, "overwrite", false, "replace files that already exist in DIR")
 	f.BoolVar(&req.Drill, "drill", false, "record this restore as the system's restore drill")
 	f.StringVar(&req.Note, "note", "", "findings to record with the drill")
+	f.BoolVar(&wait, "wait", true, "wait for the restore to end (--wait=false: start it and print its operation ID)")
 	return cmd
 }
 
@@ -332,4 +339,17 @@ func (a *app) drillCommand() *cobra.Command {
 		},
 	})
 	return cmd
+}
+
+func printRestore(w io.Writer, res engine.RestoreResult) {
+	for _, j := range res.Jobs {
+		fmt.Fprintf(w, "restored %s from run %d (generation %s) into %s: %d members, %d bytes from %s; checksum verified: %v\n",
+			j.Job, j.Run, j.Generation, j.Dir, j.Members, j.Bytes, strings.Join(j.Cartridges, ", "), j.Verified)
+		for _, warn := range j.Warnings {
+			fmt.Fprintf(w, "  warning: %s\n", warn)
+		}
+	}
+	if res.Drill != nil {
+		fmt.Fprintf(w, "restore drill %d recorded for %s: %s in %.0fs\n", res.Drill.ID, res.Drill.System, res.Drill.Result, res.Drill.Duration)
+	}
 }

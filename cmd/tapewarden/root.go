@@ -72,6 +72,7 @@ Exit status: 0 ok, 1 refused or failed, 2 usage or configuration error,
 		a.restoreCommand(),
 		a.drillCommand(),
 		a.catalogCommand(),
+		a.operationCommand(),
 	)
 	root.AddCommand(a.policyCommands()...)
 	wrapArgs(root)

@@ -39,11 +39,6 @@ type httpError struct {
 func (e *httpError) Error() string { return e.err.Error() }
 func (e *httpError) Unwrap() error { return e.err }
 
-// conflictf is a request refused because of the current state (409).
-func conflictf(format string, args ...any) error {
-	return &httpError{status: http.StatusConflict, kind: "conflict", err: fmt.Errorf(format, args...)}
-}
-
 // notFoundf is a request naming something that does not exist (404).
 func notFoundf(format string, args ...any) error {
 	return &httpError{status: http.StatusNotFound, kind: "not_found", err: fmt.Errorf(format, args...)}
@@ -73,7 +68,7 @@ var statuses = []struct {
 	{[]error{drives.ErrChangerNotReady, drives.ErrChangerFailed, drives.ErrIO, drives.ErrOffline, drives.ErrNoMedium},
 		http.StatusBadGateway, "device"},
 	// What the catalog says.
-	{[]error{media.ErrNotFound, media.ErrManifestNotFound, media.ErrRunNotFound, media.ErrPromptNotFound},
+	{[]error{media.ErrNotFound, media.ErrManifestNotFound, media.ErrRunNotFound, media.ErrPromptNotFound, media.ErrOperationNotFound},
 		http.StatusNotFound, "not_found"},
 	{[]error{media.ErrExists, media.ErrAlreadyThere, media.ErrNotMovable, media.ErrManifestState, media.ErrDiscrepancy, media.ErrPromptClosed},
 		http.StatusConflict, "conflict"},
@@ -252,6 +247,9 @@ func (d *Server) routes() *http.ServeMux {
 	handle("POST /v1/prompts/{id}/cancel", d.apiPromptCancel)
 	handle("POST /v1/restore", d.apiRestore)
 	handle("GET /v1/drills", d.apiDrills)
+	handle("GET /v1/operations", d.apiOperations)
+	handle("GET /v1/operations/{id}", d.apiOperationShow)
+	handle("POST /v1/operations/{id}/cancel", d.apiOperationCancel)
 	d.policyRoutes(handle)
 	handle("POST /v1/catalog/copy", d.apiCatalogCopy)
 	handle("GET /v1/audit", d.apiAuditLog)

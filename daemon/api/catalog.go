@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -31,10 +30,12 @@ type Status struct {
 	AuditHead     string             `json:"audit_head,omitempty"`
 	Demo          bool               `json:"demo,omitempty"`
 	Runs          []engine.ActiveRun `json:"runs"`
-	Waiting       []engine.Waiting   `json:"waiting,omitempty"`
-	Drives        []engine.DriveInfo `json:"drives"`
-	OpenPrompts   int                `json:"open_prompts"`
-	Extra         map[string]any     `json:"extra,omitempty"`
+	// Operations are the restores, drills and copies in progress.
+	Operations  []media.Operation  `json:"operations"`
+	Waiting     []engine.Waiting   `json:"waiting,omitempty"`
+	Drives      []engine.DriveInfo `json:"drives"`
+	OpenPrompts int                `json:"open_prompts"`
+	Extra       map[string]any     `json:"extra,omitempty"`
 }
 
 func (d *Server) apiStatus(r *http.Request, _ media.Actor) (any, error) {
@@ -69,6 +70,14 @@ func (d *Server) Status(ctx context.Context) (Status, error) {
 	if st.Runs == nil {
 		st.Runs = []engine.ActiveRun{}
 	}
+	ops, err := d.eng.ActiveOperations(ctx)
+	if err != nil {
+		st.Problems = append(st.Problems, "operations: "+err.Error())
+	}
+	if ops == nil {
+		ops = []media.Operation{}
+	}
+	st.Operations = ops
 	st.Waiting = d.eng.Waiting()
 	st.Drives = d.eng.Drives(ctx)
 	if open, err := d.cat.Prompts(ctx, false); err == nil {
@@ -353,12 +362,5 @@ func (d *Server) apiCatalogCopy(r *http.Request, actor media.Actor) (any, error)
 	if req.To == "" {
 		return nil, badRequest("say where the copy goes (--to FILE)")
 	}
-	res, err := d.cat.CopyTo(r.Context(), req.To)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := d.cat.Record(r.Context(), actor, "catalog-copied", fmt.Sprintf("copy at %s, audit head %d %s", req.To, res.HeadID, res.HeadHash)); err != nil {
-		return nil, err
-	}
-	return res, nil
+	return d.eng.StartCatalogCopy(r.Context(), actor, req.To)
 }

@@ -2,6 +2,8 @@ package client
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strconv"
 
 	"github.com/tapewarden/tapewarden/media"
@@ -318,13 +320,63 @@ func (c *Client) Metrics(ctx context.Context) (string, error) {
 	return string(b), err
 }
 
-// Restore brings back a system's or job's data (in this request).
-func (c *Client) Restore(ctx context.Context, req engine.RestoreRequest) (engine.RestoreResult, error) {
-	return post[engine.RestoreResult](ctx, c, "/v1/restore", req)
+// Restore starts a restore (or, with req.Drill, a restore drill) and
+// answers at once with its operation; follow it with Operation. Its
+// result is an engine.RestoreResult (RestoreResult decodes it).
+func (c *Client) Restore(ctx context.Context, req engine.RestoreRequest) (media.Operation, error) {
+	return post[media.Operation](ctx, c, "/v1/restore", req)
 }
 
-// CatalogCopy writes a consistent copy of the catalog to a file the
-// daemon can write.
-func (c *Client) CatalogCopy(ctx context.Context, to string) (media.VerifyResult, error) {
-	return post[media.VerifyResult](ctx, c, "/v1/catalog/copy", api.CopyRequest{To: to})
+// CatalogCopy starts a consistent copy of the catalog to a file the
+// daemon can write, and answers at once with its operation. Its result
+// is a media.VerifyResult (CopyResult decodes it).
+func (c *Client) CatalogCopy(ctx context.Context, to string) (media.Operation, error) {
+	return post[media.Operation](ctx, c, "/v1/catalog/copy", api.CopyRequest{To: to})
+}
+
+// Operations lists operations, newest first: only those in progress with
+// running; at most limit (0: the daemon's default).
+func (c *Client) Operations(ctx context.Context, running bool, limit int) ([]media.Operation, error) {
+	v := values()
+	if running {
+		v.Set("running", "true")
+	}
+	if limit > 0 {
+		v.Set("limit", strconv.Itoa(limit))
+	}
+	return get[[]media.Operation](ctx, c, "/v1/operations", v)
+}
+
+// Operation is one operation: its state, its progress while it runs, and
+// its result once it has finished.
+func (c *Client) Operation(ctx context.Context, opID int64) (media.Operation, error) {
+	return get[media.Operation](ctx, c, p("/v1/operations/", id(opID)), nil)
+}
+
+// CancelOperation stops an operation in progress and answers once it has
+// stopped.
+func (c *Client) CancelOperation(ctx context.Context, opID int64) (media.Operation, error) {
+	return post[media.Operation](ctx, c, p("/v1/operations/", id(opID), "/cancel"), nil)
+}
+
+// RestoreResult decodes the result of a restore or drill operation
+// (zero when it has none).
+func RestoreResult(op media.Operation) (engine.RestoreResult, error) {
+	return result[engine.RestoreResult](op)
+}
+
+// CopyResult decodes the result of a catalog copy operation.
+func CopyResult(op media.Operation) (media.VerifyResult, error) {
+	return result[media.VerifyResult](op)
+}
+
+func result[T any](op media.Operation) (T, error) {
+	var out T
+	if len(op.Result) == 0 {
+		return out, nil
+	}
+	if err := json.Unmarshal(op.Result, &out); err != nil {
+		return out, fmt.Errorf("decode the result of operation %d: %w", op.ID, err)
+	}
+	return out, nil
 }
