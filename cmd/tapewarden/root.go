@@ -117,8 +117,12 @@ func (a *app) client(cmd *cobra.Command) (*client.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return client.New(path), nil
+	return client.NewWithTimeout(path, requestTimeout), nil
 }
+
+// requestTimeout bounds each request to the daemon; long work is an
+// operation that the CLI follows with short requests.
+var requestTimeout = client.DefaultTimeout
 
 // show asks the daemon through the API client, keeps the answer in v and
 // prints it: with --json as JSON, otherwise written by text through a
