@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -50,23 +51,12 @@ func person(p *daemonProc, pr media.Prompt) {
 	p.must("prompt", "done", fmt.Sprint(pr.ID))
 }
 
-// inProcess runs the CLI in this process (so that the test can shorten its
-// timeouts) and returns its output and error.
-func inProcess(ctx context.Context, socket string, args ...string) (string, string, error) {
-	var out, errOut bytes.Buffer
-	root := newRootCommand(&out, &errOut)
-	root.SetArgs(append([]string{"--socket", socket}, args...))
-	err := root.ExecuteContext(ctx)
-	return out.String(), errOut.String(), err
-}
-
-// Done when: a restore that waits for a person far longer than any
-// request may take completes and the CLI reports it; killing the CLI
-// that started it does not stop it; Ctrl-C stops only the waiting.
-func TestRestoreWaitingForAPersonOutlivesTheCLI(t *testing.T) {
-	p := startDemo(t, stateDir(t))
-
-	// A generation on the DAT drive, which a person loads.
+// datGeneration writes a generation of website-weekly on the DAT drive,
+// playing the person who loads and labels the cartridge, and takes the
+// cartridge out again.
+func datGeneration(p *daemonProc) {
+	t := p.t
+	t.Helper()
 	// (the blank cartridge is labelled first: a second prompt).
 	run := jsonOf[media.Run](p, "job", "run", "website-weekly")
 	person(p, openLoadPrompt(p, "dat0"))
@@ -90,6 +80,71 @@ func TestRestoreWaitingForAPersonOutlivesTheCLI(t *testing.T) {
 			p.must("drive", "eject", "dat0", "--to", "honcho/shelf")
 		}
 	}
+
+}
+
+// A CLI waiting for a restore rides out the daemon's crash and restart
+// with a message, and reports the restore as the restarted daemon does:
+// failed, with why.
+func TestWaitRidesOutADaemonRestart(t *testing.T) {
+	dir := stateDir(t)
+	p := startDemo(t, dir)
+	datGeneration(p)
+	pollEvery = 20 * time.Millisecond
+	t.Cleanup(func() { pollEvery = time.Second })
+
+	type result struct {
+		out, errOut string
+		err         error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, errOut, err := inProcess(context.Background(), p.socket, "restore", "--job", "website-weekly", "--to", t.TempDir())
+		done <- result{out, errOut, err}
+	}()
+	openLoadPrompt(p, "dat0")
+	var op media.Operation
+	require.Eventually(t, func() bool {
+		ops := jsonOf[[]media.Operation](p, "operation", "list")
+		if len(ops) == 1 {
+			op = ops[0]
+		}
+		return len(ops) == 1
+	}, 30*time.Second, 50*time.Millisecond)
+
+	p.kill(syscall.SIGKILL)
+	time.Sleep(200 * time.Millisecond)
+	startDemo(t, dir)
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("the CLI did not report the restore after the restart")
+	}
+	require.Error(t, r.err)
+	assert.Equal(t, exitFailed, exitCode(r.err))
+	assert.Contains(t, r.err.Error(), fmt.Sprintf("operation %d failed: the daemon stopped (crashed or was killed) while the restore was running; start it again", op.ID))
+	assert.Contains(t, r.errOut, "the daemon stopped answering")
+	assert.Contains(t, r.errOut, "the daemon answers again")
+}
+
+// inProcess runs the CLI in this process (so that the test can shorten its
+// timeouts) and returns its output and error.
+func inProcess(ctx context.Context, socket string, args ...string) (string, string, error) {
+	var out, errOut bytes.Buffer
+	root := newRootCommand(&out, &errOut)
+	root.SetArgs(append([]string{"--socket", socket}, args...))
+	err := root.ExecuteContext(ctx)
+	return out.String(), errOut.String(), err
+}
+
+// Done when: a restore that waits for a person far longer than any
+// request may take completes and the CLI reports it; killing the CLI
+// that started it does not stop it; Ctrl-C stops only the waiting.
+func TestRestoreWaitingForAPersonOutlivesTheCLI(t *testing.T) {
+	p := startDemo(t, stateDir(t))
+
+	datGeneration(p)
 
 	// The restore is started by a CLI that is then killed while the
 	// restore waits for a person.
