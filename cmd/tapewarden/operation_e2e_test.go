@@ -128,6 +128,29 @@ func TestWaitRidesOutADaemonRestart(t *testing.T) {
 	assert.Contains(t, r.errOut, "the daemon answers again")
 }
 
+// operation cancel stops a restore waiting for a person; it ends
+// cancelled, with who cancelled it.
+func TestCancelARestore(t *testing.T) {
+	p := startDemo(t, stateDir(t))
+	datGeneration(p)
+	op := jsonOf[media.Operation](p, "restore", "--job", "website-weekly", "--to", t.TempDir(), "--wait=false")
+	assert.Equal(t, media.OperationRunning, op.State)
+	openLoadPrompt(p, "dat0")
+	out := p.must("operation", "cancel", fmt.Sprint(op.ID))
+	assert.Contains(t, out, fmt.Sprintf("operation %d cancelled: cancelled by", op.ID))
+	_, errOut, code := p.run("operation", "wait", fmt.Sprint(op.ID))
+	assert.Equal(t, exitFailed, code)
+	assert.Contains(t, errOut, "cancelled")
+	_, errOut, code = p.run("operation", "cancel", fmt.Sprint(op.ID))
+	assert.Equal(t, exitFailed, code)
+	assert.Contains(t, errOut, "has already cancelled")
+	_, errOut, code = p.run("operation", "show", "x")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, `operation ID "x" is not a number`)
+	assert.Contains(t, p.must("operation", "list"), "no operation in progress")
+	assert.Contains(t, p.must("operation", "list", "--all"), "cancelled")
+}
+
 // inProcess runs the CLI in this process (so that the test can shorten its
 // timeouts) and returns its output and error.
 func inProcess(ctx context.Context, socket string, args ...string) (string, string, error) {
