@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/tapewarden/tapewarden/daemon/archive"
 	"github.com/tapewarden/tapewarden/media"
 )
 
@@ -87,6 +88,29 @@ func (d *Engine) opStatus(ctx context.Context, detail string) {
 			p.Waiting = strings.TrimPrefix(detail, "waiting for ")
 		}
 	})
+}
+
+// opCountReads counts what is read through r as the bytes of the
+// operation running in ctx (r itself outside an operation).
+func (d *Engine) opCountReads(ctx context.Context, r archive.BlockReader) archive.BlockReader {
+	if progressOf(ctx) == nil {
+		return r
+	}
+	return opReads{r: r, count: func(n int) { d.opProgress(ctx, func(p *media.OperationProgress) { p.Bytes += int64(n) }) }}
+}
+
+// opReads is a reader that counts.
+type opReads struct {
+	r     archive.BlockReader
+	count func(n int)
+}
+
+func (o opReads) Read(p []byte) (int, error) {
+	n, err := o.r.Read(p)
+	if n > 0 {
+		o.count(n)
+	}
+	return n, err
 }
 
 // startOperation records an operation and runs work in the background,

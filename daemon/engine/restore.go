@@ -279,7 +279,7 @@ func (d *Engine) restoreRun(ctx context.Context, r media.Run, dir string, req Re
 		if err != nil {
 			return nil, err
 		}
-		return drives.LimitReads(h, bufSize), nil
+		return d.opCountReads(ctx, drives.LimitReads(h, bufSize)), nil
 	}
 	stream := archive.NewReader(ctx, next, drives.MaxBlockSize)
 	er, err := archive.Extract(ctx, stream, dir, archive.ExtractOptions{Overwrite: req.Overwrite, Only: req.Paths, Reassemble: true})
@@ -293,7 +293,7 @@ func (d *Engine) restoreRun(ctx context.Context, r media.Run, dir string, req Re
 		return rj, err
 	}
 	rj.Bytes = stream.Bytes()
-	d.opProgress(ctx, func(op *media.OperationProgress) { op.Bytes += rj.Bytes; op.Members += rj.Members })
+	d.opProgress(ctx, func(op *media.OperationProgress) { op.Members += rj.Members })
 	if rj.Bytes != r.Bytes || stream.SHA256() != r.SHA256 {
 		return rj, fmt.Errorf("read back %d bytes with SHA-256 %s; the run wrote %d bytes with %s: the data on tape is not what was written", rj.Bytes, stream.SHA256(), r.Bytes, r.SHA256)
 	}
