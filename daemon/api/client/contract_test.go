@@ -73,8 +73,9 @@ func TestEveryAnswerTypeHasSnakeCaseKeys(t *testing.T) {
 		checked++
 	}
 	assert.Greater(t, checked, 40, "every endpoint is a client method")
-	// What writes itself: the run log's lines, and the offline label.
-	for _, v := range []any{media.LogLine{}, drives.Label{}} {
+	// What writes itself (the run log's lines) and what the offline tape
+	// commands print.
+	for _, v := range []any{media.LogLine{}, drives.Label{}, drives.Status{}, drives.TapeAlert{}, drives.Limits{}} {
 		jsonKeys(reflect.TypeOf(v), reflect.TypeOf(v).Name(), map[reflect.Type]bool{}, func(path, key string) {
 			t.Errorf("%s writes a JSON key %q that is not snake_case", path, key)
 		})
