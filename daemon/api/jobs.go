@@ -17,6 +17,10 @@ func (d *Server) apiJobs(r *http.Request, _ media.Actor) (any, error) {
 
 // RunRequest is the body of POST /v1/jobs/{name}/run.
 type RunRequest struct {
+	// Wait holds the request open until the run has finished. Kept for
+	// scripts that use it; a run can take hours, so clients should take
+	// the answer at once and follow GET /v1/runs/{id} (as the CLI's
+	// --wait does).
 	Wait bool `json:"wait,omitempty"`
 }
 
