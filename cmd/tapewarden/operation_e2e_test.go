@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -174,8 +175,8 @@ func TestRestoreWaitingForAPersonOutlivesTheCLI(t *testing.T) {
 	to := t.TempDir()
 	cli := exec.Command(binary, "restore", "--job", "website-weekly", "--to", to)
 	cli.Env = append(os.Environ(), "TAPEWARDEN_SOCKET="+p.socket)
-	var cliErr bytes.Buffer
-	cli.Stderr = &cliErr
+	cliErr := &syncBuffer{}
+	cli.Stderr = cliErr
 	require.NoError(t, cli.Start())
 	pr := openLoadPrompt(p, "dat0")
 	var op media.Operation
@@ -188,7 +189,8 @@ func TestRestoreWaitingForAPersonOutlivesTheCLI(t *testing.T) {
 		return false
 	}, 30*time.Second, 50*time.Millisecond)
 	assert.Contains(t, op.Progress.Waiting, "a person")
-	assert.Contains(t, cliErr.String(), fmt.Sprintf("is operation %d", op.ID))
+	assert.Eventually(t, func() bool { return strings.Contains(cliErr.String(), fmt.Sprintf("is operation %d", op.ID)) },
+		10*time.Second, 20*time.Millisecond, "the CLI says which operation it waits for")
 	require.NoError(t, cli.Process.Kill())
 	_ = cli.Wait()
 	assert.Contains(t, p.must("status"), fmt.Sprintf("operation %d", op.ID), "status lists the operation in progress")
