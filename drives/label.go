@@ -32,12 +32,12 @@ const maxLabelBlock = 64 << 10
 //
 // with exactly these keys in this order, each line ending in a newline.
 type Label struct {
-	Barcode   string
-	Pool      string
-	MediaType string
-	LabelTime time.Time // UTC, second precision
-	UUID      string    // random (version 4) UUID, lower case
-	Version   string    // tapewarden version that wrote the label
+	Barcode   string    `json:"barcode"`
+	Pool      string    `json:"pool"`
+	MediaType string    `json:"media_type"`
+	LabelTime time.Time `json:"label_time"` // UTC, second precision
+	UUID      string    `json:"uuid"`       // random (version 4) UUID, lower case
+	Version   string    `json:"version"`    // tapewarden version that wrote the label
 }
 
 var (

@@ -54,7 +54,7 @@ type Run struct {
 	Files        int64     `json:"files"`
 	WaitSeconds  float64   `json:"wait_seconds"`
 	Drive        string    `json:"drive,omitempty"`
-	Log          string    `json:"log,omitempty"`
+	Log          RunLog    `json:"log,omitempty"`
 	Pieces       []Piece   `json:"pieces,omitempty"`
 	// Coalesced are the scheduled slots that fired while this run was in
 	// progress and were taken as covered by it, oldest first.

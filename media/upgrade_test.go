@@ -168,6 +168,9 @@ func writeCatalogFixture(t *testing.T, version int) {
 	step(cat.Deliver(ctx, operator, m.ID, Handover{Barcodes: []string{"MON001L8"}, Place: "vault"}))
 	found := Storage("honcho", "shelf")
 	step(cat.Resolve(ctx, admin, m.ID, "MON002L8", Resolution{Found: &found, Note: "left behind on the shelf"}))
+	op, err := cat.StartOperation(ctx, NewOperation{Kind: "restore", Actor: admin, Summary: "restore juki", Request: map[string]string{"system": "juki"}})
+	require.NoError(t, err)
+	step(cat.FinishOperation(ctx, op.ID, OperationSucceeded, map[string]int{"files": 2}, ""))
 	step(cat.Record(ctx, admin, "note", "catalog fixture for upgrade tests"))
 
 	// A compact single-file copy (VACUUM INTO), then its rows.

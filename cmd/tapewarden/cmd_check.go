@@ -1,12 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
-	"net/url"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tapewarden/tapewarden/daemon/api/client"
 	"github.com/tapewarden/tapewarden/daemon/engine"
 )
 
@@ -23,12 +24,10 @@ cleaning policy has a usable cleaning cartridge. Exit status 1 when anything
 is wrong. The daemon runs the same check before each night
 (scheduler.check_before).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			q := url.Values{}
-			for _, j := range args {
-				q.Add("job", j)
-			}
 			var rep engine.CheckReport
-			if err := a.get(cmd, "/v1/check", q, &rep, func(w io.Writer) { printCheck(w, rep) }); err != nil {
+			if err := show(a, cmd, &rep, func(ctx context.Context, c *client.Client) (engine.CheckReport, error) {
+				return c.Check(ctx, args...)
+			}, func(w io.Writer) { printCheck(w, rep) }); err != nil {
 				return err
 			}
 			if n := len(rep.Problems()); n > 0 {

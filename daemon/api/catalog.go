@@ -16,29 +16,31 @@ import (
 
 // Status is the daemon's answer to `tapewarden status`.
 type Status struct {
-	Version       string             `json:"version"`
-	Started       time.Time          `json:"started"`
-	Now           time.Time          `json:"now"`
-	StateDir      string             `json:"state_dir"`
-	Socket        string             `json:"socket"`
-	MetricsAddr   string             `json:"metrics_addr,omitempty"`
-	Catalog       string             `json:"catalog"`
-	SchemaVersion int                `json:"schema_version"`
-	Healthy       bool               `json:"healthy"`
-	Health        string             `json:"health"` // healthy, or degraded when Problems keep the daemon from its work
-	Problems      []string           `json:"problems,omitempty"`
-	Warnings      []string           `json:"warnings,omitempty"`
-	Stats         media.Stats        `json:"stats"`
-	AuditHead     string             `json:"audit_head,omitempty"`
+	Version       string      `json:"version"`
+	Started       time.Time   `json:"started"`
+	Now           time.Time   `json:"now"`
+	StateDir      string      `json:"state_dir"`
+	Socket        string      `json:"socket"`
+	MetricsAddr   string      `json:"metrics_addr,omitempty"`
+	Catalog       string      `json:"catalog"`
+	SchemaVersion int         `json:"schema_version"`
+	Healthy       bool        `json:"healthy"`
+	Health        string      `json:"health"` // healthy, or degraded when Problems keep the daemon from its work
+	Problems      []string    `json:"problems,omitempty"`
+	Warnings      []string    `json:"warnings,omitempty"`
+	Stats         media.Stats `json:"stats"`
+	AuditHead     string      `json:"audit_head,omitempty"`
 	// AuditVerified is the daemon's last verification of the audit chain
 	// (at start and daily).
-	AuditVerified engine.AuditState `json:"audit_verified"`
+	AuditVerified engine.AuditState  `json:"audit_verified"`
 	Demo          bool               `json:"demo,omitempty"`
 	Runs          []engine.ActiveRun `json:"runs"`
-	Waiting       []engine.Waiting   `json:"waiting,omitempty"`
-	Drives        []engine.DriveInfo `json:"drives"`
-	OpenPrompts   int                `json:"open_prompts"`
-	Extra         map[string]any     `json:"extra,omitempty"`
+	// Operations are the restores, drills and copies in progress.
+	Operations  []media.Operation  `json:"operations"`
+	Waiting     []engine.Waiting   `json:"waiting,omitempty"`
+	Drives      []engine.DriveInfo `json:"drives"`
+	OpenPrompts int                `json:"open_prompts"`
+	Extra       map[string]any     `json:"extra,omitempty"`
 }
 
 func (d *Server) apiStatus(r *http.Request, _ media.Actor) (any, error) {
@@ -57,6 +59,12 @@ func (d *Server) Status(ctx context.Context) (Status, error) {
 		st.Problems = append(st.Problems, "catalog: "+err.Error())
 	}
 	st.Stats = stats
+	// The manifest states are keys here: written as JSON keys are.
+	manifests := make(map[string]int64, len(stats.Manifests))
+	for state, n := range stats.Manifests {
+		manifests[strings.ReplaceAll(state, "-", "_")] = n
+	}
+	st.Stats.Manifests = manifests
 	if err := d.cat.Ping(ctx); err != nil {
 		st.Problems = append(st.Problems, err.Error())
 	}
@@ -68,6 +76,14 @@ func (d *Server) Status(ctx context.Context) (Status, error) {
 	if st.Runs == nil {
 		st.Runs = []engine.ActiveRun{}
 	}
+	ops, err := d.eng.ActiveOperations(ctx)
+	if err != nil {
+		st.Problems = append(st.Problems, "operations: "+err.Error())
+	}
+	if ops == nil {
+		ops = []media.Operation{}
+	}
+	st.Operations = ops
 	st.Waiting = d.eng.Waiting()
 	st.Drives = d.eng.Drives(ctx)
 	if open, err := d.cat.Prompts(ctx, false); err == nil {
@@ -89,6 +105,13 @@ func (d *Server) Status(ctx context.Context) (Status, error) {
 	return st, nil
 }
 
+// SiteView is a site with how many cartridges are there.
+type SiteView struct {
+	media.Site
+	Cartridges int64  `json:"cartridges"`
+	Address    string `json:"address,omitempty"`
+}
+
 func (d *Server) apiSites(r *http.Request, _ media.Actor) (any, error) {
 	sites, err := d.cat.Sites(r.Context())
 	if err != nil {
@@ -99,14 +122,9 @@ func (d *Server) apiSites(r *http.Request, _ media.Actor) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	type siteView struct {
-		media.Site
-		Cartridges int64  `json:"cartridges"`
-		Address    string `json:"address,omitempty"`
-	}
-	out := make([]siteView, 0, len(sites))
+	out := make([]SiteView, 0, len(sites))
 	for _, s := range sites {
-		v := siteView{Site: s}
+		v := SiteView{Site: s}
 		for _, c := range stats.Cartridges {
 			if c.Site == s.Name {
 				v.Cartridges += c.Count
@@ -388,7 +406,7 @@ func (d *Server) apiCatalogCopy(r *http.Request, actor media.Actor) (any, error)
 	if req.To == "" {
 		return nil, badRequest("say where the copy goes (--to FILE)")
 	}
-	return d.eng.CopyCatalog(r.Context(), actor, req.To)
+	return d.eng.StartCatalogCopy(r.Context(), actor, req.To)
 }
 
 // validHeadHash says whether s has the form of an audit event's hash: 64

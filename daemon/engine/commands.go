@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tapewarden/tapewarden/daemon/config"
+	"github.com/tapewarden/tapewarden/media"
 )
 
 // runLog collects a run's log: timestamped lines, including the output of
@@ -36,7 +37,7 @@ func (l *runLog) printf(format string, args ...any) {
 	if l.buf.Len() > maxRunLog {
 		return
 	}
-	line := fmt.Sprintf("%s %s\n", l.now().Format("2006-01-02 15:04:05"), fmt.Sprintf(format, args...))
+	line := media.LogLinePrefix(l.now()) + fmt.Sprintf(format, args...) + "\n"
 	if l.buf.Len()+len(line) > maxRunLog {
 		line = "... (log truncated)\n"
 	}

@@ -63,6 +63,7 @@ type Engine struct {
 	// yet; lastCheck the last pre-flight check of every job.
 	unrecorded unrecorded
 	lastCheck  checkState
+	ops     opTable
 	// runBase is the parent of every run's context; cancelled (with
 	// errDaemonStopping) when the engine stops.
 	runBase     context.Context
@@ -136,6 +137,15 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Engine, error)
 	}
 	for _, r := range failed {
 		d.log.Error("run left unfinished by the last daemon failed", "run", r.ID, "job", r.Job, "reason", r.Reason)
+	}
+	// So are operations (restores, copies): they fail with a reason.
+	failedOps, err := cat.FailUnfinishedOperations(ctx, "the daemon stopped (crashed or was killed)")
+	if err != nil {
+		cat.Close()
+		return nil, fmt.Errorf("close operations left unfinished: %w", err)
+	}
+	for _, op := range failedOps {
+		d.log.Error("operation left unfinished by the last daemon failed", "operation", op.ID, "kind", op.Kind, "reason", op.Error)
 	}
 	d.loadTimeout = 10 * time.Minute
 	d.maintEvery = time.Minute

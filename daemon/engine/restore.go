@@ -234,7 +234,7 @@ func (d *Engine) restoreRun(ctx context.Context, r media.Run, dir string, req Re
 			h = nil
 		}
 		req := obtainRequest{lease: l, barcode: p.Barcode, run: r.ID, why: fmt.Sprintf("restore of %s, piece %d", r.Job, n),
-			status: func(detail string) { d.log.Info("restore", "run", r.ID, "detail", detail) }}
+			status: func(detail string) { d.log.Info("restore", "run", r.ID, "detail", detail); d.opStatus(ctx, detail) }}
 		if cur == nil {
 			m, err := d.obtain(ctx, req)
 			if err != nil {
@@ -269,6 +269,9 @@ func (d *Engine) restoreRun(ctx context.Context, r media.Run, dir string, req Re
 			return nil, fmt.Errorf("space to file %d of %s: %w", p.File, p.Barcode, err)
 		}
 		rj.Cartridges = append(rj.Cartridges, p.Barcode)
+		d.opProgress(ctx, func(op *media.OperationProgress) {
+			op.Cartridge, op.Waiting, op.Detail = p.Barcode, "", fmt.Sprintf("reading %s (piece %d of run %d, job %s)", p.Barcode, n, r.ID, r.Job)
+		})
 		// Read with what this drive and its adapter carry: the stream's
 		// buffer is larger, and st refuses an oversized read buffer even
 		// for small blocks.
@@ -276,7 +279,7 @@ func (d *Engine) restoreRun(ctx context.Context, r media.Run, dir string, req Re
 		if err != nil {
 			return nil, err
 		}
-		return drives.LimitReads(h, bufSize), nil
+		return d.opCountReads(ctx, drives.LimitReads(h, bufSize)), nil
 	}
 	stream := archive.NewReader(ctx, next, drives.MaxBlockSize)
 	er, err := archive.Extract(ctx, stream, dir, archive.ExtractOptions{Overwrite: req.Overwrite, Only: req.Paths, Reassemble: true})
@@ -290,6 +293,7 @@ func (d *Engine) restoreRun(ctx context.Context, r media.Run, dir string, req Re
 		return rj, err
 	}
 	rj.Bytes = stream.Bytes()
+	d.opProgress(ctx, func(op *media.OperationProgress) { op.Members += rj.Members })
 	if rj.Bytes != r.Bytes || stream.SHA256() != r.SHA256 {
 		return rj, fmt.Errorf("read back %d bytes with SHA-256 %s; the run wrote %d bytes with %s: the data on tape is not what was written", rj.Bytes, stream.SHA256(), r.Bytes, r.SHA256)
 	}

@@ -31,7 +31,7 @@ type fakeLive struct {
 	unrecorded    []UnrecordedRun
 	checkProblems []CheckProblem
 	checked       bool
-	audit       Audit
+	audit         Audit
 }
 
 func (l *fakeLive) Audit() Audit { return l.audit }
