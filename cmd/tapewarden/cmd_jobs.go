@@ -219,9 +219,9 @@ func (a *app) promptCommand() *cobra.Command {
 
 func (a *app) restoreCommand() *cobra.Command {
 	var req engine.RestoreRequest
-	var at string
+	var at, identity string
 	cmd := &cobra.Command{
-		Use:   "restore (--system S | --job J) [--generation ID | --at TIME] [--path P]... --to DIR [--drill]",
+		Use:   "restore (--system S | --job J) [--generation ID | --at TIME] [--path P]... --to DIR [--identity FILE] [--drill]",
 		Short: "Bring back a system's or job's data from tape",
 		Long: `Restore finds the runs of the system's jobs (or the one job) in the requested
 generation (default: the newest good one), gets their cartridges into a drive
@@ -229,7 +229,14 @@ generation (default: the newest good one), gets their cartridges into a drive
 extracts into DIR — nothing can land outside it — and checks every byte
 against the SHA-256 recorded when it was written. With more than one job,
 each goes into DIR/JOB. With --drill the restore is recorded as the system's
-restore drill. The daemon writes into DIR, so it must be able to.`,
+restore drill. The daemon writes into DIR, so it must be able to.
+
+A run of a pool encrypted with age needs an identity: --identity FILE (an
+age identity file readable only by you) is read here and sent to the daemon
+over its socket, which uses it for this restore only and never logs or stores
+it; without it the pool's restore_identity_file is used. An encrypted restore
+goes into DIR/.tapewarden-restore-NNNN first and into DIR only once the whole
+stream authenticated.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if req.To == "" {
@@ -248,6 +255,13 @@ restore drill. The daemon writes into DIR, so it must be able to.`,
 					}
 				}
 				req.At = t
+			}
+			if identity != "" {
+				text, err := readIdentityText(identity)
+				if err != nil {
+					return err
+				}
+				req.Identity = engine.Secret(text)
 			}
 			var res engine.RestoreResult
 			return a.post(cmd, "/v1/restore", req, &res, func(w io.Writer) {
@@ -274,6 +288,7 @@ restore drill. The daemon writes into DIR, so it must be able to.`,
 	f.BoolVar(&req.Overwrite, "overwrite", false, "replace files that already exist in DIR")
 	f.BoolVar(&req.Drill, "drill", false, "record this restore as the system's restore drill")
 	f.StringVar(&req.Note, "note", "", "findings to record with the drill")
+	f.StringVar(&identity, "identity", "", "an age identity FILE (mode 0600) for an encrypted pool; sent over the socket, never stored")
 	return cmd
 }
 

@@ -352,3 +352,23 @@ func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
+
+// readIdentityText checks an identity file (mode 0600, X25519 identities
+// only) and returns its text, for sending to the daemon in a request body.
+func readIdentityText(path string) (string, error) {
+	if looksLikeIdentity(path) {
+		return "", usagef("--identity takes the path of an identity file, never the key itself (a key on the command line is seen by every user of this machine; consider it exposed)")
+	}
+	ids, err := archive.ReadIdentityFile(path)
+	if err != nil {
+		return "", err
+	}
+	if len(ids.Fingerprints) == 0 {
+		return "", fmt.Errorf("%w: %s holds no identity", archive.ErrBadIdentity, path)
+	}
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	return string(text), nil
+}
