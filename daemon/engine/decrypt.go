@@ -18,14 +18,14 @@ func (d *Engine) restoreIdentities(r media.Run, req RestoreRequest) (archive.Ide
 	if req.Identity != "" {
 		ids, err := archive.ParseIdentities(strings.NewReader(string(req.Identity)), "the identity given with --identity")
 		if err != nil {
-			return ids, invalid("%v", err)
+			return ids, invalid("%w", err)
 		}
 		return ids, nil
 	}
 	if pc := d.cfg.Pool(r.Pool); pc != nil && pc.RestoreIdentityFile != "" {
 		ids, err := archive.ReadIdentityFile(pc.RestoreIdentityFile)
 		if err != nil {
-			return ids, invalid("pool %s's restore_identity_file: %v", r.Pool, err)
+			return ids, invalid("pool %s's restore_identity_file: %w", r.Pool, err)
 		}
 		return ids, nil
 	}
@@ -37,53 +37,57 @@ func (d *Engine) restoreIdentities(r media.Run, req RestoreRequest) (archive.Ide
 // read from tape, extracts it into a staging directory and moves it into
 // dir only once age has authenticated the whole stream, then checks the
 // bytes on tape and the plaintext against what was recorded.
-func (d *Engine) restoreEncrypted(ctx context.Context, r media.Run, stream *archive.Reader, dir string, req RestoreRequest, rj RestoredJob) (RestoredJob, error) {
+func (d *Engine) restoreEncrypted(ctx context.Context, r media.Run, stream *archive.Reader, dir string, req RestoreRequest, rj *RestoredJob) error {
 	if r.Encryption != "age" {
-		return rj, fmt.Errorf("run %d is encrypted with %q, which this version cannot decrypt", r.ID, r.Encryption)
+		return fmt.Errorf("run %d is encrypted with %q, which this version cannot decrypt", r.ID, r.Encryption)
 	}
 	ids, err := d.restoreIdentities(r, req)
 	if err != nil {
-		return rj, err
+		return err
 	}
-	// where names the piece the stream had reached.
+	// where names the piece the stream had reached; called only once
+	// the decrypting goroutine, which reads the stream, has stopped.
 	where := func() string {
-		n := len(stream.Pieces())
-		if n < 1 || n > len(r.Pieces) {
-			return fmt.Sprintf("run %d", r.ID)
+		var end int64
+		for _, p := range r.Pieces {
+			end += p.Bytes
+			if stream.Bytes() <= end {
+				return fmt.Sprintf("piece %d of run %d on %s (tape file %d)", p.Piece, r.ID, p.Barcode, p.File)
+			}
 		}
-		p := r.Pieces[n-1]
-		return fmt.Sprintf("piece %d of run %d on %s (tape file %d)", p.Piece, r.ID, p.Barcode, p.File)
+		return fmt.Sprintf("run %d", r.ID)
 	}
 	dec, err := archive.NewDecrypter(stream, ids, r.Recipients)
 	if err != nil {
 		if errors.Is(err, archive.ErrWrongIdentity) {
-			return rj, invalid("%v; nothing was written to %s", err, dir)
+			return invalid("%w; nothing was written to %s", err, dir)
 		}
-		return rj, fmt.Errorf("%s: %w; nothing was written to %s", where(), err, dir)
+		return fmt.Errorf("%s: %w; nothing was written to %s", where(), err, dir)
 	}
 	defer dec.Close()
 	er, err := archive.ExtractStaged(ctx, dec, dir, archive.ExtractOptions{Overwrite: req.Overwrite, Only: req.Paths, Reassemble: true})
 	rj.Members, rj.Warnings = er.Members, er.Warnings
-	if err != nil {
-		if errors.Is(err, archive.ErrNotAuthentic) {
-			return rj, fmt.Errorf("%s: %w; nothing of it was left in %s", where(), err, dir)
-		}
-		return rj, err
+	if err == nil {
+		_, err = io.Copy(io.Discard, dec)
 	}
-	if _, err := io.Copy(io.Discard, dec); err != nil {
-		return rj, fmt.Errorf("%s: %w", where(), err)
+	if err != nil {
+		dec.Close()
+		if errors.Is(err, archive.ErrNotAuthentic) {
+			return fmt.Errorf("%s: %w; nothing of it was left in %s", where(), err, dir)
+		}
+		return err
 	}
 	if _, err := io.Copy(io.Discard, stream); err != nil {
-		return rj, err
+		return err
 	}
 	rj.Bytes = dec.Bytes()
 	if stream.Bytes() != r.TapeBytes || stream.SHA256() != r.TapeSHA256 {
-		return rj, fmt.Errorf("read back %d bytes with SHA-256 %s from tape; the run wrote %d bytes with %s: the data on tape is not what was written",
+		return fmt.Errorf("read back %d bytes with SHA-256 %s from tape; the run wrote %d bytes with %s: the data on tape is not what was written",
 			stream.Bytes(), stream.SHA256(), r.TapeBytes, r.TapeSHA256)
 	}
 	if rj.Bytes != r.Bytes || (r.SHA256 != "" && dec.SHA256() != r.SHA256) {
-		return rj, fmt.Errorf("decrypted %d bytes with SHA-256 %s; the run wrote %d bytes with %s", rj.Bytes, dec.SHA256(), r.Bytes, r.SHA256)
+		return fmt.Errorf("decrypted %d bytes with SHA-256 %s; the run wrote %d bytes with %s", rj.Bytes, dec.SHA256(), r.Bytes, r.SHA256)
 	}
 	rj.Verified = true
-	return rj, nil
+	return nil
 }

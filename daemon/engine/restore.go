@@ -295,7 +295,8 @@ func (d *Engine) restoreRun(ctx context.Context, r media.Run, dir string, req Re
 	}
 	stream := archive.NewReader(ctx, next, drives.MaxBlockSize)
 	if r.Encryption != "" {
-		return d.restoreEncrypted(ctx, r, stream, dir, req, rj)
+		err := d.restoreEncrypted(ctx, r, stream, dir, req, &rj)
+		return rj, err
 	}
 	er, err := archive.Extract(ctx, stream, dir, archive.ExtractOptions{Overwrite: req.Overwrite, Only: req.Paths, Reassemble: true})
 	rj.Members, rj.Warnings = er.Members, er.Warnings
