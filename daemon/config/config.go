@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tapewarden/tapewarden/daemon/archive"
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
 	"github.com/tapewarden/tapewarden/media/mediatype"
@@ -866,8 +867,15 @@ func (c *Config) rotationPoolChecked(p PoolConfig) rotation.Pool {
 
 // RotationPool maps a configured pool to rotation's type.
 func (c *Config) RotationPool(p PoolConfig) rotation.Pool {
-	return rotation.Pool{Name: p.Name, Scheme: rotation.Scheme(p.Scheme), MediaType: p.MediaType, Scratch: p.Scratch,
+	rp := rotation.Pool{Name: p.Name, Scheme: rotation.Scheme(p.Scheme), MediaType: p.MediaType, Scratch: p.Scratch,
 		Cycle: p.Cycle, GFS: p.GFS, Release: p.Release, Offsite: p.Offsite, Waiver: p.Waiver}
+	if p.Encrypted() {
+		rp.Encryption = p.Encryption
+		for _, r := range p.Recipients {
+			rp.Recipients = append(rp.Recipients, archive.Fingerprint(r.Value))
+		}
+	}
+	return rp
 }
 
 // Version is this build of tapewarden: written on tape labels and
