@@ -74,6 +74,21 @@ func TestIdentityIsNeverKept(t *testing.T) {
 	assert.NotEqual(t, 0, code)
 	assert.Contains(t, errOut, "never the key itself")
 
+	// key check: the ICT key and the escrow key decrypt the newest
+	// generation, a stranger's does not.
+	runID := ""
+	for _, file := range []string{ictFile, escrowFile} {
+		out = p.must("key", "check", "--identity", file)
+		m := regexp.MustCompile(`pool daily: ok: generation daily/\S+ \(run (\d+) of juki-daily\) on \S+ file 1 decrypts`).FindStringSubmatch(out)
+		require.NotNil(t, m, out)
+		runID = m[1]
+	}
+	out, errOut, code = p.run("key", "check", "--identity", strangerFile)
+	assert.Equal(t, 1, code, "%s%s", out, errOut)
+	assert.Contains(t, out, "pool daily: FAILED:")
+	assert.Contains(t, out, "no identity given can decrypt this file")
+	assert.Contains(t, errOut, "the identity does not decrypt 1 of 1 encrypted pools")
+
 	metrics := ""
 	if m := regexp.MustCompile(`metrics:\s+(http://\S+)`).FindStringSubmatch(p.out.String()); m != nil {
 		resp, err := http.Get(m[1])
@@ -85,7 +100,8 @@ func TestIdentityIsNeverKept(t *testing.T) {
 		require.Contains(t, metrics, "tapewarden_")
 	}
 	runs := p.must("job", "history", "juki-daily", "--json")
-	runLogs := p.must("run", "show", "1", "--json")
+	require.Contains(t, runs, `"encryption": "age"`)
+	runLogs := p.must("run", "show", runID, "--json")
 	secrets := []string{}
 	for _, id := range []*age.X25519Identity{ict, escrow, stranger} {
 		secrets = append(secrets, strings.TrimPrefix(id.String(), "AGE-SECRET-KEY-1"))

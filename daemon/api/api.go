@@ -219,6 +219,7 @@ func (d *Server) routes() *http.ServeMux {
 	handle("POST /v1/prompts/{id}/done", d.apiPromptDone)
 	handle("POST /v1/prompts/{id}/cancel", d.apiPromptCancel)
 	handle("POST /v1/restore", d.apiRestore)
+	handle("POST /v1/key/check", d.apiKeyCheck)
 	handle("GET /v1/drills", d.apiDrills)
 	d.policyRoutes(handle)
 	handle("POST /v1/catalog/copy", d.apiCatalogCopy)
