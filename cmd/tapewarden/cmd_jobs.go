@@ -50,6 +50,10 @@ func printRun(w io.Writer, r media.Run) {
 	if r.SHA256 != "" {
 		fmt.Fprintf(w, "sha256\t%s\n", r.SHA256)
 	}
+	if r.Encryption != "" {
+		fmt.Fprintf(w, "encryption\t%s, to recipients %s\n", r.Encryption, strings.Join(r.Recipients, ", "))
+		fmt.Fprintf(w, "on tape\t%d bytes, sha256 %s (the pieces' checksums are of the bytes on tape)\n", r.TapeBytes, r.TapeSHA256)
+	}
 	if len(r.Pieces) > 0 {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "PIECE\tCARTRIDGE\tTAPE FILE\tBYTES\tSHA256")

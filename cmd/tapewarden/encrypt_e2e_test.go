@@ -102,6 +102,9 @@ func TestIdentityIsNeverKept(t *testing.T) {
 	runs := p.must("job", "history", "juki-daily", "--json")
 	require.Contains(t, runs, `"encryption": "age"`)
 	runLogs := p.must("run", "show", runID, "--json")
+	shown := p.must("run", "show", runID)
+	assert.Regexp(t, `encryption\s+age, to recipients [0-9a-f]{16}, [0-9a-f]{16}`, shown)
+	assert.Regexp(t, `on tape\s+\d+ bytes, sha256 [0-9a-f]{64}`, shown)
 	secrets := []string{}
 	for _, id := range []*age.X25519Identity{ict, escrow, stranger} {
 		secrets = append(secrets, strings.TrimPrefix(id.String(), "AGE-SECRET-KEY-1"))
