@@ -60,6 +60,13 @@ func (v *validator) encryption(p PoolConfig, f string) {
 			}
 			v.fail(l, f+".recipients", "recipients are given but encryption is none; add 'encryption: age' or remove the recipients")
 		}
+		if p.RestoreIdentityFile != "" {
+			l := line
+			if kl, ok := p.KeyLines["restore_identity_file"]; ok {
+				l = kl
+			}
+			v.fail(l, f+".restore_identity_file", "is given but encryption is none; add 'encryption: age' with recipients or remove it")
+		}
 	default:
 		v.fail(line, f+".encryption", "%q is not an encryption; expected none or age", p.Encryption)
 	}

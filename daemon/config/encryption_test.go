@@ -70,6 +70,10 @@ func TestPoolEncryptionErrorsNameTheLine(t *testing.T) {
 	_, err = ParseConfig("t.yaml", data)
 	require.ErrorContains(t, err, "recipients are given but encryption is none")
 
+	data, _ = withDailyPool(t, "    restore_identity_file: /etc/tapewarden/restore.key")
+	_, err = ParseConfig("t.yaml", data)
+	require.ErrorContains(t, err, "restore_identity_file: is given but encryption is none")
+
 	data, _ = withDailyPool(t, "    encryption: age", "    recipients: ["+r1+"]", "    restore_identity_file: restore.key")
 	_, err = ParseConfig("t.yaml", data)
 	require.ErrorContains(t, err, "must be an absolute path")

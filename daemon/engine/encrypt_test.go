@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,8 +16,10 @@ import (
 
 	"github.com/tapewarden/tapewarden/daemon/archive"
 	"github.com/tapewarden/tapewarden/daemon/config"
+	"github.com/tapewarden/tapewarden/daemon/facts"
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
+	"github.com/tapewarden/tapewarden/rotation"
 )
 
 // testKey is an age key for the tests: the identity file (mode 0600) and
@@ -158,6 +161,24 @@ func TestEncryptedSpanningJob(t *testing.T) {
 		onTape = append(onTape, vtapeFile(t, w.image(p.Barcode), int(p.File)))
 	}
 	assert.Equal(t, r.TapeBytes, tapeBytes)
+
+	// The policy check's facts hold the generation and its recipients;
+	// once the pool's recipients change, the generation is listed.
+	pf, err := facts.Policy(ctx, w.h.d.cfg, cat)
+	require.NoError(t, err)
+	require.Equal(t, []rotation.EncryptedGeneration{{Pool: "daily", Generation: r.Generation, Recipients: fps}}, pf.Encrypted)
+	changed := *w.h.d.cfg
+	changed.Pools = slices.Clone(changed.Pools)
+	changed.Pool("daily").Recipients = []config.Recipient{{Value: stranger.recipient}}
+	var rules []string
+	for _, fi := range rotation.Check(changed.PolicyConfig(), pf, w.clock.Now()) {
+		if strings.HasPrefix(fi.Rule, "encryption-") {
+			rules = append(rules, fi.Rule+": "+fi.Message)
+		}
+	}
+	require.Len(t, rules, 2, "%v", rules)
+	assert.Contains(t, rules[0], "encryption-escrow: is encrypted to one recipient only")
+	assert.Contains(t, rules[1], "encryption-old-recipients: holds generations encrypted only to recipients no longer configured: "+r.Generation+" (to "+fps[0]+", "+fps[1]+")")
 
 	req := RestoreRequest{Job: r.Job, Generation: r.Generation}
 	empty := func(dir string) {
