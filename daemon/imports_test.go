@@ -40,7 +40,7 @@ var allowedImports = map[string][]string{
 	// the metrics.
 	"daemon/facts": {"daemon/config", "media", "rotation"},
 	// The configuration file: types and limits of the leaves.
-	"daemon/config": {"media", "media/mediatype", "drives", "rotation"},
+	"daemon/config": {"daemon/archive", "media", "media/mediatype", "drives", "rotation"},
 	// The leaves import nothing of ours but the one table of media types,
 	// which imports nothing of ours.
 	"daemon/archive":  {},

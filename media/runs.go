@@ -59,6 +59,14 @@ type Run struct {
 	// Coalesced are the scheduled slots that fired while this run was in
 	// progress and were taken as covered by it, oldest first.
 	Coalesced []time.Time `json:"coalesced,omitempty"`
+	// Encryption is "" or "age". For an encrypted run Bytes and SHA256
+	// are the tar stream's (plaintext), TapeBytes and TapeSHA256 (and
+	// the pieces' checksums) the bytes on tape, and Recipients the
+	// fingerprints of the age recipients it was encrypted to.
+	Encryption string   `json:"encryption,omitempty"`
+	TapeBytes  int64    `json:"tape_bytes,omitempty"`
+	TapeSHA256 string   `json:"tape_sha256,omitempty"`
+	Recipients []string `json:"recipients,omitempty"`
 }
 
 // Piece is one cartridge's part of a run's tar stream.
@@ -74,7 +82,7 @@ type Piece struct {
 }
 
 const (
-	runFields  = `id, job, system, pool, state, reason, trigger_kind, scheduled_for, queued_at, started_at, finished_at, generation, level, bytes, sha256, files, wait_seconds, drive`
+	runFields  = `id, job, system, pool, state, reason, trigger_kind, scheduled_for, queued_at, started_at, finished_at, generation, level, bytes, sha256, files, wait_seconds, drive, encryption, tape_bytes, tape_sha256, recipients`
 	runColumns = runFields + `, log`
 	// runListColumns leave out the log, which can be long: listings do
 	// not carry it, Run does.
@@ -84,9 +92,13 @@ const (
 func scanRun(s interface{ Scan(...any) error }) (Run, error) {
 	var r Run
 	var sched, started, finished sql.NullString
-	var queued string
+	var queued, recipients string
 	err := s.Scan(&r.ID, &r.Job, &r.System, &r.Pool, &r.State, &r.Reason, &r.Trigger, &sched, &queued, &started, &finished,
-		&r.Generation, &r.Level, &r.Bytes, &r.SHA256, &r.Files, &r.WaitSeconds, &r.Drive, &r.Log)
+		&r.Generation, &r.Level, &r.Bytes, &r.SHA256, &r.Files, &r.WaitSeconds, &r.Drive,
+		&r.Encryption, &r.TapeBytes, &r.TapeSHA256, &recipients, &r.Log)
+	if recipients != "" {
+		r.Recipients = strings.Split(recipients, ",")
+	}
 	r.ScheduledFor, r.QueuedAt = parseNullTime(sched), parseTime(queued)
 	r.StartedAt, r.FinishedAt = parseNullTime(started), parseNullTime(finished)
 	return r, err
@@ -307,6 +319,12 @@ type RunResult struct {
 	// not be recorded at once (the catalog could not be written) is
 	// recorded later with the time it really ended.
 	Finished time.Time
+	// Encryption, TapeBytes, TapeSHA256 and Recipients describe an
+	// encrypted run (see Run).
+	Encryption string
+	TapeBytes  int64
+	TapeSHA256 string
+	Recipients []string
 }
 
 // FinishRun records the end of a run in one transaction: its state, its
@@ -334,8 +352,9 @@ func (c *Catalog) FinishRun(ctx context.Context, id int64, res RunResult) (Run, 
 			gen, level = res.Generation, res.Level
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE runs SET state = ?, reason = ?, finished_at = ?, bytes = ?, sha256 = ?, files = ?,
-			generation = ?, level = ? WHERE id = ?`,
-			string(res.State), res.Reason, timeText(now), res.Bytes, res.SHA256, res.Files, gen, level, id); err != nil {
+			generation = ?, level = ?, encryption = ?, tape_bytes = ?, tape_sha256 = ?, recipients = ? WHERE id = ?`,
+			string(res.State), res.Reason, timeText(now), res.Bytes, res.SHA256, res.Files, gen, level,
+			res.Encryption, res.TapeBytes, res.TapeSHA256, strings.Join(res.Recipients, ","), id); err != nil {
 			return err
 		}
 		if gen != "" && len(res.Pieces) > 0 {

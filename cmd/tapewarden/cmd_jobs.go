@@ -65,6 +65,10 @@ func printRun(w io.Writer, r media.Run) {
 	if r.SHA256 != "" {
 		fmt.Fprintf(w, "sha256\t%s\n", r.SHA256)
 	}
+	if r.Encryption != "" {
+		fmt.Fprintf(w, "encryption\t%s, to recipients %s\n", r.Encryption, strings.Join(r.Recipients, ", "))
+		fmt.Fprintf(w, "on tape\t%d bytes, sha256 %s (the pieces' checksums are of the bytes on tape)\n", r.TapeBytes, r.TapeSHA256)
+	}
 	if len(r.Pieces) > 0 {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "PIECE\tCARTRIDGE\tTAPE FILE\tBYTES\tSHA256")
@@ -266,10 +270,10 @@ func (a *app) promptCommand() *cobra.Command {
 
 func (a *app) restoreCommand() *cobra.Command {
 	var req engine.RestoreRequest
-	var at string
+	var at, identity string
 	var wait bool
 	cmd := &cobra.Command{
-		Use:   "restore (--system S | --job J) [--generation ID | --at TIME] [--path P]... --to DIR [--drill]",
+		Use:   "restore (--system S | --job J) [--generation ID | --at TIME] [--path P]... --to DIR [--identity FILE] [--drill]",
 		Short: "Bring back a system's or job's data from tape",
 		Long: `Restore finds the runs of the system's jobs (or the one job) in the requested
 generation (default: the newest good one), gets their cartridges into a drive
@@ -282,7 +286,15 @@ restore drill. The daemon writes into DIR, so it must be able to.
 The restore is an operation of the daemon: it goes on while it waits for a
 person to load a cartridge, whatever happens to this command. Ctrl-C stops
 the waiting, not the restore; 'tapewarden operation show|wait|cancel ID'
-follows it.`,
+follows it.
+
+
+A run of a pool encrypted with age needs an identity: --identity FILE (an
+age identity file readable only by you) is read here and sent to the daemon
+over its socket, which uses it for this restore only and never logs or stores
+it; without it the pool's restore_identity_file is used. An encrypted restore
+goes into DIR/.tapewarden-restore-NNNN first and into DIR only once the whole
+stream authenticated.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if req.To == "" {
@@ -301,6 +313,13 @@ follows it.`,
 					}
 				}
 				req.At = t
+			}
+			if identity != "" {
+				text, err := readIdentityText(identity)
+				if err != nil {
+					return err
+				}
+				req.Identity = engine.Secret(text)
 			}
 			return a.startOperation(cmd, wait, func(ctx context.Context, c *client.Client) (media.Operation, error) { return c.Restore(ctx, req) },
 				func(op media.Operation) error {
@@ -328,6 +347,7 @@ follows it.`,
 	f.BoolVar(&req.Drill, "drill", false, "record this restore as the system's restore drill")
 	f.StringVar(&req.Note, "note", "", "findings to record with the drill")
 	f.BoolVar(&wait, "wait", true, "wait for the restore to end (--wait=false: start it and print its operation ID)")
+	f.StringVar(&identity, "identity", "", "an age identity FILE (mode 0600) for an encrypted pool; sent over the socket, never stored")
 	return cmd
 }
 

@@ -166,6 +166,16 @@ func (d *Server) apiOperationCancel(r *http.Request, actor media.Actor) (any, er
 	return d.eng.CancelOperation(r.Context(), actor, id)
 }
 
+// apiKeyCheck confirms an identity decrypts the newest generation of
+// every encrypted pool. The identity travels in the body only.
+func (d *Server) apiKeyCheck(r *http.Request, _ media.Actor) (any, error) {
+	var req engine.KeyCheckRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	return d.eng.CheckKey(r.Context(), req)
+}
+
 // DrillInfo is a system's last restore drill.
 type DrillInfo struct {
 	System string       `json:"system"`

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tapewarden/tapewarden/daemon/archive"
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
 	"github.com/tapewarden/tapewarden/media/mediatype"
@@ -111,24 +112,55 @@ type PoolConfig struct {
 	Release   *rotation.Release `yaml:"release"`
 	Offsite   *rotation.Offsite `yaml:"offsite"`
 	Waiver    *rotation.Waiver  `yaml:"waiver"`
-	Line      int               `yaml:"-"`
-	KeyLines  map[string]int    `yaml:"-"` // line of each key, so a problem in cycle points at cycle:
+	// Encryption is none (the default) or age: the pool's data files are
+	// then encrypted to Recipients (age1… public keys; several allowed,
+	// e.g. the ICT department's and an escrow key).
+	Encryption string      `yaml:"encryption"`
+	Recipients []Recipient `yaml:"recipients"`
+	// RestoreIdentityFile is an age identity file readable only by the
+	// daemon's user, used by restores that are not given --identity. The
+	// identity itself never goes in the configuration.
+	RestoreIdentityFile string         `yaml:"restore_identity_file"`
+	Line                int            `yaml:"-"`
+	KeyLines            map[string]int `yaml:"-"` // line of each key, so a problem in cycle points at cycle:
+}
+
+// Recipient is one age recipient (age1…) of a pool, with the line it is
+// on so that config check can point at it.
+type Recipient struct {
+	Value string
+	Line  int
+}
+
+// Encrypted reports whether the pool's data files are encrypted.
+func (p PoolConfig) Encrypted() bool { return p.Encryption == "age" }
+
+// RecipientStrings returns the pool's recipients as age1… strings.
+func (p PoolConfig) RecipientStrings() []string {
+	var out []string
+	for _, r := range p.Recipients {
+		out = append(out, r.Value)
+	}
+	return out
 }
 
 // SystemConfig is one entry of the standard's inventory of systems.
 type SystemConfig struct {
-	Name             string   `yaml:"name"`
-	Title            string   `yaml:"title"`
-	Manager          string   `yaml:"manager"`
-	Servers          []string `yaml:"servers"`
-	MainData         string   `yaml:"main_data"`
-	Importance       string   `yaml:"importance"`   // I, II, III or IV
-	Availability     int      `yaml:"availability"` // 1 or 2
-	UpdatesPerWeek   float64  `yaml:"updates_per_week"`
-	RestorePriority  int      `yaml:"restore_priority"`
-	VendorContact    string   `yaml:"vendor_contact"`
-	RestoreProcedure bool     `yaml:"restore_procedure_documented"`
-	Line             int      `yaml:"-"`
+	Name         string   `yaml:"name"`
+	Title        string   `yaml:"title"`
+	Manager      string   `yaml:"manager"`
+	Servers      []string `yaml:"servers"`
+	MainData     string   `yaml:"main_data"`
+	Importance   string   `yaml:"importance"`   // I, II, III or IV
+	Availability int      `yaml:"availability"` // 1 or 2
+	// Confidentiality is the system's confidentiality class, 1 or 2 (0:
+	// not stated). Class 2 data leaving the building must be encrypted.
+	Confidentiality  int     `yaml:"confidentiality"`
+	UpdatesPerWeek   float64 `yaml:"updates_per_week"`
+	RestorePriority  int     `yaml:"restore_priority"`
+	VendorContact    string  `yaml:"vendor_contact"`
+	RestoreProcedure bool    `yaml:"restore_procedure_documented"`
+	Line             int     `yaml:"-"`
 }
 
 // LibraryConfig is an autoloader or library.
@@ -287,6 +319,9 @@ func ParseConfig(file string, data []byte) (*Config, error) { return parseConfig
 // set: then the problems the policy check reports itself are left to it.
 func parseConfig(file string, data []byte, forPolicyCheck bool) (*Config, error) {
 	var cfg Config
+	if line := findIdentity(data); line > 0 {
+		return nil, identityError(file, line)
+	}
 	if errs := decodeStrictYAML(file, data, &cfg); len(errs) > 0 {
 		return nil, errs
 	}
@@ -569,6 +604,11 @@ func (c *Config) applyDefaults() {
 			c.Drives[i].BlockSize = 256 << 10
 		}
 	}
+	for i := range c.Pools {
+		if c.Pools[i].Encryption == "" {
+			c.Pools[i].Encryption = "none"
+		}
+	}
 	for i := range c.Jobs {
 		j := &c.Jobs[i]
 		if j.Verify == "" {
@@ -712,6 +752,7 @@ func (c *Config) validate() ConfigErrors {
 				}
 			}
 		}
+		v.encryption(p, f)
 		if p.Scheme == "" {
 			v.fail(p.Line, f+".scheme", "missing; expected cycle, gfs, release or scratch")
 		} else {
@@ -733,6 +774,9 @@ func (c *Config) validate() ConfigErrors {
 		}
 		if s.Availability != 1 && s.Availability != 2 {
 			v.fail(s.Line, f+".availability", "%d is not an availability class; expected 1 or 2", s.Availability)
+		}
+		if s.Confidentiality < 0 || s.Confidentiality > 2 {
+			v.fail(s.Line, f+".confidentiality", "%d is not a confidentiality class; expected 1 or 2 (2: data that must be encrypted when it leaves the building)", s.Confidentiality)
 		}
 		if s.UpdatesPerWeek < 0 {
 			v.fail(s.Line, f+".updates_per_week", "must not be negative")
@@ -867,8 +911,15 @@ func (c *Config) rotationPoolChecked(p PoolConfig) rotation.Pool {
 
 // RotationPool maps a configured pool to rotation's type.
 func (c *Config) RotationPool(p PoolConfig) rotation.Pool {
-	return rotation.Pool{Name: p.Name, Scheme: rotation.Scheme(p.Scheme), MediaType: p.MediaType, Scratch: p.Scratch,
+	rp := rotation.Pool{Name: p.Name, Scheme: rotation.Scheme(p.Scheme), MediaType: p.MediaType, Scratch: p.Scratch,
 		Cycle: p.Cycle, GFS: p.GFS, Release: p.Release, Offsite: p.Offsite, Waiver: p.Waiver}
+	if p.Encrypted() {
+		rp.Encryption = p.Encryption
+		for _, r := range p.Recipients {
+			rp.Recipients = append(rp.Recipients, archive.Fingerprint(r.Value))
+		}
+	}
+	return rp
 }
 
 // Version is this build of tapewarden: written on tape labels and

@@ -234,7 +234,13 @@ func (d *Engine) StartRestore(ctx context.Context, actor media.Actor, req Restor
 		of = "job " + req.Job
 	}
 	summary := fmt.Sprintf("%s of %s into %s", what, of, req.To)
-	return d.startOperation(ctx, media.NewOperation{Kind: kind, Actor: actor, Summary: summary, Request: req},
+	// The operation's record keeps the request, never an identity: the
+	// catalog travels on tapes and into copies.
+	stored := req
+	if stored.Identity != "" {
+		stored.Identity = "[secret]"
+	}
+	return d.startOperation(ctx, media.NewOperation{Kind: kind, Actor: actor, Summary: summary, Request: stored},
 		func(ctx context.Context) (any, error) {
 			res, err := d.Restore(ctx, actor, req)
 			if err != nil && res.Drill != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sort"
 	"strings"
@@ -25,7 +26,21 @@ type RestoreRequest struct {
 	Overwrite  bool      `json:"overwrite,omitempty"`
 	Drill      bool      `json:"drill,omitempty"`
 	Note       string    `json:"note,omitempty"`
+	// Identity is the text of an age identity file, for restoring an
+	// encrypted run: the CLI reads the file and sends it here. It is
+	// never logged or stored; without it the pool's restore_identity_file
+	// is used.
+	Identity Secret `json:"identity,omitempty"`
 }
+
+// Secret is text that must never be shown: it prints and logs as
+// "[secret]". It still travels as JSON, in the request that carries it.
+type Secret string
+
+func (Secret) String() string               { return "[secret]" }
+func (Secret) GoString() string             { return "[secret]" }
+func (Secret) LogValue() slog.Value         { return slog.StringValue("[secret]") }
+func (s Secret) Format(f fmt.State, _ rune) { fmt.Fprint(f, s.String()) }
 
 // RestoreResult is what a restore brought back.
 type RestoreResult struct {
@@ -282,6 +297,10 @@ func (d *Engine) restoreRun(ctx context.Context, r media.Run, dir string, req Re
 		return d.opCountReads(ctx, drives.LimitReads(h, bufSize)), nil
 	}
 	stream := archive.NewReader(ctx, next, drives.MaxBlockSize)
+	if r.Encryption != "" {
+		err := d.restoreEncrypted(ctx, r, stream, dir, req, &rj)
+		return rj, err
+	}
 	er, err := archive.Extract(ctx, stream, dir, archive.ExtractOptions{Overwrite: req.Overwrite, Only: req.Paths, Reassemble: true})
 	rj.Members, rj.Warnings = er.Members, er.Warnings
 	if err != nil {

@@ -405,6 +405,9 @@ type tapeWriter struct {
 	cmdEnv commandEnv
 
 	generation, level string
+	// recipients are the fingerprints of the pool's age recipients when
+	// its data files are encrypted.
+	recipients []string
 
 	m       *mount
 	h       drives.Drive
@@ -535,6 +538,14 @@ func (w *tapeWriter) write(ctx context.Context, m *mount, choice rotation.Choice
 		Warn:          func(msg string) { w.log.printf("warning: %s", msg) },
 		Counters:      d.writerCounters(w.m.drv.cfg.Name),
 	}
+	if pc := d.cfg.Pool(w.pool.Name); pc != nil && pc.Encrypted() {
+		b.Recipients = pc.RecipientStrings()
+		w.recipients = nil
+		for _, r := range b.Recipients {
+			w.recipients = append(w.recipients, archive.Fingerprint(r))
+		}
+		w.log.printf("encrypting with age to %s", strings.Join(w.recipients, ", "))
+	}
 	var src *sourceCommand
 	if len(w.job.Source.Command) > 0 {
 		var out *bytesReader
@@ -577,6 +588,11 @@ func (w *tapeWriter) write(ctx context.Context, m *mount, choice rotation.Choice
 	res.Bytes, res.SHA256, res.Files = result.Bytes, result.SHA256, result.Members
 	res.Pieces, res.Full = w.pieces, w.full
 	w.log.printf("wrote %d bytes in %d piece(s), %d members, SHA-256 %s", result.Bytes, len(w.pieces), result.Members, result.SHA256)
+	if result.Encryption != "" {
+		res.Encryption, res.Recipients = result.Encryption, result.RecipientFingerprints
+		res.TapeBytes, res.TapeSHA256 = result.TapeBytes, result.TapeSHA256
+		w.log.printf("encrypted with age: %d bytes on tape, SHA-256 %s", result.TapeBytes, result.TapeSHA256)
+	}
 	for _, warn := range result.Warnings {
 		w.log.printf("warning: %s", warn)
 	}
@@ -597,6 +613,15 @@ func (w *tapeWriter) finishPiece(ctx context.Context, p archive.Piece, continued
 	t.Generation, t.Level = w.generation, w.level
 	if !continued {
 		t.TotalBytes, t.TotalSHA256 = total.Bytes, total.SHA256
+	}
+	if len(w.recipients) > 0 {
+		// The piece's and the totals' checksums are of the bytes on tape,
+		// so verify needs no key; the tar stream's are kept beside them.
+		t.Encryption, t.Recipients = "age", w.recipients
+		if !continued {
+			t.TotalBytes, t.TotalSHA256 = total.TapeBytes, total.TapeSHA256
+			t.PlainBytes, t.PlainSHA256 = total.Bytes, total.SHA256
+		}
 	}
 	err := drives.WriteTrailer(ctx, w.h, t)
 	if errors.Is(err, drives.ErrEndOfMedium) {

@@ -3,6 +3,7 @@ package facts
 import (
 	"context"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/tapewarden/tapewarden/media"
@@ -178,6 +179,28 @@ func Policy(ctx context.Context, cfg *config.Config, cat *media.Catalog) (rotati
 				problem += " (" + dr.Note + ")"
 			}
 			f.DrillProblems[system] = problem
+		}
+	}
+	// Encrypted generations still held on a cartridge.
+	held := map[[2]string]bool{}
+	for _, c := range view.Cartridges {
+		for _, g := range c.Generations {
+			held[[2]string{c.Pool, g.ID}] = true
+		}
+	}
+	seen := map[string]bool{}
+	for _, pc := range cfg.Pools {
+		runs, err := cat.Runs(ctx, media.RunFilter{Pool: pc.Name, State: media.RunSucceeded, Limit: 1000})
+		if err != nil {
+			return rotation.Facts{}, err
+		}
+		for _, r := range runs {
+			key := r.Pool + "\x00" + r.Generation + "\x00" + strings.Join(r.Recipients, ",")
+			if r.Encryption == "" || seen[key] || !held[[2]string{r.Pool, r.Generation}] {
+				continue
+			}
+			seen[key] = true
+			f.Encrypted = append(f.Encrypted, rotation.EncryptedGeneration{Pool: r.Pool, Generation: r.Generation, Recipients: r.Recipients})
 		}
 	}
 	return f, nil

@@ -398,3 +398,9 @@ func (c *Client) Check(ctx context.Context, jobs ...string) (engine.CheckReport,
 	}
 	return get[engine.CheckReport](ctx, c, "/v1/check", q)
 }
+
+// KeyCheck asks whether an identity decrypts the newest generation of
+// every encrypted pool, without restoring.
+func (c *Client) KeyCheck(ctx context.Context, req engine.KeyCheckRequest) ([]engine.KeyCheck, error) {
+	return post[[]engine.KeyCheck](ctx, c, "/v1/key/check", req)
+}
