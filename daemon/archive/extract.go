@@ -69,12 +69,20 @@ type RefusedError struct {
 	Refused []Refusal
 }
 
+// Error names every refused member with its reason.
 func (e *RefusedError) Error() string {
-	first := e.Refused[0]
 	if len(e.Refused) == 1 {
-		return fmt.Sprintf("archive: member %s refused: %s", first.Name, first.Reason)
+		return fmt.Sprintf("archive: member %s refused: %s", e.Refused[0].Name, e.Refused[0].Reason)
 	}
-	return fmt.Sprintf("archive: %d members refused, the first %s: %s", len(e.Refused), first.Name, first.Reason)
+	var b strings.Builder
+	fmt.Fprintf(&b, "archive: %d members refused:", len(e.Refused))
+	for i, r := range e.Refused {
+		if i > 0 {
+			b.WriteByte(';')
+		}
+		fmt.Fprintf(&b, " %s (%s)", r.Name, r.Reason)
+	}
+	return b.String()
 }
 
 // Extract restores the tar stream into dir, which must exist. All file
@@ -415,7 +423,7 @@ func (x *extractor) prepare(name string, h *tar.Header) (bool, error) {
 		return false, x.fail(h.Name, err)
 	}
 	if _, ours := x.done[name]; !ours && !x.opts.Overwrite {
-		x.refuse(h.Name, "already exists in the restore directory (set Overwrite to replace it)")
+		x.refuse(h.Name, "already exists in the restore directory (restore with --overwrite to replace it)")
 		return false, nil
 	}
 	if fi.IsDir() {
@@ -564,10 +572,10 @@ func (x *extractor) makeLink(name, target string, h *tar.Header) error {
 func (x *extractor) device(name string, h *tar.Header) error {
 	switch {
 	case !x.opts.AllowDevices:
-		x.refuse(h.Name, "device node or FIFO not restored (set AllowDevices and run as root to restore it)")
+		x.refuse(h.Name, "device node or FIFO not restored (restore with --allow-devices, by a daemon running as root, to create it)")
 		return nil
 	case !x.asRoot:
-		x.refuse(h.Name, "device nodes and FIFOs are restored only by root")
+		x.refuse(h.Name, "device node or FIFO not restored: only a daemon running as root can create it")
 		return nil
 	}
 	ok, err := x.prepare(name, h)
