@@ -250,18 +250,13 @@ restore drill. The daemon writes into DIR, so it must be able to.`,
 				req.At = t
 			}
 			var res engine.RestoreResult
-			return a.post(cmd, "/v1/restore", req, &res, func(w io.Writer) {
-				for _, j := range res.Jobs {
-					fmt.Fprintf(w, "restored %s from run %d (generation %s) into %s: %d members, %d bytes from %s; checksum verified: %v\n",
-						j.Job, j.Run, j.Generation, j.Dir, j.Members, j.Bytes, strings.Join(j.Cartridges, ", "), j.Verified)
-					for _, warn := range j.Warnings {
-						fmt.Fprintf(w, "  warning: %s\n", warn)
-					}
-				}
-				if res.Drill != nil {
-					fmt.Fprintf(w, "restore drill %d recorded for %s: %s in %.0fs\n", res.Drill.ID, res.Drill.System, res.Drill.Result, res.Drill.Duration)
-				}
-			})
+			if err := a.post(cmd, "/v1/restore", req, &res, func(w io.Writer) { printRestore(w, res) }); err != nil {
+				return err
+			}
+			if err := res.Err(); err != nil {
+				return failedError{err.Error()}
+			}
+			return nil
 		},
 	}
 	f := cmd.Flags()
@@ -272,9 +267,45 @@ restore drill. The daemon writes into DIR, so it must be able to.`,
 	f.StringSliceVar(&req.Paths, "path", nil, "restore only this file or directory (repeatable)")
 	f.StringVar(&req.To, "to", "", "an existing directory to restore into")
 	f.BoolVar(&req.Overwrite, "overwrite", false, "replace files that already exist in DIR")
+	f.BoolVar(&req.AllowDevices, "allow-devices", false, "create device nodes and FIFOs (the daemon must run as root)")
 	f.BoolVar(&req.Drill, "drill", false, "record this restore as the system's restore drill")
 	f.StringVar(&req.Note, "note", "", "findings to record with the drill")
 	return cmd
+}
+
+// printRestore says what a restore brought back and, member by member and
+// job by job, everything it did not.
+func printRestore(w io.Writer, res engine.RestoreResult) {
+	for _, j := range res.Jobs {
+		fmt.Fprintf(w, "restored %s from run %d (generation %s) into %s: %d members, %d bytes from %s; checksum verified: %v\n",
+			j.Job, j.Run, j.Generation, j.Dir, j.Members, j.Bytes, strings.Join(j.Cartridges, ", "), j.Verified)
+		if j.Problem != "" {
+			fmt.Fprintf(w, "  PROBLEM: %s\n", j.Problem)
+		}
+		if len(j.Refused) > 0 {
+			fmt.Fprintf(w, "  %d members not restored:\n", len(j.Refused))
+			for _, r := range j.Refused {
+				fmt.Fprintf(w, "    %s: %s\n", r.Member, r.Reason)
+			}
+		}
+		for _, warn := range j.Warnings {
+			fmt.Fprintf(w, "  warning: %s\n", warn)
+		}
+	}
+	for _, m := range res.Missing {
+		fmt.Fprintf(w, "not restored: job %s %s\n", m.Job, m.Reason)
+	}
+	for _, p := range res.Unmatched {
+		fmt.Fprintf(w, "not found in the restored data: %s ('tapewarden restore --list' shows what is there)\n", p)
+	}
+	if res.Drill != nil {
+		fmt.Fprintf(w, "restore drill %d recorded for %s: %s in %.0fs\n", res.Drill.ID, res.Drill.System, res.Drill.Result, res.Drill.Duration)
+	}
+	if res.Complete {
+		fmt.Fprintf(w, "the restore is complete (audit event %d)\n", res.Event)
+	} else {
+		fmt.Fprintf(w, "the restore is NOT complete (audit event %d)\n", res.Event)
+	}
 }
 
 func (a *app) drillCommand() *cobra.Command {

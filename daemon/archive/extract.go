@@ -55,7 +55,14 @@ type ExtractResult struct {
 	Skipped  int64 // members not selected by Only
 	Refused  []Refusal
 	Warnings []string
+	// Unmatched are the Only entries that selected nothing.
+	Unmatched []string
 }
+
+// ErrNotInArchive is the error Extract returns (wrapped) when an Only
+// entry selected nothing; everything else was restored and the stream was
+// read to its end.
+var ErrNotInArchive = errors.New("not found in the archive")
 
 // Refusal is a member Extract did not restore, and why.
 type Refusal struct {
@@ -165,7 +172,8 @@ func Extract(ctx context.Context, stream io.Reader, dir string, opts ExtractOpti
 		}
 	}
 	if len(missing) > 0 {
-		errs = append(errs, fmt.Errorf("archive: not found in the archive: %s", strings.Join(missing, ", ")))
+		x.res.Unmatched = missing
+		errs = append(errs, fmt.Errorf("archive: %w: %s", ErrNotInArchive, strings.Join(missing, ", ")))
 	}
 	if len(x.res.Refused) > 0 && !opts.TolerateRefused {
 		errs = append(errs, &RefusedError{Refused: slices.Clone(x.res.Refused)})
