@@ -741,7 +741,7 @@ func (x *extractor) chunk(name, base string, idx int, h *tar.Header, tr io.Reade
 		return err
 	}
 	if idx != 0 {
-		x.refuse(h.Name, fmt.Sprintf("chunk of %s without the chunk before it; extract without reassembling to keep it", base))
+		x.refuse(h.Name, fmt.Sprintf("chunk of %s without the chunk before it, so it cannot be joined; to keep it, read the tape file with plain tar (mt fsf, then tar -x), which leaves the chunks apart", base))
 		return nil
 	}
 	run := &chunkRun{base: base, next: 1, h: h, seq: x.seq}
