@@ -98,6 +98,14 @@ type Backup struct {
 	// latency). It must return quickly: the drive waits meanwhile.
 	WriteLatency func(time.Duration)
 
+	// OnMembers, if set, receives the stream's members in order, in
+	// batches, each with the piece its header starts in, for a file
+	// index. It is called from a goroutine of its own, shortly after the
+	// members' bytes reached a volume, and never after Run returned; a
+	// slow OnMembers does not slow the stream. After a failure the
+	// members that never reached a volume are not reported.
+	OnMembers func([]Member)
+
 	hook func(stage, fsPath string) // for tests, see producer.hook
 }
 
@@ -239,6 +247,9 @@ func (b *Backup) Run(ctx context.Context, w BlockWriter) (Result, error) {
 
 	p := &producer{r: r, warn: b.Warn, chunk: s.chunk, sourceTime: b.SourceModTime, hook: b.hook}
 	defer p.free()
+	if b.OnMembers != nil {
+		p.feed = newMemberFeed(r, b.OnMembers)
+	}
 	if p.sourceTime.IsZero() {
 		p.sourceTime = time.Now()
 	}
@@ -250,6 +261,9 @@ func (b *Backup) Run(ctx context.Context, w BlockWriter) (Result, error) {
 		r.close()
 	}
 	work.Wait()
+	if p.feed != nil {
+		p.feed.finish()
+	}
 	// A cancellation from here on comes too late to matter.
 	ferr := r.failure()
 	close(finished)
