@@ -139,8 +139,11 @@ func Extract(ctx context.Context, stream io.Reader, dir string, opts ExtractOpti
 		groups:  make(map[string]int),
 		buf:     make([]byte, 1<<20),
 	}
-	for _, o := range opts.Only {
-		x.only = append(x.only, memberName(o))
+	x.onlyAt = make(map[string][]int)
+	for i, o := range opts.Only {
+		name := memberName(o)
+		x.only = append(x.only, name)
+		x.onlyAt[name] = append(x.onlyAt[name], i)
 	}
 	x.matched = make([]bool, len(x.only))
 	defer func() {
@@ -243,6 +246,7 @@ type extractor struct {
 	opts   ExtractOptions
 	asRoot bool
 	only   []string
+	onlyAt map[string][]int // the indexes in only of each name
 	// matched records which Only entries selected something.
 	matched []bool
 	res     ExtractResult
@@ -333,13 +337,20 @@ func (x *extractor) selected(names ...string) bool {
 	if len(x.only) == 0 {
 		return true
 	}
+	// A name is selected by an entry equal to it or to one of its
+	// parents: look up each, so that thousands of entries (a glob
+	// resolved through the file index) cost no more than a few.
 	hit := false
-	for i, o := range x.only {
-		for _, n := range names {
-			if o == "." || n == o || strings.HasPrefix(n, o+"/") {
-				x.matched[i] = true
-				hit = true
-			}
+	mark := func(o string) {
+		for _, i := range x.onlyAt[o] {
+			x.matched[i] = true
+			hit = true
+		}
+	}
+	mark(".")
+	for _, n := range names {
+		for p := n; p != "." && p != "/" && p != ""; p = path.Dir(p) {
+			mark(p)
 		}
 	}
 	return hit
