@@ -65,76 +65,8 @@ func BenchmarkRunVsTarDD(b *testing.B) {
 	src := filepath.Join(dir, "src")
 	total := makeBenchSource(b, src, int64(gib)<<30)
 
-	cfg, err := config.ParseConfig("bench.yaml", []byte(strings.ReplaceAll(benchRunYAML, "STATE", dir)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	d, err := New(ctx, cfg, Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer d.Close()
-	lib := d.dev.libs["lib"]
-	for i := 1; i <= 6; i++ {
-		barcode := fmt.Sprintf("BEN%03dL8", i)
-		label, _ := drives.NewLabel(barcode, "bench", "LTO-8", config.Version, d.now())
-		if _, err := lib.virtual.AddCartridge(i, drives.CartridgeSpec{Barcode: barcode, MediaType: "LTO-8"}, &label); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := d.cat.AddCartridge(ctx, media.System, media.NewCartridge{Barcode: barcode, Pool: "bench", Location: media.LibrarySlot("room", "lib", i)}); err != nil {
-			b.Fatal(err)
-		}
-	}
-
-	tarDD := func() time.Duration {
-		out := filepath.Join(dir, "tar.out")
-		start := time.Now()
-		cmd := exec.Command("sh", "-c", "tar -cf - \"$1\" | dd of=\"$2\" bs=256k status=none", "sh", src, out)
-		if o, err := cmd.CombinedOutput(); err != nil {
-			b.Fatalf("tar | dd: %v: %s", err, o)
-		}
-		took := time.Since(start)
-		os.Remove(out)
-		return took
-	}
-	ours := func() time.Duration {
-		start := time.Now()
-		r, err := d.StartRun(ctx, "bench", "benchmark", time.Time{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		r, err = d.WaitRun(ctx, r.ID)
-		if err != nil || r.State != media.RunSucceeded {
-			b.Fatalf("run: %v %s %s", err, r.State, r.Reason)
-		}
-		took := time.Since(start)
-		if r.Bytes < total {
-			b.Fatalf("the run wrote %d bytes of %d", r.Bytes, total)
-		}
-		// Free the tmpfs the cartridge used (tmpfs is RAM): label it
-		// afresh, which ends its data after the label.
-		full, _ := d.cat.Run(ctx, r.ID)
-		for _, p := range full.Pieces {
-			img := filepath.Join(dir, "libraries", "lib", "cartridges", p.Barcode+".vtape")
-			h, err := drives.Open(img)
-			if err != nil {
-				b.Fatal(err)
-			}
-			label, _ := drives.NewLabel(p.Barcode, "bench", "LTO-8", config.Version, d.now())
-			if err := drives.WriteLabel(ctx, h, label, true); err != nil {
-				b.Fatal(err)
-			}
-			h.Close()
-			if err := d.cat.MarkOverwritten(ctx, media.System, p.Barcode, 0, r.ID); err != nil {
-				b.Fatal(err)
-			}
-			if err := d.cat.SetLabelUUID(ctx, p.Barcode, label.UUID); err != nil {
-				b.Fatal(err)
-			}
-		}
-		return took
-	}
+	rig := newBenchRig(b, dir, src, total)
+	tarDD, ours := rig.tarDD, rig.run
 
 	tarDD() // warm the page cache and the binaries
 	b.ResetTimer()
@@ -155,6 +87,98 @@ func BenchmarkRunVsTarDD(b *testing.B) {
 	b.ReportMetric(o, "tapewarden_MB/s")
 	b.ReportMetric(o/t, "ratio")
 	b.Logf("%d MiB: tar | dd %.0f MB/s, tapewarden run %.0f MB/s, ratio %.2f (medians of %d and %d runs)", total>>20, t, o, o/t, len(tarTimes), len(ourTimes))
+}
+
+// benchRig is an engine on a tmpfs directory with a job that backs up
+// src, and the two ways of writing it that the benchmarks compare.
+type benchRig struct {
+	b     *testing.B
+	d     *Engine
+	dir   string
+	src   string
+	total int64
+}
+
+func newBenchRig(b *testing.B, dir, src string, total int64) *benchRig {
+	b.Helper()
+	cfg, err := config.ParseConfig("bench.yaml", []byte(strings.ReplaceAll(benchRunYAML, "STATE", dir)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	d, err := New(ctx, cfg, Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { d.Close() })
+	lib := d.dev.libs["lib"]
+	for i := 1; i <= 6; i++ {
+		barcode := fmt.Sprintf("BEN%03dL8", i)
+		label, _ := drives.NewLabel(barcode, "bench", "LTO-8", config.Version, d.now())
+		if _, err := lib.virtual.AddCartridge(i, drives.CartridgeSpec{Barcode: barcode, MediaType: "LTO-8"}, &label); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := d.cat.AddCartridge(ctx, media.System, media.NewCartridge{Barcode: barcode, Pool: "bench", Location: media.LibrarySlot("room", "lib", i)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+
+	return &benchRig{b: b, d: d, dir: dir, src: src, total: total}
+}
+
+// tarDD times `tar -cf - SRC | dd of=FILE bs=256k`.
+func (rig *benchRig) tarDD() time.Duration {
+	b, dir, src := rig.b, rig.dir, rig.src
+	out := filepath.Join(dir, "tar.out")
+	start := time.Now()
+	cmd := exec.Command("sh", "-c", "tar -cf - \"$1\" | dd of=\"$2\" bs=256k status=none", "sh", src, out)
+	if o, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("tar | dd: %v: %s", err, o)
+	}
+	took := time.Since(start)
+	os.Remove(out)
+	return took
+}
+
+// run times one backup run of the job and frees the cartridge it wrote.
+func (rig *benchRig) run() time.Duration {
+	b, d, dir, total := rig.b, rig.d, rig.dir, rig.total
+	ctx := context.Background()
+	start := time.Now()
+	r, err := d.StartRun(ctx, "bench", "benchmark", time.Time{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err = d.WaitRun(ctx, r.ID)
+	if err != nil || r.State != media.RunSucceeded {
+		b.Fatalf("run: %v %s %s", err, r.State, r.Reason)
+	}
+	took := time.Since(start)
+	if r.Bytes < total {
+		b.Fatalf("the run wrote %d bytes of %d", r.Bytes, total)
+	}
+	// Free the tmpfs the cartridge used (tmpfs is RAM): label it
+	// afresh, which ends its data after the label.
+	full, _ := d.cat.Run(ctx, r.ID)
+	for _, p := range full.Pieces {
+		img := filepath.Join(dir, "libraries", "lib", "cartridges", p.Barcode+".vtape")
+		h, err := drives.Open(img)
+		if err != nil {
+			b.Fatal(err)
+		}
+		label, _ := drives.NewLabel(p.Barcode, "bench", "LTO-8", config.Version, d.now())
+		if err := drives.WriteLabel(ctx, h, label, true); err != nil {
+			b.Fatal(err)
+		}
+		h.Close()
+		if err := d.cat.MarkOverwritten(ctx, media.System, p.Barcode, 0, r.ID); err != nil {
+			b.Fatal(err)
+		}
+		if err := d.cat.SetLabelUUID(ctx, p.Barcode, label.UUID); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return took
 }
 
 // makeBenchSource writes about size bytes of incompressible data: a mix of
