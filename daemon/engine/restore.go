@@ -9,8 +9,11 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/tapewarden/tapewarden/daemon/archive"
 	"github.com/tapewarden/tapewarden/drives"
@@ -308,7 +311,7 @@ func (d *Engine) Restore(ctx context.Context, actor media.Actor, req RestoreRequ
 		if !res.Complete {
 			drill.Result = "failed"
 			if err := res.Err(); err != nil {
-				drill.Note = strings.TrimSpace(drill.Note + " " + err.Error())
+				drill.Note = fitLine(oneLine(strings.TrimSpace(drill.Note+" "+err.Error())), maxEventReason)
 			}
 		}
 		recorded, err := d.cat.RecordDrill(rctx, actor, drill)
@@ -318,7 +321,7 @@ func (d *Engine) Restore(ctx context.Context, actor media.Actor, req RestoreRequ
 		res.Drill = &recorded
 	}
 	outcome := restoreOutcome(res)
-	ev, err := d.cat.Record(rctx, actor, "restore", fmt.Sprintf("%s into %s: %s", what, req.To, outcome))
+	ev, err := d.cat.Record(rctx, actor, "restore", fitLine(oneLine(fmt.Sprintf("%s into %s: %s", what, shown(req.To), outcome)), maxEventReason))
 	if err != nil {
 		return res, err
 	}
@@ -365,6 +368,50 @@ func restoreWhat(req RestoreRequest, runs []media.Run) string {
 // event; the daemon log names every one as it happens.
 const maxRecordedRefusals = 100
 
+// maxEventReason keeps an audit event's reason within what the catalog
+// stores on one line.
+const maxEventReason = 1900
+
+// shown is s as it can go on one line of a log or an event: a member name
+// with a control or formatting character (a line feed, an escape, a
+// right-to-left override) is quoted with those escaped.
+func shown(s string) string {
+	if q := strconv.QuoteToGraphic(s); q[1:len(q)-1] != s {
+		return q
+	}
+	return s
+}
+
+// oneLine escapes each character of s that is not printable (a line
+// feed, an escape, a right-to-left override), so s fits one line of a log
+// or an audit event and reads as written.
+func oneLine(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsGraphic(r) {
+			b.WriteRune(r)
+			continue
+		}
+		q := strconv.QuoteRuneToASCII(r)
+		b.WriteString(q[1 : len(q)-1])
+	}
+	return b.String()
+}
+
+// fitLine cuts s to at most max bytes, on a character boundary, saying
+// so.
+func fitLine(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	const more = " … (cut; the daemon log and the restore's result have the rest)"
+	cut := max - len(more)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + more
+}
+
 // restoreOutcome words a restore's result for its audit event.
 func restoreOutcome(res RestoreResult) string {
 	var parts []string
@@ -380,7 +427,7 @@ func restoreOutcome(res RestoreResult) string {
 					names = append(names, fmt.Sprintf("and %d more (named in the daemon log)", n-i))
 					break
 				}
-				names = append(names, fmt.Sprintf("%s (%s)", r.Member, r.Reason))
+				names = append(names, fmt.Sprintf("%s (%s)", shown(r.Member), shown(r.Reason)))
 			}
 			s += fmt.Sprintf("; %d refused: %s", n, strings.Join(names, "; "))
 		}

@@ -3,10 +3,12 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3"
@@ -179,4 +181,25 @@ func TestRestoreNamesEveryRefusedMember(t *testing.T) {
 	require.Len(t, evs, 3)
 	assert.Contains(t, evs[2].Reason, "restore drill of job juki-nightly, paths nowhere/at-all")
 	assert.Contains(t, evs[2].Reason, "the data on tape is not what was written")
+}
+
+// TestRestoreEventTextFitsOneLine: member names with control or
+// formatting characters are escaped, and a long result is cut on a
+// character boundary, so the audit event is always accepted.
+func TestRestoreEventTextFitsOneLine(t *testing.T) {
+	assert.Equal(t, `evil\nname\u202etxt`, oneLine("evil\nname\u202etxt"))
+	assert.Equal(t, `"a\x1b[2Jb"`, shown("a\x1b[2Jb"))
+	assert.Equal(t, "plain/name.csv", shown("plain/name.csv"))
+	long := strings.Repeat("住民", 1000) // 6000 bytes
+	cut := fitLine(long, maxEventReason)
+	assert.LessOrEqual(t, len(cut), maxEventReason)
+	assert.True(t, utf8.ValidString(cut))
+	assert.Contains(t, cut, "(cut; the daemon log and the restore's result have the rest)")
+	res := RestoreResult{Jobs: []RestoredJob{{Job: "j"}}}
+	for i := range 500 {
+		res.Jobs[0].Refused = append(res.Jobs[0].Refused, RefusedMember{Member: fmt.Sprintf("dir/file-%03d\n", i), Reason: "already exists"})
+	}
+	out := restoreOutcome(res)
+	assert.Contains(t, out, `"dir/file-000\n" (already exists)`)
+	assert.Contains(t, out, "and 400 more (named in the daemon log)")
 }
