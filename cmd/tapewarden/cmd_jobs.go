@@ -273,6 +273,15 @@ restore drill. The daemon writes into DIR, so it must be able to.`,
 	return cmd
 }
 
+// graphic is s, or s quoted with its control and formatting characters
+// escaped when it has any: a member name must not act on the terminal.
+func graphic(s string) string {
+	if q := strconv.QuoteToGraphic(s); q[1:len(q)-1] != s {
+		return q
+	}
+	return s
+}
+
 // printRestore says what a restore brought back and, member by member and
 // job by job, everything it did not.
 func printRestore(w io.Writer, res engine.RestoreResult) {
@@ -285,7 +294,7 @@ func printRestore(w io.Writer, res engine.RestoreResult) {
 		if len(j.Refused) > 0 {
 			fmt.Fprintf(w, "  %d members not restored:\n", len(j.Refused))
 			for _, r := range j.Refused {
-				fmt.Fprintf(w, "    %s: %s\n", r.Member, r.Reason)
+				fmt.Fprintf(w, "    %s: %s\n", graphic(r.Member), graphic(r.Reason))
 			}
 		}
 		for _, warn := range j.Warnings {
