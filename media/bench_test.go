@@ -62,8 +62,8 @@ func buildBenchCatalog() (string, error) {
 	}
 	start := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	err = cat.write(ctx, func(tx *sql.Tx) error {
-		ins, err := tx.Prepare(`INSERT INTO cartridges (barcode, media_type, pool, state, loc_kind, loc_site, loc_place, loc_slot, added_at, updated_at)
-			VALUES (?, 'LTO-8', 'daily', 'active', ?, ?, ?, ?, ?, ?)`)
+		ins, err := tx.Prepare(`INSERT INTO cartridges (barcode, media_type, pool, state, loc_kind, loc_site, loc_place, loc_slot, uses_left, added_at, updated_at)
+			VALUES (?, 'LTO-8', ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
@@ -75,11 +75,16 @@ func buildBenchCatalog() (string, error) {
 				slot = sql.NullInt64{Int64: int64(loc.Slot), Valid: true}
 			}
 			now := timeText(start)
-			if _, err := ins.Exec(benchBarcode(i), string(loc.Kind), loc.Site, loc.Place, slot, now, now); err != nil {
+			pool, state, uses := sql.NullString{String: "daily", Valid: true}, "active", sql.NullInt64{}
+			if benchCleaner(i) {
+				pool, state, uses = sql.NullString{}, "cleaning", sql.NullInt64{Int64: int64(i % 50), Valid: true}
+			}
+			if _, err := ins.Exec(benchBarcode(i), pool, state, string(loc.Kind), loc.Site, loc.Place, slot, uses, now, now); err != nil {
 				return err
 			}
 		}
-		ev, err := tx.Prepare(`INSERT INTO events (id, at, actor, role, kind, barcode, from_loc, to_loc, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+
+		ev, err := tx.Prepare(`INSERT INTO events (id, at, actor, role, kind, barcode, from_loc, to_loc, to_state, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
@@ -90,17 +95,131 @@ func buildBenchCatalog() (string, error) {
 			e := Event{ID: int64(i + 1), At: parseTime(timeText(start.Add(time.Duration(i) * time.Minute))), Actor: "bench", Role: "operator",
 				Kind: "moved", Barcode: b, From: "honcho/shelf", To: benchLocation(i % benchCartridges).String(), PrevHash: prev}
 			if i < benchCartridges {
-				e.Kind, e.From = "added", ""
+				e.Kind, e.From, e.ToState = "added", "", "active"
+				if benchCleaner(i) {
+					e.ToState = "cleaning"
+				}
 			}
 			e.Hash = e.computeHash()
-			if _, err := ev.Exec(e.ID, timeText(e.At), e.Actor, e.Role, e.Kind, e.Barcode, e.From, e.To, e.PrevHash, e.Hash); err != nil {
+			if _, err := ev.Exec(e.ID, timeText(e.At), e.Actor, e.Role, e.Kind, e.Barcode, e.From, e.To, e.ToState, e.PrevHash, e.Hash); err != nil {
 				return err
 			}
 			prev = e.Hash
 		}
-		return nil
+		// The runs, each with its end event after the custody events.
+		return buildBenchRuns(tx, start, func(kind string, run int64, state string) error {
+			e := Event{ID: int64(benchEvents) + run, At: parseTime(timeText(start)), Actor: System.Name, Role: System.Role,
+				Kind: kind, To: fmt.Sprintf("run/%d", run), ToState: state, PrevHash: prev}
+			e.Hash = e.computeHash()
+			if _, err := ev.Exec(e.ID, timeText(e.At), e.Actor, e.Role, e.Kind, e.Barcode, e.From, e.To, e.ToState, e.PrevHash, e.Hash); err != nil {
+				return err
+			}
+			prev = e.Hash
+			return nil
+		})
 	})
 	return path, err
+}
+
+// benchCleaner says which of the bench cartridges are cleaning cartridges
+// (one in a thousand).
+func benchCleaner(i int) bool { return i%1000 == 500 }
+
+// Bench history: six jobs running every night for three years (6,570
+// runs, one in twenty failed), each run's piece on one of 2,000 data
+// cartridges, pieces older than 60 days overwritten; 2,000 prompts of
+// which 30 are open; 20,000 drive events.
+const (
+	benchJobs       = 6
+	benchNights     = 3 * 365
+	benchDataCarts  = 2000
+	benchLiveNights = 60
+)
+
+func buildBenchRuns(tx *sql.Tx, start time.Time, ended func(kind string, run int64, state string) error) error {
+	run, err := tx.Prepare(`INSERT INTO runs (id, job, system, pool, state, trigger_kind, scheduled_for, queued_at, started_at, finished_at, generation, level, bytes, sha256, files, wait_seconds)
+		VALUES (?, ?, ?, ?, ?, 'schedule', ?, ?, ?, ?, ?, 'daily', ?, 'ab', 1000, 12)`)
+	if err != nil {
+		return err
+	}
+	defer run.Close()
+	piece, err := tx.Prepare(`INSERT INTO pieces (run, piece, barcode, file, bytes, sha256, complete, gone_at) VALUES (?, 1, ?, ?, ?, 'ab', 1, ?)`)
+	if err != nil {
+		return err
+	}
+	defer piece.Close()
+	gen, err := tx.Prepare(`INSERT INTO generations (pool, id, level, started_at) VALUES (?, ?, 'daily', ?)`)
+	if err != nil {
+		return err
+	}
+	defer gen.Close()
+	id := 0
+	for night := range benchNights {
+		t := start.Add(time.Duration(night) * 24 * time.Hour)
+		genID := t.Format("2006-01-02")
+		if _, err := gen.Exec("daily", genID, timeText(t)); err != nil {
+			return err
+		}
+		for j := range benchJobs {
+			id++
+			state := "succeeded"
+			if id%20 == 0 {
+				state = "failed"
+			}
+			at := timeText(t.Add(time.Duration(j) * time.Hour))
+			if _, err := run.Exec(id, fmt.Sprintf("job%d", j), fmt.Sprintf("sys%d", j), "daily", state, at, at, at, at, genID, 1<<30); err != nil {
+				return err
+			}
+			if err := ended("run-"+state, int64(id), state); err != nil {
+				return err
+			}
+			// Data cartridges are those below benchDataCarts that are not
+			// cleaning cartridges: index 500 is one, so skip it.
+			cart := (night*benchJobs/3 + j/3) % benchDataCarts
+			if benchCleaner(cart) {
+				cart++
+			}
+			var gone sql.NullString
+			if night < benchNights-benchLiveNights {
+				gone = sql.NullString{String: at, Valid: true}
+			}
+			if _, err := piece.Exec(id, benchBarcode(cart), j%3+1, 1<<30, gone); err != nil {
+				return err
+			}
+		}
+	}
+	prompt, err := tx.Prepare(`INSERT INTO prompts (kind, state, created_at, action) VALUES (?, ?, ?, 'load the cartridge')`)
+	if err != nil {
+		return err
+	}
+	defer prompt.Close()
+	for i := range 2000 {
+		state := "done"
+		if i >= 1970 {
+			state = "open"
+		}
+		if _, err := prompt.Exec([]string{"load", "clean", "export", "import", "label"}[i%5], state, timeText(start.Add(time.Duration(i)*time.Hour))); err != nil {
+			return err
+		}
+	}
+	de, err := tx.Prepare(`INSERT INTO drive_events (drive, at, kind, flag, bytes) VALUES (?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer de.Close()
+	for i := range 20000 {
+		kind, flag := "mount", 0
+		switch {
+		case i%100 == 0:
+			kind = "cleaned"
+		case i%37 == 0:
+			kind, flag = "tapealert", 20
+		}
+		if _, err := de.Exec([]string{"lto0", "dat0"}[i%2], timeText(start.Add(time.Duration(i)*time.Hour)), kind, flag, 1<<30); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func benchCatalog(b *testing.B) (*Catalog, context.Context) {
@@ -201,7 +320,8 @@ func BenchmarkShow(b *testing.B) {
 	}
 }
 
-// BenchmarkVerify walks the whole 1,000,000-event chain.
+// BenchmarkVerify walks the whole chain (1,006,570 events) and replays
+// the custody against every cartridge and run.
 func BenchmarkVerify(b *testing.B) {
 	cat, ctx := benchCatalog(b)
 	b.ResetTimer()
@@ -211,4 +331,63 @@ func BenchmarkVerify(b *testing.B) {
 			b.Fatal(err, res.Problem)
 		}
 	}
+}
+
+// BenchmarkScrape compares what a metrics scrape read from the catalog
+// before (view: every cartridge, then per-kind reads, the way the daemon
+// built rotation's whole view) with Scrape (aggregate), on the same
+// catalog in the same run.
+func BenchmarkScrape(b *testing.B) {
+	cat, ctx := benchCatalog(b)
+	jobs := make([]string, benchJobs)
+	for j := range jobs {
+		jobs[j] = fmt.Sprintf("job%d", j)
+	}
+	pools := []string{"daily", "monthly", "dat"}
+	drives := []string{"lto0", "dat0"}
+	b.Run("view", func(b *testing.B) {
+		for b.Loop() {
+			// Stats grouped every cartridge before schema version 4.
+			if _, err := groupedCartridgeCounts(ctx, cat.r); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := cat.Stats(ctx); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := cat.JobStats(ctx, jobs); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := cat.Prompts(ctx, false); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := cat.Cartridges(ctx, Filter{}); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := cat.Generations(ctx, pools); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := cat.Manifests(ctx, ManifestFilter{Active: true}); err != nil {
+				b.Fatal(err)
+			}
+			for _, d := range drives {
+				if _, err := cat.DriveUse(ctx, d); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if _, err := cat.LastDrills(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("aggregate", func(b *testing.B) {
+		var s Scrape
+		var err error
+		for b.Loop() {
+			if s, err = cat.Scrape(ctx, ScrapeQuery{Jobs: jobs, Pools: pools, Drives: drives}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(len(s.Holding)), "holding")
+		b.ReportMetric(float64(len(s.Cleaners)), "cleaners")
+	})
 }

@@ -86,7 +86,9 @@ type NewCartridge struct {
 	State     State    `json:"state,omitempty"` // scratch (default), active or full
 	Location  Location `json:"location"`
 	UsesLeft  *int     `json:"uses_left,omitempty"` // cleaning cartridges; default 50
-	Notes     string   `json:"notes,omitempty"`
+	// Notes may run over several lines (line feeds and tabs are kept);
+	// other control characters are refused (see CheckText).
+	Notes string `json:"notes,omitempty"`
 }
 
 // Rated uses of a cleaning cartridge when the operator does not say
@@ -102,6 +104,16 @@ func (c *Catalog) NormalizeBarcode(s string) (string, error) {
 
 // AddCartridge adds a cartridge at a place, with an "added" custody event.
 func (c *Catalog) AddCartridge(ctx context.Context, actor Actor, n NewCartridge) (Cartridge, error) {
+	if err := checkActor(actor); err != nil {
+		return Cartridge{}, err
+	}
+	if err := checkTexts(textField{"the barcode", n.Barcode, TextName}, textField{"the media type", n.MediaType, TextName},
+		textField{"the pool", n.Pool, TextName}, textField{"the notes", n.Notes, TextMultiLine}); err != nil {
+		return Cartridge{}, err
+	}
+	if err := checkLocationText(n.Location); err != nil {
+		return Cartridge{}, err
+	}
 	b, err := ParseBarcode(n.Barcode, c.patterns)
 	if err != nil {
 		return Cartridge{}, err
@@ -304,6 +316,15 @@ type MoveOptions struct {
 // where the cartridge already is, of a cartridge in transit (deliver the
 // manifest instead), and, unless forced, moves that skip a workflow.
 func (c *Catalog) Move(ctx context.Context, actor Actor, barcode string, to Location, opt MoveOptions) (Event, error) {
+	if err := checkActor(actor); err != nil {
+		return Event{}, err
+	}
+	if err := checkTexts(textField{"the barcode", barcode, TextName}, textField{"the event kind", opt.Kind, TextName}, textField{"the reason", opt.Reason, TextLine}); err != nil {
+		return Event{}, err
+	}
+	if err := checkLocationText(to); err != nil {
+		return Event{}, err
+	}
 	b, err := ParseBarcode(barcode, c.patterns)
 	if err != nil {
 		return Event{}, err
@@ -367,6 +388,12 @@ func setLocation(ctx context.Context, tx *sql.Tx, barcode string, to Location, n
 // lost cartridges leave those states only through Found; cleaning
 // cartridges stay cleaning cartridges.
 func (c *Catalog) SetState(ctx context.Context, actor Actor, barcode string, to State, reason string) (Event, error) {
+	if err := checkActor(actor); err != nil {
+		return Event{}, err
+	}
+	if err := checkTexts(textField{"the barcode", barcode, TextName}, textField{"the reason", reason, TextLine}); err != nil {
+		return Event{}, err
+	}
 	b, err := ParseBarcode(barcode, c.patterns)
 	if err != nil {
 		return Event{}, err
@@ -416,6 +443,15 @@ func (c *Catalog) Retire(ctx context.Context, actor Actor, barcode, reason strin
 // Found records that a cartridge reported lost has turned up at loc. Its
 // state returns to what it was before it was reported lost.
 func (c *Catalog) Found(ctx context.Context, actor Actor, barcode string, loc Location, reason string) (Event, error) {
+	if err := checkActor(actor); err != nil {
+		return Event{}, err
+	}
+	if err := checkTexts(textField{"the barcode", barcode, TextName}, textField{"the reason", reason, TextLine}); err != nil {
+		return Event{}, err
+	}
+	if err := checkLocationText(loc); err != nil {
+		return Event{}, err
+	}
 	b, err := ParseBarcode(barcode, c.patterns)
 	if err != nil {
 		return Event{}, err

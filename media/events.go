@@ -76,6 +76,9 @@ func (c *Catalog) appendEvent(ctx context.Context, tx *sql.Tx, e *Event) error {
 	if e.Actor == "" || e.Role == "" {
 		return fmt.Errorf("%w: event %s has no actor", ErrBadInput, e.Kind)
 	}
+	if err := checkActor(Actor{Name: e.Actor, Role: e.Role}); err != nil {
+		return err
+	}
 	e.ID = lastID + 1
 	if e.At.IsZero() {
 		e.At = c.now()
@@ -97,6 +100,12 @@ func (c *Catalog) appendEvent(ctx context.Context, tx *sql.Tx, e *Event) error {
 // Record appends an audit event that is not tied to a cartridge change
 // (a prompt answered, a configuration loaded). Kind must be set.
 func (c *Catalog) Record(ctx context.Context, actor Actor, kind, reason string) (Event, error) {
+	if err := checkActor(actor); err != nil {
+		return Event{}, err
+	}
+	if err := checkTexts(textField{"the event kind", kind, TextName}, textField{"the reason", reason, TextLine}); err != nil {
+		return Event{}, err
+	}
 	if kind == "" {
 		return Event{}, fmt.Errorf("%w: event kind is empty", ErrBadInput)
 	}
@@ -174,68 +183,4 @@ func (c *Catalog) Events(ctx context.Context, f EventFilter) ([]Event, error) {
 		out = append(out, e)
 	}
 	return out, rows.Err()
-}
-
-// VerifyResult is the outcome of checking the audit chain.
-type VerifyResult struct {
-	OK       bool   `json:"ok"`
-	Events   int64  `json:"events"`    // events checked
-	HeadID   int64  `json:"head_id"`   // the last event's ID
-	HeadHash string `json:"head_hash"` // the last event's hash: keep a copy away from the catalog
-	// BrokenAt is the ID of the first event that does not verify, and
-	// Problem says how it is broken.
-	BrokenAt int64  `json:"broken_at,omitempty"`
-	Problem  string `json:"problem,omitempty"`
-}
-
-// Verify walks the whole audit chain from the first event and reports the
-// first broken link: an event whose fields no longer match its hash
-// (altered), whose previous hash is not the hash of the event before it
-// (an event removed, inserted or re-ordered), or a gap in the IDs. When
-// expectHead is non-empty, the chain must also end at that hash (a copy of
-// the head kept elsewhere, which detects a chain rewritten from the start
-// or cut short).
-func (c *Catalog) Verify(ctx context.Context, expectHead string) (VerifyResult, error) {
-	rows, err := c.r.QueryContext(ctx, "SELECT "+eventColumns+" FROM events ORDER BY id ASC")
-	if err != nil {
-		return VerifyResult{}, err
-	}
-	defer rows.Close()
-	res := VerifyResult{OK: true, HeadHash: GenesisHash}
-	prevID, prevHash := int64(0), GenesisHash
-	headSeen := expectHead == ""
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return VerifyResult{}, err
-		}
-		res.Events++
-		if res.OK {
-			switch {
-			case e.ID != prevID+1:
-				res.OK, res.BrokenAt = false, e.ID
-				res.Problem = fmt.Sprintf("event %d follows event %d: events %d to %d are missing", e.ID, prevID, prevID+1, e.ID-1)
-			case e.PrevHash != prevHash:
-				res.OK, res.BrokenAt = false, e.ID
-				res.Problem = fmt.Sprintf("event %d does not link to event %d: an event before it was altered, removed or inserted", e.ID, prevID)
-			case e.computeHash() != e.Hash:
-				res.OK, res.BrokenAt = false, e.ID
-				res.Problem = fmt.Sprintf("event %d does not match its hash: its fields were altered", e.ID)
-			}
-		}
-		if e.Hash == expectHead {
-			headSeen = true
-		}
-		prevID, prevHash = e.ID, e.Hash
-		res.HeadID, res.HeadHash = e.ID, e.Hash
-	}
-	if err := rows.Err(); err != nil {
-		return VerifyResult{}, err
-	}
-	if res.OK && !headSeen {
-		res.OK = false
-		res.BrokenAt = res.HeadID
-		res.Problem = fmt.Sprintf("the chain never reaches the expected head %s: it was cut short or rewritten", expectHead)
-	}
-	return res, nil
 }

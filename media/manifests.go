@@ -83,7 +83,8 @@ type NewManifest struct {
 	Destination string   `json:"destination"`
 	Place       string   `json:"place,omitempty"` // storage place at the destination; default chosen at delivery
 	Barcodes    []string `json:"barcodes"`
-	Note        string   `json:"note,omitempty"`
+	// Note may run over several lines, like a cartridge's notes.
+	Note string `json:"note,omitempty"`
 }
 
 // Handover is what a courier or receiver confirms, barcode by barcode.
@@ -111,6 +112,17 @@ func (c *Catalog) manifestOverdue() time.Duration {
 // All cartridges must be on site at one origin, not lost, and not on
 // another open or in-transit manifest.
 func (c *Catalog) CreateManifest(ctx context.Context, actor Actor, n NewManifest) (Manifest, error) {
+	if err := checkActor(actor); err != nil {
+		return Manifest{}, err
+	}
+	if err := checkTexts(textField{"the destination", n.Destination, TextName}, textField{"the place", n.Place, TextName}, textField{"the note", n.Note, TextMultiLine}); err != nil {
+		return Manifest{}, err
+	}
+	for _, b := range n.Barcodes {
+		if err := CheckText("a barcode", b, TextName); err != nil {
+			return Manifest{}, err
+		}
+	}
 	if len(n.Barcodes) == 0 {
 		return Manifest{}, fmt.Errorf("%w: a manifest needs at least one barcode", ErrBadInput)
 	}
@@ -200,6 +212,12 @@ func (c *Catalog) CreateManifest(ctx context.Context, actor Actor, n NewManifest
 
 // CancelManifest withdraws an open manifest (nothing has moved yet).
 func (c *Catalog) CancelManifest(ctx context.Context, actor Actor, id, reason string) (Manifest, error) {
+	if err := checkActor(actor); err != nil {
+		return Manifest{}, err
+	}
+	if err := checkTexts(textField{"the manifest ID", id, TextName}, textField{"the reason", reason, TextLine}); err != nil {
+		return Manifest{}, err
+	}
 	var out Manifest
 	err := c.write(ctx, func(tx *sql.Tx) error {
 		m, err := manifestTx(ctx, tx, id)
@@ -273,6 +291,9 @@ func discrepancyError(id, phase string, missing, extra []string) error {
 // barcode by barcode. Confirmed cartridges move into transit with a
 // custody event each.
 func (c *Catalog) Pickup(ctx context.Context, actor Actor, id string, h Handover) (Manifest, error) {
+	if err := checkHandover(actor, id, h); err != nil {
+		return Manifest{}, err
+	}
 	courier := strings.TrimSpace(h.Courier)
 	if courier == "" {
 		return Manifest{}, fmt.Errorf("%w: pick-up of %s: name the courier (--courier)", ErrBadInput, id)
@@ -356,6 +377,9 @@ func (c *Catalog) Pickup(ctx context.Context, actor Actor, id string, h Handover
 // destination, confirmed barcode by barcode. They are filed at h.Place,
 // the manifest's place, or the destination's safest place.
 func (c *Catalog) Deliver(ctx context.Context, actor Actor, id string, h Handover) (Manifest, error) {
+	if err := checkHandover(actor, id, h); err != nil {
+		return Manifest{}, err
+	}
 	scanned, err := c.scanned(h.Barcodes)
 	if err != nil {
 		return Manifest{}, err
@@ -532,6 +556,17 @@ type Resolution struct {
 // cartridge found is moved to where it was found; a cartridge lost is
 // marked lost where it was last known to be.
 func (c *Catalog) Resolve(ctx context.Context, actor Actor, id, barcode string, r Resolution) (Manifest, error) {
+	if err := checkActor(actor); err != nil {
+		return Manifest{}, err
+	}
+	if err := checkTexts(textField{"the manifest ID", id, TextName}, textField{"the barcode", barcode, TextName}, textField{"the note", r.Note, TextLine}); err != nil {
+		return Manifest{}, err
+	}
+	if r.Found != nil {
+		if err := checkLocationText(*r.Found); err != nil {
+			return Manifest{}, err
+		}
+	}
 	b, err := ParseBarcode(barcode, c.patterns)
 	if err != nil {
 		return Manifest{}, err
@@ -701,6 +736,10 @@ type ManifestFilter struct {
 
 // Manifests lists manifests, newest first.
 func (c *Catalog) Manifests(ctx context.Context, f ManifestFilter) ([]Manifest, error) {
+	return c.manifests(ctx, c.r, f)
+}
+
+func (c *Catalog) manifests(ctx context.Context, qr querier, f ManifestFilter) ([]Manifest, error) {
 	var where []string
 	var args []any
 	if f.State != "" {
@@ -722,7 +761,7 @@ func (c *Catalog) Manifests(ctx context.Context, f ManifestFilter) ([]Manifest, 
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
-	rows, err := c.r.QueryContext(ctx, q, args...)
+	rows, err := qr.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -741,11 +780,28 @@ func (c *Catalog) Manifests(ctx context.Context, f ManifestFilter) ([]Manifest, 
 	}
 	out := make([]Manifest, 0, len(ids))
 	for _, id := range ids {
-		m, err := c.Manifest(ctx, id)
+		m, err := manifestTx(ctx, qr, id)
 		if err != nil {
 			return nil, err
 		}
+		c.markOverdue(&m)
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+// checkHandover checks the texts of a hand-over.
+func checkHandover(actor Actor, id string, h Handover) error {
+	if err := checkActor(actor); err != nil {
+		return err
+	}
+	if err := checkTexts(textField{"the manifest ID", id, TextName}, textField{"the courier", h.Courier, TextName}, textField{"the place", h.Place, TextName}); err != nil {
+		return err
+	}
+	for _, b := range h.Barcodes {
+		if err := CheckText("a barcode", b, TextName); err != nil {
+			return err
+		}
+	}
+	return nil
 }

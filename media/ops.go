@@ -25,6 +25,12 @@ type Drill struct {
 
 // RecordDrill stores a restore drill with an audit event.
 func (c *Catalog) RecordDrill(ctx context.Context, actor Actor, d Drill) (Drill, error) {
+	if err := checkActor(actor); err != nil {
+		return Drill{}, err
+	}
+	if err := checkTexts(textField{"the system", d.System, TextName}, textField{"the job", d.Job, TextName}, textField{"the note", d.Note, TextLine}); err != nil {
+		return Drill{}, err
+	}
 	if d.Result != "passed" && d.Result != "failed" {
 		return d, fmt.Errorf("%w: drill result %q", ErrBadInput, d.Result)
 	}
@@ -45,7 +51,11 @@ func (c *Catalog) RecordDrill(ctx context.Context, actor Actor, d Drill) (Drill,
 
 // LastDrills returns the newest drill per system.
 func (c *Catalog) LastDrills(ctx context.Context) (map[string]Drill, error) {
-	rows, err := c.r.QueryContext(ctx, `SELECT id, system, job, coalesce(run, 0), at, result, duration_seconds, bytes, note, actor FROM drills d
+	return lastDrills(ctx, c.r)
+}
+
+func lastDrills(ctx context.Context, q querier) (map[string]Drill, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, system, job, coalesce(run, 0), at, result, duration_seconds, bytes, note, actor FROM drills d
 		WHERE id = (SELECT max(id) FROM drills WHERE system = d.system)`)
 	if err != nil {
 		return nil, err
@@ -138,6 +148,12 @@ func (c *Catalog) OpenPrompt(ctx context.Context, p Prompt) (Prompt, error) {
 // ClosePrompt ends an open prompt: done (by a person), cancelled, or
 // superseded by a newer prompt.
 func (c *Catalog) ClosePrompt(ctx context.Context, actor Actor, id int64, state PromptState, note string) (Prompt, error) {
+	if err := checkActor(actor); err != nil {
+		return Prompt{}, err
+	}
+	if err := CheckText("the note", note, TextLine); err != nil {
+		return Prompt{}, err
+	}
 	var out Prompt
 	err := c.write(ctx, func(tx *sql.Tx) error {
 		p, err := promptTx(ctx, tx, id)
@@ -277,14 +293,18 @@ type DriveUse struct {
 
 // DriveUse reads a drive's use since its last cleaning.
 func (c *Catalog) DriveUse(ctx context.Context, drive string) (DriveUse, error) {
+	return driveUse(ctx, c.r, drive)
+}
+
+func driveUse(ctx context.Context, q querier, drive string) (DriveUse, error) {
 	u := DriveUse{TapeAlerts: map[int]int64{}}
 	var last sql.NullString
-	if err := c.r.QueryRowContext(ctx, `SELECT max(at) FROM drive_events WHERE drive = ? AND kind = 'cleaned'`, drive).Scan(&last); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT max(at) FROM drive_events WHERE drive = ? AND kind = 'cleaned'`, drive).Scan(&last); err != nil {
 		return u, err
 	}
 	u.LastCleaned = parseNullTime(last)
 	var first sql.NullString
-	if err := c.r.QueryRowContext(ctx, `SELECT min(at) FROM drive_events WHERE drive = ?`, drive).Scan(&first); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT min(at) FROM drive_events WHERE drive = ?`, drive).Scan(&first); err != nil {
 		return u, err
 	}
 	u.FirstSeen = parseNullTime(first)
@@ -292,10 +312,10 @@ func (c *Catalog) DriveUse(ctx context.Context, drive string) (DriveUse, error) 
 	if last.Valid {
 		since = last.String
 	}
-	if err := c.r.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(bytes), 0) FROM drive_events WHERE drive = ? AND kind = 'mount' AND at > ?`, drive, since).Scan(&u.Mounts, &u.Bytes); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(bytes), 0) FROM drive_events WHERE drive = ? AND kind = 'mount' AND at > ?`, drive, since).Scan(&u.Mounts, &u.Bytes); err != nil {
 		return u, err
 	}
-	rows, err := c.r.QueryContext(ctx, `SELECT flag, count(*) FROM drive_events WHERE drive = ? AND kind = 'tapealert' GROUP BY flag`, drive)
+	rows, err := q.QueryContext(ctx, `SELECT flag, count(*) FROM drive_events WHERE drive = ? AND kind = 'tapealert' GROUP BY flag`, drive)
 	if err != nil {
 		return u, err
 	}
@@ -336,6 +356,12 @@ func (c *Catalog) UseCleaner(ctx context.Context, actor Actor, barcode, drive st
 // SetUsesLeft records what a cleaning cartridge really has left (a drive
 // rejected it as expired, say).
 func (c *Catalog) SetUsesLeft(ctx context.Context, actor Actor, barcode string, left int, reason string) error {
+	if err := checkActor(actor); err != nil {
+		return err
+	}
+	if err := CheckText("the reason", reason, TextLine); err != nil {
+		return err
+	}
 	if left < 0 || left > 1000 {
 		return fmt.Errorf("%w: %s: uses left must be between 0 and 1000", ErrBadInput, barcode)
 	}

@@ -141,7 +141,12 @@ func (c *Catalog) RecordMissed(ctx context.Context, n NewRun, reason string) (Ru
 			return err
 		}
 		id, _ := res.LastInsertId()
-		if err := c.appendEvent(ctx, tx, &Event{Actor: System.Name, Role: System.Role, Kind: "run-missed", Reason: fmt.Sprintf("run %d of job %s: %s", id, n.Job, reason)}); err != nil {
+		seal, err := runSeal(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := c.appendEvent(ctx, tx, &Event{Actor: System.Name, Role: System.Role, Kind: "run-missed", From: sealPrefix + seal, To: fmt.Sprintf("run/%d", id), ToState: string(RunMissed),
+			Reason: fmt.Sprintf("run %d of job %s: %s", id, n.Job, reason)}); err != nil {
 			return err
 		}
 		out, err = runTx(ctx, tx, id)
@@ -162,7 +167,18 @@ type RunUpdate struct {
 }
 
 // UpdateRun records progress of a run that has not finished.
+//
+// A run ends only through FinishRun (or RecordMissed), which chains the end
+// in the audit log; UpdateRun refuses a final state.
 func (c *Catalog) UpdateRun(ctx context.Context, id int64, u RunUpdate) error {
+	switch u.State {
+	case "", RunQueued, RunWaiting, RunWriting, RunVerifying:
+	default:
+		if u.State.Finished() {
+			return fmt.Errorf("%w: run %d: a run ends with FinishRun, which records its end in the audit chain, not by setting state %s", ErrBadInput, id, u.State)
+		}
+		return fmt.Errorf("%w: run %d: unknown run state %q", ErrBadInput, id, u.State)
+	}
 	return c.write(ctx, func(tx *sql.Tx) error {
 		var state RunState
 		if err := tx.QueryRowContext(ctx, `SELECT state FROM runs WHERE id = ?`, id).Scan(&state); err != nil {
@@ -311,7 +327,15 @@ func (c *Catalog) FinishRun(ctx context.Context, id int64, res RunResult) (Run, 
 		if res.Reason != "" {
 			reason += ": " + res.Reason
 		}
-		if err := c.appendEvent(ctx, tx, &Event{Actor: System.Name, Role: System.Role, Kind: "run-" + string(res.State), Reason: reason}); err != nil {
+		// The run is named in To, its end in ToState and a seal of what
+		// it recorded in From, so that Verify can compare the run's rows
+		// with the chain.
+		seal, err := runSeal(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := c.appendEvent(ctx, tx, &Event{Actor: System.Name, Role: System.Role, Kind: "run-" + string(res.State),
+			From: sealPrefix + seal, To: fmt.Sprintf("run/%d", id), FromState: string(cur.State), ToState: string(res.State), Reason: reason}); err != nil {
 			return err
 		}
 		out, err = runTx(ctx, tx, id)
@@ -501,11 +525,15 @@ type JobStats struct {
 
 // JobStats reads per-job run statistics for the named jobs.
 func (c *Catalog) JobStats(ctx context.Context, jobs []string) (map[string]*JobStats, error) {
+	return jobStats(ctx, c.r, jobs)
+}
+
+func jobStats(ctx context.Context, q querier, jobs []string) (map[string]*JobStats, error) {
 	out := map[string]*JobStats{}
 	for _, j := range jobs {
 		out[j] = &JobStats{Job: j, Counts: map[RunState]int64{}}
 	}
-	rows, err := c.r.QueryContext(ctx, `SELECT job, state, count(*), coalesce(sum(bytes), 0), coalesce(sum(wait_seconds), 0), max(finished_at), max(scheduled_for) FROM runs GROUP BY job, state`)
+	rows, err := q.QueryContext(ctx, `SELECT job, state, count(*), coalesce(sum(bytes), 0), coalesce(sum(wait_seconds), 0), max(finished_at), max(scheduled_for) FROM runs GROUP BY job, state`)
 	if err != nil {
 		return nil, err
 	}
@@ -544,7 +572,7 @@ func (c *Catalog) JobStats(ctx context.Context, jobs []string) (map[string]*JobS
 		return nil, err
 	}
 	for _, j := range jobs {
-		r, err := scanRun(c.r.QueryRowContext(ctx, "SELECT "+runListColumns+" FROM runs WHERE job = ? AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1", j))
+		r, err := scanRun(q.QueryRowContext(ctx, "SELECT "+runListColumns+" FROM runs WHERE job = ? AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1", j))
 		if err == nil {
 			out[j].LastRun = r
 		} else if !errors.Is(err, sql.ErrNoRows) {
@@ -570,6 +598,10 @@ type CartridgeGeneration struct {
 // pieces still on it (not overwritten), with the jobs expected and
 // succeeded in each generation.
 func (c *Catalog) Generations(ctx context.Context, pools []string) ([]CartridgeGeneration, error) {
+	return generations(ctx, c.r, pools)
+}
+
+func generations(ctx context.Context, q querier, pools []string) ([]CartridgeGeneration, error) {
 	if len(pools) == 0 {
 		return nil, nil
 	}
@@ -578,9 +610,12 @@ func (c *Catalog) Generations(ctx context.Context, pools []string) ([]CartridgeG
 	for _, p := range pools {
 		args = append(args, p)
 	}
-	// Jobs per generation.
-	jobRows, err := c.r.QueryContext(ctx, `SELECT pool, generation, job, max(state = 'succeeded') FROM runs
-		WHERE pool IN (`+ph+`) AND generation <> '' GROUP BY pool, generation, job ORDER BY pool, generation, job`, args...)
+	// Jobs per generation, of the generations still on tape only: the
+	// others are not listed below, and years of runs need not be read.
+	jobRows, err := q.QueryContext(ctx, `SELECT pool, generation, job, max(state = 'succeeded') FROM runs
+		WHERE pool IN (`+ph+`) AND generation <> ''
+		AND (pool, generation) IN (SELECT r.pool, r.generation FROM pieces p JOIN runs r ON r.id = p.run WHERE p.gone_at IS NULL)
+		GROUP BY pool, generation, job ORDER BY pool, generation, job`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -604,7 +639,7 @@ func (c *Catalog) Generations(ctx context.Context, pools []string) ([]CartridgeG
 	if err := jobRows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err := c.r.QueryContext(ctx, `SELECT DISTINCT p.barcode, r.pool, r.generation, g.level, g.started_at
+	rows, err := q.QueryContext(ctx, `SELECT DISTINCT p.barcode, r.pool, r.generation, g.level, g.started_at
 		FROM pieces p JOIN runs r ON r.id = p.run JOIN generations g ON g.pool = r.pool AND g.id = r.generation
 		WHERE p.gone_at IS NULL AND r.pool IN (`+ph+`) ORDER BY p.barcode, g.started_at`, args...)
 	if err != nil {

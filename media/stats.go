@@ -36,9 +36,15 @@ func (c *Catalog) Stats(ctx context.Context) (Stats, error) {
 		return Stats{}, err
 	}
 	defer tx.Rollback()
+	return c.stats(ctx, tx)
+}
+
+// stats is Stats inside a read transaction. The cartridge counts come from
+// cartridge_counts, which triggers keep current (schema version 4).
+func (c *Catalog) stats(ctx context.Context, tx querier) (Stats, error) {
 	var s Stats
-	rows, err := tx.QueryContext(ctx, `SELECT coalesce(loc_site, 'in-transit'), loc_kind, coalesce(pool, ''), state, count(*)
-		FROM cartridges GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`)
+	rows, err := tx.QueryContext(ctx, `SELECT site, place_kind, pool, state, n
+		FROM cartridge_counts WHERE n > 0 ORDER BY 1, 2, 3, 4`)
 	if err != nil {
 		return Stats{}, err
 	}
