@@ -43,6 +43,9 @@ type Engine struct {
 	dev      *devices
 	// noSchedule holds the scheduler (Options.NoSchedule).
 	noSchedule bool
+	// noFileIndex leaves runs' members out of the file index, for the
+	// benchmark of what the index costs.
+	noFileIndex bool
 
 	// loadTimeout bounds the wait for a drive to come online after a load.
 	loadTimeout time.Duration

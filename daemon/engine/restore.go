@@ -533,9 +533,16 @@ func (d *Engine) restoreRun(ctx context.Context, r media.Run, dir string, req Re
 		}
 		return drives.LimitReads(h, bufSize), nil
 	}
+	// --path entries are found in the file index: a glob, or a name
+	// below any directory, becomes the members it matches.
+	only, from, err := d.resolvePaths(ctx, r.ID, req.Paths)
+	if err != nil {
+		rj.Problem = err.Error()
+		return rj, req.Paths, err
+	}
 	stream := archive.NewReader(ctx, next, drives.MaxBlockSize)
 	er, err := archive.Extract(ctx, stream, dir, archive.ExtractOptions{
-		Overwrite: req.Overwrite, AllowDevices: req.AllowDevices, Only: req.Paths, Reassemble: true,
+		Overwrite: req.Overwrite, AllowDevices: req.AllowDevices, Only: only, Reassemble: true,
 		// Refused members do not stop the restore; each is named in
 		// the log as it happens and in the result.
 		TolerateRefused: true,
@@ -548,20 +555,20 @@ func (d *Engine) restoreRun(ctx context.Context, r media.Run, dir string, req Re
 	if err != nil && !errors.Is(err, archive.ErrNotInArchive) {
 		rj.Bytes = stream.Bytes()
 		rj.Problem = fmt.Sprintf("%v; the restore of this job stopped after %d bytes: the members before that point are in %s, the rest is not", err, rj.Bytes, dir)
-		return rj, er.Unmatched, err
+		return rj, unmatchedEntries(req.Paths, only, from, er.Unmatched), err
 	}
 	// Drain what the extractor did not need, so the checksum covers the
 	// whole stream.
 	if _, err := io.Copy(io.Discard, stream); err != nil {
 		rj.Bytes = stream.Bytes()
 		rj.Problem = fmt.Sprintf("reading the rest of the stream after %d bytes, to check its SHA-256: %v", rj.Bytes, err)
-		return rj, er.Unmatched, err
+		return rj, unmatchedEntries(req.Paths, only, from, er.Unmatched), err
 	}
 	rj.Bytes = stream.Bytes()
 	if rj.Bytes != r.Bytes || stream.SHA256() != r.SHA256 {
 		rj.Problem = fmt.Sprintf("the data on tape is not what was written: read back %d bytes with SHA-256 %s; the run wrote %d bytes with SHA-256 %s", rj.Bytes, stream.SHA256(), r.Bytes, r.SHA256)
-		return rj, er.Unmatched, errors.New(rj.Problem)
+		return rj, unmatchedEntries(req.Paths, only, from, er.Unmatched), errors.New(rj.Problem)
 	}
 	rj.Verified = true
-	return rj, er.Unmatched, nil
+	return rj, unmatchedEntries(req.Paths, only, from, er.Unmatched), nil
 }

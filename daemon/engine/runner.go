@@ -370,7 +370,8 @@ type tapeWriter struct {
 	m       *mount
 	h       drives.Drive
 	barcode string
-	file    int64 // tape file number of the current piece's data
+	file    int64        // tape file number of the current piece's data
+	index   *memberIndex // nil when the file index is off
 	pieces  []media.Piece
 	full    []string
 	start   time.Time
@@ -490,6 +491,12 @@ func (w *tapeWriter) write(ctx context.Context, m *mount, choice rotation.Choice
 		Warn:          func(msg string) { w.log.printf("warning: %s", msg) },
 		Counters:      d.writerCounters(w.m.drv.cfg.Name),
 	}
+	if !d.noFileIndex {
+		// The file index: each member as it reaches the tape, in batches.
+		w.index = newMemberIndex(ctx, d.cat, w.run.ID, w.log)
+		w.index.pieceAt(1, w.file)
+		b.OnMembers = w.index.add
+	}
 	var src *sourceCommand
 	if len(w.job.Source.Command) > 0 {
 		var out *bytesReader
@@ -532,6 +539,11 @@ func (w *tapeWriter) write(ctx context.Context, m *mount, choice rotation.Choice
 	res.Bytes, res.SHA256, res.Files = result.Bytes, result.SHA256, result.Members
 	res.Pieces, res.Full = w.pieces, w.full
 	w.log.printf("wrote %d bytes in %d piece(s), %d members, SHA-256 %s", result.Bytes, len(w.pieces), result.Members, result.SHA256)
+	if w.index != nil {
+		if n, all := w.index.count(); all {
+			w.log.printf("file index: %d members", n)
+		}
+	}
 	for _, warn := range result.Warnings {
 		w.log.printf("warning: %s", warn)
 	}
@@ -636,6 +648,9 @@ func (w *tapeWriter) nextVolume(ctx context.Context, done archive.Piece) (archiv
 	d.cat.UpdateRun(ctx, w.run.ID, media.RunUpdate{WaitSeconds: d.now().Sub(start).Seconds()})
 	if err := w.position(ctx, choice); err != nil {
 		return nil, err
+	}
+	if w.index != nil {
+		w.index.pieceAt(done.Index+1, w.file)
 	}
 	w.status(media.RunWriting, fmt.Sprintf("writing %s in %s (piece %d)", w.barcode, drv.cfg.Name, done.Index+1))
 	return w.h, nil
