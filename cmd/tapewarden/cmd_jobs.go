@@ -220,8 +220,10 @@ func (a *app) promptCommand() *cobra.Command {
 func (a *app) restoreCommand() *cobra.Command {
 	var req engine.RestoreRequest
 	var at string
+	var list bool
+	var limit int
 	cmd := &cobra.Command{
-		Use:   "restore (--system S | --job J) [--generation ID | --at TIME] [--path P]... --to DIR [--drill]",
+		Use:   "restore (--system S | --job J) [--generation ID | --at TIME] [--path P]... --to DIR [--drill]\n  tapewarden restore --list (--system S | --job J) [--generation ID] [PATTERN]",
 		Short: "Bring back a system's or job's data from tape",
 		Long: `Restore finds the runs of the system's jobs (or the one job) in the requested
 generation (default: the newest good one), gets their cartridges into a drive
@@ -229,9 +231,33 @@ generation (default: the newest good one), gets their cartridges into a drive
 extracts into DIR — nothing can land outside it — and checks every byte
 against the SHA-256 recorded when it was written. With more than one job,
 each goes into DIR/JOB. With --drill the restore is recorded as the system's
-restore drill. The daemon writes into DIR, so it must be able to.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+restore drill. The daemon writes into DIR, so it must be able to.
+
+--path takes a path or a glob ('*' also crosses '/'), looked up in the file
+index of the run: 'residents.csv' or 'juki/*.csv' find the files below any
+directory, without knowing the prefix they were stored under; a leading '/'
+anchors it at the top of the archive. --list shows what a restore with the
+same selection holds (matching PATTERN, if given) and restores nothing.
+
+Everything the restore did not do is printed: each refused member with its
+reason, each job with nothing to restore, a --path that matched nothing, a
+stream whose SHA-256 differs from what was written. The exit status is 0
+only when the restore is complete.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if list {
+				pattern := ""
+				if len(args) == 1 {
+					pattern = args[0]
+				}
+				if req.To != "" || len(req.Paths) > 0 || req.Drill {
+					return usagef("restore --list restores nothing: leave out --to, --path and --drill")
+				}
+				return a.listMembers(cmd, req, pattern, limit)
+			}
+			if len(args) > 0 {
+				return usagef("restore: a PATTERN argument goes with --list; to restore matching files give --path %s", args[0])
+			}
 			if req.To == "" {
 				return usagef("restore: say where to (--to DIR)")
 			}
@@ -264,7 +290,9 @@ restore drill. The daemon writes into DIR, so it must be able to.`,
 	f.StringVar(&req.Job, "job", "", "restore this job")
 	f.StringVar(&req.Generation, "generation", "", "this generation (e.g. daily/2026-11-28; see 'tapewarden job history')")
 	f.StringVar(&at, "at", "", "the newest generation finished by this time (2006-01-02 15:04)")
-	f.StringSliceVar(&req.Paths, "path", nil, "restore only this file or directory (repeatable)")
+	f.StringSliceVar(&req.Paths, "path", nil, "restore only this file, directory or glob, found below any directory (repeatable)")
+	f.BoolVar(&list, "list", false, "list the files a restore with this selection holds, restoring nothing")
+	f.IntVar(&limit, "limit", 1000, "with --list, at most this many files per job")
 	f.StringVar(&req.To, "to", "", "an existing directory to restore into")
 	f.BoolVar(&req.Overwrite, "overwrite", false, "replace files that already exist in DIR")
 	f.BoolVar(&req.AllowDevices, "allow-devices", false, "create device nodes and FIFOs (the daemon must run as root)")

@@ -71,3 +71,46 @@ func TestRestoreThroughTheCLISaysEverything(t *testing.T) {
 	log := p.must("audit", "log")
 	assert.Equal(t, 4, strings.Count(log, "restore of "), log)
 }
+
+// TestListAndFindThroughTheCLI: restore --list and find answer from the
+// file index with a bare name or a glob; --path restores by glob.
+func TestListAndFindThroughTheCLI(t *testing.T) {
+	p := startDemo(t, stateDir(t))
+	p.must("job", "run", "juki-daily", "--wait")
+
+	out := p.must("restore", "--list", "--job", "juki-daily", "*.csv")
+	assert.Contains(t, out, "juki-daily run ")
+	assert.Contains(t, out, "demo-data/juki/residents.csv")
+	assert.Contains(t, out, "demo-data/juki/archive/2025.csv")
+	assert.Contains(t, out, "(piece 1, tape file ")
+
+	out, errOut, code := p.run("restore", "--list", "--system", "juki", "residents.csv")
+	assert.Equal(t, 0, code, out+errOut)
+	assert.Contains(t, out, "demo-data/juki/residents.csv")
+	assert.NotContains(t, out, "households.csv")
+	assert.Contains(t, out, "nothing listed for job juki-monthly")
+
+	out = p.must("find", "households.csv")
+	assert.Contains(t, out, "juki-daily")
+	assert.Contains(t, out, "demo-data/juki/households.csv")
+	assert.Regexp(t, `DLY\d{3}L8`, out)
+	_, errOut, code = p.run("find", "no-such-file.csv")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "no-such-file.csv is in no indexed run")
+
+	to := t.TempDir()
+	out = p.must("restore", "--job", "juki-daily", "--path", "archive/*", "--to", to)
+	assert.Contains(t, out, "the restore is complete")
+	var got []string
+	require.NoError(t, filepath.WalkDir(to, func(path string, de os.DirEntry, err error) error {
+		if err == nil && de.Type().IsRegular() {
+			got = append(got, filepath.Base(path))
+		}
+		return err
+	}))
+	assert.Equal(t, []string{"2025.csv"}, got)
+
+	_, errOut, code = p.run("restore", "--job", "juki-daily", "*.csv", "--to", to)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "goes with --list")
+}

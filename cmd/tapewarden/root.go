@@ -68,6 +68,7 @@ Exit status: 0 ok, 1 refused or failed, 2 usage or configuration error,
 		a.runCommand(),
 		a.promptCommand(),
 		a.restoreCommand(),
+		a.findCommand(),
 		a.drillCommand(),
 		a.catalogCommand(),
 	)

@@ -218,6 +218,8 @@ func (d *Server) routes() *http.ServeMux {
 	handle("POST /v1/prompts/{id}/done", d.apiPromptDone)
 	handle("POST /v1/prompts/{id}/cancel", d.apiPromptCancel)
 	handle("POST /v1/restore", d.apiRestore)
+	handle("GET /v1/restore/list", d.apiRestoreList)
+	handle("GET /v1/find", d.apiFind)
 	handle("GET /v1/drills", d.apiDrills)
 	d.policyRoutes(handle)
 	handle("POST /v1/catalog/copy", d.apiCatalogCopy)
