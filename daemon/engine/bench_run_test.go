@@ -89,6 +89,80 @@ func BenchmarkRunVsTarDD(b *testing.B) {
 	b.Logf("%d MiB: tar | dd %.0f MB/s, tapewarden run %.0f MB/s, ratio %.2f (medians of %d and %d runs)", total>>20, t, o, o/t, len(tarTimes), len(ourTimes))
 }
 
+// BenchmarkRunFileIndex measures what the file index costs a run: on a
+// mix of 100,000 small files (4-12 KiB) and 1 GiB of large ones, it times
+// runs with the index and without it, alternating, and `tar | dd` on the
+// same data, and reports the three throughputs and the ratios.
+//
+//	go test -run '^$' -bench RunFileIndex -benchtime 1x ./daemon/engine/
+//
+// TAPEWARDEN_BENCH_FILES changes the number of small files.
+func BenchmarkRunFileIndex(b *testing.B) {
+	if _, err := exec.LookPath("tar"); err != nil {
+		b.Skip("GNU tar is not installed; the comparison with tar | dd did not run")
+	}
+	shm := "/dev/shm"
+	if fi, err := os.Stat(shm); err != nil || !fi.IsDir() {
+		b.Skip("/dev/shm (tmpfs) is not available; the benchmark needs a RAM file system")
+	}
+	files := 100_000
+	if s := os.Getenv("TAPEWARDEN_BENCH_FILES"); s != "" {
+		fmt.Sscan(s, &files)
+	}
+	dir, err := os.MkdirTemp(shm, "twbench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	src := filepath.Join(dir, "src")
+	total := makeBenchSource(b, filepath.Join(src, "large"), 1<<30)
+	rng := rand.NewChaCha8([32]byte{4, 5, 6})
+	buf := make([]byte, 12<<10)
+	for i := range files {
+		sub := filepath.Join(src, "small", fmt.Sprintf("d%03d", i%500))
+		if i < 500 {
+			if err := os.MkdirAll(sub, 0o755); err != nil {
+				b.Fatal(err)
+			}
+		}
+		n := 4<<10 + i%(8<<10)
+		rng.Read(buf[:n])
+		if err := os.WriteFile(filepath.Join(sub, fmt.Sprintf("f%06d.dat", i)), buf[:n], 0o644); err != nil {
+			b.Fatal(err)
+		}
+		total += int64(n)
+	}
+	rig := newBenchRig(b, dir, src, total)
+
+	rig.tarDD() // warm the page cache and the binaries
+	b.ResetTimer()
+	var tarTimes, onTimes, offTimes []time.Duration
+	for b.Loop() {
+		for range 2 {
+			tarTimes = append(tarTimes, rig.tarDD())
+			rig.d.noFileIndex = false
+			onTimes = append(onTimes, rig.run())
+			rig.d.noFileIndex = true
+			offTimes = append(offTimes, rig.run())
+		}
+	}
+	b.StopTimer()
+	med := func(ds []time.Duration) time.Duration {
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		return ds[len(ds)/2]
+	}
+	mbps := func(d time.Duration) float64 { return float64(total) / d.Seconds() / 1e6 }
+	t, on, off := mbps(med(tarTimes)), mbps(med(onTimes)), mbps(med(offTimes))
+	b.ReportMetric(t, "tar|dd_MB/s")
+	b.ReportMetric(on, "index_on_MB/s")
+	b.ReportMetric(off, "index_off_MB/s")
+	b.ReportMetric(on/t, "on/tar")
+	b.ReportMetric(off/t, "off/tar")
+	b.ReportMetric(on/off, "on/off")
+	b.Logf("%d small files and 1 GiB of large ones, %d MiB: tar | dd %.0f MB/s, run with the index %.0f MB/s (%.2f of tar | dd), without %.0f MB/s (%.2f); with/without %.2f",
+		files, total>>20, t, on, on/t, off, off/t, on/off)
+}
+
 // benchRig is an engine on a tmpfs directory with a job that backs up
 // src, and the two ways of writing it that the benchmarks compare.
 type benchRig struct {
