@@ -252,6 +252,10 @@ func (d *Engine) Restore(ctx context.Context, actor media.Actor, req RestoreRequ
 	if fi, err := os.Stat(req.To); err != nil || !fi.IsDir() {
 		return res, invalid("restore target %s must be an existing directory", req.To)
 	}
+	// The drill's note must fit the catalog before anything is restored.
+	if err := media.CheckText("the drill's note (--note)", req.Note, media.TextLine); err != nil {
+		return res, err
+	}
 	runs, missing, err := d.restoreRuns(ctx, req)
 	if err != nil {
 		return res, err
@@ -284,6 +288,9 @@ func (d *Engine) Restore(ctx context.Context, actor media.Actor, req RestoreRequ
 			}
 		}
 		if ctx.Err() != nil {
+			for _, rest := range runs[len(res.Jobs):] {
+				res.Missing = append(res.Missing, MissingJob{Job: rest.Job, Reason: fmt.Sprintf("was not reached: the restore was interrupted (%v)", context.Cause(ctx))})
+			}
 			break
 		}
 	}

@@ -79,6 +79,10 @@ func TestRestoreSystemWithAJobThatNeverRan(t *testing.T) {
 	assert.NotContains(t, err.Error(), "no a ")
 
 	run := nightlyRun(t, h)
+	// A note the catalog cannot keep is refused before anything happens.
+	_, err = h.d.Restore(ctx, tester, RestoreRequest{Job: "juki-nightly", To: t.TempDir(), Drill: true, Note: strings.Repeat("x", 3000)})
+	require.ErrorIs(t, err, media.ErrBadInput)
+	assert.Empty(t, restoreEvents(t, h))
 	for _, req := range []RestoreRequest{
 		{System: "juki"},
 		{System: "juki", Generation: run.Generation},
