@@ -86,9 +86,6 @@ func memberType(t byte) media.MemberType {
 	return media.MemberOther
 }
 
-// hasGlob reports whether p holds a glob character.
-func hasGlob(p string) bool { return strings.ContainsAny(p, "*?[") }
-
 // memberPatterns turns what a person types into the index's glob patterns.
 // A path that starts with "/" is anchored at the top of the archive, whose
 // names have no leading "/"; any other is also looked for below any
