@@ -59,7 +59,7 @@ func (x *memberIndex) add(batch []archive.Member) {
 	defer x.mu.Unlock()
 	if err != nil {
 		x.failed = true
-		x.log.printf("warning: file index: %v; the members from %s on are not in the index ('restore --list' and 'find' miss them; the data on tape is unaffected)", err, batch[0].Name)
+		x.log.printf("warning: file index: %v; the members from %s on are not in the index ('restore --list' and 'find' miss them; the data on tape is unaffected)", err, shown(batch[0].Name))
 		return
 	}
 	x.added += int64(len(out))
