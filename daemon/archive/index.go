@@ -20,8 +20,10 @@ type Member struct {
 // maxMemberBatch caps the members of one OnMembers call.
 const maxMemberBatch = 4096
 
-// feedEvery is how often the member feed looks at what was written.
-const feedEvery = 50 * time.Millisecond
+// feedEvery is how often the member feed looks at what was written. More
+// often costs the producer: on two cores, 50 ms slowed a stream of small
+// files by a quarter or more, 500 ms by a few per cent.
+const feedEvery = 250 * time.Millisecond
 
 // memberFeed hands the producer's members to Backup.OnMembers once the
 // bytes of their headers are on a volume, so that each knows its piece.
@@ -93,8 +95,14 @@ func (f *memberFeed) deliver() {
 	for n < len(f.pending) && f.pending[n].Offset < hashed {
 		n++
 	}
+	if n == 0 {
+		f.mu.Unlock()
+		return
+	}
+	// The rest stays where it is: appends go on after it, and the
+	// delivered part is not written again.
 	ready := f.pending[:n:n]
-	f.pending = append([]Member(nil), f.pending[n:]...)
+	f.pending = f.pending[n:]
 	f.mu.Unlock()
 	piece, b := 1, 0
 	for i := range ready {
