@@ -5,18 +5,24 @@
 #   make build   build ./tapewarden
 #   make check   formatting, vet and staticcheck
 #   make race    the race detector over the concurrent packages
+#   make deb     the Debian package tapewarden_VERSION_ARCH.deb, here
+#                (contrib/deb/build.sh; VERSION from contrib/deb/changelog)
 
 GO          ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Debian packages the tests use: mtx (the changer backend runs the real
 # mtx binary), prometheus (promtool tests the alert rules), tar (restores
-# are checked with GNU tar), systemd (systemd-analyze verifies the units).
-DEB_PACKAGES := mtx prometheus tar systemd
+# are checked with GNU tar), systemd (systemd-analyze verifies the units),
+# age (encrypted tape files are decrypted with Debian's age).
+DEB_PACKAGES := mtx prometheus tar systemd age
 
-.PHONY: test build check race deps bench
+.PHONY: test build check race deps bench deb
 
 build:
 	$(GO) build -o tapewarden ./cmd/tapewarden
+
+deb:
+	contrib/deb/build.sh .
 
 deps:
 	@missing=""; \

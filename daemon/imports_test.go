@@ -20,7 +20,7 @@ import (
 // section, in the same change as the code.
 var allowedImports = map[string][]string{
 	// The one binary: the daemon, and a client of the API's answer types.
-	"cmd/tapewarden": {"daemon", "daemon/api", "daemon/config", "daemon/engine", "daemon/report", "media", "drives", "rotation"},
+	"cmd/tapewarden": {"daemon", "daemon/api", "daemon/archive", "daemon/config", "daemon/engine", "daemon/report", "media", "drives", "rotation"},
 	// Wiring only: New, Run, Close, the listeners, systemd.
 	"daemon": {"daemon/api", "daemon/config", "daemon/engine", "daemon/metrics", "daemon/report", "media", "rotation"},
 	// The only package that knows HTTP; drives for the device errors in

@@ -391,3 +391,69 @@ func ReadTrailer(ctx context.Context, d Drive) (Trailer, error) {
 	}
 	return t, nil
 }
+
+// TapeContents is what ScanTrailers found past a cartridge's label.
+type TapeContents struct {
+	// Files counts the tape files after the label that hold data.
+	Files int
+	// Trailers are the tapewarden trailers found, in tape order.
+	Trailers []Trailer
+	// Truncated is true when the scan stopped at maxFiles before the end
+	// of data.
+	Truncated bool
+}
+
+// ScanTrailers looks past the label: it spaces from tape file 1 to the end
+// of data file by file, reading only the first block of each file, and
+// collects the trailers it finds. Data files are skipped after one block
+// (a large block fails with ErrBufferTooSmall and is not transferred), so
+// the cost is one space and one small read per file. It stops after
+// maxFiles files (Truncated then says so). The tape is left at an
+// unknown position: the caller rewinds or spaces before writing.
+func ScanTrailers(ctx context.Context, d Drive, maxFiles int) (TapeContents, error) {
+	var c TapeContents
+	if err := d.Rewind(ctx); err != nil {
+		return c, err
+	}
+	if err := d.SetBlockSize(ctx, 0); err != nil {
+		return c, err
+	}
+	if err := d.SpaceFiles(ctx, 1); err != nil {
+		if errors.Is(err, ErrEndOfData) {
+			return c, nil // a label without its filemark, or nothing after it
+		}
+		return c, err
+	}
+	buf := make([]byte, maxLabelBlock)
+	for {
+		if err := ctx.Err(); err != nil {
+			return c, err
+		}
+		if c.Files >= maxFiles {
+			c.Truncated = true
+			return c, nil
+		}
+		n, err := d.Read(buf)
+		switch {
+		case errors.Is(err, ErrEndOfData), errors.Is(err, ErrBlankTape):
+			return c, nil
+		case errors.Is(err, ErrBufferTooSmall):
+			// A data block larger than any trailer: skip the file.
+		case err != nil:
+			return c, err
+		case n == 0:
+			continue // an empty file, or the end of data announcing itself
+		default:
+			if t, perr := ParseTrailer(buf[:n]); perr == nil {
+				c.Trailers = append(c.Trailers, t)
+			}
+		}
+		c.Files++
+		if err := d.SpaceFiles(ctx, 1); err != nil {
+			if errors.Is(err, ErrEndOfData) {
+				return c, nil // the last file was never terminated
+			}
+			return c, err
+		}
+	}
+}

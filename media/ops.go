@@ -88,7 +88,7 @@ const (
 // Prompt asks a person to do something a machine cannot.
 type Prompt struct {
 	ID        int64       `json:"id"`
-	Kind      string      `json:"kind"` // load, clean, export, import, label
+	Kind      string      `json:"kind"` // load, clean, export, import, label, unknown-data
 	State     PromptState `json:"state"`
 	CreatedAt time.Time   `json:"created_at"`
 	ClosedAt  time.Time   `json:"closed_at,omitzero"`

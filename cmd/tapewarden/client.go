@@ -11,6 +11,9 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/user"
+	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/tapewarden/tapewarden/daemon/config"
@@ -57,6 +60,9 @@ func (c *client) do(ctx context.Context, method, path string, query url.Values, 
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.http.Do(req)
+	if err != nil && errors.Is(err, syscall.EACCES) {
+		return deniedError(c.socket)
+	}
 	if err != nil {
 		return unreachableError{fmt.Errorf("cannot reach the tapewarden daemon at %s: %v; is it running? (systemctl status tapewarden, or give --socket / TAPEWARDEN_SOCKET)", c.socket, errors.Unwrap(err))}
 	}
@@ -73,7 +79,7 @@ func (c *client) do(ctx context.Context, method, path string, query url.Values, 
 		if json.Unmarshal(data, &e) != nil || e.Error == "" {
 			e.Error = fmt.Sprintf("%s %s: %s", method, path, resp.Status)
 		}
-		return errors.New(e.Error)
+		return errors.New(escapeText(e.Error, true))
 	}
 	if out == nil {
 		return nil
@@ -105,4 +111,26 @@ func socketPath(flagSocket, configPath string, configSet bool) (string, error) {
 		return cfg.SocketPath(), nil
 	}
 	return "/var/lib/tapewarden/api.sock", nil
+}
+
+// deniedError is the answer when the socket refuses the caller: the daemon
+// runs, but only root, its own user and its admin group may use it. The
+// socket's group is that admin group.
+func deniedError(socket string) error {
+	who := "you"
+	if u, err := user.Current(); err == nil {
+		who = u.Username
+	}
+	group := ""
+	var st syscall.Stat_t
+	if syscall.Stat(socket, &st) == nil && st.Gid != 0 {
+		group = strconv.FormatUint(uint64(st.Gid), 10)
+		if g, err := user.LookupGroupId(group); err == nil {
+			group = g.Name
+		}
+	}
+	if group == "" {
+		return fmt.Errorf("%s may not use the tapewarden daemon at %s (permission denied): only root and the members of its admin group may; ask an administrator to set api.admin_group and add you to it", who, socket)
+	}
+	return fmt.Errorf("%s may not use the tapewarden daemon at %s (permission denied): you are not in its admin group %s; ask an administrator to add you (usermod -aG %s %s), then log in again", who, socket, group, group, who)
 }

@@ -33,11 +33,18 @@ func (a *app) statusCommand() *cobra.Command {
 			err := a.get(cmd, "/v1/status", nil, &st, func(w io.Writer) {
 				health := "healthy"
 				if !st.Healthy {
-					health = "UNHEALTHY"
+					health = "DEGRADED (see the problems below)"
 				}
 				fmt.Fprintf(w, "tapewarden %s\t%s, up since %s\n", st.Version, health, when(st.Started))
 				fmt.Fprintf(w, "state\t%s\n", st.StateDir)
 				fmt.Fprintf(w, "catalog\t%s (schema %d, %d audit events)\n", st.Catalog, st.SchemaVersion, st.Stats.Events)
+				if av := st.AuditVerified; !av.Checked.IsZero() {
+					verdict := "intact"
+					if !av.OK {
+						verdict = "DOES NOT VERIFY (see the problems below)"
+					}
+					fmt.Fprintf(w, "audit chain\t%s up to event %d, verified %s\n", verdict, av.HeadID, when(av.Checked))
+				}
 				if st.MetricsAddr != "" {
 					fmt.Fprintf(w, "metrics\thttp://%s/metrics\n", st.MetricsAddr)
 				}
@@ -160,7 +167,7 @@ func dash(s string) string {
 }
 
 func (a *app) mediaCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "media", Aliases: []string{"cartridge"}, Short: "Cartridges: add, list, show, move, retire"}
+	cmd := &cobra.Command{Use: "media", Aliases: []string{"cartridge"}, Short: "Cartridges: add, list, show, move, retire, erase"}
 
 	var add api.AddRequest
 	var uses int
@@ -169,7 +176,7 @@ func (a *app) mediaCommand() *cobra.Command {
 		Short: "Add a cartridge to the catalog",
 		Example: `  tapewarden media add DLY007L8 --pool daily --at honcho/shelf
   tapewarden media add DAT006 --pool dat --at honcho/shelf
-  tapewarden media add CLN002CU --at honcho/lib0/slot/24 --uses 50`,
+  tapewarden media add CLN002CU --at honcho/shelf --uses 50`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			add.Barcode = args[0]
@@ -182,7 +189,7 @@ func (a *app) mediaCommand() *cobra.Command {
 			})
 		},
 	}
-	addCmd.Flags().StringVar(&add.At, "at", "", "where it is: SITE/PLACE, SITE/LIBRARY/slot/N or SITE/LIBRARY/mailslot/N")
+	addCmd.Flags().StringVar(&add.At, "at", "", "where it is kept: SITE/PLACE (only the library fills its slots and drives)")
 	addCmd.Flags().StringVar(&add.Pool, "pool", "", "the pool it belongs to")
 	addCmd.Flags().StringVar(&add.MediaType, "type", "", "media type, when the barcode does not say (e.g. DDS-4)")
 	addCmd.Flags().StringVar(&add.State, "state", "", "scratch (default), active or full")
@@ -289,7 +296,35 @@ move made outside those workflows.`,
 	foundCmd.Flags().StringVar(&found.At, "at", "", "where it turned up: SITE/PLACE")
 	foundCmd.Flags().StringVar(&found.Reason, "reason", "", "circumstances (recorded)")
 
-	cmd.AddCommand(addCmd, listCmd, showCmd, moveCmd, retireCmd, foundCmd)
+	var erase api.EraseRequest
+	eraseCmd := &cobra.Command{
+		Use:   "erase BARCODE --confirm --reason TEXT",
+		Short: "Release what a cartridge's tape holds so the next run may write over it",
+		Long: `A run that finds data on a cartridge which the catalog does not know
+(runs it has no record of, or a label another catalog wrote) refuses to
+write over it and opens a prompt. 'media erase' is the person's decision
+that this data may go: it is recorded as a custody event with who and why,
+and the next run that writes the cartridge from tape file 1 relabels it
+and overwrites it. To keep the data instead, import it into the catalog
+('tapewarden catalog rebuild', which comes with the site-loss recovery).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !erase.Confirm {
+				return usagef("media erase %s lets the next run destroy what the tape holds; repeat with --confirm (and --reason) if that data may go", args[0])
+			}
+			if strings.TrimSpace(erase.Reason) == "" {
+				return usagef("media erase %s: say why the data on it may go (--reason TEXT)", args[0])
+			}
+			var ev media.Event
+			return a.post(cmd, "/v1/media/"+pathEscape(args[0])+"/erase", erase, &ev, func(w io.Writer) {
+				fmt.Fprintf(w, "%s: what its tape holds is released; the next run that writes it overwrites it (event %d)\n", ev.Barcode, ev.ID)
+			})
+		},
+	}
+	eraseCmd.Flags().BoolVar(&erase.Confirm, "confirm", false, "confirm that the data on the tape may be destroyed")
+	eraseCmd.Flags().StringVar(&erase.Reason, "reason", "", "why the data may go (required, recorded)")
+
+	cmd.AddCommand(addCmd, listCmd, showCmd, moveCmd, retireCmd, foundCmd, eraseCmd)
 	return cmd
 }
 
@@ -511,6 +546,9 @@ func (a *app) auditCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			q := url.Values{}
 			if head != "" {
+				if !validHeadHash(head) {
+					return usagef("audit verify --head %q: a head hash is 64 hexadecimal digits, as 'tapewarden audit verify' or a tape's label prints it", head)
+				}
 				q.Set("head", head)
 			}
 			var res media.VerifyResult
@@ -543,6 +581,9 @@ func (a *app) catalogCommand() *cobra.Command {
 		Short: "Write a consistent copy of the catalog (the daemon writes FILE)",
 		Long: `Write a consistent copy of the catalog while the daemon runs: VACUUM INTO a
 temporary file, fsync, rename, then SQLite's integrity check of the copy.
+FILE is in the copies directory (catalog.copies_dir, default
+STATE_DIR/copies), where it may replace an earlier copy, or a new file
+anywhere else outside the state directory. Copies are created 0600.
 Keep copies, and the audit head hash printed here, away from the machine
 room: without the catalog nobody knows which tape holds what.`,
 		Args: cobra.NoArgs,
@@ -563,4 +604,18 @@ room: without the catalog nobody knows which tape holds what.`,
 	copyCmd.Flags().StringVar(&to, "to", "", "the copy's file")
 	cmd.AddCommand(copyCmd)
 	return cmd
+}
+
+// validHeadHash says whether s has the form of an audit event's hash: 64
+// hexadecimal digits.
+func validHeadHash(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			return false
+		}
+	}
+	return true
 }

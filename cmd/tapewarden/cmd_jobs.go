@@ -24,6 +24,18 @@ func printRunLine(w io.Writer, r media.Run) {
 		took = r.FinishedAt.Sub(r.StartedAt).Round(time.Second).String()
 	}
 	reason := r.Reason
+	if len(r.Coalesced) > 0 {
+		slots := make([]string, len(r.Coalesced))
+		for i, t := range r.Coalesced {
+			slots[i] = when(t)
+		}
+		covered := "also covered the scheduled slot(s) " + strings.Join(slots, ", ")
+		if reason == "" {
+			reason = covered
+		} else {
+			reason = covered + "; " + reason
+		}
+	}
 	if len(reason) > 100 {
 		reason = reason[:97] + "..."
 	}
@@ -40,6 +52,9 @@ func printRun(w io.Writer, r media.Run) {
 	fmt.Fprintf(w, "trigger\t%s\n", r.Trigger)
 	if !r.ScheduledFor.IsZero() {
 		fmt.Fprintf(w, "scheduled for\t%s\n", when(r.ScheduledFor))
+	}
+	for _, t := range r.Coalesced {
+		fmt.Fprintf(w, "also covered\tthe scheduled slot at %s (it found this run in progress)\n", when(t))
 	}
 	fmt.Fprintf(w, "queued\t%s\n", when(r.QueuedAt))
 	fmt.Fprintf(w, "started\t%s\n", when(r.StartedAt))

@@ -75,6 +75,7 @@ var statuses = []struct {
 	{[]error{media.ErrExists, media.ErrAlreadyThere, media.ErrNotMovable, media.ErrManifestState, media.ErrDiscrepancy, media.ErrPromptClosed},
 		http.StatusConflict, "conflict"},
 	{[]error{media.ErrBadBarcode, media.ErrBadInput, media.ErrUnknownPlace}, http.StatusBadRequest, "bad_request"},
+	{[]error{media.ErrNotWritable}, http.StatusServiceUnavailable, "catalog_not_writable"},
 }
 
 // statusOf maps an error to an HTTP status and a stable kind for clients:
@@ -134,7 +135,7 @@ func decodeBody(r *http.Request, v any) error {
 	if _, err := io.Copy(io.Discard, r.Body); err != nil {
 		return tooLarge(err)
 	}
-	return nil
+	return checkRequestText(v)
 }
 
 // tooLarge is the answer to a body over maxRequestBody when err says it
@@ -188,6 +189,7 @@ func (d *Server) routes() *http.ServeMux {
 	handle("POST /v1/media/{barcode}/move", d.apiMediaMove)
 	handle("POST /v1/media/{barcode}/retire", d.apiMediaRetire)
 	handle("POST /v1/media/{barcode}/found", d.apiMediaFound)
+	handle("POST /v1/media/{barcode}/erase", d.apiMediaErase)
 	handle("GET /v1/manifests", d.apiManifestList)
 	handle("POST /v1/manifests", d.apiManifestCreate)
 	handle("GET /v1/manifests/{id}", d.apiManifestShow)
@@ -209,6 +211,7 @@ func (d *Server) routes() *http.ServeMux {
 	handle("POST /v1/library/export", d.apiLibraryExport)
 	handle("POST /v1/library/import", d.apiLibraryImport)
 	handle("POST /v1/library/mailslot", d.apiLibraryMailSlot)
+	handle("GET /v1/check", d.apiCheck)
 	handle("GET /v1/jobs", d.apiJobs)
 	handle("POST /v1/jobs/{name}/run", d.apiJobRun)
 	handle("GET /v1/runs", d.apiRuns)

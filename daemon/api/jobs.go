@@ -68,7 +68,7 @@ func (d *Server) apiRunShow(r *http.Request, _ media.Actor) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	run, err := d.cat.Run(r.Context(), id)
+	run, err := d.eng.RunOf(r.Context(), id)
 	if err == nil && !run.State.Finished() {
 		run.Log = d.eng.LiveLog(id)
 	}

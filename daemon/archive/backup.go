@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"filippo.io/age"
 )
 
 // BlockWriter is where archive blocks go: a tape drive in variable-block
@@ -103,8 +105,25 @@ type Backup struct {
 	// index. It is called from a goroutine of its own, shortly after the
 	// members' bytes reached a volume, and never after Run returned; a
 	// slow OnMembers does not slow the stream. After a failure the
-	// members that never reached a volume are not reported.
+	// members that never reached a volume are not reported. With
+	// Recipients a member is reported once the cipher took its bytes,
+	// with the piece being written then: at a change of cartridge it may
+	// name the piece before the one it starts in.
 	OnMembers func([]Member)
+	// Recipients, if set, encrypt the stream with age to each of these
+	// X25519 recipients ("age1..."): the bytes on tape are then
+	// age(tar), which `age -d -i KEY | tar -x` reads back. Only public
+	// keys are needed to write. Parse them with ParseRecipient first to
+	// report a bad one where it was configured; Run refuses one too.
+	Recipients []string
+	// SkipPlaintextSHA256, with Recipients, leaves out the checksum of the
+	// tar stream (Result.SHA256 stays empty) and keeps only that of the
+	// bytes on tape. age authenticates every 64 KiB of the plaintext, so
+	// a restore that decrypts without error and reads a tape file whose
+	// checksum matches gets the plaintext that was encrypted; the second
+	// SHA-256 pass costs as much CPU as the cipher and more, and checks
+	// only our own hand-off from the tar writer to the cipher.
+	SkipPlaintextSHA256 bool
 
 	hook func(stage, fsPath string) // for tests, see producer.hook
 }
@@ -112,19 +131,32 @@ type Backup struct {
 // Piece is the part of the stream written to one volume.
 type Piece struct {
 	Index  int    // 1 for the first volume
-	Bytes  int64  // bytes of the tar stream on this volume
+	Bytes  int64  // bytes of the stream on this volume (age file if encrypted)
 	Blocks int64  // Write calls that stored data on it
 	SHA256 string // hex SHA-256 of those bytes
 }
 
 // Result describes a finished backup stream.
+//
+// Without encryption the tar stream is what is on tape, and TapeBytes and
+// TapeSHA256 equal Bytes and SHA256. With Backup.Recipients, Bytes and
+// SHA256 describe the tar stream (what a restore checks after decrypting)
+// and TapeBytes, TapeSHA256 and Pieces the age file on tape (what Verify
+// checks without a key).
 type Result struct {
-	Bytes    int64  // length of the tar stream
-	SHA256   string // hex SHA-256 of the whole stream; empty after a failure
-	Pieces   []Piece
-	Members  int64 // tar members written: files, directories, links, devices, chunks
-	Warnings []string
-	Stats    Stats
+	Bytes      int64  // length of the tar stream
+	SHA256     string // hex SHA-256 of the whole tar stream; empty after a failure or with SkipPlaintextSHA256
+	TapeBytes  int64  // length of the bytes written to tape
+	TapeSHA256 string // hex SHA-256 of the bytes written to tape; empty after a failure
+	// Encryption is "age" if the stream was encrypted, else "".
+	Encryption string
+	// RecipientFingerprints names the recipients (see Fingerprint), in
+	// the order of Backup.Recipients.
+	RecipientFingerprints []string
+	Pieces                []Piece
+	Members               int64 // tar members written: files, directories, links, devices, chunks
+	Warnings              []string
+	Stats                 Stats
 }
 
 // Stats is a snapshot of a backup's counters.
@@ -216,6 +248,13 @@ func (b *Backup) Run(ctx context.Context, w BlockWriter) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	var recipients []age.Recipient
+	var fingerprints []string
+	if len(b.Recipients) > 0 {
+		if recipients, fingerprints, err = parseRecipients(b.Recipients); err != nil {
+			return Result{}, fmt.Errorf("archive: %w", err)
+		}
+	}
 	// A run already cancelled writes nothing. (Once started, the watcher
 	// below stops it; if the stream completes first, it counts.)
 	if ctx.Err() != nil {
@@ -230,25 +269,44 @@ func (b *Backup) Run(ctx context.Context, w BlockWriter) (Result, error) {
 	defer r.free()
 	before := counters.Snapshot()
 
+	// With encryption the producer fills a second, smaller ring of
+	// plaintext; the cipher stage drains it without waiting for a fill
+	// level and is the producer of the tape ring.
+	src := r
+	var plainCounters Counters
+	if recipients != nil {
+		src = newRing(s.blockSize, max(plainRingSize, 2*s.blockSize), 0, s.underrun, &plainCounters)
+		src.hashing = !b.SkipPlaintextSHA256
+		defer src.free()
+	}
+
 	var work, watch sync.WaitGroup
 	var pieces []pieceCount
 	work.Go(func() {
 		pieces = r.writeLoop(ctx, w, writeConfig{isEOM: b.IsEndOfMedium, nextVolume: b.NextVolume, latency: b.WriteLatency})
 	})
 	work.Go(r.hashLoop)
+	if src != r {
+		if src.hashing {
+			work.Go(src.hashLoop)
+		}
+		work.Go(func() { encryptStage(ctx, src, r, recipients) })
+	}
 	finished := make(chan struct{})
 	watch.Go(func() {
 		select {
 		case <-ctx.Done():
-			r.fail(fmt.Errorf("backup interrupted: %w", context.Cause(ctx)))
+			err := fmt.Errorf("backup interrupted: %w", context.Cause(ctx))
+			r.fail(err)
+			src.fail(err)
 		case <-finished:
 		}
 	})
 
-	p := &producer{r: r, warn: b.Warn, chunk: s.chunk, sourceTime: b.SourceModTime, hook: b.hook}
+	p := &producer{r: src, warn: b.Warn, chunk: s.chunk, sourceTime: b.SourceModTime, hook: b.hook}
 	defer p.free()
 	if b.OnMembers != nil {
-		p.feed = newMemberFeed(r, b.OnMembers)
+		p.feed = newMemberFeed(src, r, b.OnMembers)
 	}
 	if p.sourceTime.IsZero() {
 		p.sourceTime = time.Now()
@@ -256,20 +314,25 @@ func (b *Backup) Run(ctx context.Context, w BlockWriter) (Result, error) {
 	if perr := p.run(b.Paths, b.Source, b.SourceName); perr != nil {
 		// If the ring stopped, perr is (or wraps) that failure, which
 		// fail keeps as the first.
-		r.fail(perr)
+		src.fail(perr)
 	} else {
-		r.close()
+		src.close()
 	}
 	work.Wait()
 	if p.feed != nil {
 		p.feed.finish()
 	}
-	// A cancellation from here on comes too late to matter.
+	// A cancellation from here on comes too late to matter. The tape
+	// ring's failure comes first: the cipher stage passes the plaintext
+	// ring's on to it, and a failed drive stops the plaintext ring.
 	ferr := r.failure()
+	if ferr == nil {
+		ferr = src.failure()
+	}
 	close(finished)
 	watch.Wait()
 
-	res := Result{Members: p.members, Warnings: p.warnings}
+	res := Result{Members: p.members, Warnings: p.warnings, RecipientFingerprints: fingerprints}
 	after := counters.Snapshot()
 	res.Stats = Stats{
 		Bytes:     after.Bytes - before.Bytes,
@@ -280,6 +343,11 @@ func (b *Backup) Run(ctx context.Context, w BlockWriter) (Result, error) {
 		RingSize:  after.RingSize,
 	}
 	res.Bytes = res.Stats.Bytes
+	res.TapeBytes = res.Stats.Bytes
+	if src != r {
+		res.Encryption = "age"
+		res.Bytes = plainCounters.Snapshot().Bytes
+	}
 	for i, pc := range pieces {
 		piece := Piece{Index: i + 1, Bytes: pc.bytes, Blocks: pc.blocks}
 		if ferr == nil {
@@ -290,6 +358,36 @@ func (b *Backup) Run(ctx context.Context, w BlockWriter) (Result, error) {
 	if ferr != nil {
 		return res, ferr
 	}
-	res.SHA256 = r.sum
+	res.SHA256 = src.sum
+	res.TapeSHA256 = r.sum
 	return res, nil
+}
+
+// plainRingSize is the size of the plaintext ring in front of the cipher
+// stage. It only has to smooth the hand-off between the producer and the
+// cipher; the tape ring behind the cipher keeps the drive streaming.
+const plainRingSize = 8 << 20
+
+// encryptStage is the cipher goroutine: it writes what the producer put in
+// plain through age to the tape ring, as that ring's producer, and closes
+// the tape ring at the end. A failure on either side stops both.
+func encryptStage(ctx context.Context, plain, tape *ring, recipients []age.Recipient) {
+	aw, err := age.Encrypt(tape, recipients...)
+	if err != nil {
+		err = fmt.Errorf("archive: start age encryption: %w", err)
+		tape.fail(err)
+		plain.fail(err)
+		return
+	}
+	plain.writeLoop(ctx, aw, writeConfig{})
+	if err := plain.failure(); err != nil {
+		// The tape ring's own failure, if it has one, stays the first.
+		tape.fail(err)
+		return
+	}
+	if err := aw.Close(); err != nil {
+		tape.fail(err)
+		return
+	}
+	tape.close()
 }

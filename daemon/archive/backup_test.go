@@ -459,6 +459,10 @@ func TestBackupSpanning(t *testing.T) {
 		{"two volumes", []int{300 << 10, 0}, false},
 		{"four volumes", []int{100 << 10, 100 << 10, 100 << 10, 0}, false},
 		{"short writes at the end", []int{100<<10 + 1000, 90<<10 + 3, 0}, true},
+		// The hasher runs ahead of the writer; pieces that end within the
+		// slot where the previous one ended must still get their own bytes.
+		{"pieces within one block", []int{100<<10 + 1000, 700, 5000, 3, 0}, true},
+		{"pieces of one block", []int{16 << 10, 16 << 10, 32 << 10, 0}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer checkNoLeaks(t)()

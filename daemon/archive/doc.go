@@ -55,11 +55,14 @@
 // goroutine starts only when the ring holds StartThreshold of its size or the
 // source has ended, and after running dry it waits for the same level again
 // (like mbuffer -P 90), so a slow source makes the drive stop now and then
-// rather than shoe-shine. A hasher goroutine hashes each block right after
-// it was written, so reading, writing and hashing overlap on different cores
-// and the checksum of each piece covers exactly the bytes that reached that
-// piece. Counters expose bytes, blocks, the time the writer starved, the
-// underruns and the ring fill for metrics.
+// rather than shoe-shine. A hasher goroutine hashes each slot as soon as it
+// is produced, independently of the writer, so reading, hashing and writing
+// overlap on different cores, also while the writer waits for the ring to
+// refill; a slot is reused once it is both written and hashed. The hasher
+// keeps its state at the start of each slot, so that when the writer ends
+// a piece behind it, the piece's checksum still covers exactly the bytes
+// that reached that piece. Counters expose bytes, blocks, the time the
+// writer starved, the underruns and the ring fill for metrics.
 //
 // # Spanning
 //
@@ -71,6 +74,21 @@
 // the new writer. The concatenation of the pieces is exactly the tar stream;
 // Result records each piece's bytes, blocks and SHA-256, and the whole
 // stream's.
+//
+// # Encryption
+//
+// With Backup.Recipients the producer fills a smaller ring of plaintext
+// with its own hasher, and a cipher goroutine writes it through age
+// (filippo.io/age, X25519 recipients) into the tape ring, whose writer and
+// hasher work as above: the tape holds an age v1 file, which `age -d -i
+// KEY | tar -x` reads. Result.SHA256 is then the tar stream's checksum and
+// Result.TapeSHA256 and the pieces' checksums those of the bytes on tape,
+// so Verify needs no key. A recipient is named by Fingerprint. On the way
+// back a Decrypter decrypts in its own goroutine, hashing the plaintext; a
+// wrong identity gives ErrWrongIdentity naming the recipients the file was
+// written for, a truncated or altered file ErrNotAuthentic, and
+// ExtractStaged moves a restore into its target only after the whole
+// stream authenticated.
 //
 // # Restore
 //

@@ -31,7 +31,8 @@ const feedEvery = 250 * time.Millisecond
 // pieces and calls OnMembers, so a slow index never holds up the tape.
 // Members wait at most as long as their bytes sit in the ring.
 type memberFeed struct {
-	r    *ring
+	r    *ring // the producer's
+	tape *ring // the writer's: r, or the cipher's output
 	fn   func([]Member)
 	seq  int64 // owned by the producer
 	stop chan struct{}
@@ -41,8 +42,8 @@ type memberFeed struct {
 	pending []Member // in stream order
 }
 
-func newMemberFeed(r *ring, fn func([]Member)) *memberFeed {
-	f := &memberFeed{r: r, fn: fn, stop: make(chan struct{}), done: make(chan struct{})}
+func newMemberFeed(r, tape *ring, fn func([]Member)) *memberFeed {
+	f := &memberFeed{r: r, tape: tape, fn: fn, stop: make(chan struct{}), done: make(chan struct{})}
 	go f.loop()
 	return f
 }
@@ -81,18 +82,34 @@ func (f *memberFeed) loop() {
 	}
 }
 
-// deliver passes on every pending member whose header was hashed: its
+// deliver passes on every pending member whose header was written: its
 // bytes were accepted by a volume, and the pieces that ended before it are
 // all in bounds.
 func (f *memberFeed) deliver() {
 	r := f.r
 	r.mu.Lock()
-	hashed := r.hashed
+	// Written bytes are on a volume, and the writer marks a piece's end
+	// before it writes past it. (The hasher may run ahead of the writer.)
+	done := r.written
 	bounds := append([]int64(nil), r.bounds...)
-	r.mu.Unlock()
+	if f.tape != r {
+		// Encrypted: the plaintext offsets are not the tape's. A member
+		// is on its way once the cipher took its bytes, on the piece
+		// being written then.
+		r.mu.Unlock()
+		f.tape.mu.Lock()
+		bounds = nil
+		piece := len(f.tape.bounds) + 1
+		f.tape.mu.Unlock()
+		for range piece - 1 {
+			bounds = append(bounds, -1)
+		}
+	} else {
+		r.mu.Unlock()
+	}
 	f.mu.Lock()
 	n := 0
-	for n < len(f.pending) && f.pending[n].Offset < hashed {
+	for n < len(f.pending) && f.pending[n].Offset < done {
 		n++
 	}
 	if n == 0 {

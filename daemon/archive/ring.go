@@ -3,6 +3,7 @@ package archive
 import (
 	"context"
 	"crypto/sha256"
+	"encoding"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -21,10 +22,17 @@ import (
 // buf[(k%n)*bs:]. Every slot but the last is full, so a stream offset names
 // its slot by division. Three positions, in stream bytes, move forward under
 // mu: produced (published by the producer), written (accepted by a
-// BlockWriter) and hashed, with hashed <= written <= produced. The writer
-// writes what is produced; the hasher hashes what is written, so each
-// piece's checksum covers exactly the bytes that reached that piece; a slot
-// is free again once it is hashed.
+// BlockWriter) and hashed, with written <= produced and hashed <= produced.
+// The writer and the hasher both work on what is produced, independently,
+// so hashing overlaps the producer's reads and the writer's waits; a slot is
+// free again once it is both written and hashed.
+//
+// A piece ends where the writer met the end of the medium, which the hasher
+// may already have passed. So that each piece's checksum still covers
+// exactly the bytes that reached that piece, the hasher keeps the state of
+// the piece's hash at the start of every slot it hashed and not yet freed,
+// and finishes a piece from the state at the start of the slot in which it
+// ended.
 type ring struct {
 	buf        []byte
 	free       func() // releases buf; call when every goroutine has ended
@@ -33,16 +41,21 @@ type ring struct {
 	startBytes int64  // the writer (re)starts when this much waits, or at the end
 	underrun   time.Duration
 	counters   *Counters
+	hashing    bool // a hasher runs; without one, written slots are free
 
 	// Owned by the producer goroutine.
 	acquired int64  // slots taken by the producer, the one being filled included
 	cur      []byte // slot being filled; nil if none
 	off      int    // bytes filled in cur
 
+	// Owned by the hasher goroutine: the piece hash's state at the start of
+	// each slot, or where a piece began within it.
+	marks []hashMark
+
 	mu        sync.Mutex
 	prodCond  sync.Cond // producer waits for a free slot
 	writeCond sync.Cond // writer waits for data, or for the hasher to end a piece
-	hashCond  sync.Cond // hasher waits for written data or a piece end
+	hashCond  sync.Cond // hasher waits for data, a piece end or the writer's end
 	produced  int64
 	closed    bool // the producer has finished: produced is the stream length
 	written   int64
@@ -69,6 +82,8 @@ func newRing(blockSize, ringSize int, threshold float64, underrun time.Duration,
 		startBytes: start * int64(blockSize),
 		underrun:   underrun,
 		counters:   c,
+		marks:      make([]hashMark, n),
+		hashing:    true,
 	}
 	r.prodCond.L = &r.mu
 	r.writeCond.L = &r.mu
@@ -112,6 +127,15 @@ func (r *ring) failure() error {
 	return r.err
 }
 
+// freed returns the stream offset up to which slots are free again. The
+// caller holds mu.
+func (r *ring) freed() int64 {
+	if !r.hashing {
+		return r.written
+	}
+	return min(r.hashed, r.written)
+}
+
 // The producer side. These methods are called from one goroutine only.
 
 // space returns the free part of the slot being filled, taking a free slot
@@ -121,7 +145,7 @@ func (r *ring) space() ([]byte, error) {
 		return r.cur[r.off:], nil
 	}
 	r.mu.Lock()
-	for r.err == nil && r.acquired-r.hashed/int64(r.bs) >= int64(r.n) {
+	for r.err == nil && r.acquired-r.freed()/int64(r.bs) >= int64(r.n) {
 		r.prodCond.Wait()
 	}
 	err := r.err
@@ -150,6 +174,7 @@ func (r *ring) publish(k int) {
 	r.produced += int64(k)
 	r.counters.fill.Store(r.produced - r.written)
 	r.writeCond.Signal()
+	r.hashCond.Signal()
 	r.mu.Unlock()
 }
 
@@ -227,6 +252,7 @@ func (r *ring) close() {
 	r.mu.Lock()
 	r.closed = true
 	r.writeCond.Signal()
+	r.hashCond.Signal()
 	r.mu.Unlock()
 }
 
@@ -288,7 +314,9 @@ func (r *ring) advance(k int) {
 	r.mu.Lock()
 	r.written += int64(k)
 	r.counters.fill.Store(r.produced - r.written)
-	r.hashCond.Signal()
+	if r.written%int64(r.bs) == 0 {
+		r.prodCond.Signal()
+	}
 	r.mu.Unlock()
 	r.counters.bytes.Add(int64(k))
 	r.counters.blocks.Add(1)
@@ -402,28 +430,39 @@ func (r *ring) writeLoop(ctx context.Context, w BlockWriter, cfg writeConfig) []
 
 // The hasher side.
 
-// hashLoop is the hasher goroutine: it hashes written bytes slot by slot,
-// ends pieces where the writer marked them, and frees slots for the
-// producer. The first piece's checksum is the whole stream's state at its
-// end, so a stream that fits one cartridge is hashed once; later pieces are
-// hashed a second time on their own.
+// hashLoop is the hasher goroutine: it hashes produced bytes slot by slot,
+// ahead of the writer or behind it, ends pieces where the writer marked
+// them, and frees slots for the producer. The first piece's checksum is the
+// whole stream's state at its end, so a stream that fits one cartridge is
+// hashed once; later pieces are hashed a second time on their own.
 func (r *ring) hashLoop() {
 	total := sha256.New()
 	piece := total // the first piece's checksum is the stream's so far
-	sumOf := func(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for {
 		if r.err != nil {
 			return
 		}
-		if len(r.sums) < len(r.bounds) && r.bounds[len(r.sums)] == r.hashed {
-			r.sums = append(r.sums, sumOf(piece))
-			piece = sha256.New()
-			r.writeCond.Signal()
-			continue
+		if len(r.sums) < len(r.bounds) {
+			end := r.bounds[len(r.sums)]
+			if r.hashed >= end {
+				// The writer ended a piece at or behind the hasher.
+				hashed := r.hashed
+				r.mu.Unlock()
+				sum, next, err := r.endPieceAt(piece, end, hashed)
+				r.mu.Lock()
+				if err != nil {
+					r.setErr(fmt.Errorf("archive: checksum of piece %d: %w", len(r.sums)+1, err))
+					return
+				}
+				r.sums = append(r.sums, sum)
+				piece = next
+				r.writeCond.Signal()
+				continue
+			}
 		}
-		if r.hashed == r.written {
+		if r.hashed == r.produced {
 			if r.wdone {
 				r.sums = append(r.sums, sumOf(piece))
 				r.sum = sumOf(total)
@@ -432,21 +471,96 @@ func (r *ring) hashLoop() {
 			r.hashCond.Wait()
 			continue
 		}
-		limit := r.written
+		from, to := r.hashed, r.produced
 		if len(r.sums) < len(r.bounds) {
-			limit = min(limit, r.bounds[len(r.sums)])
+			to = min(to, r.bounds[len(r.sums)]) // no need to hash it twice
 		}
-		seg := r.span(r.hashed, limit)
-		end := r.hashed + int64(len(seg))
 		r.mu.Unlock()
+		r.hashRange(total, piece, from, to)
+		r.mu.Lock()
+		r.hashed = to
+		r.prodCond.Signal()
+	}
+}
+
+func sumOf(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
+
+// hashRange hashes the stream's bytes from..to into total and, if it is a
+// different hash, piece, keeping piece's state at the start of each slot.
+// The bytes must be produced and not freed.
+func (r *ring) hashRange(total, piece hash.Hash, from, to int64) {
+	bs := int64(r.bs)
+	for from < to {
+		if from%bs == 0 {
+			r.mark(from, piece)
+		}
+		seg := r.span(from, to)
 		total.Write(seg)
 		if piece != total {
 			piece.Write(seg)
 		}
-		r.mu.Lock()
-		r.hashed = end
-		if end%int64(r.bs) == 0 {
-			r.prodCond.Signal()
-		}
+		from += int64(len(seg))
 	}
+}
+
+// hashMark is a piece hash's state at a stream offset.
+type hashMark struct {
+	off   int64
+	state []byte // nil if it could not be saved
+}
+
+// mark keeps h's state at stream offset off, for off's slot.
+func (r *ring) mark(off int64, h hash.Hash) {
+	m := &r.marks[off/int64(r.bs)%int64(r.n)]
+	state, err := h.(encoding.BinaryAppender).AppendBinary(m.state[:0])
+	if err != nil {
+		state = nil // endPieceAt reports it if it is ever needed
+	}
+	m.off, m.state = off, state
+}
+
+// endPieceAt returns the checksum of the piece that ends at stream offset
+// end, the hasher having reached hashed >= end, and the hash of the next
+// piece over end..hashed.
+func (r *ring) endPieceAt(piece hash.Hash, end, hashed int64) (string, hash.Hash, error) {
+	next := sha256.New()
+	if end == hashed {
+		r.mark(end, next) // the next piece may end in this slot too
+		return sumOf(piece), next, nil
+	}
+	bs := int64(r.bs)
+	m := r.marks[end/bs%int64(r.n)]
+	if m.state == nil || m.off > end || m.off/bs != end/bs {
+		return "", nil, errors.New("no saved hash state")
+	}
+	h := sha256.New()
+	if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(m.state); err != nil {
+		return "", nil, err
+	}
+	for from := m.off; from < end; {
+		seg := r.span(from, end)
+		h.Write(seg)
+		from += int64(len(seg))
+	}
+	// The bytes from end on belong to the next piece; its marks replace
+	// those of the piece just ended, in case it ends within them too.
+	r.mark(end, next)
+	r.hashRange(nopHash{}, next, end, hashed)
+	return sumOf(h), next, nil
+}
+
+// nopHash stands for the stream's hash where it must not be written again.
+type nopHash struct{ hash.Hash }
+
+func (nopHash) Write(p []byte) (int, error) { return len(p), nil }
+
+// setErr records err as the ring's failure. The caller holds mu.
+func (r *ring) setErr(err error) {
+	if r.err == nil {
+		r.err = err
+		r.aborted.Store(true)
+	}
+	r.prodCond.Broadcast()
+	r.writeCond.Broadcast()
+	r.hashCond.Broadcast()
 }

@@ -66,6 +66,13 @@ type CatalogConfig struct {
 	LabelPatterns []LabelPatternConfig `yaml:"label_patterns"`
 	// ManifestOverdue is how long a manifest may be in transit (default 24h).
 	ManifestOverdue Duration `yaml:"manifest_overdue"`
+	// MinFreeMB is the free space, in MiB, the state directory's file
+	// system must keep for the catalog's writes (default 64). A run does
+	// not start with less, and `tapewarden check` reports it.
+	MinFreeMB int64 `yaml:"min_free_mb"`
+	// CopiesDir is where 'catalog copy' may write and replace copies
+	// (default STATE_DIR/copies). Elsewhere it only creates new files.
+	CopiesDir string `yaml:"copies_dir"`
 }
 
 // LabelPatternConfig is one accepted barcode form.
@@ -205,7 +212,18 @@ type JobConfig struct {
 	BlockSize int `yaml:"block_size"`
 	// CommandTimeout bounds each pre and post command (default 1h).
 	CommandTimeout Duration `yaml:"command_timeout"`
-	Line           int      `yaml:"-"`
+	// Env is the environment of the job's pre-, post- and source commands
+	// besides a minimal set (PATH, HOME, LANG, TZ, TAPEWARDEN_*): they do
+	// not inherit the daemon's.
+	Env map[string]string `yaml:"env"`
+	// SecretEnv is more of that environment whose values never reach a
+	// log: they are masked in the run log, in the commands' output there
+	// and in the run's reason.
+	SecretEnv map[string]string `yaml:"secret_env"`
+	// LogArguments puts the commands' arguments in the run log; by
+	// default it names only the program.
+	LogArguments bool `yaml:"log_arguments"`
+	Line         int  `yaml:"-"`
 }
 
 // SourceConfig is what a job backs up: paths, or a command's output.
@@ -221,6 +239,9 @@ type SchedulerConfig struct {
 	// CatchUp is how late a run missed while the daemon was down may still
 	// be started at start-up; older ones are recorded as missed. Default 6h.
 	CatchUp Duration `yaml:"catch_up"`
+	// CheckBefore is how long before each night's first scheduled run the
+	// daemon runs the pre-flight check of every job (default 1h).
+	CheckBefore Duration `yaml:"check_before"`
 }
 
 // PromptsConfig says how people are asked to act.
@@ -344,6 +365,14 @@ func (c *Config) LibraryPath(l *LibraryConfig) string {
 		return l.Device
 	}
 	return filepath.Join(c.StateDir, "libraries", l.Name)
+}
+
+// CopiesPath is the directory for copies of the catalog.
+func (c *Config) CopiesPath() string {
+	if c.Catalog.CopiesDir != "" {
+		return c.Catalog.CopiesDir
+	}
+	return filepath.Join(c.StateDir, "copies")
 }
 
 // CatalogPath is the catalog database file.
@@ -555,6 +584,12 @@ func (c *Config) applyDefaults() {
 	if c.Scheduler.CatchUp == 0 {
 		c.Scheduler.CatchUp = Duration(6 * time.Hour)
 	}
+	if c.Scheduler.CheckBefore == 0 {
+		c.Scheduler.CheckBefore = Duration(time.Hour)
+	}
+	if c.Catalog.MinFreeMB == 0 {
+		c.Catalog.MinFreeMB = 64
+	}
 	if c.Prompts.RemindEvery == 0 {
 		c.Prompts.RemindEvery = Duration(30 * time.Minute)
 	}
@@ -576,6 +611,9 @@ func (c *Config) validate() ConfigErrors {
 	if !filepath.IsAbs(c.StateDir) {
 		v.fail(0, "state_dir", "%q must be an absolute path", c.StateDir)
 	}
+	if c.Catalog.CopiesDir != "" && !filepath.IsAbs(c.Catalog.CopiesDir) {
+		v.fail(0, "catalog.copies_dir", "%q must be an absolute path", c.Catalog.CopiesDir)
+	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		v.fail(0, "timezone", "unknown time zone %q; use an IANA name such as Asia/Tokyo", c.Timezone)
 	}
@@ -586,6 +624,12 @@ func (c *Config) validate() ConfigErrors {
 		if _, _, err := net.SplitHostPort(c.Metrics.Listen); err != nil {
 			v.fail(0, "metrics.listen", "%q is not host:port (e.g. 127.0.0.1:9847)", c.Metrics.Listen)
 		}
+	}
+	if c.Scheduler.CheckBefore.D() < time.Minute || c.Scheduler.CheckBefore.D() > 23*time.Hour {
+		v.fail(0, "scheduler.check_before", "%s: expected between 1m and 23h (how long before the night's first run the pre-flight check runs; e.g. 1h)", c.Scheduler.CheckBefore.D())
+	}
+	if c.Catalog.MinFreeMB < 1 {
+		v.fail(0, "catalog.min_free_mb", "%d: expected a positive number of MiB the state directory must keep free (e.g. 64)", c.Catalog.MinFreeMB)
 	}
 	for i, p := range c.Catalog.LabelPatterns {
 		f := fmt.Sprintf("catalog.label_patterns[%d]", i)

@@ -25,6 +25,10 @@
 //     detail and log (taken under runTable.mu when the runs are listed).
 //   - promptWaiters.mu: who waits for which prompt's answer.
 //   - writerStats.mu: the writers' streaming counters.
+//   - unrecorded.mu: the runs that ended while the catalog could not
+//     record them (unrecorded.go), until it does.
+//   - checkState.mu: the last pre-flight check of every job
+//     (preflight.go), for the metrics.
 //
 // Besides these, runLog.mu guards a run's log and offsetClock.mu the demo
 // clock's offset. Apart from library.mu and runTable.mu as said, no lock

@@ -27,6 +27,11 @@ type Options struct {
 	// run (a maintenance window). Slots that pass meanwhile are recorded
 	// as missed at the next start with the scheduler.
 	NoSchedule bool
+	// NoNightCheck leaves out the pre-flight check the scheduler runs
+	// before each night (scheduler.check_before); runs still check
+	// themselves. For tests on the wall clock with the demo's minute-long
+	// nights.
+	NoNightCheck bool
 }
 
 // Engine is everything tapewarden does with cartridges, drives and
@@ -46,12 +51,21 @@ type Engine struct {
 	// noFileIndex leaves runs' members out of the file index, for the
 	// benchmark of what the index costs.
 	noFileIndex bool
+	// noNightCheck leaves out the check before each night.
+	noNightCheck bool
 
 	// loadTimeout bounds the wait for a drive to come online after a load.
 	loadTimeout time.Duration
 
+	// audit is the last verification of the audit chain.
+	audit auditWatch
+
 	prompts promptWaiters
 	runs    runTable
+	// unrecorded holds the runs whose end the catalog could not record
+	// yet; lastCheck the last pre-flight check of every job.
+	unrecorded unrecorded
+	lastCheck  checkState
 	// runBase is the parent of every run's context; cancelled (with
 	// errDaemonStopping) when the engine stops.
 	runBase     context.Context
@@ -76,7 +90,7 @@ type Engine struct {
 // fails, with a message saying what to do, if the catalog is newer than
 // this program or fails its integrity check.
 func New(ctx context.Context, cfg *config.Config, opts Options) (*Engine, error) {
-	d := &Engine{cfg: cfg, log: opts.Logger, clock: opts.Clock, noSchedule: opts.NoSchedule}
+	d := &Engine{cfg: cfg, log: opts.Logger, clock: opts.Clock, noSchedule: opts.NoSchedule, noNightCheck: opts.NoNightCheck}
 	if d.log == nil {
 		d.log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
@@ -111,6 +125,10 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Engine, error)
 		d.log.Warn(w)
 	}
 	d.warnings = warnings
+	if w := secretsExposed(cfg); w != "" {
+		d.log.Warn(w)
+		d.warnings = append(d.warnings, w)
+	}
 	d.started = d.now()
 	// Runs left unfinished by a daemon that crashed or was killed fail now,
 	// with a reason; nothing they wrote counts.
@@ -152,6 +170,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Engine, error)
 			cat.ClosePrompt(ctx, media.System, p.ID, media.PromptSuperseded, "the daemon restarted; a new prompt is opened if it is still needed")
 		}
 	}
+	// Verify the audit chain before serving; a broken one degrades the
+	// status and raises tapewarden_audit_chain_ok to 0.
+	d.VerifyAudit(ctx, true)
 	// Know where every cartridge is before serving: inventory each library.
 	if _, err := d.Inventory(ctx, media.System, ""); err != nil {
 		d.log.Error("library inventory at start failed; run 'tapewarden library inventory' when the library is ready", "err", err)

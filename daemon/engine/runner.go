@@ -40,6 +40,16 @@ func (a *activeRun) set(state media.RunState, detail string) {
 	a.mu.Unlock()
 }
 
+// note adds a line to the run's log, once it has one.
+func (a *activeRun) note(format string, args ...any) {
+	a.mu.Lock()
+	l := a.log
+	a.mu.Unlock()
+	if l != nil {
+		l.printf(format, args...)
+	}
+}
+
 // ActiveRun is a run in progress, for `tapewarden status`.
 type ActiveRun struct {
 	ID     int64          `json:"id"`
@@ -162,7 +172,8 @@ func (d *Engine) CancelRun(ctx context.Context, actor media.Actor, id int64) (me
 	return d.cat.Run(ctx, id)
 }
 
-// WaitRun waits until a run has finished.
+// WaitRun waits until a run has finished. A run whose end the catalog
+// could not record yet is returned as it ended.
 func (d *Engine) WaitRun(ctx context.Context, id int64) (media.Run, error) {
 	if a := d.runs.get(id); a != nil {
 		select {
@@ -170,6 +181,15 @@ func (d *Engine) WaitRun(ctx context.Context, id int64) (media.Run, error) {
 		case <-ctx.Done():
 			return media.Run{}, ctx.Err()
 		}
+	}
+	return d.RunOf(ctx, id)
+}
+
+// RunOf reads one run from the catalog, or as it ended when the catalog
+// could not record its end yet.
+func (d *Engine) RunOf(ctx context.Context, id int64) (media.Run, error) {
+	if p, ok := d.unrecorded.get(id); ok {
+		return p.run, nil
 	}
 	return d.cat.Run(ctx, id)
 }
@@ -195,10 +215,16 @@ func (d *Engine) execute(ctx context.Context, a *activeRun, job *config.JobConfi
 		res.State = media.RunCancelled
 		res.Reason = context.Cause(ctx).Error()
 	}
+	log.mu.Lock()
 	log.persist = nil // the log is stored line by line
+	log.mu.Unlock()
 	done, err := d.cat.FinishRun(context.WithoutCancel(ctx), run.ID, res)
 	if err != nil {
-		rlog.Error("record the end of the run", "err", err)
+		// Never leave the run running: it ends failed now, in memory, and
+		// is recorded as soon as the catalog takes a write again.
+		ended := d.recordLater(run, res, err)
+		a.set(ended.State, ended.Reason)
+		rlog.Error("run failed; the catalog could not record its end and will be retried", "reason", ended.Reason, "err", err)
 		return
 	}
 	if done.State == media.RunSucceeded {
@@ -231,6 +257,19 @@ func (d *Engine) runJob(ctx context.Context, a *activeRun, job *config.JobConfig
 			log.printf("%s", detail)
 		}
 	}
+	pool, ok := d.cfg.RotationPoolByName(job.Pool)
+	if !ok {
+		return fail("pool %s is not configured", job.Pool)
+	}
+	// Pre-flight: what can be known wrong now fails the run before it
+	// takes a drive, loads a cartridge or runs its pre-command.
+	if probs := d.preflightRun(ctx, job, pool); len(probs) > 0 {
+		msgs := make([]string, len(probs))
+		for i, p := range probs {
+			msgs[i] = p.Message
+		}
+		return fail("pre-flight check: %s; no cartridge was loaded, no pre-command was run and nothing was written", strings.Join(msgs, "; "))
+	}
 	// One run of a pool at a time: the next run's choice must see what
 	// this one wrote (runs of one night append to one cartridge), or two
 	// runs would choose the same cartridge and the second would overwrite
@@ -243,10 +282,6 @@ func (d *Engine) runJob(ctx context.Context, a *activeRun, job *config.JobConfig
 	}
 	defer unlockPool()
 	status(media.RunWaiting, "choosing a cartridge for pool "+job.Pool)
-	pool, ok := d.cfg.RotationPoolByName(job.Pool)
-	if !ok {
-		return fail("pool %s is not configured", job.Pool)
-	}
 	choice, err := d.choose(ctx, pool, nil)
 	if err != nil {
 		return fail("%v", err)
@@ -270,10 +305,12 @@ func (d *Engine) runJob(ctx context.Context, a *activeRun, job *config.JobConfig
 	log.printf("%s is in drive %s (waited %s)", choice.Barcode, m.drv.cfg.Name, m.waited.Round(time.Second))
 
 	// Pre- and post-commands: post runs whatever happened once pre ran.
+	cmdEnv := d.jobCommandEnv(job, map[string]string{"JOB": job.Name, "RUN": fmt.Sprint(run.ID), "POOL": job.Pool,
+		"GENERATION": choice.Period.Key, "BARCODE": choice.Barcode, "DRIVE": m.drv.cfg.Name})
 	if len(job.PreCommand) > 0 {
-		if err := runCommand(ctx, "pre-command", job.PreCommand, job.CommandTimeout.D(), log); err != nil {
+		if err := runCommand(ctx, "pre-command", job.PreCommand, cmdEnv, job.CommandTimeout.D(), log); err != nil {
 			res = fail("%v; nothing was written to tape", err)
-			if perr := runCommand(context.WithoutCancel(ctx), "post-command", job.PostCommand, job.CommandTimeout.D(), log); perr != nil {
+			if perr := runCommand(context.WithoutCancel(ctx), "post-command", job.PostCommand, cmdEnv, job.CommandTimeout.D(), log); perr != nil {
 				res.Reason += "; " + perr.Error()
 			}
 			return res
@@ -281,7 +318,7 @@ func (d *Engine) runJob(ctx context.Context, a *activeRun, job *config.JobConfig
 	}
 	defer func() {
 		if len(job.PostCommand) > 0 {
-			if err := runCommand(context.WithoutCancel(ctx), "post-command", job.PostCommand, job.CommandTimeout.D(), log); err != nil {
+			if err := runCommand(context.WithoutCancel(ctx), "post-command", job.PostCommand, cmdEnv, job.CommandTimeout.D(), log); err != nil {
 				if res.State == media.RunSucceeded {
 					res.State = media.RunFailed
 					res.Reason = err.Error() + " (the backup itself was written and verified)"
@@ -292,7 +329,7 @@ func (d *Engine) runJob(ctx context.Context, a *activeRun, job *config.JobConfig
 		}
 	}()
 
-	w := &tapeWriter{d: d, job: job, run: run, log: log, status: status, pool: pool, lease: l, why: why}
+	w := &tapeWriter{d: d, job: job, run: run, log: log, status: status, pool: pool, lease: l, why: why, cmdEnv: cmdEnv}
 	return w.write(ctx, m, choice)
 }
 
@@ -364,6 +401,8 @@ type tapeWriter struct {
 	pool   rotation.Pool
 	lease  lease
 	why    string
+	// cmdEnv is the source command's environment.
+	cmdEnv commandEnv
 
 	generation, level string
 
@@ -378,8 +417,10 @@ type tapeWriter struct {
 }
 
 // position readies the cartridge in w.m for writing: block size, label
-// check against the catalog, then to the end of data (append) or to file 1
-// (overwrite; the cartridge's earlier pieces are marked gone first).
+// check against the catalog, then right after the catalog's last good
+// piece, confirmed by reading its trailer (append), or to file 1 once the
+// tape holds nothing the catalog does not know (overwrite; the
+// cartridge's earlier pieces are marked gone first).
 func (w *tapeWriter) position(ctx context.Context, choice rotation.Choice) error {
 	d := w.d
 	h, err := w.m.drv.open()
@@ -396,9 +437,6 @@ func (w *tapeWriter) position(ctx context.Context, choice rotation.Choice) error
 	if err != nil {
 		return fmt.Errorf("check the label of %s in %s: %w", choice.Barcode, w.m.drv.cfg.Name, err)
 	}
-	if uuid, err := d.cat.LabelUUID(ctx, choice.Barcode); err == nil && uuid != "" && uuid != label.UUID {
-		return fmt.Errorf("the label of %s in %s has UUID %s but the catalog recorded %s: it is not the cartridge the catalog knows; nothing was written", choice.Barcode, w.m.drv.cfg.Name, label.UUID, uuid)
-	}
 	st, err := h.Status(ctx)
 	if err != nil {
 		return err
@@ -407,21 +445,23 @@ func (w *tapeWriter) position(ctx context.Context, choice rotation.Choice) error
 		return fmt.Errorf("%s is write-protected (or read-only in drive %s); nothing was written", choice.Barcode, w.m.drv.cfg.Name)
 	}
 	if choice.Append {
-		if err := h.SpaceEOD(ctx); err != nil {
-			return fmt.Errorf("space to the end of data on %s: %w", choice.Barcode, err)
+		if uuid, err := d.cat.LabelUUID(ctx, choice.Barcode); err == nil && uuid != "" && uuid != label.UUID {
+			return fmt.Errorf("the label of %s in %s has UUID %s but the catalog recorded %s: it is not the cartridge the catalog knows; nothing was written", choice.Barcode, w.m.drv.cfg.Name, label.UUID, uuid)
 		}
-		st, err := h.Status(ctx)
-		if err != nil {
+		return w.positionAppend(ctx, label)
+	}
+	released, err := d.cat.TapeDataReleased(ctx, choice.Barcode)
+	if err != nil {
+		return err
+	}
+	if released.IsZero() {
+		if err := w.checkTapeData(ctx, label); err != nil {
 			return err
 		}
-		if st.File < 1 {
-			return fmt.Errorf("after spacing to the end of data on %s the drive reports file %d; the position is unknown, nothing was written", choice.Barcode, st.File)
-		}
-		w.file = st.File
-		w.log.printf("appending to %s at tape file %d", choice.Barcode, w.file)
-		return nil
+	} else {
+		w.log.printf("what %s held was released for overwriting at %s ('tapewarden media erase')", choice.Barcode, released.In(d.cfg.Location).Format(time.DateTime))
 	}
-	if choice.FromScratch != "" || label.Pool != w.pool.Name {
+	if choice.FromScratch != "" || label.Pool != w.pool.Name || !released.IsZero() {
 		if err := d.cat.TakeIntoPool(ctx, choice.Barcode, w.pool.Name, fmt.Sprintf("taken from pool %s by run %d", label.Pool, w.run.ID)); err != nil {
 			return err
 		}
@@ -437,6 +477,11 @@ func (w *tapeWriter) position(ctx context.Context, choice rotation.Choice) error
 		}
 		if err := d.cat.SetLabelUUID(ctx, choice.Barcode, nl.UUID); err != nil {
 			return err
+		}
+		if !released.IsZero() {
+			if err := d.cat.ClearRelease(ctx, choice.Barcode); err != nil {
+				return err
+			}
 		}
 		w.log.printf("relabelled %s for pool %s", choice.Barcode, w.pool.Name)
 	} else if err := d.cat.MarkOverwritten(ctx, media.System, choice.Barcode, 1, w.run.ID); err != nil {
@@ -501,7 +546,7 @@ func (w *tapeWriter) write(ctx context.Context, m *mount, choice rotation.Choice
 	if len(w.job.Source.Command) > 0 {
 		var out *bytesReader
 		var err error
-		src, out, err = startSource(ctx, w.job.Source.Command, w.log)
+		src, out, err = startSource(ctx, w.job.Source.Command, w.cmdEnv, w.log)
 		if err != nil {
 			return fail("%v", err)
 		}
