@@ -126,7 +126,7 @@ func (a *app) jobCommand() *cobra.Command {
 				return err
 			}
 			if !wait {
-				return a.print(r, func(w io.Writer) {
+				return a.print(&r, func(w io.Writer) {
 					fmt.Fprintf(w, "run %d of %s queued; follow it with 'tapewarden run show %d'\n", r.ID, r.Job, r.ID)
 				})
 			}
@@ -137,7 +137,7 @@ func (a *app) jobCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := a.print(r, func(w io.Writer) { printRun(w, r) }); err != nil {
+			if err := a.print(&r, func(w io.Writer) { printRun(w, r) }); err != nil {
 				return err
 			}
 			if r.State != media.RunSucceeded {
@@ -354,7 +354,7 @@ only when the restore is complete.`,
 						return err
 					}
 					if op.State == media.OperationSucceeded || len(res.Jobs) > 0 {
-						if err := a.print(res, func(w io.Writer) { printRestore(w, res) }); err != nil {
+						if err := a.print(&res, func(w io.Writer) { printRestore(w, res) }); err != nil {
 							return err
 						}
 					}
