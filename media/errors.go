@@ -18,4 +18,8 @@ var (
 	ErrDiscrepancy      = errors.New("media: barcodes do not match the manifest")
 	ErrNewerSchema      = errors.New("media: catalog schema is newer than this program")
 	ErrCorrupt          = errors.New("media: catalog failed its integrity check")
+	// ErrInspectionNotFound and ErrInspectionState concern physical
+	// inspections of a site.
+	ErrInspectionNotFound = errors.New("media: inspection not found")
+	ErrInspectionState    = errors.New("media: inspection is not in the right state")
 )

@@ -46,6 +46,8 @@ type Scrape struct {
 	Drives map[string]DriveUse
 	// Drills is the newest restore drill per system.
 	Drills map[string]Drill
+	// Inspections are the last inspection per site and the open findings.
+	Inspections InspectionStats
 }
 
 // Scrape reads what the metrics collectors need. At 100,000 cartridges and
@@ -95,6 +97,9 @@ func (c *Catalog) Scrape(ctx context.Context, q ScrapeQuery) (Scrape, error) {
 		}
 	}
 	if s.Drills, err = lastDrills(ctx, tx); err != nil {
+		return Scrape{}, err
+	}
+	if s.Inspections, err = inspectionStats(ctx, tx); err != nil {
 		return Scrape{}, err
 	}
 	return s, nil

@@ -167,6 +167,15 @@ func writeCatalogFixture(t *testing.T, version int) {
 	step(cat.Deliver(ctx, operator, m.ID, Handover{Barcodes: []string{"MON001L8"}, Place: "vault"}))
 	found := Storage("honcho", "shelf")
 	step(cat.Resolve(ctx, admin, m.ID, "MON002L8", Resolution{Found: &found, Note: "left behind on the shelf"}))
+
+	// An inspection of the shelf: one cartridge seen, one missing (still
+	// open), one unknown barcode resolved.
+	f.clock.Advance(time.Hour)
+	in, err := cat.StartInspection(ctx, operator, "honcho", "shelf")
+	require.NoError(t, err)
+	step(cat.ScanInspection(ctx, operator, in.ID, "", []string{"MON002L8", "ZZZ999L8"}))
+	step(cat.CloseInspection(ctx, operator, in.ID, false))
+	step(cat.ResolveFinding(ctx, admin, in.ID, "ZZZ999L8", Resolution{Lost: true, Note: "a visitor's tape"}))
 	step(cat.Record(ctx, admin, "note", "catalog fixture for upgrade tests"))
 
 	// A compact single-file copy (VACUUM INTO), then its rows.
