@@ -70,9 +70,9 @@ var statuses = []struct {
 	{[]error{drives.ErrChangerNotReady, drives.ErrChangerFailed, drives.ErrIO, drives.ErrOffline, drives.ErrNoMedium},
 		http.StatusBadGateway, "device"},
 	// What the catalog says.
-	{[]error{media.ErrNotFound, media.ErrManifestNotFound, media.ErrRunNotFound, media.ErrPromptNotFound},
+	{[]error{media.ErrNotFound, media.ErrManifestNotFound, media.ErrRunNotFound, media.ErrPromptNotFound, media.ErrInspectionNotFound},
 		http.StatusNotFound, "not_found"},
-	{[]error{media.ErrExists, media.ErrAlreadyThere, media.ErrNotMovable, media.ErrManifestState, media.ErrDiscrepancy, media.ErrPromptClosed},
+	{[]error{media.ErrExists, media.ErrAlreadyThere, media.ErrNotMovable, media.ErrManifestState, media.ErrDiscrepancy, media.ErrPromptClosed, media.ErrInspectionState},
 		http.StatusConflict, "conflict"},
 	{[]error{media.ErrBadBarcode, media.ErrBadInput, media.ErrUnknownPlace}, http.StatusBadRequest, "bad_request"},
 }
@@ -221,6 +221,7 @@ func (d *Server) routes() *http.ServeMux {
 	handle("POST /v1/restore", d.apiRestore)
 	handle("GET /v1/drills", d.apiDrills)
 	d.policyRoutes(handle)
+	d.inspectionRoutes(handle)
 	handle("POST /v1/catalog/copy", d.apiCatalogCopy)
 	handle("GET /v1/audit", d.apiAuditLog)
 	handle("GET /v1/audit/verify", d.apiAuditVerify)

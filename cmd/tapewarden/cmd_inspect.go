@@ -1,0 +1,162 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tapewarden/tapewarden/daemon/api"
+	"github.com/tapewarden/tapewarden/media"
+)
+
+// printInspection writes an inspection as the report an inspector signs:
+// who, when, what was expected and seen, every difference and what was
+// decided about it, and the audit chain head it was reconciled against.
+func printInspection(w io.Writer, in media.Inspection) {
+	scope := in.Site
+	if in.Place != "" {
+		scope += "/" + in.Place
+	}
+	fmt.Fprintf(w, "inspection\t%s\n", in.ID)
+	fmt.Fprintf(w, "scope\t%s\n", scope)
+	fmt.Fprintf(w, "state\t%s\n", in.State)
+	fmt.Fprintf(w, "started\t%s by %s\n", when(in.StartedAt), in.StartedBy)
+	if in.State == media.InspectionClosed {
+		fmt.Fprintf(w, "closed\t%s by %s\n", when(in.ClosedAt), in.ClosedBy)
+		fmt.Fprintf(w, "reconciled\t%d expected, %d scanned, %d present, %d findings (%d open)\n",
+			in.Expected, len(in.Scans), len(in.Present), len(in.Findings), in.OpenFindings())
+		if in.Chain != nil {
+			fmt.Fprintf(w, "audit chain\tevent %d, %s\n", in.Chain.ID, in.Chain.Hash)
+		}
+	} else {
+		fmt.Fprintf(w, "scanned\t%d so far; close with 'tapewarden inspect close %s'\n", len(in.Scans), in.ID)
+	}
+	if len(in.Findings) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "FINDING\tBARCODE\tKIND\tCATALOG\tSEEN\tRESOLUTION")
+		for _, f := range in.Findings {
+			res := "OPEN: resolve with 'tapewarden inspect resolve " + in.ID + " " + f.Barcode + " --found SITE/PLACE | --lost --note ...'"
+			if f.Resolution != "" {
+				res = f.Resolution + " by " + f.ResolvedBy + ": " + f.Note
+			}
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", f.ID, f.Barcode, f.Kind, dash(f.Expected), dash(f.Seen), res)
+		}
+	}
+	if len(in.Present) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "present\t%s\n", strings.Join(in.Present, " "))
+	}
+}
+
+func (a *app) inspectCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "inspect",
+		Short: "Physical inspections of a site: scan what is there, reconcile with the catalog",
+		Long: `An inspection (点検) proves the catalog true: the inspector scans every
+cartridge present at a site (or one place of it), and closing the
+inspection compares the scans with the catalog. Every difference becomes a
+finding: missing (catalogued there, not seen), misplaced (seen at another
+place of the site), surplus (catalogued at another site, in transit or
+lost) or unknown (not in the catalog). Closing moves nothing; each finding
+is resolved by a person with 'inspect resolve'.`,
+	}
+	post := func(cmd *cobra.Command, path string, body any) error {
+		var in media.Inspection
+		return a.post(cmd, path, body, &in, func(w io.Writer) { printInspection(w, in) })
+	}
+
+	var start api.InspectionStartRequest
+	startCmd := &cobra.Command{
+		Use:   "start SITE [--place PLACE]",
+		Short: "Open an inspection of a site, or of one place at it",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			start.Site = args[0]
+			return post(cmd, "/v1/inspections", start)
+		},
+	}
+	startCmd.Flags().StringVar(&start.Place, "place", "", "inspect only this storage place, library or drive")
+
+	var scan api.InspectionScanRequest
+	scanCmd := &cobra.Command{
+		Use:   "scan ID BARCODE... (or - to read scanned barcodes from standard input) [--place PLACE]",
+		Short: "Record barcodes seen, and where",
+		Args:  cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			barcodes, err := a.readBarcodes(args[1:])
+			if err != nil {
+				return err
+			}
+			scan.Barcodes = barcodes
+			return post(cmd, "/v1/inspections/"+pathEscape(args[0])+"/scan", scan)
+		},
+	}
+	scanCmd.Flags().StringVar(&scan.Place, "place", "", "where these were seen (default: the inspection's place)")
+
+	var closeReq api.InspectionCloseRequest
+	closeCmd := &cobra.Command{
+		Use:   "close ID [--empty]",
+		Short: "Reconcile the scans with the catalog and print the report",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return post(cmd, "/v1/inspections/"+pathEscape(args[0])+"/close", closeReq)
+		},
+	}
+	closeCmd.Flags().BoolVar(&closeReq.Empty, "empty", false, "nothing was scanned because the shelves are empty")
+
+	var resolve api.ResolveRequest
+	resolveCmd := &cobra.Command{
+		Use:   "resolve ID BARCODE (--found SITE/PLACE | --lost) --note TEXT",
+		Short: "Settle a finding: where the cartridge really is, or that it is lost",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			resolve.Barcode = args[1]
+			return post(cmd, "/v1/inspections/"+pathEscape(args[0])+"/resolve", resolve)
+		},
+	}
+	resolveCmd.Flags().StringVar(&resolve.Found, "found", "", "where the cartridge is (the catalog is moved there if it says otherwise)")
+	resolveCmd.Flags().BoolVar(&resolve.Lost, "lost", false, "report the cartridge lost")
+	resolveCmd.Flags().StringVar(&resolve.Note, "note", "", "what was done (required for --lost)")
+
+	var site, state string
+	listCmd := &cobra.Command{
+		Use:   "list [--site SITE] [--state open|closed]",
+		Short: "List inspections, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			q := url.Values{}
+			if site != "" {
+				q.Set("site", site)
+			}
+			if state != "" {
+				q.Set("state", state)
+			}
+			var list []media.Inspection
+			return a.get(cmd, "/v1/inspections", q, &list, func(w io.Writer) {
+				fmt.Fprintln(w, "INSPECTION\tSCOPE\tSTATE\tBY\tCLOSED\tSCANNED\tFINDINGS\tOPEN")
+				for _, in := range list {
+					scope := in.Site + ifNotEmpty("/", in.Place)
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\n", in.ID, scope, in.State, in.StartedBy, when(in.ClosedAt), len(in.Scans), len(in.Findings), in.OpenFindings())
+				}
+			})
+		},
+	}
+	listCmd.Flags().StringVar(&site, "site", "", "only this site")
+	listCmd.Flags().StringVar(&state, "state", "", "only open or closed inspections")
+
+	showCmd := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show an inspection's report",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var in media.Inspection
+			return a.get(cmd, "/v1/inspections/"+pathEscape(args[0]), nil, &in, func(w io.Writer) { printInspection(w, in) })
+		},
+	}
+
+	cmd.AddCommand(startCmd, scanCmd, closeCmd, resolveCmd, listCmd, showCmd)
+	return cmd
+}
