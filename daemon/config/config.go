@@ -75,15 +75,22 @@ type LabelPatternConfig struct {
 	Line      int    `yaml:"-"`
 }
 
+// DefaultInspectEvery is how often a site must be physically inspected
+// when its configuration does not say: once a quarter.
+const DefaultInspectEvery = 90 * 24 * time.Hour
+
 // SiteConfig is a building that holds cartridges.
 type SiteConfig struct {
-	Name       string        `yaml:"name"`
-	Kind       string        `yaml:"kind"`
-	DistanceKM float64       `yaml:"distance_km"`
-	Hazards    []string      `yaml:"hazards"`
-	Address    string        `yaml:"address"`
-	Places     []PlaceConfig `yaml:"places"`
-	Line       int           `yaml:"-"`
+	Name       string   `yaml:"name"`
+	Kind       string   `yaml:"kind"`
+	DistanceKM float64  `yaml:"distance_km"`
+	Hazards    []string `yaml:"hazards"`
+	Address    string   `yaml:"address"`
+	// InspectEvery is how often the site must be physically inspected;
+	// default 90 days.
+	InspectEvery Duration      `yaml:"inspect_every"`
+	Places       []PlaceConfig `yaml:"places"`
+	Line         int           `yaml:"-"`
 }
 
 // PlaceConfig is a storage place within a site.
@@ -534,6 +541,11 @@ func (c *Config) applyDefaults() {
 	c.Location = time.Local
 	if loc, err := time.LoadLocation(c.Timezone); err == nil {
 		c.Location = loc
+	}
+	for i := range c.Sites {
+		if c.Sites[i].InspectEvery == 0 {
+			c.Sites[i].InspectEvery = Duration(DefaultInspectEvery)
+		}
 	}
 	for i := range c.Drives {
 		if c.Drives[i].BlockSize == 0 {
