@@ -20,6 +20,9 @@ const (
 	Retired  State = "retired"  // never to be written again
 	Cleaning State = "cleaning" // a cleaning cartridge
 	Lost     State = "lost"     // reported lost after a custody discrepancy
+	// Disposed cartridges were destroyed (Dispose); they leave every
+	// listing and count but the disposal report.
+	Disposed State = "disposed"
 )
 
 func validState(s State) bool {
@@ -260,6 +263,8 @@ func (c *Catalog) Cartridges(ctx context.Context, f Filter) ([]Cartridge, error)
 	}
 	if f.State != "" {
 		add("state = ?", string(f.State))
+	} else {
+		add("state <> ?", string(Disposed))
 	}
 	if f.MediaType != "" {
 		add("media_type = ?", f.MediaType)
@@ -347,6 +352,8 @@ func (c *Catalog) Move(ctx context.Context, actor Actor, barcode string, to Loca
 		}
 		from := cur.Location
 		switch {
+		case cur.State == Disposed:
+			return fmt.Errorf("%w: %s was disposed of (destroyed); it is only in the disposal report", ErrNotMovable, b.Text)
 		case from == to:
 			return fmt.Errorf("%w: %s is already at %s", ErrAlreadyThere, b.Text, to)
 		case cur.State == Lost:
@@ -410,6 +417,8 @@ func (c *Catalog) SetState(ctx context.Context, actor Actor, barcode string, to 
 		switch {
 		case cur.State == to:
 			return fmt.Errorf("%w: %s is already %s", ErrAlreadyThere, b.Text, to)
+		case cur.State == Disposed:
+			return fmt.Errorf("%w: %s was disposed of (destroyed); it is only in the disposal report", ErrNotMovable, b.Text)
 		case cur.State == Retired:
 			return fmt.Errorf("%w: %s is retired and will not be used again", ErrNotMovable, b.Text)
 		case cur.State == Lost:

@@ -22,4 +22,7 @@ var (
 	// inspections of a site.
 	ErrInspectionNotFound = errors.New("media: inspection not found")
 	ErrInspectionState    = errors.New("media: inspection is not in the right state")
+	// ErrDisposalRefused: something still refers to the cartridge, or it
+	// is not where or in the state a disposal needs.
+	ErrDisposalRefused = errors.New("media: the cartridge cannot be disposed of yet")
 )
