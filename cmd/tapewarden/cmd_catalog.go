@@ -317,7 +317,7 @@ and overwrites it. To keep the data instead, import it into the catalog
 	eraseCmd.Flags().BoolVar(&erase.Confirm, "confirm", false, "confirm that the data on the tape may be destroyed")
 	eraseCmd.Flags().StringVar(&erase.Reason, "reason", "", "why the data may go (required, recorded)")
 
-	cmd.AddCommand(addCmd, listCmd, showCmd, moveCmd, retireCmd, foundCmd, eraseCmd)
+	cmd.AddCommand(addCmd, listCmd, showCmd, moveCmd, retireCmd, foundCmd, eraseCmd, a.disposeCommand())
 	return cmd
 }
 

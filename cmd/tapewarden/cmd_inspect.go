@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tapewarden/tapewarden/daemon/api"
+	"github.com/tapewarden/tapewarden/daemon/report"
 	"github.com/tapewarden/tapewarden/media"
 )
 
@@ -158,5 +159,78 @@ is resolved by a person with 'inspect resolve'.`,
 	}
 
 	cmd.AddCommand(startCmd, scanCmd, closeCmd, resolveCmd, listCmd, showCmd)
+	return cmd
+}
+
+// disposeCommand is 'media dispose'.
+func (a *app) disposeCommand() *cobra.Command {
+	var req media.NewDisposal
+	cmd := &cobra.Command{
+		Use:   "dispose BARCODE --method degauss|shred|incinerate|crush|vendor --witness NAME [--certificate REF] [--date YYYY-MM-DD]",
+		Short: "Record that a cartridge was destroyed",
+		Long: `Records the destruction (廃棄) of a cartridge with a custody event: how,
+on which day, before which witness, and the destruction certificate's
+reference. The cartridge then leaves every listing and count but
+'tapewarden report disposals'.
+
+Refused, with every reason, while rotation keeps a generation on it, a
+manifest lists it, a courier discrepancy or inspection finding about it is
+open, or the catalog places it anywhere but a shelf of the machine room.
+Degaussing erases an LTO cartridge's servo tracks, so it can never be used
+again: --method degauss is refused unless the cartridge is retired.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if req.Method == "" || req.Witness == "" {
+				return usagef("media dispose: say how (--method) and who witnessed it (--witness)")
+			}
+			var d media.Disposal
+			return a.post(cmd, "/v1/media/"+pathEscape(args[0])+"/dispose", req, &d, func(w io.Writer) {
+				printDisposals(w, []media.Disposal{d})
+			})
+		},
+	}
+	cmd.Flags().StringVar(&req.Method, "method", "", "degauss, shred, incinerate, crush or vendor")
+	cmd.Flags().StringVar(&req.Witness, "witness", "", "who witnessed the destruction")
+	cmd.Flags().StringVar(&req.Certificate, "certificate", "", "the destruction certificate's reference")
+	cmd.Flags().StringVar(&req.Date, "date", "", "the day it was destroyed, YYYY-MM-DD (default today)")
+	return cmd
+}
+
+func printDisposals(w io.Writer, list []media.Disposal) {
+	fmt.Fprintln(w, "DATE\tBARCODE\tTYPE\tMETHOD\tWITNESS\tCERTIFICATE\tSYSTEMS\tGENERATIONS\tRECORDED BY")
+	for _, d := range list {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Date, d.Barcode, d.MediaType, d.Method, d.Witness, dash(d.Certificate),
+			dash(strings.Join(d.Systems, " ")), dash(strings.Join(d.Generations, " ")), d.RecordedBy)
+	}
+}
+
+// reportCommand holds the reports an auditor signs.
+func (a *app) reportCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "report", Short: "Reports an auditor signs"}
+	var from, to string
+	disposals := &cobra.Command{
+		Use:   "disposals [--from YYYY-MM-DD] [--to YYYY-MM-DD]",
+		Short: "The cartridges destroyed: method, witness, certificate, the data they held",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			q := url.Values{}
+			if from != "" {
+				q.Set("from", from)
+			}
+			if to != "" {
+				q.Set("to", to)
+			}
+			var rep report.DisposalReport
+			return a.get(cmd, "/v1/reports/disposals", q, &rep, func(w io.Writer) {
+				period := dash(rep.From) + " to " + dash(rep.To)
+				fmt.Fprintf(w, "disposals\t%s (made %s)\n\n", period, when(rep.Made))
+				printDisposals(w, rep.Disposals)
+				fmt.Fprintf(w, "\n%d cartridge(s)\n\nchecked by\t____________________\tdate\t__________\n", len(rep.Disposals))
+			})
+		},
+	}
+	disposals.Flags().StringVar(&from, "from", "", "first day, YYYY-MM-DD")
+	disposals.Flags().StringVar(&to, "to", "", "last day, YYYY-MM-DD")
+	cmd.AddCommand(disposals)
 	return cmd
 }

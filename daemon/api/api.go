@@ -72,7 +72,7 @@ var statuses = []struct {
 	// What the catalog says.
 	{[]error{media.ErrNotFound, media.ErrManifestNotFound, media.ErrRunNotFound, media.ErrPromptNotFound, media.ErrInspectionNotFound},
 		http.StatusNotFound, "not_found"},
-	{[]error{media.ErrExists, media.ErrAlreadyThere, media.ErrNotMovable, media.ErrManifestState, media.ErrDiscrepancy, media.ErrPromptClosed, media.ErrInspectionState},
+	{[]error{media.ErrExists, media.ErrAlreadyThere, media.ErrNotMovable, media.ErrManifestState, media.ErrDiscrepancy, media.ErrPromptClosed, media.ErrInspectionState, media.ErrDisposalRefused},
 		http.StatusConflict, "conflict"},
 	{[]error{media.ErrBadBarcode, media.ErrBadInput, media.ErrUnknownPlace}, http.StatusBadRequest, "bad_request"},
 }
@@ -222,6 +222,7 @@ func (d *Server) routes() *http.ServeMux {
 	handle("GET /v1/drills", d.apiDrills)
 	d.policyRoutes(handle)
 	d.inspectionRoutes(handle)
+	d.disposalRoutes(handle)
 	handle("POST /v1/catalog/copy", d.apiCatalogCopy)
 	handle("GET /v1/audit", d.apiAuditLog)
 	handle("GET /v1/audit/verify", d.apiAuditVerify)

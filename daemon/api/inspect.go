@@ -92,3 +92,24 @@ func (d *Server) apiInspectionResolve(r *http.Request, actor media.Actor) (any, 
 	}
 	return d.cat.ResolveFinding(r.Context(), actor, r.PathValue("id"), req.Barcode, res)
 }
+
+// disposalRoutes registers the disposal of a cartridge and the disposal
+// report.
+func (d *Server) disposalRoutes(handle func(pattern string, h handler)) {
+	handle("POST /v1/media/{barcode}/dispose", d.apiMediaDispose)
+	handle("GET /v1/reports/disposals", d.apiDisposalReport)
+}
+
+func (d *Server) apiMediaDispose(r *http.Request, actor media.Actor) (any, error) {
+	var req media.NewDisposal
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	return d.eng.Dispose(r.Context(), actor, r.PathValue("barcode"), req)
+}
+
+// GET /v1/reports/disposals?from=YYYY-MM-DD&to=YYYY-MM-DD
+func (d *Server) apiDisposalReport(r *http.Request, _ media.Actor) (any, error) {
+	q := r.URL.Query()
+	return d.report.Disposals(r.Context(), q.Get("from"), q.Get("to"))
+}
