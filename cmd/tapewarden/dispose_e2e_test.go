@@ -51,6 +51,8 @@ func TestDisposalRefusedThenAllowedThroughTheCLI(t *testing.T) {
 	assert.Contains(t, out, "VND-114")
 	out = p.must("media", "list")
 	assert.NotContains(t, out, "DSP001L8", "a disposed cartridge leaves the listings")
+	out = p.must("media", "list", "--state", "disposed")
+	assert.Contains(t, out, "DSP001L8", "but it is found when asked for")
 	out = p.must("media", "show", "DSP001L8")
 	assert.Contains(t, out, "disposed")
 
