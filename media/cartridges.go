@@ -52,6 +52,12 @@ type Cartridge struct {
 	// Missing is when a library inventory last failed to find the
 	// cartridge where the catalog places it; zero when it was found.
 	Missing time.Time `json:"missing_since,omitzero"`
+	// Confidentiality and Integrity are the highest classes of the data
+	// still on the cartridge (0: none stated). The catalog does not know
+	// classes: the daemon fills them in from the systems inventory
+	// (HeldSystems says whose data each cartridge holds).
+	Confidentiality int `json:"confidentiality,omitempty"`
+	Integrity       int `json:"integrity,omitempty"`
 }
 
 const cartridgeColumns = `barcode, media_type, worm, pool, state, loc_kind, loc_site, loc_place, loc_slot, mounts, bytes_written, errors, uses_left, first_use, notes, added_at, updated_at, missing_since`

@@ -270,3 +270,35 @@ func disposals(ctx context.Context, q querier, cond string, args ...any) ([]Disp
 	}
 	return out, rows.Err()
 }
+
+// HeldSystems says whose data each cartridge still holds (pieces not
+// overwritten), in system order; barcodes holding none have no entry.
+// Nil barcodes means every cartridge.
+func (c *Catalog) HeldSystems(ctx context.Context, barcodes []string) (map[string][]string, error) {
+	q := `SELECT DISTINCT p.barcode, r.system FROM pieces p JOIN runs r ON r.id = p.run
+		WHERE p.gone_at IS NULL AND r.system <> ''`
+	var args []any
+	if barcodes != nil {
+		if len(barcodes) == 0 {
+			return map[string][]string{}, nil
+		}
+		q += " AND p.barcode IN (?" + strings.Repeat(", ?", len(barcodes)-1) + ")"
+		for _, b := range barcodes {
+			args = append(args, b)
+		}
+	}
+	rows, err := c.r.QueryContext(ctx, q+" ORDER BY 1, 2", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]string{}
+	for rows.Next() {
+		var b, s string
+		if err := rows.Scan(&b, &s); err != nil {
+			return nil, err
+		}
+		out[b] = append(out[b], s)
+	}
+	return out, rows.Err()
+}

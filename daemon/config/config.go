@@ -117,18 +117,23 @@ type PoolConfig struct {
 
 // SystemConfig is one entry of the standard's inventory of systems.
 type SystemConfig struct {
-	Name             string   `yaml:"name"`
-	Title            string   `yaml:"title"`
-	Manager          string   `yaml:"manager"`
-	Servers          []string `yaml:"servers"`
-	MainData         string   `yaml:"main_data"`
-	Importance       string   `yaml:"importance"`   // I, II, III or IV
-	Availability     int      `yaml:"availability"` // 1 or 2
-	UpdatesPerWeek   float64  `yaml:"updates_per_week"`
-	RestorePriority  int      `yaml:"restore_priority"`
-	VendorContact    string   `yaml:"vendor_contact"`
-	RestoreProcedure bool     `yaml:"restore_procedure_documented"`
-	Line             int      `yaml:"-"`
+	Name         string   `yaml:"name"`
+	Title        string   `yaml:"title"`
+	Manager      string   `yaml:"manager"`
+	Servers      []string `yaml:"servers"`
+	MainData     string   `yaml:"main_data"`
+	Importance   string   `yaml:"importance"`   // I, II, III or IV
+	Availability int      `yaml:"availability"` // 1 or 2
+	// Confidentiality and Integrity are the standard's classes of the
+	// system's information, 1 or 2; 0 when the configuration does not say.
+	// A cartridge carries the highest class of the data on it.
+	Confidentiality  int     `yaml:"confidentiality"`
+	Integrity        int     `yaml:"integrity"`
+	UpdatesPerWeek   float64 `yaml:"updates_per_week"`
+	RestorePriority  int     `yaml:"restore_priority"`
+	VendorContact    string  `yaml:"vendor_contact"`
+	RestoreProcedure bool    `yaml:"restore_procedure_documented"`
+	Line             int     `yaml:"-"`
 }
 
 // LibraryConfig is an autoloader or library.
@@ -702,6 +707,12 @@ func (c *Config) validate() ConfigErrors {
 		if s.Availability != 1 && s.Availability != 2 {
 			v.fail(s.Line, f+".availability", "%d is not an availability class; expected 1 or 2", s.Availability)
 		}
+		if s.Confidentiality < 0 || s.Confidentiality > 2 {
+			v.fail(s.Line, f+".confidentiality", "%d is not a confidentiality class; expected 1 or 2 (or leave it out)", s.Confidentiality)
+		}
+		if s.Integrity < 0 || s.Integrity > 2 {
+			v.fail(s.Line, f+".integrity", "%d is not an integrity class; expected 1 or 2 (or leave it out)", s.Integrity)
+		}
 		if s.UpdatesPerWeek < 0 {
 			v.fail(s.Line, f+".updates_per_week", "must not be negative")
 		}
@@ -842,3 +853,17 @@ func (c *Config) RotationPool(p PoolConfig) rotation.Pool {
 // Version is this build of tapewarden: written on tape labels and
 // trailers, and reported by the status and the metrics.
 const Version = "0.1.0"
+
+// HandlingClass is the highest confidentiality and integrity class of
+// the named systems (0 where none of them states one).
+func (c *Config) HandlingClass(systems []string) (confidentiality, integrity int) {
+	for _, name := range systems {
+		for _, s := range c.Systems {
+			if s.Name == name {
+				confidentiality = max(confidentiality, s.Confidentiality)
+				integrity = max(integrity, s.Integrity)
+			}
+		}
+	}
+	return confidentiality, integrity
+}
