@@ -30,19 +30,22 @@ type NewDisposal struct {
 // Disposal is one recorded destruction of a cartridge: the line an
 // auditor signs.
 type Disposal struct {
-	Barcode     string    `json:"barcode"`
-	MediaType   string    `json:"media_type"`
-	Pool        string    `json:"pool,omitempty"`
-	FromState   State     `json:"from_state"`
-	Method      string    `json:"method"`
-	Witness     string    `json:"witness"`
-	Certificate string    `json:"certificate,omitempty"`
-	Date        string    `json:"date"`
-	Systems     []string  `json:"systems"`     // systems whose data it ever held
-	Generations []string  `json:"generations"` // POOL/GENERATION it ever held
-	RecordedAt  time.Time `json:"recorded_at"`
-	RecordedBy  string    `json:"recorded_by"`
-	Event       int64     `json:"event"`
+	Barcode     string   `json:"barcode"`
+	MediaType   string   `json:"media_type"`
+	Pool        string   `json:"pool,omitempty"`
+	FromState   State    `json:"from_state"`
+	Method      string   `json:"method"`
+	Witness     string   `json:"witness"`
+	Certificate string   `json:"certificate,omitempty"`
+	Date        string   `json:"date"`
+	Systems     []string `json:"systems"`     // systems whose data it ever held
+	Generations []string `json:"generations"` // POOL/GENERATION it ever held
+	// Confidentiality is the highest class of those systems (0: none
+	// stated); the daemon's report fills it in from the systems inventory.
+	Confidentiality int       `json:"confidentiality,omitempty"`
+	RecordedAt      time.Time `json:"recorded_at"`
+	RecordedBy      string    `json:"recorded_by"`
+	Event           int64     `json:"event"`
 }
 
 // Dispose records that a cartridge was destroyed, with a custody event;

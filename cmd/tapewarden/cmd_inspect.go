@@ -197,10 +197,10 @@ again: --method degauss is refused unless the cartridge is retired.`,
 }
 
 func printDisposals(w io.Writer, list []media.Disposal) {
-	fmt.Fprintln(w, "DATE\tBARCODE\tTYPE\tMETHOD\tWITNESS\tCERTIFICATE\tSYSTEMS\tGENERATIONS\tRECORDED BY")
+	fmt.Fprintln(w, "DATE\tBARCODE\tTYPE\tMETHOD\tWITNESS\tCERTIFICATE\tSYSTEMS\tCLASS\tGENERATIONS\tRECORDED BY")
 	for _, d := range list {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Date, d.Barcode, d.MediaType, d.Method, d.Witness, dash(d.Certificate),
-			dash(strings.Join(d.Systems, " ")), dash(strings.Join(d.Generations, " ")), d.RecordedBy)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Date, d.Barcode, d.MediaType, d.Method, d.Witness, dash(d.Certificate),
+			dash(strings.Join(d.Systems, " ")), handlingClass(media.Cartridge{Confidentiality: d.Confidentiality}), dash(strings.Join(d.Generations, " ")), d.RecordedBy)
 	}
 }
 

@@ -24,5 +24,8 @@ func (pg *Pages) Disposals(ctx context.Context, from, to string) (DisposalReport
 	if err != nil {
 		return DisposalReport{}, err
 	}
+	for i := range list {
+		list[i].Confidentiality, _ = pg.cfg.HandlingClass(list[i].Systems)
+	}
 	return DisposalReport{From: from, To: to, Made: pg.now(), Disposals: list}, nil
 }
