@@ -28,7 +28,7 @@ const (
 	// catalog's.
 	FindingMisplaced = "misplaced"
 	// FindingSurplus: scanned, but the catalog places it at another site,
-	// in transit, or reports it lost.
+	// in transit, or reports it lost or disposed of.
 	FindingSurplus = "surplus"
 	// FindingUnknown: scanned, and not in the catalog at all.
 	FindingUnknown = "unknown"
@@ -238,10 +238,10 @@ func (c *Catalog) ScanInspection(ctx context.Context, actor Actor, id, place str
 }
 
 // CloseInspection reconciles an open inspection's scans with the catalog:
-// every cartridge the catalog places in scope (not lost) and nobody
-// scanned is missing; a cartridge scanned at another place of the site
-// than the catalog's is misplaced; one the catalog places elsewhere (other
-// site, in transit, lost) is surplus; a barcode it does not know is
+// every cartridge the catalog places in scope (not lost or disposed) and
+// nobody scanned is missing; a cartridge scanned at another place of the
+// site than the catalog's is misplaced; one the catalog places elsewhere
+// (other site, in transit) or reports lost or disposed is surplus; a barcode it does not know is
 // unknown. Each becomes an open finding with a custody event; no
 // cartridge moves. An inspection with no scans closes only with
 // allowEmpty, so that a forgotten scan cannot mark a whole site missing.
@@ -261,7 +261,7 @@ func (c *Catalog) CloseInspection(ctx context.Context, actor Actor, id string, a
 		if in.State != InspectionOpen {
 			return fmt.Errorf("%w: inspection %s was already closed at %s by %s", ErrInspectionState, id, in.ClosedAt.Format(time.RFC3339), in.ClosedBy)
 		}
-		cond, args := "loc_site = ? AND state <> 'lost'", []any{in.Site}
+		cond, args := "loc_site = ? AND state NOT IN ('lost', 'disposed')", []any{in.Site}
 		if in.Place != "" {
 			cond += " AND loc_place = ?"
 			args = append(args, in.Place)
@@ -287,7 +287,7 @@ func (c *Catalog) CloseInspection(ctx context.Context, actor Actor, id string, a
 				diffs = append(diffs, diff{s.Barcode, FindingUnknown, "", where, fmt.Sprintf("seen at %s, not in the catalog", where)})
 			case err != nil:
 				return err
-			case cur.State == Lost || cur.Location.Site != in.Site:
+			case cur.State == Lost || cur.State == Disposed || cur.Location.Site != in.Site:
 				diffs = append(diffs, diff{s.Barcode, FindingSurplus, cur.Location.String(), where,
 					fmt.Sprintf("seen at %s; the catalog has it %s at %s", where, cur.State, cur.Location)})
 			case cur.Location.Place != s.Place:
@@ -392,6 +392,16 @@ func (c *Catalog) ResolveFinding(ctx context.Context, actor Actor, id, barcode s
 			return fmt.Errorf("%w: %s is not in the catalog; add it ('tapewarden media add %s --at %s') and resolve again", ErrNotFound, b.Text, b.Text, r.Found)
 		case cerr != nil && !errors.Is(cerr, ErrNotFound):
 			return cerr
+		case cerr == nil && cur.State == Disposed:
+			// A cartridge recorded as destroyed was seen: the record stays
+			// (it cannot be undone); the note says what was done about it.
+			if strings.TrimSpace(r.Note) == "" {
+				return fmt.Errorf("%w: resolve %s on %s: it was recorded as disposed of; say in a note what was found out and done", ErrBadInput, b.Text, id)
+			}
+			resolution = "found"
+			if r.Lost {
+				resolution = "lost"
+			}
 		case r.Found != nil && (cur.State == Lost || cur.Location.Kind == InTransit):
 			resolution = "moved"
 			if _, err := c.foundTx(ctx, tx, actor, b.Text, *r.Found, "", why); err != nil {
