@@ -78,7 +78,7 @@ func (c *Catalog) Scrape(ctx context.Context, q ScrapeQuery) (Scrape, error) {
 		for _, p := range q.Pools {
 			args = append(args, p)
 		}
-		s.Holding, err = cartridgesWhere(ctx, tx, `barcode IN (SELECT p.barcode FROM pieces p JOIN runs r ON r.id = p.run
+		s.Holding, err = cartridgesWhere(ctx, tx, `state <> 'disposed' AND barcode IN (SELECT p.barcode FROM pieces p JOIN runs r ON r.id = p.run
 			WHERE p.gone_at IS NULL AND r.pool IN (`+ph+`) AND r.generation <> '')`, args...)
 		if err != nil {
 			return Scrape{}, err
