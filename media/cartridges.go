@@ -20,6 +20,9 @@ const (
 	Retired  State = "retired"  // never to be written again
 	Cleaning State = "cleaning" // a cleaning cartridge
 	Lost     State = "lost"     // reported lost after a custody discrepancy
+	// Disposed cartridges were destroyed (Dispose); they leave every
+	// listing and count but the disposal report.
+	Disposed State = "disposed"
 )
 
 func validState(s State) bool {
@@ -49,6 +52,12 @@ type Cartridge struct {
 	// Missing is when a library inventory last failed to find the
 	// cartridge where the catalog places it; zero when it was found.
 	Missing time.Time `json:"missing_since,omitzero"`
+	// Confidentiality and Integrity are the highest classes of the data
+	// still on the cartridge (0: none stated). The catalog does not know
+	// classes: the daemon fills them in from the systems inventory
+	// (HeldSystems says whose data each cartridge holds).
+	Confidentiality int `json:"confidentiality,omitempty"`
+	Integrity       int `json:"integrity,omitempty"`
 }
 
 const cartridgeColumns = `barcode, media_type, worm, pool, state, loc_kind, loc_site, loc_place, loc_slot, mounts, bytes_written, errors, uses_left, first_use, notes, added_at, updated_at, missing_since`
@@ -260,6 +269,8 @@ func (c *Catalog) Cartridges(ctx context.Context, f Filter) ([]Cartridge, error)
 	}
 	if f.State != "" {
 		add("state = ?", string(f.State))
+	} else {
+		add("state <> ?", string(Disposed))
 	}
 	if f.MediaType != "" {
 		add("media_type = ?", f.MediaType)
@@ -347,6 +358,8 @@ func (c *Catalog) Move(ctx context.Context, actor Actor, barcode string, to Loca
 		}
 		from := cur.Location
 		switch {
+		case cur.State == Disposed:
+			return fmt.Errorf("%w: %s was disposed of (destroyed); it is only in the disposal report", ErrNotMovable, b.Text)
 		case from == to:
 			return fmt.Errorf("%w: %s is already at %s", ErrAlreadyThere, b.Text, to)
 		case cur.State == Lost:
@@ -410,6 +423,8 @@ func (c *Catalog) SetState(ctx context.Context, actor Actor, barcode string, to 
 		switch {
 		case cur.State == to:
 			return fmt.Errorf("%w: %s is already %s", ErrAlreadyThere, b.Text, to)
+		case cur.State == Disposed:
+			return fmt.Errorf("%w: %s was disposed of (destroyed); it is only in the disposal report", ErrNotMovable, b.Text)
 		case cur.State == Retired:
 			return fmt.Errorf("%w: %s is retired and will not be used again", ErrNotMovable, b.Text)
 		case cur.State == Lost:

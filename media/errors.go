@@ -21,4 +21,11 @@ var (
 	// ErrNotWritable wraps a write the database itself refused: its file
 	// system is full or read-only, or the disk failed. Nothing was changed.
 	ErrNotWritable = errors.New("media: the catalog cannot be written")
+	// ErrInspectionNotFound and ErrInspectionState concern physical
+	// inspections of a site.
+	ErrInspectionNotFound = errors.New("media: inspection not found")
+	ErrInspectionState    = errors.New("media: inspection is not in the right state")
+	// ErrDisposalRefused: something still refers to the cartridge, or it
+	// is not where or in the state a disposal needs.
+	ErrDisposalRefused = errors.New("media: the cartridge cannot be disposed of yet")
 )

@@ -46,6 +46,8 @@ type Scrape struct {
 	Drives map[string]DriveUse
 	// Drills is the newest restore drill per system.
 	Drills map[string]Drill
+	// Inspections are the last inspection per site and the open findings.
+	Inspections InspectionStats
 }
 
 // Scrape reads what the metrics collectors need. At 100,000 cartridges and
@@ -76,7 +78,7 @@ func (c *Catalog) Scrape(ctx context.Context, q ScrapeQuery) (Scrape, error) {
 		for _, p := range q.Pools {
 			args = append(args, p)
 		}
-		s.Holding, err = cartridgesWhere(ctx, tx, `barcode IN (SELECT p.barcode FROM pieces p JOIN runs r ON r.id = p.run
+		s.Holding, err = cartridgesWhere(ctx, tx, `state <> 'disposed' AND barcode IN (SELECT p.barcode FROM pieces p JOIN runs r ON r.id = p.run
 			WHERE p.gone_at IS NULL AND r.pool IN (`+ph+`) AND r.generation <> '')`, args...)
 		if err != nil {
 			return Scrape{}, err
@@ -95,6 +97,9 @@ func (c *Catalog) Scrape(ctx context.Context, q ScrapeQuery) (Scrape, error) {
 		}
 	}
 	if s.Drills, err = lastDrills(ctx, tx); err != nil {
+		return Scrape{}, err
+	}
+	if s.Inspections, err = inspectionStats(ctx, tx); err != nil {
 		return Scrape{}, err
 	}
 	return s, nil

@@ -44,7 +44,7 @@ func (c *Catalog) Stats(ctx context.Context) (Stats, error) {
 func (c *Catalog) stats(ctx context.Context, tx querier) (Stats, error) {
 	var s Stats
 	rows, err := tx.QueryContext(ctx, `SELECT site, place_kind, pool, state, n
-		FROM cartridge_counts WHERE n > 0 ORDER BY 1, 2, 3, 4`)
+		FROM cartridge_counts WHERE n > 0 AND state <> 'disposed' ORDER BY 1, 2, 3, 4`)
 	if err != nil {
 		return Stats{}, err
 	}

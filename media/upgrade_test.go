@@ -89,7 +89,9 @@ func checkUpgrade(t *testing.T, fixture string) {
 	// And this version's reads understand what the old one wrote.
 	carts, err := cat.Cartridges(ctx, Filter{})
 	require.NoError(t, err)
-	assert.Len(t, carts, counts["cartridges"])
+	disposed, err := cat.Cartridges(ctx, Filter{State: Disposed})
+	require.NoError(t, err)
+	assert.Len(t, append(carts, disposed...), counts["cartridges"], "listed plus disposed")
 	ms, err := cat.Manifests(ctx, ManifestFilter{})
 	require.NoError(t, err)
 	assert.Len(t, ms, counts["manifests"])
@@ -171,6 +173,19 @@ func writeCatalogFixture(t *testing.T, version int) {
 	op, err := cat.StartOperation(ctx, NewOperation{Kind: "restore", Actor: admin, Summary: "restore juki", Request: map[string]string{"system": "juki"}})
 	require.NoError(t, err)
 	step(cat.FinishOperation(ctx, op.ID, OperationSucceeded, map[string]int{"files": 2}, ""))
+
+	// An inspection of the shelf: one cartridge seen, one missing (still
+	// open), one unknown barcode resolved.
+	f.clock.Advance(time.Hour)
+	in, err := cat.StartInspection(ctx, operator, "honcho", "shelf")
+	require.NoError(t, err)
+	step(cat.ScanInspection(ctx, operator, in.ID, "", []string{"MON002L8", "ZZZ999L8"}))
+	step(cat.CloseInspection(ctx, operator, in.ID, false))
+	step(cat.ResolveFinding(ctx, admin, in.ID, "ZZZ999L8", Resolution{Lost: true, Note: "a visitor's tape"}))
+	// A worn-out cartridge retired and shredded.
+	f.add(t, "OLD001L8", Storage("honcho", "safe"), "monthly")
+	step(cat.Retire(ctx, admin, "OLD001L8", "worn out"))
+	step(cat.Dispose(ctx, admin, "OLD001L8", NewDisposal{Method: "shred", Witness: "suzuki", Certificate: "VND-114"}))
 	step(cat.Record(ctx, admin, "note", "catalog fixture for upgrade tests"))
 
 	// A compact single-file copy (VACUUM INTO), then its rows.

@@ -128,7 +128,7 @@ func (a *app) siteCommand() *cobra.Command {
 }
 
 func printCartridges(w io.Writer, list []media.Cartridge) {
-	fmt.Fprintln(w, "BARCODE\tTYPE\tPOOL\tSTATE\tLOCATION\tMOUNTS")
+	fmt.Fprintln(w, "BARCODE\tTYPE\tPOOL\tSTATE\tLOCATION\tCLASS\tMOUNTS")
 	for _, c := range list {
 		pool := c.Pool
 		if pool == "" {
@@ -138,7 +138,7 @@ func printCartridges(w io.Writer, list []media.Cartridge) {
 		if c.UsesLeft != nil {
 			state += fmt.Sprintf(" (%d uses left)", *c.UsesLeft)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\n", c.Barcode, c.MediaType, pool, state, c.Location, c.Mounts)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%d\n", c.Barcode, c.MediaType, pool, state, c.Location, handlingClass(c), c.Mounts)
 	}
 }
 
@@ -225,6 +225,7 @@ func (a *app) mediaCommand() *cobra.Command {
 				fmt.Fprintf(w, "pool\t%s\n", dash(v.Pool))
 				fmt.Fprintf(w, "state\t%s\n", v.State)
 				fmt.Fprintf(w, "location\t%s\n", v.Location)
+				fmt.Fprintf(w, "handling class\t%s\n", handlingClass(v.Cartridge))
 				fmt.Fprintf(w, "mounts\t%d\n", v.Mounts)
 				fmt.Fprintf(w, "bytes written\t%d\n", v.BytesWritten)
 				fmt.Fprintf(w, "errors\t%d\n", v.Errors)
@@ -326,7 +327,7 @@ and overwrites it. To keep the data instead, import it into the catalog
 	eraseCmd.Flags().BoolVar(&erase.Confirm, "confirm", false, "confirm that the data on the tape may be destroyed")
 	eraseCmd.Flags().StringVar(&erase.Reason, "reason", "", "why the data may go (required, recorded)")
 
-	cmd.AddCommand(addCmd, listCmd, showCmd, moveCmd, retireCmd, foundCmd, eraseCmd)
+	cmd.AddCommand(addCmd, listCmd, showCmd, moveCmd, retireCmd, foundCmd, eraseCmd, a.disposeCommand())
 	return cmd
 }
 

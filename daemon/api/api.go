@@ -68,9 +68,9 @@ var statuses = []struct {
 	{[]error{drives.ErrChangerNotReady, drives.ErrChangerFailed, drives.ErrIO, drives.ErrOffline, drives.ErrNoMedium},
 		http.StatusBadGateway, "device"},
 	// What the catalog says.
-	{[]error{media.ErrNotFound, media.ErrManifestNotFound, media.ErrRunNotFound, media.ErrPromptNotFound, media.ErrOperationNotFound},
+	{[]error{media.ErrNotFound, media.ErrManifestNotFound, media.ErrRunNotFound, media.ErrPromptNotFound, media.ErrOperationNotFound, media.ErrInspectionNotFound},
 		http.StatusNotFound, "not_found"},
-	{[]error{media.ErrExists, media.ErrAlreadyThere, media.ErrNotMovable, media.ErrManifestState, media.ErrDiscrepancy, media.ErrPromptClosed},
+	{[]error{media.ErrExists, media.ErrAlreadyThere, media.ErrNotMovable, media.ErrManifestState, media.ErrDiscrepancy, media.ErrPromptClosed, media.ErrInspectionState, media.ErrDisposalRefused},
 		http.StatusConflict, "conflict"},
 	{[]error{media.ErrBadBarcode, media.ErrBadInput, media.ErrUnknownPlace}, http.StatusBadRequest, "bad_request"},
 	{[]error{media.ErrNotWritable}, http.StatusServiceUnavailable, "catalog_not_writable"},
@@ -257,6 +257,8 @@ func (d *Server) routes() *http.ServeMux {
 	handle("GET /v1/operations/{id}", d.apiOperationShow)
 	handle("POST /v1/operations/{id}/cancel", d.apiOperationCancel)
 	d.policyRoutes(handle)
+	d.inspectionRoutes(handle)
+	d.disposalRoutes(handle)
 	handle("POST /v1/catalog/copy", d.apiCatalogCopy)
 	handle("GET /v1/audit", d.apiAuditLog)
 	handle("GET /v1/audit/verify", d.apiAuditVerify)

@@ -156,6 +156,9 @@ func (d *Server) apiMediaList(r *http.Request, _ media.Actor) (any, error) {
 	if list == nil {
 		list = []media.Cartridge{}
 	}
+	if err := d.classify(r.Context(), list); err != nil {
+		return nil, err
+	}
 	return list, nil
 }
 
@@ -209,7 +212,11 @@ func (d *Server) apiMediaShow(r *http.Request, _ media.Actor) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return MediaView{Cartridge: c, Events: events}, nil
+	one := []media.Cartridge{c}
+	if err := d.classify(r.Context(), one); err != nil {
+		return nil, err
+	}
+	return MediaView{Cartridge: one[0], Events: events}, nil
 }
 
 // MoveRequest is the body of POST /v1/media/{barcode}/move.

@@ -83,15 +83,22 @@ type LabelPatternConfig struct {
 	Line      int    `yaml:"-"`
 }
 
+// DefaultInspectEvery is how often a site must be physically inspected
+// when its configuration does not say: once a quarter.
+const DefaultInspectEvery = 90 * 24 * time.Hour
+
 // SiteConfig is a building that holds cartridges.
 type SiteConfig struct {
-	Name       string        `yaml:"name"`
-	Kind       string        `yaml:"kind"`
-	DistanceKM float64       `yaml:"distance_km"`
-	Hazards    []string      `yaml:"hazards"`
-	Address    string        `yaml:"address"`
-	Places     []PlaceConfig `yaml:"places"`
-	Line       int           `yaml:"-"`
+	Name       string   `yaml:"name"`
+	Kind       string   `yaml:"kind"`
+	DistanceKM float64  `yaml:"distance_km"`
+	Hazards    []string `yaml:"hazards"`
+	Address    string   `yaml:"address"`
+	// InspectEvery is how often the site must be physically inspected;
+	// default 90 days.
+	InspectEvery Duration      `yaml:"inspect_every"`
+	Places       []PlaceConfig `yaml:"places"`
+	Line         int           `yaml:"-"`
 }
 
 // PlaceConfig is a storage place within a site.
@@ -153,9 +160,12 @@ type SystemConfig struct {
 	MainData     string   `yaml:"main_data"`
 	Importance   string   `yaml:"importance"`   // I, II, III or IV
 	Availability int      `yaml:"availability"` // 1 or 2
-	// Confidentiality is the system's confidentiality class, 1 or 2 (0:
-	// not stated). Class 2 data leaving the building must be encrypted.
+	// Confidentiality and Integrity are the standard's classes of the
+	// system's information, 1 or 2; 0 when the configuration does not say.
+	// A cartridge carries the highest class of the data on it, and class 2
+	// data leaving the building must be encrypted.
 	Confidentiality  int     `yaml:"confidentiality"`
+	Integrity        int     `yaml:"integrity"`
 	UpdatesPerWeek   float64 `yaml:"updates_per_week"`
 	RestorePriority  int     `yaml:"restore_priority"`
 	VendorContact    string  `yaml:"vendor_contact"`
@@ -599,6 +609,11 @@ func (c *Config) applyDefaults() {
 	if loc, err := time.LoadLocation(c.Timezone); err == nil {
 		c.Location = loc
 	}
+	for i := range c.Sites {
+		if c.Sites[i].InspectEvery == 0 {
+			c.Sites[i].InspectEvery = Duration(DefaultInspectEvery)
+		}
+	}
 	for i := range c.Drives {
 		if c.Drives[i].BlockSize == 0 {
 			c.Drives[i].BlockSize = 256 << 10
@@ -778,6 +793,9 @@ func (c *Config) validate() ConfigErrors {
 		if s.Confidentiality < 0 || s.Confidentiality > 2 {
 			v.fail(s.Line, f+".confidentiality", "%d is not a confidentiality class; expected 1 or 2 (2: data that must be encrypted when it leaves the building)", s.Confidentiality)
 		}
+		if s.Integrity < 0 || s.Integrity > 2 {
+			v.fail(s.Line, f+".integrity", "%d is not an integrity class; expected 1 or 2 (or leave it out)", s.Integrity)
+		}
 		if s.UpdatesPerWeek < 0 {
 			v.fail(s.Line, f+".updates_per_week", "must not be negative")
 		}
@@ -925,3 +943,17 @@ func (c *Config) RotationPool(p PoolConfig) rotation.Pool {
 // Version is this build of tapewarden: written on tape labels and
 // trailers, and reported by the status and the metrics.
 const Version = "0.1.0"
+
+// HandlingClass is the highest confidentiality and integrity class of
+// the named systems (0 where none of them states one).
+func (c *Config) HandlingClass(systems []string) (confidentiality, integrity int) {
+	for _, name := range systems {
+		for _, s := range c.Systems {
+			if s.Name == name {
+				confidentiality = max(confidentiality, s.Confidentiality)
+				integrity = max(integrity, s.Integrity)
+			}
+		}
+	}
+	return confidentiality, integrity
+}

@@ -57,7 +57,7 @@ func TestBadConfigNamesFileLineAndField(t *testing.T) {
 	// reports the type and key errors.
 	want := []string{
 		path + ":14: sites[1].distance_km: expected a number, got \"far\"",
-		path + ":19: sites[2].colour: unknown key; expected one of: address, distance_km, hazards, kind, name, places",
+		path + ":19: sites[2].colour: unknown key; expected one of: address, distance_km, hazards, inspect_every, kind, name, places",
 	}
 	got := strings.Split(err.Error(), "\n")
 	assert.Equal(t, want, got)

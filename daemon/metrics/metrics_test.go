@@ -90,6 +90,7 @@ tapewarden_scrape_collector_success{collector="catalog"} 1
 tapewarden_scrape_collector_success{collector="check"} 1
 tapewarden_scrape_collector_success{collector="drills"} 1
 tapewarden_scrape_collector_success{collector="drives"} 1
+tapewarden_scrape_collector_success{collector="inspections"} 1
 tapewarden_scrape_collector_success{collector="jobs"} 1
 tapewarden_scrape_collector_success{collector="prompts"} 1
 tapewarden_scrape_collector_success{collector="rotation"} 1
@@ -197,7 +198,7 @@ func TestAFailingCollectorIsReportedNotDropped(t *testing.T) {
 	require.NoError(t, cat.Close())
 	live.cleaningErr = nil
 	got = success()
-	for _, name := range []string{"catalog", "jobs", "prompts", "drives", "rotation", "drills"} {
+	for _, name := range []string{"catalog", "jobs", "prompts", "drives", "rotation", "drills", "inspections"} {
 		assert.Equal(t, 0.0, got[name], name)
 	}
 	assert.Equal(t, 1.0, got["writers"], "the writers' counters are in memory")
@@ -263,6 +264,7 @@ tapewarden_scrape_collector_success{collector="catalog"} 0
 tapewarden_scrape_collector_success{collector="check"} 1
 tapewarden_scrape_collector_success{collector="drills"} 0
 tapewarden_scrape_collector_success{collector="drives"} 0
+tapewarden_scrape_collector_success{collector="inspections"} 0
 tapewarden_scrape_collector_success{collector="jobs"} 0
 tapewarden_scrape_collector_success{collector="prompts"} 0
 tapewarden_scrape_collector_success{collector="rotation"} 0
@@ -274,7 +276,7 @@ tapewarden_scrape_collector_success{collector="writers"} 1
 			for _, l := range lines {
 				assert.Contains(t, l, "level=ERROR")
 				assert.Contains(t, l, "collector=catalog")
-				assert.Contains(t, l, "collectors=catalog,jobs,prompts,drives,rotation,drills")
+				assert.Contains(t, l, "collectors=catalog,jobs,prompts,drives,rotation,drills,inspections")
 				assert.Contains(t, l, tc.err)
 			}
 			// Nothing of the catalog's figures is exported as if it were

@@ -122,6 +122,7 @@ func NewRegistry(cfg *config.Config, cat *media.Catalog, live Live, opts Options
 			newDrivesCollector(),
 			newRotationCollector(cfg, live, opts.Now),
 			newDrillsCollector(cfg),
+			newInspectionsCollector(cfg),
 			newWritersCollector(live),
 			newCheckCollector(cfg, live),
 			newAuditCollector(live),

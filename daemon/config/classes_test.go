@@ -1,0 +1,42 @@
+package config
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestHandlingClasses(t *testing.T) {
+	cfg, err := DemoConfig(t.TempDir())
+	require.NoError(t, err)
+	c, i := cfg.HandlingClass([]string{"website", "juki"})
+	assert.Equal(t, 2, c, "juki's confidentiality class is the highest")
+	assert.Equal(t, 2, i)
+	c, i = cfg.HandlingClass([]string{"website"})
+	assert.Zero(t, c, "a system that states no class")
+	assert.Zero(t, i)
+	c, i = cfg.HandlingClass(nil)
+	assert.Zero(t, c+i)
+
+	bad := strings.Replace(string(DemoYAML()), "    confidentiality: 2\n    integrity: 2\n", "    confidentiality: 3\n    integrity: -1\n", 1)
+	require.NotEqual(t, string(DemoYAML()), bad)
+	_, err = ParseConfig("demo.yaml", []byte(bad))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "systems[0].confidentiality: 3 is not a confidentiality class; expected 1 or 2")
+	assert.Contains(t, err.Error(), "systems[0].integrity: -1 is not an integrity class; expected 1 or 2")
+}
+
+func TestInspectEveryDefaultsToAQuarter(t *testing.T) {
+	cfg, err := DemoConfig(t.TempDir())
+	require.NoError(t, err)
+	for _, s := range cfg.Sites {
+		assert.Equal(t, DefaultInspectEvery, s.InspectEvery.D(), s.Name)
+	}
+	set := strings.Replace(string(DemoYAML()), "  - name: pref-dc\n", "  - name: pref-dc\n    inspect_every: 30d\n", 1)
+	require.NotEqual(t, string(DemoYAML()), set)
+	cfg, err = ParseConfig("demo.yaml", []byte(set))
+	require.NoError(t, err)
+	assert.Equal(t, 30*24*3600.0, cfg.Site("pref-dc").InspectEvery.D().Seconds())
+}
