@@ -140,7 +140,7 @@ func Check(cfg Config, facts Facts, now time.Time) []Finding {
 		if o := p.Offsite; o != nil && p.Scheme == SchemeCycle && p.Cycle != nil && cycleLevel(p.Cycle.Every) == LevelDaily {
 			if need := o.Keep + o.lead() + o.TransitDays; p.Cycle.Cartridges < need {
 				add(SeverityWarning, ruleKeepReachable, sectionKeep, subj, "a daily cycle of %d cannot keep %d generations away: with %s on the road (transit) and %s coming back to be written (lead), %d can be away; rotate at least %d cartridges or lower offsite.keep",
-					p.Cycle.Cartridges, o.Keep, plural(o.TransitDays, "generation"), plural(o.lead(), "cartridge"), max(p.Cycle.Cartridges-o.lead()-o.TransitDays, 0), need)
+					p.Cycle.Cartridges, o.Keep, Plural(o.TransitDays, "generation"), Plural(o.lead(), "cartridge"), max(p.Cycle.Cartridges-o.lead()-o.TransitDays, 0), need)
 			}
 		}
 	}
