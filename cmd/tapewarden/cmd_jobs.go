@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tapewarden/tapewarden/media"
+	"github.com/tapewarden/tapewarden/rotation"
 
 	"github.com/tapewarden/tapewarden/daemon/api"
 
@@ -21,7 +22,7 @@ import (
 func printRunLine(w io.Writer, r media.Run) {
 	took := "-"
 	if !r.StartedAt.IsZero() && !r.FinishedAt.IsZero() {
-		took = r.FinishedAt.Sub(r.StartedAt).Round(time.Second).String()
+		took = rotation.HumanDuration(r.FinishedAt.Sub(r.StartedAt))
 	}
 	reason := r.Reason
 	if len(reason) > 100 {
@@ -45,7 +46,7 @@ func printRun(w io.Writer, r media.Run) {
 	fmt.Fprintf(w, "started\t%s\n", when(r.StartedAt))
 	fmt.Fprintf(w, "finished\t%s\n", when(r.FinishedAt))
 	fmt.Fprintf(w, "generation\t%s %s\n", dash(r.Generation), r.Level)
-	fmt.Fprintf(w, "drive\t%s (waited %.0fs for a cartridge)\n", dash(r.Drive), r.WaitSeconds)
+	fmt.Fprintf(w, "drive\t%s (waited %s for a cartridge)\n", dash(r.Drive), rotation.HumanDuration(time.Duration(r.WaitSeconds*float64(time.Second))))
 	fmt.Fprintf(w, "data\t%d bytes, %d members\n", r.Bytes, r.Files)
 	if r.SHA256 != "" {
 		fmt.Fprintf(w, "sha256\t%s\n", r.SHA256)
@@ -157,7 +158,7 @@ func printPrompts(w io.Writer, list []media.Prompt, now time.Time) {
 		return
 	}
 	for _, p := range list {
-		age := now.Sub(p.CreatedAt).Round(time.Minute)
+		age := rotation.HumanDuration(now.Sub(p.CreatedAt))
 		state := string(p.State)
 		if p.Escalated {
 			state += ", ESCALATED"
@@ -175,6 +176,7 @@ func printPrompts(w io.Writer, list []media.Prompt, now time.Time) {
 		}
 		if p.State == media.PromptOpen {
 			fmt.Fprintf(w, "  then:  tapewarden prompt done %d\n", p.ID)
+			fmt.Fprintf(w, "  or:    tapewarden prompt cancel %d (if it cannot be done)\n", p.ID)
 		}
 	}
 }

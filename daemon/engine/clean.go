@@ -138,13 +138,13 @@ func (d *Engine) recordCleaning(ctx context.Context, actor media.Actor, drv *dri
 	}
 	res.Cleaned, res.UsesLeft = true, left
 	if _, err := d.cat.RecordDriveEvent(ctx, media.DriveEvent{Drive: drv.cfg.Name, Kind: "cleaned", Barcode: cleaner.Barcode,
-		Detail: fmt.Sprintf("%s; %d uses left", reason, left)}); err != nil {
+		Detail: fmt.Sprintf("%s; %s left", reason, rotation.Plural(left, "use"))}); err != nil {
 		return res, err
 	}
 	st.cleaningRequested = false
 	st.alerts = 0
 	drv.setState(st)
-	res.Note = fmt.Sprintf("%s cleaned with %s (%d uses left)", drv.cfg.Name, cleaner.Barcode, left)
+	res.Note = fmt.Sprintf("%s cleaned with %s (%s left)", drv.cfg.Name, cleaner.Barcode, rotation.Plural(left, "use"))
 	if left == 0 {
 		if _, err := d.cat.Retire(ctx, media.System, cleaner.Barcode, "cleaning cartridge used up; replace it"); err == nil {
 			res.Retired = true

@@ -354,7 +354,7 @@ func (d *Engine) labelByPerson(ctx context.Context, req obtainRequest, drv *driv
 	}
 	drv.setAwaitingPerson(true)
 	p, err := d.openPrompt(ctx, media.Prompt{Kind: "label", Drive: drv.cfg.Name, Barcode: want.Barcode, Run: req.run,
-		Action: fmt.Sprintf("The cartridge in drive %s is blank. If its sticker says %s, answer this prompt and tapewarden labels it %s (pool %s); if not, cancel this prompt ('tapewarden prompt cancel ID') and take it out", drv.cfg.Name, want.Barcode, want.Barcode, want.Pool),
+		Action: fmt.Sprintf("The cartridge in drive %s is blank. If its sticker says %s, answer this prompt and tapewarden labels it %s (pool %s); if not, take it out and cancel this prompt", drv.cfg.Name, want.Barcode, want.Barcode, want.Pool),
 		Place:  "drive " + drv.cfg.Name + " at " + drv.cfg.Site, Why: req.why})
 	if err != nil {
 		drv.setAwaitingPerson(false)

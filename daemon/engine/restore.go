@@ -90,7 +90,7 @@ func (d *Engine) restoreRuns(ctx context.Context, req RestoreRequest) ([]media.R
 				what += " in generation " + req.Generation
 			}
 			if !req.At.IsZero() {
-				what += " finished by " + req.At.Format(time.RFC3339)
+				what += " finished by " + d.when(req.At)
 			}
 			return nil, notFound("job %s has no %s; see 'tapewarden job history %s'", job, what, job)
 		}
@@ -112,7 +112,7 @@ func (d *Engine) whereToFetch(ctx context.Context, runs []media.Run) error {
 	for _, r := range runs {
 		for _, p := range r.Pieces {
 			if !p.GoneAt.IsZero() {
-				problems = append(problems, fmt.Sprintf("piece %d of run %d on %s was overwritten at %s", p.Piece, r.ID, p.Barcode, p.GoneAt.Format(time.RFC3339)))
+				problems = append(problems, fmt.Sprintf("piece %d of run %d on %s was overwritten at %s", p.Piece, r.ID, p.Barcode, d.when(p.GoneAt)))
 				continue
 			}
 			c, err := d.cat.Cartridge(ctx, p.Barcode)

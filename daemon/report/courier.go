@@ -68,7 +68,7 @@ func offsitePolicy(p rotation.Pool) string {
 	if o.RemoteSite != "" && o.RemoteSite != o.Site {
 		s += ", one at " + o.RemoteSite
 	}
-	return s + fmt.Sprintf(", transit %d day(s), recall %d day(s) ahead", o.TransitDays, leadDays(o))
+	return s + fmt.Sprintf(", transit %s, recall %s ahead", rotation.Plural(o.TransitDays, "day"), rotation.Plural(leadDays(o), "day"))
 }
 
 // activeManifests maps each cartridge on an open or in-transit manifest to
