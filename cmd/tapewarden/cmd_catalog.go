@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,13 +14,6 @@ import (
 
 	"github.com/tapewarden/tapewarden/daemon/api"
 )
-
-func when(t time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	return t.Local().Format("2006-01-02 15:04")
-}
 
 func (a *app) statusCommand() *cobra.Command {
 	return &cobra.Command{
@@ -195,6 +187,9 @@ func (a *app) mediaCommand() *cobra.Command {
 		Short: "List cartridges",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := oneOf(cmd, "state", filter.state, cartridgeStates); err != nil {
+				return err
+			}
 			q := url.Values{}
 			for k, v := range map[string]string{"site": filter.site, "pool": filter.pool, "state": filter.state, "place": filter.place, "place_kind": filter.kind, "media_type": filter.mediaType} {
 				if v != "" {
@@ -207,7 +202,7 @@ func (a *app) mediaCommand() *cobra.Command {
 	}
 	listCmd.Flags().StringVar(&filter.site, "site", "", "only at this site (in-transit: with a courier)")
 	listCmd.Flags().StringVar(&filter.pool, "pool", "", "only in this pool")
-	listCmd.Flags().StringVar(&filter.state, "state", "", "only in this state")
+	listCmd.Flags().StringVar(&filter.state, "state", "", "only in this state: scratch, active, full, retired, cleaning or lost")
 	listCmd.Flags().StringVar(&filter.place, "place", "", "only at this place, library, drive or manifest")
 	listCmd.Flags().StringVar(&filter.kind, "kind", "", "only in this kind of place: storage, slot, mailslot, drive, transit")
 	listCmd.Flags().StringVar(&filter.mediaType, "type", "", "only of this media type")
@@ -403,6 +398,9 @@ func (a *app) manifestCommand() *cobra.Command {
 		Short: "List manifests (open and in transit unless --all)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := oneOf(cmd, "state", state, []media.ManifestState{media.ManifestOpen, media.ManifestInTransit, media.ManifestDelivered, media.ManifestDeliveredWithDisc, media.ManifestCancelled}); err != nil {
+				return err
+			}
 			q := url.Values{}
 			if state != "" {
 				q.Set("state", state)
@@ -516,6 +514,12 @@ func (a *app) auditCommand() *cobra.Command {
 			}
 			if kind != "" {
 				q.Set("kind", kind)
+			}
+			if err := inRange(cmd, "limit", limit, 1, maxLimit); err != nil {
+				return err
+			}
+			if err := inRange(cmd, "after", after, 0, 1<<31-1); err != nil {
+				return err
 			}
 			q.Set("limit", strconv.Itoa(limit))
 			if after > 0 {

@@ -139,6 +139,9 @@ func (a *app) driveCommand() *cobra.Command {
 		Short: "A drive's cleanings, TapeAlert flags and errors, and whether cleaning is due",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := inRange(cmd, "limit", limit, 1, maxLimit); err != nil {
+				return err
+			}
 			var h api.DriveHistory
 			return a.get(cmd, "/v1/drives/"+pathEscape(args[0])+"/history", url.Values{"limit": {strconv.Itoa(limit)}}, &h, func(w io.Writer) {
 				if h.Cleaning != nil {

@@ -114,6 +114,9 @@ func (a *app) jobCommand() *cobra.Command {
 	history := &cobra.Command{
 		Use: "history [NAME]", Short: "Show past runs, newest first", Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := inRange(cmd, "limit", limit, 1, maxLimit); err != nil {
+				return err
+			}
 			q := url.Values{"limit": {strconv.Itoa(limit)}}
 			if len(args) == 1 {
 				q.Set("job", args[0])
@@ -135,14 +138,14 @@ func (a *app) jobCommand() *cobra.Command {
 func (a *app) runCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "run", Short: "One run: show (with its log), cancel"}
 	show := &cobra.Command{
-		Use: "show ID", Short: "Show a run with its pieces and log", Args: cobra.ExactArgs(1),
+		Use: "show ID", Short: "Show a run with its pieces and log", Args: idArg("run", "tapewarden job history"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var r media.Run
 			return a.get(cmd, "/v1/runs/"+pathEscape(args[0]), nil, &r, func(w io.Writer) { printRun(w, r) })
 		},
 	}
 	cancel := &cobra.Command{
-		Use: "cancel ID", Short: "Stop a run in progress", Args: cobra.ExactArgs(1),
+		Use: "cancel ID", Short: "Stop a run in progress", Args: idArg("run", "tapewarden status"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var r media.Run
 			return a.post(cmd, "/v1/runs/"+pathEscape(args[0])+"/cancel", struct{}{}, &r, func(w io.Writer) { fmt.Fprintf(w, "run %d %s: %s\n", r.ID, r.State, r.Reason) })
@@ -198,7 +201,7 @@ func (a *app) promptCommand() *cobra.Command {
 	list.Flags().BoolVar(&all, "all", false, "include closed prompts")
 	var note string
 	done := &cobra.Command{
-		Use: "done ID", Short: "Say you did what a prompt asked", Args: cobra.ExactArgs(1),
+		Use: "done ID", Short: "Say you did what a prompt asked", Args: idArg("prompt", "tapewarden prompt list"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var p media.Prompt
 			return a.post(cmd, "/v1/prompts/"+pathEscape(args[0])+"/done", api.NoteRequest{Note: note}, &p, func(w io.Writer) {
@@ -208,7 +211,7 @@ func (a *app) promptCommand() *cobra.Command {
 	}
 	done.Flags().StringVar(&note, "note", "", "anything worth recording")
 	cancel := &cobra.Command{
-		Use: "cancel ID", Short: "Withdraw a prompt (a run waiting on it fails)", Args: cobra.ExactArgs(1),
+		Use: "cancel ID", Short: "Withdraw a prompt (a run waiting on it fails)", Args: idArg("prompt", "tapewarden prompt list"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var p media.Prompt
 			return a.post(cmd, "/v1/prompts/"+pathEscape(args[0])+"/cancel", api.NoteRequest{Note: note}, &p, func(w io.Writer) { fmt.Fprintf(w, "prompt %d cancelled\n", p.ID) })
@@ -243,10 +246,17 @@ restore drill. The daemon writes into DIR, so it must be able to.`,
 			}
 			req.To = abs
 			if at != "" {
-				t, err := time.ParseInLocation("2006-01-02 15:04", at, time.Local)
+				if c, err := a.client(cmd); err == nil {
+					a.loadZone(cmd, c)
+				}
+				loc := displayZone.Load()
+				if loc == nil {
+					loc = time.Local
+				}
+				t, err := time.ParseInLocation("2006-01-02 15:04", at, loc)
 				if err != nil {
 					if t, err = time.Parse(time.RFC3339, at); err != nil {
-						return usagef("restore: --at %q: write 2006-01-02 15:04 or RFC 3339", at)
+						return usagef("restore: --at %q: write YYYY-MM-DD HH:MM (in the configured time zone) or an RFC 3339 time", at)
 					}
 				}
 				req.At = t
@@ -270,7 +280,7 @@ restore drill. The daemon writes into DIR, so it must be able to.`,
 	f.StringVar(&req.System, "system", "", "restore every job of this system")
 	f.StringVar(&req.Job, "job", "", "restore this job")
 	f.StringVar(&req.Generation, "generation", "", "this generation (e.g. daily/2026-11-28; see 'tapewarden job history')")
-	f.StringVar(&at, "at", "", "the newest generation finished by this time (2006-01-02 15:04)")
+	f.StringVar(&at, "at", "", "the newest generation finished by this time (YYYY-MM-DD HH:MM in the configured time zone)")
 	f.StringSliceVar(&req.Paths, "path", nil, "restore only this file or directory (repeatable)")
 	f.StringVar(&req.To, "to", "", "an existing directory to restore into")
 	f.BoolVar(&req.Overwrite, "overwrite", false, "replace files that already exist in DIR")

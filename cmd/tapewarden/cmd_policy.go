@@ -241,6 +241,9 @@ runs are projected.`,
 			if err := checkDay(cmd, "--from", from, at); err != nil {
 				return err
 			}
+			if err := inRange(cmd, "days", days, 1, 366); err != nil {
+				return err
+			}
 			q := dayQuery("", at)
 			if from != "" {
 				q.Set("from", from)

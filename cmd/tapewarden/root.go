@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -52,7 +53,7 @@ Exit status: 0 ok, 1 refused or failed, 2 usage or configuration error,
 	root.SetOut(out)
 	root.SetErr(errOut)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageError{fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
+		return usagef("%s: %s (see '%s --help')", subPath(c), flagMistake(err), c.CommandPath())
 	})
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.configPath, "config", config.DefaultConfigPath, "configuration file")
@@ -99,7 +100,11 @@ func wrapArgs(c *cobra.Command) {
 		inner := c.Args
 		c.Args = func(cmd *cobra.Command, args []string) error {
 			if err := inner(cmd, args); err != nil {
-				return usagef("%s%v (%s)", prefix(cmd), err, help(cmd))
+				var ue usageError
+				if errors.As(err, &ue) {
+					return err // already in our words
+				}
+				return usagef("%s (%s)", argsMistake(cmd, args), help(cmd))
 			}
 			return nil
 		}
@@ -155,6 +160,7 @@ func (a *app) call(cmd *cobra.Command, method, path string, query url.Values, bo
 		_, err := a.out.Write(raw)
 		return err
 	}
+	a.loadZone(cmd, c)
 	tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
 	text(tw)
 	return tw.Flush()
