@@ -50,9 +50,9 @@ type Options struct {
 type Catalog struct {
 	path     string
 	loc      *time.Location // the zone of times in messages
-	driver   string  // the database/sql driver: "sqlite3" unless a test injects faults
-	w        *sql.DB // one connection: every write transaction
-	r        *sql.DB // read-only pool
+	driver   string         // the database/sql driver: "sqlite3" unless a test injects faults
+	w        *sql.DB        // one connection: every write transaction
+	r        *sql.DB        // read-only pool
 	now      func() time.Time
 	patterns []LabelPattern
 	overdue  time.Duration
