@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tapewarden/tapewarden/media"
+	"github.com/tapewarden/tapewarden/rotation"
 
 	"github.com/tapewarden/tapewarden/daemon/api"
 )
@@ -122,7 +123,7 @@ func printCartridges(w io.Writer, list []media.Cartridge) {
 		}
 		state := string(c.State)
 		if c.UsesLeft != nil {
-			state += fmt.Sprintf(" (%d uses left)", *c.UsesLeft)
+			state += fmt.Sprintf(" (%s left)", rotation.Plural(*c.UsesLeft, "use"))
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\n", c.Barcode, c.MediaType, pool, state, c.Location, c.Mounts)
 	}

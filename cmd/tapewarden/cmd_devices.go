@@ -50,7 +50,7 @@ func printDrive(w io.Writer, di engine.DriveInfo) {
 	if di.Status != nil {
 		s := di.Status
 		fmt.Fprintf(w, "status\t%s\n", statusFlags(*s))
-		fmt.Fprintf(w, "position\tfile %d, block %d\n", s.File, s.Block)
+		fmt.Fprintf(w, "position\t%s\n", position(s.File, s.Block, -1))
 		fmt.Fprintf(w, "block size\t%d (0 = variable)\n", s.BlockSize)
 	}
 	if di.StatusError != "" {

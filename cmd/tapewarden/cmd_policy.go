@@ -38,12 +38,12 @@ func checkDay(cmd *cobra.Command, dateFlag, date, at string) error {
 	case "", "today", "tomorrow":
 	default:
 		if _, err := time.Parse(time.DateOnly, date); err != nil {
-			return usagef("%s: %s %q: write YYYY-MM-DD, today or tomorrow", cmd.CommandPath(), dateFlag, date)
+			return usagef("%s: %s %q: write YYYY-MM-DD, today or tomorrow", subPath(cmd), dateFlag, date)
 		}
 	}
 	if at != "" {
 		if _, err := time.Parse("15:04", at); err != nil {
-			return usagef("%s: --at %q: write HH:MM, e.g. 09:00", cmd.CommandPath(), at)
+			return usagef("%s: --at %q: write HH:MM, e.g. 09:00", subPath(cmd), at)
 		}
 	}
 	return nil
@@ -472,7 +472,7 @@ func printSwapList(w io.Writer, s report.SwapList) {
 		}
 	}
 	for _, c := range s.Cleaners {
-		fmt.Fprintf(w, "  [ ] cleaning cartridge %s (%s, uses left: %d): %s\n", c.Barcode, c.Where, c.UsesLeft, c.Action)
+		fmt.Fprintf(w, "  [ ] cleaning cartridge %s (%s, %s left): %s\n", c.Barcode, c.Where, rotation.Plural(c.UsesLeft, "use"), c.Action)
 		fmt.Fprintf(w, "      why: %s\n", c.Reason.Message)
 	}
 	if len(s.Problems) > 0 {

@@ -100,6 +100,19 @@ func oneOf[S ~string](cmd *cobra.Command, flag, v string, allowed []S) error {
 	return usagef("%s: --%s %q: give one of %s", subPath(cmd), flag, v, strings.Join(words, ", "))
 }
 
+// position writes a tape position; the driver's -1 means it does not
+// know (no cartridge, or lost after an error).
+func position(file, block, partition int64) string {
+	if file < 0 || block < 0 {
+		return "unknown (no cartridge, or lost after an error; rewind to find it again)"
+	}
+	s := fmt.Sprintf("file %d, block %d", file, block)
+	if partition >= 0 {
+		s += fmt.Sprintf(", partition %d", partition)
+	}
+	return s
+}
+
 // subPath is the command's path without the program's name.
 func subPath(cmd *cobra.Command) string {
 	return strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
