@@ -213,7 +213,7 @@ func Check(cfg Config, facts Facts, now time.Time) []Finding {
 			}
 		}
 		if !s.RestoreProcedure {
-			add(SeverityWarning, ruleProcedure, sectionProcedure, subj, "has no documented restore procedure: write one (with the vendor if there is one) and mark restore_procedure")
+			add(SeverityWarning, ruleProcedure, sectionProcedure, subj, "has no documented restore procedure: write one (with the vendor if there is one) and set restore_procedure_documented: true")
 		}
 		if s.RestorePriority == 0 {
 			add(SeverityWarning, rulePriority, sectionPriority, subj, "has no restore priority: number the systems in restore order (the standard puts the resident registry first, then the public website, then tax data)")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
+	"github.com/tapewarden/tapewarden/rotation"
 
 	"github.com/tapewarden/tapewarden/daemon/api"
 
@@ -322,7 +323,7 @@ func (a *app) libraryCommand() *cobra.Command {
 				}
 			})
 			if err == nil && len(res.Problems) > 0 {
-				return failedError{fmt.Sprintf("%d cartridge(s) left in the mail slots", len(res.Problems))}
+				return failedError{fmt.Sprintf("%s left in the mail slots", rotation.Plural(len(res.Problems), "cartridge"))}
 			}
 			return err
 		},

@@ -333,7 +333,7 @@ configuration.`,
 				printPolicyReport(a.out, rep)
 			}
 			if rep.Failed() {
-				return failedError{fmt.Sprintf("policy check: %d error-level finding(s): the configuration does not meet the standard", rep.Errors)}
+				return failedError{fmt.Sprintf("policy check: %s: the configuration does not meet the standard", rotation.Plural(rep.Errors, "error-level finding"))}
 			}
 			return nil
 		},
@@ -376,7 +376,7 @@ func printPolicyReport(w io.Writer, r report.PolicyReport) {
 	if r.Errors > 0 {
 		verdict = "does NOT meet the standard"
 	}
-	fmt.Fprintf(w, "\n%d error(s), %d warning(s), %d info: the configuration %s\n", r.Errors, r.Warnings, r.Infos, verdict)
+	fmt.Fprintf(w, "\n%s, %s, %d info: the configuration %s\n", rotation.Plural(r.Errors, "error"), rotation.Plural(r.Warnings, "warning"), r.Infos, verdict)
 }
 
 func (a *app) swapListCommand() *cobra.Command {

@@ -154,7 +154,7 @@ func TestRefusalsSpeakPlainly(t *testing.T) {
 		{"media", "list"}, {"media", "show", "DLY001L8"}, {"media", "show", "CLN002CU"}, {"audit", "log", "--limit", "200"},
 		{"drive", "list"}, {"drive", "status", "lto0"}, {"drive", "history", "lto0"}, {"site", "list"},
 		{"manifest", "list", "--all"}, {"courier", "plan"}, {"swap-list"}, {"drill", "list"},
-		{"rotation", "calendar", "--pool", "daily", "--days", "7"},
+		{"rotation", "calendar", "--pool", "daily", "--days", "7"}, {"policy", "check", "--demo"},
 	} {
 		out, errOut, code := p.run(args...)
 		name := "tapewarden " + strings.Join(args, " ")
