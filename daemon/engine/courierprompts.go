@@ -25,14 +25,18 @@ func (d *Engine) prepareManifests(ctx context.Context) {
 	if primary == nil {
 		return
 	}
-	open, err := d.cat.Prompts(ctx, false)
+	all, err := d.cat.Prompts(ctx, true)
 	if err != nil {
 		return
 	}
 	prompted := map[string]bool{}
-	for _, p := range open {
-		if p.Kind == "export" || p.Kind == "import" {
+	handed := map[string]bool{} // manifest/barcode taken out of the mail slot for the courier
+	for _, p := range all {
+		switch {
+		case p.State == media.PromptOpen && (p.Kind == "export" || p.Kind == "import"):
 			prompted[p.Barcode] = true
+		case p.State == media.PromptDone && p.Kind == "export" && p.Manifest != "":
+			handed[p.Manifest+"/"+p.Barcode] = true
 		}
 	}
 	manifests, err := d.cat.Manifests(ctx, media.ManifestFilter{State: media.ManifestOpen})
@@ -44,7 +48,7 @@ func (d *Engine) prepareManifests(ctx context.Context) {
 			continue
 		}
 		for _, it := range m.Items {
-			if prompted[it.Barcode] {
+			if prompted[it.Barcode] || handed[m.ID+"/"+it.Barcode] {
 				continue
 			}
 			c, err := d.cat.Cartridge(ctx, it.Barcode)
@@ -145,10 +149,26 @@ func (d *Engine) closeFulfilledPrompts(ctx context.Context) {
 		if primary := d.cfg.PrimarySite(); primary != nil && c.Location.Site != "" && c.Location.Site != primary.Name {
 			left = true
 		}
-		done := (p.Kind == "export" && left) ||
+		was, _ := media.ParseLocation(p.Place)
+		// Taken out of the mail slot by a person: what the prompt asked.
+		taken := p.Kind == "export" && was.Kind == media.InMailSlot && c.Location.Kind == media.InStorage
+		done := (p.Kind == "export" && (left || taken)) ||
 			(p.Kind == "import" && c.Location.InLibrary() && c.Location.Kind == media.InSlot)
-		if done {
+		switch {
+		case done:
 			if _, err := d.cat.ClosePrompt(ctx, media.System, p.ID, media.PromptDone, "done: "+p.Barcode+" is at "+c.Location.String()); err == nil {
+				d.prompts.wake(p)
+			}
+		case p.Kind == "export" && p.Manifest != "" && p.Place != "" && c.Location.String() != p.Place && !left:
+			// It moved somewhere else (back into a library slot, to
+			// another shelf, or out of the mail slot but not to the
+			// courier): this prompt no longer says where it is, so it is
+			// withdrawn and prepareManifests asks again from where it is.
+			note := fmt.Sprintf("%s moved from %s to %s; a new prompt says where to take it from", p.Barcode, p.Place, c.Location)
+			if c.Location.Kind == media.InStorage || c.Location.Kind == media.InDrive {
+				note = fmt.Sprintf("%s is now at %s, not %s; a new prompt says where to take it from", p.Barcode, c.Location, p.Place)
+			}
+			if _, err := d.cat.ClosePrompt(ctx, media.System, p.ID, media.PromptCancelled, note); err == nil {
 				d.prompts.wake(p)
 			}
 		}

@@ -203,6 +203,13 @@ func (d *Engine) Insert(ctx context.Context, actor media.Actor, name string, req
 		return InsertResult{}, err
 	}
 	if err := drv.virtual.Insert(img); err != nil {
+		if errors.Is(err, drives.ErrDriveFull) {
+			held, to := "a cartridge", d.homePlaceOf(ctx, drv, "")
+			if c, ok := d.cartridgeIn(ctx, drv); ok {
+				held, to = c.Barcode, d.homePlaceOf(ctx, drv, c.Barcode)
+			}
+			return InsertResult{}, conflict("drive %s still holds %s: take it out first ('tapewarden drive eject %s --to %s'), then 'tapewarden drive insert %s %s'", name, held, name, to, name, b)
+		}
 		return InsertResult{}, fmt.Errorf("put %s into %s: %w", b, name, err)
 	}
 	if info, err := drives.ReadCartridgeInfo(img); err == nil && info.Cleaning() {

@@ -561,6 +561,9 @@ func (d *Engine) Import(ctx context.Context, actor media.Actor, libName string) 
 	if err != nil {
 		return nil, nil, err
 	}
+	// Import prompts whose cartridges went in close now, not at the next
+	// housekeeping round (after the library is unlocked).
+	defer d.closeFulfilledPrompts(context.WithoutCancel(ctx))
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	rep, inv, err := d.inventoryLocked(ctx, l, actor)
@@ -676,6 +679,7 @@ func (d *Engine) MailSlot(ctx context.Context, actor media.Actor, req MailSlotRe
 	if l.virtual == nil {
 		return MailSlotResult{}, conflict("library %s is real: open its mail slot door, then run 'tapewarden library import'", l.cfg.Name)
 	}
+	defer d.closeFulfilledPrompts(context.WithoutCancel(ctx))
 	res := MailSlotResult{Action: req.Action}
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -241,6 +241,15 @@ func (d *Engine) homePlace(ctx context.Context, barcode string, drv *drive) medi
 	return media.Storage(site.Name, site.Places[0].Name)
 }
 
+// homePlaceOf is homePlace for a barcode that may be unknown ("").
+func (d *Engine) homePlaceOf(ctx context.Context, drv *drive, barcode string) string {
+	if barcode != "" {
+		return d.homePlace(ctx, barcode, drv).String()
+	}
+	site := d.cfg.Site(drv.cfg.Site)
+	return media.Storage(site.Name, site.Places[0].Name).String()
+}
+
 // loadByPerson asks a person to load a standalone drive and checks the
 // label of what they loaded, asking again until the right cartridge is in
 // or the load timeout passes. A wrong or unlabelled cartridge is ejected,
@@ -256,11 +265,16 @@ func (d *Engine) loadByPerson(ctx context.Context, req obtainRequest, drv *drive
 		if holding != nil && holding.Barcode == want.Barcode {
 			return nil
 		}
-		action := fmt.Sprintf("Put %s (now at %s) into drive %s", want.Barcode, want.Location, drv.cfg.Name)
+		insert := ""
+		if drv.virtual != nil {
+			insert = fmt.Sprintf(" ('tapewarden drive insert %s %s' for the virtual drive)", drv.cfg.Name, want.Barcode)
+		}
+		action := fmt.Sprintf("Put %s (now at %s) into drive %s%s", want.Barcode, want.Location, drv.cfg.Name, insert)
 		var putBack media.Location
 		if holding != nil {
 			putBack = d.homePlace(ctx, holding.Barcode, drv)
-			action = fmt.Sprintf("Take %s out of drive %s and put it back at %s; then put %s (now at %s) into drive %s", holding.Barcode, drv.cfg.Name, putBack, want.Barcode, want.Location, drv.cfg.Name)
+			action = fmt.Sprintf("Take %s out of drive %s and put it back at %s ('tapewarden drive eject %s --to %s'); then put %s (now at %s) into drive %s%s",
+				holding.Barcode, drv.cfg.Name, putBack, drv.cfg.Name, putBack, want.Barcode, want.Location, drv.cfg.Name, insert)
 		}
 		// The person may handle the drive from the moment the prompt
 		// shows.

@@ -1,0 +1,65 @@
+package engine
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tapewarden/tapewarden/media"
+)
+
+// TestPromptDoneChecksWhatItCan answers prompts before their step was
+// done: each refusal names the command that does the step and leaves the
+// prompt open.
+func TestPromptDoneChecksWhatItCan(t *testing.T) {
+	h := startDaemon(t, withDemoWorld)
+	ctx := context.Background()
+
+	load, err := h.d.openPrompt(ctx, media.Prompt{Kind: "load", Drive: "dat0", Barcode: "DAT001", Action: "Put DAT001 into drive dat0"})
+	require.NoError(t, err)
+	_, err = h.d.PromptDone(ctx, tester, load.ID, "")
+	require.ErrorIs(t, err, ErrConflict)
+	assert.ErrorContains(t, err, "drive dat0 is empty: put DAT001 into it first ('tapewarden drive insert dat0 DAT001'")
+	assert.NotContains(t, err.Error(), "ejected")
+	p, err := h.d.cat.Prompt(ctx, load.ID)
+	require.NoError(t, err)
+	assert.Equal(t, media.PromptOpen, p.State, "a refused answer leaves the prompt open")
+
+	// The wrong cartridge is in: putting the right one in too says how
+	// to take the wrong one out.
+	_, err = h.d.Insert(ctx, tester, "dat0", InsertRequest{Barcode: "DAT002"})
+	require.NoError(t, err)
+	_, err = h.d.Insert(ctx, tester, "dat0", InsertRequest{Barcode: "DAT001"})
+	require.ErrorIs(t, err, ErrConflict)
+	assert.ErrorContains(t, err, "drive dat0 still holds DAT002: take it out first ('tapewarden drive eject dat0 --to honcho/")
+	assert.ErrorContains(t, err, "then 'tapewarden drive insert dat0 DAT001'")
+	assert.NotContains(t, err.Error(), ".vtape")
+
+	// An export prompt is not done while the cartridge sits in the mail
+	// slot.
+	export, err := h.d.openPrompt(ctx, media.Prompt{Kind: "export", Barcode: "SCR005L8", Place: "honcho/lib0/mailslot/1", Action: "Take SCR005L8 out of the mail slot"})
+	require.NoError(t, err)
+	_, err = h.d.PromptDone(ctx, tester, export.ID, "")
+	require.ErrorIs(t, err, ErrConflict)
+	assert.ErrorContains(t, err, "SCR005L8 is still in mail slot 1 of library lib0: take it out first")
+	p, err = h.d.cat.Prompt(ctx, export.ID)
+	require.NoError(t, err)
+	assert.Equal(t, media.PromptOpen, p.State)
+}
+
+// TestImportPromptClosesWhenTheLibraryImports: an import prompt closes as
+// soon as 'library import' has moved its cartridge into a slot.
+func TestImportPromptClosesWhenTheLibraryImports(t *testing.T) {
+	h := startDaemon(t, withDemoWorld)
+	ctx := context.Background()
+	imp, err := h.d.openPrompt(ctx, media.Prompt{Kind: "import", Barcode: "SCR005L8", Place: "honcho/lib0/mailslot/1", Action: "Put SCR005L8 into the library"})
+	require.NoError(t, err)
+	_, _, err = h.d.Import(ctx, tester, "lib0")
+	require.NoError(t, err)
+	p, err := h.d.cat.Prompt(ctx, imp.ID)
+	require.NoError(t, err)
+	assert.Equal(t, media.PromptDone, p.State)
+	assert.Contains(t, p.Note, "SCR005L8 is at honcho/lib0/slot/")
+}
