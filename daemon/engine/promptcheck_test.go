@@ -63,3 +63,32 @@ func TestImportPromptClosesWhenTheLibraryImports(t *testing.T) {
 	assert.Equal(t, media.PromptDone, p.State)
 	assert.Contains(t, p.Note, "SCR005L8 is at honcho/lib0/slot/")
 }
+
+// TestCleaningPromptAnsweredWithoutCleaningAsksAgain: a person answers a
+// cleaning prompt without cleaning; a follow-up prompt says what was seen.
+func TestCleaningPromptAnsweredWithoutCleaningAsksAgain(t *testing.T) {
+	h := startDaemon(t, withDemoWorld)
+	w := &world{t: t, h: h, ctx: context.Background()}
+	ctx := w.ctx
+	h.d.dev.drives["dat0"].virtual.RequestCleaning(true)
+	h.d.maintain(ctx)
+	openClean := func(except int64) (media.Prompt, bool) {
+		open, _ := h.d.cat.Prompts(ctx, false)
+		for _, x := range open {
+			if x.Kind == "clean" && x.ID != except {
+				return x, true
+			}
+		}
+		return media.Prompt{}, false
+	}
+	var first media.Prompt
+	w.waitFor("the cleaning prompt", func() bool { var ok bool; first, ok = openClean(0); return ok })
+	assert.Contains(t, first.Action, "'tapewarden drive insert dat0 CLNDAT01'")
+	_, err := h.d.PromptDone(ctx, operatorActor, first.ID, "")
+	require.NoError(t, err)
+	var next media.Prompt
+	w.waitFor("a follow-up prompt", func() bool { var ok bool; next, ok = openClean(first.ID); return ok })
+	assert.Contains(t, next.Note, "after prompt")
+	assert.Contains(t, next.Note, "the drive was not cleaned")
+	assert.Equal(t, first.Action, next.Action)
+}
