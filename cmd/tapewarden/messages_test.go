@@ -1,10 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"io"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/assert"
@@ -161,4 +164,35 @@ func TestRefusalsSpeakPlainly(t *testing.T) {
 		assert.Equal(t, 0, code, "%s: %s", name, errOut)
 		assert.Empty(t, goIsmsIn(out+errOut), "%s:\n%s", name, out)
 	}
+}
+
+// TestDemoHistoryReadsInOrder: the demo's stock is added before
+// yesterday's runs write on it, so every event is later than the one
+// before it and a cartridge is added before its first use.
+func TestDemoHistoryReadsInOrder(t *testing.T) {
+	p := startDemo(t, stateDir(t))
+	var events []struct {
+		ID      int64     `json:"id"`
+		At      time.Time `json:"at"`
+		Kind    string    `json:"kind"`
+		Barcode string    `json:"barcode"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(p.must("audit", "log", "--after", "0", "--limit", "500", "--json")), &events))
+	require.NotEmpty(t, events)
+	sort.Slice(events, func(i, j int) bool { return events[i].ID < events[j].ID })
+	added := map[string]bool{}
+	for i, e := range events {
+		if i > 0 {
+			assert.False(t, e.At.Before(events[i-1].At), "event %d (%s %s) is earlier than event %d", e.ID, e.Kind, e.Barcode, events[i-1].ID)
+		}
+		if e.Kind == "added" {
+			added[e.Barcode] = true
+		}
+		if e.Kind == "loaded" {
+			assert.True(t, added[e.Barcode], "%s is loaded (event %d) before it was added", e.Barcode, e.ID)
+		}
+	}
+	show := p.must("media", "show", "DLY001L8")
+	lines := strings.Split(strings.TrimSpace(show), "\n")
+	assert.Contains(t, lines[len(lines)-1], " added ", "media show lists the history newest first, so its last line is the oldest:\n%s", show)
 }

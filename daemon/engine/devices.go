@@ -252,6 +252,15 @@ func (d *drive) open() (drives.Drive, error) {
 // number (after the storage slots), and back.
 func (l *library) changerSlot(mail int) int { return l.cfg.Slots + mail }
 
+// slotName names a changer slot as people and the catalog do:
+// "slot/3", or "mailslot/1" for a mail slot (never the changer's "slot 25").
+func (l *library) slotName(changerSlot int) string {
+	if n, mail := l.mailSlot(changerSlot); mail {
+		return fmt.Sprintf("mailslot/%d", n)
+	}
+	return fmt.Sprintf("slot/%d", changerSlot)
+}
+
 func (l *library) mailSlot(changerSlot int) (int, bool) {
 	if changerSlot > l.cfg.Slots {
 		return changerSlot - l.cfg.Slots, true

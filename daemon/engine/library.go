@@ -236,9 +236,9 @@ func (d *Engine) loadLeased(ctx context.Context, actor media.Actor, drv *drive, 
 			case slot < 1 || slot > l.cfg.Slots || !ok:
 				return media.Event{}, notFound("library %s has storage slots 1-%d", l.cfg.Name, l.cfg.Slots)
 			case !s.Full:
-				return media.Event{}, conflict("slot %d of library %s is empty", slot, l.cfg.Name)
+				return media.Event{}, conflict("%s of library %s is empty", l.slotName(slot), l.cfg.Name)
 			case s.Barcode == "":
-				return media.Event{}, conflict("slot %d holds a cartridge without a readable barcode; tapewarden loads only cartridges it can identify", slot)
+				return media.Event{}, conflict("%s of library %s holds a cartridge without a readable barcode; tapewarden loads only cartridges it can identify", l.slotName(slot), l.cfg.Name)
 			}
 			if barcode, err = d.cat.NormalizeBarcode(s.Barcode); err != nil {
 				return media.Event{}, err
@@ -256,13 +256,13 @@ func (d *Engine) loadLeased(ctx context.Context, actor media.Actor, drv *drive, 
 		return media.Event{}, fmt.Errorf("load %s into %s: %w", barcode, drv.cfg.Name, err)
 	}
 	if err := l.changer.Load(ctx, slot, drv.element); err != nil {
-		return media.Event{}, fmt.Errorf("load %s from slot %d into %s: %w", barcode, slot, drv.cfg.Name, err)
+		return media.Event{}, fmt.Errorf("load %s from %s into %s: %w", barcode, l.slotName(slot), drv.cfg.Name, err)
 	}
 	if err := d.waitOnline(ctx, drv); err != nil {
 		return media.Event{}, fmt.Errorf("load %s into %s: %w", barcode, drv.cfg.Name, err)
 	}
 	ev, err := d.cat.Move(ctx, actor, barcode, media.DriveAt(l.cfg.Site, drv.cfg.Name), media.MoveOptions{Kind: "loaded",
-		Reason: fmt.Sprintf("loaded by library %s from slot %d", l.cfg.Name, slot)})
+		Reason: fmt.Sprintf("loaded by library %s from %s", l.cfg.Name, l.slotName(slot))})
 	if err != nil {
 		return ev, err
 	}
@@ -361,7 +361,7 @@ func (d *Engine) unloadLeased(ctx context.Context, actor media.Actor, drv *drive
 		if s, ok := inv.Slot(dest); !ok || dest > l.cfg.Slots {
 			return media.Event{}, notFound("library %s has storage slots 1-%d", l.cfg.Name, l.cfg.Slots)
 		} else if s.Full {
-			return media.Event{}, conflict("slot %d of library %s is full", dest, l.cfg.Name)
+			return media.Event{}, conflict("%s of library %s is full", l.slotName(dest), l.cfg.Name)
 		}
 		loc = media.LibrarySlot(l.cfg.Site, l.cfg.Name, dest)
 	default:
@@ -401,7 +401,7 @@ func (d *Engine) unloadLeased(ctx context.Context, actor media.Actor, drv *drive
 		return media.Event{}, fmt.Errorf("eject %s: %w", drv.cfg.Name, err)
 	}
 	if err := l.changer.Unload(ctx, drv.element, dest); err != nil {
-		return media.Event{}, fmt.Errorf("unload %s into slot %d: %w", drv.cfg.Name, dest, err)
+		return media.Event{}, fmt.Errorf("unload %s into %s: %w", drv.cfg.Name, l.slotName(dest), err)
 	}
 	if barcode == "" {
 		return media.Event{}, nil
