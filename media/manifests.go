@@ -338,8 +338,6 @@ func (c *Catalog) Pickup(ctx context.Context, actor Actor, id string, h Handover
 				return fmt.Errorf("%w: %s is still in drive %s; unload it before the courier takes it", ErrNotMovable, b, cur.Location.Place)
 			case cur.Location.Kind == InSlot:
 				return fmt.Errorf("%w: %s is in %s; export it to the mail slot first ('tapewarden library export %s')", ErrNotMovable, b, cur.Location, b)
-			case cur.Location.Kind == InMailSlot:
-				return fmt.Errorf("%w: %s is still in mail slot %d of library %s; take it out of the mail slot first (the virtual library: 'tapewarden library mailslot take %d'), then log the pick-up again", ErrNotMovable, b, cur.Location.Slot, cur.Location.Place, cur.Location.Slot)
 			case cur.State == Lost || cur.Location.Kind == InTransit:
 				return fmt.Errorf("%w: %s is %s at %s", ErrNotMovable, b, cur.State, cur.Location)
 			}

@@ -182,22 +182,6 @@ func TestPickupRefusesCartridgeInsideTheLibrary(t *testing.T) {
 	assert.Equal(t, before, dump(t, f.path))
 }
 
-func TestPickupRefusesCartridgeStillInTheMailSlot(t *testing.T) {
-	f := newFixture(t)
-	f.add(t, "DLY001L8", LibrarySlot("honcho", "lib0", 3), "daily")
-	_, err := f.cat.Move(f.ctx, System, "DLY001L8", Location{Kind: InMailSlot, Site: "honcho", Place: "lib0", Slot: 1},
-		MoveOptions{Kind: "exported", Force: true, Reason: "exported by library lib0"})
-	require.NoError(t, err)
-	m, err := f.cat.CreateManifest(f.ctx, admin, NewManifest{Destination: "dc", Barcodes: []string{"DLY001L8"}})
-	require.NoError(t, err)
-	before := dump(t, f.path)
-	_, err = f.cat.Pickup(f.ctx, admin, m.ID, Handover{Courier: "x", Barcodes: []string{"DLY001L8"}})
-	require.ErrorIs(t, err, ErrNotMovable)
-	assert.Contains(t, err.Error(), "still in mail slot 1 of library lib0")
-	assert.Contains(t, err.Error(), "take it out of the mail slot first")
-	assert.Equal(t, before, dump(t, f.path))
-}
-
 func TestRecordAboutACartridgeShowsInItsHistory(t *testing.T) {
 	f := newFixture(t)
 	f.add(t, "DLY001L8", LibrarySlot("honcho", "lib0", 3), "daily")

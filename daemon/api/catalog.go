@@ -273,7 +273,7 @@ func (d *Server) apiManifestPickup(r *http.Request, actor media.Actor) (any, err
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	return d.cat.Pickup(r.Context(), actor, r.PathValue("id"), req)
+	return d.eng.Pickup(r.Context(), actor, r.PathValue("id"), req)
 }
 
 func (d *Server) apiManifestDeliver(r *http.Request, actor media.Actor) (any, error) {

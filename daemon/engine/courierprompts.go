@@ -114,6 +114,43 @@ func (d *Engine) prepareManifests(ctx context.Context) {
 	}
 }
 
+// Pickup logs cartridges handed to a courier. A cartridge the catalog
+// places in a library's mail slot is looked for there first: one still
+// physically in the mail slot has not been handed over, and the pick-up is
+// refused with what to do (nothing is recorded).
+func (d *Engine) Pickup(ctx context.Context, actor media.Actor, manifest string, h media.Handover) (media.Manifest, error) {
+	for _, raw := range h.Barcodes {
+		c, err := d.cat.Cartridge(ctx, raw)
+		if err != nil || c.Location.Kind != media.InMailSlot {
+			continue
+		}
+		l, err := d.dev.library(c.Location.Place)
+		if err != nil {
+			continue
+		}
+		l.mu.Lock()
+		inv, err := l.changer.Inventory(ctx)
+		l.mu.Unlock()
+		if err != nil {
+			return media.Manifest{}, fmt.Errorf("look for %s in mail slot %d of library %s: %w", c.Barcode, c.Location.Slot, l.cfg.Name, err)
+		}
+		for _, s := range inv.Slots {
+			n, mail := l.mailSlot(s.Number)
+			if !mail || !s.Full || n != c.Location.Slot {
+				continue
+			}
+			if b, err := d.cat.NormalizeBarcode(s.Barcode); err == nil && b == c.Barcode {
+				take := "open the mail slot door and take it out"
+				if l.virtual != nil {
+					take = fmt.Sprintf("take it out ('tapewarden library mailslot take %d' for the virtual library)", n)
+				}
+				return media.Manifest{}, conflict("%s is still in mail slot %d of library %s: %s, hand it to the courier, then log the pick-up again", c.Barcode, n, l.cfg.Name, take)
+			}
+		}
+	}
+	return d.cat.Pickup(ctx, actor, manifest, h)
+}
+
 // libraryForPool is the library whose drives write a pool's jobs, if any.
 func (d *Engine) libraryForPool(pool string) *library {
 	for _, j := range d.cfg.Jobs {

@@ -92,3 +92,26 @@ func TestCleaningPromptAnsweredWithoutCleaningAsksAgain(t *testing.T) {
 	assert.Contains(t, next.Note, "the drive was not cleaned")
 	assert.Equal(t, first.Action, next.Action)
 }
+
+// TestPickupOfACartridgeStillInTheMailSlotIsRefused: the courier cannot
+// have a cartridge the library still holds in its mail slot.
+func TestPickupOfACartridgeStillInTheMailSlotIsRefused(t *testing.T) {
+	h := startDaemon(t, withDemoWorld)
+	ctx := context.Background()
+	m, err := h.d.cat.CreateManifest(ctx, tester, media.NewManifest{Destination: "hill-annex", Barcodes: []string{"SCR005L8"}})
+	require.NoError(t, err)
+	before, err := h.d.cat.Events(ctx, media.EventFilter{Limit: 1})
+	require.NoError(t, err)
+	_, err = h.d.Pickup(ctx, tester, m.ID, media.Handover{Courier: "Yamato", Barcodes: []string{"SCR005L8"}})
+	require.ErrorIs(t, err, ErrConflict)
+	assert.ErrorContains(t, err, "SCR005L8 is still in mail slot 1 of library lib0: take it out ('tapewarden library mailslot take 1'")
+	after, err := h.d.cat.Events(ctx, media.EventFilter{Limit: 1})
+	require.NoError(t, err)
+	assert.Equal(t, before[0].ID, after[0].ID, "a refused pick-up records nothing")
+
+	_, err = h.d.MailSlot(ctx, tester, MailSlotRequest{Action: "take", Slot: 1})
+	require.NoError(t, err)
+	got, err := h.d.Pickup(ctx, tester, m.ID, media.Handover{Courier: "Yamato", Barcodes: []string{"SCR005L8"}})
+	require.NoError(t, err)
+	assert.Equal(t, media.ManifestInTransit, got.State)
+}
