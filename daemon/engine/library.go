@@ -269,6 +269,8 @@ func (d *Engine) loadLeased(ctx context.Context, actor media.Actor, drv *drive, 
 	if err := d.cat.RecordMount(ctx, barcode); err != nil {
 		d.log.Error("count mount", "barcode", barcode, "err", err)
 	}
+	// The one line for this load; the devices log theirs at debug level.
+	d.log.Info("cartridge loaded", "library", l.cfg.Name, "drive", drv.cfg.Name, "from", l.slotName(slot), "barcode", barcode)
 	return ev, nil
 }
 
@@ -410,6 +412,7 @@ func (d *Engine) unloadLeased(ctx context.Context, actor media.Actor, drv *drive
 	if toMail {
 		kind = "exported"
 	}
+	d.log.Info("cartridge "+kind, "library", l.cfg.Name, "drive", drv.cfg.Name, "to", l.slotName(dest), "barcode", barcode)
 	return d.cat.Move(ctx, actor, barcode, loc, media.MoveOptions{Kind: kind, Reason: fmt.Sprintf("unloaded from %s by library %s", drv.cfg.Name, l.cfg.Name)})
 }
 
