@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -114,4 +115,31 @@ func TestPickupOfACartridgeStillInTheMailSlotIsRefused(t *testing.T) {
 	got, err := h.d.Pickup(ctx, tester, m.ID, media.Handover{Courier: "Yamato", Barcodes: []string{"SCR005L8"}})
 	require.NoError(t, err)
 	assert.Equal(t, media.ManifestInTransit, got.State)
+}
+
+// TestALoadIsOneLogLineUnderTheConfiguredNames: loading and unloading a
+// library drive logs one line each, naming the drive as the configuration
+// does; a standalone drive's name appears once per line.
+func TestALoadIsOneLogLineUnderTheConfiguredNames(t *testing.T) {
+	h := startDaemon(t, withDemoWorld)
+	ctx := context.Background()
+	mark := len(h.log.String())
+	_, err := h.d.Load(ctx, tester, LoadRequest{Drive: "lto0", Barcode: "SCR001L8"})
+	require.NoError(t, err)
+	_, err = h.d.Unload(ctx, tester, UnloadRequest{Drive: "lto0"})
+	require.NoError(t, err)
+	_, err = h.d.Insert(ctx, tester, "dat0", InsertRequest{Barcode: "DAT002"})
+	require.NoError(t, err)
+	logged := h.log.String()[mark:]
+	var about []string
+	for _, line := range strings.Split(logged, "\n") {
+		if strings.Contains(line, "SCR001L8") && strings.Contains(line, "level=INFO") {
+			about = append(about, line)
+		}
+		assert.NotContains(t, line, "drive=drive0", "a drive is named as the configuration names it")
+		assert.LessOrEqual(t, strings.Count(line, "drive=dat0"), 1, line)
+	}
+	require.Len(t, about, 2, "one line for the load and one for the unload:\n%s", logged)
+	assert.Contains(t, about[0], `msg="cartridge loaded" library=lib0 drive=lto0 from=slot/11`)
+	assert.Contains(t, about[1], `msg="cartridge unloaded" library=lib0 drive=lto0 to=slot/11`)
 }
