@@ -212,11 +212,24 @@ func (d *Engine) Insert(ctx context.Context, actor media.Actor, name string, req
 		}
 		return InsertResult{}, fmt.Errorf("put %s into %s: %w", b, name, err)
 	}
+	answer := "answer the open prompt ('tapewarden prompt list' shows it)"
+	if open, err := d.cat.Prompts(ctx, false); err == nil {
+		for _, p := range open {
+			if p.Drive == name {
+				answer = fmt.Sprintf("answer prompt %d ('tapewarden prompt done %d')", p.ID, p.ID)
+				break
+			}
+		}
+	}
 	if info, err := drives.ReadCartridgeInfo(img); err == nil && info.Cleaning() {
-		return InsertResult{Note: fmt.Sprintf("the drive took cleaning cartridge %s and ejected it; take it out ('tapewarden drive eject %s --to PLACE') and answer the cleaning prompt ('tapewarden prompt list')", b, name)}, nil
+		home := d.homePlaceOf(ctx, drv, "")
+		if c, err := d.cat.Cartridge(ctx, b); err == nil && c.Location.Kind == media.InStorage {
+			home = c.Location.String()
+		}
+		return InsertResult{Note: fmt.Sprintf("the drive took cleaning cartridge %s and ejected it; take it out ('tapewarden drive eject %s --to %s'), then %s", b, name, home, answer)}, nil
 	}
 	if waiting {
-		return InsertResult{Note: fmt.Sprintf("%s is in drive %s; now answer the open prompt ('tapewarden prompt list', then 'tapewarden prompt done ID')", b, name)}, nil
+		return InsertResult{Note: fmt.Sprintf("%s is in drive %s; now %s", b, name, answer)}, nil
 	}
 	ev, err := d.identifyLeased(ctx, actor, drv)
 	if err != nil {
