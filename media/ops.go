@@ -167,8 +167,12 @@ func (c *Catalog) ClosePrompt(ctx context.Context, actor Actor, id int64, state 
 			string(state), timeText(c.now()), actor.Name, note, note, id); err != nil {
 			return err
 		}
+		reason := fmt.Sprintf("prompt %d (%s)", id, p.Action)
+		if note != "" {
+			reason += ": " + note
+		}
 		if err := c.appendEvent(ctx, tx, &Event{Actor: actor.Name, Role: actor.Role, Kind: "prompt-" + string(state), Barcode: p.Barcode, Manifest: p.Manifest,
-			Reason: fmt.Sprintf("prompt %d (%s): %s", id, p.Action, note)}); err != nil {
+			Reason: reason}); err != nil {
 			return err
 		}
 		out, err = promptTx(ctx, tx, id)
