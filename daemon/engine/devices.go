@@ -268,6 +268,14 @@ func (l *library) slotName(changerSlot int) string {
 	return fmt.Sprintf("slot/%d", changerSlot)
 }
 
+// slotWords names a changer slot in a sentence: "slot 3" or "mail slot 1".
+func (l *library) slotWords(changerSlot int) string {
+	if n, mail := l.mailSlot(changerSlot); mail {
+		return fmt.Sprintf("mail slot %d", n)
+	}
+	return fmt.Sprintf("slot %d", changerSlot)
+}
+
 func (l *library) mailSlot(changerSlot int) (int, bool) {
 	if changerSlot > l.cfg.Slots {
 		return changerSlot - l.cfg.Slots, true

@@ -236,9 +236,9 @@ func (d *Engine) loadLeased(ctx context.Context, actor media.Actor, drv *drive, 
 			case slot < 1 || slot > l.cfg.Slots || !ok:
 				return media.Event{}, notFound("library %s has storage slots 1-%d", l.cfg.Name, l.cfg.Slots)
 			case !s.Full:
-				return media.Event{}, conflict("%s of library %s is empty", l.slotName(slot), l.cfg.Name)
+				return media.Event{}, conflict("%s of library %s is empty", l.slotWords(slot), l.cfg.Name)
 			case s.Barcode == "":
-				return media.Event{}, conflict("%s of library %s holds a cartridge without a readable barcode; tapewarden loads only cartridges it can identify", l.slotName(slot), l.cfg.Name)
+				return media.Event{}, conflict("%s of library %s holds a cartridge without a readable barcode; tapewarden loads only cartridges it can identify", l.slotWords(slot), l.cfg.Name)
 			}
 			if barcode, err = d.cat.NormalizeBarcode(s.Barcode); err != nil {
 				return media.Event{}, err
@@ -363,7 +363,7 @@ func (d *Engine) unloadLeased(ctx context.Context, actor media.Actor, drv *drive
 		if s, ok := inv.Slot(dest); !ok || dest > l.cfg.Slots {
 			return media.Event{}, notFound("library %s has storage slots 1-%d", l.cfg.Name, l.cfg.Slots)
 		} else if s.Full {
-			return media.Event{}, conflict("%s of library %s is full", l.slotName(dest), l.cfg.Name)
+			return media.Event{}, conflict("%s of library %s is full", l.slotWords(dest), l.cfg.Name)
 		}
 		loc = media.LibrarySlot(l.cfg.Site, l.cfg.Name, dest)
 	default:

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tapewarden/tapewarden/daemon/config"
 	"github.com/tapewarden/tapewarden/media"
 )
 
@@ -142,4 +143,15 @@ func TestALoadIsOneLogLineUnderTheConfiguredNames(t *testing.T) {
 	require.Len(t, about, 2, "one line for the load and one for the unload:\n%s", logged)
 	assert.Contains(t, about[0], `msg="cartridge loaded" library=lib0 drive=lto0 from=slot/11`)
 	assert.Contains(t, about[1], `msg="cartridge unloaded" library=lib0 drive=lto0 to=slot/11`)
+}
+
+// TestMailSlotsAreNamedAsPeopleKnowThem: a mail slot is mailslot/N in
+// events and "mail slot N" in sentences, never the changer's slot number.
+func TestMailSlotsAreNamedAsPeopleKnowThem(t *testing.T) {
+	l := &library{cfg: &config.LibraryConfig{Name: "lib0", Slots: 24, MailSlots: 2}}
+	assert.Equal(t, "slot/3", l.slotName(3))
+	assert.Equal(t, "mailslot/1", l.slotName(25))
+	assert.Equal(t, "mailslot/2", l.slotName(26))
+	assert.Equal(t, "slot 24", l.slotWords(24))
+	assert.Equal(t, "mail slot 1", l.slotWords(25))
 }
