@@ -275,6 +275,9 @@ func (d *Engine) Eject(ctx context.Context, actor media.Actor, name string, req 
 	}
 	if drv.virtual != nil {
 		img, err := drv.virtual.Eject()
+		if errors.Is(err, drives.ErrNoMedium) {
+			return media.Event{}, conflict("drive %s is empty: there is nothing to take out", name)
+		}
 		if err != nil {
 			return media.Event{}, fmt.Errorf("eject %s: %w", name, err)
 		}

@@ -38,6 +38,11 @@ func TestPromptDoneChecksWhatItCan(t *testing.T) {
 	assert.ErrorContains(t, err, "drive dat0 still holds DAT002: take it out first ('tapewarden drive eject dat0 --to honcho/")
 	assert.ErrorContains(t, err, "then 'tapewarden drive insert dat0 DAT001'")
 	assert.NotContains(t, err.Error(), ".vtape")
+	_, err = h.d.Eject(ctx, tester, "dat0", EjectRequest{To: "honcho/shelf"})
+	require.NoError(t, err)
+	_, err = h.d.Eject(ctx, tester, "dat0", EjectRequest{To: "honcho/shelf"})
+	require.ErrorIs(t, err, ErrConflict)
+	assert.EqualError(t, err, "drive dat0 is empty: there is nothing to take out")
 
 	// An export prompt is not done while the cartridge sits in the mail
 	// slot.
