@@ -193,6 +193,9 @@ func TestDemoHistoryReadsInOrder(t *testing.T) {
 		}
 	}
 	show := p.must("media", "show", "DLY001L8")
+	// The daemon's log writes its times in the configured zone too.
+	assert.Regexp(t, `time=2\S+\+09:00 level=INFO msg="tapewarden ready"`, p.out.String())
+	assert.NotRegexp(t, `time=\S+Z `, p.out.String())
 	lines := strings.Split(strings.TrimSpace(show), "\n")
 	assert.Contains(t, lines[len(lines)-1], " added ", "media show lists the history newest first, so its last line is the oldest:\n%s", show)
 }
