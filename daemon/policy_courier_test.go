@@ -133,7 +133,8 @@ func TestManifestsFromPlan(t *testing.T) {
 	}
 	assert.Empty(t, res.Skipped)
 	require.Len(t, res.Reminders, 1)
-	assert.Contains(t, res.Reminders[0], "DLY004L8 is in library lib0 slot 4: export it")
+	assert.Contains(t, res.Reminders[0], "DLY004L8 is in library lib0 slot 4: the daemon moves it to a mail slot within a minute")
+	assert.NotContains(t, res.Reminders[0], "library export", "the daemon exports it itself: the operator is not told to")
 
 	// Again: everything is on a manifest already, nothing new.
 	h.ok("POST", "/v1/manifests/from-plan", report.FromPlanRequest{}, &res)

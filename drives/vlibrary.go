@@ -30,6 +30,9 @@ type VirtualLibraryConfig struct {
 	// Drive is the template for the virtual drives (throttle, cleaning
 	// threshold). Name and DriveType are set per drive.
 	Drive VirtualTapeConfig
+	// DriveNames name the drives in messages, by element; a drive without
+	// one is "driveN".
+	DriveNames []string
 	// Logger receives robot moves and operator actions; nil discards them.
 	Logger *slog.Logger
 }
@@ -160,6 +163,9 @@ func (l *VirtualLibrary) init(cfg VirtualLibraryConfig) error {
 	for i := range l.st.Drives {
 		dcfg := cfg.Drive
 		dcfg.Name = fmt.Sprintf("drive%d", i)
+		if i < len(cfg.DriveNames) && cfg.DriveNames[i] != "" {
+			dcfg.Name = cfg.DriveNames[i]
+		}
 		dcfg.DriveType = l.st.DriveType
 		if dcfg.Logger == nil {
 			dcfg.Logger = cfg.Logger
@@ -387,7 +393,7 @@ func (l *VirtualLibrary) Load(ctx context.Context, slot, drive int) error {
 	}
 	l.st.Drives[drive] = vlibElement{Cartridge: src.Cartridge, Barcode: src.Barcode, SourceSlot: slot}
 	l.st.Slots[slot-1] = vlibElement{}
-	l.log.Info("loaded", "slot", slot, "drive", drive, "barcode", src.Barcode)
+	l.log.Debug("loaded", "slot", slot, "drive", drive, "barcode", src.Barcode)
 	return l.save()
 }
 
@@ -421,7 +427,7 @@ func (l *VirtualLibrary) Unload(ctx context.Context, drive, slot int) error {
 	}
 	l.st.Slots[slot-1] = vlibElement{Cartridge: path, Barcode: src.Barcode}
 	l.st.Drives[drive] = vlibElement{}
-	l.log.Info("unloaded", "drive", drive, "slot", slot, "barcode", src.Barcode)
+	l.log.Debug("unloaded", "drive", drive, "slot", slot, "barcode", src.Barcode)
 	return l.save()
 }
 
@@ -448,7 +454,7 @@ func (l *VirtualLibrary) Transfer(ctx context.Context, fromSlot, toSlot int) err
 	}
 	l.st.Slots[toSlot-1] = l.st.Slots[fromSlot-1]
 	l.st.Slots[fromSlot-1] = vlibElement{}
-	l.log.Info("transferred", "from", fromSlot, "to", toSlot, "barcode", l.st.Slots[toSlot-1].Barcode)
+	l.log.Debug("transferred", "from", fromSlot, "to", toSlot, "barcode", l.st.Slots[toSlot-1].Barcode)
 	return l.save()
 }
 

@@ -375,7 +375,7 @@ func (v *VirtualTape) takeLocked() (string, error) {
 	if err := v.saveLocked(); err != nil {
 		return path, err
 	}
-	v.log.Info("cartridge removed", "cartridge", path)
+	v.log.Debug("cartridge removed", "cartridge", path)
 	return path, nil
 }
 
@@ -420,7 +420,7 @@ func (v *VirtualTape) threadLocked() error {
 		v.raise(AlertReadOnlyFormat)
 	}
 	v.reraiseCleaning()
-	v.log.Info("cartridge loaded", "barcode", info.Barcode, "media_type", info.MediaType)
+	v.log.Debug("cartridge loaded", "barcode", info.Barcode, "media_type", info.MediaType)
 	return nil
 }
 

@@ -253,7 +253,7 @@ func (h *vtapeHandle) Unload(ctx context.Context) error {
 	if err := v.saveLocked(); err != nil {
 		return h.fail("unload", err)
 	}
-	v.log.Info("cartridge ejected", "cartridge", v.st.Cartridge)
+	v.log.Debug("cartridge ejected", "cartridge", v.st.Cartridge)
 	return nil
 }
 

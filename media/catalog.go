@@ -36,6 +36,9 @@ type Options struct {
 	// SkipIntegrityCheck skips the full integrity check at open (the quick
 	// check still runs). Only offline tools reading a copy use it.
 	SkipIntegrityCheck bool
+	// Location is the zone in which messages write times for people; nil
+	// means time.Local.
+	Location *time.Location
 
 	// driver is the database/sql driver name; tests wrap sqlite3 with a
 	// fault-injecting driver.
@@ -48,9 +51,10 @@ type Options struct {
 // returns only after its transaction has committed.
 type Catalog struct {
 	path     string
-	driver   string  // the database/sql driver: "sqlite3" unless a test injects faults
-	w        *sql.DB // one connection: every write transaction
-	r        *sql.DB // read-only pool
+	loc      *time.Location // the zone of times in messages
+	driver   string         // the database/sql driver: "sqlite3" unless a test injects faults
+	w        *sql.DB        // one connection: every write transaction
+	r        *sql.DB        // read-only pool
 	now      func() time.Time
 	patterns []LabelPattern
 	overdue  time.Duration
@@ -131,6 +135,10 @@ func Open(ctx context.Context, path string, opts Options) (*Catalog, error) {
 		return nil, fmt.Errorf("open catalog %s: the path may not contain '?' or '#'", path)
 	}
 	c := &Catalog{path: path, now: opts.Now, patterns: opts.LabelPatterns, overdue: opts.ManifestOverdue, log: opts.Logger}
+	c.loc = opts.Location
+	if c.loc == nil {
+		c.loc = time.Local
+	}
 	if c.now == nil {
 		c.now = time.Now
 	}
@@ -340,6 +348,9 @@ func readPragmas(ctx context.Context, conn *sql.Conn) (Pragmas, error) {
 const timeFormat = "2006-01-02T15:04:05.000000000Z07:00"
 
 func timeText(t time.Time) string { return t.UTC().Format(timeFormat) }
+
+// when writes t for people, in the catalog's zone with its offset.
+func (c *Catalog) when(t time.Time) string { return t.In(c.loc).Format("2006-01-02 15:04 -07:00") }
 
 func parseTime(s string) time.Time {
 	t, _ := time.Parse(time.RFC3339Nano, s)

@@ -114,6 +114,32 @@ func (c *Catalog) Record(ctx context.Context, actor Actor, kind, reason string) 
 	return e, err
 }
 
+// RecordAbout appends an event about one cartridge that does not move it
+// (a label written, say), so that the cartridge's history shows it.
+func (c *Catalog) RecordAbout(ctx context.Context, actor Actor, kind, barcode, reason string) (Event, error) {
+	if err := checkActor(actor); err != nil {
+		return Event{}, err
+	}
+	if err := checkTexts(textField{"the event kind", kind, TextName}, textField{"the reason", reason, TextLine}); err != nil {
+		return Event{}, err
+	}
+	if kind == "" {
+		return Event{}, fmt.Errorf("%w: event kind is empty", ErrBadInput)
+	}
+	b, err := c.NormalizeBarcode(barcode)
+	if err != nil {
+		return Event{}, err
+	}
+	e := Event{Actor: actor.Name, Role: actor.Role, Kind: kind, Barcode: b, Reason: reason}
+	err = c.write(ctx, func(tx *sql.Tx) error {
+		if _, err := cartridgeTx(ctx, tx, b); err != nil {
+			return err
+		}
+		return c.appendEvent(ctx, tx, &e)
+	})
+	return e, err
+}
+
 // EventFilter selects audit events. Zero fields do not filter.
 type EventFilter struct {
 	Barcode  string

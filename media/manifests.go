@@ -311,7 +311,7 @@ func (c *Catalog) Pickup(ctx context.Context, actor Actor, id string, h Handover
 		switch m.State {
 		case ManifestOpen:
 		case ManifestInTransit, ManifestDelivered, ManifestDeliveredWithDisc:
-			return fmt.Errorf("%w: manifest %s was already picked up by %s at %s", ErrManifestState, id, m.Courier, m.PickedUpAt.Format(time.RFC3339))
+			return fmt.Errorf("%w: manifest %s was already picked up by %s at %s", ErrManifestState, id, m.Courier, c.when(m.PickedUpAt))
 		default:
 			return fmt.Errorf("%w: manifest %s is %s", ErrManifestState, id, m.State)
 		}
@@ -395,7 +395,7 @@ func (c *Catalog) Deliver(ctx context.Context, actor Actor, id string, h Handove
 		case ManifestOpen:
 			return fmt.Errorf("%w: manifest %s has not been picked up yet ('tapewarden manifest pickup %s')", ErrManifestState, id, id)
 		case ManifestDelivered, ManifestDeliveredWithDisc:
-			return fmt.Errorf("%w: manifest %s was already delivered at %s", ErrManifestState, id, m.DeliveredAt.Format(time.RFC3339))
+			return fmt.Errorf("%w: manifest %s was already delivered at %s", ErrManifestState, id, c.when(m.DeliveredAt))
 		default:
 			return fmt.Errorf("%w: manifest %s is %s", ErrManifestState, id, m.State)
 		}

@@ -181,3 +181,18 @@ func TestPickupRefusesCartridgeInsideTheLibrary(t *testing.T) {
 	assert.Contains(t, err.Error(), "library export DLY001L8")
 	assert.Equal(t, before, dump(t, f.path))
 }
+
+func TestRecordAboutACartridgeShowsInItsHistory(t *testing.T) {
+	f := newFixture(t)
+	f.add(t, "DLY001L8", LibrarySlot("honcho", "lib0", 3), "daily")
+	_, err := f.cat.RecordAbout(f.ctx, admin, "labelled", "dly001l8", "DLY001L8 labelled in lto0")
+	require.NoError(t, err)
+	evs, err := f.cat.Events(f.ctx, EventFilter{Barcode: "DLY001L8", Kind: "labelled"})
+	require.NoError(t, err)
+	require.Len(t, evs, 1)
+	assert.Equal(t, "DLY001L8", evs[0].Barcode)
+	before := dump(t, f.path)
+	_, err = f.cat.RecordAbout(f.ctx, admin, "labelled", "NOPE99L8", "x")
+	require.ErrorIs(t, err, ErrNotFound)
+	assert.Equal(t, before, dump(t, f.path))
+}

@@ -161,14 +161,18 @@ func (c *Catalog) ClosePrompt(ctx context.Context, actor Actor, id int64, state 
 			return err
 		}
 		if p.State != PromptOpen {
-			return fmt.Errorf("%w: prompt %d is already %s (by %s at %s)", ErrPromptClosed, id, p.State, p.ClosedBy, p.ClosedAt.Format(time.RFC3339))
+			return fmt.Errorf("%w: prompt %d is already %s (by %s at %s)", ErrPromptClosed, id, p.State, p.ClosedBy, c.when(p.ClosedAt))
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE prompts SET state = ?, closed_at = ?, closed_by = ?, note = CASE WHEN ? = '' THEN note ELSE ? END WHERE id = ?`,
 			string(state), timeText(c.now()), actor.Name, note, note, id); err != nil {
 			return err
 		}
+		reason := fmt.Sprintf("prompt %d (%s)", id, p.Action)
+		if note != "" {
+			reason += ": " + note
+		}
 		if err := c.appendEvent(ctx, tx, &Event{Actor: actor.Name, Role: actor.Role, Kind: "prompt-" + string(state), Barcode: p.Barcode, Manifest: p.Manifest,
-			Reason: fmt.Sprintf("prompt %d (%s): %s", id, p.Action, note)}); err != nil {
+			Reason: reason}); err != nil {
 			return err
 		}
 		out, err = promptTx(ctx, tx, id)

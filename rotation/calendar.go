@@ -152,7 +152,7 @@ func Calendar(pools []Pool, view View, runs []Run, from time.Time, days int) (Sc
 			if dest := remoteDestination(p, state); dest != "" && dest != o.Site {
 				ps.Offsite += ", one at " + dest
 			}
-			ps.Offsite += fmt.Sprintf(", transit %s, lead %s", plural(o.TransitDays, "day"), plural(o.lead(), "day"))
+			ps.Offsite += fmt.Sprintf(", transit %s, lead %s", Plural(o.TransitDays, "day"), Plural(o.lead(), "day"))
 		}
 		s.Pools = append(s.Pools, ps)
 	}
@@ -274,7 +274,7 @@ func Calendar(pools []Pool, view View, runs []Run, from time.Time, days int) (Sc
 // the generation table. The output depends only on the schedule.
 func (s Schedule) Text() string {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "Tape schedule: %s from %s (%s)\n", plural(s.Days, "day"), s.From, s.Zone)
+	fmt.Fprintf(&b, "Tape schedule: %s from %s (%s)\n", Plural(s.Days, "day"), s.From, s.Zone)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	for _, p := range s.Pools {
 		fmt.Fprintf(tw, "  pool %s\t%s\t%s\n", p.Name, p.Scheme, p.Offsite)

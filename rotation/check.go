@@ -155,7 +155,7 @@ func Check(cfg Config, facts Facts, now time.Time) []Finding {
 		if o := p.Offsite; o != nil && p.Scheme == SchemeCycle && p.Cycle != nil && cycleLevel(p.Cycle.Every) == LevelDaily {
 			if need := o.Keep + o.lead() + o.TransitDays; p.Cycle.Cartridges < need {
 				add(SeverityWarning, ruleKeepReachable, sectionKeep, subj, "a daily cycle of %d cannot keep %d generations away: with %s on the road (transit) and %s coming back to be written (lead), %d can be away; rotate at least %d cartridges or lower offsite.keep",
-					p.Cycle.Cartridges, o.Keep, plural(o.TransitDays, "generation"), plural(o.lead(), "cartridge"), max(p.Cycle.Cartridges-o.lead()-o.TransitDays, 0), need)
+					p.Cycle.Cartridges, o.Keep, Plural(o.TransitDays, "generation"), Plural(o.lead(), "cartridge"), max(p.Cycle.Cartridges-o.lead()-o.TransitDays, 0), need)
 			}
 		}
 	}
@@ -238,7 +238,7 @@ func Check(cfg Config, facts Facts, now time.Time) []Finding {
 			}
 		}
 		if !s.RestoreProcedure {
-			add(SeverityWarning, ruleProcedure, sectionProcedure, subj, "has no documented restore procedure: write one (with the vendor if there is one) and mark restore_procedure")
+			add(SeverityWarning, ruleProcedure, sectionProcedure, subj, "has no documented restore procedure: write one (with the vendor if there is one) and set restore_procedure_documented: true")
 		}
 		if s.RestorePriority == 0 {
 			add(SeverityWarning, rulePriority, sectionPriority, subj, "has no restore priority: number the systems in restore order (the standard puts the resident registry first, then the public website, then tax data)")

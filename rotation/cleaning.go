@@ -141,14 +141,14 @@ func CleaningDue(drive Drive, history DriveHistory, view View, now time.Time) Cl
 		if p.EveryDays > 0 {
 			if history.LastCleaned.IsZero() {
 				raise(DueNow)
-				out.Reasons = append(out.Reasons, Reason{CodeNeverCleaned, fmt.Sprintf("drive %s has no cleaning recorded and its policy is every %s", drive.Name, plural(p.EveryDays, "day"))})
+				out.Reasons = append(out.Reasons, Reason{CodeNeverCleaned, fmt.Sprintf("drive %s has no cleaning recorded and its policy is every %s", drive.Name, Plural(p.EveryDays, "day"))})
 			} else {
 				days := int(dayStart(now).Sub(dayStart(history.LastCleaned.In(now.Location()))).Hours()/24 + 0.5)
-				out.interval(CodeIntervalDays, float64(days), float64(p.EveryDays), fmt.Sprintf("last cleaned %s, %s ago; policy every %d", date(history.LastCleaned.In(now.Location())), plural(days, "day"), p.EveryDays), raise)
+				out.interval(CodeIntervalDays, float64(days), float64(p.EveryDays), fmt.Sprintf("last cleaned %s, %s ago; policy every %d", date(history.LastCleaned.In(now.Location())), Plural(days, "day"), p.EveryDays), raise)
 			}
 		}
 		if p.EveryMounts > 0 {
-			out.interval(CodeIntervalMounts, float64(history.MountsSince), float64(p.EveryMounts), fmt.Sprintf("%s since the last cleaning; policy every %d", plural(history.MountsSince, "mount"), p.EveryMounts), raise)
+			out.interval(CodeIntervalMounts, float64(history.MountsSince), float64(p.EveryMounts), fmt.Sprintf("%s since the last cleaning; policy every %d", Plural(history.MountsSince, "mount"), p.EveryMounts), raise)
 		}
 		if p.EveryMotionHours > 0 {
 			out.interval(CodeIntervalHours, history.MotionHoursSince, p.EveryMotionHours, fmt.Sprintf("%.1f motion hours since the last cleaning; policy every %g", history.MotionHoursSince, p.EveryMotionHours), raise)
@@ -157,7 +157,7 @@ func CleaningDue(drive Drive, history DriveHistory, view View, now time.Time) Cl
 	if out.Due == DueNot {
 		msg := fmt.Sprintf("drive %s has not asked for cleaning", drive.Name)
 		if !history.LastCleaned.IsZero() {
-			msg += fmt.Sprintf(" (last cleaned %s, %s and %s since)", date(history.LastCleaned.In(now.Location())), plural(history.MountsSince, "mount"), formatBytes(history.BytesSince))
+			msg += fmt.Sprintf(" (last cleaned %s, %s and %s since)", date(history.LastCleaned.In(now.Location())), Plural(history.MountsSince, "mount"), formatBytes(history.BytesSince))
 		}
 		out.Reasons = append(out.Reasons, Reason{CodeNotDue, msg})
 		return out
@@ -173,7 +173,7 @@ func CleaningDue(drive Drive, history DriveHistory, view View, now time.Time) Cl
 		return out
 	}
 	out.Cleaner = cands[0].Barcode
-	out.Reasons = append(out.Reasons, Reason{CodeUseCleaner, fmt.Sprintf("use %s (%s left), %s", cands[0].Barcode, plural(cands[0].UsesLeft, "use"), cands[0].Location)})
+	out.Reasons = append(out.Reasons, Reason{CodeUseCleaner, fmt.Sprintf("use %s (%s left), %s", cands[0].Barcode, Plural(cands[0].UsesLeft, "use"), cands[0].Location)})
 	return out
 }
 

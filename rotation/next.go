@@ -131,7 +131,7 @@ func choose(pool Pool, view View, now time.Time, anywhere bool) (Choice, error) 
 			warn(Reason{CodeOutOfOrder, fmt.Sprintf("%s is next in rotation but is %s; writing %s instead", first.Barcode, first.Location, c.Barcode)})
 		}
 		if c.Errors > 0 {
-			warn(Reason{CodeMediaErrors, fmt.Sprintf("%s has %s recorded; verify the backup, and retire the cartridge if errors recur", c.Barcode, plural(c.Errors, "media error"))})
+			warn(Reason{CodeMediaErrors, fmt.Sprintf("%s has %s recorded; verify the backup, and retire the cartridge if errors recur", c.Barcode, Plural(c.Errors, "media error"))})
 		}
 		return ch, nil
 	}
@@ -148,7 +148,7 @@ func choose(pool Pool, view View, now time.Time, anywhere bool) (Choice, error) 
 		context = Reason{CodeScratchSupply, fmt.Sprintf("pool %s has %d of the %d cartridges its rotation needs, all protected", pool.Name, usable, pool.target())}
 	default:
 		context = Reason{CodeAllProtected, fmt.Sprintf("all %s of pool %s hold protected generations (%s)",
-			plural(usable, "cartridge"), pool.Name, protectedList(own, ret))}
+			Plural(usable, "cartridge"), pool.Name, protectedList(own, ret))}
 	}
 
 	var scratch, away []Cartridge
@@ -208,7 +208,7 @@ func noScratch(pool Pool, context Reason, usable int, away, own []Cartridge, ret
 		e.Reasons = []Reason{missing}
 	default: // a pool still growing, and every cartridge of it protected
 		e.Reasons = []Reason{{CodeAllProtected, fmt.Sprintf("all %s of pool %s hold protected generations (%s), and its rotation needs %d",
-			plural(usable, "cartridge"), pool.Name, protectedList(own, ret), pool.target())}, missing}
+			Plural(usable, "cartridge"), pool.Name, protectedList(own, ret), pool.target())}, missing}
 	}
 	return e
 }

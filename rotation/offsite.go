@@ -258,11 +258,11 @@ func offsitePlan(pool Pool, view View, runs []Run, now time.Time) OffsitePlan {
 				g := worth[i]
 				sent[g.ID] = true
 				send(g, remote, Reason{CodeSendRemote, fmt.Sprintf("%s (%s) goes to remote site %s: no generation there will stay beyond the next %s",
-					strings.Join(g.Barcodes, ", "), g.ID, remote, plural(o.lead()+o.TransitDays, "day"))})
+					strings.Join(g.Barcodes, ", "), g.ID, remote, Plural(o.lead()+o.TransitDays, "day"))})
 			} else {
 				held := "no good generation is there"
 				if len(there) > 0 {
-					held = strings.Join(there, ", ") + " there will be written within " + plural(o.lead()+o.TransitDays, "day")
+					held = strings.Join(there, ", ") + " there will be written within " + Plural(o.lead()+o.TransitDays, "day")
 				}
 				plan.Problems = append(plan.Problems, Reason{CodeCannotSend, fmt.Sprintf("remote site %s needs a newer generation (%s), but none at %s can go yet: send the next good one there", remote, held, room)})
 			}
@@ -276,7 +276,7 @@ func offsitePlan(pool Pool, view View, runs []Run, now time.Time) OffsitePlan {
 			continue
 		}
 		send(g, o.Site, Reason{CodeSend, fmt.Sprintf("%s (%s) goes to %s: the newest %s must be away from %s",
-			strings.Join(g.Barcodes, ", "), g.ID, o.Site, plural(o.Keep, "good generation"), room)})
+			strings.Join(g.Barcodes, ", "), g.ID, o.Site, Plural(o.Keep, "good generation"), room)})
 	}
 	slices.SortFunc(plan.Sends, func(a, b Move) int { return strings.Compare(a.Barcode, b.Barcode) })
 	slices.SortFunc(plan.Recalls, func(a, b Move) int { return strings.Compare(a.Barcode, b.Barcode) })
@@ -284,7 +284,7 @@ func offsitePlan(pool Pool, view View, runs []Run, now time.Time) OffsitePlan {
 	st := &plan.Status
 	if st.Away < o.Keep {
 		plan.Problems = append(plan.Problems, Reason{CodeBelowMinimum, fmt.Sprintf("%s away from %s, %d required (%d on the way): make sure today's sends leave and arrive",
-			plural(st.Away, "good generation"), room, o.Keep, st.InTransit)})
+			Plural(st.Away, "good generation"), room, o.Keep, st.InTransit)})
 	}
 	if remote != "" {
 		if faults := remoteFaults(view, remote, o.minDistance()); len(faults) > 0 {

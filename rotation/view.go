@@ -1,7 +1,6 @@
 package rotation
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -296,12 +295,4 @@ func date(t time.Time) string { return t.Format(time.DateOnly) }
 func dayStart(t time.Time) time.Time {
 	y, m, d := t.Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, t.Location())
-}
-
-// plural returns "1 cartridge" or "3 cartridges".
-func plural(n int, word string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, word)
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -6,22 +6,15 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tapewarden/tapewarden/media"
+	"github.com/tapewarden/tapewarden/rotation"
 
 	"github.com/tapewarden/tapewarden/daemon/api"
 	"github.com/tapewarden/tapewarden/daemon/api/client"
 )
-
-func when(t time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	return t.Local().Format("2006-01-02 15:04")
-}
 
 func (a *app) statusCommand() *cobra.Command {
 	return &cobra.Command{
@@ -136,7 +129,7 @@ func printCartridges(w io.Writer, list []media.Cartridge) {
 		}
 		state := string(c.State)
 		if c.UsesLeft != nil {
-			state += fmt.Sprintf(" (%d uses left)", *c.UsesLeft)
+			state += fmt.Sprintf(" (%s left)", rotation.Plural(*c.UsesLeft, "use"))
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%d\n", c.Barcode, c.MediaType, pool, state, c.Location, handlingClass(c), c.Mounts)
 	}
@@ -201,6 +194,9 @@ func (a *app) mediaCommand() *cobra.Command {
 		Short: "List cartridges",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := oneOf(cmd, "state", filter.state, cartridgeStates); err != nil {
+				return err
+			}
 			q := client.MediaQuery{Site: filter.site, Pool: filter.pool, State: filter.state, Place: filter.place, PlaceKind: filter.kind, MediaType: filter.mediaType}
 			var list []media.Cartridge
 			return show(a, cmd, &list, func(ctx context.Context, c *client.Client) ([]media.Cartridge, error) { return c.Media(ctx, q) }, func(w io.Writer) { printCartridges(w, list) })
@@ -208,7 +204,7 @@ func (a *app) mediaCommand() *cobra.Command {
 	}
 	listCmd.Flags().StringVar(&filter.site, "site", "", "only at this site (in-transit: with a courier)")
 	listCmd.Flags().StringVar(&filter.pool, "pool", "", "only in this pool")
-	listCmd.Flags().StringVar(&filter.state, "state", "", "only in this state")
+	listCmd.Flags().StringVar(&filter.state, "state", "", "only in this state: scratch, active, full, retired, cleaning or lost")
 	listCmd.Flags().StringVar(&filter.place, "place", "", "only at this place, library, drive or manifest")
 	listCmd.Flags().StringVar(&filter.kind, "kind", "", "only in this kind of place: storage, slot, mailslot, drive, transit")
 	listCmd.Flags().StringVar(&filter.mediaType, "type", "", "only of this media type")
@@ -415,6 +411,9 @@ func (a *app) manifestCommand() *cobra.Command {
 		Short: "List manifests (open and in transit unless --all)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := oneOf(cmd, "state", state, []media.ManifestState{media.ManifestOpen, media.ManifestInTransit, media.ManifestDelivered, media.ManifestDeliveredWithDisc, media.ManifestCancelled}); err != nil {
+				return err
+			}
 			q := client.ManifestQuery{State: state, Active: state == "" && !all, Limit: 100}
 			var list []media.Manifest
 			return show(a, cmd, &list, func(ctx context.Context, c *client.Client) ([]media.Manifest, error) { return c.Manifests(ctx, q) }, func(w io.Writer) {
@@ -522,6 +521,12 @@ func (a *app) auditCommand() *cobra.Command {
 		Short: "Show audit events, newest first (oldest first with --after)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := inRange(cmd, "limit", limit, 1, maxLimit); err != nil {
+				return err
+			}
+			if err := inRange(cmd, "after", after, 0, 1<<31-1); err != nil {
+				return err
+			}
 			q := client.AuditQuery{Barcode: barcode, Manifest: manifest, Kind: kind, Limit: limit, After: int64(after)}
 			var events []media.Event
 			return show(a, cmd, &events, func(ctx context.Context, c *client.Client) ([]media.Event, error) { return c.Audit(ctx, q) }, func(w io.Writer) { printEvents(w, events) })

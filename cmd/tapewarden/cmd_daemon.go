@@ -56,7 +56,15 @@ directory it prints.`,
 			if a.socket != "" {
 				cfg.API.Socket = a.socket
 			}
-			log := slog.New(slog.NewTextHandler(a.errOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
+			// The log's times are in the configured zone, like every other
+			// time a person reads.
+			log := slog.New(slog.NewTextHandler(a.errOut, &slog.HandlerOptions{Level: slog.LevelInfo,
+				ReplaceAttr: func(groups []string, at slog.Attr) slog.Attr {
+					if len(groups) == 0 && at.Key == slog.TimeKey && at.Value.Kind() == slog.KindTime && cfg.Location != nil {
+						at.Value = slog.TimeValue(at.Value.Time().In(cfg.Location))
+					}
+					return at
+				}}))
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
 			d, err := daemon.New(ctx, cfg, daemon.Options{Logger: log, NoSchedule: noSchedule, Ready: func(socket, metrics string) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
+	"github.com/tapewarden/tapewarden/rotation"
 
 	"github.com/tapewarden/tapewarden/daemon/api"
 
@@ -51,7 +52,7 @@ func printDrive(w io.Writer, di engine.DriveInfo) {
 	if di.Status != nil {
 		s := di.Status
 		fmt.Fprintf(w, "status\t%s\n", statusFlags(*s))
-		fmt.Fprintf(w, "position\tfile %d, block %d\n", s.File, s.Block)
+		fmt.Fprintf(w, "position\t%s\n", position(s.File, s.Block, -1))
 		fmt.Fprintf(w, "block size\t%d (0 = variable)\n", s.BlockSize)
 	}
 	if di.StatusError != "" {
@@ -146,6 +147,9 @@ func (a *app) driveCommand() *cobra.Command {
 		Short: "A drive's cleanings, TapeAlert flags and errors, and whether cleaning is due",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := inRange(cmd, "limit", limit, 1, maxLimit); err != nil {
+				return err
+			}
 			var h api.DriveHistory
 			return show(a, cmd, &h, func(ctx context.Context, c *client.Client) (api.DriveHistory, error) {
 				return c.DriveHistory(ctx, args[0], limit)
@@ -338,7 +342,7 @@ func (a *app) libraryCommand() *cobra.Command {
 				}
 			})
 			if err == nil && len(res.Problems) > 0 {
-				return failedError{fmt.Sprintf("%d cartridge(s) left in the mail slots", len(res.Problems))}
+				return failedError{fmt.Sprintf("%s left in the mail slots", rotation.Plural(len(res.Problems), "cartridge"))}
 			}
 			return err
 		},

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tapewarden/tapewarden/media"
+	"github.com/tapewarden/tapewarden/rotation"
 
 	"github.com/tapewarden/tapewarden/daemon/api"
 
@@ -22,7 +23,7 @@ import (
 func printRunLine(w io.Writer, r media.Run) {
 	took := "-"
 	if !r.StartedAt.IsZero() && !r.FinishedAt.IsZero() {
-		took = r.FinishedAt.Sub(r.StartedAt).Round(time.Second).String()
+		took = rotation.HumanDuration(r.FinishedAt.Sub(r.StartedAt))
 	}
 	reason := r.Reason
 	if len(r.Coalesced) > 0 {
@@ -61,7 +62,7 @@ func printRun(w io.Writer, r media.Run) {
 	fmt.Fprintf(w, "started\t%s\n", when(r.StartedAt))
 	fmt.Fprintf(w, "finished\t%s\n", when(r.FinishedAt))
 	fmt.Fprintf(w, "generation\t%s %s\n", dash(r.Generation), r.Level)
-	fmt.Fprintf(w, "drive\t%s (waited %.0fs for a cartridge)\n", dash(r.Drive), r.WaitSeconds)
+	fmt.Fprintf(w, "drive\t%s (waited %s for a cartridge)\n", dash(r.Drive), rotation.HumanDuration(time.Duration(r.WaitSeconds*float64(time.Second))))
 	fmt.Fprintf(w, "data\t%d bytes, %d members\n", r.Bytes, r.Files)
 	if r.SHA256 != "" {
 		fmt.Fprintf(w, "sha256\t%s\n", r.SHA256)
@@ -151,6 +152,9 @@ func (a *app) jobCommand() *cobra.Command {
 	history := &cobra.Command{
 		Use: "history [NAME]", Short: "Show past runs, newest first", Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := inRange(cmd, "limit", limit, 1, maxLimit); err != nil {
+				return err
+			}
 			job := ""
 			if len(args) == 1 {
 				job = args[0]
@@ -172,7 +176,7 @@ func (a *app) jobCommand() *cobra.Command {
 func (a *app) runCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "run", Short: "One run: show (with its log), cancel"}
 	showCmd := &cobra.Command{
-		Use: "show ID", Short: "Show a run with its pieces and log", Args: cobra.ExactArgs(1),
+		Use: "show ID", Short: "Show a run with its pieces and log", Args: idArg("run", "tapewarden job history"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := parseID("run", args[0])
 			if err != nil {
@@ -183,7 +187,7 @@ func (a *app) runCommand() *cobra.Command {
 		},
 	}
 	cancel := &cobra.Command{
-		Use: "cancel ID", Short: "Stop a run in progress", Args: cobra.ExactArgs(1),
+		Use: "cancel ID", Short: "Stop a run in progress", Args: idArg("run", "tapewarden status"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := parseID("run", args[0])
 			if err != nil {
@@ -203,7 +207,7 @@ func printPrompts(w io.Writer, list []media.Prompt, now time.Time) {
 		return
 	}
 	for _, p := range list {
-		age := now.Sub(p.CreatedAt).Round(time.Minute)
+		age := rotation.HumanDuration(now.Sub(p.CreatedAt))
 		state := string(p.State)
 		if p.Escalated {
 			state += ", ESCALATED"
@@ -221,6 +225,7 @@ func printPrompts(w io.Writer, list []media.Prompt, now time.Time) {
 		}
 		if p.State == media.PromptOpen {
 			fmt.Fprintf(w, "  then:  tapewarden prompt done %d\n", p.ID)
+			fmt.Fprintf(w, "  or:    tapewarden prompt cancel %d (if it cannot be done)\n", p.ID)
 		}
 	}
 }
@@ -238,7 +243,7 @@ func (a *app) promptCommand() *cobra.Command {
 	list.Flags().BoolVar(&all, "all", false, "include closed prompts")
 	var note string
 	done := &cobra.Command{
-		Use: "done ID", Short: "Say you did what a prompt asked", Args: cobra.ExactArgs(1),
+		Use: "done ID", Short: "Say you did what a prompt asked", Args: idArg("prompt", "tapewarden prompt list"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := parseID("prompt", args[0])
 			if err != nil {
@@ -252,7 +257,7 @@ func (a *app) promptCommand() *cobra.Command {
 	}
 	done.Flags().StringVar(&note, "note", "", "anything worth recording")
 	cancel := &cobra.Command{
-		Use: "cancel ID", Short: "Withdraw a prompt (a run waiting on it fails)", Args: cobra.ExactArgs(1),
+		Use: "cancel ID", Short: "Withdraw a prompt (a run waiting on it fails)", Args: idArg("prompt", "tapewarden prompt list"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := parseID("prompt", args[0])
 			if err != nil {
@@ -332,10 +337,17 @@ only when the restore is complete.`,
 			}
 			req.To = abs
 			if at != "" {
-				t, err := time.ParseInLocation("2006-01-02 15:04", at, time.Local)
+				if c, err := a.client(cmd); err == nil {
+					a.loadZone(cmd, c)
+				}
+				loc := displayZone.Load()
+				if loc == nil {
+					loc = time.Local
+				}
+				t, err := time.ParseInLocation("2006-01-02 15:04", at, loc)
 				if err != nil {
 					if t, err = time.Parse(time.RFC3339, at); err != nil {
-						return usagef("restore: --at %q: write 2006-01-02 15:04 or RFC 3339", at)
+						return usagef("restore: --at %q: write YYYY-MM-DD HH:MM (in the configured time zone) or an RFC 3339 time", at)
 					}
 				}
 				req.At = t
@@ -372,7 +384,7 @@ only when the restore is complete.`,
 	f.StringVar(&req.System, "system", "", "restore every job of this system")
 	f.StringVar(&req.Job, "job", "", "restore this job")
 	f.StringVar(&req.Generation, "generation", "", "this generation (e.g. daily/2026-11-28; see 'tapewarden job history')")
-	f.StringVar(&at, "at", "", "the newest generation finished by this time (2006-01-02 15:04)")
+	f.StringVar(&at, "at", "", "the newest generation finished by this time (YYYY-MM-DD HH:MM in the configured time zone)")
 	f.StringSliceVar(&req.Paths, "path", nil, "restore only this file, directory or glob, found below any directory (repeatable)")
 	f.BoolVar(&list, "list", false, "list the files a restore with this selection holds, restoring nothing")
 	f.IntVar(&limit, "limit", 1000, "with --list, at most this many files per job")

@@ -38,12 +38,12 @@ func checkDay(cmd *cobra.Command, dateFlag, date, at string) error {
 	case "", "today", "tomorrow":
 	default:
 		if _, err := time.Parse(time.DateOnly, date); err != nil {
-			return usagef("%s: %s %q: write YYYY-MM-DD, today or tomorrow", cmd.CommandPath(), dateFlag, date)
+			return usagef("%s: %s %q: write YYYY-MM-DD, today or tomorrow", subPath(cmd), dateFlag, date)
 		}
 	}
 	if at != "" {
 		if _, err := time.Parse("15:04", at); err != nil {
-			return usagef("%s: --at %q: write HH:MM, e.g. 09:00", cmd.CommandPath(), at)
+			return usagef("%s: --at %q: write HH:MM, e.g. 09:00", subPath(cmd), at)
 		}
 	}
 	return nil
@@ -234,6 +234,9 @@ runs are projected.`,
 			if err := checkDay(cmd, "--from", from, at); err != nil {
 				return err
 			}
+			if err := inRange(cmd, "days", days, 1, 366); err != nil {
+				return err
+			}
 			q := report.CalendarRequest{Pool: pool, From: from, At: at, Days: days}
 			var s rotation.Schedule
 			return show(a, cmd, &s, func(ctx context.Context, c *client.Client) (rotation.Schedule, error) { return c.Calendar(ctx, q) }, func(w io.Writer) { io.WriteString(w, s.Text()) })
@@ -316,7 +319,7 @@ configuration.`,
 				printPolicyReport(a.out, rep)
 			}
 			if rep.Failed() {
-				return failedError{fmt.Sprintf("policy check: %d error-level finding(s): the configuration does not meet the standard", rep.Errors)}
+				return failedError{fmt.Sprintf("policy check: %s: the configuration does not meet the standard", rotation.Plural(rep.Errors, "error-level finding"))}
 			}
 			return nil
 		},
@@ -359,7 +362,7 @@ func printPolicyReport(w io.Writer, r report.PolicyReport) {
 	if r.Errors > 0 {
 		verdict = "does NOT meet the standard"
 	}
-	fmt.Fprintf(w, "\n%d error(s), %d warning(s), %d info: the configuration %s\n", r.Errors, r.Warnings, r.Infos, verdict)
+	fmt.Fprintf(w, "\n%s, %s, %d info: the configuration %s\n", rotation.Plural(r.Errors, "error"), rotation.Plural(r.Warnings, "warning"), r.Infos, verdict)
 }
 
 func (a *app) swapListCommand() *cobra.Command {
@@ -455,7 +458,7 @@ func printSwapList(w io.Writer, s report.SwapList) {
 		}
 	}
 	for _, c := range s.Cleaners {
-		fmt.Fprintf(w, "  [ ] cleaning cartridge %s (%s, uses left: %d): %s\n", c.Barcode, c.Where, c.UsesLeft, c.Action)
+		fmt.Fprintf(w, "  [ ] cleaning cartridge %s (%s, %s left): %s\n", c.Barcode, c.Where, rotation.Plural(c.UsesLeft, "use"), c.Action)
 		fmt.Fprintf(w, "      why: %s\n", c.Reason.Message)
 	}
 	if len(s.Problems) > 0 {

@@ -53,7 +53,7 @@ cartridge image (*.vtape). A drive the daemon is using reports busy.`,
 			s := ts.Status
 			fmt.Fprintf(a.out, "device:      %s\n", ts.Device)
 			fmt.Fprintf(a.out, "status:      %s\n", statusFlags(s))
-			fmt.Fprintf(a.out, "position:    file %d, block %d, partition %d\n", s.File, s.Block, s.Partition)
+			fmt.Fprintf(a.out, "position:    %s\n", position(s.File, s.Block, int64(s.Partition)))
 			fmt.Fprintf(a.out, "block size:  %d (0 = variable)\n", s.BlockSize)
 			fmt.Fprintf(a.out, "density:     0x%02x %s\n", s.Density, ts.Media)
 			if ts.Limits != nil {

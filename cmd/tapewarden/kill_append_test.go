@@ -38,11 +38,11 @@ func (l logLines) String() string {
 }
 
 type appendRunView struct {
-	ID         int64  `json:"id"`
-	Job        string `json:"job"`
-	State      string `json:"state"`
-	Reason     string `json:"reason"`
-	Generation string `json:"generation"`
+	ID         int64    `json:"id"`
+	Job        string   `json:"job"`
+	State      string   `json:"state"`
+	Reason     string   `json:"reason"`
+	Generation string   `json:"generation"`
 	Log        logLines `json:"log"`
 	Pieces     []struct {
 		Barcode  string `json:"barcode"`

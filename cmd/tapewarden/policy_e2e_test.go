@@ -36,14 +36,14 @@ func TestPolicyCheckExitCodes(t *testing.T) {
 	// procedure nobody wrote down yet.
 	out, errOut, code := runCLI(t, []string{"TAPEWARDEN_SOCKET="}, "", "policy", "check", "--demo")
 	assert.Equal(t, 0, code, out+errOut)
-	assert.Contains(t, out, "0 error(s), 1 warning(s), 1 info: the configuration meets the standard")
+	assert.Contains(t, out, "0 errors, 1 warning, 1 info: the configuration meets the standard")
 	assert.Contains(t, out, `restore-procedure [第2節 3(2)オ(ウ)a(a)] system "website"`)
 	assert.Contains(t, out, "without the daemon: no daemon socket was given")
 	assert.Contains(t, out, "restore drills\n      are not tracked yet")
 
 	out, errOut, code = runCLI(t, noPolicyDaemon(t), "", "policy", "check", "--config", "../../testdata/config/policy-good.yaml")
 	assert.Equal(t, 0, code, out+errOut)
-	assert.Contains(t, out, "0 error(s), 0 warning(s), 1 info: the configuration meets the standard")
+	assert.Contains(t, out, "0 errors, 0 warnings, 1 info: the configuration meets the standard")
 	assert.Contains(t, out, "is not reachable")
 
 	out, errOut, code = runCLI(t, noPolicyDaemon(t), "", "policy", "check", "--config", "../../testdata/config/policy-bad.yaml")

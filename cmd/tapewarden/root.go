@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -54,7 +55,7 @@ Exit status: 0 ok, 1 refused or failed, 2 usage or configuration error,
 	root.SetOut(out)
 	root.SetErr(errOut)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageError{fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
+		return usagef("%s: %s (see '%s --help')", subPath(c), flagMistake(err), c.CommandPath())
 	})
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.configPath, "config", config.DefaultConfigPath, "configuration file")
@@ -106,7 +107,11 @@ func wrapArgs(c *cobra.Command) {
 		inner := c.Args
 		c.Args = func(cmd *cobra.Command, args []string) error {
 			if err := inner(cmd, args); err != nil {
-				return usagef("%s%v (%s)", prefix(cmd), err, help(cmd))
+				var ue usageError
+				if errors.As(err, &ue) {
+					return err // already in our words
+				}
+				return usagef("%s (%s)", argsMistake(cmd, args), help(cmd))
 			}
 			return nil
 		}
@@ -145,6 +150,9 @@ func show[T any](a *app, cmd *cobra.Command, v *T, ask func(ctx context.Context,
 	c, err := a.client(cmd)
 	if err != nil {
 		return err
+	}
+	if !a.jsonOut {
+		a.loadZone(cmd, c)
 	}
 	if *v, err = ask(cmd.Context(), c); err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 // Status is the daemon's answer to `tapewarden status`.
 type Status struct {
 	Version       string      `json:"version"`
+	Timezone      string      `json:"timezone"` // the configured zone, in which people read times
 	Started       time.Time   `json:"started"`
 	Now           time.Time   `json:"now"`
 	StateDir      string      `json:"state_dir"`
@@ -50,7 +51,7 @@ func (d *Server) apiStatus(r *http.Request, _ media.Actor) (any, error) {
 // Status reports the daemon's health and what it is doing.
 func (d *Server) Status(ctx context.Context) (Status, error) {
 	st := Status{
-		Version: config.Version, Started: d.eng.Started(), Now: d.eng.Now(), StateDir: d.cfg.StateDir,
+		Version: config.Version, Timezone: d.cfg.Location.String(), Started: d.eng.Started(), Now: d.eng.Now(), StateDir: d.cfg.StateDir,
 		Socket: d.cfg.SocketPath(), MetricsAddr: d.metricsAddr(), Catalog: d.cat.Path(),
 		SchemaVersion: media.SchemaVersion(), Demo: d.cfg.Demo, Warnings: d.eng.Warnings(),
 	}
@@ -322,7 +323,7 @@ func (d *Server) apiManifestPickup(r *http.Request, actor media.Actor) (any, err
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	return d.cat.Pickup(r.Context(), actor, r.PathValue("id"), req)
+	return d.eng.Pickup(r.Context(), actor, r.PathValue("id"), req)
 }
 
 func (d *Server) apiManifestDeliver(r *http.Request, actor media.Actor) (any, error) {

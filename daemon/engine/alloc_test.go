@@ -160,7 +160,7 @@ func TestCancelARunWaitingForAPerson(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, media.PromptCancelled, got.State, "the run's prompt is withdrawn")
 	_, err = h.d.CancelRun(ctx, tester, run.ID)
-	assert.ErrorContains(t, err, "has already cancelled")
+	assert.ErrorContains(t, err, "has already ended (cancelled)")
 }
 
 // A person's request waits a little for a brief lease (a status check)

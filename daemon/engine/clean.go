@@ -138,13 +138,13 @@ func (d *Engine) recordCleaning(ctx context.Context, actor media.Actor, drv *dri
 	}
 	res.Cleaned, res.UsesLeft = true, left
 	if _, err := d.cat.RecordDriveEvent(ctx, media.DriveEvent{Drive: drv.cfg.Name, Kind: "cleaned", Barcode: cleaner.Barcode,
-		Detail: fmt.Sprintf("%s; %d uses left", reason, left)}); err != nil {
+		Detail: fmt.Sprintf("%s; %s left", reason, rotation.Plural(left, "use"))}); err != nil {
 		return res, err
 	}
 	st.cleaningRequested = false
 	st.alerts = 0
 	drv.setState(st)
-	res.Note = fmt.Sprintf("%s cleaned with %s (%d uses left)", drv.cfg.Name, cleaner.Barcode, left)
+	res.Note = fmt.Sprintf("%s cleaned with %s (%s left)", drv.cfg.Name, cleaner.Barcode, rotation.Plural(left, "use"))
 	if left == 0 {
 		if _, err := d.cat.Retire(ctx, media.System, cleaner.Barcode, "cleaning cartridge used up; replace it"); err == nil {
 			res.Retired = true
@@ -227,8 +227,12 @@ func (d *Engine) cleanInLibrary(ctx context.Context, actor media.Actor, drv *dri
 // caller has marked the drive as being cleaned; the task unmarks it.
 func (d *Engine) cleanByPerson(ctx context.Context, actor media.Actor, drv *drive, cleaner media.Cartridge, reason string) (media.Prompt, error) {
 	action := fmt.Sprintf("When drive %s is idle, put cleaning cartridge %s (now at %s) into it; when the drive ejects it, put it back at %s", drv.cfg.Name, cleaner.Barcode, cleaner.Location, cleaner.Location)
+	if drv.virtual != nil {
+		action += fmt.Sprintf(" (the virtual drive: 'tapewarden drive insert %s %s', then 'tapewarden drive eject %s --to %s')", drv.cfg.Name, cleaner.Barcode, drv.cfg.Name, cleaner.Location)
+	}
 	if holding, ok := d.cartridgeIn(ctx, drv); ok {
-		action = fmt.Sprintf("Take %s out of drive %s and put it back at %s; then %s", holding.Barcode, drv.cfg.Name, d.homePlace(ctx, holding.Barcode, drv), strings.ToLower(action[:1])+action[1:])
+		home := d.homePlace(ctx, holding.Barcode, drv)
+		action = fmt.Sprintf("Take %s out of drive %s and put it back at %s ('tapewarden drive eject %s --to %s'); then %s", holding.Barcode, drv.cfg.Name, home, drv.cfg.Name, home, strings.ToLower(action[:1])+action[1:])
 	}
 	drv.setAwaitingPerson(true)
 	p, err := d.openPrompt(ctx, media.Prompt{Kind: "clean", Drive: drv.cfg.Name, Barcode: cleaner.Barcode, Action: action,
@@ -244,29 +248,45 @@ func (d *Engine) cleanByPerson(ctx context.Context, actor media.Actor, drv *driv
 		defer d.bg.Done()
 		defer d.endCleaning(drv)
 		ctx := d.runBase
-		got, err := d.awaitWithDeadline(ctx, p, ch, d.now().Add(d.cfg.Prompts.LoadTimeout.D()))
-		drv.setAwaitingPerson(false)
-		if err != nil || got.State != media.PromptDone {
-			d.log.Error("cleaning prompt not done", "drive", drv.cfg.Name, "prompt", p.ID, "err", err, "state", got.State)
-			return
+		deadline := d.now().Add(d.cfg.Prompts.LoadTimeout.D())
+		p, ch, before := p, ch, before
+		for {
+			got, err := d.awaitWithDeadline(ctx, p, ch, deadline)
+			drv.setAwaitingPerson(false)
+			if err != nil || got.State != media.PromptDone {
+				d.log.Warn("cleaning prompt not done", "drive", drv.cfg.Name, "prompt", p.ID, "err", err, "state", got.State)
+				return
+			}
+			_, release, err := d.dev.alloc.acquire(ctx, lease{leaseCheck, "checking the cleaning of " + drv.cfg.Name}, []*drive{drv})
+			if err != nil {
+				return
+			}
+			person := media.Actor{Name: got.ClosedBy, Role: "operator"}
+			if holding, ok := d.cartridgeIn(ctx, drv); ok && holding.Barcode != cleaner.Barcode {
+				home := d.homePlace(ctx, holding.Barcode, drv)
+				d.cat.Move(ctx, person, holding.Barcode, home, media.MoveOptions{Kind: "unloaded", Force: true,
+					Reason: fmt.Sprintf("taken out of %s for cleaning (prompt %d)", drv.cfg.Name, got.ID)})
+			}
+			res, err := d.recordCleaning(ctx, person, drv, cleaner, reason, before)
+			release()
+			if err == nil {
+				d.log.Info("drive cleaned", "drive", drv.cfg.Name, "note", res.Note)
+				return
+			}
+			// Not cleaned: a follow-up prompt says what was seen, so the
+			// person finds it in 'tapewarden prompt list', not only here.
+			d.log.Warn("cleaning by a person was not seen; asking again", "drive", drv.cfg.Name, "prompt", got.ID, "err", err)
+			drv.setAwaitingPerson(true)
+			next, perr := d.openPrompt(ctx, media.Prompt{Kind: "clean", Drive: drv.cfg.Name, Barcode: cleaner.Barcode, Action: action,
+				Place: "drive " + drv.cfg.Name + " at " + drv.cfg.Site, Why: "the drive needs cleaning: " + reason,
+				Note: fmt.Sprintf("after prompt %d the drive was not cleaned: %v", got.ID, err)})
+			if perr != nil {
+				drv.setAwaitingPerson(false)
+				d.log.Error("open a follow-up cleaning prompt", "drive", drv.cfg.Name, "err", perr)
+				return
+			}
+			p, ch, before = next, d.prompts.register(next.ID), drv.lastCleanedAt()
 		}
-		_, release, err := d.dev.alloc.acquire(ctx, lease{leaseCheck, "checking the cleaning of " + drv.cfg.Name}, []*drive{drv})
-		if err != nil {
-			return
-		}
-		defer release()
-		person := media.Actor{Name: got.ClosedBy, Role: "operator"}
-		if holding, ok := d.cartridgeIn(ctx, drv); ok && holding.Barcode != cleaner.Barcode {
-			home := d.homePlace(ctx, holding.Barcode, drv)
-			d.cat.Move(ctx, person, holding.Barcode, home, media.MoveOptions{Kind: "unloaded", Force: true,
-				Reason: fmt.Sprintf("taken out of %s for cleaning (prompt %d)", drv.cfg.Name, got.ID)})
-		}
-		res, err := d.recordCleaning(ctx, person, drv, cleaner, reason, before)
-		if err != nil {
-			d.log.Error("cleaning by a person failed", "drive", drv.cfg.Name, "err", err)
-			return
-		}
-		d.log.Info("drive cleaned", "drive", drv.cfg.Name, "note", res.Note)
 	}()
 	return p, nil
 }

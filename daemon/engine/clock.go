@@ -51,3 +51,15 @@ func (c *offsetClock) set(d time.Duration) {
 
 func (c *offsetClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 func (c *offsetClock) At(t time.Time) <-chan time.Time        { return time.After(t.Sub(c.Now())) }
+
+// TimeLayout is how a time is written for people: in the configured zone,
+// with its offset, to the minute.
+const TimeLayout = "2006-01-02 15:04 -07:00"
+
+// when writes t for people: in the configured zone, with its offset.
+func (d *Engine) when(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.In(d.cfg.Location).Format(TimeLayout)
+}

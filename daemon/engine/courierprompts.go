@@ -25,14 +25,18 @@ func (d *Engine) prepareManifests(ctx context.Context) {
 	if primary == nil {
 		return
 	}
-	open, err := d.cat.Prompts(ctx, false)
+	all, err := d.cat.Prompts(ctx, true)
 	if err != nil {
 		return
 	}
 	prompted := map[string]bool{}
-	for _, p := range open {
-		if p.Kind == "export" || p.Kind == "import" {
+	handed := map[string]bool{} // manifest/barcode taken out of the mail slot for the courier
+	for _, p := range all {
+		switch {
+		case p.State == media.PromptOpen && (p.Kind == "export" || p.Kind == "import"):
 			prompted[p.Barcode] = true
+		case p.State == media.PromptDone && p.Kind == "export" && p.Manifest != "":
+			handed[p.Manifest+"/"+p.Barcode] = true
 		}
 	}
 	manifests, err := d.cat.Manifests(ctx, media.ManifestFilter{State: media.ManifestOpen})
@@ -44,7 +48,7 @@ func (d *Engine) prepareManifests(ctx context.Context) {
 			continue
 		}
 		for _, it := range m.Items {
-			if prompted[it.Barcode] {
+			if prompted[it.Barcode] || handed[m.ID+"/"+it.Barcode] {
 				continue
 			}
 			c, err := d.cat.Cartridge(ctx, it.Barcode)
@@ -110,6 +114,43 @@ func (d *Engine) prepareManifests(ctx context.Context) {
 	}
 }
 
+// Pickup logs cartridges handed to a courier. A cartridge the catalog
+// places in a library's mail slot is looked for there first: one still
+// physically in the mail slot has not been handed over, and the pick-up is
+// refused with what to do (nothing is recorded).
+func (d *Engine) Pickup(ctx context.Context, actor media.Actor, manifest string, h media.Handover) (media.Manifest, error) {
+	for _, raw := range h.Barcodes {
+		c, err := d.cat.Cartridge(ctx, raw)
+		if err != nil || c.Location.Kind != media.InMailSlot {
+			continue
+		}
+		l, err := d.dev.library(c.Location.Place)
+		if err != nil {
+			continue
+		}
+		l.mu.Lock()
+		inv, err := l.changer.Inventory(ctx)
+		l.mu.Unlock()
+		if err != nil {
+			return media.Manifest{}, fmt.Errorf("look for %s in mail slot %d of library %s: %w", c.Barcode, c.Location.Slot, l.cfg.Name, err)
+		}
+		for _, s := range inv.Slots {
+			n, mail := l.mailSlot(s.Number)
+			if !mail || !s.Full || n != c.Location.Slot {
+				continue
+			}
+			if b, err := d.cat.NormalizeBarcode(s.Barcode); err == nil && b == c.Barcode {
+				take := "open the mail slot door and take it out"
+				if l.virtual != nil {
+					take = fmt.Sprintf("take it out ('tapewarden library mailslot take %d' for the virtual library)", n)
+				}
+				return media.Manifest{}, conflict("%s is still in mail slot %d of library %s: %s, hand it to the courier, then log the pick-up again", c.Barcode, n, l.cfg.Name, take)
+			}
+		}
+	}
+	return d.cat.Pickup(ctx, actor, manifest, h)
+}
+
 // libraryForPool is the library whose drives write a pool's jobs, if any.
 func (d *Engine) libraryForPool(pool string) *library {
 	for _, j := range d.cfg.Jobs {
@@ -145,10 +186,26 @@ func (d *Engine) closeFulfilledPrompts(ctx context.Context) {
 		if primary := d.cfg.PrimarySite(); primary != nil && c.Location.Site != "" && c.Location.Site != primary.Name {
 			left = true
 		}
-		done := (p.Kind == "export" && left) ||
+		was, _ := media.ParseLocation(p.Place)
+		// Taken out of the mail slot by a person: what the prompt asked.
+		taken := p.Kind == "export" && was.Kind == media.InMailSlot && c.Location.Kind == media.InStorage
+		done := (p.Kind == "export" && (left || taken)) ||
 			(p.Kind == "import" && c.Location.InLibrary() && c.Location.Kind == media.InSlot)
-		if done {
+		switch {
+		case done:
 			if _, err := d.cat.ClosePrompt(ctx, media.System, p.ID, media.PromptDone, "done: "+p.Barcode+" is at "+c.Location.String()); err == nil {
+				d.prompts.wake(p)
+			}
+		case p.Kind == "export" && p.Manifest != "" && p.Place != "" && c.Location.String() != p.Place && !left:
+			// It moved somewhere else (back into a library slot, to
+			// another shelf, or out of the mail slot but not to the
+			// courier): this prompt no longer says where it is, so it is
+			// withdrawn and prepareManifests asks again from where it is.
+			note := fmt.Sprintf("%s moved from %s to %s; a new prompt says where to take it from", p.Barcode, p.Place, c.Location)
+			if c.Location.Kind == media.InStorage || c.Location.Kind == media.InDrive {
+				note = fmt.Sprintf("%s is now at %s, not %s; a new prompt says where to take it from", p.Barcode, c.Location, p.Place)
+			}
+			if _, err := d.cat.ClosePrompt(ctx, media.System, p.ID, media.PromptCancelled, note); err == nil {
 				d.prompts.wake(p)
 			}
 		}

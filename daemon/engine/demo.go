@@ -64,6 +64,12 @@ func (d *Engine) seedDemo(ctx context.Context) error {
 	if err != nil || len(existing) > 0 {
 		return err
 	}
+	// The stock arrived the day before yesterday, before yesterday's runs
+	// wrote on it, so that each cartridge's history reads in order.
+	if oc, ok := d.clock.(*offsetClock); ok {
+		oc.set(-48 * time.Hour)
+		defer oc.set(0)
+	}
 	if err := os.MkdirAll(d.worldDir(), 0o750); err != nil {
 		return err
 	}

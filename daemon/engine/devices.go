@@ -81,6 +81,13 @@ func openDevices(cfg *config.Config, log *slog.Logger, now func() time.Time) (*d
 				Name: lc.Name, DriveType: driveType, Drives: len(lc.Drives), Slots: lc.Slots, MailSlots: lc.MailSlots,
 				Logger: log.With("library", lc.Name),
 			}
+			// Its drives log under the names the configuration gives them.
+			for _, ld := range lc.Drives {
+				for len(vcfg.DriveNames) <= ld.Element {
+					vcfg.DriveNames = append(vcfg.DriveNames, "")
+				}
+				vcfg.DriveNames[ld.Element] = ld.Drive
+			}
 			if cfg.Demo {
 				// The demo's drives ask for cleaning after a few runs.
 				vcfg.Drive.CleanAfterBytes = 20 << 20
@@ -115,7 +122,7 @@ func openDevices(cfg *config.Config, log *slog.Logger, now func() time.Time) (*d
 					return nil, err
 				}
 				vtc := drives.VirtualTapeConfig{Name: dc.Name, DriveType: dc.MediaType,
-					BytesPerSecond: int64(dc.SpeedMBs * 1e6), Logger: log.With("drive", dc.Name)}
+					BytesPerSecond: int64(dc.SpeedMBs * 1e6), Logger: log} // it adds drive=NAME itself
 				if cfg.Demo {
 					// The demo's DAT drive asks for cleaning after its
 					// first run.
@@ -251,6 +258,23 @@ func (d *drive) open() (drives.Drive, error) {
 // mailSlotNumber turns a catalog mail slot (1…K) into the changer's slot
 // number (after the storage slots), and back.
 func (l *library) changerSlot(mail int) int { return l.cfg.Slots + mail }
+
+// slotName names a changer slot as people and the catalog do:
+// "slot/3", or "mailslot/1" for a mail slot (never the changer's "slot 25").
+func (l *library) slotName(changerSlot int) string {
+	if n, mail := l.mailSlot(changerSlot); mail {
+		return fmt.Sprintf("mailslot/%d", n)
+	}
+	return fmt.Sprintf("slot/%d", changerSlot)
+}
+
+// slotWords names a changer slot in a sentence: "slot 3" or "mail slot 1".
+func (l *library) slotWords(changerSlot int) string {
+	if n, mail := l.mailSlot(changerSlot); mail {
+		return fmt.Sprintf("mail slot %d", n)
+	}
+	return fmt.Sprintf("slot %d", changerSlot)
+}
 
 func (l *library) mailSlot(changerSlot int) (int, bool) {
 	if changerSlot > l.cfg.Slots {

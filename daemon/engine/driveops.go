@@ -206,13 +206,33 @@ func (d *Engine) Insert(ctx context.Context, actor media.Actor, name string, req
 		return InsertResult{}, err
 	}
 	if err := drv.virtual.Insert(img); err != nil {
+		if errors.Is(err, drives.ErrDriveFull) {
+			held, to := "a cartridge", d.homePlaceOf(ctx, drv, "")
+			if c, ok := d.cartridgeIn(ctx, drv); ok {
+				held, to = c.Barcode, d.homePlaceOf(ctx, drv, c.Barcode)
+			}
+			return InsertResult{}, conflict("drive %s still holds %s: take it out first ('tapewarden drive eject %s --to %s'), then 'tapewarden drive insert %s %s'", name, held, name, to, name, b)
+		}
 		return InsertResult{}, fmt.Errorf("put %s into %s: %w", b, name, err)
 	}
+	answer := "answer the open prompt ('tapewarden prompt list' shows it)"
+	if open, err := d.cat.Prompts(ctx, false); err == nil {
+		for _, p := range open {
+			if p.Drive == name {
+				answer = fmt.Sprintf("answer prompt %d ('tapewarden prompt done %d')", p.ID, p.ID)
+				break
+			}
+		}
+	}
 	if info, err := drives.ReadCartridgeInfo(img); err == nil && info.Cleaning() {
-		return InsertResult{Note: fmt.Sprintf("the drive took cleaning cartridge %s and ejected it; take it out ('tapewarden drive eject %s --to PLACE') and answer the cleaning prompt ('tapewarden prompt list')", b, name)}, nil
+		home := d.homePlaceOf(ctx, drv, "")
+		if c, err := d.cat.Cartridge(ctx, b); err == nil && c.Location.Kind == media.InStorage {
+			home = c.Location.String()
+		}
+		return InsertResult{Note: fmt.Sprintf("the drive took cleaning cartridge %s and ejected it; take it out ('tapewarden drive eject %s --to %s'), then %s", b, name, home, answer)}, nil
 	}
 	if waiting {
-		return InsertResult{Note: fmt.Sprintf("%s is in drive %s; now answer the open prompt ('tapewarden prompt list', then 'tapewarden prompt done ID')", b, name)}, nil
+		return InsertResult{Note: fmt.Sprintf("%s is in drive %s; now %s", b, name, answer)}, nil
 	}
 	ev, err := d.identifyLeased(ctx, actor, drv)
 	if err != nil {
@@ -258,6 +278,9 @@ func (d *Engine) Eject(ctx context.Context, actor media.Actor, name string, req 
 	}
 	if drv.virtual != nil {
 		img, err := drv.virtual.Eject()
+		if errors.Is(err, drives.ErrNoMedium) {
+			return media.Event{}, conflict("drive %s is empty: there is nothing to take out", name)
+		}
 		if err != nil {
 			return media.Event{}, fmt.Errorf("eject %s: %w", name, err)
 		}

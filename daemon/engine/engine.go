@@ -111,7 +111,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Engine, error)
 	}
 	cat, err := media.Open(ctx, cfg.CatalogPath(), media.Options{
 		Now: d.now, LabelPatterns: cfg.LabelPatterns(), Logger: d.log.With("component", "catalog"),
-		ManifestOverdue: cfg.Catalog.ManifestOverdue.D(),
+		ManifestOverdue: cfg.Catalog.ManifestOverdue.D(), Location: cfg.Location,
 	})
 	if err != nil {
 		return nil, err

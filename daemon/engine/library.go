@@ -257,9 +257,9 @@ func (d *Engine) loadLeased(ctx context.Context, actor media.Actor, drv *drive, 
 			case slot < 1 || slot > l.cfg.Slots || !ok:
 				return media.Event{}, notFound("library %s has storage slots 1-%d", l.cfg.Name, l.cfg.Slots)
 			case !s.Full:
-				return media.Event{}, conflict("slot %d of library %s is empty", slot, l.cfg.Name)
+				return media.Event{}, conflict("%s of library %s is empty", l.slotWords(slot), l.cfg.Name)
 			case s.Barcode == "":
-				return media.Event{}, conflict("slot %d holds a cartridge without a readable barcode; tapewarden loads only cartridges it can identify", slot)
+				return media.Event{}, conflict("%s of library %s holds a cartridge without a readable barcode; tapewarden loads only cartridges it can identify", l.slotWords(slot), l.cfg.Name)
 			}
 			if barcode, err = d.cat.NormalizeBarcode(s.Barcode); err != nil {
 				return media.Event{}, err
@@ -281,19 +281,21 @@ func (d *Engine) loadLeased(ctx context.Context, actor media.Actor, drv *drive, 
 		return media.Event{}, err
 	}
 	if err := l.changer.Load(ctx, slot, drv.element); err != nil {
-		return media.Event{}, fmt.Errorf("load %s from slot %d into %s: %w", barcode, slot, drv.cfg.Name, err)
+		return media.Event{}, fmt.Errorf("load %s from %s into %s: %w", barcode, l.slotName(slot), drv.cfg.Name, err)
 	}
 	if err := d.waitOnline(ctx, drv); err != nil {
 		return media.Event{}, fmt.Errorf("load %s into %s: %w", barcode, drv.cfg.Name, err)
 	}
 	ev, err := d.cat.Move(ctx, actor, barcode, media.DriveAt(l.cfg.Site, drv.cfg.Name), media.MoveOptions{Kind: "loaded",
-		Reason: fmt.Sprintf("loaded by library %s from slot %d", l.cfg.Name, slot)})
+		Reason: fmt.Sprintf("loaded by library %s from %s", l.cfg.Name, l.slotName(slot))})
 	if err != nil {
 		return ev, err
 	}
 	if err := d.cat.RecordMount(ctx, barcode); err != nil {
 		d.log.Error("count mount", "barcode", barcode, "err", err)
 	}
+	// The one line for this load; the devices log theirs at debug level.
+	d.log.Info("cartridge loaded", "library", l.cfg.Name, "drive", drv.cfg.Name, "from", l.slotName(slot), "barcode", barcode)
 	return ev, nil
 }
 
@@ -386,7 +388,7 @@ func (d *Engine) unloadLeased(ctx context.Context, actor media.Actor, drv *drive
 		if s, ok := inv.Slot(dest); !ok || dest > l.cfg.Slots {
 			return media.Event{}, notFound("library %s has storage slots 1-%d", l.cfg.Name, l.cfg.Slots)
 		} else if s.Full {
-			return media.Event{}, conflict("slot %d of library %s is full", dest, l.cfg.Name)
+			return media.Event{}, conflict("%s of library %s is full", l.slotWords(dest), l.cfg.Name)
 		}
 		loc = media.LibrarySlot(l.cfg.Site, l.cfg.Name, dest)
 	default:
@@ -430,7 +432,7 @@ func (d *Engine) unloadLeased(ctx context.Context, actor media.Actor, drv *drive
 		return media.Event{}, fmt.Errorf("eject %s: %w", drv.cfg.Name, err)
 	}
 	if err := l.changer.Unload(ctx, drv.element, dest); err != nil {
-		return media.Event{}, fmt.Errorf("unload %s into slot %d: %w", drv.cfg.Name, dest, err)
+		return media.Event{}, fmt.Errorf("unload %s into %s: %w", drv.cfg.Name, l.slotName(dest), err)
 	}
 	if barcode == "" {
 		return media.Event{}, nil
@@ -439,6 +441,7 @@ func (d *Engine) unloadLeased(ctx context.Context, actor media.Actor, drv *drive
 	if toMail {
 		kind = "exported"
 	}
+	d.log.Info("cartridge "+kind, "library", l.cfg.Name, "drive", drv.cfg.Name, "to", l.slotName(dest), "barcode", barcode)
 	return d.cat.Move(ctx, actor, barcode, loc, media.MoveOptions{Kind: kind, Reason: fmt.Sprintf("unloaded from %s by library %s", drv.cfg.Name, l.cfg.Name)})
 }
 
@@ -636,6 +639,9 @@ func (d *Engine) Import(ctx context.Context, actor media.Actor, libName string) 
 	if err != nil {
 		return nil, nil, err
 	}
+	// Import prompts whose cartridges went in close now, not at the next
+	// housekeeping round (after the library is unlocked).
+	defer d.closeFulfilledPrompts(context.WithoutCancel(ctx))
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	rep, inv, err := d.inventoryLocked(ctx, l, actor)
@@ -754,6 +760,7 @@ func (d *Engine) MailSlot(ctx context.Context, actor media.Actor, req MailSlotRe
 	if l.virtual == nil {
 		return MailSlotResult{}, conflict("library %s is real: open its mail slot door, then run 'tapewarden library import'", l.cfg.Name)
 	}
+	defer d.closeFulfilledPrompts(context.WithoutCancel(ctx))
 	res := MailSlotResult{Action: req.Action}
 	l.mu.Lock()
 	defer l.mu.Unlock()

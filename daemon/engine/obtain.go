@@ -241,6 +241,15 @@ func (d *Engine) homePlace(ctx context.Context, barcode string, drv *drive) medi
 	return media.Storage(site.Name, site.Places[0].Name)
 }
 
+// homePlaceOf is homePlace for a barcode that may be unknown ("").
+func (d *Engine) homePlaceOf(ctx context.Context, drv *drive, barcode string) string {
+	if barcode != "" {
+		return d.homePlace(ctx, barcode, drv).String()
+	}
+	site := d.cfg.Site(drv.cfg.Site)
+	return media.Storage(site.Name, site.Places[0].Name).String()
+}
+
 // loadByPerson asks a person to load a standalone drive and checks the
 // label of what they loaded, asking again until the right cartridge is in
 // or the load timeout passes. A wrong or unlabelled cartridge is ejected,
@@ -256,11 +265,16 @@ func (d *Engine) loadByPerson(ctx context.Context, req obtainRequest, drv *drive
 		if holding != nil && holding.Barcode == want.Barcode {
 			return nil
 		}
-		action := fmt.Sprintf("Put %s (now at %s) into drive %s", want.Barcode, want.Location, drv.cfg.Name)
+		insert := ""
+		if drv.virtual != nil {
+			insert = fmt.Sprintf(" ('tapewarden drive insert %s %s' for the virtual drive)", drv.cfg.Name, want.Barcode)
+		}
+		action := fmt.Sprintf("Put %s (now at %s) into drive %s%s", want.Barcode, want.Location, drv.cfg.Name, insert)
 		var putBack media.Location
 		if holding != nil {
 			putBack = d.homePlace(ctx, holding.Barcode, drv)
-			action = fmt.Sprintf("Take %s out of drive %s and put it back at %s; then put %s (now at %s) into drive %s", holding.Barcode, drv.cfg.Name, putBack, want.Barcode, want.Location, drv.cfg.Name)
+			action = fmt.Sprintf("Take %s out of drive %s and put it back at %s ('tapewarden drive eject %s --to %s'); then put %s (now at %s) into drive %s%s",
+				holding.Barcode, drv.cfg.Name, putBack, drv.cfg.Name, putBack, want.Barcode, want.Location, drv.cfg.Name, insert)
 		}
 		// The person may handle the drive from the moment the prompt
 		// shows.
@@ -354,7 +368,7 @@ func (d *Engine) labelByPerson(ctx context.Context, req obtainRequest, drv *driv
 	}
 	drv.setAwaitingPerson(true)
 	p, err := d.openPrompt(ctx, media.Prompt{Kind: "label", Drive: drv.cfg.Name, Barcode: want.Barcode, Run: req.run,
-		Action: fmt.Sprintf("The cartridge in drive %s is blank. If its sticker says %s, answer this prompt and tapewarden labels it %s (pool %s); if not, cancel this prompt ('tapewarden prompt cancel ID') and take it out", drv.cfg.Name, want.Barcode, want.Barcode, want.Pool),
+		Action: fmt.Sprintf("The cartridge in drive %s is blank. If its sticker says %s, answer this prompt and tapewarden labels it %s (pool %s); if not, take it out and cancel this prompt", drv.cfg.Name, want.Barcode, want.Barcode, want.Pool),
 		Place:  "drive " + drv.cfg.Name + " at " + drv.cfg.Site, Why: req.why})
 	if err != nil {
 		drv.setAwaitingPerson(false)
@@ -385,7 +399,7 @@ func (d *Engine) labelByPerson(ctx context.Context, req obtainRequest, drv *driv
 	if err := d.cat.SetLabelUUID(ctx, want.Barcode, label.UUID); err != nil {
 		return false, err
 	}
-	if _, err := d.cat.Record(ctx, media.Actor{Name: got.ClosedBy, Role: "operator"}, "labelled",
+	if _, err := d.cat.RecordAbout(ctx, media.Actor{Name: got.ClosedBy, Role: "operator"}, "labelled", want.Barcode,
 		fmt.Sprintf("%s labelled in %s for pool %s (label %s), confirmed by %s (prompt %d)", want.Barcode, drv.cfg.Name, want.Pool, label.UUID, got.ClosedBy, got.ID)); err != nil {
 		return false, err
 	}

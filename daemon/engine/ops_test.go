@@ -88,7 +88,7 @@ func TestMissedRunsAcrossARestart(t *testing.T) {
 		for _, r := range runs[:3] {
 			assert.Equal(t, media.RunMissed, r.State)
 		}
-		assert.Contains(t, runs[0].Reason, "the catch-up window (10m0s) had passed")
+		assert.Contains(t, runs[0].Reason, "the catch-up window (10 minutes) had passed")
 		assert.Equal(t, 7.0, w3.metric("tapewarden_job_runs_total", `backup_job="juki-nightly"`, `result="missed"`))
 		// The next slot runs as scheduled.
 		run := w3.runAt("juki-nightly", time.Date(2026, 12, 1, 20, 0, 0, 0, jst), nil)

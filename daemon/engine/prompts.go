@@ -61,12 +61,53 @@ func (d *Engine) openPrompt(ctx context.Context, p media.Prompt) (media.Prompt, 
 
 // PromptDone is a person saying they did what a prompt asked.
 func (d *Engine) PromptDone(ctx context.Context, actor media.Actor, id int64, note string) (media.Prompt, error) {
+	if open, err := d.cat.Prompt(ctx, id); err == nil && open.State == media.PromptOpen {
+		if err := d.checkPromptDone(ctx, open); err != nil {
+			return open, err
+		}
+	}
 	p, err := d.cat.ClosePrompt(ctx, actor, id, media.PromptDone, note)
 	if err != nil {
 		return p, err
 	}
 	d.prompts.wake(p)
 	return p, nil
+}
+
+// checkPromptDone checks what can be checked before a prompt is answered
+// as done: an exported cartridge is no longer in the mail slot, and a
+// virtual drive asked to be loaded holds a cartridge it has not ejected.
+// A refusal says what is still to do and changes nothing.
+func (d *Engine) checkPromptDone(ctx context.Context, p media.Prompt) error {
+	switch p.Kind {
+	case "export":
+		c, err := d.cat.Cartridge(ctx, p.Barcode)
+		if err != nil || c.Location.Kind != media.InMailSlot {
+			return nil
+		}
+		return conflict("%s is still in mail slot %d of library %s: take it out first (the virtual library: 'tapewarden library mailslot take %d'), then 'tapewarden prompt done %d'",
+			c.Barcode, c.Location.Slot, c.Location.Place, c.Location.Slot, p.ID)
+	case "load":
+		drv, err := d.dev.drive(p.Drive)
+		if err != nil || drv.virtual == nil {
+			return nil
+		}
+		st := drv.virtual.State()
+		switch {
+		case st.Cartridge == "":
+			return conflict("drive %s is empty: put %s into it first ('tapewarden drive insert %s %s' for the virtual drive), then 'tapewarden prompt done %d'",
+				drv.cfg.Name, p.Barcode, drv.cfg.Name, p.Barcode, p.ID)
+		case !st.Loaded:
+			home := d.cfg.Site(drv.cfg.Site)
+			to := drv.cfg.Site + "/" + home.Places[0].Name
+			if c, ok := d.cartridgeIn(ctx, drv); ok {
+				to = d.homePlace(ctx, c.Barcode, drv).String()
+			}
+			return conflict("drive %s still holds the cartridge it ejected: take it out ('tapewarden drive eject %s --to %s'), put %s in ('tapewarden drive insert %s %s'), then 'tapewarden prompt done %d'",
+				drv.cfg.Name, drv.cfg.Name, to, p.Barcode, drv.cfg.Name, p.Barcode, p.ID)
+		}
+	}
+	return nil
 }
 
 // PromptCancel withdraws a prompt; a run waiting on it fails.

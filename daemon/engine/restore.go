@@ -210,7 +210,7 @@ func (d *Engine) whyNoRun(ctx context.Context, job string, req RestoreRequest) (
 	case req.Generation != "":
 		why = "has no succeeded run in generation " + req.Generation
 	case !req.At.IsZero():
-		why = "has no succeeded run finished by " + req.At.Format(time.RFC3339)
+		why = "has no succeeded run finished by " + d.when(req.At)
 	default:
 		why = "has no succeeded run"
 	}
@@ -226,7 +226,7 @@ func (d *Engine) whereToFetch(ctx context.Context, runs []media.Run) error {
 	for _, r := range runs {
 		for _, p := range r.Pieces {
 			if !p.GoneAt.IsZero() {
-				problems = append(problems, fmt.Sprintf("piece %d of run %d on %s was overwritten at %s", p.Piece, r.ID, p.Barcode, p.GoneAt.Format(time.RFC3339)))
+				problems = append(problems, fmt.Sprintf("piece %d of run %d on %s was overwritten at %s", p.Piece, r.ID, p.Barcode, d.when(p.GoneAt)))
 				continue
 			}
 			c, err := d.cat.Cartridge(ctx, p.Barcode)

@@ -161,7 +161,7 @@ func (d *Engine) CancelRun(ctx context.Context, actor media.Actor, id int64) (me
 		if err != nil {
 			return r, err
 		}
-		return r, conflict("run %d has already %s", id, r.State)
+		return r, conflict("run %d has already ended (%s); only a queued or running run can be cancelled", id, r.State)
 	}
 	a.cancel(fmt.Errorf("cancelled by %s", actor.Name))
 	select {
@@ -302,7 +302,7 @@ func (d *Engine) runJob(ctx context.Context, a *activeRun, job *config.JobConfig
 	}
 	defer m.release()
 	d.cat.UpdateRun(ctx, run.ID, media.RunUpdate{Drive: m.drv.cfg.Name, WaitSeconds: m.waited.Seconds(), Started: true})
-	log.printf("%s is in drive %s (waited %s)", choice.Barcode, m.drv.cfg.Name, m.waited.Round(time.Second))
+	log.printf("%s is in drive %s (waited %s)", choice.Barcode, m.drv.cfg.Name, rotation.HumanDuration(m.waited))
 
 	// Pre- and post-commands: post runs whatever happened once pre ran.
 	cmdEnv := d.jobCommandEnv(job, map[string]string{"JOB": job.Name, "RUN": fmt.Sprint(run.ID), "POOL": job.Pool,
@@ -497,7 +497,11 @@ func (w *tapeWriter) position(ctx context.Context, choice rotation.Choice) error
 		return fmt.Errorf("space past the label of %s: %w", choice.Barcode, err)
 	}
 	w.file = 1
-	w.log.printf("writing %s from tape file 1 (generations on it before: %s)", choice.Barcode, strings.Join(choice.Overwrites, ", "))
+	if len(choice.Overwrites) == 0 {
+		w.log.printf("writing %s from tape file 1 (nothing was written on it before)", choice.Barcode)
+	} else {
+		w.log.printf("writing %s from tape file 1, over %s", choice.Barcode, strings.Join(choice.Overwrites, ", "))
+	}
 	return nil
 }
 
@@ -595,7 +599,7 @@ func (w *tapeWriter) write(ctx context.Context, m *mount, choice rotation.Choice
 	res.State = media.RunSucceeded
 	res.Bytes, res.SHA256, res.Files = result.Bytes, result.SHA256, result.Members
 	res.Pieces, res.Full = w.pieces, w.full
-	w.log.printf("wrote %d bytes in %d piece(s), %d members, SHA-256 %s", result.Bytes, len(w.pieces), result.Members, result.SHA256)
+	w.log.printf("wrote %s in %s, %s, SHA-256 %s", rotation.Plural(int(result.Bytes), "byte"), rotation.Plural(len(w.pieces), "piece"), rotation.Plural(int(result.Members), "member"), result.SHA256)
 	if result.Encryption != "" {
 		res.Encryption, res.Recipients = result.Encryption, result.RecipientFingerprints
 		res.TapeBytes, res.TapeSHA256 = result.TapeBytes, result.TapeSHA256

@@ -10,6 +10,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/tapewarden/tapewarden/media"
+	"github.com/tapewarden/tapewarden/rotation"
 
 	"github.com/tapewarden/tapewarden/daemon/config"
 )
@@ -75,15 +76,15 @@ func (d *Engine) catchUp(ctx context.Context) []*jobSchedule {
 			missed = slots[:len(slots)-1]
 		}
 		for k, t := range missed {
-			reason := fmt.Sprintf("the daemon was not running at %s", t.Format("2006-01-02 15:04"))
+			reason := fmt.Sprintf("the daemon was not running at %s", d.when(t))
 			if !catchUp && k == len(missed)-1 {
-				reason += fmt.Sprintf(", and when it started at %s the catch-up window (%s) had passed", now.Format("2006-01-02 15:04"), d.cfg.Scheduler.CatchUp.D())
+				reason += fmt.Sprintf(", and when it started at %s the catch-up window (%s) had passed", d.when(now), rotation.HumanDuration(d.cfg.Scheduler.CatchUp.D()))
 			}
 			if len(missed) > maxMissedRecords && k < len(missed)-maxMissedRecords {
 				continue
 			}
 			if len(missed) > maxMissedRecords && k == len(missed)-maxMissedRecords {
-				reason += fmt.Sprintf(" (and %d earlier slots since %s)", len(missed)-maxMissedRecords, missed[0].Format("2006-01-02 15:04"))
+				reason += fmt.Sprintf(" (and %d earlier slots since %s)", len(missed)-maxMissedRecords, d.when(missed[0]))
 			}
 			if _, err := d.cat.RecordMissed(ctx, media.NewRun{Job: j.Name, System: j.System, Pool: j.Pool, Trigger: "schedule", ScheduledFor: t}, reason); err != nil {
 				d.log.Error("record a missed run", "job", j.Name, "err", err)
@@ -116,7 +117,7 @@ func (d *Engine) fire(ctx context.Context, j *config.JobConfig, slot time.Time, 
 		}
 	}
 	if _, err := d.StartRun(ctx, j.Name, trigger, slot); err != nil {
-		reason := fmt.Sprintf("the scheduled run at %s could not start: %v", slot.Format("2006-01-02 15:04"), err)
+		reason := fmt.Sprintf("the scheduled run at %s could not start: %v", d.when(slot), err)
 		d.log.Error("scheduled run not started", "job", j.Name, "err", err)
 		if _, rerr := d.cat.RecordMissed(ctx, media.NewRun{Job: j.Name, System: j.System, Pool: j.Pool, Trigger: trigger, ScheduledFor: slot}, reason); rerr != nil {
 			d.log.Error("record a missed run", "job", j.Name, "err", rerr)

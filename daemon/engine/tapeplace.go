@@ -10,6 +10,7 @@ import (
 
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
+	"github.com/tapewarden/tapewarden/rotation"
 )
 
 // maxScanFiles bounds how far a run looks past the label before it
@@ -119,7 +120,7 @@ func (w *tapeWriter) checkTapeData(ctx context.Context, label drives.Label) erro
 	}
 	if len(unknown) == 0 && !contents.Truncated {
 		if len(contents.Trailers) > 0 {
-			w.log.printf("%s holds %d trailer(s) past its label, all of runs this catalog knows", barcode, len(contents.Trailers))
+			w.log.printf("%s holds %s past its label, all of runs this catalog knows", barcode, rotation.Plural(len(contents.Trailers), "trailer"))
 		}
 		return nil
 	}
@@ -188,7 +189,7 @@ func describeUnknown(ts []drives.Trailer, truncated bool) string {
 		s += fmt.Sprintf(" (%s, %d bytes in tape file %d)", t.Start.Format(time.DateTime+" MST"), t.Bytes, t.DataFile)
 		parts = append(parts, s)
 	}
-	out := fmt.Sprintf("%d run(s) this catalog has no record of: %s", len(ts), strings.Join(parts, "; "))
+	out := fmt.Sprintf("%s this catalog has no record of: %s", rotation.Plural(len(ts), "run"), strings.Join(parts, "; "))
 	if len(ts) == 0 {
 		out = "no trailer this catalog knows"
 	}

@@ -68,7 +68,7 @@ func offsitePolicy(p rotation.Pool) string {
 	if o.RemoteSite != "" && o.RemoteSite != o.Site {
 		s += ", one at " + o.RemoteSite
 	}
-	return s + fmt.Sprintf(", transit %d day(s), recall %d day(s) ahead", o.TransitDays, leadDays(o))
+	return s + fmt.Sprintf(", transit %s, recall %s ahead", rotation.Plural(o.TransitDays, "day"), rotation.Plural(leadDays(o), "day"))
 }
 
 // activeManifests maps each cartridge on an open or in-transit manifest to
@@ -230,6 +230,13 @@ func (pg *Pages) ManifestsFromPlan(ctx context.Context, actor media.Actor, req F
 		}
 		switch c.Location.Kind {
 		case media.InSlot:
+			if l := pg.cfg.Library(c.Location.Place); l != nil && l.MailSlots > 0 {
+				// The daemon exports it to a mail slot itself, within a
+				// minute, and a prompt says which.
+				res.Reminders = append(res.Reminders, fmt.Sprintf("%s is in library %s slot %d: the daemon moves it to a mail slot within a minute and a prompt says which ('tapewarden prompt list')",
+					c.Barcode, c.Location.Place, c.Location.Slot))
+				break
+			}
 			res.Reminders = append(res.Reminders, fmt.Sprintf("%s is in library %s slot %d: export it to the mail slot before the pick-up ('tapewarden library export %s')",
 				c.Barcode, c.Location.Place, c.Location.Slot, c.Barcode))
 		case media.InDrive:
