@@ -78,7 +78,7 @@ func inRange(cmd *cobra.Command, flag string, v, lo, hi int) error {
 }
 
 // cartridgeStates are the states a cartridge can be in, for filters.
-var cartridgeStates = []media.State{media.Scratch, media.Active, media.Full, media.Retired, media.Cleaning, media.Lost}
+var cartridgeStates = []media.State{media.Scratch, media.Active, media.Full, media.Retired, media.Cleaning, media.Lost, media.Disposed}
 
 // oneOf refuses a flag value that is not one of the allowed words.
 func oneOf[S ~string](cmd *cobra.Command, flag, v string, allowed []S) error {

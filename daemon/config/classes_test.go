@@ -11,16 +11,17 @@ import (
 func TestHandlingClasses(t *testing.T) {
 	cfg, err := DemoConfig(t.TempDir())
 	require.NoError(t, err)
-	c, i := cfg.HandlingClass([]string{"website", "juki"})
-	assert.Equal(t, 2, c, "juki's confidentiality class is the highest")
-	assert.Equal(t, 2, i)
+	cfg.Systems[1].Confidentiality = 2 // koseki
+	c, i := cfg.HandlingClass([]string{"website", "juki", "koseki"})
+	assert.Equal(t, 2, c, "koseki's confidentiality class is the highest")
+	assert.Equal(t, 2, i, "juki's integrity class is the highest")
 	c, i = cfg.HandlingClass([]string{"website"})
 	assert.Zero(t, c, "a system that states no class")
 	assert.Zero(t, i)
 	c, i = cfg.HandlingClass(nil)
 	assert.Zero(t, c+i)
 
-	bad := strings.Replace(string(DemoYAML()), "    confidentiality: 2\n    integrity: 2\n", "    confidentiality: 3\n    integrity: -1\n", 1)
+	bad := strings.Replace(string(DemoYAML()), "    integrity: 2\n", "    confidentiality: 3\n    integrity: -1\n", 1)
 	require.NotEqual(t, string(DemoYAML()), bad)
 	_, err = ParseConfig("demo.yaml", []byte(bad))
 	require.Error(t, err)

@@ -48,9 +48,9 @@ func TestASlotDuringAManualRunIsCoalesced(t *testing.T) {
 	require.Len(t, runs[0].Coalesced, 1, "the history shows the slot the run covered")
 	assert.True(t, runs[0].Coalesced[0].Equal(slot))
 	assert.Contains(t, done.Log, "the scheduled slot at 2026-12-01 11:00 found this run in progress")
-	assert.Equal(t, 0.0, w.metric("tapewarden_job_runs_total", `job="juki-nightly"`, `result="missed"`))
-	assert.Equal(t, 0.0, w.metric("tapewarden_job_runs_total", `job="juki-nightly"`, `result="failed"`))
-	assert.Equal(t, 1.0, w.metric("tapewarden_job_runs_total", `job="juki-nightly"`, `result="succeeded"`))
+	assert.Equal(t, 0.0, w.metric("tapewarden_job_runs_total", `backup_job="juki-nightly"`, `result="missed"`))
+	assert.Equal(t, 0.0, w.metric("tapewarden_job_runs_total", `backup_job="juki-nightly"`, `result="failed"`))
+	assert.Equal(t, 1.0, w.metric("tapewarden_job_runs_total", `backup_job="juki-nightly"`, `result="succeeded"`))
 	h.stop()
 
 	// Back before the next slot: the covered slot is not missed now.

@@ -72,6 +72,7 @@ func (d *Engine) restoreEncrypted(ctx context.Context, r media.Run, stream *arch
 	}
 	if err != nil {
 		dec.Close()
+		rj.Members = 0 // the staged members were removed: none reached the target
 		if errors.Is(err, archive.ErrNotAuthentic) {
 			return fmt.Errorf("%s: %w; nothing of it was left in %s", where(), err, dir)
 		}

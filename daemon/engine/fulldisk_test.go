@@ -97,8 +97,8 @@ func TestAFullStateDirectoryFailsTheRunVisibly(t *testing.T) {
 	assert.Contains(t, done.Reason, "the catalog cannot be written")
 	assert.Empty(t, h.d.ActiveRuns(), "no run is left running")
 
-	assert.Equal(t, 1.0, w.metric("tapewarden_job_runs_total", `job="juki-nightly"`, `result="failed"`), "the failure counts before the catalog has it")
-	assert.NotZero(t, w.metric("tapewarden_job_last_failure_timestamp_seconds", `job="juki-nightly"`))
+	assert.Equal(t, 1.0, w.metric("tapewarden_job_runs_total", `backup_job="juki-nightly"`, `result="failed"`), "the failure counts before the catalog has it")
+	assert.NotZero(t, w.metric("tapewarden_job_last_failure_timestamp_seconds", `backup_job="juki-nightly"`))
 	assert.Equal(t, 0.0, w.metric("tapewarden_catalog_writable"))
 	degraded := strings.Join(h.d.Degraded(), "\n")
 	assert.Contains(t, degraded, fmt.Sprintf("run %d of job juki-nightly ended failed", run.ID))
@@ -119,7 +119,7 @@ func TestAFullStateDirectoryFailsTheRunVisibly(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, done.Reason, recorded.Reason)
 	assert.Empty(t, h.d.UnrecordedRuns())
-	assert.Equal(t, 1.0, w.metric("tapewarden_job_runs_total", `job="juki-nightly"`, `result="failed"`), "counted once, now from the catalog")
+	assert.Equal(t, 1.0, w.metric("tapewarden_job_runs_total", `backup_job="juki-nightly"`, `result="failed"`), "counted once, now from the catalog")
 	assert.Equal(t, 1.0, w.metric("tapewarden_catalog_writable"))
 	assert.Empty(t, h.d.Degraded())
 }

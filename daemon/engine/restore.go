@@ -283,6 +283,8 @@ func (d *Engine) Restore(ctx context.Context, actor media.Actor, req RestoreRequ
 	what := restoreWhat(req, runs)
 	d.log.Info("restore started", "actor", actor.Name, "what", what, "to", req.To, "drill", req.Drill)
 	found := map[string]bool{}
+	var firstErr error
+	restoredAny := false
 	for _, r := range runs {
 		dir := req.To
 		if len(runs) > 1 || len(missing) > 0 {
@@ -295,6 +297,15 @@ func (d *Engine) Restore(ctx context.Context, actor media.Actor, req RestoreRequ
 		rj, unmatched, err := d.restoreRun(ctx, r, dir, req)
 		if err != nil && rj.Problem == "" {
 			rj.Problem = err.Error()
+		}
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		// A job counts as restored when something reached the target or
+		// its stream was read back (a checksum that differs is reported in
+		// the result, not as a failed restore).
+		if rj.Members > 0 || rj.Verified || rj.Bytes > 0 {
+			restoredAny = true
 		}
 		res.Jobs = append(res.Jobs, rj)
 		for _, p := range req.Paths {
@@ -350,6 +361,11 @@ func (d *Engine) Restore(ctx context.Context, actor media.Actor, req RestoreRequ
 	res.Event = ev.ID
 	d.log.Info("restore ended", "actor", actor.Name, "what", what, "to", req.To, "complete", res.Complete,
 		"seconds", res.Duration, "result", outcome, "event", ev.ID)
+	if !restoredAny && firstErr != nil {
+		// Nothing came back: the restore failed, for the first job's
+		// reason (a wrong identity, a cartridge that cannot be had).
+		return res, firstErr
+	}
 	return res, nil
 }
 
