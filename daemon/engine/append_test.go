@@ -257,8 +257,11 @@ func TestAppendAfterAKilledRun(t *testing.T) {
 			c, err := drives.ScanTrailers(w.ctx, d, 100)
 			require.NoError(t, err)
 			require.NoError(t, d.Close())
-			assert.Len(t, c.Trailers, 4)
-			assert.Equal(t, 8, c.Files)
+			// Four runs and, last, the catalog file the last run wrote.
+			require.Len(t, c.Trailers, 5)
+			assert.True(t, c.Trailers[4].IsCatalog())
+			assert.Equal(t, strconv.FormatInt(rerun.ID, 10), c.Trailers[4].RunID)
+			assert.Equal(t, 10, c.Files)
 		})
 	}
 }

@@ -145,6 +145,9 @@ func (w *tapeWriter) checkTapeData(ctx context.Context, label drives.Label) erro
 // job that failed around the trailer's time (killed after the trailer was
 // written, before its pieces were recorded).
 func (d *Engine) knownTrailer(ctx context.Context, t drives.Trailer) (bool, error) {
+	if t.IsCatalog() {
+		return d.ownCatalogFile(ctx, t)
+	}
 	id, err := strconv.ParseInt(t.RunID, 10, 64)
 	if err != nil {
 		return false, nil
