@@ -564,7 +564,7 @@ func (a *app) auditCommand() *cobra.Command {
 }
 
 func (a *app) catalogCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "catalog", Short: "The catalog database: consistent copies"}
+	cmd := &cobra.Command{Use: "catalog", Short: "The catalog database: consistent copies, rebuild from cartridges"}
 	var to string
 	copyCmd := &cobra.Command{
 		Use:   "copy --to FILE",
@@ -589,6 +589,6 @@ room: without the catalog nobody knows which tape holds what.`,
 		},
 	}
 	copyCmd.Flags().StringVar(&to, "to", "", "the copy's file")
-	cmd.AddCommand(copyCmd)
+	cmd.AddCommand(copyCmd, a.catalogRebuildCommand())
 	return cmd
 }

@@ -220,6 +220,8 @@ func (a *app) promptCommand() *cobra.Command {
 func (a *app) restoreCommand() *cobra.Command {
 	var req engine.RestoreRequest
 	var at string
+	var fromTape bool
+	var tapes tapeSourceFlags
 	cmd := &cobra.Command{
 		Use:   "restore (--system S | --job J) [--generation ID | --at TIME] [--path P]... --to DIR [--drill]",
 		Short: "Bring back a system's or job's data from tape",
@@ -229,9 +231,18 @@ generation (default: the newest good one), gets their cartridges into a drive
 extracts into DIR — nothing can land outside it — and checks every byte
 against the SHA-256 recorded when it was written. With more than one job,
 each goes into DIR/JOB. With --drill the restore is recorded as the system's
-restore drill. The daemon writes into DIR, so it must be able to.`,
+restore drill. The daemon writes into DIR, so it must be able to.
+
+With --from-tape it works without the daemon and without a catalog (the
+machine room is gone): it reads the cartridges' trailers (--images DIR,
+--device DEV, or --changer DEV --device DEV), finds each system's newest
+complete generation and restores it into DIR/JOB, all systems in the
+restore priority order of the configuration on the newest tape.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if fromTape {
+				return a.restoreFromTape(cmd, &tapes, req.System, req.Job, req.To, req.Overwrite)
+			}
 			if req.To == "" {
 				return usagef("restore: say where to (--to DIR)")
 			}
@@ -274,6 +285,8 @@ restore drill. The daemon writes into DIR, so it must be able to.`,
 	f.BoolVar(&req.Overwrite, "overwrite", false, "replace files that already exist in DIR")
 	f.BoolVar(&req.Drill, "drill", false, "record this restore as the system's restore drill")
 	f.StringVar(&req.Note, "note", "", "findings to record with the drill")
+	f.BoolVar(&fromTape, "from-tape", false, "restore from cartridges alone, without the daemon or a catalog")
+	tapes.add(f)
 	return cmd
 }
 
