@@ -417,7 +417,14 @@ func merge(ctx context.Context, cat *media.Catalog, carts []Cartridge, runs []Ta
 
 // addRun records a run the catalog did not know, under a new ID.
 func addRun(ctx context.Context, cat *media.Catalog, r TapeRun, res media.RunResult, rep *RebuildReport) error {
-	run, err := cat.QueueRun(ctx, media.NewRun{Job: r.Job, System: r.System, Pool: r.Pool, Trigger: "rebuilt", ScheduledFor: r.Start})
+	// Keep the ID the trailers carry when it is free, so that the tapes
+	// and the catalog name the run alike (a later write from tape file 1
+	// then knows its trailers as this catalog's).
+	n := media.NewRun{Job: r.Job, System: r.System, Pool: r.Pool, Trigger: "rebuilt", ScheduledFor: r.Start}
+	run, err := cat.QueueRunAs(ctx, runNumber(r.RunID), n)
+	if errors.Is(err, media.ErrExists) || errors.Is(err, media.ErrBadInput) {
+		run, err = cat.QueueRun(ctx, n)
+	}
 	if err != nil {
 		return err
 	}
@@ -427,7 +434,11 @@ func addRun(ctx context.Context, cat *media.Catalog, r TapeRun, res media.RunRes
 	if _, err := cat.FinishRun(ctx, run.ID, res); err != nil {
 		return fmt.Errorf("record %s: %w", r.Describe(), err)
 	}
-	rep.RunsAdded = append(rep.RunsAdded, fmt.Sprintf("%s, now run %d", r.Describe(), run.ID))
+	what := r.Describe()
+	if fmt.Sprint(run.ID) != r.RunID {
+		what += fmt.Sprintf(", now run %d (its ID was taken)", run.ID)
+	}
+	rep.RunsAdded = append(rep.RunsAdded, what)
 	return nil
 }
 
