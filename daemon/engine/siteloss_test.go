@@ -96,6 +96,27 @@ func TestSiteLoss(t *testing.T) {
 		offsite = append(offsite, c.Barcode)
 	}
 	require.GreaterOrEqual(t, len(offsite), 2, "the courier took cartridges to the annex")
+	// Cartridges taken from scratch were labelled by this catalog: their
+	// labels name it and the chain head of the time.
+	id, err := h.d.cat.Identity(ctx)
+	require.NoError(t, err)
+	relabelled := 0
+	for _, c := range atAnnex {
+		if !strings.HasPrefix(c.Barcode, "SCR") || c.Pool != "daily" {
+			continue
+		}
+		img, err := h.d.virtualImage(c.Barcode)
+		require.NoError(t, err)
+		d, err := drives.Open(img)
+		require.NoError(t, err)
+		l, err := drives.ReadLabel(ctx, d)
+		d.Close()
+		require.NoError(t, err)
+		assert.Equal(t, id.UUID, l.CatalogUUID, c.Barcode)
+		assert.NotZero(t, l.ChainHeadID, c.Barcode)
+		relabelled++
+	}
+	require.NotZero(t, relabelled, "the spanning night took a scratch cartridge")
 	h.stop()
 	require.NoError(t, os.RemoveAll(cfg.StateDir))
 
