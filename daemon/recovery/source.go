@@ -205,6 +205,15 @@ type Library struct {
 	Device      string // the drive's no-rewind node
 	DriveNumber int    // the drive's element number in the changer
 	ChangerName string
+	// Open opens the drive; nil opens Device.
+	Open func() (drives.Drive, error)
+}
+
+func (s *Library) open() (drives.Drive, error) {
+	if s.Open != nil {
+		return s.Open()
+	}
+	return drives.Open(s.Device)
 }
 
 // Name implements Source.
@@ -214,7 +223,7 @@ func (s *Library) withSlot(ctx context.Context, slot int, fn func(d drives.Drive
 	if err := s.Changer.Load(ctx, slot, s.DriveNumber); err != nil {
 		return fmt.Errorf("load slot %d into drive %d: %w", slot, s.DriveNumber, err)
 	}
-	d, err := drives.Open(s.Device)
+	d, err := s.open()
 	if err != nil {
 		return err
 	}
@@ -256,7 +265,7 @@ func (s *Library) Load(ctx context.Context, barcode string) (drives.Drive, error
 	}
 	if de, ok := inv.Drive(s.DriveNumber); ok && de.Full {
 		if de.Barcode != barcode {
-			if d, err := drives.Open(s.Device); err == nil {
+			if d, err := s.open(); err == nil {
 				d.Unload(ctx)
 				d.Close()
 			}
@@ -278,7 +287,7 @@ func (s *Library) Load(ctx context.Context, barcode string) (drives.Drive, error
 			return nil, err
 		}
 	}
-	d, err := drives.Open(s.Device)
+	d, err := s.open()
 	if err != nil {
 		return nil, err
 	}
