@@ -150,6 +150,21 @@ func TestSiteLoss(t *testing.T) {
 		verifyRebuilt(t, filepath.Join(state, recovery.CatalogFileName), tapeHead.Hash, cfg)
 
 		restoreAll(t, w, survivors, "", nights)
+
+		// The daemon comes back on the rebuilt catalog with the
+		// configuration from the tape (its state directory moved), and
+		// its audit chain passes through the head from the tapes.
+		newCfg, err := config.ParseConfig("from-tape.yaml", bytes.ReplaceAll(recovered, []byte(dir), []byte(state)))
+		require.NoError(t, err)
+		back := startConfig(t, newCfg, func(_ *config.Config, o *Options) { o.Clock = newFakeClock(clock.Now()) })
+		v, err := back.d.cat.Verify(ctx, tapeHead.Hash)
+		require.NoError(t, err)
+		assert.True(t, v.OK, v.Problem)
+		runs, err := back.d.cat.Runs(ctx, media.RunFilter{Job: "website-nightly", Limit: 1})
+		require.NoError(t, err)
+		require.NotEmpty(t, runs)
+		assert.Equal(t, media.RunSucceeded, runs[0].State, "the night's last run, finished from its trailers")
+		back.stop()
 	})
 
 	t.Run("newest catalog file corrupt", func(t *testing.T) {
