@@ -77,3 +77,38 @@ func TestRestoreFromALibrary(t *testing.T) {
 		assert.Equal(t, "the data of "+rj.Job+"\n", string(b))
 	}
 }
+
+// TestRestoreFromAStandaloneDrive: the person is asked to load each
+// cartridge for the reading pass, says done, and is asked again for the
+// one the restore needs; a wrong cartridge is named and asked for again.
+func TestRestoreFromAStandaloneDrive(t *testing.T) {
+	ctx := context.Background()
+	img := filepath.Join(t.TempDir(), "HND001L8.vtape")
+	label, err := drives.NewLabel("HND001L8", "daily", drives.LTO8, "test", time.Now())
+	require.NoError(t, err)
+	require.NoError(t, drives.CreateLabelledCartridge(img, drives.CartridgeSpec{Barcode: "HND001L8", MediaType: drives.LTO8}, &label))
+	d, err := drives.Open(img)
+	require.NoError(t, err)
+	require.NoError(t, d.Rewind(ctx))
+	require.NoError(t, d.SpaceFiles(ctx, 1))
+	writeTestJob(t, d, 1, "juki-nightly", "juki", "HND001L8", "residents.csv", "1,Sato\n")
+	require.NoError(t, d.Close())
+
+	var asked bytes.Buffer
+	src := &Standalone{Device: img, In: bytes.NewBufferString("\ndone\n\n"), Out: &asked}
+	to := t.TempDir()
+	res, err := RestoreFromTape(ctx, RestoreOptions{Source: src, To: to, System: "juki"})
+	require.NoError(t, err, asked.String())
+	require.Len(t, res, 1)
+	assert.Contains(t, asked.String(), "Load cartridge 1 into "+img)
+	assert.Contains(t, asked.String(), "Load HND001L8 into "+img)
+	b, err := os.ReadFile(filepath.Join(to, "juki-nightly", "residents.csv"))
+	require.NoError(t, err)
+	assert.Equal(t, "1,Sato\n", string(b))
+
+	// Skipping the cartridge the restore needs stops it, naming it.
+	src = &Standalone{Device: img, In: bytes.NewBufferString("\ndone\nskip\n"), Out: &asked}
+	_, err = RestoreFromTape(ctx, RestoreOptions{Source: src, To: t.TempDir()})
+	require.ErrorIs(t, err, ErrNotHere)
+	assert.Contains(t, err.Error(), "HND001L8 was skipped")
+}
