@@ -370,6 +370,7 @@ func TestUnknownDataIsNeverOverwrittenSilently(t *testing.T) {
 	require.Equal(t, media.RunFailed, refused.State)
 	assert.Contains(t, refused.Reason, "holds data this catalog does not know, so it was not written over")
 	assert.Contains(t, refused.Reason, "job juki-daily run ")
+	assert.Contains(t, refused.Reason, "a catalog file of catalog ", "the lost catalog's copy on the tape is not this catalog's either")
 	assert.Contains(t, refused.Reason, "was not written by this catalog")
 	assert.Contains(t, refused.Reason, "tapewarden catalog rebuild")
 	assert.Contains(t, refused.Reason, "--confirm --reason TEXT")

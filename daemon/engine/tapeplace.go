@@ -184,6 +184,10 @@ func describeUnknown(ts []drives.Trailer, truncated bool) string {
 			parts = append(parts, fmt.Sprintf("and %d more", len(ts)-show))
 			break
 		}
+		if t.IsCatalog() {
+			parts = append(parts, fmt.Sprintf("a catalog file of catalog %s (%s, tape file %d)", t.CatalogUUID, t.Start.Format(time.DateTime+" MST"), t.DataFile))
+			continue
+		}
 		s := fmt.Sprintf("job %s run %s", t.Job, t.RunID)
 		if t.Generation != "" {
 			s += " generation " + t.Generation
