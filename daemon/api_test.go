@@ -12,6 +12,7 @@ import (
 	"github.com/tapewarden/tapewarden/media"
 
 	"github.com/tapewarden/tapewarden/daemon/api"
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
 func TestAPIAddMoveShow(t *testing.T) {
@@ -85,4 +86,20 @@ func TestAPIRefusesBadInputAndChangesNothing(t *testing.T) {
 		resp.Body.Close()
 		assert.Equal(t, http.StatusUnsupportedMediaType, resp.StatusCode)
 	})
+}
+
+// A daemon whose state directory is short of room says it is degraded,
+// and why.
+func TestStatusSaysDegradedAndWhy(t *testing.T) {
+	var st api.Status
+	startDaemon(t).ok("GET", "/v1/status", nil, &st)
+	require.True(t, st.Healthy, "%v", st.Problems)
+	assert.Equal(t, "healthy", st.Health)
+
+	short := startDaemon(t, func(cfg *config.Config, _ *Options) { cfg.Catalog.MinFreeMB = 1 << 40 })
+	short.ok("GET", "/v1/status", nil, &st)
+	assert.False(t, st.Healthy)
+	assert.Equal(t, "degraded", st.Health)
+	require.NotEmpty(t, st.Problems)
+	assert.Contains(t, strings.Join(st.Problems, "\n"), "less than catalog.min_free_mb")
 }

@@ -39,6 +39,9 @@ type Options struct {
 	// meanwhile are recorded as missed at the next start with the
 	// scheduler.
 	NoSchedule bool
+	// NoNightCheck leaves out the pre-flight check before each night
+	// (engine.Options.NoNightCheck).
+	NoNightCheck bool
 	// Ready, when set, is called once the API and metrics listeners are up.
 	Ready func(socket, metrics string)
 }
@@ -72,7 +75,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Daemon, error)
 	if d.log == nil {
 		d.log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	eng, err := engine.New(ctx, cfg, engine.Options{Logger: d.log, Clock: opts.Clock, Now: opts.Now, NoSchedule: opts.NoSchedule})
+	eng, err := engine.New(ctx, cfg, engine.Options{Logger: d.log, Clock: opts.Clock, Now: opts.Now, NoSchedule: opts.NoSchedule, NoNightCheck: opts.NoNightCheck})
 	if err != nil {
 		return nil, err
 	}

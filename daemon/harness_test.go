@@ -65,7 +65,10 @@ func startDaemon(t *testing.T, mods ...func(*config.Config, *Options)) *harness 
 	cfg, err := config.DemoConfig(shortTempDir(t))
 	require.NoError(t, err)
 	cfg.Demo = false // an empty world unless a test asks for the demo's stock
-	return startConfig(t, cfg, mods...)
+	// The demo's jobs run every few minutes: on the wall clock the check
+	// before the night would open its prompt in the middle of most tests.
+	noCheck := func(_ *config.Config, o *Options) { o.NoNightCheck = true }
+	return startConfig(t, cfg, append([]func(*config.Config, *Options){noCheck}, mods...)...)
 }
 
 // startConfig runs a daemon on cfg.

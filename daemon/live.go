@@ -35,3 +35,28 @@ func (l metricsLive) WriterStats() map[string]metrics.WriterStats {
 	}
 	return out
 }
+
+func (l metricsLive) UnrecordedRuns() []metrics.UnrecordedRun {
+	var out []metrics.UnrecordedRun
+	for _, r := range l.eng.UnrecordedRuns() {
+		out = append(out, metrics.UnrecordedRun{Job: r.Job, State: r.State, Finished: r.Finished})
+	}
+	return out
+}
+
+func (l metricsLive) CheckProblems() ([]metrics.CheckProblem, bool) {
+	rep, ok := l.eng.LastCheck()
+	if !ok {
+		return nil, false
+	}
+	var out []metrics.CheckProblem
+	for _, p := range rep.Problems() {
+		out = append(out, metrics.CheckProblem{Job: p.Job, Kind: p.Kind})
+	}
+	return out, true
+}
+
+func (l metricsLive) Audit() metrics.Audit {
+	a := l.eng.AuditState()
+	return metrics.Audit{Checked: a.Checked, OK: a.OK, VerifiedID: a.HeadID}
+}

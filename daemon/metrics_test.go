@@ -37,11 +37,14 @@ func TestCatalogMetrics(t *testing.T) {
 	for _, add := range []api.AddRequest{
 		{Barcode: "DLY101L8", Pool: "daily", At: "honcho/shelf"},
 		{Barcode: "DLY102L8", Pool: "daily", At: "honcho/shelf"},
-		{Barcode: "MON101L8", Pool: "monthly", At: "honcho/lib0/slot/3"},
-		{Barcode: "CLN001CU", At: "honcho/lib0/slot/24"},
+		{Barcode: "MON101L8", Pool: "monthly", At: "honcho/shelf"},
+		{Barcode: "CLN001CU", At: "honcho/shelf"},
 	} {
 		h.ok("POST", "/v1/media", add, nil)
 	}
+	// Only the library fills its slots; a forced move records them there.
+	h.ok("POST", "/v1/media/MON101L8/move", api.MoveRequest{To: "honcho/lib0/slot/3", Force: true, Reason: "put in by hand"}, nil)
+	h.ok("POST", "/v1/media/CLN001CU/move", api.MoveRequest{To: "honcho/lib0/slot/24", Force: true, Reason: "put in by hand"}, nil)
 	var m media.Manifest
 	h.ok("POST", "/v1/manifests", media.NewManifest{Destination: "pref-dc", Barcodes: []string{"DLY102L8"}}, &m)
 	h.ok("POST", "/v1/manifests/"+m.ID+"/pickup", media.Handover{Courier: "Yamato", Barcodes: []string{"DLY102L8"}}, nil)
@@ -78,7 +81,7 @@ tapewarden_catalog_up 1
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	assert.Contains(t, string(body), `tapewarden_manifests{state="overdue"} 1`)
-	assert.Contains(t, string(body), `tapewarden_build_info{goversion=`)
+	assert.Contains(t, string(body), `tapewarden_build_info{commit=`)
 	// And over the API socket.
 	status, body := h.call("GET", "/metrics", nil)
 	assert.Equal(t, 200, status)

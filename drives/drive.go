@@ -70,19 +70,19 @@ type Drive interface {
 // Status is the state of a drive and its cartridge, decoded from st's
 // MTIOCGET (mt_dsreg, mt_gstat, mt_fileno, mt_blkno, mt_resid).
 type Status struct {
-	Online            bool  // a cartridge is loaded and ready (GMT_ONLINE)
-	BOT               bool  // at beginning of tape (GMT_BOT)
-	Filemark          bool  // just after a filemark (GMT_EOF)
-	EOD               bool  // at end of recorded data (GMT_EOD)
-	EOT               bool  // past early warning / end of medium (GMT_EOT)
-	WriteProtected    bool  // cartridge write-protected or read-only format (GMT_WR_PROT)
-	DoorOpen          bool  // no cartridge in the drive (GMT_DR_OPEN)
-	CleaningRequested bool  // the drive asked for cleaning (GMT_CLN)
-	BlockSize         int   // fixed block size; 0 = variable-block mode
-	Density           uint8 // density code of the loaded cartridge; 0 = unknown
-	File              int64 // file number from BOT; -1 = unknown
-	Block             int64 // block number within the file; -1 = unknown
-	Partition         int   // current partition (st's mt_resid)
+	Online            bool  `json:"online"`             // a cartridge is loaded and ready (GMT_ONLINE)
+	BOT               bool  `json:"bot"`                // at beginning of tape (GMT_BOT)
+	Filemark          bool  `json:"filemark"`           // just after a filemark (GMT_EOF)
+	EOD               bool  `json:"eod"`                // at end of recorded data (GMT_EOD)
+	EOT               bool  `json:"eot"`                // past early warning / end of medium (GMT_EOT)
+	WriteProtected    bool  `json:"write_protected"`    // cartridge write-protected or read-only format (GMT_WR_PROT)
+	DoorOpen          bool  `json:"door_open"`          // no cartridge in the drive (GMT_DR_OPEN)
+	CleaningRequested bool  `json:"cleaning_requested"` // the drive asked for cleaning (GMT_CLN)
+	BlockSize         int   `json:"block_size"`         // fixed block size; 0 = variable-block mode
+	Density           uint8 `json:"density"`            // density code of the loaded cartridge; 0 = unknown
+	File              int64 `json:"file"`               // file number from BOT; -1 = unknown
+	Block             int64 `json:"block"`              // block number within the file; -1 = unknown
+	Partition         int   `json:"partition"`          // current partition (st's mt_resid)
 }
 
 // String renders the status like mt-st's flag line, for logs.

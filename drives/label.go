@@ -39,19 +39,19 @@ const maxLabelBlock = 64 << 10
 // chain's head at the time, so that a tape proves which catalog wrote it
 // and which events existed then.
 type Label struct {
-	Barcode   string
-	Pool      string
-	MediaType string
-	LabelTime time.Time // UTC, second precision
-	UUID      string    // random (version 4) UUID, lower case
-	Version   string    // tapewarden version that wrote the label
+	Barcode   string    `json:"barcode"`
+	Pool      string    `json:"pool"`
+	MediaType string    `json:"media_type"`
+	LabelTime time.Time `json:"label_time"` // UTC, second precision
+	UUID      string    `json:"uuid"`       // random (version 4) UUID, lower case
+	Version   string    `json:"version"`    // tapewarden version that wrote the label
 	// CatalogUUID is the identity of the catalog that wrote the label;
 	// empty on older labels.
-	CatalogUUID string
+	CatalogUUID string `json:"catalog_uuid,omitempty"`
 	// ChainHeadID and ChainHeadHash are the audit chain's head when the
 	// label was written (with CatalogUUID).
-	ChainHeadID   int64
-	ChainHeadHash string
+	ChainHeadID   int64  `json:"chain_head_id,omitempty"`
+	ChainHeadHash string `json:"chain_head_hash,omitempty"`
 }
 
 var (
@@ -348,6 +348,17 @@ type Trailer struct {
 	CatalogUUID   string `json:"catalog_uuid,omitempty"`
 	ChainHeadID   int64  `json:"chain_head_id,omitempty"`
 	ChainHeadHash string `json:"chain_head_hash,omitempty"`
+
+	// Encryption is "age" when the data file is an age v1 file (absent
+	// otherwise: trailers written before encryption existed read as
+	// unencrypted). Bytes, SHA256, TotalBytes and TotalSHA256 are then
+	// those of the bytes on tape, so a piece verifies without a key;
+	// PlainBytes and PlainSHA256 (last piece only) are those of the tar
+	// stream, and Recipients the fingerprints of the age recipients.
+	Encryption  string   `json:"encryption,omitempty"`
+	Recipients  []string `json:"recipients,omitempty"`
+	PlainBytes  int64    `json:"plain_bytes,omitempty"`
+	PlainSHA256 string   `json:"plain_sha256,omitempty"`
 }
 
 // TrailerKindCatalog marks the trailer of a catalog file: a copy of the
@@ -385,9 +396,25 @@ func (t Trailer) Validate() error {
 		return detail(ErrBadLabel, "trailer data file %d (file 0 is the label)", t.DataFile)
 	case t.Start.IsZero() || t.End.Before(t.Start):
 		return detail(ErrBadLabel, "trailer times %v … %v", t.Start, t.End)
+	case t.Encryption != "" && t.Encryption != "age":
+		return detail(ErrBadLabel, "trailer encryption %q (known: age)", truncate(t.Encryption, 20))
+	case t.Encryption == "" && (len(t.Recipients) > 0 || t.PlainSHA256 != "" || t.PlainBytes != 0):
+		return detail(ErrBadLabel, "trailer with recipients or a plaintext checksum but no encryption")
+	case t.Encryption != "" && len(t.Recipients) == 0:
+		return detail(ErrBadLabel, "encrypted trailer without recipients")
+	case t.PlainBytes < 0 || (t.PlainSHA256 != "" && !reSHA256.MatchString(t.PlainSHA256)):
+		return detail(ErrBadLabel, "trailer plain_sha256 %q", truncate(t.PlainSHA256, 70))
+	}
+	for _, r := range t.Recipients {
+		if !reFingerprint.MatchString(r) {
+			return detail(ErrBadLabel, "trailer recipient fingerprint %q", truncate(r, 20))
+		}
 	}
 	return nil
 }
+
+// reFingerprint is an age recipient's fingerprint: 16 hex digits.
+var reFingerprint = regexp.MustCompile(`^[0-9a-f]{16}$`)
 
 // MarshalBinary renders the trailer block (indented JSON and a newline).
 func (t Trailer) MarshalBinary() ([]byte, error) {

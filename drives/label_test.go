@@ -235,3 +235,38 @@ func FuzzParseTrailer(f *testing.F) {
 		}
 	})
 }
+
+// An encrypted piece's trailer names age, the recipients' fingerprints and
+// the plaintext checksum; a trailer written before encryption existed (no
+// such fields) still reads, as unencrypted.
+func TestTrailerEncryption(t *testing.T) {
+	old, err := validTrailer().MarshalBinary()
+	require.NoError(t, err)
+	require.NotContains(t, string(old), "encryption")
+	got, err := ParseTrailer(old)
+	require.NoError(t, err)
+	assert.Empty(t, got.Encryption)
+
+	tr := validTrailer()
+	tr.Encryption, tr.Recipients = "age", []string{"0123456789abcdef", "fedcba9876543210"}
+	tr.PlainBytes, tr.PlainSHA256 = 1000, strings.Repeat("cd", 32)
+	block, err := tr.MarshalBinary()
+	require.NoError(t, err)
+	assert.Contains(t, string(block), `"encryption": "age"`)
+	got, err = ParseTrailer(block)
+	require.NoError(t, err)
+	assert.Equal(t, tr, got)
+
+	for name, b := range map[string]string{
+		"unknown cipher":         strings.Replace(string(block), `"encryption": "age"`, `"encryption": "rot13"`, 1),
+		"no encryption, keys":    strings.Replace(string(block), `"encryption": "age",`, ``, 1),
+		"bad fingerprint":        strings.Replace(string(block), "0123456789abcdef", "AGE-SECRET-KEY-1", 1),
+		"bad plaintext checksum": strings.Replace(string(block), strings.Repeat("cd", 32), "cd", 1),
+	} {
+		_, err := ParseTrailer([]byte(b))
+		assert.ErrorIs(t, err, ErrBadLabel, name)
+	}
+	tr.Recipients = nil
+	_, err = tr.MarshalBinary()
+	assert.ErrorIs(t, err, ErrBadLabel, "encrypted without recipients")
+}

@@ -15,13 +15,14 @@ import (
 type Limits struct {
 	// MinBlock and MaxBlock are the drive's block limits in bytes; 0 =
 	// unknown.
-	MinBlock, MaxBlock int
+	MinBlock int `json:"min_block"`
+	MaxBlock int `json:"max_block"`
 	// MaxTransfer is the largest read or write, in bytes, the adapter
 	// carries in one request; 0 = unknown.
-	MaxTransfer int
+	MaxTransfer int `json:"max_transfer"`
 	// Source says where MaxTransfer came from, for messages
 	// ("/sys/class/scsi_host/host2/sg_tablesize 128 × 4 KiB pages").
-	Source string
+	Source string `json:"source"`
 }
 
 // LimitsReporter is implemented by drives that know their block limits and

@@ -31,9 +31,9 @@ func (s Severity) String() string {
 
 // TapeAlert is one raised flag with its meaning.
 type TapeAlert struct {
-	Flag     int // 1…64
-	Name     string
-	Severity Severity
+	Flag     int      `json:"flag"` // 1…64
+	Name     string   `json:"name"`
+	Severity Severity `json:"severity"`
 }
 
 // String renders "TapeAlert 20 (C) Cleaning required".

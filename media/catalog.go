@@ -9,11 +9,13 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // the catalog's database driver
+	"github.com/mattn/go-sqlite3" // the catalog's database driver
 )
 
 //go:embed migrations/*.sql
@@ -53,6 +55,59 @@ type Catalog struct {
 	patterns []LabelPattern
 	overdue  time.Duration
 	log      *slog.Logger
+
+	// health remembers whether the last write reached the database.
+	health writeHealth
+}
+
+// writeHealth is what the catalog knows of its own writability: the
+// first storage failure since the last write that succeeded.
+type writeHealth struct {
+	mu    sync.Mutex
+	err   error
+	since time.Time
+}
+
+// WriteProblem reports why the catalog cannot be written, and since when:
+// nil once a write has succeeded again. Only failures of the database's
+// storage count (a full or read-only file system, an I/O error), not
+// refused input.
+func (c *Catalog) WriteProblem() (since time.Time, err error) {
+	c.health.mu.Lock()
+	defer c.health.mu.Unlock()
+	return c.health.since, c.health.err
+}
+
+// storageFailure reports whether err is the database failing to store,
+// rather than refusing what it was asked.
+func storageFailure(err error) bool {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		switch se.Code {
+		case sqlite3.ErrFull, sqlite3.ErrIoErr, sqlite3.ErrReadonly, sqlite3.ErrCantOpen, sqlite3.ErrCorrupt, sqlite3.ErrNotADB:
+			return true
+		}
+	}
+	return false
+}
+
+// noteWrite records the outcome of a write transaction and turns a storage
+// failure into ErrNotWritable, saying what to do.
+func (c *Catalog) noteWrite(err error) error {
+	c.health.mu.Lock()
+	defer c.health.mu.Unlock()
+	if err == nil {
+		c.health.err, c.health.since = nil, time.Time{}
+		return nil
+	}
+	if !storageFailure(err) {
+		return err
+	}
+	if c.health.err == nil {
+		c.health.since = c.now()
+	}
+	c.health.err = err
+	return fmt.Errorf("%w: %w (make room on the file system of %s, or mend it; tapewarden retries what it must record)", ErrNotWritable, err, filepath.Dir(c.path))
 }
 
 // Pragmas every connection must carry. synchronous=FULL matters: the driver
@@ -242,16 +297,16 @@ func (c *Catalog) Ping(ctx context.Context) error {
 func (c *Catalog) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := c.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin catalog transaction: %w", err)
+		return c.noteWrite(fmt.Errorf("begin catalog transaction: %w", err))
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
-		return err
+		return c.noteWrite(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit catalog transaction: %w", err)
+		return c.noteWrite(fmt.Errorf("commit catalog transaction: %w", err))
 	}
-	return nil
+	return c.noteWrite(nil)
 }
 
 // Pragmas reports the durability-relevant settings of one connection of

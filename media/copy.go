@@ -15,6 +15,17 @@ import (
 // integrity check on it. The copy only counts when that passes. It
 // returns the audit chain's head at the time of the copy.
 func (c *Catalog) CopyTo(ctx context.Context, path string) (VerifyResult, error) {
+	return c.copyTo(ctx, path, true)
+}
+
+// CopyToNew is CopyTo for a file that must not exist yet: the copy is
+// linked into place, which fails if anything (a file, a socket, a device,
+// a symlink) took the name meanwhile. Copies are created 0600 either way.
+func (c *Catalog) CopyToNew(ctx context.Context, path string) (VerifyResult, error) {
+	return c.copyTo(ctx, path, false)
+}
+
+func (c *Catalog) copyTo(ctx context.Context, path string, replace bool) (VerifyResult, error) {
 	if strings.ContainsAny(path, "?#'") {
 		return VerifyResult{}, fmt.Errorf("%w: the copy's path may not contain ?, # or '", ErrBadInput)
 	}
@@ -26,9 +37,10 @@ func (c *Catalog) CopyTo(ctx context.Context, path string) (VerifyResult, error)
 	if err != nil {
 		return VerifyResult{}, fmt.Errorf("copy the catalog: %w", err)
 	}
+	// VACUUM INTO fills an empty file: this one, made 0600 by CreateTemp,
+	// so that no reader ever sees the copy with wider permissions.
 	tmpName := tmp.Name()
 	tmp.Close()
-	os.Remove(tmpName) // VACUUM INTO wants to create it
 	defer os.Remove(tmpName)
 	// A connection of its own, read-only: the copy never holds up writers.
 	src, err := sql.Open(c.driver, dsn(c.path, "mode=ro&_busy_timeout=10000"))
@@ -49,7 +61,12 @@ func (c *Catalog) CopyTo(ctx context.Context, path string) (VerifyResult, error)
 		return VerifyResult{}, fmt.Errorf("copy the catalog: fsync: %w", err)
 	}
 	f.Close()
-	if err := os.Rename(tmpName, path); err != nil {
+	if replace {
+		err = os.Rename(tmpName, path)
+	} else {
+		err = os.Link(tmpName, path)
+	}
+	if err != nil {
 		return VerifyResult{}, fmt.Errorf("copy the catalog: %w", err)
 	}
 	if d, err := os.Open(dir); err == nil {

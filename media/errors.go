@@ -18,4 +18,7 @@ var (
 	ErrDiscrepancy      = errors.New("media: barcodes do not match the manifest")
 	ErrNewerSchema      = errors.New("media: catalog schema is newer than this program")
 	ErrCorrupt          = errors.New("media: catalog failed its integrity check")
+	// ErrNotWritable wraps a write the database itself refused: its file
+	// system is full or read-only, or the disk failed. Nothing was changed.
+	ErrNotWritable = errors.New("media: the catalog cannot be written")
 )

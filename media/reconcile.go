@@ -10,8 +10,8 @@ import (
 
 // Seen is a cartridge a library inventory found, and where.
 type Seen struct {
-	Barcode  string
-	Location Location
+	Barcode  string   `json:"barcode"`
+	Location Location `json:"location"`
 }
 
 // ReconcileResult says what a library inventory changed in the catalog.

@@ -54,8 +54,19 @@ type Run struct {
 	Files        int64     `json:"files"`
 	WaitSeconds  float64   `json:"wait_seconds"`
 	Drive        string    `json:"drive,omitempty"`
-	Log          string    `json:"log,omitempty"`
+	Log          RunLog    `json:"log,omitempty"`
 	Pieces       []Piece   `json:"pieces,omitempty"`
+	// Coalesced are the scheduled slots that fired while this run was in
+	// progress and were taken as covered by it, oldest first.
+	Coalesced []time.Time `json:"coalesced,omitempty"`
+	// Encryption is "" or "age". For an encrypted run Bytes and SHA256
+	// are the tar stream's (plaintext), TapeBytes and TapeSHA256 (and
+	// the pieces' checksums) the bytes on tape, and Recipients the
+	// fingerprints of the age recipients it was encrypted to.
+	Encryption string   `json:"encryption,omitempty"`
+	TapeBytes  int64    `json:"tape_bytes,omitempty"`
+	TapeSHA256 string   `json:"tape_sha256,omitempty"`
+	Recipients []string `json:"recipients,omitempty"`
 }
 
 // Piece is one cartridge's part of a run's tar stream.
@@ -71,7 +82,7 @@ type Piece struct {
 }
 
 const (
-	runFields  = `id, job, system, pool, state, reason, trigger_kind, scheduled_for, queued_at, started_at, finished_at, generation, level, bytes, sha256, files, wait_seconds, drive`
+	runFields  = `id, job, system, pool, state, reason, trigger_kind, scheduled_for, queued_at, started_at, finished_at, generation, level, bytes, sha256, files, wait_seconds, drive, encryption, tape_bytes, tape_sha256, recipients`
 	runColumns = runFields + `, log`
 	// runListColumns leave out the log, which can be long: listings do
 	// not carry it, Run does.
@@ -81,9 +92,13 @@ const (
 func scanRun(s interface{ Scan(...any) error }) (Run, error) {
 	var r Run
 	var sched, started, finished sql.NullString
-	var queued string
+	var queued, recipients string
 	err := s.Scan(&r.ID, &r.Job, &r.System, &r.Pool, &r.State, &r.Reason, &r.Trigger, &sched, &queued, &started, &finished,
-		&r.Generation, &r.Level, &r.Bytes, &r.SHA256, &r.Files, &r.WaitSeconds, &r.Drive, &r.Log)
+		&r.Generation, &r.Level, &r.Bytes, &r.SHA256, &r.Files, &r.WaitSeconds, &r.Drive,
+		&r.Encryption, &r.TapeBytes, &r.TapeSHA256, &recipients, &r.Log)
+	if recipients != "" {
+		r.Recipients = strings.Split(recipients, ",")
+	}
 	r.ScheduledFor, r.QueuedAt = parseNullTime(sched), parseTime(queued)
 	r.StartedAt, r.FinishedAt = parseNullTime(started), parseNullTime(finished)
 	return r, err
@@ -153,6 +168,54 @@ func (c *Catalog) RecordMissed(ctx context.Context, n NewRun, reason string) (Ru
 		return err
 	})
 	return out, err
+}
+
+// RecordCoalesced records that a job's scheduled slot fired while run was
+// in progress, and was taken as covered by that run. It is not a failure
+// and not a missed run; the run's history shows it.
+func (c *Catalog) RecordCoalesced(ctx context.Context, run int64, slot time.Time) error {
+	return c.write(ctx, func(tx *sql.Tx) error {
+		r, err := runTx(ctx, tx, run)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("%w: run %d", ErrRunNotFound, run)
+		} else if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO coalesced_slots (job, run, scheduled_for, recorded_at) VALUES (?, ?, ?, ?)`,
+			r.Job, run, timeText(slot), timeText(c.now())); err != nil {
+			return err
+		}
+		return c.appendEvent(ctx, tx, &Event{Actor: System.Name, Role: System.Role, Kind: "run-coalesced",
+			Reason: fmt.Sprintf("the slot of job %s at %s found run %d in progress and is covered by it", r.Job, timeText(slot), run)})
+	})
+}
+
+// coalesced fills in the slots coalesced into each run.
+func (c *Catalog) coalesced(ctx context.Context, runs []Run) error {
+	if len(runs) == 0 {
+		return nil
+	}
+	at := map[int64]int{}
+	args := make([]any, 0, len(runs))
+	for i, r := range runs {
+		at[r.ID] = i
+		args = append(args, r.ID)
+	}
+	rows, err := c.r.QueryContext(ctx, `SELECT run, scheduled_for FROM coalesced_slots WHERE run IN (?`+strings.Repeat(", ?", len(runs)-1)+`) ORDER BY scheduled_for`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var run int64
+		var slot string
+		if err := rows.Scan(&run, &slot); err != nil {
+			return err
+		}
+		i := at[run]
+		runs[i].Coalesced = append(runs[i].Coalesced, parseTime(slot))
+	}
+	return rows.Err()
 }
 
 // RunUpdate changes a running run. Zero fields are left alone.
@@ -252,6 +315,16 @@ type RunResult struct {
 	GenerationStart   time.Time
 	// Full are cartridges that reached their end while writing.
 	Full []string
+	// Finished is when the run ended; zero means now. A run whose end could
+	// not be recorded at once (the catalog could not be written) is
+	// recorded later with the time it really ended.
+	Finished time.Time
+	// Encryption, TapeBytes, TapeSHA256 and Recipients describe an
+	// encrypted run (see Run).
+	Encryption string
+	TapeBytes  int64
+	TapeSHA256 string
+	Recipients []string
 }
 
 // FinishRun records the end of a run in one transaction: its state, its
@@ -271,13 +344,17 @@ func (c *Catalog) FinishRun(ctx context.Context, id int64, res RunResult) (Run, 
 			return fmt.Errorf("%w: run %d has already %s", ErrBadInput, id, cur.State)
 		}
 		now := c.now()
+		if !res.Finished.IsZero() {
+			now = res.Finished
+		}
 		gen, level := cur.Generation, cur.Level
 		if res.Generation != "" {
 			gen, level = res.Generation, res.Level
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE runs SET state = ?, reason = ?, finished_at = ?, bytes = ?, sha256 = ?, files = ?,
-			generation = ?, level = ? WHERE id = ?`,
-			string(res.State), res.Reason, timeText(now), res.Bytes, res.SHA256, res.Files, gen, level, id); err != nil {
+			generation = ?, level = ?, encryption = ?, tape_bytes = ?, tape_sha256 = ?, recipients = ? WHERE id = ?`,
+			string(res.State), res.Reason, timeText(now), res.Bytes, res.SHA256, res.Files, gen, level,
+			res.Encryption, res.TapeBytes, res.TapeSHA256, strings.Join(res.Recipients, ","), id); err != nil {
 			return err
 		}
 		if gen != "" && len(res.Pieces) > 0 {
@@ -429,8 +506,12 @@ func (c *Catalog) Run(ctx context.Context, id int64) (Run, error) {
 	} else if err != nil {
 		return r, err
 	}
-	r.Pieces, err = c.Pieces(ctx, id)
-	return r, err
+	if r.Pieces, err = c.Pieces(ctx, id); err != nil {
+		return r, err
+	}
+	one := []Run{r}
+	err = c.coalesced(ctx, one)
+	return one[0], err
 }
 
 // ErrRunNotFound is returned for an unknown run ID.
@@ -507,7 +588,11 @@ func (c *Catalog) Runs(ctx context.Context, f RunFilter) ([]Run, error) {
 		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	return out, c.coalesced(ctx, out)
 }
 
 // JobStats summarises one job's runs for metrics.
@@ -565,6 +650,29 @@ func jobStats(ctx context.Context, q querier, jobs []string) (map[string]*JobSta
 		}
 		if st := parseNullTime(sched); st.After(s.LastScheduled) {
 			s.LastScheduled = st
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// A slot coalesced into a run was scheduled too: it is not missed again
+	// at the next start.
+	rows, err = q.QueryContext(ctx, `SELECT job, max(scheduled_for) FROM coalesced_slots GROUP BY job`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var job string
+		var sched sql.NullString
+		if err := rows.Scan(&job, &sched); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if s, ok := out[job]; ok {
+			if st := parseNullTime(sched); st.After(s.LastScheduled) {
+				s.LastScheduled = st
+			}
 		}
 	}
 	rows.Close()

@@ -140,6 +140,11 @@ func writeCatalogFixture(t *testing.T, version int) {
 	step(cat.FinishRun(ctx, run.ID, RunResult{State: RunSucceeded, Bytes: 1 << 30, Files: 1200, SHA256: strings.Repeat("ab", 32),
 		Pieces:     []Piece{{Piece: 1, Barcode: "DLY001L8", File: 1, Bytes: 1 << 30, SHA256: strings.Repeat("ab", 32), Complete: true}},
 		Generation: "2026-11-28", Level: "daily"}))
+	require.NoError(t, cat.AddMembers(ctx, run.ID, []Member{
+		{Run: run.ID, Seq: 0, Piece: 1, File: 1, Path: "srv/juki/", Type: "dir", ModTime: f.clock.Now()},
+		{Run: run.ID, Seq: 1, Piece: 1, File: 1, Path: "srv/juki/residents.db", Type: "file", Size: 1 << 30, ModTime: f.clock.Now()},
+	}))
+	require.NoError(t, cat.RecordCoalesced(ctx, run.ID, f.clock.Now().Add(-10*time.Minute)))
 	step(cat.RecordMissed(ctx, NewRun{Job: "zeimu-daily", System: "zeimu", Pool: "daily", Trigger: "schedule", ScheduledFor: f.clock.Now().Add(-time.Hour)}, "the daemon was down"))
 	require.NoError(t, cat.RecordMount(ctx, "DLY001L8"))
 	step(cat.RecordDriveEvent(ctx, DriveEvent{Drive: "lto0", At: f.clock.Now(), Kind: "tapealert", Barcode: "DLY001L8", Flag: 20, Detail: "clean now"}))
@@ -163,6 +168,9 @@ func writeCatalogFixture(t *testing.T, version int) {
 	step(cat.Deliver(ctx, operator, m.ID, Handover{Barcodes: []string{"MON001L8"}, Place: "vault"}))
 	found := Storage("honcho", "shelf")
 	step(cat.Resolve(ctx, admin, m.ID, "MON002L8", Resolution{Found: &found, Note: "left behind on the shelf"}))
+	op, err := cat.StartOperation(ctx, NewOperation{Kind: "restore", Actor: admin, Summary: "restore juki", Request: map[string]string{"system": "juki"}})
+	require.NoError(t, err)
+	step(cat.FinishOperation(ctx, op.ID, OperationSucceeded, map[string]int{"files": 2}, ""))
 	step(cat.Record(ctx, admin, "note", "catalog fixture for upgrade tests"))
 
 	// A compact single-file copy (VACUUM INTO), then its rows.

@@ -66,6 +66,10 @@ const (
 	ruleCleaningOnAsk   = "cleaning-lto-on-request"
 	ruleCleaningSupply  = "cleaning-cartridge"
 	ruleCleaningSpent   = "cleaning-cartridge-spent"
+	ruleEncryption      = "offsite-encryption"
+	ruleEscrow          = "encryption-escrow"
+	ruleOldRecipients   = "encryption-old-recipients"
+	sectionEncryption   = "第1節 セ(ア)a"
 	sectionConfig       = "-"
 	sectionMin5         = "第2節 3(2)イ(ア)b"
 	sectionDaily        = "第2節 3(2)イ(ア)a"
@@ -96,6 +100,17 @@ type Facts struct {
 	// DrillProblems says, per system name, how its last drill went when it
 	// did not pass ("failed (restored into the wrong directory)").
 	DrillProblems map[string]string `json:"drill_problems,omitempty"`
+	// Encrypted lists the encrypted generations still held on a
+	// cartridge, with the fingerprints of the recipients they were
+	// encrypted to.
+	Encrypted []EncryptedGeneration `json:"encrypted,omitempty"`
+}
+
+// EncryptedGeneration is a generation of a pool written with encryption.
+type EncryptedGeneration struct {
+	Pool       string   `json:"pool"`
+	Generation string   `json:"generation"`
+	Recipients []string `json:"recipients"`
 }
 
 // Check lints the configuration, and the catalog's facts, against the
@@ -212,6 +227,16 @@ func Check(cfg Config, facts Facts, now time.Time) []Finding {
 					classDescription(s))
 			}
 		}
+		if s.Confidentiality == 2 {
+			seen := map[string]bool{}
+			for _, p := range mine {
+				if p.Offsite != nil && p.Encryption == "" && !seen[p.Name] {
+					seen[p.Name] = true
+					add(SeverityError, ruleEncryption, sectionEncryption, subj, "holds confidentiality-2 data, and pool %s takes it offsite without encryption: set encryption: age with recipients: for pool %s",
+						p.Name, p.Name)
+				}
+			}
+		}
 		if !s.RestoreProcedure {
 			add(SeverityWarning, ruleProcedure, sectionProcedure, subj, "has no documented restore procedure: write one (with the vendor if there is one) and mark restore_procedure")
 		}
@@ -242,6 +267,7 @@ func Check(cfg Config, facts Facts, now time.Time) []Finding {
 			}
 		}
 	}
+	checkEncryption(cfg, facts, add)
 	if !facts.DrillsTracked && len(cfg.Systems) > 0 {
 		add(SeverityInfo, ruleDrill, sectionDrill, "restore drills", "are not tracked yet, so the yearly drill cannot be checked: record each restore drill")
 	}
@@ -340,4 +366,31 @@ func classDescription(s System) string {
 		parts = append(parts, "availability class 2")
 	}
 	return strings.Join(parts, " and ")
+}
+
+// checkEncryption reports encrypted pools without a second (escrow)
+// recipient, and generations still held that none of a pool's configured
+// recipients can decrypt.
+func checkEncryption(cfg Config, facts Facts, add func(sev Severity, rule, section, subject, format string, args ...any)) {
+	current := map[string]Pool{}
+	for _, p := range cfg.Pools {
+		current[p.Name] = p
+		if p.Encryption != "" && len(p.Recipients) == 1 {
+			add(SeverityWarning, ruleEscrow, sectionEncryption, fmt.Sprintf("pool %q", p.Name), "is encrypted to one recipient only: if that key is lost, so are the tapes; add an escrow recipient kept sealed at the remote site")
+		}
+	}
+	stale := map[string][]string{}
+	for _, g := range facts.Encrypted {
+		p, ok := current[g.Pool]
+		if ok && slices.ContainsFunc(g.Recipients, func(r string) bool { return slices.Contains(p.Recipients, r) }) {
+			continue
+		}
+		stale[g.Pool] = append(stale[g.Pool], fmt.Sprintf("%s (to %s)", g.Generation, strings.Join(g.Recipients, ", ")))
+	}
+	for _, pool := range slices.Sorted(maps.Keys(stale)) {
+		gens := stale[pool]
+		slices.Sort(gens)
+		add(SeverityWarning, ruleOldRecipients, sectionEncryption, fmt.Sprintf("pool %q", pool), "holds generations encrypted only to recipients no longer configured: %s; keep those identities (and their escrow) until the generations are overwritten",
+			strings.Join(gens, "; "))
+	}
 }

@@ -175,3 +175,52 @@ func slicesIndex(fs []Finding, f func(Finding) bool) int {
 	}
 	return -1
 }
+
+// Confidentiality-2 data in a pool that travels is an error unless the
+// pool encrypts; one recipient is a warning (no escrow); generations that
+// only removed recipients can decrypt are listed.
+func TestCheckEncryption(t *testing.T) {
+	now := at(2025, time.April, 10, 9)
+	poolIndex := func(c Config, name string) int {
+		for i, p := range c.Pools {
+			if p.Name == name {
+				return i
+			}
+		}
+		t.Fatalf("no pool %s", name)
+		return -1
+	}
+	c := goodConfig()
+	c.Systems[0].Confidentiality = 2 // juki, in the daily pool, which travels
+	c.Systems[1].Confidentiality = 1
+	require.NotNil(t, c.Pools[poolIndex(c, "daily")].Offsite)
+	fs := Check(c, goodFacts(now), now)
+	require.True(t, HasErrors(fs))
+	i := slicesIndex(fs, func(f Finding) bool { return f.Rule == "offsite-encryption" })
+	require.GreaterOrEqual(t, i, 0, "%v", fs)
+	assert.Equal(t, SeverityError, fs[i].Severity)
+	assert.Equal(t, `system "juki"`, fs[i].Subject)
+	assert.Equal(t, "第1節 セ(ア)a", fs[i].Section)
+	assert.Contains(t, fs[i].Message, "pool daily takes it offsite without encryption: set encryption: age")
+
+	// Encrypted to one recipient: no error, a warning.
+	d := poolIndex(c, "daily")
+	c.Pools[d].Encryption, c.Pools[d].Recipients = "age", []string{"1111111111111111"}
+	facts := goodFacts(now)
+	facts.Encrypted = []EncryptedGeneration{
+		{Pool: "daily", Generation: "daily/2025-04-08", Recipients: []string{"1111111111111111", "2222222222222222"}},
+		{Pool: "daily", Generation: "daily/2025-04-01", Recipients: []string{"3333333333333333"}},
+		{Pool: "daily", Generation: "daily/2025-03-31", Recipients: []string{"3333333333333333", "4444444444444444"}},
+	}
+	fs = Check(c, facts, now)
+	assert.False(t, HasErrors(fs), "%v", fs)
+	require.Len(t, fs, 2, "%v", fs)
+	assert.Equal(t, Finding{Severity: SeverityWarning, Rule: "encryption-escrow", Section: "第1節 セ(ア)a", Subject: `pool "daily"`,
+		Message: "is encrypted to one recipient only: if that key is lost, so are the tapes; add an escrow recipient kept sealed at the remote site"}, fs[0])
+	assert.Equal(t, "encryption-old-recipients", fs[1].Rule)
+	assert.Equal(t, "holds generations encrypted only to recipients no longer configured: daily/2025-03-31 (to 3333333333333333, 4444444444444444); daily/2025-04-01 (to 3333333333333333); keep those identities (and their escrow) until the generations are overwritten", fs[1].Message)
+
+	// Two recipients, nothing old: clean.
+	c.Pools[d].Recipients = append(c.Pools[d].Recipients, "2222222222222222")
+	assert.Empty(t, Check(c, goodFacts(now), now))
+}

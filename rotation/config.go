@@ -55,6 +55,10 @@ type Pool struct {
 	// Waiver accepts a rotation smaller than MinCycle cartridges; Check
 	// reports it with its reason.
 	Waiver *Waiver `json:"waiver,omitempty" yaml:"waiver"`
+	// Encryption is "age" when the pool's data files are encrypted, and
+	// Recipients the fingerprints of its age recipients.
+	Encryption string   `json:"encryption,omitempty" yaml:"encryption"`
+	Recipients []string `json:"recipients,omitempty" yaml:"recipients"`
 }
 
 // Cycle is a rotation of Cartridges cartridges written in turn, one
@@ -253,6 +257,9 @@ type System struct {
 	// Availability is the availability class 1 or 2 (2: restore within the
 	// specified time).
 	Availability int `json:"availability,omitempty" yaml:"availability"`
+	// Confidentiality is the confidentiality class 1 or 2 (2: encrypted
+	// when it leaves the building); 0 is unset.
+	Confidentiality int `json:"confidentiality,omitempty" yaml:"confidentiality"`
 	// UpdatesPerWeek is how often the data changes.
 	UpdatesPerWeek float64 `json:"updates_per_week,omitempty" yaml:"updates_per_week"`
 	// RestorePriority orders restores after a disaster, 1 first; 0 is

@@ -1,11 +1,10 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
-	"net/url"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/tapewarden/tapewarden/media"
 
 	"github.com/tapewarden/tapewarden/daemon/api"
+	"github.com/tapewarden/tapewarden/daemon/api/client"
 )
 
 func when(t time.Time) string {
@@ -30,14 +30,21 @@ func (a *app) statusCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var st api.Status
-			err := a.get(cmd, "/v1/status", nil, &st, func(w io.Writer) {
+			err := show(a, cmd, &st, func(ctx context.Context, c *client.Client) (api.Status, error) { return c.Status(ctx) }, func(w io.Writer) {
 				health := "healthy"
 				if !st.Healthy {
-					health = "UNHEALTHY"
+					health = "DEGRADED (see the problems below)"
 				}
 				fmt.Fprintf(w, "tapewarden %s\t%s, up since %s\n", st.Version, health, when(st.Started))
 				fmt.Fprintf(w, "state\t%s\n", st.StateDir)
 				fmt.Fprintf(w, "catalog\t%s (schema %d, %d audit events)\n", st.Catalog, st.SchemaVersion, st.Stats.Events)
+				if av := st.AuditVerified; !av.Checked.IsZero() {
+					verdict := "intact"
+					if !av.OK {
+						verdict = "DOES NOT VERIFY (see the problems below)"
+					}
+					fmt.Fprintf(w, "audit chain\t%s up to event %d, verified %s\n", verdict, av.HeadID, when(av.Checked))
+				}
 				if st.MetricsAddr != "" {
 					fmt.Fprintf(w, "metrics\thttp://%s/metrics\n", st.MetricsAddr)
 				}
@@ -55,9 +62,12 @@ func (a *app) statusCommand() *cobra.Command {
 				}
 				fmt.Fprintf(w, "cartridges\t%s\n", strings.Join(parts, ", "))
 				fmt.Fprintf(w, "manifests\t%d open, %d in transit, %d overdue, %d open discrepancies\n",
-					st.Stats.Manifests["open"], st.Stats.Manifests["in-transit"], st.Stats.Manifests["overdue"], st.Stats.OpenDiscrepancies)
+					st.Stats.Manifests["open"], st.Stats.Manifests["in_transit"], st.Stats.Manifests["overdue"], st.Stats.OpenDiscrepancies)
 				for _, r := range st.Runs {
 					fmt.Fprintf(w, "run %d\t%s %s: %s\n", r.ID, r.Job, r.State, r.Detail)
+				}
+				for _, op := range st.Operations {
+					fmt.Fprintf(w, "operation %d\t%s %s\n", op.ID, op.Kind, operationLine(op))
 				}
 				for _, wt := range st.Waiting {
 					fmt.Fprintf(w, "waiting\t%s for %s since %s: %s\n", wt.Who, strings.Join(wt.Drives, " or "), when(wt.Since), wt.Why)
@@ -97,12 +107,8 @@ func (a *app) siteCommand() *cobra.Command {
 		Short: "List the configured sites",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var sites []struct {
-				media.Site
-				Cartridges int64  `json:"cartridges"`
-				Address    string `json:"address"`
-			}
-			return a.get(cmd, "/v1/sites", nil, &sites, func(w io.Writer) {
+			var sites []api.SiteView
+			return show(a, cmd, &sites, func(ctx context.Context, c *client.Client) ([]api.SiteView, error) { return c.Sites(ctx) }, func(w io.Writer) {
 				fmt.Fprintln(w, "SITE\tKIND\tKM\tHAZARDS\tPLACES\tCARTRIDGES")
 				for _, s := range sites {
 					var places []string
@@ -169,7 +175,7 @@ func (a *app) mediaCommand() *cobra.Command {
 		Short: "Add a cartridge to the catalog",
 		Example: `  tapewarden media add DLY007L8 --pool daily --at honcho/shelf
   tapewarden media add DAT006 --pool dat --at honcho/shelf
-  tapewarden media add CLN002CU --at honcho/lib0/slot/24 --uses 50`,
+  tapewarden media add CLN002CU --at honcho/shelf --uses 50`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			add.Barcode = args[0]
@@ -177,12 +183,12 @@ func (a *app) mediaCommand() *cobra.Command {
 				add.UsesLeft = &uses
 			}
 			var c media.Cartridge
-			return a.post(cmd, "/v1/media", add, &c, func(w io.Writer) {
+			return show(a, cmd, &c, func(ctx context.Context, c *client.Client) (media.Cartridge, error) { return c.AddMedia(ctx, add) }, func(w io.Writer) {
 				fmt.Fprintf(w, "added %s (%s) at %s, %s\n", c.Barcode, c.MediaType, c.Location, c.State)
 			})
 		},
 	}
-	addCmd.Flags().StringVar(&add.At, "at", "", "where it is: SITE/PLACE, SITE/LIBRARY/slot/N or SITE/LIBRARY/mailslot/N")
+	addCmd.Flags().StringVar(&add.At, "at", "", "where it is kept: SITE/PLACE (only the library fills its slots and drives)")
 	addCmd.Flags().StringVar(&add.Pool, "pool", "", "the pool it belongs to")
 	addCmd.Flags().StringVar(&add.MediaType, "type", "", "media type, when the barcode does not say (e.g. DDS-4)")
 	addCmd.Flags().StringVar(&add.State, "state", "", "scratch (default), active or full")
@@ -195,14 +201,9 @@ func (a *app) mediaCommand() *cobra.Command {
 		Short: "List cartridges",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			q := url.Values{}
-			for k, v := range map[string]string{"site": filter.site, "pool": filter.pool, "state": filter.state, "place": filter.place, "place_kind": filter.kind, "media_type": filter.mediaType} {
-				if v != "" {
-					q.Set(k, v)
-				}
-			}
+			q := client.MediaQuery{Site: filter.site, Pool: filter.pool, State: filter.state, Place: filter.place, PlaceKind: filter.kind, MediaType: filter.mediaType}
 			var list []media.Cartridge
-			return a.get(cmd, "/v1/media", q, &list, func(w io.Writer) { printCartridges(w, list) })
+			return show(a, cmd, &list, func(ctx context.Context, c *client.Client) ([]media.Cartridge, error) { return c.Media(ctx, q) }, func(w io.Writer) { printCartridges(w, list) })
 		},
 	}
 	listCmd.Flags().StringVar(&filter.site, "site", "", "only at this site (in-transit: with a courier)")
@@ -218,7 +219,7 @@ func (a *app) mediaCommand() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var v api.MediaView
-			return a.get(cmd, "/v1/media/"+pathEscape(args[0]), nil, &v, func(w io.Writer) {
+			return show(a, cmd, &v, func(ctx context.Context, c *client.Client) (api.MediaView, error) { return c.MediaShow(ctx, args[0]) }, func(w io.Writer) {
 				fmt.Fprintf(w, "barcode\t%s\n", v.Barcode)
 				fmt.Fprintf(w, "media type\t%s\n", v.MediaType)
 				fmt.Fprintf(w, "pool\t%s\n", dash(v.Pool))
@@ -255,7 +256,9 @@ move made outside those workflows.`,
 				return usagef("media move: say where to (--to SITE/PLACE)")
 			}
 			var ev media.Event
-			return a.post(cmd, "/v1/media/"+pathEscape(args[0])+"/move", move, &ev, func(w io.Writer) {
+			return show(a, cmd, &ev, func(ctx context.Context, c *client.Client) (media.Event, error) {
+				return c.MoveMedia(ctx, args[0], move)
+			}, func(w io.Writer) {
 				fmt.Fprintf(w, "%s moved from %s to %s (event %d)\n", ev.Barcode, ev.From, ev.To, ev.ID)
 			})
 		},
@@ -271,7 +274,9 @@ move made outside those workflows.`,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var ev media.Event
-			return a.post(cmd, "/v1/media/"+pathEscape(args[0])+"/retire", retire, &ev, func(w io.Writer) { fmt.Fprintf(w, "%s retired (event %d)\n", ev.Barcode, ev.ID) })
+			return show(a, cmd, &ev, func(ctx context.Context, c *client.Client) (media.Event, error) {
+				return c.RetireMedia(ctx, args[0], retire)
+			}, func(w io.Writer) { fmt.Fprintf(w, "%s retired (event %d)\n", ev.Barcode, ev.ID) })
 		},
 	}
 	retireCmd.Flags().StringVar(&retire.Reason, "reason", "", "why (required)")
@@ -283,7 +288,9 @@ move made outside those workflows.`,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var ev media.Event
-			return a.post(cmd, "/v1/media/"+pathEscape(args[0])+"/found", found, &ev, func(w io.Writer) { fmt.Fprintf(w, "%s found at %s (event %d)\n", ev.Barcode, ev.To, ev.ID) })
+			return show(a, cmd, &ev, func(ctx context.Context, c *client.Client) (media.Event, error) {
+				return c.FoundMedia(ctx, args[0], found)
+			}, func(w io.Writer) { fmt.Fprintf(w, "%s found at %s (event %d)\n", ev.Barcode, ev.To, ev.ID) })
 		},
 	}
 	foundCmd.Flags().StringVar(&found.At, "at", "", "where it turned up: SITE/PLACE")
@@ -309,7 +316,9 @@ and overwrites it. To keep the data instead, import it into the catalog
 				return usagef("media erase %s: say why the data on it may go (--reason TEXT)", args[0])
 			}
 			var ev media.Event
-			return a.post(cmd, "/v1/media/"+pathEscape(args[0])+"/erase", erase, &ev, func(w io.Writer) {
+			return show(a, cmd, &ev, func(ctx context.Context, c *client.Client) (media.Event, error) {
+				return c.EraseMedia(ctx, args[0], erase)
+			}, func(w io.Writer) {
 				fmt.Fprintf(w, "%s: what its tape holds is released; the next run that writes it overwrites it (event %d)\n", ev.Barcode, ev.ID)
 			})
 		},
@@ -369,9 +378,9 @@ func (a *app) manifestCommand() *cobra.Command {
 
 	// postManifest posts to a manifest endpoint and prints the manifest
 	// answered.
-	postManifest := func(cmd *cobra.Command, path string, body any) error {
+	postManifest := func(cmd *cobra.Command, send func(ctx context.Context, c *client.Client) (media.Manifest, error)) error {
 		var m media.Manifest
-		return a.post(cmd, path, body, &m, func(w io.Writer) { printManifest(w, m) })
+		return show(a, cmd, &m, send, func(w io.Writer) { printManifest(w, m) })
 	}
 
 	var create media.NewManifest
@@ -388,7 +397,9 @@ func (a *app) manifestCommand() *cobra.Command {
 				return usagef("manifest create: say where to (--to SITE)")
 			}
 			create.Barcodes = barcodes
-			return postManifest(cmd, "/v1/manifests", create)
+			return postManifest(cmd, func(ctx context.Context, c *client.Client) (media.Manifest, error) {
+				return c.CreateManifest(ctx, create)
+			})
 		},
 	}
 	createCmd.Flags().StringVar(&create.Destination, "to", "", "destination site")
@@ -403,14 +414,9 @@ func (a *app) manifestCommand() *cobra.Command {
 		Short: "List manifests (open and in transit unless --all)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			q := url.Values{}
-			if state != "" {
-				q.Set("state", state)
-			} else if !all {
-				q.Set("active", "true")
-			}
+			q := client.ManifestQuery{State: state, Active: state == "" && !all, Limit: 100}
 			var list []media.Manifest
-			return a.get(cmd, "/v1/manifests", q, &list, func(w io.Writer) {
+			return show(a, cmd, &list, func(ctx context.Context, c *client.Client) ([]media.Manifest, error) { return c.Manifests(ctx, q) }, func(w io.Writer) {
 				fmt.Fprintln(w, "MANIFEST\tROUTE\tSTATE\tCARTRIDGES\tCOURIER\tPICKED UP\tOPEN DISCREPANCIES")
 				for _, m := range list {
 					st := string(m.State)
@@ -431,7 +437,7 @@ func (a *app) manifestCommand() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var m media.Manifest
-			return a.get(cmd, "/v1/manifests/"+pathEscape(args[0]), nil, &m, func(w io.Writer) { printManifest(w, m) })
+			return show(a, cmd, &m, func(ctx context.Context, c *client.Client) (media.Manifest, error) { return c.Manifest(ctx, args[0]) }, func(w io.Writer) { printManifest(w, m) })
 		},
 	}
 
@@ -446,7 +452,9 @@ func (a *app) manifestCommand() *cobra.Command {
 				return err
 			}
 			pickup.Barcodes = barcodes
-			return postManifest(cmd, "/v1/manifests/"+pathEscape(args[0])+"/pickup", pickup)
+			return postManifest(cmd, func(ctx context.Context, c *client.Client) (media.Manifest, error) {
+				return c.Pickup(ctx, args[0], pickup)
+			})
 		},
 	}
 	pickupCmd.Flags().StringVar(&pickup.Courier, "courier", "", "the courier's name (required)")
@@ -463,7 +471,9 @@ func (a *app) manifestCommand() *cobra.Command {
 				return err
 			}
 			deliver.Barcodes = barcodes
-			return postManifest(cmd, "/v1/manifests/"+pathEscape(args[0])+"/deliver", deliver)
+			return postManifest(cmd, func(ctx context.Context, c *client.Client) (media.Manifest, error) {
+				return c.Deliver(ctx, args[0], deliver)
+			})
 		},
 	}
 	deliverCmd.Flags().StringVar(&deliver.Place, "place", "", "storage place they are filed at (default: the manifest's, or the safest)")
@@ -476,7 +486,9 @@ func (a *app) manifestCommand() *cobra.Command {
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			resolve.Barcode = args[1]
-			return postManifest(cmd, "/v1/manifests/"+pathEscape(args[0])+"/resolve", resolve)
+			return postManifest(cmd, func(ctx context.Context, c *client.Client) (media.Manifest, error) {
+				return c.Resolve(ctx, args[0], resolve)
+			})
 		},
 	}
 	resolveCmd.Flags().StringVar(&resolve.Found, "found", "", "where the cartridge turned up")
@@ -489,7 +501,9 @@ func (a *app) manifestCommand() *cobra.Command {
 		Short: "Withdraw a manifest that has not been picked up",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return postManifest(cmd, "/v1/manifests/"+pathEscape(args[0])+"/cancel", cancel)
+			return postManifest(cmd, func(ctx context.Context, c *client.Client) (media.Manifest, error) {
+				return c.CancelManifest(ctx, args[0], cancel)
+			})
 		},
 	}
 	cancelCmd.Flags().StringVar(&cancel.Reason, "reason", "", "why")
@@ -507,22 +521,9 @@ func (a *app) auditCommand() *cobra.Command {
 		Short: "Show audit events, newest first (oldest first with --after)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			q := url.Values{}
-			if barcode != "" {
-				q.Set("barcode", barcode)
-			}
-			if manifest != "" {
-				q.Set("manifest", manifest)
-			}
-			if kind != "" {
-				q.Set("kind", kind)
-			}
-			q.Set("limit", strconv.Itoa(limit))
-			if after > 0 {
-				q.Set("after", strconv.Itoa(after))
-			}
+			q := client.AuditQuery{Barcode: barcode, Manifest: manifest, Kind: kind, Limit: limit, After: int64(after)}
 			var events []media.Event
-			return a.get(cmd, "/v1/audit", q, &events, func(w io.Writer) { printEvents(w, events) })
+			return show(a, cmd, &events, func(ctx context.Context, c *client.Client) ([]media.Event, error) { return c.Audit(ctx, q) }, func(w io.Writer) { printEvents(w, events) })
 		},
 	}
 	logCmd.Flags().StringVar(&barcode, "barcode", "", "only this cartridge")
@@ -537,12 +538,13 @@ func (a *app) auditCommand() *cobra.Command {
 		Short: "Check the audit hash chain; with --head, that it ends at a hash kept elsewhere",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			q := url.Values{}
-			if head != "" {
-				q.Set("head", head)
+			if head != "" && !validHeadHash(head) {
+				return usagef("audit verify --head %q: a head hash is 64 hexadecimal digits, as 'tapewarden audit verify' or a tape's label prints it", head)
 			}
 			var res media.VerifyResult
-			if err := a.get(cmd, "/v1/audit/verify", q, &res, func(w io.Writer) {
+			if err := show(a, cmd, &res, func(ctx context.Context, c *client.Client) (media.VerifyResult, error) {
+				return c.AuditVerify(ctx, head)
+			}, func(w io.Writer) {
 				if res.OK {
 					fmt.Fprintf(w, "audit chain intact: %d events, head %d %s\n", res.Events, res.HeadID, res.HeadHash)
 					fmt.Fprintln(w, "Keep the head hash away from this machine (it is also written to every tape).")
@@ -566,11 +568,15 @@ func (a *app) auditCommand() *cobra.Command {
 func (a *app) catalogCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "catalog", Short: "The catalog database: consistent copies, rebuild from cartridges"}
 	var to string
+	var wait bool
 	copyCmd := &cobra.Command{
 		Use:   "copy --to FILE",
 		Short: "Write a consistent copy of the catalog (the daemon writes FILE)",
 		Long: `Write a consistent copy of the catalog while the daemon runs: VACUUM INTO a
 temporary file, fsync, rename, then SQLite's integrity check of the copy.
+FILE is in the copies directory (catalog.copies_dir, default
+STATE_DIR/copies), where it may replace an earlier copy, or a new file
+anywhere else outside the state directory. Copies are created 0600.
 Keep copies, and the audit head hash printed here, away from the machine
 room: without the catalog nobody knows which tape holds what.`,
 		Args: cobra.NoArgs,
@@ -582,13 +588,37 @@ room: without the catalog nobody knows which tape holds what.`,
 			if err != nil {
 				return err
 			}
-			var res media.VerifyResult
-			return a.post(cmd, "/v1/catalog/copy", api.CopyRequest{To: abs}, &res, func(w io.Writer) {
-				fmt.Fprintf(w, "catalog copied to %s and checked: %d audit events, head %d %s\n", abs, res.Events, res.HeadID, res.HeadHash)
-			})
+			return a.startOperation(cmd, wait, func(ctx context.Context, c *client.Client) (media.Operation, error) { return c.CatalogCopy(ctx, abs) },
+				func(op media.Operation) error {
+					if err := operationFailed(op); err != nil {
+						return err
+					}
+					res, err := client.CopyResult(op)
+					if err != nil {
+						return err
+					}
+					return a.print(res, func(w io.Writer) {
+						fmt.Fprintf(w, "catalog copied to %s and checked: %d audit events, head %d %s\n", abs, res.Events, res.HeadID, res.HeadHash)
+					})
+				})
 		},
 	}
 	copyCmd.Flags().StringVar(&to, "to", "", "the copy's file")
+	copyCmd.Flags().BoolVar(&wait, "wait", true, "wait for the copy to end (--wait=false: start it and print its operation ID)")
 	cmd.AddCommand(copyCmd, a.catalogRebuildCommand())
 	return cmd
+}
+
+// validHeadHash says whether s has the form of an audit event's hash: 64
+// hexadecimal digits.
+func validHeadHash(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			return false
+		}
+	}
+	return true
 }

@@ -1,9 +1,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -14,6 +14,7 @@ import (
 
 	"github.com/tapewarden/tapewarden/daemon/api"
 
+	"github.com/tapewarden/tapewarden/daemon/api/client"
 	"github.com/tapewarden/tapewarden/daemon/engine"
 )
 
@@ -38,7 +39,7 @@ func statusFlags(s drives.Status) string {
 func printDrive(w io.Writer, di engine.DriveInfo) {
 	where := di.Site
 	if di.Library != "" {
-		where += fmt.Sprintf(", library %s element %d", di.Library, di.Element)
+		where += fmt.Sprintf(", library %s element %d", di.Library, deref(di.Element))
 	}
 	fmt.Fprintf(w, "drive\t%s (%s %s)\n", di.Name, di.MediaType, di.Type)
 	fmt.Fprintf(w, "where\t%s\n", where)
@@ -71,12 +72,12 @@ func (a *app) driveCommand() *cobra.Command {
 		Use: "list", Short: "List the configured drives", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var list []engine.DriveInfo
-			return a.get(cmd, "/v1/drives", nil, &list, func(w io.Writer) {
+			return show(a, cmd, &list, func(ctx context.Context, c *client.Client) ([]engine.DriveInfo, error) { return c.Drives(ctx) }, func(w io.Writer) {
 				fmt.Fprintln(w, "DRIVE\tTYPE\tWHERE\tCARTRIDGE\tBUSY")
 				for _, di := range list {
 					where := di.Site
 					if di.Library != "" {
-						where = fmt.Sprintf("%s/%s[%d]", di.Site, di.Library, di.Element)
+						where = fmt.Sprintf("%s/%s[%d]", di.Site, di.Library, deref(di.Element))
 					}
 					fmt.Fprintf(w, "%s\t%s %s\t%s\t%s\t%s\n", di.Name, di.MediaType, di.Type, where, dash(di.Cartridge), dash(di.Busy))
 				}
@@ -87,7 +88,7 @@ func (a *app) driveCommand() *cobra.Command {
 		Use: "status NAME", Short: "Read a drive's status (when it is idle)", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var di engine.DriveInfo
-			return a.get(cmd, "/v1/drives/"+pathEscape(args[0]), nil, &di, func(w io.Writer) { printDrive(w, di) })
+			return show(a, cmd, &di, func(ctx context.Context, c *client.Client) (engine.DriveInfo, error) { return c.Drive(ctx, args[0]) }, func(w io.Writer) { printDrive(w, di) })
 		},
 	}
 	identify := &cobra.Command{
@@ -95,7 +96,7 @@ func (a *app) driveCommand() *cobra.Command {
 		Short: "Read the label of the cartridge a person put into a drive and record it there",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.postEvent(cmd, "/v1/drives/"+pathEscape(args[0])+"/identify", struct{}{})
+			return a.postEvent(cmd, func(ctx context.Context, c *client.Client) (media.Event, error) { return c.Identify(ctx, args[0]) })
 		},
 	}
 	insert := &cobra.Command{
@@ -104,7 +105,9 @@ func (a *app) driveCommand() *cobra.Command {
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var res engine.InsertResult
-			return a.post(cmd, "/v1/drives/"+pathEscape(args[0])+"/insert", engine.InsertRequest{Barcode: args[1]}, &res, func(w io.Writer) {
+			return show(a, cmd, &res, func(ctx context.Context, c *client.Client) (engine.InsertResult, error) {
+				return c.Insert(ctx, args[0], engine.InsertRequest{Barcode: args[1]})
+			}, func(w io.Writer) {
 				if res.Event != nil {
 					printEventLine(w, *res.Event)
 				}
@@ -118,7 +121,9 @@ func (a *app) driveCommand() *cobra.Command {
 		Short: "Eject a standalone drive's cartridge and record where it is put",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.postEvent(cmd, "/v1/drives/"+pathEscape(args[0])+"/eject", engine.EjectRequest{To: to})
+			return a.postEvent(cmd, func(ctx context.Context, c *client.Client) (media.Event, error) {
+				return c.Eject(ctx, args[0], engine.EjectRequest{To: to})
+			})
 		},
 	}
 	eject.Flags().StringVar(&to, "to", "", "where the cartridge goes, e.g. honcho/shelf")
@@ -129,7 +134,9 @@ func (a *app) driveCommand() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var res engine.CleanResult
-			return a.post(cmd, "/v1/drives/"+pathEscape(args[0])+"/clean", api.NoteRequest{Note: note}, &res, func(w io.Writer) { fmt.Fprintln(w, res.Note) })
+			return show(a, cmd, &res, func(ctx context.Context, c *client.Client) (engine.CleanResult, error) {
+				return c.Clean(ctx, args[0], api.NoteRequest{Note: note})
+			}, func(w io.Writer) { fmt.Fprintln(w, res.Note) })
 		},
 	}
 	clean.Flags().StringVar(&note, "note", "", "why (recorded)")
@@ -140,7 +147,9 @@ func (a *app) driveCommand() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var h api.DriveHistory
-			return a.get(cmd, "/v1/drives/"+pathEscape(args[0])+"/history", url.Values{"limit": {strconv.Itoa(limit)}}, &h, func(w io.Writer) {
+			return show(a, cmd, &h, func(ctx context.Context, c *client.Client) (api.DriveHistory, error) {
+				return c.DriveHistory(ctx, args[0], limit)
+			}, func(w io.Writer) {
 				if h.Cleaning != nil {
 					fmt.Fprintf(w, "cleaning due: %s", h.Cleaning.Due)
 					if h.Cleaning.Cleaner != "" {
@@ -173,9 +182,9 @@ func (a *app) driveCommand() *cobra.Command {
 }
 
 // postEvent posts and prints the custody event returned.
-func (a *app) postEvent(cmd *cobra.Command, path string, body any) error {
+func (a *app) postEvent(cmd *cobra.Command, send func(ctx context.Context, c *client.Client) (media.Event, error)) error {
 	var ev media.Event
-	return a.post(cmd, path, body, &ev, func(w io.Writer) { printEventLine(w, ev) })
+	return show(a, cmd, &ev, send, func(w io.Writer) { printEventLine(w, ev) })
 }
 
 func printEventLine(w io.Writer, ev media.Event) {
@@ -239,7 +248,9 @@ func (a *app) libraryCommand() *cobra.Command {
 		Use: "inventory", Short: "Read the library's slots and make the catalog agree", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var reps []engine.InventoryReport
-			return a.post(cmd, "/v1/library/inventory", api.LibraryRequest{Library: lib}, &reps, func(w io.Writer) {
+			return show(a, cmd, &reps, func(ctx context.Context, c *client.Client) ([]engine.InventoryReport, error) {
+				return c.Inventory(ctx, api.LibraryRequest{Library: lib})
+			}, func(w io.Writer) {
 				for _, r := range reps {
 					printInventory(w, r)
 				}
@@ -260,7 +271,7 @@ func (a *app) libraryCommand() *cobra.Command {
 			if req.Drive == "" {
 				return usagef("library load: say which drive (--drive NAME)")
 			}
-			return a.postEvent(cmd, "/v1/library/load", req)
+			return a.postEvent(cmd, func(ctx context.Context, c *client.Client) (media.Event, error) { return c.Load(ctx, req) })
 		},
 	}
 	load.Flags().IntVar(&loadSlot, "slot", 0, "load from this slot instead of naming a barcode")
@@ -275,7 +286,9 @@ func (a *app) libraryCommand() *cobra.Command {
 			if unloadDrive == "" {
 				return usagef("library unload: say which drive (--drive NAME)")
 			}
-			return a.postEvent(cmd, "/v1/library/unload", engine.UnloadRequest{Drive: unloadDrive, Slot: unloadSlot})
+			return a.postEvent(cmd, func(ctx context.Context, c *client.Client) (media.Event, error) {
+				return c.Unload(ctx, engine.UnloadRequest{Drive: unloadDrive, Slot: unloadSlot})
+			})
 		},
 	}
 	unload.Flags().IntVar(&unloadSlot, "slot", 0, "put it in this slot")
@@ -285,7 +298,9 @@ func (a *app) libraryCommand() *cobra.Command {
 		Short: "Move a cartridge between slots (N for slot N, mN for mail slot N)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.postEvent(cmd, "/v1/library/transfer", engine.TransferRequest{Library: lib, From: args[0], To: args[1]})
+			return a.postEvent(cmd, func(ctx context.Context, c *client.Client) (media.Event, error) {
+				return c.Transfer(ctx, engine.TransferRequest{Library: lib, From: args[0], To: args[1]})
+			})
 		},
 	}
 	export := &cobra.Command{
@@ -294,7 +309,9 @@ func (a *app) libraryCommand() *cobra.Command {
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var events []media.Event
-			return a.post(cmd, "/v1/library/export", api.ExportRequest{Library: lib, Barcodes: args}, &events, func(w io.Writer) {
+			return show(a, cmd, &events, func(ctx context.Context, c *client.Client) ([]media.Event, error) {
+				return c.Export(ctx, api.ExportRequest{Library: lib, Barcodes: args})
+			}, func(w io.Writer) {
 				for _, ev := range events {
 					printEventLine(w, ev)
 				}
@@ -307,7 +324,9 @@ func (a *app) libraryCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var res api.ImportResult
-			err := a.post(cmd, "/v1/library/import", api.LibraryRequest{Library: lib}, &res, func(w io.Writer) {
+			err := show(a, cmd, &res, func(ctx context.Context, c *client.Client) (api.ImportResult, error) {
+				return c.Import(ctx, api.LibraryRequest{Library: lib})
+			}, func(w io.Writer) {
 				for _, ev := range res.Imported {
 					printEventLine(w, ev)
 				}
@@ -351,7 +370,9 @@ func (a *app) libraryCommand() *cobra.Command {
 
 func (a *app) mailSlot(cmd *cobra.Command, req engine.MailSlotRequest) error {
 	var res engine.MailSlotResult
-	return a.post(cmd, "/v1/library/mailslot", req, &res, func(w io.Writer) {
+	return show(a, cmd, &res, func(ctx context.Context, c *client.Client) (engine.MailSlotResult, error) {
+		return c.MailSlot(ctx, req)
+	}, func(w io.Writer) {
 		verb := map[string]string{"insert": "put into", "take": "taken out of"}[res.Action]
 		fmt.Fprintf(w, "%s %s mail slot %d\n", dash0(res.Barcode), verb, res.MailSlot)
 		fmt.Fprintf(w, "next: %s\n", res.Next)
@@ -359,4 +380,12 @@ func (a *app) mailSlot(cmd *cobra.Command, req engine.MailSlotRequest) error {
 			fmt.Fprintf(w, "note: %s\n", p)
 		}
 	})
+}
+
+// deref is *p, or 0 for nil.
+func deref(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
 }

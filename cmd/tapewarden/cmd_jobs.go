@@ -1,11 +1,10 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
-	"net/url"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 
 	"github.com/tapewarden/tapewarden/daemon/api"
 
+	"github.com/tapewarden/tapewarden/daemon/api/client"
 	"github.com/tapewarden/tapewarden/daemon/engine"
 )
 
@@ -24,6 +24,18 @@ func printRunLine(w io.Writer, r media.Run) {
 		took = r.FinishedAt.Sub(r.StartedAt).Round(time.Second).String()
 	}
 	reason := r.Reason
+	if len(r.Coalesced) > 0 {
+		slots := make([]string, len(r.Coalesced))
+		for i, t := range r.Coalesced {
+			slots[i] = when(t)
+		}
+		covered := "also covered the scheduled slot(s) " + strings.Join(slots, ", ")
+		if reason == "" {
+			reason = covered
+		} else {
+			reason = covered + "; " + reason
+		}
+	}
 	if len(reason) > 100 {
 		reason = reason[:97] + "..."
 	}
@@ -41,6 +53,9 @@ func printRun(w io.Writer, r media.Run) {
 	if !r.ScheduledFor.IsZero() {
 		fmt.Fprintf(w, "scheduled for\t%s\n", when(r.ScheduledFor))
 	}
+	for _, t := range r.Coalesced {
+		fmt.Fprintf(w, "also covered\tthe scheduled slot at %s (it found this run in progress)\n", when(t))
+	}
 	fmt.Fprintf(w, "queued\t%s\n", when(r.QueuedAt))
 	fmt.Fprintf(w, "started\t%s\n", when(r.StartedAt))
 	fmt.Fprintf(w, "finished\t%s\n", when(r.FinishedAt))
@@ -49,6 +64,10 @@ func printRun(w io.Writer, r media.Run) {
 	fmt.Fprintf(w, "data\t%d bytes, %d members\n", r.Bytes, r.Files)
 	if r.SHA256 != "" {
 		fmt.Fprintf(w, "sha256\t%s\n", r.SHA256)
+	}
+	if r.Encryption != "" {
+		fmt.Fprintf(w, "encryption\t%s, to recipients %s\n", r.Encryption, strings.Join(r.Recipients, ", "))
+		fmt.Fprintf(w, "on tape\t%d bytes, sha256 %s (the pieces' checksums are of the bytes on tape)\n", r.TapeBytes, r.TapeSHA256)
 	}
 	if len(r.Pieces) > 0 {
 		fmt.Fprintln(w)
@@ -64,7 +83,12 @@ func printRun(w io.Writer, r media.Run) {
 	if r.Log != "" {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "log:")
-		fmt.Fprint(w, r.Log)
+		for _, l := range r.Log.Lines() {
+			if !l.At.IsZero() {
+				fmt.Fprint(w, l.At.Format("2006-01-02 15:04:05 "))
+			}
+			fmt.Fprintln(w, l.Text)
+		}
 	}
 }
 
@@ -74,7 +98,7 @@ func (a *app) jobCommand() *cobra.Command {
 		Use: "list", Short: "List the configured jobs and their last run", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var jobs []engine.JobInfo
-			return a.get(cmd, "/v1/jobs", nil, &jobs, func(w io.Writer) {
+			return show(a, cmd, &jobs, func(ctx context.Context, c *client.Client) ([]engine.JobInfo, error) { return c.Jobs(ctx) }, func(w io.Writer) {
 				fmt.Fprintln(w, "JOB\tSYSTEM\tPOOL\tSCHEDULE\tNEXT\tLAST RUN")
 				for _, j := range jobs {
 					last := "never"
@@ -92,17 +116,30 @@ func (a *app) jobCommand() *cobra.Command {
 	run := &cobra.Command{
 		Use: "run NAME [--wait]", Short: "Start a run of a job now", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var r media.Run
-			if err := a.post(cmd, "/v1/jobs/"+pathEscape(args[0])+"/run", api.RunRequest{Wait: wait}, &r, func(w io.Writer) {
-				if wait {
-					printRun(w, r)
-				} else {
-					fmt.Fprintf(w, "run %d of %s queued; follow it with 'tapewarden run show %d'\n", r.ID, r.Job, r.ID)
-				}
-			}); err != nil {
+			c, err := a.client(cmd)
+			if err != nil {
 				return err
 			}
-			if wait && r.State != media.RunSucceeded {
+			r, err := c.RunJob(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if !wait {
+				return a.print(r, func(w io.Writer) {
+					fmt.Fprintf(w, "run %d of %s queued; follow it with 'tapewarden run show %d'\n", r.ID, r.Job, r.ID)
+				})
+			}
+			r, err = follow(cmd.Context(), a, fmt.Sprintf("run %d of %s", r.ID, r.Job),
+				fmt.Sprintf("'tapewarden run show %d' shows it, 'tapewarden run cancel %d' stops it", r.ID, r.ID),
+				func(ctx context.Context) (media.Run, error) { return c.Run(ctx, r.ID) },
+				func(r media.Run) bool { return r.State.Finished() })
+			if err != nil {
+				return err
+			}
+			if err := a.print(r, func(w io.Writer) { printRun(w, r) }); err != nil {
+				return err
+			}
+			if r.State != media.RunSucceeded {
 				return failedError{fmt.Sprintf("run %d %s: %s", r.ID, r.State, r.Reason)}
 			}
 			return nil
@@ -113,12 +150,12 @@ func (a *app) jobCommand() *cobra.Command {
 	history := &cobra.Command{
 		Use: "history [NAME]", Short: "Show past runs, newest first", Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			q := url.Values{"limit": {strconv.Itoa(limit)}}
+			job := ""
 			if len(args) == 1 {
-				q.Set("job", args[0])
+				job = args[0]
 			}
 			var runs []media.Run
-			return a.get(cmd, "/v1/runs", q, &runs, func(w io.Writer) {
+			return show(a, cmd, &runs, func(ctx context.Context, c *client.Client) ([]media.Run, error) { return c.Runs(ctx, job, limit) }, func(w io.Writer) {
 				fmt.Fprintln(w, "RUN\tJOB\tSTATE\tQUEUED\tTOOK\tGENERATION\tBYTES\tREASON")
 				for _, r := range runs {
 					printRunLine(w, r)
@@ -133,21 +170,29 @@ func (a *app) jobCommand() *cobra.Command {
 
 func (a *app) runCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "run", Short: "One run: show (with its log), cancel"}
-	show := &cobra.Command{
+	showCmd := &cobra.Command{
 		Use: "show ID", Short: "Show a run with its pieces and log", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseID("run", args[0])
+			if err != nil {
+				return err
+			}
 			var r media.Run
-			return a.get(cmd, "/v1/runs/"+pathEscape(args[0]), nil, &r, func(w io.Writer) { printRun(w, r) })
+			return show(a, cmd, &r, func(ctx context.Context, c *client.Client) (media.Run, error) { return c.Run(ctx, id) }, func(w io.Writer) { printRun(w, r) })
 		},
 	}
 	cancel := &cobra.Command{
 		Use: "cancel ID", Short: "Stop a run in progress", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseID("run", args[0])
+			if err != nil {
+				return err
+			}
 			var r media.Run
-			return a.post(cmd, "/v1/runs/"+pathEscape(args[0])+"/cancel", struct{}{}, &r, func(w io.Writer) { fmt.Fprintf(w, "run %d %s: %s\n", r.ID, r.State, r.Reason) })
+			return show(a, cmd, &r, func(ctx context.Context, c *client.Client) (media.Run, error) { return c.CancelRun(ctx, id) }, func(w io.Writer) { fmt.Fprintf(w, "run %d %s: %s\n", r.ID, r.State, r.Reason) })
 		},
 	}
-	cmd.AddCommand(show, cancel)
+	cmd.AddCommand(showCmd, cancel)
 	return cmd
 }
 
@@ -185,12 +230,8 @@ func (a *app) promptCommand() *cobra.Command {
 	list := &cobra.Command{
 		Use: "list", Short: "List open prompts, oldest first", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			q := url.Values{}
-			if all {
-				q.Set("all", "true")
-			}
 			var list []media.Prompt
-			return a.get(cmd, "/v1/prompts", q, &list, func(w io.Writer) { printPrompts(w, list, time.Now()) })
+			return show(a, cmd, &list, func(ctx context.Context, c *client.Client) ([]media.Prompt, error) { return c.Prompts(ctx, all) }, func(w io.Writer) { printPrompts(w, list, time.Now()) })
 		},
 	}
 	list.Flags().BoolVar(&all, "all", false, "include closed prompts")
@@ -198,8 +239,12 @@ func (a *app) promptCommand() *cobra.Command {
 	done := &cobra.Command{
 		Use: "done ID", Short: "Say you did what a prompt asked", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseID("prompt", args[0])
+			if err != nil {
+				return err
+			}
 			var p media.Prompt
-			return a.post(cmd, "/v1/prompts/"+pathEscape(args[0])+"/done", api.NoteRequest{Note: note}, &p, func(w io.Writer) {
+			return show(a, cmd, &p, func(ctx context.Context, c *client.Client) (media.Prompt, error) { return c.PromptDone(ctx, id, note) }, func(w io.Writer) {
 				fmt.Fprintf(w, "prompt %d done; the daemon checks the result now ('tapewarden prompt list' shows any follow-up)\n", p.ID)
 			})
 		},
@@ -208,8 +253,14 @@ func (a *app) promptCommand() *cobra.Command {
 	cancel := &cobra.Command{
 		Use: "cancel ID", Short: "Withdraw a prompt (a run waiting on it fails)", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseID("prompt", args[0])
+			if err != nil {
+				return err
+			}
 			var p media.Prompt
-			return a.post(cmd, "/v1/prompts/"+pathEscape(args[0])+"/cancel", api.NoteRequest{Note: note}, &p, func(w io.Writer) { fmt.Fprintf(w, "prompt %d cancelled\n", p.ID) })
+			return show(a, cmd, &p, func(ctx context.Context, c *client.Client) (media.Prompt, error) {
+				return c.PromptCancel(ctx, id, note)
+			}, func(w io.Writer) { fmt.Fprintf(w, "prompt %d cancelled\n", p.ID) })
 		},
 	}
 	cancel.Flags().StringVar(&note, "note", "", "why")
@@ -219,11 +270,12 @@ func (a *app) promptCommand() *cobra.Command {
 
 func (a *app) restoreCommand() *cobra.Command {
 	var req engine.RestoreRequest
-	var at string
+	var at, identity string
+	var wait bool
 	var fromTape bool
 	var tapes tapeSourceFlags
 	cmd := &cobra.Command{
-		Use:   "restore (--system S | --job J) [--generation ID | --at TIME] [--path P]... --to DIR [--drill]",
+		Use:   "restore (--system S | --job J) [--generation ID | --at TIME] [--path P]... --to DIR [--identity FILE] [--drill]",
 		Short: "Bring back a system's or job's data from tape",
 		Long: `Restore finds the runs of the system's jobs (or the one job) in the requested
 generation (default: the newest good one), gets their cartridges into a drive
@@ -232,6 +284,19 @@ extracts into DIR — nothing can land outside it — and checks every byte
 against the SHA-256 recorded when it was written. With more than one job,
 each goes into DIR/JOB. With --drill the restore is recorded as the system's
 restore drill. The daemon writes into DIR, so it must be able to.
+
+The restore is an operation of the daemon: it goes on while it waits for a
+person to load a cartridge, whatever happens to this command. Ctrl-C stops
+the waiting, not the restore; 'tapewarden operation show|wait|cancel ID'
+follows it.
+
+
+A run of a pool encrypted with age needs an identity: --identity FILE (an
+age identity file readable only by you) is read here and sent to the daemon
+over its socket, which uses it for this restore only and never logs or stores
+it; without it the pool's restore_identity_file is used. An encrypted restore
+goes into DIR/.tapewarden-restore-NNNN first and into DIR only once the whole
+stream authenticated.
 
 With --from-tape it works without the daemon and without a catalog (the
 machine room is gone): it reads the cartridges' trailers (--images DIR,
@@ -260,19 +325,26 @@ restore priority order of the configuration on the newest tape.`,
 				}
 				req.At = t
 			}
-			var res engine.RestoreResult
-			return a.post(cmd, "/v1/restore", req, &res, func(w io.Writer) {
-				for _, j := range res.Jobs {
-					fmt.Fprintf(w, "restored %s from run %d (generation %s) into %s: %d members, %d bytes from %s; checksum verified: %v\n",
-						j.Job, j.Run, j.Generation, j.Dir, j.Members, j.Bytes, strings.Join(j.Cartridges, ", "), j.Verified)
-					for _, warn := range j.Warnings {
-						fmt.Fprintf(w, "  warning: %s\n", warn)
+			if identity != "" {
+				text, err := readIdentityText(identity)
+				if err != nil {
+					return err
+				}
+				req.Identity = engine.Secret(text)
+			}
+			return a.startOperation(cmd, wait, func(ctx context.Context, c *client.Client) (media.Operation, error) { return c.Restore(ctx, req) },
+				func(op media.Operation) error {
+					res, err := client.RestoreResult(op)
+					if err != nil {
+						return err
 					}
-				}
-				if res.Drill != nil {
-					fmt.Fprintf(w, "restore drill %d recorded for %s: %s in %.0fs\n", res.Drill.ID, res.Drill.System, res.Drill.Result, res.Drill.Duration)
-				}
-			})
+					if op.State == media.OperationSucceeded || len(res.Jobs) > 0 {
+						if err := a.print(res, func(w io.Writer) { printRestore(w, res) }); err != nil {
+							return err
+						}
+					}
+					return operationFailed(op)
+				})
 		},
 	}
 	f := cmd.Flags()
@@ -285,6 +357,8 @@ restore priority order of the configuration on the newest tape.`,
 	f.BoolVar(&req.Overwrite, "overwrite", false, "replace files that already exist in DIR")
 	f.BoolVar(&req.Drill, "drill", false, "record this restore as the system's restore drill")
 	f.StringVar(&req.Note, "note", "", "findings to record with the drill")
+	f.BoolVar(&wait, "wait", true, "wait for the restore to end (--wait=false: start it and print its operation ID)")
+	f.StringVar(&identity, "identity", "", "an age identity FILE (mode 0600) for an encrypted pool; sent over the socket, never stored")
 	f.BoolVar(&fromTape, "from-tape", false, "restore from cartridges alone, without the daemon or a catalog")
 	tapes.add(f)
 	return cmd
@@ -296,7 +370,7 @@ func (a *app) drillCommand() *cobra.Command {
 		Use: "list", Short: "The last restore drill of each system", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var list []api.DrillInfo
-			return a.get(cmd, "/v1/drills", nil, &list, func(w io.Writer) {
+			return show(a, cmd, &list, func(ctx context.Context, c *client.Client) ([]api.DrillInfo, error) { return c.Drills(ctx) }, func(w io.Writer) {
 				fmt.Fprintln(w, "SYSTEM\tLAST DRILL\tRESULT\tDURATION\tDUE")
 				for _, di := range list {
 					if di.Last == nil {
@@ -313,4 +387,17 @@ func (a *app) drillCommand() *cobra.Command {
 		},
 	})
 	return cmd
+}
+
+func printRestore(w io.Writer, res engine.RestoreResult) {
+	for _, j := range res.Jobs {
+		fmt.Fprintf(w, "restored %s from run %d (generation %s) into %s: %d members, %d bytes from %s; checksum verified: %v\n",
+			j.Job, j.Run, j.Generation, j.Dir, j.Members, j.Bytes, strings.Join(j.Cartridges, ", "), j.Verified)
+		for _, warn := range j.Warnings {
+			fmt.Fprintf(w, "  warning: %s\n", warn)
+		}
+	}
+	if res.Drill != nil {
+		fmt.Fprintf(w, "restore drill %d recorded for %s: %s in %.0fs\n", res.Drill.ID, res.Drill.System, res.Drill.Result, res.Drill.Duration)
+	}
 }

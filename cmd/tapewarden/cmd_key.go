@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +16,9 @@ import (
 	"github.com/skip2/go-qrcode"
 	"github.com/spf13/cobra"
 
+	"github.com/tapewarden/tapewarden/daemon/api/client"
 	"github.com/tapewarden/tapewarden/daemon/archive"
+	"github.com/tapewarden/tapewarden/daemon/engine"
 )
 
 // The key commands work offline, on files: they never talk to the daemon,
@@ -35,10 +38,13 @@ the matching identity (the secret key). These commands work on files only and
 do not talk to the daemon; run them on the machine that keeps the key, which
 need not be the backup server.
 
+'key check' is the exception: it asks the daemon to read the newest encrypted
+generation of every encrypted pool with the identity, sent over the socket.
+
 An identity is never accepted on the command line: only as a file path, or
 typed at the terminal by 'key import'.`,
 	}
-	c.AddCommand(a.keyGenerateCommand(), a.keyEscrowCommand(), a.keyImportCommand())
+	c.AddCommand(a.keyGenerateCommand(), a.keyEscrowCommand(), a.keyImportCommand(), a.keyCheckCommand())
 	return c
 }
 
@@ -351,4 +357,73 @@ func readTyped(in io.Reader) (string, error) {
 func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// readIdentityText checks an identity file (mode 0600, X25519 identities
+// only) and returns its text, for sending to the daemon in a request body.
+func readIdentityText(path string) (string, error) {
+	if looksLikeIdentity(path) {
+		return "", usagef("--identity takes the path of an identity file, never the key itself (a key on the command line is seen by every user of this machine; consider it exposed)")
+	}
+	ids, err := archive.ReadIdentityFile(path)
+	if err != nil {
+		return "", err
+	}
+	if len(ids.Fingerprints) == 0 {
+		return "", fmt.Errorf("%w: %s holds no identity", archive.ErrBadIdentity, path)
+	}
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	return string(text), nil
+}
+
+func (a *app) keyCheckCommand() *cobra.Command {
+	var identity string
+	c := &cobra.Command{
+		Use:   "check --identity FILE",
+		Short: "Confirm an identity decrypts the newest generation of every encrypted pool (no restore)",
+		Long: `For each pool with encryption: age, the daemon gets the first cartridge of its
+newest encrypted generation into a drive, reads the trailer and decrypts the
+start of the data file with the identity, which age authenticates. Nothing is
+restored. The identity file (mode 0600) is read here and sent over the
+daemon's socket; the daemon never logs or stores it. Part of the yearly drill:
+check the ICT key and the escrow key. Exits 1 if any pool fails.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if identity == "" {
+				return usagef("key check: give the identity file (--identity FILE)")
+			}
+			text, err := readIdentityText(identity)
+			if err != nil {
+				return err
+			}
+			var res []engine.KeyCheck
+			failed := 0
+			err = show(a, cmd, &res, func(ctx context.Context, c *client.Client) ([]engine.KeyCheck, error) {
+				return c.KeyCheck(ctx, engine.KeyCheckRequest{Identity: engine.Secret(text)})
+			}, func(w io.Writer) {
+				for _, kc := range res {
+					if kc.OK {
+						fmt.Fprintf(w, "pool %s: ok: generation %s (run %d of %s) on %s file %d decrypts with this identity\n",
+							kc.Pool, kc.Generation, kc.Run, kc.Job, kc.Barcode, kc.File)
+						continue
+					}
+					failed++
+					where := ""
+					if kc.Run != 0 {
+						where = fmt.Sprintf(" generation %s (run %d on %s file %d):", kc.Generation, kc.Run, kc.Barcode, kc.File)
+					}
+					fmt.Fprintf(w, "pool %s: FAILED:%s %s\n", kc.Pool, where, kc.Problem)
+				}
+			})
+			if err == nil && failed > 0 {
+				return fmt.Errorf("the identity does not decrypt %d of %d encrypted pools", failed, len(res))
+			}
+			return err
+		},
+	}
+	c.Flags().StringVar(&identity, "identity", "", "the age identity file to check (mode 0600)")
+	return c
 }

@@ -1,12 +1,11 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 
 	"github.com/tapewarden/tapewarden/daemon/config"
 
+	"github.com/tapewarden/tapewarden/daemon/api/client"
 	"github.com/tapewarden/tapewarden/daemon/report"
 )
 
@@ -49,17 +49,6 @@ func checkDay(cmd *cobra.Command, dateFlag, date, at string) error {
 	return nil
 }
 
-func dayQuery(date, at string) url.Values {
-	q := url.Values{}
-	if date != "" {
-		q.Set("date", date)
-	}
-	if at != "" {
-		q.Set("at", at)
-	}
-	return q
-}
-
 // clock prints a time of day with its offset from UTC.
 func clock(t time.Time) string { return t.Format("15:04 (-07:00)") }
 
@@ -81,7 +70,9 @@ plan into manifests.`,
 				return err
 			}
 			var p report.CourierPlan
-			return a.get(cmd, "/v1/courier/plan", dayQuery(date, at), &p, func(w io.Writer) { printCourierPlan(w, p) })
+			return show(a, cmd, &p, func(ctx context.Context, c *client.Client) (report.CourierPlan, error) {
+				return c.CourierPlan(ctx, date, at)
+			}, func(w io.Writer) { printCourierPlan(w, p) })
 		},
 	}
 	dayFlags(plan, &date, &at)
@@ -198,7 +189,9 @@ the plan cannot travel, nothing is created.`
 		}
 		note, _ := flags.GetString("note")
 		var res report.FromPlanResult
-		return a.post(cmd, "/v1/manifests/from-plan", report.FromPlanRequest{Date: date, At: at, Note: note}, &res, func(w io.Writer) { printFromPlan(w, res) })
+		return show(a, cmd, &res, func(ctx context.Context, c *client.Client) (report.FromPlanResult, error) {
+			return c.ManifestsFromPlan(ctx, report.FromPlanRequest{Date: date, At: at, Note: note})
+		}, func(w io.Writer) { printFromPlan(w, res) })
 	}
 }
 
@@ -241,16 +234,9 @@ runs are projected.`,
 			if err := checkDay(cmd, "--from", from, at); err != nil {
 				return err
 			}
-			q := dayQuery("", at)
-			if from != "" {
-				q.Set("from", from)
-			}
-			if pool != "" {
-				q.Set("pool", pool)
-			}
-			q.Set("days", strconv.Itoa(days))
+			q := report.CalendarRequest{Pool: pool, From: from, At: at, Days: days}
 			var s rotation.Schedule
-			return a.get(cmd, "/v1/rotation/calendar", q, &s, func(w io.Writer) { io.WriteString(w, s.Text()) })
+			return show(a, cmd, &s, func(ctx context.Context, c *client.Client) (rotation.Schedule, error) { return c.Calendar(ctx, q) }, func(w io.Writer) { io.WriteString(w, s.Text()) })
 		},
 	}
 	cal.Flags().StringVar(&pool, "pool", "all", "the pool, or all")
@@ -309,9 +295,9 @@ configuration.`,
 				why = "no daemon socket was given (--socket or TAPEWARDEN_SOCKET)"
 			default:
 				req := report.PolicyCheckRequest{Config: cfg.PolicyConfig(), Name: name}
-				if err := newClient(socket).do(cmd.Context(), "POST", "/v1/policy/check", nil, req, &rep); err != nil {
-					var un unreachableError
-					if errors.As(err, &un) {
+				var err error
+				if rep, err = client.New(socket).PolicyCheckConfig(cmd.Context(), req); err != nil {
+					if errors.Is(err, client.ErrUnreachable) {
 						why = fmt.Sprintf("the daemon at %s is not reachable", socket)
 					} else {
 						why = fmt.Sprintf("the daemon at %s refused: %v", socket, err)
@@ -394,7 +380,7 @@ cartridges to retire or replace.`,
 				return err
 			}
 			var s report.SwapList
-			return a.get(cmd, "/v1/swap-list", dayQuery(date, at), &s, func(w io.Writer) { printSwapList(w, s) })
+			return show(a, cmd, &s, func(ctx context.Context, c *client.Client) (report.SwapList, error) { return c.SwapList(ctx, date, at) }, func(w io.Writer) { printSwapList(w, s) })
 		},
 	}
 	dayFlags(cmd, &date, &at)

@@ -21,6 +21,7 @@ import (
 	"github.com/tapewarden/tapewarden/daemon/config"
 
 	"github.com/tapewarden/tapewarden/daemon/engine"
+	"github.com/tapewarden/tapewarden/media"
 )
 
 // settableClock is a daemon clock the test moves by hand.
@@ -35,11 +36,11 @@ func (c *settableClock) After(d time.Duration) <-chan time.Time { return time.Af
 func (c *settableClock) At(t time.Time) <-chan time.Time        { return time.After(t.Sub(c.Now())) }
 
 type runView struct {
-	ID     int64  `json:"id"`
-	State  string `json:"state"`
-	Reason string `json:"reason"`
-	Drive  string `json:"drive"`
-	Log    string `json:"log"`
+	ID     int64        `json:"id"`
+	State  string       `json:"state"`
+	Reason string       `json:"reason"`
+	Drive  string       `json:"drive"`
+	Log    media.RunLog `json:"log"`
 	Pieces []struct {
 		Barcode string `json:"barcode"`
 		File    int64  `json:"file"`
@@ -104,7 +105,7 @@ func TestKillWhileWriting(t *testing.T) {
 		var rv runView
 		require.NoError(t, json.Unmarshal([]byte(p.must("run", "show", fmt.Sprint(run.ID), "--json")), &rv))
 		require.NotEqual(t, "succeeded", rv.State, "the run finished before it could be killed")
-		if rv.State == "writing" && strings.Contains(rv.Log, "writing DLY") {
+		if rv.State == "writing" && strings.Contains(string(rv.Log), "writing DLY") {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -122,7 +123,7 @@ func TestKillWhileWriting(t *testing.T) {
 
 	// The cartridge it was writing: none of its recorded data claims to
 	// be from the killed run, and what it held before is marked gone.
-	m := regexp.MustCompile(`writing (\w+) from tape file`).FindStringSubmatch(after.Log)
+	m := regexp.MustCompile(`writing (\w+) from tape file`).FindStringSubmatch(string(after.Log))
 	require.NotNil(t, m, after.Log)
 	victim := m[1]
 	for _, id := range earlier {

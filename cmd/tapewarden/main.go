@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/tapewarden/tapewarden/daemon/api/client"
 	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
@@ -30,12 +31,6 @@ func (e usageError) Unwrap() error { return e.err }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
-// unreachableError means the daemon did not answer.
-type unreachableError struct{ err error }
-
-func (e unreachableError) Error() string { return e.err.Error() }
-func (e unreachableError) Unwrap() error { return e.err }
-
 // failedError is a command that ran and reports failure without an API
 // error (a broken audit chain, an error-level policy finding).
 type failedError struct{ msg string }
@@ -44,13 +39,12 @@ func (e failedError) Error() string { return e.msg }
 
 func exitCode(err error) int {
 	var ue usageError
-	var un unreachableError
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &ue), errors.Is(err, config.ErrConfig):
 		return exitUsage
-	case errors.As(err, &un):
+	case errors.Is(err, client.ErrUnreachable):
 		return exitUnreachable
 	}
 	return exitFailed
@@ -60,7 +54,13 @@ func main() {
 	root := newRootCommand(os.Stdout, os.Stderr)
 	err := root.Execute()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "tapewarden: %v\n", err)
+		var denied *client.DeniedError
+		if errors.As(err, &denied) {
+			err = deniedError(denied.Socket)
+		}
+		// The daemon's words may carry what a person typed: print them
+		// escaped, like everything else from the daemon.
+		fmt.Fprintf(os.Stderr, "tapewarden: %s\n", escapeText(err.Error(), true))
 	}
 	os.Exit(exitCode(err))
 }

@@ -2,16 +2,18 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tapewarden/tapewarden/daemon/api/client"
 	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
@@ -63,6 +65,7 @@ Exit status: 0 ok, 1 refused or failed, 2 usage or configuration error,
 		a.daemonCommand(),
 		a.configCommand(),
 		a.statusCommand(),
+		a.checkCommand(),
 		a.siteCommand(),
 		a.mediaCommand(),
 		a.manifestCommand(),
@@ -79,6 +82,7 @@ Exit status: 0 ok, 1 refused or failed, 2 usage or configuration error,
 		a.keyCommand(),
 		a.versionCommand(),
 		a.gendocsCommand(),
+		a.operationCommand(),
 	)
 	root.AddCommand(a.policyCommands()...)
 	wrapArgs(root)
@@ -118,46 +122,54 @@ func wrapArgs(c *cobra.Command) {
 	}
 }
 
-func (a *app) client(cmd *cobra.Command) (*client, error) {
+func (a *app) client(cmd *cobra.Command) (*client.Client, error) {
 	path, err := socketPath(a.socket, a.configPath, cmd.Flags().Changed("config"))
 	if err != nil {
 		return nil, err
 	}
-	return newClient(path), nil
+	return client.NewWithTimeout(path, requestTimeout), nil
 }
 
-// get and post call the API, decode its answer into v and print it: with
-// --json the daemon's JSON as it came, otherwise written by text through a
-// tabwriter.
-func (a *app) get(cmd *cobra.Command, path string, query url.Values, v any, text func(w io.Writer)) error {
-	return a.call(cmd, "GET", path, query, nil, v, text)
-}
+// requestTimeout bounds each request to the daemon; long work is an
+// operation that the CLI follows with short requests.
+var requestTimeout = client.DefaultTimeout
 
-func (a *app) post(cmd *cobra.Command, path string, body, v any, text func(w io.Writer)) error {
-	return a.call(cmd, "POST", path, nil, body, v, text)
-}
-
-func (a *app) call(cmd *cobra.Command, method, path string, query url.Values, body, v any, text func(w io.Writer)) error {
+// show asks the daemon through the API client, keeps the answer in v and
+// prints it: with --json as JSON, otherwise written by text through a
+// tabwriter. v is filled in either way: commands look at the answer after
+// printing it (a failed run, a broken chain) to choose their exit code.
+func show[T any](a *app, cmd *cobra.Command, v *T, ask func(ctx context.Context, c *client.Client) (T, error), text func(w io.Writer)) error {
 	c, err := a.client(cmd)
 	if err != nil {
 		return err
 	}
-	var raw json.RawMessage
-	if err := c.do(cmd.Context(), method, path, query, body, &raw); err != nil {
+	if *v, err = ask(cmd.Context(), c); err != nil {
 		return err
 	}
-	// v is filled in either way: commands look at the answer after
-	// printing it (a failed run, a broken chain) to choose their exit code.
-	if err := json.Unmarshal(raw, v); err != nil {
-		return err
-	}
+	return a.print(*v, text)
+}
+
+// print writes an answer: JSON with --json, otherwise text through a
+// tabwriter.
+func (a *app) print(v any, text func(w io.Writer)) error {
 	if a.jsonOut {
-		_, err := a.out.Write(raw)
-		return err
+		return a.printJSON(v)
 	}
+	// The text shows the answer's strings with their control characters
+	// escaped; the exit code depends on numbers and states, not on them.
+	escapeStrings(v)
 	tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
 	text(tw)
 	return tw.Flush()
+}
+
+// parseID reads the numeric ID of a run, prompt or operation (what).
+func parseID(what, s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, usagef("%s ID %q is not a number", what, s)
+	}
+	return id, nil
 }
 
 // printJSON prints v as indented JSON, for the commands that answer
@@ -184,5 +196,3 @@ func (a *app) readBarcodes(args []string) ([]string, error) {
 	}
 	return args, nil
 }
-
-func pathEscape(s string) string { return url.PathEscape(s) }

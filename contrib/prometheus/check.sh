@@ -61,6 +61,12 @@ tapewarden_restore_drill_last_timestamp_seconds
 tapewarden_writer_starved_seconds_total
 tapewarden_writer_underruns_total
 tapewarden_scrape_collector_success
+tapewarden_catalog_writable
+tapewarden_catalog_write_failing_since_timestamp_seconds
+tapewarden_check_problems
+tapewarden_audit_chain_ok
+tapewarden_audit_verified_event_id
+tapewarden_audit_verified_timestamp_seconds
 "
 
 if ! command -v promtool >/dev/null; then

@@ -1,13 +1,16 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
@@ -35,11 +38,6 @@ type httpError struct {
 
 func (e *httpError) Error() string { return e.err.Error() }
 func (e *httpError) Unwrap() error { return e.err }
-
-// conflictf is a request refused because of the current state (409).
-func conflictf(format string, args ...any) error {
-	return &httpError{status: http.StatusConflict, kind: "conflict", err: fmt.Errorf(format, args...)}
-}
 
 // notFoundf is a request naming something that does not exist (404).
 func notFoundf(format string, args ...any) error {
@@ -70,11 +68,12 @@ var statuses = []struct {
 	{[]error{drives.ErrChangerNotReady, drives.ErrChangerFailed, drives.ErrIO, drives.ErrOffline, drives.ErrNoMedium},
 		http.StatusBadGateway, "device"},
 	// What the catalog says.
-	{[]error{media.ErrNotFound, media.ErrManifestNotFound, media.ErrRunNotFound, media.ErrPromptNotFound},
+	{[]error{media.ErrNotFound, media.ErrManifestNotFound, media.ErrRunNotFound, media.ErrPromptNotFound, media.ErrOperationNotFound},
 		http.StatusNotFound, "not_found"},
 	{[]error{media.ErrExists, media.ErrAlreadyThere, media.ErrNotMovable, media.ErrManifestState, media.ErrDiscrepancy, media.ErrPromptClosed},
 		http.StatusConflict, "conflict"},
 	{[]error{media.ErrBadBarcode, media.ErrBadInput, media.ErrUnknownPlace}, http.StatusBadRequest, "bad_request"},
+	{[]error{media.ErrNotWritable}, http.StatusServiceUnavailable, "catalog_not_writable"},
 }
 
 // statusOf maps an error to an HTTP status and a stable kind for clients:
@@ -92,6 +91,36 @@ func statusOf(err error) (int, string) {
 		}
 	}
 	return http.StatusInternalServerError, "internal"
+}
+
+// rfc3339 matches a JSON string that is a time as encoding/json writes
+// one.
+var rfc3339 = regexp.MustCompile(`"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)"`)
+
+// writeAnswer writes an answer as JSON with every time in the configured
+// zone (RFC 3339 with its offset), whichever zone it was read in.
+func (d *Server) writeAnswer(w http.ResponseWriter, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		d.log.Error("encode an API answer", "err", err)
+		writeJSON(w, http.StatusInternalServerError, apiError{Error: "the answer could not be written as JSON: " + err.Error(), Kind: "internal"})
+		return
+	}
+	out := buf.Bytes()
+	if loc := d.cfg.Location; loc != nil {
+		out = rfc3339.ReplaceAllFunc(out, func(q []byte) []byte {
+			t, err := time.Parse(time.RFC3339Nano, string(q[1:len(q)-1]))
+			if err != nil {
+				return q
+			}
+			return []byte(`"` + t.In(loc).Format(time.RFC3339Nano) + `"`)
+		})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	w.Write(out)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -134,7 +163,7 @@ func decodeBody(r *http.Request, v any) error {
 	if _, err := io.Copy(io.Discard, r.Body); err != nil {
 		return tooLarge(err)
 	}
-	return nil
+	return checkRequestText(v)
 }
 
 // tooLarge is the answer to a body over maxRequestBody when err says it
@@ -172,7 +201,7 @@ func (d *Server) authorized(h handler) http.HandlerFunc {
 			raw.ServeHTTP(w, r)
 			return
 		}
-		writeJSON(w, http.StatusOK, v)
+		d.writeAnswer(w, v)
 	}
 }
 
@@ -210,6 +239,7 @@ func (d *Server) routes() *http.ServeMux {
 	handle("POST /v1/library/export", d.apiLibraryExport)
 	handle("POST /v1/library/import", d.apiLibraryImport)
 	handle("POST /v1/library/mailslot", d.apiLibraryMailSlot)
+	handle("GET /v1/check", d.apiCheck)
 	handle("GET /v1/jobs", d.apiJobs)
 	handle("POST /v1/jobs/{name}/run", d.apiJobRun)
 	handle("GET /v1/runs", d.apiRuns)
@@ -219,7 +249,11 @@ func (d *Server) routes() *http.ServeMux {
 	handle("POST /v1/prompts/{id}/done", d.apiPromptDone)
 	handle("POST /v1/prompts/{id}/cancel", d.apiPromptCancel)
 	handle("POST /v1/restore", d.apiRestore)
+	handle("POST /v1/key/check", d.apiKeyCheck)
 	handle("GET /v1/drills", d.apiDrills)
+	handle("GET /v1/operations", d.apiOperations)
+	handle("GET /v1/operations/{id}", d.apiOperationShow)
+	handle("POST /v1/operations/{id}/cancel", d.apiOperationCancel)
 	d.policyRoutes(handle)
 	handle("POST /v1/catalog/copy", d.apiCatalogCopy)
 	handle("GET /v1/audit", d.apiAuditLog)

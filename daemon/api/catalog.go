@@ -16,25 +16,31 @@ import (
 
 // Status is the daemon's answer to `tapewarden status`.
 type Status struct {
-	Version       string             `json:"version"`
-	Started       time.Time          `json:"started"`
-	Now           time.Time          `json:"now"`
-	StateDir      string             `json:"state_dir"`
-	Socket        string             `json:"socket"`
-	MetricsAddr   string             `json:"metrics_addr,omitempty"`
-	Catalog       string             `json:"catalog"`
-	SchemaVersion int                `json:"schema_version"`
-	Healthy       bool               `json:"healthy"`
-	Problems      []string           `json:"problems,omitempty"`
-	Warnings      []string           `json:"warnings,omitempty"`
-	Stats         media.Stats        `json:"stats"`
-	AuditHead     string             `json:"audit_head,omitempty"`
+	Version       string      `json:"version"`
+	Started       time.Time   `json:"started"`
+	Now           time.Time   `json:"now"`
+	StateDir      string      `json:"state_dir"`
+	Socket        string      `json:"socket"`
+	MetricsAddr   string      `json:"metrics_addr,omitempty"`
+	Catalog       string      `json:"catalog"`
+	SchemaVersion int         `json:"schema_version"`
+	Healthy       bool        `json:"healthy"`
+	Health        string      `json:"health"` // healthy, or degraded when Problems keep the daemon from its work
+	Problems      []string    `json:"problems,omitempty"`
+	Warnings      []string    `json:"warnings,omitempty"`
+	Stats         media.Stats `json:"stats"`
+	AuditHead     string      `json:"audit_head,omitempty"`
+	// AuditVerified is the daemon's last verification of the audit chain
+	// (at start and daily).
+	AuditVerified engine.AuditState  `json:"audit_verified"`
 	Demo          bool               `json:"demo,omitempty"`
 	Runs          []engine.ActiveRun `json:"runs"`
-	Waiting       []engine.Waiting   `json:"waiting,omitempty"`
-	Drives        []engine.DriveInfo `json:"drives"`
-	OpenPrompts   int                `json:"open_prompts"`
-	Extra         map[string]any     `json:"extra,omitempty"`
+	// Operations are the restores, drills and copies in progress.
+	Operations  []media.Operation  `json:"operations"`
+	Waiting     []engine.Waiting   `json:"waiting,omitempty"`
+	Drives      []engine.DriveInfo `json:"drives"`
+	OpenPrompts int                `json:"open_prompts"`
+	Extra       map[string]any     `json:"extra,omitempty"`
 }
 
 func (d *Server) apiStatus(r *http.Request, _ media.Actor) (any, error) {
@@ -53,23 +59,57 @@ func (d *Server) Status(ctx context.Context) (Status, error) {
 		st.Problems = append(st.Problems, "catalog: "+err.Error())
 	}
 	st.Stats = stats
+	// The manifest states are keys here: written as JSON keys are.
+	manifests := make(map[string]int64, len(stats.Manifests))
+	for state, n := range stats.Manifests {
+		manifests[strings.ReplaceAll(state, "-", "_")] = n
+	}
+	st.Stats.Manifests = manifests
 	if err := d.cat.Ping(ctx); err != nil {
 		st.Problems = append(st.Problems, err.Error())
 	}
 	if ev, err := d.cat.Events(ctx, media.EventFilter{Limit: 1}); err == nil && len(ev) == 1 {
 		st.AuditHead = ev[0].Hash
 	}
+	st.Problems = append(st.Problems, d.eng.Degraded()...)
 	st.Runs = d.eng.ActiveRuns()
 	if st.Runs == nil {
 		st.Runs = []engine.ActiveRun{}
 	}
+	ops, err := d.eng.ActiveOperations(ctx)
+	if err != nil {
+		st.Problems = append(st.Problems, "operations: "+err.Error())
+	}
+	if ops == nil {
+		ops = []media.Operation{}
+	}
+	st.Operations = ops
 	st.Waiting = d.eng.Waiting()
 	st.Drives = d.eng.Drives(ctx)
 	if open, err := d.cat.Prompts(ctx, false); err == nil {
 		st.OpenPrompts = len(open)
 	}
+	if a := d.eng.AuditState(); !a.Checked.IsZero() && !a.OK {
+		where := "the catalog's rows differ from the audit chain"
+		if a.BrokenAt > 0 {
+			where = fmt.Sprintf("the audit chain is broken at event %d", a.BrokenAt)
+		}
+		st.Problems = append(st.Problems, fmt.Sprintf("%s (%s): the custody records cannot be trusted; see 'tapewarden audit verify', and restore the catalog from a copy whose head you kept", where, a.Problem))
+	}
+	st.AuditVerified = d.eng.AuditState()
 	st.Healthy = len(st.Problems) == 0
+	st.Health = "healthy"
+	if !st.Healthy {
+		st.Health = "degraded"
+	}
 	return st, nil
+}
+
+// SiteView is a site with how many cartridges are there.
+type SiteView struct {
+	media.Site
+	Cartridges int64  `json:"cartridges"`
+	Address    string `json:"address,omitempty"`
 }
 
 func (d *Server) apiSites(r *http.Request, _ media.Actor) (any, error) {
@@ -82,14 +122,9 @@ func (d *Server) apiSites(r *http.Request, _ media.Actor) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	type siteView struct {
-		media.Site
-		Cartridges int64  `json:"cartridges"`
-		Address    string `json:"address,omitempty"`
-	}
-	out := make([]siteView, 0, len(sites))
+	out := make([]SiteView, 0, len(sites))
 	for _, s := range sites {
-		v := siteView{Site: s}
+		v := SiteView{Site: s}
 		for _, c := range stats.Cartridges {
 			if c.Site == s.Name {
 				v.Cartridges += c.Count
@@ -146,6 +181,14 @@ func (d *Server) apiMediaAdd(r *http.Request, actor media.Actor) (any, error) {
 	loc, err := media.ParseLocation(req.At)
 	if err != nil {
 		return nil, err
+	}
+	switch loc.Kind {
+	case media.InDrive:
+		return nil, badRequest("a cartridge is added where a person keeps it (e.g. %s/%s), not in drive %s: add it there, then load it through the library ('tapewarden library load') or insert it ('tapewarden drive insert')",
+			loc.Site, d.cfg.PrimarySite().Places[0].Name, loc.Place)
+	case media.InSlot, media.InMailSlot:
+		return nil, badRequest("a cartridge is added where a person keeps it (e.g. %s/%s), not in %s, which only the library fills: put it in the mail slot and run 'tapewarden library import', or let 'tapewarden library inventory' add cartridges it finds (add_unknown)",
+			loc.Site, d.cfg.PrimarySite().Places[0].Name, loc)
 	}
 	return d.cat.AddCartridge(r.Context(), actor, media.NewCartridge{Barcode: req.Barcode, MediaType: req.MediaType, Pool: req.Pool,
 		State: media.State(req.State), Location: loc, UsesLeft: req.UsesLeft, Notes: req.Notes})
@@ -343,7 +386,11 @@ func (d *Server) apiAuditLog(r *http.Request, _ media.Actor) (any, error) {
 }
 
 func (d *Server) apiAuditVerify(r *http.Request, _ media.Actor) (any, error) {
-	return d.cat.Verify(r.Context(), r.URL.Query().Get("head"))
+	head := r.URL.Query().Get("head")
+	if head != "" && !validHeadHash(head) {
+		return nil, badRequest("head %q is not an audit hash: give the 64 hexadecimal digits that 'tapewarden audit verify' or a tape's label printed", head)
+	}
+	return d.cat.Verify(r.Context(), strings.ToLower(head))
 }
 
 // CopyRequest is the body of POST /v1/catalog/copy.
@@ -359,12 +406,19 @@ func (d *Server) apiCatalogCopy(r *http.Request, actor media.Actor) (any, error)
 	if req.To == "" {
 		return nil, badRequest("say where the copy goes (--to FILE)")
 	}
-	res, err := d.cat.CopyTo(r.Context(), req.To)
-	if err != nil {
-		return nil, err
+	return d.eng.StartCatalogCopy(r.Context(), actor, req.To)
+}
+
+// validHeadHash says whether s has the form of an audit event's hash: 64
+// hexadecimal digits.
+func validHeadHash(s string) bool {
+	if len(s) != 64 {
+		return false
 	}
-	if _, err := d.cat.Record(r.Context(), actor, "catalog-copied", fmt.Sprintf("copy at %s, audit head %d %s", req.To, res.HeadID, res.HeadHash)); err != nil {
-		return nil, err
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			return false
+		}
 	}
-	return res, nil
+	return true
 }

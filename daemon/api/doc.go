@@ -10,5 +10,10 @@
 // send as JSON or an error; it never picks a status itself. To add an
 // endpoint: write the engine (or report) method returning a sentinel-kinded
 // error, a handler func(*http.Request, media.Actor) (any, error) on
-// Server, and one line in routes.
+// Server, and one line in routes; then a method in daemon/api/client,
+// which is how the CLI and the tests call it.
+//
+// Restores, drills and catalog copies answer at once with an operation
+// (media.Operation) that GET /v1/operations/{id} follows. Every answer is
+// written with snake_case keys and its times in the configured zone.
 package api

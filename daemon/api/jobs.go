@@ -17,6 +17,10 @@ func (d *Server) apiJobs(r *http.Request, _ media.Actor) (any, error) {
 
 // RunRequest is the body of POST /v1/jobs/{name}/run.
 type RunRequest struct {
+	// Wait holds the request open until the run has finished. Kept for
+	// scripts that use it; a run can take hours, so clients should take
+	// the answer at once and follow GET /v1/runs/{id} (as the CLI's
+	// --wait does).
 	Wait bool `json:"wait,omitempty"`
 }
 
@@ -68,9 +72,9 @@ func (d *Server) apiRunShow(r *http.Request, _ media.Actor) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	run, err := d.cat.Run(r.Context(), id)
+	run, err := d.eng.RunOf(r.Context(), id)
 	if err == nil && !run.State.Finished() {
-		run.Log = d.eng.LiveLog(id)
+		run.Log = media.RunLog(d.eng.LiveLog(id))
 	}
 	return run, err
 }
@@ -121,16 +125,55 @@ func closePrompt(r *http.Request, actor media.Actor, close func(context.Context,
 	return close(r.Context(), actor, id, req.Note)
 }
 
+// apiRestore starts a restore (or a restore drill) as an operation and
+// answers with it at once; GET /v1/operations/{id} follows it.
 func (d *Server) apiRestore(r *http.Request, actor media.Actor) (any, error) {
 	var req engine.RestoreRequest
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	res, err := d.eng.Restore(r.Context(), actor, req)
-	if err != nil && res.Drill != nil {
-		return nil, conflictf("%v (the failed drill is recorded as drill %d)", err, res.Drill.ID)
+	return d.eng.StartRestore(r.Context(), actor, req)
+}
+
+func (d *Server) apiOperations(r *http.Request, _ media.Actor) (any, error) {
+	limit, err := queryInt(r, "limit", 50)
+	if err != nil {
+		return nil, err
 	}
-	return res, err
+	list, err := d.eng.Operations(r.Context(), media.OperationFilter{Running: r.URL.Query().Get("running") == "true", Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	if list == nil {
+		list = []media.Operation{}
+	}
+	return list, nil
+}
+
+func (d *Server) apiOperationShow(r *http.Request, _ media.Actor) (any, error) {
+	id, err := pathID(r, "operation")
+	if err != nil {
+		return nil, err
+	}
+	return d.eng.Operation(r.Context(), id)
+}
+
+func (d *Server) apiOperationCancel(r *http.Request, actor media.Actor) (any, error) {
+	id, err := pathID(r, "operation")
+	if err != nil {
+		return nil, err
+	}
+	return d.eng.CancelOperation(r.Context(), actor, id)
+}
+
+// apiKeyCheck confirms an identity decrypts the newest generation of
+// every encrypted pool. The identity travels in the body only.
+func (d *Server) apiKeyCheck(r *http.Request, _ media.Actor) (any, error) {
+	var req engine.KeyCheckRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	return d.eng.CheckKey(r.Context(), req)
 }
 
 // DrillInfo is a system's last restore drill.

@@ -36,6 +36,7 @@ func TestStatusOf(t *testing.T) {
 		{fmt.Errorf("cartridge ZZZ999L8: %w", media.ErrNotFound), http.StatusNotFound, "not_found"},
 		{fmt.Errorf("%w: DLY001L8", media.ErrExists), http.StatusConflict, "conflict"},
 		{fmt.Errorf("%w: lowercase", media.ErrBadBarcode), http.StatusBadRequest, "bad_request"},
+		{fmt.Errorf("queue the run: %w: database or disk is full", media.ErrNotWritable), http.StatusServiceUnavailable, "catalog_not_writable"},
 		{badRequest("query parameter limit=%q: expected a number", "x"), http.StatusBadRequest, "bad_request"},
 		{errors.New("disk full"), http.StatusInternalServerError, "internal"},
 	} {

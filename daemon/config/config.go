@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tapewarden/tapewarden/daemon/archive"
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
 	"github.com/tapewarden/tapewarden/media/mediatype"
@@ -66,6 +67,13 @@ type CatalogConfig struct {
 	LabelPatterns []LabelPatternConfig `yaml:"label_patterns"`
 	// ManifestOverdue is how long a manifest may be in transit (default 24h).
 	ManifestOverdue Duration `yaml:"manifest_overdue"`
+	// MinFreeMB is the free space, in MiB, the state directory's file
+	// system must keep for the catalog's writes (default 64). A run does
+	// not start with less, and `tapewarden check` reports it.
+	MinFreeMB int64 `yaml:"min_free_mb"`
+	// CopiesDir is where 'catalog copy' may write and replace copies
+	// (default STATE_DIR/copies). Elsewhere it only creates new files.
+	CopiesDir string `yaml:"copies_dir"`
 }
 
 // LabelPatternConfig is one accepted barcode form.
@@ -104,24 +112,55 @@ type PoolConfig struct {
 	Release   *rotation.Release `yaml:"release"`
 	Offsite   *rotation.Offsite `yaml:"offsite"`
 	Waiver    *rotation.Waiver  `yaml:"waiver"`
-	Line      int               `yaml:"-"`
-	KeyLines  map[string]int    `yaml:"-"` // line of each key, so a problem in cycle points at cycle:
+	// Encryption is none (the default) or age: the pool's data files are
+	// then encrypted to Recipients (age1… public keys; several allowed,
+	// e.g. the ICT department's and an escrow key).
+	Encryption string      `yaml:"encryption"`
+	Recipients []Recipient `yaml:"recipients"`
+	// RestoreIdentityFile is an age identity file readable only by the
+	// daemon's user, used by restores that are not given --identity. The
+	// identity itself never goes in the configuration.
+	RestoreIdentityFile string         `yaml:"restore_identity_file"`
+	Line                int            `yaml:"-"`
+	KeyLines            map[string]int `yaml:"-"` // line of each key, so a problem in cycle points at cycle:
+}
+
+// Recipient is one age recipient (age1…) of a pool, with the line it is
+// on so that config check can point at it.
+type Recipient struct {
+	Value string
+	Line  int
+}
+
+// Encrypted reports whether the pool's data files are encrypted.
+func (p PoolConfig) Encrypted() bool { return p.Encryption == "age" }
+
+// RecipientStrings returns the pool's recipients as age1… strings.
+func (p PoolConfig) RecipientStrings() []string {
+	var out []string
+	for _, r := range p.Recipients {
+		out = append(out, r.Value)
+	}
+	return out
 }
 
 // SystemConfig is one entry of the standard's inventory of systems.
 type SystemConfig struct {
-	Name             string   `yaml:"name"`
-	Title            string   `yaml:"title"`
-	Manager          string   `yaml:"manager"`
-	Servers          []string `yaml:"servers"`
-	MainData         string   `yaml:"main_data"`
-	Importance       string   `yaml:"importance"`   // I, II, III or IV
-	Availability     int      `yaml:"availability"` // 1 or 2
-	UpdatesPerWeek   float64  `yaml:"updates_per_week"`
-	RestorePriority  int      `yaml:"restore_priority"`
-	VendorContact    string   `yaml:"vendor_contact"`
-	RestoreProcedure bool     `yaml:"restore_procedure_documented"`
-	Line             int      `yaml:"-"`
+	Name         string   `yaml:"name"`
+	Title        string   `yaml:"title"`
+	Manager      string   `yaml:"manager"`
+	Servers      []string `yaml:"servers"`
+	MainData     string   `yaml:"main_data"`
+	Importance   string   `yaml:"importance"`   // I, II, III or IV
+	Availability int      `yaml:"availability"` // 1 or 2
+	// Confidentiality is the system's confidentiality class, 1 or 2 (0:
+	// not stated). Class 2 data leaving the building must be encrypted.
+	Confidentiality  int     `yaml:"confidentiality"`
+	UpdatesPerWeek   float64 `yaml:"updates_per_week"`
+	RestorePriority  int     `yaml:"restore_priority"`
+	VendorContact    string  `yaml:"vendor_contact"`
+	RestoreProcedure bool    `yaml:"restore_procedure_documented"`
+	Line             int     `yaml:"-"`
 }
 
 // LibraryConfig is an autoloader or library.
@@ -205,7 +244,18 @@ type JobConfig struct {
 	BlockSize int `yaml:"block_size"`
 	// CommandTimeout bounds each pre and post command (default 1h).
 	CommandTimeout Duration `yaml:"command_timeout"`
-	Line           int      `yaml:"-"`
+	// Env is the environment of the job's pre-, post- and source commands
+	// besides a minimal set (PATH, HOME, LANG, TZ, TAPEWARDEN_*): they do
+	// not inherit the daemon's.
+	Env map[string]string `yaml:"env"`
+	// SecretEnv is more of that environment whose values never reach a
+	// log: they are masked in the run log, in the commands' output there
+	// and in the run's reason.
+	SecretEnv map[string]string `yaml:"secret_env"`
+	// LogArguments puts the commands' arguments in the run log; by
+	// default it names only the program.
+	LogArguments bool `yaml:"log_arguments"`
+	Line         int  `yaml:"-"`
 }
 
 // SourceConfig is what a job backs up: paths, or a command's output.
@@ -221,6 +271,9 @@ type SchedulerConfig struct {
 	// CatchUp is how late a run missed while the daemon was down may still
 	// be started at start-up; older ones are recorded as missed. Default 6h.
 	CatchUp Duration `yaml:"catch_up"`
+	// CheckBefore is how long before each night's first scheduled run the
+	// daemon runs the pre-flight check of every job (default 1h).
+	CheckBefore Duration `yaml:"check_before"`
 }
 
 // PromptsConfig says how people are asked to act.
@@ -266,6 +319,9 @@ func ParseConfig(file string, data []byte) (*Config, error) { return parseConfig
 // set: then the problems the policy check reports itself are left to it.
 func parseConfig(file string, data []byte, forPolicyCheck bool) (*Config, error) {
 	var cfg Config
+	if line := findIdentity(data); line > 0 {
+		return nil, identityError(file, line)
+	}
 	if errs := decodeStrictYAML(file, data, &cfg); len(errs) > 0 {
 		return nil, errs
 	}
@@ -344,6 +400,14 @@ func (c *Config) LibraryPath(l *LibraryConfig) string {
 		return l.Device
 	}
 	return filepath.Join(c.StateDir, "libraries", l.Name)
+}
+
+// CopiesPath is the directory for copies of the catalog.
+func (c *Config) CopiesPath() string {
+	if c.Catalog.CopiesDir != "" {
+		return c.Catalog.CopiesDir
+	}
+	return filepath.Join(c.StateDir, "copies")
 }
 
 // CatalogPath is the catalog database file.
@@ -540,6 +604,11 @@ func (c *Config) applyDefaults() {
 			c.Drives[i].BlockSize = 256 << 10
 		}
 	}
+	for i := range c.Pools {
+		if c.Pools[i].Encryption == "" {
+			c.Pools[i].Encryption = "none"
+		}
+	}
 	for i := range c.Jobs {
 		j := &c.Jobs[i]
 		if j.Verify == "" {
@@ -554,6 +623,12 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Scheduler.CatchUp == 0 {
 		c.Scheduler.CatchUp = Duration(6 * time.Hour)
+	}
+	if c.Scheduler.CheckBefore == 0 {
+		c.Scheduler.CheckBefore = Duration(time.Hour)
+	}
+	if c.Catalog.MinFreeMB == 0 {
+		c.Catalog.MinFreeMB = 64
 	}
 	if c.Prompts.RemindEvery == 0 {
 		c.Prompts.RemindEvery = Duration(30 * time.Minute)
@@ -576,6 +651,9 @@ func (c *Config) validate() ConfigErrors {
 	if !filepath.IsAbs(c.StateDir) {
 		v.fail(0, "state_dir", "%q must be an absolute path", c.StateDir)
 	}
+	if c.Catalog.CopiesDir != "" && !filepath.IsAbs(c.Catalog.CopiesDir) {
+		v.fail(0, "catalog.copies_dir", "%q must be an absolute path", c.Catalog.CopiesDir)
+	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		v.fail(0, "timezone", "unknown time zone %q; use an IANA name such as Asia/Tokyo", c.Timezone)
 	}
@@ -586,6 +664,12 @@ func (c *Config) validate() ConfigErrors {
 		if _, _, err := net.SplitHostPort(c.Metrics.Listen); err != nil {
 			v.fail(0, "metrics.listen", "%q is not host:port (e.g. 127.0.0.1:9847)", c.Metrics.Listen)
 		}
+	}
+	if c.Scheduler.CheckBefore.D() < time.Minute || c.Scheduler.CheckBefore.D() > 23*time.Hour {
+		v.fail(0, "scheduler.check_before", "%s: expected between 1m and 23h (how long before the night's first run the pre-flight check runs; e.g. 1h)", c.Scheduler.CheckBefore.D())
+	}
+	if c.Catalog.MinFreeMB < 1 {
+		v.fail(0, "catalog.min_free_mb", "%d: expected a positive number of MiB the state directory must keep free (e.g. 64)", c.Catalog.MinFreeMB)
 	}
 	for i, p := range c.Catalog.LabelPatterns {
 		f := fmt.Sprintf("catalog.label_patterns[%d]", i)
@@ -668,6 +752,7 @@ func (c *Config) validate() ConfigErrors {
 				}
 			}
 		}
+		v.encryption(p, f)
 		if p.Scheme == "" {
 			v.fail(p.Line, f+".scheme", "missing; expected cycle, gfs, release or scratch")
 		} else {
@@ -689,6 +774,9 @@ func (c *Config) validate() ConfigErrors {
 		}
 		if s.Availability != 1 && s.Availability != 2 {
 			v.fail(s.Line, f+".availability", "%d is not an availability class; expected 1 or 2", s.Availability)
+		}
+		if s.Confidentiality < 0 || s.Confidentiality > 2 {
+			v.fail(s.Line, f+".confidentiality", "%d is not a confidentiality class; expected 1 or 2 (2: data that must be encrypted when it leaves the building)", s.Confidentiality)
 		}
 		if s.UpdatesPerWeek < 0 {
 			v.fail(s.Line, f+".updates_per_week", "must not be negative")
@@ -823,8 +911,15 @@ func (c *Config) rotationPoolChecked(p PoolConfig) rotation.Pool {
 
 // RotationPool maps a configured pool to rotation's type.
 func (c *Config) RotationPool(p PoolConfig) rotation.Pool {
-	return rotation.Pool{Name: p.Name, Scheme: rotation.Scheme(p.Scheme), MediaType: p.MediaType, Scratch: p.Scratch,
+	rp := rotation.Pool{Name: p.Name, Scheme: rotation.Scheme(p.Scheme), MediaType: p.MediaType, Scratch: p.Scratch,
 		Cycle: p.Cycle, GFS: p.GFS, Release: p.Release, Offsite: p.Offsite, Waiver: p.Waiver}
+	if p.Encrypted() {
+		rp.Encryption = p.Encryption
+		for _, r := range p.Recipients {
+			rp.Recipients = append(rp.Recipients, archive.Fingerprint(r.Value))
+		}
+	}
+	return rp
 }
 
 // Version is this build of tapewarden: written on tape labels and

@@ -207,3 +207,18 @@ func TestBelowMinimumTakesTheRuleNotTheWording(t *testing.T) {
 	require.NoError(t, err, "the policy check loads it and reports the rule itself")
 	assert.Equal(t, 3, cfg.Pools[0].Cycle.Cartridges)
 }
+
+func TestPreflightSettings(t *testing.T) {
+	cfg, err := DemoConfig(t.TempDir())
+	require.NoError(t, err)
+	assert.Equal(t, time.Hour, cfg.Scheduler.CheckBefore.D(), "the check runs an hour before the night by default")
+	assert.Equal(t, int64(64), cfg.Catalog.MinFreeMB)
+
+	cfg.Scheduler.CheckBefore = Duration(30 * time.Second)
+	cfg.Catalog.MinFreeMB = -5
+	errs := cfg.validate()
+	text := errs.Error()
+	assert.Contains(t, text, "scheduler.check_before: 30s: expected between 1m and 23h")
+	assert.Contains(t, text, "catalog.min_free_mb: -5: expected a positive number of MiB")
+	assert.Equal(t, Duration(30*time.Second), cfg.Scheduler.CheckBefore, "validation changes nothing")
+}

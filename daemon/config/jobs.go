@@ -67,6 +67,22 @@ func (c *Config) validateJobs(v *validator, systems, pools map[string]int) {
 				v.fail(j.Line, fmt.Sprintf("%s.source.paths[%d]", f, k), "%q must be an absolute path", p)
 			}
 		}
+		for name := range j.Env {
+			if !validEnvName(name) {
+				v.fail(j.Line, f+".env", "%q is not a variable name: use letters, digits and _", name)
+			}
+			if _, dup := j.SecretEnv[name]; dup {
+				v.fail(j.Line, f+".env", "%s is in both env and secret_env; keep it in secret_env", name)
+			}
+		}
+		for name, val := range j.SecretEnv {
+			if !validEnvName(name) {
+				v.fail(j.Line, f+".secret_env", "%q is not a variable name: use letters, digits and _", name)
+			}
+			if len(val) < 4 {
+				v.fail(j.Line, f+".secret_env", "%s: a secret shorter than 4 characters cannot be masked in logs without masking ordinary text", name)
+			}
+		}
 		switch j.Verify {
 		case "checksum", "none":
 		default:
@@ -109,4 +125,17 @@ func (c *Config) MaxAge(j *JobConfig, now time.Time) time.Duration {
 		return 0
 	}
 	return SchedulePeriod(s, now.In(c.Location)) + 6*time.Hour
+}
+
+// validEnvName says whether s can name an environment variable.
+func validEnvName(s string) bool {
+	if s == "" || s[0] >= '0' && s[0] <= '9' {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '_' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
 }

@@ -40,7 +40,7 @@ func (c *Config) PolicyConfig() rotation.Config {
 	}
 	for _, s := range c.Systems {
 		rc.Systems = append(rc.Systems, rotation.System{Name: s.Name, Manager: s.Manager, Importance: s.Importance,
-			Availability: s.Availability, UpdatesPerWeek: s.UpdatesPerWeek, RestorePriority: s.RestorePriority,
+			Availability: s.Availability, Confidentiality: s.Confidentiality, UpdatesPerWeek: s.UpdatesPerWeek, RestorePriority: s.RestorePriority,
 			VendorContact: s.VendorContact, RestoreProcedure: s.RestoreProcedure})
 	}
 	for _, j := range c.Jobs {

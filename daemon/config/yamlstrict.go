@@ -100,8 +100,9 @@ func (d *strictDecoder) fail(n *yaml.Node, field, format string, args ...any) {
 }
 
 var (
-	durationType = reflect.TypeOf(Duration(0))
-	regexpType   = reflect.TypeOf(Regexp{})
+	durationType  = reflect.TypeOf(Duration(0))
+	regexpType    = reflect.TypeOf(Regexp{})
+	recipientType = reflect.TypeOf(Recipient{})
 )
 
 func describe(n *yaml.Node) string {
@@ -165,6 +166,14 @@ func (d *strictDecoder) decode(n *yaml.Node, v reflect.Value, path string) {
 			return
 		}
 		v.Set(reflect.ValueOf(Regexp{re}))
+		return
+	}
+	if v.Type() == recipientType {
+		if n.Kind != yaml.ScalarNode {
+			d.fail(n, path, "expected an age recipient (age1…), got %s", describe(n))
+			return
+		}
+		v.Set(reflect.ValueOf(Recipient{Value: n.Value, Line: n.Line}))
 		return
 	}
 	switch v.Kind() {

@@ -40,10 +40,13 @@ var appendSystems = map[string]string{"juki-daily": "juki", "koseki-daily": "kos
 
 // newAppendWorld starts an engine on append.yaml with every job's verify
 // set, and five labelled daily cartridges in the library.
-func newAppendWorld(t *testing.T, verify string) *appendWorld {
+func newAppendWorld(t *testing.T, verify string, mods ...func(*config.Config)) *appendWorld {
 	cfg := loadTestConfig(t, "append.yaml")
 	for i := range cfg.Jobs {
 		cfg.Jobs[i].Verify = verify
+	}
+	for _, m := range mods {
+		m(cfg)
 	}
 	clock := newFakeClock(time.Date(2026, 12, 1, 22, 0, 0, 0, cfg.Location))
 	h := startConfig(t, cfg, func(_ *config.Config, o *Options) { o.Clock = clock })

@@ -4,6 +4,12 @@
 // person), library and drive operations, cleaning, prompts, runs, restores,
 // the scheduler and the housekeeping.
 //
+// Work that can outlive a request (a restore, a restore drill, a catalog
+// copy) is an operation (operations.go): StartRestore and StartCatalogCopy
+// check the request, record the operation in the catalog and run the work
+// in the background, reporting its progress; Operation, Operations and
+// CancelOperation follow and stop it.
+//
 // It knows nothing of HTTP. Its operations fail with the catalog's and the
 // devices' errors, or with one of its own kinds: ErrNotFound, ErrConflict,
 // ErrBusy, ErrInvalid (errors.go); the API decides what those mean to a
@@ -23,8 +29,14 @@
 //     lease is waited for while it is held.
 //   - runTable.mu: the runs in progress; activeRun.mu: one run's state,
 //     detail and log (taken under runTable.mu when the runs are listed).
+//   - opTable.mu: the operations in progress; activeOp.mu: one
+//     operation's progress (never taken under opTable.mu).
 //   - promptWaiters.mu: who waits for which prompt's answer.
 //   - writerStats.mu: the writers' streaming counters.
+//   - unrecorded.mu: the runs that ended while the catalog could not
+//     record them (unrecorded.go), until it does.
+//   - checkState.mu: the last pre-flight check of every job
+//     (preflight.go), for the metrics.
 //
 // Besides these, runLog.mu guards a run's log and offsetClock.mu the demo
 // clock's offset. Apart from library.mu and runTable.mu as said, no lock

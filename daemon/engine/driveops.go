@@ -17,8 +17,10 @@ type DriveInfo struct {
 	MediaType string `json:"media_type"`
 	Site      string `json:"site"`
 	Library   string `json:"library,omitempty"`
-	Element   int    `json:"element,omitempty"`
-	Device    string `json:"device"`
+	// Element is the drive's element in its library (nil outside one;
+	// 0 is an element like any other).
+	Element *int   `json:"element,omitempty"`
+	Device  string `json:"device"`
 	// Cartridge is what the catalog places in the drive.
 	Cartridge string `json:"cartridge,omitempty"`
 	// Busy says who leases the drive (a run, a restore, a cleaning, a
@@ -37,7 +39,8 @@ type DriveInfo struct {
 func (d *Engine) driveInfo(ctx context.Context, drv *drive, live bool) DriveInfo {
 	di := DriveInfo{Name: drv.cfg.Name, Type: drv.cfg.Type, MediaType: drv.cfg.MediaType, Site: drv.cfg.Site, Device: drv.path}
 	if drv.lib != nil {
-		di.Library, di.Element = drv.lib.cfg.Name, drv.element
+		el := drv.element
+		di.Library, di.Element = drv.lib.cfg.Name, &el
 	}
 	if c, ok := d.cartridgeIn(ctx, drv); ok {
 		di.Cartridge = c.Barcode

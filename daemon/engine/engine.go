@@ -27,6 +27,11 @@ type Options struct {
 	// run (a maintenance window). Slots that pass meanwhile are recorded
 	// as missed at the next start with the scheduler.
 	NoSchedule bool
+	// NoNightCheck leaves out the pre-flight check the scheduler runs
+	// before each night (scheduler.check_before); runs still check
+	// themselves. For tests on the wall clock with the demo's minute-long
+	// nights.
+	NoNightCheck bool
 }
 
 // Engine is everything tapewarden does with cartridges, drives and
@@ -43,12 +48,22 @@ type Engine struct {
 	dev      *devices
 	// noSchedule holds the scheduler (Options.NoSchedule).
 	noSchedule bool
+	// noNightCheck leaves out the check before each night.
+	noNightCheck bool
 
 	// loadTimeout bounds the wait for a drive to come online after a load.
 	loadTimeout time.Duration
 
+	// audit is the last verification of the audit chain.
+	audit auditWatch
+
 	prompts promptWaiters
 	runs    runTable
+	// unrecorded holds the runs whose end the catalog could not record
+	// yet; lastCheck the last pre-flight check of every job.
+	unrecorded unrecorded
+	lastCheck  checkState
+	ops     opTable
 	// runBase is the parent of every run's context; cancelled (with
 	// errDaemonStopping) when the engine stops.
 	runBase     context.Context
@@ -73,7 +88,7 @@ type Engine struct {
 // fails, with a message saying what to do, if the catalog is newer than
 // this program or fails its integrity check.
 func New(ctx context.Context, cfg *config.Config, opts Options) (*Engine, error) {
-	d := &Engine{cfg: cfg, log: opts.Logger, clock: opts.Clock, noSchedule: opts.NoSchedule}
+	d := &Engine{cfg: cfg, log: opts.Logger, clock: opts.Clock, noSchedule: opts.NoSchedule, noNightCheck: opts.NoNightCheck}
 	if d.log == nil {
 		d.log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
@@ -108,6 +123,10 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Engine, error)
 		d.log.Warn(w)
 	}
 	d.warnings = warnings
+	if w := secretsExposed(cfg); w != "" {
+		d.log.Warn(w)
+		d.warnings = append(d.warnings, w)
+	}
 	d.started = d.now()
 	// Runs left unfinished by a daemon that crashed or was killed fail now,
 	// with a reason; nothing they wrote counts.
@@ -118,6 +137,15 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Engine, error)
 	}
 	for _, r := range failed {
 		d.log.Error("run left unfinished by the last daemon failed", "run", r.ID, "job", r.Job, "reason", r.Reason)
+	}
+	// So are operations (restores, copies): they fail with a reason.
+	failedOps, err := cat.FailUnfinishedOperations(ctx, "the daemon stopped (crashed or was killed)")
+	if err != nil {
+		cat.Close()
+		return nil, fmt.Errorf("close operations left unfinished: %w", err)
+	}
+	for _, op := range failedOps {
+		d.log.Error("operation left unfinished by the last daemon failed", "operation", op.ID, "kind", op.Kind, "reason", op.Error)
 	}
 	d.loadTimeout = 10 * time.Minute
 	d.maintEvery = time.Minute
@@ -149,6 +177,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Engine, error)
 			cat.ClosePrompt(ctx, media.System, p.ID, media.PromptSuperseded, "the daemon restarted; a new prompt is opened if it is still needed")
 		}
 	}
+	// Verify the audit chain before serving; a broken one degrades the
+	// status and raises tapewarden_audit_chain_ok to 0.
+	d.VerifyAudit(ctx, true)
 	// Know where every cartridge is before serving: inventory each library.
 	if _, err := d.Inventory(ctx, media.System, ""); err != nil {
 		d.log.Error("library inventory at start failed; run 'tapewarden library inventory' when the library is ready", "err", err)

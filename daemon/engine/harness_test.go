@@ -60,7 +60,10 @@ func startDaemon(t *testing.T, mods ...func(*config.Config, *Options)) *harness 
 	cfg, err := config.DemoConfig(shortTempDir(t))
 	require.NoError(t, err)
 	cfg.Demo = false // an empty world unless a test asks for the demo's stock
-	return startConfig(t, cfg, mods...)
+	// The demo's jobs run every few minutes: on the wall clock the check
+	// before the night would open its prompt in the middle of most tests.
+	noCheck := func(_ *config.Config, o *Options) { o.NoNightCheck = true }
+	return startConfig(t, cfg, append([]func(*config.Config, *Options){noCheck}, mods...)...)
 }
 
 // loadTestConfig reads a configuration from testdata with its state
@@ -78,6 +81,13 @@ func loadTestConfig(t *testing.T, name string) *config.Config {
 // startConfig runs an engine on cfg.
 func startConfig(t *testing.T, cfg *config.Config, mods ...func(*config.Config, *Options)) *harness {
 	t.Helper()
+	return startEngine(t, cfg, nil, mods...)
+}
+
+// startEngine runs an engine on cfg; before, when set, tunes the engine
+// before its scheduler starts.
+func startEngine(t *testing.T, cfg *config.Config, before func(*Engine), mods ...func(*config.Config, *Options)) *harness {
+	t.Helper()
 	var logBuf syncBuffer
 	opts := Options{Logger: slog.New(slog.NewTextHandler(&logBuf, nil))}
 	for _, m := range mods {
@@ -88,6 +98,9 @@ func startConfig(t *testing.T, cfg *config.Config, mods ...func(*config.Config, 
 	if err != nil {
 		cancel()
 		require.NoError(t, err)
+	}
+	if before != nil {
+		before(d)
 	}
 	h := &harness{t: t, d: d, cfg: cfg, cancel: cancel, done: make(chan struct{}), log: &logBuf}
 	go func() {

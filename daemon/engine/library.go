@@ -49,11 +49,30 @@ type InventorySlot struct {
 // inventoryLocked reads a library's inventory and reconciles the catalog.
 // The caller holds l.mu.
 func (d *Engine) inventoryLocked(ctx context.Context, l *library, actor media.Actor) (InventoryReport, drives.Inventory, error) {
-	rep := InventoryReport{Library: l.cfg.Name, At: d.now()}
+	inv, err := d.readInventory(ctx, l)
+	if err != nil {
+		return InventoryReport{Library: l.cfg.Name, At: d.now()}, inv, err
+	}
+	rep, err := d.reconcileLocked(ctx, l, actor, inv)
+	return rep, inv, err
+}
+
+// readInventory asks the library what it holds and changes nothing: an
+// operation checks its request against it before anything is recorded.
+// The caller holds l.mu.
+func (d *Engine) readInventory(ctx context.Context, l *library) (drives.Inventory, error) {
 	inv, err := l.changer.Inventory(ctx)
 	if err != nil {
-		return rep, inv, fmt.Errorf("inventory of library %s: %w", l.cfg.Name, err)
+		return inv, fmt.Errorf("inventory of library %s: %w", l.cfg.Name, err)
 	}
+	return inv, nil
+}
+
+// reconcileLocked brings the catalog in line with an inventory just read.
+// Operations call it only once their request is found good, so that a
+// refused request records nothing. The caller holds l.mu.
+func (d *Engine) reconcileLocked(ctx context.Context, l *library, actor media.Actor, inv drives.Inventory) (InventoryReport, error) {
+	rep := InventoryReport{Library: l.cfg.Name, At: d.now()}
 	site := l.cfg.Site
 	var seen []media.Seen
 	normalize := func(where, tag string) (string, bool) {
@@ -109,12 +128,12 @@ func (d *Engine) inventoryLocked(ctx context.Context, l *library, actor media.Ac
 	}
 	res, err := d.cat.ReconcileLibrary(ctx, actor, l.cfg.Name, site, driveNames, seen)
 	if err != nil {
-		return rep, inv, err
+		return rep, err
 	}
 	rep.Catalog = res
 	for _, u := range res.Unknown {
 		if !l.cfg.AddUnknown {
-			rep.Problems = append(rep.Problems, fmt.Sprintf("%s holds %s, which is not in the catalog; add it ('tapewarden media add %s --at %s') or set add_unknown for this library", u.Location, u.Barcode, u.Barcode, u.Location))
+			rep.Problems = append(rep.Problems, fmt.Sprintf("%s holds %s, which is not in the catalog; set add_unknown for library %s and run 'tapewarden library inventory' to add it where it is", u.Location, u.Barcode, l.cfg.Name))
 			continue
 		}
 		if _, err := d.cat.AddCartridge(ctx, actor, media.NewCartridge{Barcode: u.Barcode, Location: u.Location,
@@ -134,7 +153,7 @@ func (d *Engine) inventoryLocked(ctx context.Context, l *library, actor media.Ac
 	for _, p := range rep.Problems {
 		d.log.Warn("inventory", "library", l.cfg.Name, "problem", p)
 	}
-	return rep, inv, nil
+	return rep, nil
 }
 
 // Inventory inventories one library (or all, with name "") and reconciles
@@ -206,9 +225,11 @@ func (d *Engine) loadLeased(ctx context.Context, actor media.Actor, drv *drive, 
 	l := drv.lib
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if _, inv, err := d.inventoryLocked(ctx, l, media.System); err != nil {
+	inv, err := d.readInventory(ctx, l)
+	if err != nil {
 		return media.Event{}, err
-	} else {
+	}
+	{
 		if de, ok := inv.Drive(drv.element); ok && de.Full {
 			return media.Event{}, conflict("drive %s already holds %s; unload it first ('tapewarden library unload --drive %s')", drv.cfg.Name, dash0(de.Barcode), drv.cfg.Name)
 		}
@@ -254,6 +275,10 @@ func (d *Engine) loadLeased(ctx context.Context, actor media.Actor, drv *drive, 
 	}
 	if err := drives.CheckLoad(drv.cfg.MediaType, cart.MediaType, write); err != nil {
 		return media.Event{}, fmt.Errorf("load %s into %s: %w", barcode, drv.cfg.Name, err)
+	}
+	// The request is good: now the catalog learns what the library holds.
+	if _, err := d.reconcileLocked(ctx, l, media.System, inv); err != nil {
+		return media.Event{}, err
 	}
 	if err := l.changer.Load(ctx, slot, drv.element); err != nil {
 		return media.Event{}, fmt.Errorf("load %s from slot %d into %s: %w", barcode, slot, drv.cfg.Name, err)
@@ -335,7 +360,7 @@ func (d *Engine) unloadLeased(ctx context.Context, actor media.Actor, drv *drive
 	l := drv.lib
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	_, inv, err := d.inventoryLocked(ctx, l, media.System)
+	inv, err := d.readInventory(ctx, l)
 	if err != nil {
 		return media.Event{}, err
 	}
@@ -389,6 +414,10 @@ func (d *Engine) unloadLeased(ctx context.Context, actor media.Actor, drv *drive
 			return media.Event{}, conflict("library %s has no empty storage slot", l.cfg.Name)
 		}
 		loc = media.LibrarySlot(l.cfg.Site, l.cfg.Name, dest)
+	}
+	// The request is good: now the catalog learns what the library holds.
+	if _, err := d.reconcileLocked(ctx, l, media.System, inv); err != nil {
+		return media.Event{}, err
 	}
 	// Many libraries take a cartridge only from a drive that ejected it.
 	h, err := drv.open()
@@ -467,33 +496,46 @@ func (d *Engine) Transfer(ctx context.Context, actor media.Actor, req TransferRe
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	_, inv, err := d.inventoryLocked(ctx, l, media.System)
+	inv, err := d.readInventory(ctx, l)
 	if err != nil {
 		return media.Event{}, err
 	}
-	return d.transferLocked(ctx, actor, l, inv, from, to, toLoc, kind)
+	barcode, err := d.checkTransfer(ctx, l, inv, from, to)
+	if err != nil {
+		return media.Event{}, err
+	}
+	if _, err := d.reconcileLocked(ctx, l, media.System, inv); err != nil {
+		return media.Event{}, err
+	}
+	return d.transferLocked(ctx, actor, l, barcode, from, to, toLoc, kind)
 }
 
-// transferLocked moves a cartridge between two slots. The caller holds
-// l.mu and read inv under it; moves it made since are its to account for.
-func (d *Engine) transferLocked(ctx context.Context, actor media.Actor, l *library, inv drives.Inventory, from, to int, toLoc media.Location, kind string) (media.Event, error) {
+// checkTransfer checks a move between two slots against an inventory and
+// returns the barcode of the cartridge to move. It changes nothing.
+func (d *Engine) checkTransfer(ctx context.Context, l *library, inv drives.Inventory, from, to int) (string, error) {
 	src, _ := inv.Slot(from)
 	dst, _ := inv.Slot(to)
 	switch {
 	case !src.Full:
-		return media.Event{}, conflict("slot %s of library %s is empty", slotName(l, from), l.cfg.Name)
+		return "", conflict("slot %s of library %s is empty", slotName(l, from), l.cfg.Name)
 	case dst.Full:
-		return media.Event{}, conflict("slot %s of library %s is full", slotName(l, to), l.cfg.Name)
+		return "", conflict("slot %s of library %s is full", slotName(l, to), l.cfg.Name)
 	case src.Barcode == "":
-		return media.Event{}, conflict("slot %s holds a cartridge without a readable barcode", slotName(l, from))
+		return "", conflict("slot %s holds a cartridge without a readable barcode", slotName(l, from))
 	}
 	barcode, err := d.cat.NormalizeBarcode(src.Barcode)
 	if err != nil {
-		return media.Event{}, err
+		return "", err
 	}
 	if _, err := d.cat.Cartridge(ctx, barcode); err != nil {
-		return media.Event{}, err
+		return "", err
 	}
+	return barcode, nil
+}
+
+// transferLocked moves a checked cartridge between two slots and records
+// it. The caller holds l.mu.
+func (d *Engine) transferLocked(ctx context.Context, actor media.Actor, l *library, barcode string, from, to int, toLoc media.Location, kind string) (media.Event, error) {
 	if err := l.changer.Transfer(ctx, from, to); err != nil {
 		return media.Event{}, fmt.Errorf("move %s from slot %s to %s: %w", barcode, slotName(l, from), slotName(l, to), err)
 	}
@@ -517,34 +559,67 @@ func (d *Engine) Export(ctx context.Context, actor media.Actor, libName string, 
 	if len(barcodes) == 0 {
 		return nil, invalid("name the cartridges to export")
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []media.Event
+	// Every barcode is checked before anything moves: all or nothing.
+	var want []string
+	seen := map[string]bool{}
 	for _, raw := range barcodes {
 		b, err := d.cat.NormalizeBarcode(raw)
 		if err != nil {
-			return out, err
+			return nil, err
 		}
-		_, inv, err := d.inventoryLocked(ctx, l, media.System)
-		if err != nil {
-			return out, err
+		if !seen[b] {
+			seen[b] = true
+			want = append(want, b)
 		}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	inv, err := d.readInventory(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	type move struct {
+		barcode  string
+		from, to int
+	}
+	var plan []move
+	var free []int
+	for _, s := range inv.Slots {
+		if _, mail := l.mailSlot(s.Number); mail && !s.Full {
+			free = append(free, s.Number)
+		}
+	}
+	sort.Ints(free)
+	for _, b := range want {
 		where, ok := inv.Find(b)
 		if !ok {
-			return out, conflict("%s is not in library %s", b, l.cfg.Name)
+			if cart, err := d.cat.Cartridge(ctx, b); err == nil {
+				return nil, conflict("%s is not in library %s (the catalog places it at %s); nothing was exported", b, l.cfg.Name, cart.Location)
+			}
+			return nil, conflict("%s is not in library %s; nothing was exported", b, l.cfg.Name)
 		}
 		if where.InDrive {
-			return out, conflict("%s is in a drive; unload it first ('tapewarden library unload --drive ...')", b)
+			return nil, conflict("%s is in a drive; unload it first ('tapewarden library unload --drive ...'); nothing was exported", b)
 		}
 		if _, mail := l.mailSlot(where.Number); mail {
 			continue // already waiting in a mail slot
 		}
-		free, ok := l.freeMailSlot(inv)
-		if !ok {
-			return out, conflict("every mail slot of library %s is full; take the cartridges out first (exported so far: %d)", l.cfg.Name, len(out))
+		if len(free) == 0 {
+			return nil, conflict("library %s has %s, too few for these cartridges: export fewer, or take out the cartridges waiting there first; nothing was exported", l.cfg.Name, freeMailSlots(len(plan)))
 		}
-		n, _ := l.mailSlot(free)
-		ev, err := d.transferLocked(ctx, actor, l, inv, where.Number, free, media.LibraryMailSlot(l.cfg.Site, l.cfg.Name, n), "exported")
+		if _, err := d.checkTransfer(ctx, l, inv, where.Number, free[0]); err != nil {
+			return nil, fmt.Errorf("%w; nothing was exported", err)
+		}
+		plan = append(plan, move{b, where.Number, free[0]})
+		free = free[1:]
+	}
+	if _, err := d.reconcileLocked(ctx, l, media.System, inv); err != nil {
+		return nil, err
+	}
+	var out []media.Event
+	for _, m := range plan {
+		n, _ := l.mailSlot(m.to)
+		ev, err := d.transferLocked(ctx, actor, l, m.barcode, m.from, m.to, media.LibraryMailSlot(l.cfg.Site, l.cfg.Name, n), "exported")
 		if err != nil {
 			return out, err
 		}
@@ -582,7 +657,7 @@ func (d *Engine) Import(ctx context.Context, actor media.Actor, libName string) 
 		}
 		b, err := d.cat.NormalizeBarcode(s.Barcode)
 		if err != nil || unknown[b] {
-			problems = append(problems, fmt.Sprintf("mail slot %d: %q is not a cartridge the catalog knows; add it first ('tapewarden media add %s --at %s')", n, s.Barcode, s.Barcode, media.LibraryMailSlot(l.cfg.Site, l.cfg.Name, n)))
+			problems = append(problems, fmt.Sprintf("mail slot %d: %q is not a cartridge the catalog knows; take it out, add it ('tapewarden media add %s --at %s/PLACE'), put it back and import again, or set add_unknown for library %s", n, s.Barcode, s.Barcode, l.cfg.Site, l.cfg.Name))
 			continue
 		}
 		if len(free) == 0 {
@@ -593,7 +668,10 @@ func (d *Engine) Import(ctx context.Context, actor media.Actor, libName string) 
 		free = free[1:]
 		// inv stays true for the slots still to move: each mail slot is
 		// emptied once, and each free slot filled once.
-		ev, err := d.transferLocked(ctx, actor, l, inv, s.Number, to, media.LibrarySlot(l.cfg.Site, l.cfg.Name, to), "imported")
+		if _, err := d.checkTransfer(ctx, l, inv, s.Number, to); err != nil {
+			return out, problems, err
+		}
+		ev, err := d.transferLocked(ctx, actor, l, b, s.Number, to, media.LibrarySlot(l.cfg.Site, l.cfg.Name, to), "imported")
 		if err != nil {
 			return out, problems, err
 		}
@@ -693,6 +771,9 @@ func (d *Engine) MailSlot(ctx context.Context, actor media.Actor, req MailSlotRe
 			return res, err
 		}
 		n := 0
+		if req.Slot < 0 || req.Slot > l.cfg.MailSlots {
+			return res, invalid("library %s has mail slots 1-%d", l.cfg.Name, l.cfg.MailSlots)
+		}
 		if req.Slot > 0 {
 			n = l.changerSlot(req.Slot)
 		}
@@ -730,4 +811,15 @@ func (d *Engine) MailSlot(ctx context.Context, actor media.Actor, req MailSlotRe
 	rep, _, err := d.inventoryLocked(ctx, l, actor)
 	res.Report = rep
 	return res, err
+}
+
+// freeMailSlots says how many free mail slots there are, in words.
+func freeMailSlots(n int) string {
+	switch n {
+	case 0:
+		return "no free mail slot"
+	case 1:
+		return "one free mail slot"
+	}
+	return fmt.Sprintf("%d free mail slots", n)
 }

@@ -23,6 +23,7 @@ func (d *Engine) maintain(ctx context.Context) {
 	}
 	d.closeFulfilledPrompts(ctx)
 	d.prepareManifests(ctx)
+	d.auditDue(ctx)
 }
 
 // heartbeat records that the scheduler loop is alive; the watchdog pings

@@ -268,6 +268,9 @@ func (w *world) metric(name string, labels ...string) float64 {
 	reg := metrics.NewRegistry(w.h.cfg, w.h.d.cat, metricsLive{w.h.d}, metrics.Options{Now: w.h.d.now, Started: w.h.d.started})
 	body := scrape(w.t, reg, name)
 	want := name + "{" + strings.Join(labels, ",") + "} "
+	if len(labels) == 0 {
+		want = name + " "
+	}
 	for _, line := range strings.Split(body, "\n") {
 		if strings.HasPrefix(line, want) {
 			var v float64
@@ -351,10 +354,10 @@ func TestFourteenNights(t *testing.T) {
 		// happened.
 		for job, counts := range expect {
 			for _, st := range []media.RunState{media.RunSucceeded, media.RunFailed, media.RunMissed} {
-				assert.Equal(t, float64(counts[st]), w.metric("tapewarden_job_runs_total", `job="`+job+`"`, `result="`+string(st)+`"`), "night %d %s %s", day, job, st)
+				assert.Equal(t, float64(counts[st]), w.metric("tapewarden_job_runs_total", `backup_job="`+job+`"`, `result="`+string(st)+`"`), "night %d %s %s", day, job, st)
 			}
 		}
-		assert.Equal(t, float64(date.Add(22*time.Hour+30*time.Minute).Unix()), w.metric("tapewarden_job_last_success_timestamp_seconds", `job="website-nightly"`), "night %d", day)
+		assert.Equal(t, float64(date.Add(22*time.Hour+30*time.Minute).Unix()), w.metric("tapewarden_job_last_success_timestamp_seconds", `backup_job="website-nightly"`), "night %d", day)
 		v, err := h.d.cat.Verify(w.ctx, "")
 		require.NoError(t, err)
 		require.True(t, v.OK, v.Problem)
@@ -491,4 +494,29 @@ func (l metricsLive) WriterStats() map[string]metrics.WriterStats {
 		out[drive] = metrics.WriterStats{Starved: s.Starved, Underruns: s.Underruns}
 	}
 	return out
+}
+
+func (l metricsLive) UnrecordedRuns() []metrics.UnrecordedRun {
+	var out []metrics.UnrecordedRun
+	for _, r := range l.d.UnrecordedRuns() {
+		out = append(out, metrics.UnrecordedRun{Job: r.Job, State: r.State, Finished: r.Finished})
+	}
+	return out
+}
+
+func (l metricsLive) CheckProblems() ([]metrics.CheckProblem, bool) {
+	rep, ok := l.d.LastCheck()
+	if !ok {
+		return nil, false
+	}
+	var out []metrics.CheckProblem
+	for _, p := range rep.Problems() {
+		out = append(out, metrics.CheckProblem{Job: p.Job, Kind: p.Kind})
+	}
+	return out, true
+}
+
+func (l metricsLive) Audit() metrics.Audit {
+	a := l.d.AuditState()
+	return metrics.Audit{Checked: a.Checked, OK: a.OK, VerifiedID: a.HeadID}
 }

@@ -22,8 +22,9 @@ import (
 // and a stocked world.
 func hourly(t *testing.T, cfg *config.Config, clock *fakeClock, stock bool) (*harness, *world) {
 	t.Helper()
-	h := startConfig(t, cfg, func(_ *config.Config, o *Options) { o.Clock = clock })
-	h.d.maintEvery = 24 * time.Hour
+	// No housekeeping between the tests' steps; set before the scheduler
+	// runs, which reads it.
+	h := startEngine(t, cfg, func(d *Engine) { d.maintEvery = 24 * time.Hour }, func(_ *config.Config, o *Options) { o.Clock = clock })
 	w := &world{t: t, h: h, clock: clock, ctx: context.Background(), snapshots: map[int]map[string]map[string][]byte{},
 		dataDir: filepath.Join(cfg.StateDir, "data")}
 	if stock {
@@ -69,8 +70,8 @@ func TestMissedRunsAcrossARestart(t *testing.T) {
 			assert.True(t, r.ScheduledFor.Equal(time.Date(2026, 12, 1, hour, 0, 0, 0, jst)), "slot %d:00", hour)
 			assert.Contains(t, r.Reason, "the daemon was not running at 2026-12-01")
 		}
-		assert.Equal(t, 4.0, w2.metric("tapewarden_job_runs_total", `job="juki-nightly"`, `result="missed"`), "missed runs count")
-		assert.Equal(t, 2.0, w2.metric("tapewarden_job_runs_total", `job="juki-nightly"`, `result="succeeded"`))
+		assert.Equal(t, 4.0, w2.metric("tapewarden_job_runs_total", `backup_job="juki-nightly"`, `result="missed"`), "missed runs count")
+		assert.Equal(t, 2.0, w2.metric("tapewarden_job_runs_total", `backup_job="juki-nightly"`, `result="succeeded"`))
 		h2.stop()
 	})
 
@@ -88,7 +89,7 @@ func TestMissedRunsAcrossARestart(t *testing.T) {
 			assert.Equal(t, media.RunMissed, r.State)
 		}
 		assert.Contains(t, runs[0].Reason, "the catch-up window (10m0s) had passed")
-		assert.Equal(t, 7.0, w3.metric("tapewarden_job_runs_total", `job="juki-nightly"`, `result="missed"`))
+		assert.Equal(t, 7.0, w3.metric("tapewarden_job_runs_total", `backup_job="juki-nightly"`, `result="missed"`))
 		// The next slot runs as scheduled.
 		run := w3.runAt("juki-nightly", time.Date(2026, 12, 1, 20, 0, 0, 0, jst), nil)
 		assert.Equal(t, media.RunSucceeded, run.State, run.Reason)
@@ -106,6 +107,19 @@ func readLines(path string) []string {
 	return out
 }
 
+// linesOf returns the lines of a notice or page log about one prompt (the
+// pre-flight check may open its own).
+func linesOf(path string, prompt int64) []string {
+	id := strconv.FormatInt(prompt, 10)
+	var out []string
+	for _, l := range readLines(path) {
+		if strings.HasPrefix(l, id+" ") || strings.Contains(l, "[prompt "+id+"]") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 func TestPromptRemindersAndEscalation(t *testing.T) {
 	cfg := loadTestConfig(t, "hourly.yaml")
 	clock := newFakeClock(time.Date(2026, 12, 1, 9, 0, 0, 0, cfg.Location))
@@ -116,18 +130,18 @@ func TestPromptRemindersAndEscalation(t *testing.T) {
 
 	p, err := h.d.openPrompt(ctx, media.Prompt{Kind: "load", Drive: "dat0", Barcode: "DAT003", Action: "Put DAT003 into drive dat0", Why: "a test"})
 	require.NoError(t, err)
-	w.waitFor("the notice of a new prompt", func() bool { return len(readLines(notices)) == 1 })
-	assert.Equal(t, []string{strconv.FormatInt(p.ID, 10) + " load reminder=0 escalated=0"}, readLines(notices))
+	w.waitFor("the notice of a new prompt", func() bool { return len(linesOf(notices, p.ID)) == 1 })
+	assert.Equal(t, []string{strconv.FormatInt(p.ID, 10) + " load reminder=0 escalated=0"}, linesOf(notices, p.ID))
 
 	// Reminders every 30 minutes; after two hours they escalate.
 	for i, want := range []string{"reminder=1 escalated=0", "reminder=1 escalated=0", "reminder=1 escalated=0", "reminder=1 escalated=1"} {
 		clock.Advance(30 * time.Minute)
 		h.d.remind(ctx)
-		w.waitFor("reminder", func() bool { return len(readLines(notices)) == 2+i })
-		assert.True(t, strings.HasSuffix(readLines(notices)[1+i], want), "reminder %d: %s", i+1, readLines(notices)[1+i])
+		w.waitFor("reminder", func() bool { return len(linesOf(notices, p.ID)) == 2+i })
+		assert.True(t, strings.HasSuffix(linesOf(notices, p.ID)[1+i], want), "reminder %d: %s", i+1, linesOf(notices, p.ID)[1+i])
 	}
-	w.waitFor("the escalation page", func() bool { return len(readLines(pages)) == 1 })
-	assert.Contains(t, readLines(pages)[0], "PAGE [prompt "+strconv.FormatInt(p.ID, 10)+"] Put DAT003 into drive dat0")
+	w.waitFor("the escalation page", func() bool { return len(linesOf(pages, p.ID)) == 1 })
+	assert.Contains(t, linesOf(pages, p.ID)[0], "PAGE [prompt "+strconv.FormatInt(p.ID, 10)+"] Put DAT003 into drive dat0")
 	got, err := h.d.cat.Prompt(ctx, p.ID)
 	require.NoError(t, err)
 	assert.Equal(t, 4, got.Reminders)
@@ -137,7 +151,7 @@ func TestPromptRemindersAndEscalation(t *testing.T) {
 	clock.Advance(10 * time.Minute)
 	h.d.remind(ctx)
 	time.Sleep(100 * time.Millisecond)
-	assert.Len(t, readLines(notices), 5)
+	assert.Len(t, linesOf(notices, p.ID), 5)
 
 	// A withdrawn prompt is not reminded of again.
 	_, err = h.d.PromptCancel(ctx, tester, p.ID, "not needed")
@@ -145,7 +159,7 @@ func TestPromptRemindersAndEscalation(t *testing.T) {
 	clock.Advance(time.Hour)
 	h.d.remind(ctx)
 	time.Sleep(100 * time.Millisecond)
-	assert.Len(t, readLines(notices), 5)
+	assert.Len(t, linesOf(notices, p.ID), 5)
 }
 
 // waitDriveEvent waits for a drive history event of a kind.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sort"
 	"strings"
@@ -25,7 +26,21 @@ type RestoreRequest struct {
 	Overwrite  bool      `json:"overwrite,omitempty"`
 	Drill      bool      `json:"drill,omitempty"`
 	Note       string    `json:"note,omitempty"`
+	// Identity is the text of an age identity file, for restoring an
+	// encrypted run: the CLI reads the file and sends it here. It is
+	// never logged or stored; without it the pool's restore_identity_file
+	// is used.
+	Identity Secret `json:"identity,omitempty"`
 }
+
+// Secret is text that must never be shown: it prints and logs as
+// "[secret]". It still travels as JSON, in the request that carries it.
+type Secret string
+
+func (Secret) String() string               { return "[secret]" }
+func (Secret) GoString() string             { return "[secret]" }
+func (Secret) LogValue() slog.Value         { return slog.StringValue("[secret]") }
+func (s Secret) Format(f fmt.State, _ rune) { fmt.Fprint(f, s.String()) }
 
 // RestoreResult is what a restore brought back.
 type RestoreResult struct {
@@ -234,7 +249,7 @@ func (d *Engine) restoreRun(ctx context.Context, r media.Run, dir string, req Re
 			h = nil
 		}
 		req := obtainRequest{lease: l, barcode: p.Barcode, run: r.ID, why: fmt.Sprintf("restore of %s, piece %d", r.Job, n),
-			status: func(detail string) { d.log.Info("restore", "run", r.ID, "detail", detail) }}
+			status: func(detail string) { d.log.Info("restore", "run", r.ID, "detail", detail); d.opStatus(ctx, detail) }}
 		if cur == nil {
 			m, err := d.obtain(ctx, req)
 			if err != nil {
@@ -269,6 +284,9 @@ func (d *Engine) restoreRun(ctx context.Context, r media.Run, dir string, req Re
 			return nil, fmt.Errorf("space to file %d of %s: %w", p.File, p.Barcode, err)
 		}
 		rj.Cartridges = append(rj.Cartridges, p.Barcode)
+		d.opProgress(ctx, func(op *media.OperationProgress) {
+			op.Cartridge, op.Waiting, op.Detail = p.Barcode, "", fmt.Sprintf("reading %s (piece %d of run %d, job %s)", p.Barcode, n, r.ID, r.Job)
+		})
 		// Read with what this drive and its adapter carry: the stream's
 		// buffer is larger, and st refuses an oversized read buffer even
 		// for small blocks.
@@ -276,9 +294,13 @@ func (d *Engine) restoreRun(ctx context.Context, r media.Run, dir string, req Re
 		if err != nil {
 			return nil, err
 		}
-		return drives.LimitReads(h, bufSize), nil
+		return d.opCountReads(ctx, drives.LimitReads(h, bufSize)), nil
 	}
 	stream := archive.NewReader(ctx, next, drives.MaxBlockSize)
+	if r.Encryption != "" {
+		err := d.restoreEncrypted(ctx, r, stream, dir, req, &rj)
+		return rj, err
+	}
 	er, err := archive.Extract(ctx, stream, dir, archive.ExtractOptions{Overwrite: req.Overwrite, Only: req.Paths, Reassemble: true})
 	rj.Members, rj.Warnings = er.Members, er.Warnings
 	if err != nil {
@@ -290,6 +312,7 @@ func (d *Engine) restoreRun(ctx context.Context, r media.Run, dir string, req Re
 		return rj, err
 	}
 	rj.Bytes = stream.Bytes()
+	d.opProgress(ctx, func(op *media.OperationProgress) { op.Members += rj.Members })
 	if rj.Bytes != r.Bytes || stream.SHA256() != r.SHA256 {
 		return rj, fmt.Errorf("read back %d bytes with SHA-256 %s; the run wrote %d bytes with %s: the data on tape is not what was written", rj.Bytes, stream.SHA256(), r.Bytes, r.SHA256)
 	}

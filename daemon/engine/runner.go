@@ -40,6 +40,16 @@ func (a *activeRun) set(state media.RunState, detail string) {
 	a.mu.Unlock()
 }
 
+// note adds a line to the run's log, once it has one.
+func (a *activeRun) note(format string, args ...any) {
+	a.mu.Lock()
+	l := a.log
+	a.mu.Unlock()
+	if l != nil {
+		l.printf(format, args...)
+	}
+}
+
 // ActiveRun is a run in progress, for `tapewarden status`.
 type ActiveRun struct {
 	ID     int64          `json:"id"`
@@ -162,7 +172,8 @@ func (d *Engine) CancelRun(ctx context.Context, actor media.Actor, id int64) (me
 	return d.cat.Run(ctx, id)
 }
 
-// WaitRun waits until a run has finished.
+// WaitRun waits until a run has finished. A run whose end the catalog
+// could not record yet is returned as it ended.
 func (d *Engine) WaitRun(ctx context.Context, id int64) (media.Run, error) {
 	if a := d.runs.get(id); a != nil {
 		select {
@@ -170,6 +181,15 @@ func (d *Engine) WaitRun(ctx context.Context, id int64) (media.Run, error) {
 		case <-ctx.Done():
 			return media.Run{}, ctx.Err()
 		}
+	}
+	return d.RunOf(ctx, id)
+}
+
+// RunOf reads one run from the catalog, or as it ended when the catalog
+// could not record its end yet.
+func (d *Engine) RunOf(ctx context.Context, id int64) (media.Run, error) {
+	if p, ok := d.unrecorded.get(id); ok {
+		return p.run, nil
 	}
 	return d.cat.Run(ctx, id)
 }
@@ -195,10 +215,16 @@ func (d *Engine) execute(ctx context.Context, a *activeRun, job *config.JobConfi
 		res.State = media.RunCancelled
 		res.Reason = context.Cause(ctx).Error()
 	}
+	log.mu.Lock()
 	log.persist = nil // the log is stored line by line
+	log.mu.Unlock()
 	done, err := d.cat.FinishRun(context.WithoutCancel(ctx), run.ID, res)
 	if err != nil {
-		rlog.Error("record the end of the run", "err", err)
+		// Never leave the run running: it ends failed now, in memory, and
+		// is recorded as soon as the catalog takes a write again.
+		ended := d.recordLater(run, res, err)
+		a.set(ended.State, ended.Reason)
+		rlog.Error("run failed; the catalog could not record its end and will be retried", "reason", ended.Reason, "err", err)
 		return
 	}
 	if done.State == media.RunSucceeded {
@@ -231,6 +257,19 @@ func (d *Engine) runJob(ctx context.Context, a *activeRun, job *config.JobConfig
 			log.printf("%s", detail)
 		}
 	}
+	pool, ok := d.cfg.RotationPoolByName(job.Pool)
+	if !ok {
+		return fail("pool %s is not configured", job.Pool)
+	}
+	// Pre-flight: what can be known wrong now fails the run before it
+	// takes a drive, loads a cartridge or runs its pre-command.
+	if probs := d.preflightRun(ctx, job, pool); len(probs) > 0 {
+		msgs := make([]string, len(probs))
+		for i, p := range probs {
+			msgs[i] = p.Message
+		}
+		return fail("pre-flight check: %s; no cartridge was loaded, no pre-command was run and nothing was written", strings.Join(msgs, "; "))
+	}
 	// One run of a pool at a time: the next run's choice must see what
 	// this one wrote (runs of one night append to one cartridge), or two
 	// runs would choose the same cartridge and the second would overwrite
@@ -243,10 +282,6 @@ func (d *Engine) runJob(ctx context.Context, a *activeRun, job *config.JobConfig
 	}
 	defer unlockPool()
 	status(media.RunWaiting, "choosing a cartridge for pool "+job.Pool)
-	pool, ok := d.cfg.RotationPoolByName(job.Pool)
-	if !ok {
-		return fail("pool %s is not configured", job.Pool)
-	}
 	choice, err := d.choose(ctx, pool, nil)
 	if err != nil {
 		return fail("%v", err)
@@ -270,10 +305,12 @@ func (d *Engine) runJob(ctx context.Context, a *activeRun, job *config.JobConfig
 	log.printf("%s is in drive %s (waited %s)", choice.Barcode, m.drv.cfg.Name, m.waited.Round(time.Second))
 
 	// Pre- and post-commands: post runs whatever happened once pre ran.
+	cmdEnv := d.jobCommandEnv(job, map[string]string{"JOB": job.Name, "RUN": fmt.Sprint(run.ID), "POOL": job.Pool,
+		"GENERATION": choice.Period.Key, "BARCODE": choice.Barcode, "DRIVE": m.drv.cfg.Name})
 	if len(job.PreCommand) > 0 {
-		if err := runCommand(ctx, "pre-command", job.PreCommand, job.CommandTimeout.D(), log); err != nil {
+		if err := runCommand(ctx, "pre-command", job.PreCommand, cmdEnv, job.CommandTimeout.D(), log); err != nil {
 			res = fail("%v; nothing was written to tape", err)
-			if perr := runCommand(context.WithoutCancel(ctx), "post-command", job.PostCommand, job.CommandTimeout.D(), log); perr != nil {
+			if perr := runCommand(context.WithoutCancel(ctx), "post-command", job.PostCommand, cmdEnv, job.CommandTimeout.D(), log); perr != nil {
 				res.Reason += "; " + perr.Error()
 			}
 			return res
@@ -281,7 +318,7 @@ func (d *Engine) runJob(ctx context.Context, a *activeRun, job *config.JobConfig
 	}
 	defer func() {
 		if len(job.PostCommand) > 0 {
-			if err := runCommand(context.WithoutCancel(ctx), "post-command", job.PostCommand, job.CommandTimeout.D(), log); err != nil {
+			if err := runCommand(context.WithoutCancel(ctx), "post-command", job.PostCommand, cmdEnv, job.CommandTimeout.D(), log); err != nil {
 				if res.State == media.RunSucceeded {
 					res.State = media.RunFailed
 					res.Reason = err.Error() + " (the backup itself was written and verified)"
@@ -292,7 +329,7 @@ func (d *Engine) runJob(ctx context.Context, a *activeRun, job *config.JobConfig
 		}
 	}()
 
-	w := &tapeWriter{d: d, job: job, run: run, log: log, status: status, pool: pool, lease: l, why: why}
+	w := &tapeWriter{d: d, job: job, run: run, log: log, status: status, pool: pool, lease: l, why: why, cmdEnv: cmdEnv}
 	return w.write(ctx, m, choice)
 }
 
@@ -364,8 +401,13 @@ type tapeWriter struct {
 	pool   rotation.Pool
 	lease  lease
 	why    string
+	// cmdEnv is the source command's environment.
+	cmdEnv commandEnv
 
 	generation, level string
+	// recipients are the fingerprints of the pool's age recipients when
+	// its data files are encrypted.
+	recipients []string
 
 	m       *mount
 	h       drives.Drive
@@ -497,11 +539,19 @@ func (w *tapeWriter) write(ctx context.Context, m *mount, choice rotation.Choice
 		Warn:          func(msg string) { w.log.printf("warning: %s", msg) },
 		Counters:      d.writerCounters(w.m.drv.cfg.Name),
 	}
+	if pc := d.cfg.Pool(w.pool.Name); pc != nil && pc.Encrypted() {
+		b.Recipients = pc.RecipientStrings()
+		w.recipients = nil
+		for _, r := range b.Recipients {
+			w.recipients = append(w.recipients, archive.Fingerprint(r))
+		}
+		w.log.printf("encrypting with age to %s", strings.Join(w.recipients, ", "))
+	}
 	var src *sourceCommand
 	if len(w.job.Source.Command) > 0 {
 		var out *bytesReader
 		var err error
-		src, out, err = startSource(ctx, w.job.Source.Command, w.log)
+		src, out, err = startSource(ctx, w.job.Source.Command, w.cmdEnv, w.log)
 		if err != nil {
 			return fail("%v", err)
 		}
@@ -539,6 +589,11 @@ func (w *tapeWriter) write(ctx context.Context, m *mount, choice rotation.Choice
 	res.Bytes, res.SHA256, res.Files = result.Bytes, result.SHA256, result.Members
 	res.Pieces, res.Full = w.pieces, w.full
 	w.log.printf("wrote %d bytes in %d piece(s), %d members, SHA-256 %s", result.Bytes, len(w.pieces), result.Members, result.SHA256)
+	if result.Encryption != "" {
+		res.Encryption, res.Recipients = result.Encryption, result.RecipientFingerprints
+		res.TapeBytes, res.TapeSHA256 = result.TapeBytes, result.TapeSHA256
+		w.log.printf("encrypted with age: %d bytes on tape, SHA-256 %s", result.TapeBytes, result.TapeSHA256)
+	}
 	for _, warn := range result.Warnings {
 		w.log.printf("warning: %s", warn)
 	}
@@ -561,6 +616,15 @@ func (w *tapeWriter) finishPiece(ctx context.Context, p archive.Piece, continued
 	d.stampTrailer(ctx, &t)
 	if !continued {
 		t.TotalBytes, t.TotalSHA256 = total.Bytes, total.SHA256
+	}
+	if len(w.recipients) > 0 {
+		// The piece's and the totals' checksums are of the bytes on tape,
+		// so verify needs no key; the tar stream's are kept beside them.
+		t.Encryption, t.Recipients = "age", w.recipients
+		if !continued {
+			t.TotalBytes, t.TotalSHA256 = total.TapeBytes, total.TapeSHA256
+			t.PlainBytes, t.PlainSHA256 = total.Bytes, total.SHA256
+		}
 	}
 	err := drives.WriteTrailer(ctx, w.h, t)
 	if errors.Is(err, drives.ErrEndOfMedium) {

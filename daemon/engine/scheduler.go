@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -99,9 +100,21 @@ func (d *Engine) catchUp(ctx context.Context) []*jobSchedule {
 	return out
 }
 
-// fire starts a scheduled run; if the job is still running from an
-// earlier slot, this slot is recorded as missed.
+// fire starts a scheduled run. A slot that finds its job already running
+// (a manual run waiting for a person, a long run of the slot before) is
+// recorded as covered by that run: it is neither missed nor a failure.
+// A slot whose run cannot start for any other reason is recorded as missed.
 func (d *Engine) fire(ctx context.Context, j *config.JobConfig, slot time.Time, trigger string) {
+	if a := d.runs.byJob(j.Name); a != nil {
+		if err := d.cat.RecordCoalesced(ctx, a.id, slot); err == nil {
+			d.log.Info("scheduled slot found the job running; the run in progress covers it", "job", j.Name, "slot", slot, "run", a.id)
+			a.note("the scheduled slot at %s found this run in progress and is covered by it", slot.In(d.cfg.Location).Format("2006-01-02 15:04"))
+			return
+		} else if !errors.Is(err, media.ErrRunNotFound) {
+			d.log.Error("record a slot covered by a run in progress", "job", j.Name, "run", a.id, "err", err)
+			return
+		}
+	}
 	if _, err := d.StartRun(ctx, j.Name, trigger, slot); err != nil {
 		reason := fmt.Sprintf("the scheduled run at %s could not start: %v", slot.Format("2006-01-02 15:04"), err)
 		d.log.Error("scheduled run not started", "job", j.Name, "err", err)
@@ -116,8 +129,24 @@ func (d *Engine) fire(ctx context.Context, j *config.JobConfig, slot time.Time, 
 // maintenance interval. Time is the daemon's clock.
 func (d *Engine) schedule(ctx context.Context, jobs []*jobSchedule) {
 	nextMaint := d.now()
+	var checked time.Time // the first slot of the last night checked
 	for {
 		now := d.now()
+		var night time.Time
+		if !d.noNightCheck {
+			night = nextNight(jobs, checked)
+		}
+		checkAt := night.Add(-d.cfg.Scheduler.CheckBefore.D())
+		if !night.IsZero() && !now.Before(checkAt) {
+			checked = night
+			d.bg.Add(1)
+			go func(night time.Time) {
+				defer d.bg.Done()
+				d.nightCheck(ctx, night)
+			}(night)
+			night = nextNight(jobs, checked)
+			checkAt = night.Add(-d.cfg.Scheduler.CheckBefore.D())
+		}
 		if !now.Before(nextMaint) {
 			d.maintain(ctx)
 			nextMaint = now.Add(d.maintEvery)
@@ -132,6 +161,9 @@ func (d *Engine) schedule(ctx context.Context, jobs []*jobSchedule) {
 			d.fire(ctx, js.job, slot, "schedule")
 		}
 		wake := nextMaint
+		if !night.IsZero() && checkAt.Before(wake) {
+			wake = checkAt
+		}
 		for _, js := range jobs {
 			if !js.next.IsZero() && js.next.Before(wake) {
 				wake = js.next

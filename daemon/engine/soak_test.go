@@ -159,7 +159,7 @@ func TestSoakNinetyDays(t *testing.T) {
 				}
 			}
 			for _, st := range results {
-				v := w.metric("tapewarden_job_runs_total", `job="`+j+`"`, `result="`+string(st)+`"`)
+				v := w.metric("tapewarden_job_runs_total", `backup_job="`+j+`"`, `result="`+string(st)+`"`)
 				assert.GreaterOrEqual(t, v, seen[j][st], "day %d: a counter went down", day)
 				if st != media.RunSucceeded && newFailure && v > seen[j][st] {
 					newFailure = false // counted
@@ -168,8 +168,8 @@ func TestSoakNinetyDays(t *testing.T) {
 			}
 			assert.False(t, newFailure, "day %d: a failure of %s did not reach the metrics", day, j)
 			if runs[0].State == media.RunFailed || runs[0].State == media.RunMissed {
-				assert.GreaterOrEqual(t, w.metric("tapewarden_job_last_failure_timestamp_seconds", `job="`+j+`"`),
-					w.metric("tapewarden_job_last_success_timestamp_seconds", `job="`+j+`"`), "day %d: %s failed last but the metrics say it succeeded last", day, j)
+				assert.GreaterOrEqual(t, w.metric("tapewarden_job_last_failure_timestamp_seconds", `backup_job="`+j+`"`),
+					w.metric("tapewarden_job_last_success_timestamp_seconds", `backup_job="`+j+`"`), "day %d: %s failed last but the metrics say it succeeded last", day, j)
 			}
 		}
 

@@ -3,6 +3,7 @@ package facts
 import (
 	"context"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/tapewarden/tapewarden/media"
@@ -41,44 +42,94 @@ func ViewAndCartridges(ctx context.Context, cfg *config.Config, cat *media.Catal
 	if err != nil {
 		return v, nil, err
 	}
+	gens, err := cat.Generations(ctx, PoolNames(cfg))
+	if err != nil {
+		return v, nil, err
+	}
+	var active []media.Manifest
+	if list, err := cat.Manifests(ctx, media.ManifestFilter{Active: true}); err == nil {
+		active = list
+	}
+	m := newMapping(cfg, gens, active)
+	for _, c := range carts {
+		v.Cartridges = append(v.Cartridges, m.cartridge(c))
+	}
+	return v, carts, nil
+}
+
+// PoolNames are the configured pools' names: the pools whose generations
+// rotation's view shows.
+func PoolNames(cfg *config.Config) []string {
 	var pools []string
 	for _, p := range cfg.Pools {
 		pools = append(pools, p.Name)
 	}
-	gens, err := cat.Generations(ctx, pools)
-	if err != nil {
-		return v, nil, err
+	return pools
+}
+
+// ScrapeView builds, from what a metrics scrape read (s, asked with
+// PoolNames for its pools), the part of rotation's view that the offsite
+// status and the cleaning judgement depend on: the cleaning cartridges and
+// the cartridges holding a generation of a pool, each mapped exactly as
+// View maps it. Cartridges that hold nothing of a pool change neither, so
+// the figures judged on it are those judged on the whole view.
+func ScrapeView(cfg *config.Config, s media.Scrape) rotation.View {
+	v := rotation.View{Sites: cfg.RotationSites()}
+	m := newMapping(cfg, s.Generations, s.Manifests)
+	seen := make(map[string]bool, len(s.Cleaners)+len(s.Holding))
+	add := func(list []media.Cartridge) {
+		for _, c := range list {
+			if seen[c.Barcode] {
+				continue
+			}
+			seen[c.Barcode] = true
+			v.Cartridges = append(v.Cartridges, m.cartridge(c))
+		}
 	}
-	byBarcode := map[string][]rotation.Generation{}
+	add(s.Cleaners)
+	add(s.Holding)
+	sort.SliceStable(v.Cartridges, func(i, j int) bool { return v.Cartridges[i].Barcode < v.Cartridges[j].Barcode })
+	return v
+}
+
+// mapping turns catalog cartridges into rotation's: the generations still
+// on each and where the active manifests take those in transit.
+type mapping struct {
+	cfg       *config.Config
+	byBarcode map[string][]rotation.Generation
+	manifests map[string]media.Manifest
+}
+
+func newMapping(cfg *config.Config, gens []media.CartridgeGeneration, active []media.Manifest) mapping {
+	m := mapping{cfg: cfg, byBarcode: map[string][]rotation.Generation{}, manifests: map[string]media.Manifest{}}
 	for _, g := range gens {
-		byBarcode[g.Barcode] = append(byBarcode[g.Barcode], rotation.Generation{
+		m.byBarcode[g.Barcode] = append(m.byBarcode[g.Barcode], rotation.Generation{
 			ID: g.Generation, Time: g.Started.In(cfg.Location), Level: rotation.Level(g.Level),
 			Status: rotation.Grade(g.Expected, g.Succeeded),
 		})
 	}
-	manifests := map[string]media.Manifest{}
-	if list, err := cat.Manifests(ctx, media.ManifestFilter{Active: true}); err == nil {
-		for _, m := range list {
-			manifests[m.ID] = m
+	for _, man := range active {
+		m.manifests[man.ID] = man
+	}
+	return m
+}
+
+// cartridge is c as rotation sees it.
+func (m mapping) cartridge(c media.Cartridge) rotation.Cartridge {
+	rc := rotation.Cartridge{Barcode: c.Barcode, Pool: c.Pool, MediaType: c.MediaType, State: rotation.State(c.State),
+		Location: rotationLocation(c.Location, m.manifests, m.cfg.Catalog.ManifestOverdue.D()), Generations: m.byBarcode[c.Barcode],
+		Errors: int(c.Errors)}
+	if c.MissingSince() {
+		// A cartridge the library could not find cannot be loaded.
+		rc.State = rotation.StateLost
+	}
+	if c.UsesLeft != nil {
+		rc.UsesLeft = *c.UsesLeft
+		if rc.UsesLeft <= 0 {
+			rc.UsesLeft = 0
 		}
 	}
-	for _, c := range carts {
-		rc := rotation.Cartridge{Barcode: c.Barcode, Pool: c.Pool, MediaType: c.MediaType, State: rotation.State(c.State),
-			Location: rotationLocation(c.Location, manifests, cfg.Catalog.ManifestOverdue.D()), Generations: byBarcode[c.Barcode],
-			Errors: int(c.Errors)}
-		if c.MissingSince() {
-			// A cartridge the library could not find cannot be loaded.
-			rc.State = rotation.StateLost
-		}
-		if c.UsesLeft != nil {
-			rc.UsesLeft = *c.UsesLeft
-			if rc.UsesLeft <= 0 {
-				rc.UsesLeft = 0
-			}
-		}
-		v.Cartridges = append(v.Cartridges, rc)
-	}
-	return v, carts, nil
+	return rc
 }
 
 // PlannedRuns lists the runs the jobs' schedules plan between from and to,
@@ -128,6 +179,28 @@ func Policy(ctx context.Context, cfg *config.Config, cat *media.Catalog) (rotati
 				problem += " (" + dr.Note + ")"
 			}
 			f.DrillProblems[system] = problem
+		}
+	}
+	// Encrypted generations still held on a cartridge.
+	held := map[[2]string]bool{}
+	for _, c := range view.Cartridges {
+		for _, g := range c.Generations {
+			held[[2]string{c.Pool, g.ID}] = true
+		}
+	}
+	seen := map[string]bool{}
+	for _, pc := range cfg.Pools {
+		runs, err := cat.Runs(ctx, media.RunFilter{Pool: pc.Name, State: media.RunSucceeded, Limit: 1000})
+		if err != nil {
+			return rotation.Facts{}, err
+		}
+		for _, r := range runs {
+			key := r.Pool + "\x00" + r.Generation + "\x00" + strings.Join(r.Recipients, ",")
+			if r.Encryption == "" || seen[key] || !held[[2]string{r.Pool, r.Generation}] {
+				continue
+			}
+			seen[key] = true
+			f.Encrypted = append(f.Encrypted, rotation.EncryptedGeneration{Pool: r.Pool, Generation: r.Generation, Recipients: r.Recipients})
 		}
 	}
 	return f, nil

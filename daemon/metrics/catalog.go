@@ -2,20 +2,20 @@ package metrics
 
 import (
 	"context"
-	"fmt"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/tapewarden/tapewarden/media"
 )
 
 // catalogCollector exports what lives in the catalog, read at scrape time.
 // It never touches a device. Kernel tape counters are node_exporter's
 // tapestats collector's business (node_tape_*) and are not repeated here.
 type catalogCollector struct {
-	cat *media.Catalog
-
+	// cat says whether its writes fail; that needs no read.
+	cat           writeProblemer
 	up            *prometheus.Desc
+	writable      *prometheus.Desc
+	writeFailing  *prometheus.Desc
 	cartridges    *prometheus.Desc
 	manifests     *prometheus.Desc
 	discrepancies *prometheus.Desc
@@ -23,11 +23,21 @@ type catalogCollector struct {
 	events        *prometheus.Desc
 }
 
-func newCatalogCollector(cat *media.Catalog) *catalogCollector {
+// writeProblemer is what the catalog collector asks of the catalog
+// besides the scrape's reading.
+type writeProblemer interface {
+	WriteProblem() (since time.Time, err error)
+}
+
+func newCatalogCollector(cat writeProblemer) *catalogCollector {
 	return &catalogCollector{
 		cat: cat,
 		up: prometheus.NewDesc("tapewarden_catalog_up",
 			"1 if the catalog answered this scrape, 0 if it did not.", nil, nil),
+		writable: prometheus.NewDesc("tapewarden_catalog_writable",
+			"1 if the catalog's last write succeeded, 0 if the database could not store it (file system full or read-only, I/O error).", nil, nil),
+		writeFailing: prometheus.NewDesc("tapewarden_catalog_write_failing_since_timestamp_seconds",
+			"When the catalog's writes started failing; absent while they succeed.", nil, nil),
 		cartridges: prometheus.NewDesc("tapewarden_cartridges",
 			"Cartridges by site (in-transit for those with a courier), kind of place, pool and state.",
 			[]string{"site", "place_kind", "pool", "state"}, nil),
@@ -44,19 +54,27 @@ func newCatalogCollector(cat *media.Catalog) *catalogCollector {
 }
 
 func (c *catalogCollector) describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.up, c.cartridges, c.manifests, c.discrepancies, c.oldestTransit, c.events} {
+	for _, d := range []*prometheus.Desc{c.up, c.writable, c.writeFailing, c.cartridges, c.manifests, c.discrepancies, c.oldestTransit, c.events} {
 		ch <- d
 	}
 }
 
 func (c *catalogCollector) name() string { return "catalog" }
 
-func (c *catalogCollector) collect(ctx context.Context, ch chan<- prometheus.Metric) error {
-	s, err := c.cat.Stats(ctx)
+func (c *catalogCollector) collect(_ context.Context, r reading, ch chan<- prometheus.Metric) error {
+	// Whether the catalog can be written is known without reading it.
+	if since, werr := c.cat.WriteProblem(); werr != nil {
+		ch <- prometheus.MustNewConstMetric(c.writable, prometheus.GaugeValue, 0)
+		ch <- prometheus.MustNewConstMetric(c.writeFailing, prometheus.GaugeValue, float64(since.Unix()))
+	} else {
+		ch <- prometheus.MustNewConstMetric(c.writable, prometheus.GaugeValue, 1)
+	}
+	snap, err := r.catalog()
 	if err != nil {
 		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, 0)
-		return fmt.Errorf("read the catalog's statistics: %w", err)
+		return err
 	}
+	s := snap.Stats
 	ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, 1)
 	for _, cc := range s.Cartridges {
 		ch <- prometheus.MustNewConstMetric(c.cartridges, prometheus.GaugeValue, float64(cc.Count), cc.Site, cc.PlaceKind, cc.Pool, cc.State)

@@ -43,25 +43,24 @@ func unixTime(t time.Time) float64 {
 // has not failed yet.
 type jobsCollector struct {
 	cfg  *config.Config
-	cat  *media.Catalog
 	live Live
 	now  func() time.Time
 
 	runs, lastSuccess, lastFailure, maxAge, lastDuration, lastBytes, bytesTotal, waitTotal, running *prometheus.Desc
 }
 
-func newJobsCollector(cfg *config.Config, cat *media.Catalog, live Live, now func() time.Time) *jobsCollector {
+func newJobsCollector(cfg *config.Config, live Live, now func() time.Time) *jobsCollector {
 	return &jobsCollector{
-		cfg: cfg, cat: cat, live: live, now: now,
-		runs:         desc("tapewarden_job_runs_total", "Runs by job and result (succeeded, failed, missed, cancelled).", "job", "result"),
-		lastSuccess:  desc("tapewarden_job_last_success_timestamp_seconds", "When the job's last successful run finished; 0 if never.", "job"),
-		lastFailure:  desc("tapewarden_job_last_failure_timestamp_seconds", "When the job's last failed or missed run ended; 0 if never.", "job"),
-		maxAge:       desc("tapewarden_job_max_age_seconds", "How old the job's last success may be: its schedule's period plus grace.", "job"),
-		lastDuration: desc("tapewarden_job_last_duration_seconds", "How long the job's last finished run took.", "job"),
-		lastBytes:    desc("tapewarden_job_last_bytes", "Bytes the job's last finished run wrote.", "job"),
-		bytesTotal:   desc("tapewarden_job_bytes_written_total", "Bytes written by the job's runs.", "job"),
-		waitTotal:    desc("tapewarden_job_cartridge_wait_seconds_total", "Time the job's runs spent waiting for a cartridge.", "job"),
-		running:      desc("tapewarden_job_running", "1 while the job has a run in progress.", "job"),
+		cfg: cfg, live: live, now: now,
+		runs:         desc("tapewarden_job_runs_total", "Runs by job and result (succeeded, failed, missed, cancelled).", "backup_job", "result"),
+		lastSuccess:  desc("tapewarden_job_last_success_timestamp_seconds", "When the job's last successful run finished; 0 if never.", "backup_job"),
+		lastFailure:  desc("tapewarden_job_last_failure_timestamp_seconds", "When the job's last failed or missed run ended; 0 if never.", "backup_job"),
+		maxAge:       desc("tapewarden_job_max_age_seconds", "How old the job's last success may be: its schedule's period plus grace.", "backup_job"),
+		lastDuration: desc("tapewarden_job_last_duration_seconds", "How long the job's last finished run took.", "backup_job"),
+		lastBytes:    desc("tapewarden_job_last_bytes", "Bytes the job's last finished run wrote.", "backup_job"),
+		bytesTotal:   desc("tapewarden_job_bytes_written_total", "Bytes written by the job's runs.", "backup_job"),
+		waitTotal:    desc("tapewarden_job_cartridge_wait_seconds_total", "Time the job's runs spent waiting for a cartridge.", "backup_job"),
+		running:      desc("tapewarden_job_running", "1 while the job has a run in progress.", "backup_job"),
 	}
 }
 
@@ -73,15 +72,31 @@ func (c *jobsCollector) describe(ch chan<- *prometheus.Desc) {
 	}
 }
 
-func (c *jobsCollector) collect(ctx context.Context, ch chan<- prometheus.Metric) error {
-	stats, err := c.cat.JobStats(ctx, c.cfg.JobNames())
+func (c *jobsCollector) collect(_ context.Context, r reading, ch chan<- prometheus.Metric) error {
+	snap, err := r.catalog()
 	if err != nil {
-		return fmt.Errorf("read the jobs' statistics: %w", err)
+		return err
 	}
+	stats := snap.Jobs
 	now := c.now()
+	// Runs that ended while the catalog could not record them count now;
+	// once recorded they are in the catalog's counts instead.
+	for _, u := range c.live.UnrecordedRuns() {
+		s := stats[u.Job]
+		if s == nil {
+			continue
+		}
+		s.Counts[u.State]++
+		if (u.State == media.RunFailed || u.State == media.RunMissed) && u.Finished.After(s.LastFailure) {
+			s.LastFailure = u.Finished
+		}
+	}
 	for i := range c.cfg.Jobs {
 		j := &c.cfg.Jobs[i]
 		s := stats[j.Name]
+		if s == nil {
+			return fmt.Errorf("the catalog's scrape has no statistics for job %s", j.Name)
+		}
 		for _, r := range []media.RunState{media.RunSucceeded, media.RunFailed, media.RunMissed, media.RunCancelled} {
 			counter(ch, c.runs, float64(s.Counts[r]), j.Name, string(r))
 		}
@@ -107,14 +122,11 @@ func (c *jobsCollector) collect(ctx context.Context, ch chan<- prometheus.Metric
 
 // promptsCollector exports the prompts waiting for a person.
 type promptsCollector struct {
-	cat *media.Catalog
-
 	prompts, oldest *prometheus.Desc
 }
 
-func newPromptsCollector(cat *media.Catalog) *promptsCollector {
+func newPromptsCollector() *promptsCollector {
 	return &promptsCollector{
-		cat:     cat,
 		prompts: desc("tapewarden_prompts_pending", "Prompts waiting for a person, by kind.", "kind"),
 		oldest:  desc("tapewarden_prompt_oldest_created_timestamp_seconds", "When the oldest open prompt was created; absent when none is open."),
 	}
@@ -124,19 +136,16 @@ func (c *promptsCollector) name() string { return "prompts" }
 
 func (c *promptsCollector) describe(ch chan<- *prometheus.Desc) { ch <- c.prompts; ch <- c.oldest }
 
-func (c *promptsCollector) collect(ctx context.Context, ch chan<- prometheus.Metric) error {
-	open, err := c.cat.Prompts(ctx, false)
+func (c *promptsCollector) collect(_ context.Context, r reading, ch chan<- prometheus.Metric) error {
+	snap, err := r.catalog()
 	if err != nil {
-		return fmt.Errorf("read the open prompts: %w", err)
+		return err
 	}
-	kinds := map[string]int{"load": 0, "clean": 0, "export": 0, "import": 0, "label": 0, "unknown-data": 0}
-	var oldest time.Time
-	for _, p := range open {
-		kinds[p.Kind]++
-		if oldest.IsZero() || p.CreatedAt.Before(oldest) {
-			oldest = p.CreatedAt
-		}
+	kinds := map[string]int64{"load": 0, "clean": 0, "export": 0, "import": 0, "label": 0, "unknown-data": 0}
+	for k, n := range snap.OpenPrompts {
+		kinds[k] += n
 	}
+	oldest := snap.OldestPrompt
 	for k, n := range kinds {
 		gauge(ch, c.prompts, float64(n), k)
 	}
@@ -149,15 +158,11 @@ func (c *promptsCollector) collect(ctx context.Context, ch chan<- prometheus.Met
 // drivesCollector exports each drive's use from the catalog (cleaning,
 // TapeAlerts) and whether it is busy now.
 type drivesCollector struct {
-	cat  *media.Catalog
-	live Live
-
 	lastCleaned, tapeAlerts, busy *prometheus.Desc
 }
 
-func newDrivesCollector(cat *media.Catalog, live Live) *drivesCollector {
+func newDrivesCollector() *drivesCollector {
 	return &drivesCollector{
-		cat: cat, live: live,
 		lastCleaned: desc("tapewarden_drive_last_cleaned_timestamp_seconds", "When the drive was last cleaned; 0 if never recorded.", "drive"),
 		tapeAlerts:  desc("tapewarden_drive_tapealerts_total", "TapeAlert flags read from the drive, by flag number and severity.", "drive", "flag", "severity"),
 		busy:        desc("tapewarden_drive_busy", "1 while the drive is leased by a run, restore, cleaning or library operation.", "drive"),
@@ -172,12 +177,16 @@ func (c *drivesCollector) describe(ch chan<- *prometheus.Desc) {
 	ch <- c.busy
 }
 
-func (c *drivesCollector) collect(ctx context.Context, ch chan<- prometheus.Metric) error {
+func (c *drivesCollector) collect(_ context.Context, r reading, ch chan<- prometheus.Metric) error {
+	snap, err := r.catalog()
+	if err != nil {
+		return err
+	}
 	var errs []error
-	for _, drv := range c.live.Drives() {
-		use, err := c.cat.DriveUse(ctx, drv.Name)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("read drive %s's use: %w", drv.Name, err))
+	for _, drv := range r.drives {
+		use, ok := snap.Drives[drv.Name]
+		if !ok {
+			errs = append(errs, fmt.Errorf("the catalog's scrape has no use for drive %s", drv.Name))
 			continue
 		}
 		last := use.LastCleaned
@@ -216,10 +225,11 @@ func severityName(flag int) string {
 
 // rotationCollector exports what rotation judges of the catalog's view:
 // the drives' cleaning, the cleaning cartridges and the offsite
-// generations. The view is read once for all three.
+// generations. They are judged on the part of rotation's view the scrape
+// read (facts.ScrapeView): the cleaning cartridges and those holding a
+// generation, which are all these figures depend on.
 type rotationCollector struct {
 	cfg  *config.Config
-	cat  *media.Catalog
 	live Live
 	now  func() time.Time
 
@@ -227,9 +237,9 @@ type rotationCollector struct {
 	offsite, offsiteRequired, remote, remoteRequired *prometheus.Desc
 }
 
-func newRotationCollector(cfg *config.Config, cat *media.Catalog, live Live, now func() time.Time) *rotationCollector {
+func newRotationCollector(cfg *config.Config, live Live, now func() time.Time) *rotationCollector {
 	return &rotationCollector{
-		cfg: cfg, cat: cat, live: live, now: now,
+		cfg: cfg, live: live, now: now,
 		cleaningDue:     desc("tapewarden_drive_cleaning_due", "Whether the drive needs cleaning: 0 not due, 1 due soon, 2 due now.", "drive"),
 		usableCleaners:  desc("tapewarden_cleaning_cartridges_usable", "Cleaning cartridges at the machine room with uses left that fit drives of this type.", "drive_type"),
 		usesLeft:        desc("tapewarden_cleaning_cartridge_uses_left", "Uses left on each cleaning cartridge.", "barcode"),
@@ -248,11 +258,12 @@ func (c *rotationCollector) describe(ch chan<- *prometheus.Desc) {
 	}
 }
 
-func (c *rotationCollector) collect(ctx context.Context, ch chan<- prometheus.Metric) error {
-	view, err := facts.View(ctx, c.cfg, c.cat)
+func (c *rotationCollector) collect(ctx context.Context, r reading, ch chan<- prometheus.Metric) error {
+	snap, err := r.catalog()
 	if err != nil {
-		return fmt.Errorf("read the catalog's view: %w", err)
+		return err
 	}
+	view := facts.ScrapeView(c.cfg, *snap)
 	var errs []error
 	if cleanings, err := c.live.Cleaning(ctx, view); err != nil {
 		errs = append(errs, fmt.Errorf("judge the drives' cleaning: %w", err))
@@ -316,14 +327,13 @@ func (c *rotationCollector) collect(ctx context.Context, ch chan<- prometheus.Me
 // drillsCollector exports each system's last passed restore drill.
 type drillsCollector struct {
 	cfg *config.Config
-	cat *media.Catalog
 
 	drill *prometheus.Desc
 }
 
-func newDrillsCollector(cfg *config.Config, cat *media.Catalog) *drillsCollector {
+func newDrillsCollector(cfg *config.Config) *drillsCollector {
 	return &drillsCollector{
-		cfg: cfg, cat: cat,
+		cfg:   cfg,
 		drill: desc("tapewarden_restore_drill_last_timestamp_seconds", "When the system's last passed restore drill was; 0 if never.", "system"),
 	}
 }
@@ -332,11 +342,12 @@ func (c *drillsCollector) name() string { return "drills" }
 
 func (c *drillsCollector) describe(ch chan<- *prometheus.Desc) { ch <- c.drill }
 
-func (c *drillsCollector) collect(ctx context.Context, ch chan<- prometheus.Metric) error {
-	drills, err := c.cat.LastDrills(ctx)
+func (c *drillsCollector) collect(_ context.Context, r reading, ch chan<- prometheus.Metric) error {
+	snap, err := r.catalog()
 	if err != nil {
-		return fmt.Errorf("read the restore drills: %w", err)
+		return err
 	}
+	drills := snap.Drills
 	for _, s := range c.cfg.Systems {
 		t := time.Time{}
 		if dr, ok := drills[s.Name]; ok && dr.Result == "passed" {
@@ -367,10 +378,92 @@ func (c *writersCollector) name() string { return "writers" }
 
 func (c *writersCollector) describe(ch chan<- *prometheus.Desc) { ch <- c.starved; ch <- c.underruns }
 
-func (c *writersCollector) collect(_ context.Context, ch chan<- prometheus.Metric) error {
+func (c *writersCollector) collect(_ context.Context, _ reading, ch chan<- prometheus.Metric) error {
 	for drive, s := range c.live.WriterStats() {
 		counter(ch, c.starved, s.Starved.Seconds(), drive)
 		counter(ch, c.underruns, float64(s.Underruns), drive)
 	}
+	return nil
+}
+
+// checkCollector exports what the last pre-flight check found: problems
+// by job (empty for the daemon as a whole) and kind, every series at 0
+// when all is well. Nothing is exported before the first check.
+type checkCollector struct {
+	cfg  *config.Config
+	live Live
+
+	problems *prometheus.Desc
+}
+
+// checkKinds are the kinds of problem the pre-flight check reports.
+var checkKinds = []string{"source", "catalog-space", "catalog", "drive", "cartridge", "offsite", "cleaning"}
+
+func newCheckCollector(cfg *config.Config, live Live) *checkCollector {
+	return &checkCollector{
+		cfg: cfg, live: live,
+		problems: desc("tapewarden_check_problems",
+			"Problems the last pre-flight check found (the daemon's before each night, or 'tapewarden check'), by backup job (empty: the daemon as a whole) and kind.", "backup_job", "kind"),
+	}
+}
+
+func (c *checkCollector) name() string { return "check" }
+
+func (c *checkCollector) describe(ch chan<- *prometheus.Desc) { ch <- c.problems }
+
+func (c *checkCollector) collect(_ context.Context, _ reading, ch chan<- prometheus.Metric) error {
+	probs, ok := c.live.CheckProblems()
+	if !ok {
+		return nil
+	}
+	counts := map[[2]string]int{}
+	for _, j := range append([]string{""}, c.cfg.JobNames()...) {
+		for _, k := range checkKinds {
+			counts[[2]string{j, k}] = 0
+		}
+	}
+	for _, p := range probs {
+		counts[[2]string{p.Job, p.Kind}]++
+	}
+	for key, n := range counts {
+		gauge(ch, c.problems, float64(n), key[0], key[1])
+	}
+	return nil
+}
+
+// auditCollector exports the engine's last verification of the audit
+// chain (at start and daily); it reads no catalog at the scrape.
+type auditCollector struct {
+	live Live
+
+	ok, verified, checked *prometheus.Desc
+}
+
+func newAuditCollector(live Live) *auditCollector {
+	return &auditCollector{
+		live:     live,
+		ok:       desc("tapewarden_audit_chain_ok", "1 if the daemon's last verification of the audit chain found it intact, 0 if broken (or not yet verified)."),
+		verified: desc("tapewarden_audit_verified_event_id", "The ID of the last audit event the daemon verified."),
+		checked:  desc("tapewarden_audit_verified_timestamp_seconds", "When the daemon last verified the audit chain; 0 if never."),
+	}
+}
+
+func (c *auditCollector) name() string { return "audit" }
+
+func (c *auditCollector) describe(ch chan<- *prometheus.Desc) {
+	ch <- c.ok
+	ch <- c.verified
+	ch <- c.checked
+}
+
+func (c *auditCollector) collect(_ context.Context, _ reading, ch chan<- prometheus.Metric) error {
+	a := c.live.Audit()
+	ok := 0.0
+	if a.OK && !a.Checked.IsZero() {
+		ok = 1
+	}
+	gauge(ch, c.ok, ok)
+	gauge(ch, c.verified, float64(a.VerifiedID))
+	gauge(ch, c.checked, unixTime(a.Checked))
 	return nil
 }

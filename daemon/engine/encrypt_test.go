@@ -1,0 +1,295 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/binary"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"filippo.io/age"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tapewarden/tapewarden/daemon/archive"
+	"github.com/tapewarden/tapewarden/daemon/config"
+	"github.com/tapewarden/tapewarden/daemon/facts"
+	"github.com/tapewarden/tapewarden/drives"
+	"github.com/tapewarden/tapewarden/media"
+	"github.com/tapewarden/tapewarden/rotation"
+)
+
+// testKey is an age key for the tests: the identity file (mode 0600) and
+// the recipient.
+type testKey struct {
+	id        *age.X25519Identity
+	file      string
+	recipient string
+}
+
+func newTestKey(t *testing.T, dir, name string) testKey {
+	t.Helper()
+	id, err := age.GenerateX25519Identity()
+	require.NoError(t, err)
+	file := filepath.Join(dir, name+".key")
+	require.NoError(t, os.WriteFile(file, []byte("# "+name+"\n"+id.String()+"\n"), 0o600))
+	return testKey{id: id, file: file, recipient: id.Recipient().String()}
+}
+
+func (k testKey) text(t *testing.T) Secret {
+	b, err := os.ReadFile(k.file)
+	require.NoError(t, err)
+	return Secret(b)
+}
+
+// secret is the part of the identity that must never show up anywhere.
+func (k testKey) secret() string { return strings.TrimPrefix(k.id.String(), "AGE-SECRET-KEY-1") }
+
+// encryptDaily makes the daily pool encrypt to the keys.
+func encryptDaily(keys ...testKey) func(*config.Config) {
+	return func(cfg *config.Config) {
+		p := cfg.Pool("daily")
+		p.Encryption = "age"
+		for _, k := range keys {
+			p.Recipients = append(p.Recipients, config.Recipient{Value: k.recipient})
+		}
+	}
+}
+
+// vtapeRecord is one record of a virtual cartridge image.
+type vtapeRecord struct {
+	file   int
+	offset int64 // of the data
+	length int64
+}
+
+// vtapeRecords walks an image as drives/doc.go describes it, with nothing
+// of tapewarden: a 4096-byte header, then records of a 4-byte tag, a
+// little-endian 32-bit length and the data.
+func vtapeRecords(t *testing.T, img string) ([]vtapeRecord, []byte) {
+	t.Helper()
+	raw, err := os.ReadFile(img)
+	require.NoError(t, err)
+	var out []vtapeRecord
+	file := 0
+	for off := int64(4096); off+8 <= int64(len(raw)); {
+		tag, n := string(raw[off:off+4]), int64(binary.LittleEndian.Uint32(raw[off+4:off+8]))
+		switch tag {
+		case "FMK\x00":
+			file++
+		case "EOD\x00":
+			return out, raw
+		case "BLK\x00":
+			out = append(out, vtapeRecord{file: file, offset: off + 8, length: n})
+		default:
+			t.Fatalf("%s: bad record tag %q at %d", img, tag, off)
+		}
+		off += 8 + n
+	}
+	return out, raw
+}
+
+// vtapeFile is `mt fsf N; dd` on an image: tape file N's blocks.
+func vtapeFile(t *testing.T, img string, n int) []byte {
+	recs, raw := vtapeRecords(t, img)
+	var b bytes.Buffer
+	for _, r := range recs {
+		if r.file == n {
+			b.Write(raw[r.offset : r.offset+r.length])
+		}
+	}
+	return b.Bytes()
+}
+
+// TestEncryptedSpanningJob writes a job of an encrypted pool across two
+// cartridges, verifies it without any key, restores it with the identity
+// byte for byte, refuses a wrong identity and a missing one without
+// writing anything, decrypts it with Debian's age and GNU tar alone, and
+// refuses a tampered piece leaving nothing in the target.
+func TestEncryptedSpanningJob(t *testing.T) {
+	keys := t.TempDir()
+	ict, escrow, stranger := newTestKey(t, keys, "ict"), newTestKey(t, keys, "escrow"), newTestKey(t, keys, "stranger")
+	w := newAppendWorld(t, "checksum", encryptDaily(ict, escrow))
+	ctx, cat := w.ctx, w.h.d.cat
+	w.change("juki-daily", cartridgeCapacity+12<<20) // more than one cartridge holds
+
+	r := w.run("juki-daily")
+	require.Equal(t, media.RunSucceeded, r.State, r.Reason)
+	r, err := cat.Run(ctx, r.ID)
+	require.NoError(t, err)
+	require.Len(t, r.Pieces, 2, "the job spans two cartridges")
+	fps := []string{archive.Fingerprint(ict.recipient), archive.Fingerprint(escrow.recipient)}
+	assert.Equal(t, "age", r.Encryption)
+	assert.Equal(t, fps, r.Recipients)
+	assert.NotEqual(t, r.SHA256, r.TapeSHA256)
+	assert.Greater(t, r.TapeBytes, r.Bytes, "age adds a header and a tag per chunk")
+	assert.Contains(t, r.Log, "encrypting with age to "+fps[0]+", "+fps[1])
+
+	// Verify: the bytes on tape against the catalog and the trailers,
+	// without any key.
+	var tapeBytes int64
+	var onTape [][]byte
+	for i, p := range r.Pieces {
+		d, err := drives.Open(w.image(p.Barcode))
+		require.NoError(t, err)
+		require.NoError(t, d.SetBlockSize(ctx, 0))
+		require.NoError(t, d.SpaceFiles(ctx, int(p.File)))
+		n, sum, err := archive.Verify(ctx, d, 512<<10)
+		require.NoError(t, err)
+		assert.Equal(t, p.Bytes, n)
+		assert.Equal(t, p.SHA256, sum)
+		tr, err := drives.ReadTrailer(ctx, d)
+		require.NoError(t, err)
+		require.NoError(t, d.Close())
+		assert.Equal(t, "age", tr.Encryption)
+		assert.Equal(t, fps, tr.Recipients)
+		assert.Equal(t, p.SHA256, tr.SHA256)
+		if i == len(r.Pieces)-1 {
+			assert.False(t, tr.Continued)
+			assert.Equal(t, r.TapeSHA256, tr.TotalSHA256)
+			assert.Equal(t, r.TapeBytes, tr.TotalBytes)
+			assert.Equal(t, r.SHA256, tr.PlainSHA256)
+			assert.Equal(t, r.Bytes, tr.PlainBytes)
+		} else {
+			assert.True(t, tr.Continued)
+			assert.Empty(t, tr.PlainSHA256)
+		}
+		tapeBytes += n
+		onTape = append(onTape, vtapeFile(t, w.image(p.Barcode), int(p.File)))
+	}
+	assert.Equal(t, r.TapeBytes, tapeBytes)
+
+	// The policy check's facts hold the generation and its recipients;
+	// once the pool's recipients change, the generation is listed.
+	pf, err := facts.Policy(ctx, w.h.d.cfg, cat)
+	require.NoError(t, err)
+	require.Equal(t, []rotation.EncryptedGeneration{{Pool: "daily", Generation: r.Generation, Recipients: fps}}, pf.Encrypted)
+	changed := *w.h.d.cfg
+	changed.Pools = slices.Clone(changed.Pools)
+	changed.Pool("daily").Recipients = []config.Recipient{{Value: stranger.recipient}}
+	var rules []string
+	for _, fi := range rotation.Check(changed.PolicyConfig(), pf, w.clock.Now()) {
+		if strings.HasPrefix(fi.Rule, "encryption-") {
+			rules = append(rules, fi.Rule+": "+fi.Message)
+		}
+	}
+	require.Len(t, rules, 2, "%v", rules)
+	assert.Contains(t, rules[0], "encryption-escrow: is encrypted to one recipient only")
+	assert.Contains(t, rules[1], "encryption-old-recipients: holds generations encrypted only to recipients no longer configured: "+r.Generation+" (to "+fps[0]+", "+fps[1]+")")
+
+	req := RestoreRequest{Job: r.Job, Generation: r.Generation}
+	empty := func(dir string) {
+		t.Helper()
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		assert.Empty(t, entries, "nothing may be left in the target")
+	}
+
+	// No identity: say how to give one, before touching a cartridge.
+	req.To = t.TempDir()
+	_, err = w.h.d.Restore(ctx, tester, req)
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Contains(t, err.Error(), "tapewarden restore --identity FILE")
+	empty(req.To)
+
+	// A wrong identity: the recipients' fingerprints, nothing written.
+	req.Identity = stranger.text(t)
+	_, err = w.h.d.Restore(ctx, tester, req)
+	require.ErrorIs(t, err, ErrInvalid)
+	require.ErrorIs(t, err, archive.ErrWrongIdentity)
+	assert.Contains(t, err.Error(), fps[0]+", "+fps[1])
+	assert.Contains(t, err.Error(), archive.Fingerprint(stranger.recipient))
+	empty(req.To)
+
+	// Not an identity at all.
+	req.Identity = Secret("AGE-SECRET-KEY-1NOTAKEY\n")
+	_, err = w.h.d.Restore(ctx, tester, req)
+	require.ErrorIs(t, err, archive.ErrBadIdentity)
+	assert.NotContains(t, err.Error(), "NOTAKEY")
+	empty(req.To)
+
+	// The escrow key restores byte for byte.
+	req.Identity = escrow.text(t)
+	res, err := w.h.d.Restore(ctx, tester, req)
+	require.NoError(t, err)
+	require.Len(t, res.Jobs, 1)
+	assert.True(t, res.Jobs[0].Verified)
+	assert.Equal(t, r.Bytes, res.Jobs[0].Bytes)
+	assert.Len(t, res.Jobs[0].Cartridges, 2)
+	want := map[string][]byte{}
+	for k, v := range w.written[r.ID] {
+		want[strings.TrimPrefix(filepath.Join(w.dataDir, "juki", k), "/")] = v
+	}
+	got := w.snapshot(req.To)
+	require.Equal(t, len(want), len(got))
+	for name, content := range want {
+		require.True(t, bytes.Equal(content, got[name]), "%s differs", name)
+	}
+
+	// With Debian's age and GNU tar alone, as the README says:
+	// dd ... > piece1; dd ... > piece2; cat piece1 piece2 | age -d -i key.txt | tar -xvf -
+	if _, err := exec.LookPath("age"); err != nil {
+		t.Error("Debian's age is not installed (.ci/run installs it): the recovery with standard tools is not tested")
+	} else {
+		work := t.TempDir()
+		var names []string
+		for i, b := range onTape {
+			name := filepath.Join(work, "piece"+string(rune('1'+i)))
+			require.NoError(t, os.WriteFile(name, b, 0o600))
+			names = append(names, name)
+		}
+		out := filepath.Join(work, "out")
+		require.NoError(t, os.Mkdir(out, 0o700))
+		sh := exec.Command("sh", "-c", `cat "$@" | age -d -i "$KEY" | tar -xf - -C "$OUT"`, "sh")
+		sh.Args = append(sh.Args, names...)
+		sh.Env = append(os.Environ(), "KEY="+ict.file, "OUT="+out)
+		msg, err := sh.CombinedOutput()
+		require.NoError(t, err, "%s", msg)
+		got = w.snapshot(out)
+		require.Equal(t, len(want), len(got))
+		for name, content := range want {
+			require.True(t, bytes.Equal(content, got[name]), "%s differs after age -d | tar -x", name)
+		}
+	}
+
+	// Tampered: one byte changed in the second piece. age's
+	// authentication fails, the error names the piece, and nothing of
+	// the stream is left in the target.
+	p2 := r.Pieces[1]
+	recs, _ := vtapeRecords(t, w.image(p2.Barcode))
+	var data []vtapeRecord
+	for _, rec := range recs {
+		if rec.file == int(p2.File) {
+			data = append(data, rec)
+		}
+	}
+	require.NotEmpty(t, data)
+	f, err := os.OpenFile(w.image(p2.Barcode), os.O_RDWR, 0)
+	require.NoError(t, err)
+	b := make([]byte, 1)
+	at := data[len(data)/2].offset + 1000
+	_, err = f.ReadAt(b, at)
+	require.NoError(t, err)
+	b[0] ^= 0x40
+	_, err = f.WriteAt(b, at)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+
+	req.To, req.Identity = t.TempDir(), ict.text(t)
+	_, err = w.h.d.Restore(ctx, tester, req)
+	require.ErrorIs(t, err, archive.ErrNotAuthentic)
+	assert.Contains(t, err.Error(), "piece 2 of run")
+	assert.Contains(t, err.Error(), p2.Barcode)
+	empty(req.To)
+
+	// None of the identities given is in the engine's log or a run log.
+	full, err := cat.Run(ctx, r.ID)
+	require.NoError(t, err)
+	for _, k := range []testKey{ict, escrow, stranger} {
+		assert.NotContains(t, strings.ToUpper(w.h.log.String()), k.secret())
+		assert.NotContains(t, strings.ToUpper(string(full.Log)), k.secret())
+	}
+}

@@ -1,0 +1,451 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/tapewarden/tapewarden/drives"
+	"github.com/tapewarden/tapewarden/media"
+	"github.com/tapewarden/tapewarden/rotation"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
+)
+
+// Pre-flight: what can be found wrong before the tape moves. A run checks
+// its own job before it takes a drive or runs its pre-command; `tapewarden
+// check` and the daemon, before each night, check every job and the rest
+// of what a night needs.
+
+// Kinds of problem the pre-flight check reports.
+const (
+	CheckSource       = "source"        // a source path is missing or unreadable
+	CheckCatalogSpace = "catalog-space" // the state directory is (nearly) full
+	CheckCatalog      = "catalog"       // the catalog cannot be written
+	CheckDrive        = "drive"         // a drive is missing or does not answer
+	CheckCartridge    = "cartridge"     // no writable cartridge for the pool
+	CheckOffsite      = "offsite"       // the next run's cartridge is not on site
+	CheckCleaning     = "cleaning"      // a drive has no usable cleaning cartridge
+)
+
+// CheckKinds lists every kind of problem, in a stable order.
+var CheckKinds = []string{CheckSource, CheckCatalogSpace, CheckCatalog, CheckDrive, CheckCartridge, CheckOffsite, CheckCleaning}
+
+// CheckProblem is one thing the pre-flight check found wrong.
+type CheckProblem struct {
+	// Job is the job it concerns; empty for the daemon as a whole.
+	Job     string `json:"job,omitempty"`
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+}
+
+func (p CheckProblem) String() string {
+	if p.Job == "" {
+		return p.Message
+	}
+	return "job " + p.Job + ": " + p.Message
+}
+
+// CheckedJob is one job's part of a check.
+type CheckedJob struct {
+	Job  string `json:"job"`
+	Pool string `json:"pool"`
+	// Next is the job's next scheduled slot; zero for a job without a
+	// schedule.
+	Next time.Time `json:"next,omitzero"`
+	// Cartridge is what rotation would write at the next slot (or now).
+	Cartridge string `json:"cartridge,omitempty"`
+	// Where is where that cartridge is.
+	Where    string         `json:"where,omitempty"`
+	Problems []CheckProblem `json:"problems"`
+}
+
+// CheckReport is the verdict of a pre-flight check.
+type CheckReport struct {
+	At   time.Time    `json:"at"`
+	OK   bool         `json:"ok"`
+	Jobs []CheckedJob `json:"jobs"`
+	// General are the problems that concern no one job: catalog space,
+	// drives, cleaning cartridges.
+	General []CheckProblem `json:"general"`
+	// Checked says what was looked at, for the readable verdict.
+	Checked []string `json:"checked"`
+}
+
+// Problems lists every problem of the report, general ones first.
+func (r CheckReport) Problems() []CheckProblem {
+	out := slices.Clone(r.General)
+	for _, j := range r.Jobs {
+		out = append(out, j.Problems...)
+	}
+	return out
+}
+
+// stateFree returns the bytes available to the daemon on the state
+// directory's file system.
+func (d *Engine) stateFree() (uint64, error) {
+	var st unix.Statfs_t
+	if err := unix.Statfs(d.cfg.StateDir, &st); err != nil {
+		return 0, fmt.Errorf("statfs %s: %w", d.cfg.StateDir, err)
+	}
+	return st.Bavail * uint64(st.Bsize), nil
+}
+
+// catalogSpace reports whether the catalog has room for its writes.
+func (d *Engine) catalogSpace() []CheckProblem {
+	free, err := d.stateFree()
+	if err != nil {
+		return []CheckProblem{{Kind: CheckCatalogSpace, Message: fmt.Sprintf("cannot tell how much room the catalog has: %v", err)}}
+	}
+	need := uint64(d.cfg.Catalog.MinFreeMB) << 20
+	if free < need {
+		return []CheckProblem{{Kind: CheckCatalogSpace, Message: fmt.Sprintf("the state directory %s has %s free, less than catalog.min_free_mb (%d MiB): the catalog may not be able to record tonight's runs; make room on its file system",
+			d.cfg.StateDir, mib(free), d.cfg.Catalog.MinFreeMB)}}
+	}
+	return nil
+}
+
+// catalogWrites reports a catalog whose last write failed for want of
+// storage. A run does not check it: its own first write tells.
+func (d *Engine) catalogWrites() []CheckProblem {
+	if since, werr := d.cat.WriteProblem(); werr != nil {
+		return []CheckProblem{{Kind: CheckCatalog, Message: fmt.Sprintf("the catalog has not taken a write since %s: %v", since.In(d.cfg.Location).Format("2006-01-02 15:04:05"), werr)}}
+	}
+	return nil
+}
+
+func mib(b uint64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+
+// checkSources reports the job's source paths that do not exist or cannot
+// be read, and a source command that cannot be found.
+func checkSources(job *config.JobConfig) []CheckProblem {
+	var out []CheckProblem
+	bad := func(format string, args ...any) {
+		out = append(out, CheckProblem{Job: job.Name, Kind: CheckSource, Message: fmt.Sprintf(format, args...)})
+	}
+	for _, p := range job.Source.Paths {
+		fi, err := os.Lstat(p)
+		if errors.Is(err, os.ErrNotExist) {
+			bad("source %s does not exist; create it or correct the job's source.paths", p)
+			continue
+		} else if err != nil {
+			bad("source %s cannot be examined: %v", p, err)
+			continue
+		}
+		if fi.Mode()&os.ModeSymlink != 0 {
+			if _, err := os.Stat(p); err != nil {
+				bad("source %s is a symbolic link to something that does not exist: %v", p, err)
+				continue
+			}
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			bad("source %s cannot be read by the daemon: %v", p, err)
+			continue
+		}
+		if fi.IsDir() {
+			if _, err := f.Readdirnames(1); err != nil && !errors.Is(err, io.EOF) {
+				bad("source directory %s cannot be listed by the daemon: %v", p, err)
+			}
+		}
+		f.Close()
+	}
+	if len(job.Source.Command) > 0 {
+		if _, err := exec.LookPath(job.Source.Command[0]); err != nil {
+			bad("source command %s cannot be run: %v", job.Source.Command[0], err)
+		}
+	}
+	return out
+}
+
+// candidateDrives are the drives a job's run may write with.
+func (d *Engine) candidateDrives(job *config.JobConfig, pool rotation.Pool) []*drive {
+	var out []*drive
+	for _, name := range d.dev.order {
+		drv := d.dev.drives[name]
+		if len(job.Drives) > 0 && !slices.Contains(job.Drives, name) {
+			continue
+		}
+		if pool.MediaType != "" && drives.CheckLoad(drv.cfg.MediaType, pool.MediaType, true) != nil {
+			continue
+		}
+		out = append(out, drv)
+	}
+	return out
+}
+
+// checkDrivesPlausible reports a job that has no drive it could write
+// with, or whose drives' device nodes are missing, without taking any.
+func (d *Engine) checkDrivesPlausible(job *config.JobConfig, pool rotation.Pool) []CheckProblem {
+	cands := d.candidateDrives(job, pool)
+	if len(cands) == 0 {
+		return []CheckProblem{{Job: job.Name, Kind: CheckDrive, Message: fmt.Sprintf("no configured drive can write pool %s's cartridges", pool.Name)}}
+	}
+	var missing []string
+	for _, drv := range cands {
+		if drv.virtual == nil && drv.path != "" {
+			if _, err := os.Stat(drv.path); err != nil {
+				missing = append(missing, fmt.Sprintf("%s (%v)", drv.cfg.Name, err))
+			}
+		}
+	}
+	if len(missing) == len(cands) {
+		return []CheckProblem{{Job: job.Name, Kind: CheckDrive, Message: "no drive the job may use is present: " + strings.Join(missing, "; ")}}
+	}
+	return nil
+}
+
+// checkCartridge asks rotation what a run of the job at `at` would write,
+// and reports when nothing can be written or the cartridge is not at a
+// site with a drive the job may use.
+func (d *Engine) checkCartridge(ctx context.Context, job *config.JobConfig, pool rotation.Pool, view rotation.View, at time.Time) (rotation.Choice, []CheckProblem) {
+	choice, err := rotation.NextCartridge(pool, view, at.In(d.cfg.Location))
+	if err != nil {
+		var nc *rotation.NoCartridgeError
+		msg := err.Error()
+		if errors.As(err, &nc) {
+			var msgs []string
+			for _, r := range nc.Reasons {
+				msgs = append(msgs, r.Message)
+			}
+			msg = strings.Join(msgs, "; ")
+		}
+		kind := CheckCartridge
+		if strings.Contains(msg, "recall it") || strings.Contains(msg, "transit") {
+			kind = CheckOffsite
+		}
+		return choice, []CheckProblem{{Job: job.Name, Kind: kind, Message: fmt.Sprintf("no cartridge of pool %s can be written at %s: %s", pool.Name, at.In(d.cfg.Location).Format("2006-01-02 15:04"), msg)}}
+	}
+	if choice.Location.Kind == rotation.PlaceKind(media.InTransit) {
+		return choice, []CheckProblem{{Job: job.Name, Kind: CheckOffsite, Message: fmt.Sprintf("%s, which the run at %s writes, is in transit (%s); have it delivered to the machine room before then",
+			choice.Barcode, at.In(d.cfg.Location).Format("2006-01-02 15:04"), choice.Location)}}
+	}
+	var sites []string
+	for _, drv := range d.candidateDrives(job, pool) {
+		if !slices.Contains(sites, drv.cfg.Site) {
+			sites = append(sites, drv.cfg.Site)
+		}
+	}
+	if len(sites) > 0 && choice.Location.Site != "" && !slices.Contains(sites, choice.Location.Site) {
+		return choice, []CheckProblem{{Job: job.Name, Kind: CheckOffsite, Message: fmt.Sprintf("%s, which the run at %s writes, is at %s, not at %s where the job's drives are; bring it back before then",
+			choice.Barcode, at.In(d.cfg.Location).Format("2006-01-02 15:04"), choice.Location, strings.Join(sites, " or "))}}
+	}
+	return choice, nil
+}
+
+// preflightRun is the check a run makes of its own job before it takes a
+// drive or runs its pre-command. It touches no device.
+func (d *Engine) preflightRun(ctx context.Context, job *config.JobConfig, pool rotation.Pool) []CheckProblem {
+	out := checkSources(job)
+	for _, p := range d.catalogSpace() {
+		p.Job = job.Name
+		out = append(out, p)
+	}
+	return append(out, d.checkDrivesPlausible(job, pool)...)
+}
+
+// Check runs the pre-flight check of the named jobs (every job when none
+// is named) and of what every night needs: drives that answer, cleaning
+// cartridges, room for the catalog, and for each job a writable cartridge
+// at its next slot that is at the machine room. It touches only idle
+// drives, each for a moment.
+func (d *Engine) Check(ctx context.Context, names []string) (CheckReport, error) {
+	for _, n := range names {
+		if d.cfg.Job(n) == nil {
+			return CheckReport{}, notFound("no job %q is configured (jobs: %s)", n, strings.Join(d.cfg.JobNames(), ", "))
+		}
+	}
+	if len(names) == 0 {
+		names = d.cfg.JobNames()
+	}
+	now := d.now().In(d.cfg.Location)
+	rep := CheckReport{At: now, Jobs: []CheckedJob{}, General: []CheckProblem{}}
+	rep.General = append(rep.General, d.catalogSpace()...)
+	rep.General = append(rep.General, d.catalogWrites()...)
+	rep.Checked = append(rep.Checked, "room for the catalog in "+d.cfg.StateDir)
+
+	// Drives reachable: every idle drive is asked for its status.
+	for _, name := range d.dev.order {
+		drv := d.dev.drives[name]
+		if p := d.checkDriveAnswers(ctx, drv); p != nil {
+			rep.General = append(rep.General, *p)
+		}
+	}
+	rep.Checked = append(rep.Checked, fmt.Sprintf("%d drive(s) answer", len(d.dev.order)))
+
+	view, err := d.view(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("read the catalog's view for the check: %w", err)
+	}
+	// Cleaning cartridges for every drive with a cleaning policy.
+	cleaners := 0
+	for _, name := range d.dev.order {
+		drv := d.dev.drives[name]
+		if drv.cfg.Cleaning == nil {
+			continue
+		}
+		cleaners++
+		if p := d.checkCleaner(ctx, drv, view); p != nil {
+			rep.General = append(rep.General, *p)
+		}
+	}
+	rep.Checked = append(rep.Checked, fmt.Sprintf("a cleaning cartridge for %d drive(s)", cleaners))
+
+	for _, name := range names {
+		job := d.cfg.Job(name)
+		cj := CheckedJob{Job: job.Name, Pool: job.Pool, Problems: []CheckProblem{}}
+		pool, ok := d.cfg.RotationPoolByName(job.Pool)
+		if !ok {
+			cj.Problems = append(cj.Problems, CheckProblem{Job: job.Name, Kind: CheckCartridge, Message: fmt.Sprintf("pool %s is not configured", job.Pool)})
+			rep.Jobs = append(rep.Jobs, cj)
+			continue
+		}
+		cj.Problems = append(cj.Problems, checkSources(job)...)
+		cj.Problems = append(cj.Problems, d.checkDrivesPlausible(job, pool)...)
+		at := now
+		if job.Schedule != "" {
+			if s, err := config.ParseSchedule(job.Schedule); err == nil {
+				cj.Next = s.Next(now)
+				at = cj.Next
+			}
+		}
+		choice, probs := d.checkCartridge(ctx, job, pool, view, at)
+		cj.Problems = append(cj.Problems, probs...)
+		if choice.Barcode != "" {
+			cj.Cartridge, cj.Where = choice.Barcode, choice.Location.String()
+		}
+		rep.Jobs = append(rep.Jobs, cj)
+	}
+	rep.Checked = append(rep.Checked, fmt.Sprintf("sources, drives and the next cartridge of %d job(s)", len(names)))
+	rep.OK = len(rep.Problems()) == 0
+	if len(names) == len(d.cfg.Jobs) {
+		d.lastCheck.set(rep)
+	}
+	return rep, nil
+}
+
+// checkState is the last full check, for the metrics.
+type checkState struct {
+	mu  sync.Mutex
+	rep CheckReport
+	ok  bool
+}
+
+func (c *checkState) set(rep CheckReport) {
+	c.mu.Lock()
+	c.rep, c.ok = rep, true
+	c.mu.Unlock()
+}
+
+// LastCheck is the last check of every job (by the daemon before a night,
+// or by `tapewarden check`); ok is false before the first.
+func (d *Engine) LastCheck() (CheckReport, bool) {
+	d.lastCheck.mu.Lock()
+	defer d.lastCheck.mu.Unlock()
+	return d.lastCheck.rep, d.lastCheck.ok
+}
+
+// nightGap is how far apart two scheduled slots must be to belong to two
+// nights: the check runs before a slot when no check ran for a slot in
+// the nightGap before it.
+const nightGap = 12 * time.Hour
+
+// nextNight returns the first scheduled slot of the next night not yet
+// checked (after checked, the first slot of the last checked night), or
+// zero when no job is scheduled.
+func nextNight(jobs []*jobSchedule, checked time.Time) time.Time {
+	var first time.Time
+	for _, js := range jobs {
+		t := js.next
+		if t.IsZero() {
+			continue
+		}
+		if !checked.IsZero() && t.Before(checked.Add(nightGap)) {
+			t = js.sch.Next(checked.Add(nightGap).Add(-time.Second))
+		}
+		if !t.IsZero() && (first.IsZero() || t.Before(first)) {
+			first = t
+		}
+	}
+	return first
+}
+
+// nightCheck is the check the daemon runs before a night: a prompt for a
+// person when something is wrong (replacing the last one), and the last
+// one closed when all is well again.
+func (d *Engine) nightCheck(ctx context.Context, night time.Time) {
+	rep, err := d.Check(ctx, nil)
+	if err != nil {
+		d.log.Error("the pre-flight check before tonight's runs failed", "err", err)
+		return
+	}
+	open, _ := d.cat.Prompts(ctx, false)
+	for _, p := range open {
+		if p.Kind == "check" {
+			d.cat.ClosePrompt(ctx, media.System, p.ID, media.PromptSuperseded, "a newer pre-flight check replaces it")
+		}
+	}
+	probs := rep.Problems()
+	if len(probs) == 0 {
+		d.log.Info("pre-flight check before tonight's runs: all is ready", "first_run", night)
+		return
+	}
+	var lines []string
+	for _, p := range probs {
+		lines = append(lines, p.String())
+	}
+	d.log.Error("pre-flight check before tonight's runs found problems", "first_run", night, "problems", len(probs), "first", lines[0])
+	if _, err := d.openPrompt(ctx, media.Prompt{Kind: "check",
+		Action: fmt.Sprintf("Before %s, fix what the pre-flight check found (%d problem(s)): %s", night.In(d.cfg.Location).Format("2006-01-02 15:04"), len(probs), strings.Join(lines, "; ")),
+		Why:    "tonight's runs would fail or touch the wrong cartridge; 'tapewarden check' shows the verdict again"}); err != nil {
+		d.log.Error("open the pre-flight check's prompt", "err", err)
+	}
+}
+
+// checkCleaner reports a drive for which no usable cleaning cartridge is
+// at hand, should it ask to be cleaned tonight.
+func (d *Engine) checkCleaner(ctx context.Context, drv *drive, view rotation.View) *CheckProblem {
+	h, err := d.driveHistory(ctx, drv)
+	if err != nil {
+		return &CheckProblem{Kind: CheckCleaning, Message: fmt.Sprintf("cannot read drive %s's history: %v", drv.cfg.Name, err)}
+	}
+	h.CleanRequested = true // were it to ask tonight
+	c := rotation.CleaningDue(rotation.Drive{Name: drv.cfg.Name, Type: drv.cfg.MediaType, Cleaning: drv.cfg.Cleaning}, h, view, d.now().In(d.cfg.Location))
+	if c.Cleaner != "" {
+		return nil
+	}
+	for _, r := range c.Reasons {
+		if r.Code == rotation.CodeNoCleaner {
+			return &CheckProblem{Kind: CheckCleaning, Message: r.Message}
+		}
+	}
+	return &CheckProblem{Kind: CheckCleaning, Message: fmt.Sprintf("no usable cleaning cartridge for drive %s", drv.cfg.Name)}
+}
+
+// checkDriveAnswers asks an idle drive for its status; a drive in use
+// answers by being used.
+func (d *Engine) checkDriveAnswers(ctx context.Context, drv *drive) *CheckProblem {
+	release, err := drv.tryAcquire(lease{leaseCheck, "the pre-flight check"})
+	if err != nil {
+		return nil
+	}
+	defer release()
+	h, err := drv.open()
+	if err != nil {
+		return &CheckProblem{Kind: CheckDrive, Message: fmt.Sprintf("drive %s (%s) cannot be opened: %v", drv.cfg.Name, drv.path, err)}
+	}
+	defer h.Close()
+	if _, err := h.Status(ctx); err != nil && !errors.Is(err, drives.ErrNoMedium) {
+		return &CheckProblem{Kind: CheckDrive, Message: fmt.Sprintf("drive %s does not answer: %v", drv.cfg.Name, err)}
+	}
+	return nil
+}
