@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -119,8 +120,18 @@ func TestCatalogCopyWritesOnlyWhereACopyBelongs(t *testing.T) {
 	// Allowed: a new file in the copies directory, replacing it, and a new
 	// file elsewhere. Each is 0600.
 	for _, to := range []string{filepath.Join(copies, "a.db"), filepath.Join(copies, "a.db"), filepath.Join(outside, "fresh.db")} {
+		// A copy is an operation: started at once, followed to its end.
+		var op media.Operation
+		h.ok("POST", "/v1/catalog/copy", api.CopyRequest{To: to}, &op)
+		deadline := time.Now().Add(30 * time.Second)
+		for op.State == media.OperationRunning {
+			require.True(t, time.Now().Before(deadline), "the copy to %s did not end", to)
+			time.Sleep(20 * time.Millisecond)
+			h.ok("GET", fmt.Sprintf("/v1/operations/%d", op.ID), nil, &op)
+		}
+		require.Equal(t, media.OperationSucceeded, op.State, op.Error)
 		var res media.VerifyResult
-		h.ok("POST", "/v1/catalog/copy", api.CopyRequest{To: to}, &res)
+		require.NoError(t, json.Unmarshal(op.Result, &res))
 		assert.True(t, res.OK)
 		fi, err := os.Stat(to)
 		require.NoError(t, err)

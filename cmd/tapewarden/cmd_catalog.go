@@ -597,7 +597,7 @@ room: without the catalog nobody knows which tape holds what.`,
 					if err != nil {
 						return err
 					}
-					return a.print(res, func(w io.Writer) {
+					return a.print(&res, func(w io.Writer) {
 						fmt.Fprintf(w, "catalog copied to %s and checked: %d audit events, head %d %s\n", abs, res.Events, res.HeadID, res.HeadHash)
 					})
 				})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -125,7 +126,7 @@ func (a *app) jobCommand() *cobra.Command {
 				return err
 			}
 			if !wait {
-				return a.print(r, func(w io.Writer) {
+				return a.print(&r, func(w io.Writer) {
 					fmt.Fprintf(w, "run %d of %s queued; follow it with 'tapewarden run show %d'\n", r.ID, r.Job, r.ID)
 				})
 			}
@@ -136,7 +137,7 @@ func (a *app) jobCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := a.print(r, func(w io.Writer) { printRun(w, r) }); err != nil {
+			if err := a.print(&r, func(w io.Writer) { printRun(w, r) }); err != nil {
 				return err
 			}
 			if r.State != media.RunSucceeded {
@@ -271,11 +272,12 @@ func (a *app) promptCommand() *cobra.Command {
 func (a *app) restoreCommand() *cobra.Command {
 	var req engine.RestoreRequest
 	var at, identity string
-	var wait bool
+	var wait, list bool
+	var limit int
 	var fromTape bool
 	var tapes tapeSourceFlags
 	cmd := &cobra.Command{
-		Use:   "restore (--system S | --job J) [--generation ID | --at TIME] [--path P]... --to DIR [--identity FILE] [--drill]",
+		Use:   "restore (--system S | --job J) [--generation ID | --at TIME] [--path P]... --to DIR [--identity FILE] [--drill]\n  tapewarden restore --list (--system S | --job J) [--generation ID] [PATTERN]",
 		Short: "Bring back a system's or job's data from tape",
 		Long: `Restore finds the runs of the system's jobs (or the one job) in the requested
 generation (default: the newest good one), gets their cartridges into a drive
@@ -298,15 +300,39 @@ it; without it the pool's restore_identity_file is used. An encrypted restore
 goes into DIR/.tapewarden-restore-NNNN first and into DIR only once the whole
 stream authenticated.
 
+--path takes a path or a glob ('*' also crosses '/'), looked up in the file
+index of the run: 'residents.csv' or 'juki/*.csv' find the files below any
+directory, without knowing the prefix they were stored under; a leading '/'
+anchors it at the top of the archive. --list shows what a restore with the
+same selection holds (matching PATTERN, if given) and restores nothing.
+
+Everything the restore did not do is printed: each refused member with its
+reason, each job with nothing to restore, a --path that matched nothing, a
+stream whose SHA-256 differs from what was written. The exit status is 0
+only when the restore is complete.
+
 With --from-tape it works without the daemon and without a catalog (the
 machine room is gone): it reads the cartridges' trailers (--images DIR,
 --device DEV, or --changer DEV --device DEV), finds each system's newest
 complete generation and restores it into DIR/JOB, all systems in the
 restore priority order of the configuration on the newest tape.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
 			if fromTape {
 				return a.restoreFromTape(cmd, &tapes, req.System, req.Job, req.To, req.Overwrite)
+			}
+			if list {
+				pattern := ""
+				if len(args) == 1 {
+					pattern = args[0]
+				}
+				if req.To != "" || len(req.Paths) > 0 || req.Drill {
+					return usagef("restore --list restores nothing: leave out --to, --path and --drill")
+				}
+				return a.listMembers(cmd, req, pattern, limit)
+			}
+			if len(args) > 0 {
+				return usagef("restore: a PATTERN argument goes with --list; to restore matching files give --path %s", args[0])
 			}
 			if req.To == "" {
 				return usagef("restore: say where to (--to DIR)")
@@ -339,11 +365,17 @@ restore priority order of the configuration on the newest tape.`,
 						return err
 					}
 					if op.State == media.OperationSucceeded || len(res.Jobs) > 0 {
-						if err := a.print(res, func(w io.Writer) { printRestore(w, res) }); err != nil {
+						if err := a.print(&res, func(w io.Writer) { printRestore(w, res) }); err != nil {
 							return err
 						}
 					}
-					return operationFailed(op)
+					if err := operationFailed(op); err != nil {
+						return err
+					}
+					if err := res.Err(); err != nil {
+						return failedError{err.Error()}
+					}
+					return nil
 				})
 		},
 	}
@@ -352,9 +384,12 @@ restore priority order of the configuration on the newest tape.`,
 	f.StringVar(&req.Job, "job", "", "restore this job")
 	f.StringVar(&req.Generation, "generation", "", "this generation (e.g. daily/2026-11-28; see 'tapewarden job history')")
 	f.StringVar(&at, "at", "", "the newest generation finished by this time (2006-01-02 15:04)")
-	f.StringSliceVar(&req.Paths, "path", nil, "restore only this file or directory (repeatable)")
+	f.StringSliceVar(&req.Paths, "path", nil, "restore only this file, directory or glob, found below any directory (repeatable)")
+	f.BoolVar(&list, "list", false, "list the files a restore with this selection holds, restoring nothing")
+	f.IntVar(&limit, "limit", 1000, "with --list, at most this many files per job")
 	f.StringVar(&req.To, "to", "", "an existing directory to restore into")
 	f.BoolVar(&req.Overwrite, "overwrite", false, "replace files that already exist in DIR")
+	f.BoolVar(&req.AllowDevices, "allow-devices", false, "create device nodes and FIFOs (the daemon must run as root)")
 	f.BoolVar(&req.Drill, "drill", false, "record this restore as the system's restore drill")
 	f.StringVar(&req.Note, "note", "", "findings to record with the drill")
 	f.BoolVar(&wait, "wait", true, "wait for the restore to end (--wait=false: start it and print its operation ID)")
@@ -362,6 +397,50 @@ restore priority order of the configuration on the newest tape.`,
 	f.BoolVar(&fromTape, "from-tape", false, "restore from cartridges alone, without the daemon or a catalog")
 	tapes.add(f)
 	return cmd
+}
+
+// graphic is s, or s quoted with its control and formatting characters
+// escaped when it has any: a member name must not act on the terminal.
+func graphic(s string) string {
+	if q := strconv.QuoteToGraphic(s); q[1:len(q)-1] != s {
+		return q
+	}
+	return s
+}
+
+// printRestore says what a restore brought back and, member by member and
+// job by job, everything it did not.
+func printRestore(w io.Writer, res engine.RestoreResult) {
+	for _, j := range res.Jobs {
+		fmt.Fprintf(w, "restored %s from run %d (generation %s) into %s: %d members, %d bytes from %s; checksum verified: %v\n",
+			j.Job, j.Run, j.Generation, j.Dir, j.Members, j.Bytes, strings.Join(j.Cartridges, ", "), j.Verified)
+		if j.Problem != "" {
+			fmt.Fprintf(w, "  PROBLEM: %s\n", j.Problem)
+		}
+		if len(j.Refused) > 0 {
+			fmt.Fprintf(w, "  %d members not restored:\n", len(j.Refused))
+			for _, r := range j.Refused {
+				fmt.Fprintf(w, "    %s: %s\n", graphic(r.Member), graphic(r.Reason))
+			}
+		}
+		for _, warn := range j.Warnings {
+			fmt.Fprintf(w, "  warning: %s\n", warn)
+		}
+	}
+	for _, m := range res.Missing {
+		fmt.Fprintf(w, "not restored: job %s %s\n", m.Job, m.Reason)
+	}
+	for _, p := range res.Unmatched {
+		fmt.Fprintf(w, "not found in the restored data: %s ('tapewarden restore --list' shows what is there)\n", p)
+	}
+	if res.Drill != nil {
+		fmt.Fprintf(w, "restore drill %d recorded for %s: %s in %.0fs\n", res.Drill.ID, res.Drill.System, res.Drill.Result, res.Drill.Duration)
+	}
+	if res.Complete {
+		fmt.Fprintf(w, "the restore is complete (audit event %d)\n", res.Event)
+	} else {
+		fmt.Fprintf(w, "the restore is NOT complete (audit event %d)\n", res.Event)
+	}
 }
 
 func (a *app) drillCommand() *cobra.Command {
@@ -387,17 +466,4 @@ func (a *app) drillCommand() *cobra.Command {
 		},
 	})
 	return cmd
-}
-
-func printRestore(w io.Writer, res engine.RestoreResult) {
-	for _, j := range res.Jobs {
-		fmt.Fprintf(w, "restored %s from run %d (generation %s) into %s: %d members, %d bytes from %s; checksum verified: %v\n",
-			j.Job, j.Run, j.Generation, j.Dir, j.Members, j.Bytes, strings.Join(j.Cartridges, ", "), j.Verified)
-		for _, warn := range j.Warnings {
-			fmt.Fprintf(w, "  warning: %s\n", warn)
-		}
-	}
-	if res.Drill != nil {
-		fmt.Fprintf(w, "restore drill %d recorded for %s: %s in %.0fs\n", res.Drill.ID, res.Drill.System, res.Drill.Result, res.Drill.Duration)
-	}
 }

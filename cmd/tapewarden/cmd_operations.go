@@ -40,7 +40,7 @@ func (a *app) startOperation(cmd *cobra.Command, wait bool, start func(ctx conte
 		return err
 	}
 	if !wait {
-		return a.print(op, func(w io.Writer) {
+		return a.print(&op, func(w io.Writer) {
 			fmt.Fprintf(w, "%s started as operation %d; %s\n", op.Summary, op.ID, howToFollow(op.ID))
 		})
 	}
@@ -174,7 +174,7 @@ func (a *app) operationCommand() *cobra.Command {
 					return err
 				}
 			}
-			if err := a.print(op, func(w io.Writer) { printOperation(w, op) }); err != nil {
+			if err := a.print(&op, func(w io.Writer) { printOperation(w, op) }); err != nil {
 				return err
 			}
 			return operationFailed(op)

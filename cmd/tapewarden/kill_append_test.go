@@ -23,13 +23,27 @@ import (
 	"github.com/tapewarden/tapewarden/drives"
 )
 
+// logLines is a run's log as the API gives it: timestamped lines.
+type logLines []struct {
+	At   string `json:"at"`
+	Text string `json:"text"`
+}
+
+func (l logLines) String() string {
+	var b strings.Builder
+	for _, line := range l {
+		b.WriteString(line.Text + "\n")
+	}
+	return b.String()
+}
+
 type appendRunView struct {
 	ID         int64  `json:"id"`
 	Job        string `json:"job"`
 	State      string `json:"state"`
 	Reason     string `json:"reason"`
 	Generation string `json:"generation"`
-	Log        string `json:"log"`
+	Log        logLines `json:"log"`
 	Pieces     []struct {
 		Barcode  string `json:"barcode"`
 		File     int64  `json:"file"`
@@ -99,7 +113,7 @@ func killWhileAppending(t *testing.T, verify string) {
 			require.True(t, time.Now().Before(deadline), "the run never started writing")
 			rv := runJSON(p, run.ID)
 			require.NotEqual(t, "succeeded", rv.State, "the run finished before it could be killed")
-			if rv.State == "writing" && strings.Contains(rv.Log, "appending to") {
+			if rv.State == "writing" && strings.Contains(rv.Log.String(), "appending to") {
 				break
 			}
 			time.Sleep(20 * time.Millisecond)

@@ -77,6 +77,7 @@ Exit status: 0 ok, 1 refused or failed, 2 usage or configuration error,
 		a.runCommand(),
 		a.promptCommand(),
 		a.restoreCommand(),
+		a.findCommand(),
 		a.drillCommand(),
 		a.catalogCommand(),
 		a.keyCommand(),
@@ -146,7 +147,7 @@ func show[T any](a *app, cmd *cobra.Command, v *T, ask func(ctx context.Context,
 	if *v, err = ask(cmd.Context(), c); err != nil {
 		return err
 	}
-	return a.print(*v, text)
+	return a.print(v, text)
 }
 
 // print writes an answer: JSON with --json, otherwise text through a

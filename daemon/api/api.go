@@ -250,6 +250,8 @@ func (d *Server) routes() *http.ServeMux {
 	handle("POST /v1/prompts/{id}/cancel", d.apiPromptCancel)
 	handle("POST /v1/restore", d.apiRestore)
 	handle("POST /v1/key/check", d.apiKeyCheck)
+	handle("GET /v1/restore/list", d.apiRestoreList)
+	handle("GET /v1/find", d.apiFind)
 	handle("GET /v1/drills", d.apiDrills)
 	handle("GET /v1/operations", d.apiOperations)
 	handle("GET /v1/operations/{id}", d.apiOperationShow)

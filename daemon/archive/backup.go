@@ -100,6 +100,16 @@ type Backup struct {
 	// latency). It must return quickly: the drive waits meanwhile.
 	WriteLatency func(time.Duration)
 
+	// OnMembers, if set, receives the stream's members in order, in
+	// batches, each with the piece its header starts in, for a file
+	// index. It is called from a goroutine of its own, shortly after the
+	// members' bytes reached a volume, and never after Run returned; a
+	// slow OnMembers does not slow the stream. After a failure the
+	// members that never reached a volume are not reported. With
+	// Recipients a member is reported once the cipher took its bytes,
+	// with the piece being written then: at a change of cartridge it may
+	// name the piece before the one it starts in.
+	OnMembers func([]Member)
 	// Recipients, if set, encrypt the stream with age to each of these
 	// X25519 recipients ("age1..."): the bytes on tape are then
 	// age(tar), which `age -d -i KEY | tar -x` reads back. Only public
@@ -295,6 +305,9 @@ func (b *Backup) Run(ctx context.Context, w BlockWriter) (Result, error) {
 
 	p := &producer{r: src, warn: b.Warn, chunk: s.chunk, sourceTime: b.SourceModTime, hook: b.hook}
 	defer p.free()
+	if b.OnMembers != nil {
+		p.feed = newMemberFeed(src, r, b.OnMembers)
+	}
 	if p.sourceTime.IsZero() {
 		p.sourceTime = time.Now()
 	}
@@ -306,6 +319,9 @@ func (b *Backup) Run(ctx context.Context, w BlockWriter) (Result, error) {
 		src.close()
 	}
 	work.Wait()
+	if p.feed != nil {
+		p.feed.finish()
+	}
 	// A cancellation from here on comes too late to matter. The tape
 	// ring's failure comes first: the cipher stage passes the plaintext
 	// ring's on to it, and a failed drive stops the plaintext ring.

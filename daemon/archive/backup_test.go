@@ -522,3 +522,52 @@ func TestBackupSpanning(t *testing.T) {
 		})
 	}
 }
+
+// TestBackupReportsMembersWithTheirPieces: OnMembers hears of every
+// member once, in stream order, with the offset of its header and the
+// piece that header is on, across volumes.
+func TestBackupReportsMembersWithTheirPieces(t *testing.T) {
+	defer checkNoLeaks(t)()
+	src := t.TempDir()
+	for i := range 120 {
+		require.NoError(t, os.WriteFile(filepath.Join(src, fmt.Sprintf("f%03d", i)), pattern(i, 3000+i*37), 0o644))
+	}
+	require.NoError(t, os.Mkdir(filepath.Join(src, "sub"), 0o755))
+	require.NoError(t, os.Symlink("f001", filepath.Join(src, "sub", "link")))
+	tapes := []*tape{{capacity: 100 << 10}}
+	var got []Member
+	b := &Backup{
+		Paths: []string{src}, BlockSize: 16 << 10, RingSize: 64 << 10, IsEndOfMedium: isEOM,
+		NextVolume: func(ctx context.Context, done Piece) (BlockWriter, error) {
+			tp := &tape{capacity: 100 << 10}
+			tapes = append(tapes, tp)
+			return tp, nil
+		},
+		OnMembers: func(batch []Member) { got = append(got, batch...) },
+	}
+	res, err := b.Run(t.Context(), tapes[0])
+	require.NoError(t, err)
+	require.Greater(t, len(res.Pieces), 2)
+	require.EqualValues(t, res.Members, len(got))
+
+	var joined []byte
+	var ends []int64
+	for _, tp := range tapes {
+		joined = append(joined, tp.data()...)
+		ends = append(ends, int64(len(joined)))
+	}
+	want := members(t, joined)
+	for i, m := range got {
+		assert.EqualValues(t, i, m.Seq)
+		assert.Equal(t, want[i], fmt.Sprintf("%s %c %d", m.Name, m.Type, m.Size))
+		h, err := tar.NewReader(bytes.NewReader(joined[m.Offset:])).Next()
+		require.NoError(t, err, "member %s at offset %d", m.Name, m.Offset)
+		assert.Equal(t, m.Name, h.Name)
+		start := int64(0)
+		if m.Piece > 1 {
+			start = ends[m.Piece-2]
+		}
+		assert.True(t, m.Offset >= start && m.Offset < ends[m.Piece-1], "member %s at %d is on piece %d (%d-%d)", m.Name, m.Offset, m.Piece, start, ends[m.Piece-1])
+	}
+	assert.Equal(t, len(res.Pieces), got[len(got)-1].Piece)
+}

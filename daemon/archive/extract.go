@@ -55,7 +55,14 @@ type ExtractResult struct {
 	Skipped  int64 // members not selected by Only
 	Refused  []Refusal
 	Warnings []string
+	// Unmatched are the Only entries that selected nothing.
+	Unmatched []string
 }
+
+// ErrNotInArchive is the error Extract returns (wrapped) when an Only
+// entry selected nothing; everything else was restored and the stream was
+// read to its end.
+var ErrNotInArchive = errors.New("not found in the archive")
 
 // Refusal is a member Extract did not restore, and why.
 type Refusal struct {
@@ -69,12 +76,20 @@ type RefusedError struct {
 	Refused []Refusal
 }
 
+// Error names every refused member with its reason.
 func (e *RefusedError) Error() string {
-	first := e.Refused[0]
 	if len(e.Refused) == 1 {
-		return fmt.Sprintf("archive: member %s refused: %s", first.Name, first.Reason)
+		return fmt.Sprintf("archive: member %s refused: %s", e.Refused[0].Name, e.Refused[0].Reason)
 	}
-	return fmt.Sprintf("archive: %d members refused, the first %s: %s", len(e.Refused), first.Name, first.Reason)
+	var b strings.Builder
+	fmt.Fprintf(&b, "archive: %d members refused:", len(e.Refused))
+	for i, r := range e.Refused {
+		if i > 0 {
+			b.WriteByte(';')
+		}
+		fmt.Fprintf(&b, " %s (%s)", r.Name, r.Reason)
+	}
+	return b.String()
 }
 
 // Extract restores the tar stream into dir, which must exist. All file
@@ -124,8 +139,11 @@ func Extract(ctx context.Context, stream io.Reader, dir string, opts ExtractOpti
 		groups:  make(map[string]int),
 		buf:     make([]byte, 1<<20),
 	}
-	for _, o := range opts.Only {
-		x.only = append(x.only, memberName(o))
+	x.onlyAt = make(map[string][]int)
+	for i, o := range opts.Only {
+		name := memberName(o)
+		x.only = append(x.only, name)
+		x.onlyAt[name] = append(x.onlyAt[name], i)
 	}
 	x.matched = make([]bool, len(x.only))
 	defer func() {
@@ -157,7 +175,8 @@ func Extract(ctx context.Context, stream io.Reader, dir string, opts ExtractOpti
 		}
 	}
 	if len(missing) > 0 {
-		errs = append(errs, fmt.Errorf("archive: not found in the archive: %s", strings.Join(missing, ", ")))
+		x.res.Unmatched = missing
+		errs = append(errs, fmt.Errorf("archive: %w: %s", ErrNotInArchive, strings.Join(missing, ", ")))
 	}
 	if len(x.res.Refused) > 0 && !opts.TolerateRefused {
 		errs = append(errs, &RefusedError{Refused: slices.Clone(x.res.Refused)})
@@ -227,6 +246,7 @@ type extractor struct {
 	opts   ExtractOptions
 	asRoot bool
 	only   []string
+	onlyAt map[string][]int // the indexes in only of each name
 	// matched records which Only entries selected something.
 	matched []bool
 	res     ExtractResult
@@ -317,13 +337,20 @@ func (x *extractor) selected(names ...string) bool {
 	if len(x.only) == 0 {
 		return true
 	}
+	// A name is selected by an entry equal to it or to one of its
+	// parents: look up each, so that thousands of entries (a glob
+	// resolved through the file index) cost no more than a few.
 	hit := false
-	for i, o := range x.only {
-		for _, n := range names {
-			if o == "." || n == o || strings.HasPrefix(n, o+"/") {
-				x.matched[i] = true
-				hit = true
-			}
+	mark := func(o string) {
+		for _, i := range x.onlyAt[o] {
+			x.matched[i] = true
+			hit = true
+		}
+	}
+	mark(".")
+	for _, n := range names {
+		for p := n; p != "." && p != "/" && p != ""; p = path.Dir(p) {
+			mark(p)
 		}
 	}
 	return hit
@@ -415,7 +442,7 @@ func (x *extractor) prepare(name string, h *tar.Header) (bool, error) {
 		return false, x.fail(h.Name, err)
 	}
 	if _, ours := x.done[name]; !ours && !x.opts.Overwrite {
-		x.refuse(h.Name, "already exists in the restore directory (set Overwrite to replace it)")
+		x.refuse(h.Name, "already exists in the restore directory (restore with --overwrite to replace it)")
 		return false, nil
 	}
 	if fi.IsDir() {
@@ -564,10 +591,10 @@ func (x *extractor) makeLink(name, target string, h *tar.Header) error {
 func (x *extractor) device(name string, h *tar.Header) error {
 	switch {
 	case !x.opts.AllowDevices:
-		x.refuse(h.Name, "device node or FIFO not restored (set AllowDevices and run as root to restore it)")
+		x.refuse(h.Name, "device node or FIFO not restored (restore with --allow-devices, by a daemon running as root, to create it)")
 		return nil
 	case !x.asRoot:
-		x.refuse(h.Name, "device nodes and FIFOs are restored only by root")
+		x.refuse(h.Name, "device node or FIFO not restored: only a daemon running as root can create it")
 		return nil
 	}
 	ok, err := x.prepare(name, h)
@@ -725,7 +752,7 @@ func (x *extractor) chunk(name, base string, idx int, h *tar.Header, tr io.Reade
 		return err
 	}
 	if idx != 0 {
-		x.refuse(h.Name, fmt.Sprintf("chunk of %s without the chunk before it; extract without reassembling to keep it", base))
+		x.refuse(h.Name, fmt.Sprintf("chunk of %s without the chunk before it, so it cannot be joined; to keep it, read the tape file with plain tar (mt fsf, then tar -x), which leaves the chunks apart", base))
 		return nil
 	}
 	run := &chunkRun{base: base, next: 1, h: h, seq: x.seq}

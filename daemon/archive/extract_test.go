@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -241,14 +242,14 @@ func TestExtractRefusesEscapes(t *testing.T) {
 			members: func(sandbox) []member {
 				return []member{{h: tar.Header{Typeflag: tar.TypeChar, Name: "null", Mode: 0o666, Devmajor: 1, Devminor: 3}}}
 			},
-			refused: "null", reason: "set AllowDevices",
+			refused: "null", reason: "restore with --allow-devices",
 		},
 		{
 			name: "FIFO",
 			members: func(sandbox) []member {
 				return []member{{h: tar.Header{Typeflag: tar.TypeFifo, Name: "pipe", Mode: 0o644}}}
 			},
-			refused: "pipe", reason: "set AllowDevices",
+			refused: "pipe", reason: "restore with --allow-devices",
 		},
 		{
 			name: "existing file without Overwrite",
@@ -256,7 +257,7 @@ func TestExtractRefusesEscapes(t *testing.T) {
 				require.NoError(t, os.WriteFile(filepath.Join(sb.dir, "existing"), []byte("old"), 0o644))
 			},
 			members: func(sandbox) []member { return []member{reg("existing", "new")} },
-			refused: "existing", reason: "already exists in the restore directory (set Overwrite to replace it)",
+			refused: "existing", reason: "already exists in the restore directory (restore with --overwrite to replace it)",
 			check: func(t *testing.T, sb sandbox) {
 				b, err := os.ReadFile(filepath.Join(sb.dir, "existing"))
 				require.NoError(t, err)
@@ -317,6 +318,26 @@ func TestExtractTolerateRefused(t *testing.T) {
 	assert.Equal(t, "fine", string(b))
 }
 
+// TestRefusedErrorNamesEveryMember: the error of a restore that refused
+// several members names each of them with its reason, not only the first.
+func TestRefusedErrorNamesEveryMember(t *testing.T) {
+	sb := newSandbox(t)
+	var members []member
+	for i := range 11 {
+		members = append(members, reg(fmt.Sprintf("../../tmp/escape-%d", i), "x"))
+	}
+	members = append(members, reg("/etc/passwd-copy", "x"), reg("good", "fine"))
+	_, err := Extract(t.Context(), bytes.NewReader(buildTar(t, members...)), sb.dir, ExtractOptions{})
+	var re *RefusedError
+	require.ErrorAs(t, err, &re)
+	require.Len(t, re.Refused, 12)
+	assert.Contains(t, err.Error(), "12 members refused")
+	for i := range 11 {
+		assert.Contains(t, err.Error(), fmt.Sprintf(`../../tmp/escape-%d (path contains "..")`, i))
+	}
+	assert.Contains(t, err.Error(), "/etc/passwd-copy (absolute path)")
+}
+
 func TestExtractOverwrite(t *testing.T) {
 	sb := newSandbox(t)
 	require.NoError(t, os.MkdirAll(filepath.Join(sb.dir, "d"), 0o755))
@@ -327,7 +348,7 @@ func TestExtractOverwrite(t *testing.T) {
 	_, err := Extract(t.Context(), bytes.NewReader(stream), sb.dir, ExtractOptions{})
 	var re *RefusedError
 	require.ErrorAs(t, err, &re)
-	assert.Equal(t, []Refusal{{Name: "d/f", Reason: "already exists in the restore directory (set Overwrite to replace it)"}}, re.Refused)
+	assert.Equal(t, []Refusal{{Name: "d/f", Reason: "already exists in the restore directory (restore with --overwrite to replace it)"}}, re.Refused)
 	assert.Contains(t, err.Error(), "d/f")
 
 	res, err := Extract(t.Context(), bytes.NewReader(stream), sb.dir, ExtractOptions{Overwrite: true})

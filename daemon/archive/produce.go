@@ -31,6 +31,7 @@ type producer struct {
 	chunkFree  func()
 	sourceTime time.Time
 	hook       func(stage, fsPath string) // for tests: "listed", "opened"
+	feed       *memberFeed                // nil without Backup.OnMembers
 }
 
 func (p *producer) at(stage, fsPath string) {
@@ -273,6 +274,9 @@ func (p *producer) writeRaw(fsPath string, h *tar.Header) error {
 	p.hdr.Reset()
 	if err := tar.NewWriter(&p.hdr).WriteHeader(h); err != nil {
 		return fmt.Errorf("header for %s: %w", fsPath, err)
+	}
+	if p.feed != nil {
+		p.feed.add(h.Name, h.Typeflag, h.Size, h.ModTime)
 	}
 	if _, err := p.r.Write(p.hdr.Bytes()); err != nil {
 		return err

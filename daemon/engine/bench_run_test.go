@@ -65,76 +65,8 @@ func BenchmarkRunVsTarDD(b *testing.B) {
 	src := filepath.Join(dir, "src")
 	total := makeBenchSource(b, src, int64(gib)<<30)
 
-	cfg, err := config.ParseConfig("bench.yaml", []byte(strings.ReplaceAll(benchRunYAML, "STATE", dir)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	d, err := New(ctx, cfg, Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer d.Close()
-	lib := d.dev.libs["lib"]
-	for i := 1; i <= 6; i++ {
-		barcode := fmt.Sprintf("BEN%03dL8", i)
-		label, _ := drives.NewLabel(barcode, "bench", "LTO-8", config.Version, d.now())
-		if _, err := lib.virtual.AddCartridge(i, drives.CartridgeSpec{Barcode: barcode, MediaType: "LTO-8"}, &label); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := d.cat.AddCartridge(ctx, media.System, media.NewCartridge{Barcode: barcode, Pool: "bench", Location: media.LibrarySlot("room", "lib", i)}); err != nil {
-			b.Fatal(err)
-		}
-	}
-
-	tarDD := func() time.Duration {
-		out := filepath.Join(dir, "tar.out")
-		start := time.Now()
-		cmd := exec.Command("sh", "-c", "tar -cf - \"$1\" | dd of=\"$2\" bs=256k status=none", "sh", src, out)
-		if o, err := cmd.CombinedOutput(); err != nil {
-			b.Fatalf("tar | dd: %v: %s", err, o)
-		}
-		took := time.Since(start)
-		os.Remove(out)
-		return took
-	}
-	ours := func() time.Duration {
-		start := time.Now()
-		r, err := d.StartRun(ctx, "bench", "benchmark", time.Time{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		r, err = d.WaitRun(ctx, r.ID)
-		if err != nil || r.State != media.RunSucceeded {
-			b.Fatalf("run: %v %s %s", err, r.State, r.Reason)
-		}
-		took := time.Since(start)
-		if r.Bytes < total {
-			b.Fatalf("the run wrote %d bytes of %d", r.Bytes, total)
-		}
-		// Free the tmpfs the cartridge used (tmpfs is RAM): label it
-		// afresh, which ends its data after the label.
-		full, _ := d.cat.Run(ctx, r.ID)
-		for _, p := range full.Pieces {
-			img := filepath.Join(dir, "libraries", "lib", "cartridges", p.Barcode+".vtape")
-			h, err := drives.Open(img)
-			if err != nil {
-				b.Fatal(err)
-			}
-			label, _ := drives.NewLabel(p.Barcode, "bench", "LTO-8", config.Version, d.now())
-			if err := drives.WriteLabel(ctx, h, label, true); err != nil {
-				b.Fatal(err)
-			}
-			h.Close()
-			if err := d.cat.MarkOverwritten(ctx, media.System, p.Barcode, 0, r.ID); err != nil {
-				b.Fatal(err)
-			}
-			if err := d.cat.SetLabelUUID(ctx, p.Barcode, label.UUID); err != nil {
-				b.Fatal(err)
-			}
-		}
-		return took
-	}
+	rig := newBenchRig(b, dir, src, total)
+	tarDD, ours := rig.tarDD, rig.run
 
 	tarDD() // warm the page cache and the binaries
 	b.ResetTimer()
@@ -155,6 +87,177 @@ func BenchmarkRunVsTarDD(b *testing.B) {
 	b.ReportMetric(o, "tapewarden_MB/s")
 	b.ReportMetric(o/t, "ratio")
 	b.Logf("%d MiB: tar | dd %.0f MB/s, tapewarden run %.0f MB/s, ratio %.2f (medians of %d and %d runs)", total>>20, t, o, o/t, len(tarTimes), len(ourTimes))
+}
+
+// BenchmarkRunFileIndex measures what the file index costs a run: on a
+// mix of 100,000 small files (4-12 KiB) and 1 GiB of large ones, it times
+// runs with the index and without it, alternating, and `tar | dd` on the
+// same data, and reports the three throughputs and the ratios.
+//
+//	go test -run '^$' -bench RunFileIndex -benchtime 1x ./daemon/engine/
+//
+// TAPEWARDEN_BENCH_FILES changes the number of small files.
+func BenchmarkRunFileIndex(b *testing.B) {
+	if _, err := exec.LookPath("tar"); err != nil {
+		b.Skip("GNU tar is not installed; the comparison with tar | dd did not run")
+	}
+	shm := "/dev/shm"
+	if fi, err := os.Stat(shm); err != nil || !fi.IsDir() {
+		b.Skip("/dev/shm (tmpfs) is not available; the benchmark needs a RAM file system")
+	}
+	files := 100_000
+	if s := os.Getenv("TAPEWARDEN_BENCH_FILES"); s != "" {
+		fmt.Sscan(s, &files)
+	}
+	dir, err := os.MkdirTemp(shm, "twbench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	src := filepath.Join(dir, "src")
+	total := makeBenchSource(b, filepath.Join(src, "large"), 1<<30)
+	rng := rand.NewChaCha8([32]byte{4, 5, 6})
+	buf := make([]byte, 12<<10)
+	for i := range files {
+		sub := filepath.Join(src, "small", fmt.Sprintf("d%03d", i%500))
+		if i < 500 {
+			if err := os.MkdirAll(sub, 0o755); err != nil {
+				b.Fatal(err)
+			}
+		}
+		n := 4<<10 + i%(8<<10)
+		rng.Read(buf[:n])
+		if err := os.WriteFile(filepath.Join(sub, fmt.Sprintf("f%06d.dat", i)), buf[:n], 0o644); err != nil {
+			b.Fatal(err)
+		}
+		total += int64(n)
+	}
+	rig := newBenchRig(b, dir, src, total)
+
+	rig.tarDD() // warm the page cache and the binaries
+	b.ResetTimer()
+	var tarTimes, onTimes, offTimes []time.Duration
+	for b.Loop() {
+		// Each order once, so that neither comes first every time.
+		for _, onFirst := range []bool{true, false} {
+			tarTimes = append(tarTimes, rig.tarDD())
+			for _, on := range []bool{onFirst, !onFirst} {
+				rig.d.noFileIndex = !on
+				if on {
+					onTimes = append(onTimes, rig.run())
+				} else {
+					offTimes = append(offTimes, rig.run())
+				}
+			}
+		}
+	}
+	b.StopTimer()
+	med := func(ds []time.Duration) time.Duration {
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		return ds[len(ds)/2]
+	}
+	mbps := func(d time.Duration) float64 { return float64(total) / d.Seconds() / 1e6 }
+	t, on, off := mbps(med(tarTimes)), mbps(med(onTimes)), mbps(med(offTimes))
+	b.ReportMetric(t, "tar|dd_MB/s")
+	b.ReportMetric(on, "index_on_MB/s")
+	b.ReportMetric(off, "index_off_MB/s")
+	b.ReportMetric(on/t, "on/tar")
+	b.ReportMetric(off/t, "off/tar")
+	b.ReportMetric(on/off, "on/off")
+	b.Logf("%d small files and 1 GiB of large ones, %d MiB: tar | dd %.0f MB/s, run with the index %.0f MB/s (%.2f of tar | dd), without %.0f MB/s (%.2f); with/without %.2f",
+		files, total>>20, t, on, on/t, off, off/t, on/off)
+}
+
+// benchRig is an engine on a tmpfs directory with a job that backs up
+// src, and the two ways of writing it that the benchmarks compare.
+type benchRig struct {
+	b     *testing.B
+	d     *Engine
+	dir   string
+	src   string
+	total int64
+}
+
+func newBenchRig(b *testing.B, dir, src string, total int64) *benchRig {
+	b.Helper()
+	cfg, err := config.ParseConfig("bench.yaml", []byte(strings.ReplaceAll(benchRunYAML, "STATE", dir)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	d, err := New(ctx, cfg, Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { d.Close() })
+	lib := d.dev.libs["lib"]
+	for i := 1; i <= 6; i++ {
+		barcode := fmt.Sprintf("BEN%03dL8", i)
+		label, _ := drives.NewLabel(barcode, "bench", "LTO-8", config.Version, d.now())
+		if _, err := lib.virtual.AddCartridge(i, drives.CartridgeSpec{Barcode: barcode, MediaType: "LTO-8"}, &label); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := d.cat.AddCartridge(ctx, media.System, media.NewCartridge{Barcode: barcode, Pool: "bench", Location: media.LibrarySlot("room", "lib", i)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+
+	return &benchRig{b: b, d: d, dir: dir, src: src, total: total}
+}
+
+// tarDD times `tar -cf - SRC | dd of=FILE bs=256k`.
+func (rig *benchRig) tarDD() time.Duration {
+	b, dir, src := rig.b, rig.dir, rig.src
+	out := filepath.Join(dir, "tar.out")
+	start := time.Now()
+	cmd := exec.Command("sh", "-c", "tar -cf - \"$1\" | dd of=\"$2\" bs=256k status=none", "sh", src, out)
+	if o, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("tar | dd: %v: %s", err, o)
+	}
+	took := time.Since(start)
+	os.Remove(out)
+	return took
+}
+
+// run times one backup run of the job and frees the cartridge it wrote.
+func (rig *benchRig) run() time.Duration {
+	b, d, dir, total := rig.b, rig.d, rig.dir, rig.total
+	ctx := context.Background()
+	start := time.Now()
+	r, err := d.StartRun(ctx, "bench", "benchmark", time.Time{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err = d.WaitRun(ctx, r.ID)
+	if err != nil || r.State != media.RunSucceeded {
+		b.Fatalf("run: %v %s %s", err, r.State, r.Reason)
+	}
+	took := time.Since(start)
+	if r.Bytes < total {
+		b.Fatalf("the run wrote %d bytes of %d", r.Bytes, total)
+	}
+	// Free the tmpfs the cartridge used (tmpfs is RAM): label it
+	// afresh, which ends its data after the label.
+	full, _ := d.cat.Run(ctx, r.ID)
+	for _, p := range full.Pieces {
+		img := filepath.Join(dir, "libraries", "lib", "cartridges", p.Barcode+".vtape")
+		h, err := drives.Open(img)
+		if err != nil {
+			b.Fatal(err)
+		}
+		label, _ := drives.NewLabel(p.Barcode, "bench", "LTO-8", config.Version, d.now())
+		if err := drives.WriteLabel(ctx, h, label, true); err != nil {
+			b.Fatal(err)
+		}
+		h.Close()
+		if err := d.cat.MarkOverwritten(ctx, media.System, p.Barcode, 0, r.ID); err != nil {
+			b.Fatal(err)
+		}
+		if err := d.cat.SetLabelUUID(ctx, p.Barcode, label.UUID); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return took
 }
 
 // makeBenchSource writes about size bytes of incompressible data: a mix of

@@ -65,7 +65,7 @@ func (d *Engine) restoreEncrypted(ctx context.Context, r media.Run, stream *arch
 		return fmt.Errorf("%s: %w; nothing was written to %s", where(), err, dir)
 	}
 	defer dec.Close()
-	er, err := archive.ExtractStaged(ctx, dec, dir, archive.ExtractOptions{Overwrite: req.Overwrite, Only: req.Paths, Reassemble: true})
+	er, err := archive.ExtractStaged(ctx, dec, dir, archive.ExtractOptions{Overwrite: req.Overwrite, AllowDevices: req.AllowDevices, Only: req.Paths, Reassemble: true})
 	rj.Members, rj.Warnings = er.Members, er.Warnings
 	if err == nil {
 		_, err = io.Copy(io.Discard, dec)

@@ -48,6 +48,9 @@ type Engine struct {
 	dev      *devices
 	// noSchedule holds the scheduler (Options.NoSchedule).
 	noSchedule bool
+	// noFileIndex leaves runs' members out of the file index, for the
+	// benchmark of what the index costs.
+	noFileIndex bool
 	// noNightCheck leaves out the check before each night.
 	noNightCheck bool
 
@@ -63,7 +66,7 @@ type Engine struct {
 	// yet; lastCheck the last pre-flight check of every job.
 	unrecorded unrecorded
 	lastCheck  checkState
-	ops     opTable
+	ops        opTable
 	// runBase is the parent of every run's context; cancelled (with
 	// errDaemonStopping) when the engine stops.
 	runBase     context.Context

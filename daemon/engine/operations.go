@@ -222,7 +222,7 @@ func (d *Engine) StartRestore(ctx context.Context, actor media.Actor, req Restor
 	if fi, err := os.Stat(req.To); err != nil || !fi.IsDir() {
 		return media.Operation{}, invalid("restore target %s must be an existing directory", req.To)
 	}
-	if _, err := d.restoreRuns(ctx, req); err != nil {
+	if _, _, err := d.restoreRuns(ctx, req); err != nil {
 		return media.Operation{}, err
 	}
 	kind, what := OpRestore, "restore"
@@ -243,6 +243,11 @@ func (d *Engine) StartRestore(ctx context.Context, actor media.Actor, req Restor
 	return d.startOperation(ctx, media.NewOperation{Kind: kind, Actor: actor, Summary: summary, Request: stored},
 		func(ctx context.Context) (any, error) {
 			res, err := d.Restore(ctx, actor, req)
+			if err == nil {
+				// Restore fails only when nothing could be restored; an
+				// incomplete restore is a failed operation all the same.
+				err = res.Err()
+			}
 			if err != nil && res.Drill != nil {
 				err = fmt.Errorf("%w (the failed drill is recorded as drill %d)", err, res.Drill.ID)
 			}

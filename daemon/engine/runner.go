@@ -412,7 +412,8 @@ type tapeWriter struct {
 	m       *mount
 	h       drives.Drive
 	barcode string
-	file    int64 // tape file number of the current piece's data
+	file    int64        // tape file number of the current piece's data
+	index   *memberIndex // nil when the file index is off
 	pieces  []media.Piece
 	full    []string
 	start   time.Time
@@ -547,6 +548,13 @@ func (w *tapeWriter) write(ctx context.Context, m *mount, choice rotation.Choice
 		}
 		w.log.printf("encrypting with age to %s", strings.Join(w.recipients, ", "))
 	}
+
+	if !d.noFileIndex {
+		// The file index: each member as it reaches the tape, in batches.
+		w.index = newMemberIndex(ctx, d.cat, w.run.ID, w.log)
+		w.index.pieceAt(1, w.file)
+		b.OnMembers = w.index.add
+	}
 	var src *sourceCommand
 	if len(w.job.Source.Command) > 0 {
 		var out *bytesReader
@@ -593,6 +601,12 @@ func (w *tapeWriter) write(ctx context.Context, m *mount, choice rotation.Choice
 		res.Encryption, res.Recipients = result.Encryption, result.RecipientFingerprints
 		res.TapeBytes, res.TapeSHA256 = result.TapeBytes, result.TapeSHA256
 		w.log.printf("encrypted with age: %d bytes on tape, SHA-256 %s", result.TapeBytes, result.TapeSHA256)
+	}
+
+	if w.index != nil {
+		if n, all := w.index.count(); all {
+			w.log.printf("file index: %d members", n)
+		}
 	}
 	for _, warn := range result.Warnings {
 		w.log.printf("warning: %s", warn)
@@ -709,6 +723,9 @@ func (w *tapeWriter) nextVolume(ctx context.Context, done archive.Piece) (archiv
 	d.cat.UpdateRun(ctx, w.run.ID, media.RunUpdate{WaitSeconds: d.now().Sub(start).Seconds()})
 	if err := w.position(ctx, choice); err != nil {
 		return nil, err
+	}
+	if w.index != nil {
+		w.index.pieceAt(done.Index+1, w.file)
 	}
 	w.status(media.RunWriting, fmt.Sprintf("writing %s in %s (piece %d)", w.barcode, drv.cfg.Name, done.Index+1))
 	return w.h, nil

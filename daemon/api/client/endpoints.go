@@ -404,3 +404,17 @@ func (c *Client) Check(ctx context.Context, jobs ...string) (engine.CheckReport,
 func (c *Client) KeyCheck(ctx context.Context, req engine.KeyCheckRequest) ([]engine.KeyCheck, error) {
 	return post[[]engine.KeyCheck](ctx, c, "/v1/key/check", req)
 }
+
+// ListMembers lists, from the file index, what a restore with the same
+// selection would bring back.
+func (c *Client) ListMembers(ctx context.Context, req engine.ListRequest) (engine.ListResult, error) {
+	q := values("system", req.System, "job", req.Job, "generation", req.Generation, "pattern", req.Pattern)
+	q.Set("limit", strconv.Itoa(req.Limit))
+	return get[engine.ListResult](ctx, c, "/v1/restore/list", q)
+}
+
+// Find says which runs, generations and cartridges hold files matching
+// pattern, newest first.
+func (c *Client) Find(ctx context.Context, pattern string, limit int) ([]media.Holding, error) {
+	return get[[]media.Holding](ctx, c, "/v1/find", url.Values{"pattern": {pattern}, "limit": {strconv.Itoa(limit)}})
+}
