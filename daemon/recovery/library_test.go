@@ -112,3 +112,31 @@ func TestRestoreFromAStandaloneDrive(t *testing.T) {
 	require.ErrorIs(t, err, ErrNotHere)
 	assert.Contains(t, err.Error(), "HND001L8 was skipped")
 }
+
+// TestEncryptedDataIsRefusedClearly: a generation written encrypted is
+// not restored offline; the error says what to do instead.
+func TestEncryptedDataIsRefusedClearly(t *testing.T) {
+	ctx := context.Background()
+	img := filepath.Join(t.TempDir(), "ENC001L8.vtape")
+	label, err := drives.NewLabel("ENC001L8", "daily", drives.LTO8, "test", time.Now())
+	require.NoError(t, err)
+	require.NoError(t, drives.CreateLabelledCartridge(img, drives.CartridgeSpec{Barcode: "ENC001L8", MediaType: drives.LTO8}, &label))
+	d, err := drives.Open(img)
+	require.NoError(t, err)
+	require.NoError(t, d.Rewind(ctx))
+	require.NoError(t, d.SpaceFiles(ctx, 1))
+	_, err = d.Write([]byte("age-encryption.org/v1 and more"))
+	require.NoError(t, err)
+	require.NoError(t, d.WriteFilemarks(ctx, 1))
+	sum := sha256.Sum256([]byte("age-encryption.org/v1 and more"))
+	h := hex.EncodeToString(sum[:])
+	now := time.Now().UTC()
+	require.NoError(t, drives.WriteTrailer(ctx, d, drives.Trailer{Format: drives.TrailerFormat, Version: drives.TrailerVersion, Job: "juki-nightly", System: "juki",
+		RunID: "3", Pool: "daily", Bytes: 30, SHA256: h, Piece: 1, TotalBytes: 30, TotalSHA256: h, Barcode: "ENC001L8", DataFile: 1, Start: now, End: now,
+		TapewardenVersion: "test", Encryption: "age", Recipients: []string{"0123456789abcdef"}, PlainBytes: 10, PlainSHA256: h}))
+	require.NoError(t, d.Close())
+	to := t.TempDir()
+	_, err = RestoreFromTape(ctx, RestoreOptions{Source: &Images{Dir: filepath.Dir(img)}, To: to})
+	require.ErrorIs(t, err, ErrEncrypted)
+	assert.Contains(t, err.Error(), "--identity")
+}

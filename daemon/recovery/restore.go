@@ -18,6 +18,10 @@ import (
 // what was asked for.
 var ErrNothingToRestore = errors.New("recovery: no complete generation on the cartridges read")
 
+// ErrEncrypted says a generation on tape is encrypted and cannot be
+// restored without the daemon.
+var ErrEncrypted = errors.New("recovery: the data is encrypted")
+
 // RestoreOptions says what to restore from which cartridges, and where.
 type RestoreOptions struct {
 	Source Source
@@ -218,6 +222,13 @@ func RestoreFromTape(ctx context.Context, opts RestoreOptions) ([]RestoredJob, e
 // restoreRun reads one run's pieces in order and extracts the stream.
 func restoreRun(ctx context.Context, opts RestoreOptions, system string, r TapeRun) (RestoredJob, error) {
 	rj := RestoredJob{System: system, Job: r.Job, RunID: r.RunID, Generation: r.Generation, Dir: filepath.Join(opts.To, r.Job)}
+	for _, p := range r.Pieces {
+		if p.Encryption != "" {
+			return rj, fmt.Errorf("%w: %s is encrypted (%s, to %s); restoring it without the daemon needs the identity and is not supported here yet: "+
+				"rebuild the catalog ('tapewarden catalog rebuild') and restore through the daemon with --identity, or follow \"Encryption\" in the README with age -d",
+				ErrEncrypted, r.Describe(), p.Encryption, strings.Join(p.Recipients, ", "))
+		}
+	}
 	if err := os.MkdirAll(rj.Dir, 0o750); err != nil {
 		return rj, err
 	}
