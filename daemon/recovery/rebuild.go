@@ -364,6 +364,13 @@ func merge(ctx context.Context, cat *media.Catalog, carts []Cartridge, runs []Ta
 		}
 		res := media.RunResult{State: media.RunSucceeded, Bytes: r.TotalBytes, SHA256: r.TotalSHA256, Generation: r.Generation, Level: r.Level,
 			GenerationStart: r.Start, Reason: "recorded by the catalog rebuild from the trailers on tape"}
+		if last := r.Pieces[len(r.Pieces)-1]; last.Encryption != "" {
+			// The trailers' totals are of the bytes on tape; the run's
+			// figures are of the tar stream inside.
+			res.Encryption, res.Recipients = last.Encryption, last.Recipients
+			res.TapeBytes, res.TapeSHA256 = r.TotalBytes, r.TotalSHA256
+			res.Bytes, res.SHA256 = last.PlainBytes, last.PlainSHA256
+		}
 		for _, p := range r.Pieces {
 			res.Pieces = append(res.Pieces, media.Piece{Piece: p.Piece, Barcode: p.Barcode, File: p.DataFile, Bytes: p.Bytes, SHA256: p.SHA256, Complete: true})
 			if p.Continued {
