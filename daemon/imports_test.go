@@ -20,7 +20,7 @@ import (
 // section, in the same change as the code.
 var allowedImports = map[string][]string{
 	// The one binary: the daemon, and a client of the API's answer types.
-	"cmd/tapewarden": {"daemon", "daemon/api", "daemon/api/client", "daemon/archive", "daemon/config", "daemon/engine", "daemon/report", "media", "drives", "rotation"},
+	"cmd/tapewarden": {"daemon", "daemon/api", "daemon/api/client", "daemon/archive", "daemon/config", "daemon/engine", "daemon/recovery", "daemon/report", "media", "drives", "rotation"},
 	// Wiring only: New, Run, Close, the listeners, systemd.
 	"daemon": {"daemon/api", "daemon/config", "daemon/engine", "daemon/metrics", "daemon/report", "media", "rotation"},
 	// The only package that knows HTTP; drives for the device errors in
@@ -30,7 +30,10 @@ var allowedImports = map[string][]string{
 	// packages those types come from; never HTTP statuses of its own.
 	"daemon/api/client": {"daemon/api", "daemon/engine", "daemon/report", "media", "rotation"},
 	// Everything that acts on cartridges, drives and libraries.
-	"daemon/engine": {"daemon/archive", "daemon/config", "daemon/facts", "media", "drives", "rotation"},
+	"daemon/engine": {"daemon/archive", "daemon/config", "daemon/facts", "daemon/recovery", "media", "drives", "rotation"},
+	// Site loss: the catalog file on tape, the rebuild from cartridges,
+	// restores without a catalog. Never the engine (it calls this).
+	"daemon/recovery": {"daemon/archive", "daemon/config", "media", "drives"},
 	// Read-only pages: never the engine. drives for media compatibility.
 	"daemon/report": {"daemon/config", "daemon/facts", "media", "drives", "rotation"},
 	// Collectors: never the engine (they read it through metrics.Live).

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -29,8 +30,14 @@ const maxLabelBlock = 64 << 10
 //	label-time: 2026-11-28T01:00:00Z
 //	label-uuid: 0b6f3c9e-2f0a-4c1e-9d8b-5a7e6f1c2d3b
 //	tapewarden-version: 0.1.0
+//	catalog-uuid: 5d0c3a1e-7b2f-4e61-a3c4-9f8e7d6c5b4a
+//	chain-head: 1234 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 //
 // with exactly these keys in this order, each line ending in a newline.
+// The last two lines are optional (labels written before them have six
+// lines): they name the catalog that wrote the label and the audit
+// chain's head at the time, so that a tape proves which catalog wrote it
+// and which events existed then.
 type Label struct {
 	Barcode   string    `json:"barcode"`
 	Pool      string    `json:"pool"`
@@ -38,6 +45,13 @@ type Label struct {
 	LabelTime time.Time `json:"label_time"` // UTC, second precision
 	UUID      string    `json:"uuid"`       // random (version 4) UUID, lower case
 	Version   string    `json:"version"`    // tapewarden version that wrote the label
+	// CatalogUUID is the identity of the catalog that wrote the label;
+	// empty on older labels.
+	CatalogUUID string `json:"catalog_uuid,omitempty"`
+	// ChainHeadID and ChainHeadHash are the audit chain's head when the
+	// label was written (with CatalogUUID).
+	ChainHeadID   int64  `json:"chain_head_id,omitempty"`
+	ChainHeadHash string `json:"chain_head_hash,omitempty"`
 }
 
 var (
@@ -88,6 +102,12 @@ func (l Label) Validate() error {
 		return detail(ErrBadLabel, "label UUID %q", truncate(l.UUID, 40))
 	case !reVersion.MatchString(l.Version):
 		return detail(ErrBadLabel, "tapewarden version %q", truncate(l.Version, 70))
+	case l.CatalogUUID == "" && (l.ChainHeadID != 0 || l.ChainHeadHash != ""):
+		return detail(ErrBadLabel, "a chain head without the catalog's UUID")
+	case l.CatalogUUID != "" && !reUUID.MatchString(l.CatalogUUID):
+		return detail(ErrBadLabel, "catalog UUID %q", truncate(l.CatalogUUID, 40))
+	case l.CatalogUUID != "" && (l.ChainHeadID < 0 || !reSHA256.MatchString(l.ChainHeadHash)):
+		return detail(ErrBadLabel, "chain head %d %q", l.ChainHeadID, truncate(l.ChainHeadHash, 70))
 	}
 	return nil
 }
@@ -105,13 +125,20 @@ func (l Label) MarshalBinary() ([]byte, error) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s\nbarcode: %s\npool: %s\nmedia-type: %s\nlabel-time: %s\nlabel-uuid: %s\ntapewarden-version: %s\n",
 		LabelMagic, l.Barcode, l.Pool, l.MediaType, l.LabelTime.Format(time.RFC3339), l.UUID, l.Version)
+	if l.CatalogUUID != "" {
+		fmt.Fprintf(&b, "catalog-uuid: %s\nchain-head: %d %s\n", l.CatalogUUID, l.ChainHeadID, l.ChainHeadHash)
+	}
 	return b.Bytes(), nil
 }
 
-var labelKeys = []string{"barcode", "pool", "media-type", "label-time", "label-uuid", "tapewarden-version"}
+var labelKeys = []string{"barcode", "pool", "media-type", "label-time", "label-uuid", "tapewarden-version", "catalog-uuid", "chain-head"}
+
+// labelRequired is how many of labelKeys every label has.
+const labelRequired = 6
 
 // ParseLabel parses a label block strictly: the magic line, then exactly
-// the six keys in order, nothing else. Anything else fails with an error
+// the six keys in order, optionally followed by both catalog keys, nothing
+// else. Anything else fails with an error
 // matching ErrBadLabel. A block that does not start with the magic line is
 // not a tapewarden label at all and fails with ErrNotLabelled.
 func ParseLabel(block []byte) (Label, error) {
@@ -126,8 +153,8 @@ func ParseLabel(block []byte) (Label, error) {
 		return Label{}, detail(ErrBadLabel, "no final newline")
 	}
 	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")[1:]
-	if len(lines) != len(labelKeys) {
-		return Label{}, detail(ErrBadLabel, "%d lines after the magic line, want %d", len(lines), len(labelKeys))
+	if len(lines) != labelRequired && len(lines) != len(labelKeys) {
+		return Label{}, detail(ErrBadLabel, "%d lines after the magic line, want %d or %d", len(lines), labelRequired, len(labelKeys))
 	}
 	vals := make([]string, len(labelKeys))
 	for i, line := range lines {
@@ -141,7 +168,18 @@ func ParseLabel(block []byte) (Label, error) {
 	if err != nil || !strings.HasSuffix(vals[3], "Z") {
 		return Label{}, detail(ErrBadLabel, "label time %q is not RFC 3339 UTC", truncate(vals[3], 40))
 	}
-	l := Label{Barcode: vals[0], Pool: vals[1], MediaType: vals[2], LabelTime: t.UTC(), UUID: vals[4], Version: vals[5]}
+	l := Label{Barcode: vals[0], Pool: vals[1], MediaType: vals[2], LabelTime: t.UTC(), UUID: vals[4], Version: vals[5], CatalogUUID: vals[6]}
+	if len(lines) == len(labelKeys) {
+		id, hash, ok := strings.Cut(vals[7], " ")
+		n, err := strconv.ParseInt(id, 10, 64)
+		if !ok || err != nil {
+			return Label{}, detail(ErrBadLabel, "chain head %q: want the event ID and its hash", truncate(vals[7], 90))
+		}
+		l.ChainHeadID, l.ChainHeadHash = n, hash
+		if l.CatalogUUID == "" {
+			return Label{}, detail(ErrBadLabel, "empty catalog UUID")
+		}
+	}
 	if err := l.Validate(); err != nil {
 		return Label{}, err
 	}
@@ -299,6 +337,18 @@ type Trailer struct {
 	Start             time.Time `json:"start"`
 	End               time.Time `json:"end"`
 	TapewardenVersion string    `json:"tapewarden_version"`
+
+	// Kind is empty for a job's data and TrailerKindCatalog after a
+	// catalog file (then Job is empty, RunID names the run that wrote it
+	// and Piece is 1).
+	Kind string `json:"kind,omitempty"`
+	// CatalogUUID is the identity of the catalog that wrote the tape, and
+	// ChainHeadID and ChainHeadHash the audit chain's head at the time.
+	// Trailers written before these fields existed have none.
+	CatalogUUID   string `json:"catalog_uuid,omitempty"`
+	ChainHeadID   int64  `json:"chain_head_id,omitempty"`
+	ChainHeadHash string `json:"chain_head_hash,omitempty"`
+
 	// Encryption is "age" when the data file is an age v1 file (absent
 	// otherwise: trailers written before encryption existed read as
 	// unencrypted). Bytes, SHA256, TotalBytes and TotalSHA256 are then
@@ -311,13 +361,27 @@ type Trailer struct {
 	PlainSHA256 string   `json:"plain_sha256,omitempty"`
 }
 
+// TrailerKindCatalog marks the trailer of a catalog file: a copy of the
+// catalog, the configuration and a manifest, written after the last data
+// file of a night so that the cartridge locates every other one.
+const TrailerKindCatalog = "catalog"
+
+// IsCatalog says whether the trailer follows a catalog file.
+func (t Trailer) IsCatalog() bool { return t.Kind == TrailerKindCatalog }
+
 // Validate checks the trailer's fields; errors match ErrBadLabel.
 func (t Trailer) Validate() error {
 	switch {
 	case t.Format != TrailerFormat || t.Version != TrailerVersion:
 		return detail(ErrBadLabel, "trailer format %q version %d", truncate(t.Format, 40), t.Version)
-	case t.Job == "" || t.RunID == "" || t.Pool == "":
+	case t.Kind != "" && t.Kind != TrailerKindCatalog:
+		return detail(ErrBadLabel, "trailer kind %q", truncate(t.Kind, 40))
+	case (t.Job == "" && !t.IsCatalog()) || t.RunID == "" || t.Pool == "":
 		return detail(ErrBadLabel, "trailer without job, run ID or pool")
+	case t.CatalogUUID != "" && !reUUID.MatchString(t.CatalogUUID):
+		return detail(ErrBadLabel, "trailer catalog_uuid %q", truncate(t.CatalogUUID, 40))
+	case t.ChainHeadHash != "" && !reSHA256.MatchString(t.ChainHeadHash), t.ChainHeadID < 0:
+		return detail(ErrBadLabel, "trailer chain head %d %q", t.ChainHeadID, truncate(t.ChainHeadHash, 70))
 	case t.Bytes < 0 || t.TotalBytes < 0:
 		return detail(ErrBadLabel, "negative byte count")
 	case !reSHA256.MatchString(t.SHA256):

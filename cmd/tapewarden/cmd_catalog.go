@@ -572,7 +572,7 @@ func (a *app) auditCommand() *cobra.Command {
 }
 
 func (a *app) catalogCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "catalog", Short: "The catalog database: consistent copies"}
+	cmd := &cobra.Command{Use: "catalog", Short: "The catalog database: consistent copies, rebuild from cartridges"}
 	var to string
 	var wait bool
 	copyCmd := &cobra.Command{
@@ -611,7 +611,7 @@ room: without the catalog nobody knows which tape holds what.`,
 	}
 	copyCmd.Flags().StringVar(&to, "to", "", "the copy's file")
 	copyCmd.Flags().BoolVar(&wait, "wait", true, "wait for the copy to end (--wait=false: start it and print its operation ID)")
-	cmd.AddCommand(copyCmd)
+	cmd.AddCommand(copyCmd, a.catalogRebuildCommand())
 	return cmd
 }
 

@@ -279,6 +279,8 @@ func (a *app) restoreCommand() *cobra.Command {
 	var at, identity string
 	var wait, list bool
 	var limit int
+	var fromTape bool
+	var tapes tapeSourceFlags
 	cmd := &cobra.Command{
 		Use:   "restore (--system S | --job J) [--generation ID | --at TIME] [--path P]... --to DIR [--identity FILE] [--drill]\n  tapewarden restore --list (--system S | --job J) [--generation ID] [PATTERN]",
 		Short: "Bring back a system's or job's data from tape",
@@ -312,9 +314,18 @@ same selection holds (matching PATTERN, if given) and restores nothing.
 Everything the restore did not do is printed: each refused member with its
 reason, each job with nothing to restore, a --path that matched nothing, a
 stream whose SHA-256 differs from what was written. The exit status is 0
-only when the restore is complete.`,
+only when the restore is complete.
+
+With --from-tape it works without the daemon and without a catalog (the
+machine room is gone): it reads the cartridges' trailers (--images DIR,
+--device DEV, or --changer DEV --device DEV), finds each system's newest
+complete generation and restores it into DIR/JOB, all systems in the
+restore priority order of the configuration on the newest tape.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if fromTape {
+				return a.restoreFromTape(cmd, &tapes, req.System, req.Job, req.To, req.Overwrite)
+			}
 			if list {
 				pattern := ""
 				if len(args) == 1 {
@@ -395,6 +406,8 @@ only when the restore is complete.`,
 	f.StringVar(&req.Note, "note", "", "findings to record with the drill")
 	f.BoolVar(&wait, "wait", true, "wait for the restore to end (--wait=false: start it and print its operation ID)")
 	f.StringVar(&identity, "identity", "", "an age identity FILE (mode 0600) for an encrypted pool; sent over the socket, never stored")
+	f.BoolVar(&fromTape, "from-tape", false, "restore from cartridges alone, without the daemon or a catalog")
+	tapes.add(f)
 	return cmd
 }
 

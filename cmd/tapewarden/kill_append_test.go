@@ -233,7 +233,12 @@ func killWhileAppending(t *testing.T, verify string) {
 	}
 	c, err := drives.ScanTrailers(ctx, d, 100)
 	require.NoError(t, err)
-	assert.Len(t, c.Trailers, len(good), "nothing stale is left after the last good run")
+	// Nothing stale is left after the last good run, only the catalog
+	// file the last run wrote after its trailer.
+	require.Len(t, c.Trailers, len(good)+1, "nothing stale is left after the last good run")
+	last := c.Trailers[len(good)]
+	assert.True(t, last.IsCatalog())
+	assert.Equal(t, strconv.FormatInt(good[len(good)-1].ID, 10), last.RunID)
 }
 
 // TestMediaEraseThroughTheCLI: releasing a cartridge's unknown data needs

@@ -260,8 +260,11 @@ func TestAppendAfterAKilledRun(t *testing.T) {
 			c, err := drives.ScanTrailers(w.ctx, d, 100)
 			require.NoError(t, err)
 			require.NoError(t, d.Close())
-			assert.Len(t, c.Trailers, 4)
-			assert.Equal(t, 8, c.Files)
+			// Four runs and, last, the catalog file the last run wrote.
+			require.Len(t, c.Trailers, 5)
+			assert.True(t, c.Trailers[4].IsCatalog())
+			assert.Equal(t, strconv.FormatInt(rerun.ID, 10), c.Trailers[4].RunID)
+			assert.Equal(t, 10, c.Files)
 		})
 	}
 }
@@ -370,6 +373,7 @@ func TestUnknownDataIsNeverOverwrittenSilently(t *testing.T) {
 	require.Equal(t, media.RunFailed, refused.State)
 	assert.Contains(t, refused.Reason, "holds data this catalog does not know, so it was not written over")
 	assert.Contains(t, refused.Reason, "job juki-daily run ")
+	assert.Contains(t, refused.Reason, "a catalog file of catalog ", "the lost catalog's copy on the tape is not this catalog's either")
 	assert.Contains(t, refused.Reason, "was not written by this catalog")
 	assert.Contains(t, refused.Reason, "tapewarden catalog rebuild")
 	assert.Contains(t, refused.Reason, "--confirm --reason TEXT")

@@ -475,6 +475,7 @@ func (w *tapeWriter) position(ctx context.Context, choice rotation.Choice) error
 		if err != nil {
 			return err
 		}
+		d.stampLabel(ctx, &nl)
 		if err := drives.WriteLabel(ctx, h, nl, true); err != nil {
 			return fmt.Errorf("relabel %s for pool %s: %w", choice.Barcode, w.pool.Name, err)
 		}
@@ -614,6 +615,7 @@ func (w *tapeWriter) write(ctx context.Context, m *mount, choice rotation.Choice
 	for _, warn := range result.Warnings {
 		w.log.printf("warning: %s", warn)
 	}
+	w.writeCatalogFile(ctx)
 	w.afterRun(ctx)
 	return res
 }
@@ -629,6 +631,7 @@ func (w *tapeWriter) finishPiece(ctx context.Context, p archive.Piece, continued
 		System: w.job.System, Pool: w.pool.Name, Bytes: p.Bytes, SHA256: p.SHA256, Piece: p.Index, Continued: continued,
 		Barcode: w.barcode, DataFile: w.file, Start: w.start.UTC(), End: d.now().UTC(), TapewardenVersion: config.Version}
 	t.Generation, t.Level = w.generation, w.level
+	d.stampTrailer(ctx, &t)
 	if !continued {
 		t.TotalBytes, t.TotalSHA256 = total.Bytes, total.SHA256
 	}

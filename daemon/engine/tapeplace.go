@@ -146,6 +146,9 @@ func (w *tapeWriter) checkTapeData(ctx context.Context, label drives.Label) erro
 // job that failed around the trailer's time (killed after the trailer was
 // written, before its pieces were recorded).
 func (d *Engine) knownTrailer(ctx context.Context, t drives.Trailer) (bool, error) {
+	if t.IsCatalog() {
+		return d.ownCatalogFile(ctx, t)
+	}
 	id, err := strconv.ParseInt(t.RunID, 10, 64)
 	if err != nil {
 		return false, nil
@@ -181,6 +184,10 @@ func describeUnknown(ts []drives.Trailer, truncated bool) string {
 		if i == show {
 			parts = append(parts, fmt.Sprintf("and %d more", len(ts)-show))
 			break
+		}
+		if t.IsCatalog() {
+			parts = append(parts, fmt.Sprintf("a catalog file of catalog %s (%s, tape file %d)", t.CatalogUUID, t.Start.Format(time.DateTime+" MST"), t.DataFile))
+			continue
 		}
 		s := fmt.Sprintf("job %s run %s", t.Job, t.RunID)
 		if t.Generation != "" {

@@ -1,0 +1,221 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
+	"github.com/tapewarden/tapewarden/daemon/recovery"
+	"github.com/tapewarden/tapewarden/drives"
+	"github.com/tapewarden/tapewarden/media"
+)
+
+// The site-loss commands work without the daemon, the catalog and the
+// configuration: on a fresh machine with the binary and the cartridges
+// that were offsite.
+
+// tapeSourceFlags say where the cartridges are.
+type tapeSourceFlags struct {
+	images  string
+	device  string
+	changer string
+	drive   int
+}
+
+func (s *tapeSourceFlags) add(f *pflag.FlagSet) {
+	f.StringVar(&s.images, "images", "", "a directory of virtual cartridge images (*.vtape)")
+	f.StringVar(&s.device, "device", "", "a no-rewind tape device (/dev/nstN); alone, you load each cartridge by hand when asked")
+	f.StringVar(&s.changer, "changer", "", "a library's changer device (/dev/sgN), with --device naming its drive: every slot is read in turn")
+	f.IntVar(&s.drive, "drive", 0, "with --changer: the drive's element number in the changer (mtx numbering, from 0)")
+}
+
+func (s *tapeSourceFlags) source(a *app, what string) (recovery.Source, error) {
+	switch {
+	case s.images != "" && (s.device != "" || s.changer != ""):
+		return nil, usagef("%s: give either --images or --device (with --changer for a library), not both", what)
+	case s.images != "":
+		fi, err := os.Stat(s.images)
+		if err != nil || !fi.IsDir() {
+			return nil, usagef("%s: --images %s is not a directory; give the directory the cartridge images are in", what, s.images)
+		}
+		return &recovery.Images{Dir: s.images}, nil
+	case s.changer != "" && s.device == "":
+		return nil, usagef("%s: --changer needs --device, the no-rewind node of the library's drive", what)
+	case s.changer != "":
+		return &recovery.Library{Changer: drives.NewMTXChanger(s.changer), Device: s.device, DriveNumber: s.drive, ChangerName: s.changer}, nil
+	case s.device != "":
+		return &recovery.Standalone{Device: s.device, In: a.in, Out: a.errOut}, nil
+	}
+	return nil, usagef("%s: say where the cartridges are: --images DIR, --device /dev/nstN, or --changer /dev/sgN --device /dev/nstN", what)
+}
+
+// interruptible returns a context that Ctrl-C or SIGTERM cancels.
+func interruptible(cmd *cobra.Command) (context.Context, context.CancelFunc) {
+	ctx := cmd.Context()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+}
+
+// localActor names the person at the terminal.
+func localActor() media.Actor {
+	name := "root"
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		name = u.Username
+	}
+	return media.Actor{Name: name, Role: "operator"}
+}
+
+// stateDirFor is --state-dir, or the configuration's if it still exists,
+// or the default.
+func (a *app) stateDirFor(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	if cfg, err := config.LoadConfig(a.configPath); err == nil {
+		return cfg.StateDir
+	}
+	return "/var/lib/tapewarden"
+}
+
+func (a *app) catalogRebuildCommand() *cobra.Command {
+	var src tapeSourceFlags
+	var stateDir string
+	cmd := &cobra.Command{
+		Use:   "rebuild (--images DIR | --device DEV [--changer DEV]) [--state-dir DIR]",
+		Short: "Rebuild the catalog from cartridges alone (offline: no daemon, no catalog)",
+		Long: `For the day the machine room is gone. Reads every cartridge's label,
+trailers and catalog file, starts from the newest catalog copy that verifies
+(its SHA-256, and its audit chain against the heads the trailers carry),
+falls back to an older one when the newest is missing or damaged, and adds
+what the trailers prove that the copy does not know (runs written after
+it). Without any catalog file on the tapes it rebuilds from labels and
+trailers alone.
+
+The new catalog goes to STATE_DIR/catalog.db (an existing one is never
+replaced); the configuration found on the tapes to
+STATE_DIR/tapewarden.yaml.from-tape. Cartridges the catalog expected but
+that were not read are listed, not marked lost. The audit chain continues
+with a 'rebuilt' event; 'tapewarden audit verify --head HASH' with the head
+printed here passes once the daemon runs on the new catalog.
+
+Ctrl-C stops it and leaves no catalog behind.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			source, err := src.source(a, "catalog rebuild")
+			if err != nil {
+				return err
+			}
+			ctx, stop := interruptible(cmd)
+			defer stop()
+			start := time.Now()
+			dir := a.stateDirFor(stateDir)
+			rep, err := recovery.Rebuild(ctx, recovery.RebuildOptions{Source: source, StateDir: dir, Progress: a.errOut, Actor: localActor()})
+			if errors.Is(err, context.Canceled) {
+				return fmt.Errorf("interrupted: no catalog was written to %s", dir)
+			}
+			if errors.Is(err, recovery.ErrCatalogExists) {
+				return usageError{err}
+			}
+			if err != nil {
+				return err
+			}
+			if a.jsonOut {
+				return a.printJSON(rep)
+			}
+			printRebuild(a, rep, time.Since(start))
+			return nil
+		},
+	}
+	src.add(cmd.Flags())
+	cmd.Flags().StringVar(&stateDir, "state-dir", "", "where the catalog goes (default: the configuration's state directory, else /var/lib/tapewarden)")
+	return cmd
+}
+
+func printRebuild(a *app, rep recovery.RebuildReport, took time.Duration) {
+	w := a.out
+	fmt.Fprintf(w, "catalog rebuilt: %s (in %s)\n", rep.Path, took.Round(time.Second))
+	fmt.Fprintf(w, "cartridges read:        %d (%s)\n", len(rep.Cartridges), strings.Join(rep.Cartridges, ", "))
+	if rep.CatalogFrom != "" {
+		fmt.Fprintf(w, "started from:           %s\n", rep.CatalogFrom)
+	} else {
+		fmt.Fprintln(w, "started from:           nothing: no usable catalog file; rebuilt from labels and trailers alone")
+	}
+	for _, r := range rep.Rejected {
+		fmt.Fprintf(w, "not used:               %s\n", r)
+	}
+	fmt.Fprintf(w, "runs from the copy:     %d\n", rep.RunsFromCopy)
+	fmt.Fprintf(w, "runs from trailers:     %d finished, %d added\n", len(rep.RunsFinished), len(rep.RunsAdded))
+	for _, r := range append(append([]string{}, rep.RunsFinished...), rep.RunsAdded...) {
+		fmt.Fprintf(w, "  %s\n", r)
+	}
+	for _, r := range rep.Incomplete {
+		fmt.Fprintf(w, "incomplete:             %s\n", r)
+	}
+	for _, c := range rep.Conflicts {
+		fmt.Fprintf(w, "CONFLICT:               %s\n", c)
+	}
+	for _, c := range rep.Added {
+		fmt.Fprintf(w, "added (unknown before): %s\n", c)
+	}
+	if len(rep.Expected) > 0 {
+		fmt.Fprintf(w, "expected, not read:     %d cartridge(s) (not marked lost; mark them with 'tapewarden media' once you know)\n", len(rep.Expected))
+		for _, c := range rep.Expected {
+			fmt.Fprintf(w, "  %s\n", c)
+		}
+	}
+	fmt.Fprintf(w, "catalog identity:       %s\n", rep.Catalog.UUID)
+	fmt.Fprintf(w, "audit head from tapes:  %d %s (verified)\n", rep.TapeHead.ID, rep.TapeHead.Hash)
+	fmt.Fprintf(w, "audit head now:         %d %s (the rebuilt event)\n", rep.Head.ID, rep.Head.Hash)
+	if rep.ConfigPath != "" {
+		fmt.Fprintf(w, "configuration:          %s (check it, then install it as %s)\n", rep.ConfigPath, config.DefaultConfigPath)
+	}
+	if len(rep.Systems) > 0 {
+		var names []string
+		for _, s := range rep.Systems {
+			names = append(names, s.Name)
+		}
+		fmt.Fprintf(w, "restore order:          %s\n", strings.Join(names, ", "))
+	}
+}
+
+// restoreFromTape is 'tapewarden restore --from-tape'.
+func (a *app) restoreFromTape(cmd *cobra.Command, src *tapeSourceFlags, system, job, to string, overwrite bool) error {
+	if job != "" {
+		return usagef("restore --from-tape: name a --system (or none for all); jobs are restored with their system")
+	}
+	if to == "" {
+		return usagef("restore --from-tape: say where to (--to DIR)")
+	}
+	source, err := src.source(a, "restore --from-tape")
+	if err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(to)
+	if err != nil {
+		return err
+	}
+	ctx, stop := interruptible(cmd)
+	defer stop()
+	res, err := recovery.RestoreFromTape(ctx, recovery.RestoreOptions{Source: source, To: abs, System: system, Overwrite: overwrite, Progress: a.errOut})
+	if a.jsonOut && err == nil {
+		return a.printJSON(res)
+	}
+	for _, j := range res {
+		fmt.Fprintf(a.out, "restored %s (system %s) from run %s, generation %s, into %s: %d members, %d bytes from %s; checksum verified: %v\n",
+			j.Job, j.System, j.RunID, j.Generation, j.Dir, j.Members, j.Bytes, strings.Join(j.Cartridges, ", "), j.Verified)
+	}
+	return err
+}

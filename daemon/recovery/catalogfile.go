@@ -1,0 +1,500 @@
+package recovery
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/tapewarden/tapewarden/daemon/config"
+	"github.com/tapewarden/tapewarden/drives"
+	"github.com/tapewarden/tapewarden/media"
+)
+
+// The members of a catalog file, a tar stream in its own tape file:
+//
+//	manifest.json     what the file holds (Manifest)
+//	tapewarden.yaml   the running configuration, when it has a file
+//	catalog.db.gz     a consistent copy of the catalog, gzip-compressed
+//
+// A person with nothing but mt, dd, tar and gunzip can read it:
+//
+//	mt -f /dev/nst0 rewind; mt -f /dev/nst0 fsf FILE
+//	dd if=/dev/nst0 bs=1M | tar -x
+//	gunzip catalog.db.gz
+const (
+	ManifestName = "manifest.json"
+	ConfigName   = "tapewarden.yaml"
+	CatalogName  = "catalog.db.gz"
+
+	// ManifestFormat identifies a catalog file's manifest.
+	ManifestFormat  = "tapewarden-catalog-file"
+	ManifestVersion = 1
+
+	// defaultBlockSize is the block size of a catalog file written to a
+	// drive in variable-block mode with no block size configured.
+	defaultBlockSize = 256 << 10
+)
+
+// Errors of the catalog file.
+var (
+	// ErrBadCatalogFile says a catalog file is damaged or not one.
+	ErrBadCatalogFile = errors.New("recovery: not a readable catalog file")
+)
+
+// Manifest describes a catalog file.
+type Manifest struct {
+	Format  string `json:"format"`
+	Version int    `json:"version"`
+	// Catalog is the identity of the catalog copied, ChainHead the audit
+	// chain's head in the copy.
+	Catalog   media.Identity  `json:"catalog"`
+	ChainHead media.ChainHead `json:"chain_head"`
+	// SchemaVersion is the copy's schema.
+	SchemaVersion int       `json:"schema_version"`
+	WrittenAt     time.Time `json:"written_at"`
+	// Barcode, Pool, Generation and Run say where and by whom it was
+	// written.
+	Barcode           string `json:"barcode"`
+	Pool              string `json:"pool"`
+	Generation        string `json:"generation,omitempty"`
+	Run               int64  `json:"run,omitempty"`
+	TapewardenVersion string `json:"tapewarden_version"`
+	// ConfigFile is where the configuration was read from; the demo's is
+	// embedded.
+	ConfigFile string `json:"config_file,omitempty"`
+	// Systems lists each system's restore priority and jobs, so that a
+	// restore without a configuration knows the order.
+	Systems []SystemInfo `json:"systems"`
+	// Members are the tar members after the manifest, with their sizes and
+	// SHA-256.
+	Members []Member `json:"members"`
+	// CatalogBytes is the size of the uncompressed copy.
+	CatalogBytes int64 `json:"catalog_bytes"`
+}
+
+// SystemInfo is one system of the configuration.
+type SystemInfo struct {
+	Name            string   `json:"name"`
+	Title           string   `json:"title,omitempty"`
+	RestorePriority int      `json:"restore_priority"`
+	Jobs            []string `json:"jobs"`
+}
+
+// Member is one tar member of a catalog file.
+type Member struct {
+	Name   string `json:"name"`
+	Bytes  int64  `json:"bytes"`
+	SHA256 string `json:"sha256"`
+}
+
+// Systems returns the configuration's systems in restore order: priority
+// 1 first, systems without a priority last, then by name.
+func Systems(cfg *config.Config) []SystemInfo {
+	var out []SystemInfo
+	for _, s := range cfg.Systems {
+		si := SystemInfo{Name: s.Name, Title: s.Title, RestorePriority: s.RestorePriority}
+		for _, j := range cfg.Jobs {
+			if j.System == s.Name {
+				si.Jobs = append(si.Jobs, j.Name)
+			}
+		}
+		out = append(out, si)
+	}
+	SortSystems(out)
+	return out
+}
+
+// SortSystems puts systems in restore order.
+func SortSystems(s []SystemInfo) {
+	sort.SliceStable(s, func(i, j int) bool {
+		pi, pj := s[i].RestorePriority, s[j].RestorePriority
+		if (pi > 0) != (pj > 0) {
+			return pi > 0
+		}
+		if pi != pj {
+			return pi < pj
+		}
+		return s[i].Name < s[j].Name
+	})
+}
+
+// ConfigText returns the configuration's text to carry on tape: the
+// embedded demo, or the file it was read from (nil if that is gone).
+func ConfigText(cfg *config.Config) []byte {
+	if cfg.Demo {
+		return config.DemoYAML()
+	}
+	if cfg.File == "" {
+		return nil
+	}
+	b, err := os.ReadFile(cfg.File)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// Built is a catalog file made on disk, ready to be written to tape.
+type Built struct {
+	Path     string
+	Bytes    int64
+	Manifest Manifest
+}
+
+// Remove deletes the file.
+func (b Built) Remove() { os.Remove(b.Path) }
+
+// BuildCatalogFile makes a catalog file in dir (beside the catalog, where
+// there is room for its copy): a consistent copy of cat, compressed, with
+// the configuration's text and a manifest. m gives where it goes (barcode,
+// pool, generation, run, version, config file, systems); the rest is
+// filled in.
+func BuildCatalogFile(ctx context.Context, cat *media.Catalog, configText []byte, m Manifest, dir string) (Built, error) {
+	id, err := cat.Identity(ctx)
+	if err != nil {
+		return Built{}, err
+	}
+	copyPath := filepath.Join(dir, fmt.Sprintf(".tape-catalog-%d.db", time.Now().UnixNano()))
+	defer os.Remove(copyPath)
+	res, err := cat.CopyTo(ctx, copyPath)
+	if err != nil {
+		return Built{}, fmt.Errorf("copy the catalog for the tape: %w", err)
+	}
+	if !res.OK {
+		return Built{}, fmt.Errorf("the catalog's copy for the tape fails its audit check (%s); no catalog file written", res.Problem)
+	}
+	m.Format, m.Version = ManifestFormat, ManifestVersion
+	m.Catalog, m.ChainHead = id, media.ChainHead{ID: res.HeadID, Hash: res.HeadHash}
+	m.SchemaVersion = media.SchemaVersion()
+	if m.WrittenAt.IsZero() {
+		m.WrittenAt = time.Now().UTC()
+	}
+	// Compress the copy into a temporary file, hashing it.
+	gzPath := copyPath + ".gz"
+	defer os.Remove(gzPath)
+	in, err := os.Open(copyPath)
+	if err != nil {
+		return Built{}, err
+	}
+	defer in.Close()
+	gzf, err := os.Create(gzPath)
+	if err != nil {
+		return Built{}, err
+	}
+	defer gzf.Close()
+	h := sha256.New()
+	// The fastest level: the copy is mostly hashes and names, which
+	// compress well enough at it, and the night waits for it.
+	zw, _ := gzip.NewWriterLevel(io.MultiWriter(gzf, h), gzip.BestSpeed)
+	n, err := io.Copy(zw, ctxReader{ctx, in})
+	if err != nil {
+		return Built{}, fmt.Errorf("compress the catalog's copy: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return Built{}, err
+	}
+	m.CatalogBytes = n
+	gzInfo, err := gzf.Stat()
+	if err != nil {
+		return Built{}, err
+	}
+	if configText != nil {
+		m.Members = append(m.Members, Member{Name: ConfigName, Bytes: int64(len(configText)), SHA256: sum(configText)})
+	}
+	m.Members = append(m.Members, Member{Name: CatalogName, Bytes: gzInfo.Size(), SHA256: hex.EncodeToString(h.Sum(nil))})
+	mj, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return Built{}, err
+	}
+	mj = append(mj, '\n')
+
+	outPath := copyPath + ".tar"
+	out, err := os.Create(outPath)
+	if err != nil {
+		return Built{}, err
+	}
+	ok := false
+	defer func() {
+		out.Close()
+		if !ok {
+			os.Remove(outPath)
+		}
+	}()
+	tw := tar.NewWriter(out)
+	add := func(name string, size int64, r io.Reader) error {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o600, Size: size, ModTime: m.WrittenAt, Typeflag: tar.TypeReg, Format: tar.FormatPAX}); err != nil {
+			return err
+		}
+		_, err := io.Copy(tw, r)
+		return err
+	}
+	if err := add(ManifestName, int64(len(mj)), bytes.NewReader(mj)); err != nil {
+		return Built{}, err
+	}
+	if configText != nil {
+		if err := add(ConfigName, int64(len(configText)), bytes.NewReader(configText)); err != nil {
+			return Built{}, err
+		}
+	}
+	if _, err := gzf.Seek(0, io.SeekStart); err != nil {
+		return Built{}, err
+	}
+	if err := add(CatalogName, gzInfo.Size(), gzf); err != nil {
+		return Built{}, err
+	}
+	if err := tw.Close(); err != nil {
+		return Built{}, err
+	}
+	fi, err := out.Stat()
+	if err != nil {
+		return Built{}, err
+	}
+	ok = true
+	return Built{Path: outPath, Bytes: fi.Size(), Manifest: m}, nil
+}
+
+func sum(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// WriteCatalogFile writes a built catalog file to the drive at its
+// position (the start of a new tape file, after the night's last trailer)
+// in blocks of blockSize bytes (the last padded with zeros, which tar
+// ignores), ends the file, and writes its trailer: kind catalog, the
+// file's size and SHA-256, the catalog's identity and chain head. t gives
+// the trailer's run, pool, generation, barcode, data file and start; the
+// rest is filled in. It returns the trailer written.
+func WriteCatalogFile(ctx context.Context, d drives.Drive, b Built, blockSize int, t drives.Trailer) (drives.Trailer, error) {
+	if blockSize <= 0 {
+		blockSize = defaultBlockSize
+	}
+	f, err := os.Open(b.Path)
+	if err != nil {
+		return t, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	buf := make([]byte, blockSize)
+	var total int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return t, err
+		}
+		n, rerr := io.ReadFull(f, buf)
+		if n == 0 {
+			break
+		}
+		clear(buf[n:])
+		h.Write(buf)
+		if _, err := d.Write(buf); err != nil {
+			return t, fmt.Errorf("write the catalog file: %w", err)
+		}
+		total += int64(len(buf))
+		if rerr != nil {
+			break
+		}
+	}
+	if err := d.WriteFilemarks(ctx, 1); err != nil {
+		return t, fmt.Errorf("end the catalog file: %w", err)
+	}
+	t.Format, t.Version, t.Kind, t.Job, t.Piece, t.Continued = drives.TrailerFormat, drives.TrailerVersion, drives.TrailerKindCatalog, "", 1, false
+	t.Bytes, t.SHA256 = total, hex.EncodeToString(h.Sum(nil))
+	t.TotalBytes, t.TotalSHA256 = 0, ""
+	t.CatalogUUID, t.ChainHeadID, t.ChainHeadHash = b.Manifest.Catalog.UUID, b.Manifest.ChainHead.ID, b.Manifest.ChainHead.Hash
+	if t.End.IsZero() || t.End.Before(t.Start) {
+		t.End = t.Start
+	}
+	if err := drives.WriteTrailer(ctx, d, t); err != nil {
+		return t, fmt.Errorf("write the catalog file's trailer: %w", err)
+	}
+	return t, nil
+}
+
+// CatalogFile is a catalog file read back from tape.
+type CatalogFile struct {
+	Manifest Manifest
+	// Config is the configuration's text, if it was carried.
+	Config []byte
+	// CatalogPath is where the uncompressed copy was written.
+	CatalogPath string
+	// Bytes and SHA256 are of the tape file as read.
+	Bytes  int64
+	SHA256 string
+}
+
+// ReadCatalogFile reads the catalog file that t's trailer follows: it
+// spaces to t.DataFile from the beginning, reads the file to its filemark,
+// checks its size and SHA-256 against t and the members against the
+// manifest, and writes the uncompressed catalog copy to dest. Any
+// mismatch fails with ErrBadCatalogFile and leaves no file at dest.
+func ReadCatalogFile(ctx context.Context, d drives.Drive, t drives.Trailer, dest string) (cf CatalogFile, err error) {
+	if !t.IsCatalog() {
+		return cf, fmt.Errorf("%w: the trailer in file %d of %s is not a catalog file's", ErrBadCatalogFile, t.DataFile+1, t.Barcode)
+	}
+	defer func() {
+		if err != nil {
+			os.Remove(dest)
+		}
+	}()
+	if err := d.Rewind(ctx); err != nil {
+		return cf, err
+	}
+	if err := d.SetBlockSize(ctx, 0); err != nil {
+		return cf, err
+	}
+	if err := d.SpaceFiles(ctx, int(t.DataFile)); err != nil {
+		return cf, fmt.Errorf("space to the catalog file (tape file %d) of %s: %w", t.DataFile, t.Barcode, err)
+	}
+	bufSize, err := drives.ReadBufferSize(d, 0)
+	if err != nil {
+		return cf, err
+	}
+	h := sha256.New()
+	fileReader := &fileReader{r: drives.LimitReads(d, bufSize), h: h}
+	// tar reads in small pieces; the drive wants a whole block per read.
+	br := bufio.NewReaderSize(fileReader, bufSize)
+	tr := tar.NewReader(br)
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: the catalog file in tape file %d of %s: %s", ErrBadCatalogFile, t.DataFile, t.Barcode, fmt.Sprintf(format, args...))
+	}
+	want := map[string]Member{}
+	for i := 0; ; i++ {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return cf, bad("%v", err)
+		}
+		if i == 0 {
+			if hdr.Name != ManifestName || hdr.Size > 16<<20 {
+				return cf, bad("it does not start with %s", ManifestName)
+			}
+			b, err := io.ReadAll(tr)
+			if err != nil {
+				return cf, bad("%v", err)
+			}
+			dec := json.NewDecoder(bytes.NewReader(b))
+			if err := dec.Decode(&cf.Manifest); err != nil {
+				return cf, bad("manifest: %v", err)
+			}
+			if cf.Manifest.Format != ManifestFormat || cf.Manifest.Version != ManifestVersion {
+				return cf, bad("manifest format %q version %d", cf.Manifest.Format, cf.Manifest.Version)
+			}
+			for _, m := range cf.Manifest.Members {
+				want[m.Name] = m
+			}
+			continue
+		}
+		m, ok := want[hdr.Name]
+		if !ok || hdr.Size != m.Bytes {
+			return cf, bad("member %s is not in the manifest", hdr.Name)
+		}
+		delete(want, hdr.Name)
+		mh := sha256.New()
+		switch hdr.Name {
+		case ConfigName:
+			b, err := io.ReadAll(io.TeeReader(tr, mh))
+			if err != nil {
+				return cf, bad("%v", err)
+			}
+			cf.Config = b
+		case CatalogName:
+			if err := gunzipTo(ctx, io.TeeReader(tr, mh), dest); err != nil {
+				return cf, bad("%s: %v", CatalogName, err)
+			}
+			cf.CatalogPath = dest
+		default:
+			return cf, bad("unexpected member %s", hdr.Name)
+		}
+		if got := hex.EncodeToString(mh.Sum(nil)); got != m.SHA256 {
+			return cf, bad("member %s has SHA-256 %s, the manifest says %s", hdr.Name, got, m.SHA256)
+		}
+	}
+	if len(want) > 0 || cf.CatalogPath == "" {
+		return cf, bad("members missing")
+	}
+	// Read the padding to the filemark, so the checksum covers the file.
+	if _, err := io.Copy(io.Discard, br); err != nil {
+		return cf, bad("%v", err)
+	}
+	cf.Bytes, cf.SHA256 = fileReader.n, hex.EncodeToString(h.Sum(nil))
+	if cf.Bytes != t.Bytes || cf.SHA256 != t.SHA256 {
+		return cf, bad("read %d bytes with SHA-256 %s; its trailer says %d bytes with %s", cf.Bytes, cf.SHA256, t.Bytes, t.SHA256)
+	}
+	if cf.Manifest.Catalog.UUID != t.CatalogUUID || cf.Manifest.ChainHead.Hash != t.ChainHeadHash || cf.Manifest.ChainHead.ID != t.ChainHeadID {
+		return cf, bad("its manifest names catalog %s head %d, its trailer catalog %s head %d", cf.Manifest.Catalog.UUID, cf.Manifest.ChainHead.ID, t.CatalogUUID, t.ChainHeadID)
+	}
+	return cf, nil
+}
+
+// fileReader reads one tape file to its filemark, hashing what it reads.
+type fileReader struct {
+	r    io.Reader
+	h    io.Writer
+	n    int64
+	done bool
+}
+
+func (f *fileReader) Read(p []byte) (int, error) {
+	if f.done {
+		return 0, io.EOF
+	}
+	n, err := f.r.Read(p)
+	f.h.Write(p[:n])
+	f.n += int64(n)
+	if n == 0 && err == nil {
+		f.done = true // the filemark
+		return 0, io.EOF
+	}
+	if errors.Is(err, drives.ErrEndOfData) {
+		f.done = true
+		return n, io.ErrUnexpectedEOF
+	}
+	return n, err
+}
+
+func gunzipTo(ctx context.Context, r io.Reader, dest string) error {
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, ctxReader{ctx, zr}); err != nil {
+		f.Close()
+		return err
+	}
+	if err := zr.Close(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

@@ -1,0 +1,290 @@
+package recovery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/tapewarden/tapewarden/daemon/archive"
+	"github.com/tapewarden/tapewarden/drives"
+)
+
+// ErrNothingToRestore says the cartridges hold no complete generation of
+// what was asked for.
+var ErrNothingToRestore = errors.New("recovery: no complete generation on the cartridges read")
+
+// ErrEncrypted says a generation on tape is encrypted and cannot be
+// restored without the daemon.
+var ErrEncrypted = errors.New("recovery: the data is encrypted")
+
+// RestoreOptions says what to restore from which cartridges, and where.
+type RestoreOptions struct {
+	Source Source
+	// To is the directory restored into: each job into To/JOB.
+	To string
+	// System restores one system; empty restores all, in the restore
+	// priority order of the newest catalog file's configuration.
+	System string
+	// Overwrite replaces files that exist in the target.
+	Overwrite bool
+	// Progress receives a line per cartridge and per job; nil discards.
+	Progress io.Writer
+}
+
+// RestoredJob is one job restored from tape.
+type RestoredJob struct {
+	System     string   `json:"system"`
+	Job        string   `json:"job"`
+	RunID      string   `json:"run_id"`
+	Generation string   `json:"generation"`
+	Dir        string   `json:"dir"`
+	Cartridges []string `json:"cartridges"`
+	Members    int64    `json:"members"`
+	Bytes      int64    `json:"bytes"`
+	SHA256     string   `json:"sha256"`
+	// Verified says the stream read back has the size and SHA-256 the
+	// last trailer recorded.
+	Verified bool `json:"verified"`
+}
+
+// RestorePlan is what the cartridges allow restoring, in order.
+type RestorePlan struct {
+	// Systems in restore order, each with the newest complete run of
+	// each of its jobs.
+	Systems []PlannedSystem
+	// Order says where the order came from.
+	Order string
+}
+
+// PlannedSystem is one system's part of the plan.
+type PlannedSystem struct {
+	Name            string
+	RestorePriority int
+	Runs            []TapeRun
+	// Missing lists jobs of the system with no complete generation.
+	Missing []string
+}
+
+// Plan picks each job's newest complete generation from the runs and
+// orders the systems by the catalog file's restore priorities.
+func Plan(runs []TapeRun, systems []SystemInfo) RestorePlan {
+	newest := map[string]TapeRun{}
+	incomplete := map[string]bool{}
+	for _, r := range runs {
+		if !r.Complete {
+			incomplete[r.Job] = true
+			continue
+		}
+		if cur, ok := newest[r.Job]; !ok || r.End.After(cur.End) {
+			newest[r.Job] = r
+		}
+	}
+	bySystem := map[string]*PlannedSystem{}
+	var plan RestorePlan
+	plan.Order = "the restore priorities of the newest catalog file's configuration"
+	if len(systems) == 0 {
+		plan.Order = "system names (no catalog file gave the restore priorities)"
+	}
+	for _, s := range systems {
+		ps := &PlannedSystem{Name: s.Name, RestorePriority: s.RestorePriority}
+		bySystem[s.Name] = ps
+		for _, j := range s.Jobs {
+			if r, ok := newest[j]; ok {
+				ps.Runs = append(ps.Runs, r)
+				delete(newest, j)
+			} else {
+				ps.Missing = append(ps.Missing, j)
+			}
+		}
+		plan.Systems = append(plan.Systems, *ps)
+	}
+	// Jobs the configuration does not name (or no configuration at all).
+	var rest []string
+	for j := range newest {
+		rest = append(rest, j)
+	}
+	sort.Strings(rest)
+	extra := map[string]*PlannedSystem{}
+	var extraNames []string
+	for _, j := range rest {
+		r := newest[j]
+		sys := r.System
+		if sys == "" {
+			sys = r.Job
+		}
+		ps, ok := extra[sys]
+		if !ok {
+			ps = &PlannedSystem{Name: sys}
+			extra[sys] = ps
+			extraNames = append(extraNames, sys)
+		}
+		ps.Runs = append(ps.Runs, r)
+	}
+	sort.Strings(extraNames)
+	for _, n := range extraNames {
+		if i := indexOf(plan.Systems, n); i >= 0 {
+			plan.Systems[i].Runs = append(plan.Systems[i].Runs, extra[n].Runs...)
+			continue
+		}
+		plan.Systems = append(plan.Systems, *extra[n])
+	}
+	return plan
+}
+
+func indexOf(s []PlannedSystem, name string) int {
+	for i := range s {
+		if s[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// RestoreFromTape reads the cartridges' trailers (and the newest catalog
+// file, for the restore order), then restores each system's newest
+// complete generation, asking the source for each cartridge in turn, and
+// checks every stream against the SHA-256 its last trailer recorded.
+func RestoreFromTape(ctx context.Context, opts RestoreOptions) ([]RestoredJob, error) {
+	if opts.Progress == nil {
+		opts.Progress = io.Discard
+	}
+	if opts.To == "" {
+		return nil, errors.New("say where to restore to (--to DIR)")
+	}
+	work, err := os.MkdirTemp("", "tapewarden-restore-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(work)
+	var manifest *Manifest
+	var newestHead int64 = -1
+	carts, err := readAll(ctx, opts.Source, opts.Progress, func(d drives.Drive, c Cartridge) string {
+		if len(c.Catalogs) == 0 {
+			return ""
+		}
+		t := c.Catalogs[len(c.Catalogs)-1]
+		if t.ChainHeadID <= newestHead {
+			return ""
+		}
+		cf, err := ReadCatalogFile(ctx, d, t, filepath.Join(work, "catalog.db"))
+		os.Remove(filepath.Join(work, "catalog.db"))
+		if err != nil {
+			return fmt.Sprintf("its catalog file does not read back (%v)", err)
+		}
+		newestHead, manifest = t.ChainHeadID, &cf.Manifest
+		return ""
+	})
+	if err != nil {
+		return nil, err
+	}
+	var systems []SystemInfo
+	if manifest != nil {
+		systems = manifest.Systems
+	}
+	plan := Plan(Runs(carts), systems)
+	fmt.Fprintf(opts.Progress, "restore order: %s\n", plan.Order)
+	var out []RestoredJob
+	var names []string
+	found := false
+	for _, s := range plan.Systems {
+		names = append(names, s.Name)
+		if opts.System != "" && s.Name != opts.System {
+			continue
+		}
+		found = found || len(s.Runs) > 0
+		for _, j := range s.Missing {
+			fmt.Fprintf(opts.Progress, "system %s: job %s has no complete generation on these cartridges\n", s.Name, j)
+		}
+		for _, r := range s.Runs {
+			fmt.Fprintf(opts.Progress, "system %s: restoring %s from %s\n", s.Name, r.Describe(), strings.Join(r.Barcodes(), ", "))
+			rj, err := restoreRun(ctx, opts, s.Name, r)
+			if err != nil {
+				return out, fmt.Errorf("restore %s of system %s: %w", r.Describe(), s.Name, err)
+			}
+			fmt.Fprintf(opts.Progress, "system %s: job %s restored into %s: %d members, %d bytes, SHA-256 matches the trailer\n", s.Name, r.Job, rj.Dir, rj.Members, rj.Bytes)
+			out = append(out, rj)
+		}
+	}
+	if !found {
+		if opts.System != "" {
+			return out, fmt.Errorf("%w of system %s (systems found: %s)", ErrNothingToRestore, opts.System, strings.Join(names, ", "))
+		}
+		return out, ErrNothingToRestore
+	}
+	return out, nil
+}
+
+// restoreRun reads one run's pieces in order and extracts the stream.
+func restoreRun(ctx context.Context, opts RestoreOptions, system string, r TapeRun) (RestoredJob, error) {
+	rj := RestoredJob{System: system, Job: r.Job, RunID: r.RunID, Generation: r.Generation, Dir: filepath.Join(opts.To, r.Job)}
+	for _, p := range r.Pieces {
+		if p.Encryption != "" {
+			return rj, fmt.Errorf("%w: %s is encrypted (%s, to %s); restoring it without the daemon needs the identity and is not supported here yet: "+
+				"rebuild the catalog ('tapewarden catalog rebuild') and restore through the daemon with --identity, or follow \"Encryption\" in the README with age -d",
+				ErrEncrypted, r.Describe(), p.Encryption, strings.Join(p.Recipients, ", "))
+		}
+	}
+	if err := os.MkdirAll(rj.Dir, 0o750); err != nil {
+		return rj, err
+	}
+	var cur drives.Drive
+	var curBarcode string
+	defer func() {
+		if cur != nil {
+			cur.Close()
+		}
+	}()
+	next := func(ctx context.Context, n int) (archive.BlockReader, error) {
+		if n > len(r.Pieces) {
+			return nil, io.EOF
+		}
+		p := r.Pieces[n-1]
+		if cur == nil || curBarcode != p.Barcode {
+			if cur != nil {
+				cur.Close()
+				cur = nil
+			}
+			d, err := opts.Source.Load(ctx, p.Barcode)
+			if err != nil {
+				return nil, err
+			}
+			cur, curBarcode = d, p.Barcode
+			rj.Cartridges = append(rj.Cartridges, p.Barcode)
+		}
+		if err := cur.SetBlockSize(ctx, 0); err != nil {
+			return nil, err
+		}
+		if err := cur.Rewind(ctx); err != nil {
+			return nil, err
+		}
+		if err := cur.SpaceFiles(ctx, int(p.DataFile)); err != nil {
+			return nil, fmt.Errorf("space to file %d of %s: %w", p.DataFile, p.Barcode, err)
+		}
+		bufSize, err := drives.ReadBufferSize(cur, 0)
+		if err != nil {
+			return nil, err
+		}
+		return drives.LimitReads(cur, bufSize), nil
+	}
+	stream := archive.NewReader(ctx, next, drives.MaxBlockSize)
+	er, err := archive.Extract(ctx, stream, rj.Dir, archive.ExtractOptions{Overwrite: opts.Overwrite, Reassemble: true,
+		Warn: func(msg string) { fmt.Fprintf(opts.Progress, "warning: %s\n", msg) }})
+	rj.Members = er.Members
+	if err != nil {
+		return rj, err
+	}
+	if _, err := io.Copy(io.Discard, stream); err != nil {
+		return rj, err
+	}
+	rj.Bytes, rj.SHA256 = stream.Bytes(), stream.SHA256()
+	if rj.Bytes != r.TotalBytes || rj.SHA256 != r.TotalSHA256 {
+		return rj, fmt.Errorf("read back %d bytes with SHA-256 %s; the trailer recorded %d bytes with %s: the data on tape is not what was written", rj.Bytes, rj.SHA256, r.TotalBytes, r.TotalSHA256)
+	}
+	rj.Verified = true
+	return rj, nil
+}
