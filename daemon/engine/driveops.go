@@ -190,10 +190,15 @@ func (d *Engine) Insert(ctx context.Context, actor media.Actor, name string, req
 	if err != nil {
 		return InsertResult{}, err
 	}
-	release, err := drv.tryAcquire(lease{leaseOperator, "a cartridge being put in by " + actor.Name})
+	l := lease{leaseOperator, "a cartridge being put in by " + actor.Name}
+	release, err := drv.tryAcquire(l)
 	waiting := err != nil && drv.isAwaitingPerson()
 	if err != nil && !waiting {
-		return InsertResult{}, err
+		// Something brief (the housekeeping's status check) may hold
+		// the drive: wait for it as for any person's request.
+		if release, err = drv.leaseSoon(ctx, l); err != nil {
+			return InsertResult{}, err
+		}
 	}
 	if release != nil {
 		defer release()

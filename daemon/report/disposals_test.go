@@ -43,6 +43,8 @@ func TestDisposalReportCarriesTheClass(t *testing.T) {
 		require.NoError(t, err)
 	}
 
+	// juki is class 2 here (the demo states no confidentiality class).
+	cfg.Systems[0].Confidentiality = 2
 	rep, err := New(cfg, cat, Options{Now: func() time.Time { return now }}).Disposals(ctx, "", "")
 	require.NoError(t, err)
 	require.Len(t, rep.Disposals, 2)
