@@ -33,7 +33,7 @@ var allowedImports = map[string][]string{
 	"daemon/engine": {"daemon/archive", "daemon/config", "daemon/facts", "daemon/recovery", "media", "drives", "rotation"},
 	// Site loss: the catalog file on tape, the rebuild from cartridges,
 	// restores without a catalog. Never the engine (it calls this).
-	"daemon/recovery": {"daemon/archive", "daemon/config", "media", "drives"},
+	"daemon/recovery": {"daemon/archive", "daemon/config", "media", "drives", "rotation"},
 	// Read-only pages: never the engine. drives for media compatibility.
 	"daemon/report": {"daemon/config", "daemon/facts", "media", "drives", "rotation"},
 	// Collectors: never the engine (they read it through metrics.Live).

@@ -295,7 +295,7 @@ func (c *Catalog) MarkOverwritten(ctx context.Context, actor Actor, barcode stri
 			return nil
 		}
 		return c.appendEvent(ctx, tx, &Event{Actor: actor.Name, Role: actor.Role, Kind: "overwritten", Barcode: barcode,
-			Reason: fmt.Sprintf("run %d writes from tape file %d: %d earlier piece(s) there are overwritten", run, from, n)})
+			Reason: fmt.Sprintf("run %d writes from tape file %d: %d earlier %s there overwritten", run, from, n, map[bool]string{true: "piece is", false: "pieces are"}[n == 1])})
 	})
 }
 

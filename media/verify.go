@@ -430,7 +430,7 @@ func (res *VerifyResult) settle(ms []Mismatch) {
 	}
 	if res.OK {
 		res.OK = false
-		res.Problem = fmt.Sprintf("the chain is intact but %d catalog row(s) differ from it, the first: %s", len(ms), ms[0])
+		res.Problem = fmt.Sprintf("the chain is intact but %s from it, the first: %s", fmt.Sprintf("%d %s", len(ms), map[bool]string{true: "catalog row differs", false: "catalog rows differ"}[len(ms) == 1]), ms[0])
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/tapewarden/tapewarden/rotation"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -31,7 +32,7 @@ is wrong. The daemon runs the same check before each night
 				return err
 			}
 			if n := len(rep.Problems()); n > 0 {
-				return failedError{fmt.Sprintf("the pre-flight check found %d problem(s)", n)}
+				return failedError{"the pre-flight check found " + rotation.Plural(n, "problem")}
 			}
 			return nil
 		},
@@ -49,7 +50,7 @@ func printCheck(w io.Writer, rep engine.CheckReport) {
 		}
 		verdict := "ready"
 		if len(j.Problems) > 0 {
-			verdict = fmt.Sprintf("%d problem(s)", len(j.Problems))
+			verdict = rotation.Plural(len(j.Problems), "problem")
 		}
 		fmt.Fprintf(w, "job %s\t%s (pool %s, %s", j.Job, verdict, j.Pool, next)
 		if j.Cartridge != "" {
@@ -69,7 +70,7 @@ func printCheck(w io.Writer, rep engine.CheckReport) {
 	}
 	fmt.Fprintln(w)
 	if n := len(rep.Problems()); n > 0 {
-		fmt.Fprintf(w, "verdict\tNOT READY: %d problem(s); fix them before the next run\n", n)
+		fmt.Fprintf(w, "verdict\tNOT READY: %s; fix them before the next run\n", rotation.Plural(n, "problem"))
 	} else {
 		fmt.Fprintln(w, "verdict\tready: nothing found that would stop tonight's runs")
 	}

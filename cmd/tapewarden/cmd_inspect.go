@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/tapewarden/tapewarden/rotation"
 	"io"
 	"strings"
 
@@ -228,7 +229,7 @@ func (a *app) reportCommand() *cobra.Command {
 				period := dash(rep.From) + " to " + dash(rep.To)
 				fmt.Fprintf(w, "disposals\t%s (made %s)\n\n", period, when(rep.Made))
 				printDisposals(w, rep.Disposals)
-				fmt.Fprintf(w, "\n%d cartridge(s)\n\nchecked by\t____________________\tdate\t__________\n", len(rep.Disposals))
+				fmt.Fprintf(w, "\n%s\n\nchecked by\t____________________\tdate\t__________\n", rotation.Plural(len(rep.Disposals), "cartridge"))
 			})
 		},
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tapewarden/tapewarden/rotation"
 	"os"
 	"os/signal"
 	"os/user"
@@ -171,7 +172,7 @@ func printRebuild(a *app, rep recovery.RebuildReport, took time.Duration) {
 		fmt.Fprintf(w, "added (unknown before): %s\n", c)
 	}
 	if len(rep.Expected) > 0 {
-		fmt.Fprintf(w, "expected, not read:     %d cartridge(s) (not marked lost; mark them with 'tapewarden media' once you know)\n", len(rep.Expected))
+		fmt.Fprintf(w, "expected, not read:     %s (not marked lost; mark them with 'tapewarden media' once you know)\n", rotation.Plural(len(rep.Expected), "cartridge"))
 		for _, c := range rep.Expected {
 			fmt.Fprintf(w, "  %s\n", c)
 		}

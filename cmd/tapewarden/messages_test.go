@@ -55,7 +55,7 @@ func TestGoIsmPatternsCatchTheKnownMistakes(t *testing.T) {
 	for _, bad := range []string{
 		"tapewarden: run show: accepts 1 arg(s), received 0",
 		"CLN001L8 (1 uses left)",
-		"wrote 5 bytes in 1 piece(s), 1 members",
+		"wrote 5 bytes in 1 piece(s), 1 members", "3 drive(s) answer",
 		"run 12 has already cancelled",
 		"prompt 3 [load, open, 1m0s old]",
 		"DAT001 is in drive dat0 (waited 0s)",

@@ -280,7 +280,7 @@ func (d *Engine) Check(ctx context.Context, names []string) (CheckReport, error)
 			rep.General = append(rep.General, *p)
 		}
 	}
-	rep.Checked = append(rep.Checked, fmt.Sprintf("%d drive(s) answer", len(d.dev.order)))
+	rep.Checked = append(rep.Checked, fmt.Sprintf("%s answer", rotation.Plural(len(d.dev.order), "drive")))
 
 	view, err := d.view(ctx)
 	if err != nil {
@@ -298,7 +298,7 @@ func (d *Engine) Check(ctx context.Context, names []string) (CheckReport, error)
 			rep.General = append(rep.General, *p)
 		}
 	}
-	rep.Checked = append(rep.Checked, fmt.Sprintf("a cleaning cartridge for %d drive(s)", cleaners))
+	rep.Checked = append(rep.Checked, "a cleaning cartridge for "+rotation.Plural(cleaners, "drive"))
 
 	for _, name := range names {
 		job := d.cfg.Job(name)
@@ -325,7 +325,7 @@ func (d *Engine) Check(ctx context.Context, names []string) (CheckReport, error)
 		}
 		rep.Jobs = append(rep.Jobs, cj)
 	}
-	rep.Checked = append(rep.Checked, fmt.Sprintf("sources, drives and the next cartridge of %d job(s)", len(names)))
+	rep.Checked = append(rep.Checked, "sources, drives and the next cartridge of "+rotation.Plural(len(names), "job"))
 	rep.OK = len(rep.Problems()) == 0
 	if len(names) == len(d.cfg.Jobs) {
 		d.lastCheck.set(rep)
@@ -405,7 +405,7 @@ func (d *Engine) nightCheck(ctx context.Context, night time.Time) {
 	}
 	d.log.Error("pre-flight check before tonight's runs found problems", "first_run", night, "problems", len(probs), "first", lines[0])
 	if _, err := d.openPrompt(ctx, media.Prompt{Kind: "check",
-		Action: fmt.Sprintf("Before %s, fix what the pre-flight check found (%d problem(s)): %s", night.In(d.cfg.Location).Format("2006-01-02 15:04"), len(probs), strings.Join(lines, "; ")),
+		Action: fmt.Sprintf("Before %s, fix what the pre-flight check found (%s): %s", night.In(d.cfg.Location).Format("2006-01-02 15:04 -07:00"), rotation.Plural(len(probs), "problem"), strings.Join(lines, "; ")),
 		Why:    "tonight's runs would fail or touch the wrong cartridge; 'tapewarden check' shows the verdict again"}); err != nil {
 		d.log.Error("open the pre-flight check's prompt", "err", err)
 	}

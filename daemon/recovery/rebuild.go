@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tapewarden/tapewarden/rotation"
 	"io"
 	"os"
 	"path/filepath"
@@ -203,7 +204,7 @@ func Rebuild(ctx context.Context, opts RebuildOptions) (rep RebuildReport, err e
 	if err := ctx.Err(); err != nil {
 		return rep, err
 	}
-	what := fmt.Sprintf("catalog rebuilt from %d cartridge(s)", len(carts))
+	what := "catalog rebuilt from " + rotation.Plural(len(carts), "cartridge")
 	if chosen != nil {
 		what += fmt.Sprintf(" starting from the copy on %s (audit chain head %d %s)", chosen.trailer.Barcode, rep.TapeHead.ID, rep.TapeHead.Hash)
 	} else {
