@@ -135,7 +135,7 @@ func (d *Engine) StartRun(ctx context.Context, job, trigger string, scheduledFor
 		return media.Run{}, notFound("no job %q is configured (jobs: %s)", job, strings.Join(d.cfg.JobNames(), ", "))
 	}
 	if a := d.runs.byJob(job); a != nil {
-		return media.Run{}, conflict("%v: job %s has run %d in progress; wait for it or cancel it ('tapewarden run cancel %d')", errRunActive, job, a.id, a.id)
+		return media.Run{}, conflict("%w: job %s has run %d in progress; wait for it or cancel it ('tapewarden run cancel %d')", errRunActive, job, a.id, a.id)
 	}
 	run, err := d.cat.QueueRun(ctx, media.NewRun{Job: jc.Name, System: jc.System, Pool: jc.Pool, Trigger: trigger, ScheduledFor: scheduledFor})
 	if err != nil {
