@@ -713,10 +713,11 @@ func (w *tapeWriter) nextVolume(ctx context.Context, done archive.Piece) (archiv
 		return nil, fmt.Errorf("continue on another cartridge: %w", err)
 	}
 	w.log.printf("continuing on %s: %s", choice.Barcode, choice.Reasons[0].Message)
-	if err := w.h.Close(); err != nil {
-		return nil, fmt.Errorf("finish the full cartridge: %w", err)
-	}
+	cerr := w.h.Close()
 	w.h = nil
+	if cerr != nil {
+		return nil, fmt.Errorf("finish the full cartridge: %w", cerr)
+	}
 	drv := w.m.drv
 	w.status(media.RunWaiting, fmt.Sprintf("changing cartridge: %s is full, %s is next", w.barcode, choice.Barcode))
 	// Put the full cartridge away; the run keeps its drive.
