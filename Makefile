@@ -10,6 +10,7 @@
 
 GO          ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+ERRCHECK ?= github.com/kisielk/errcheck@v1.30.0
 # Debian packages the tests use: mtx (the changer backend runs the real
 # mtx binary), prometheus (promtool tests the alert rules), tar (restores
 # are checked with GNU tar), systemd (systemd-analyze verifies the units),
@@ -51,6 +52,7 @@ check:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+	$(GO) run $(ERRCHECK) -ignoretests -exclude .errcheck-excludes ./...
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 20x ./media/ ./drives/

@@ -104,8 +104,8 @@ func (d *Daemon) MetricsAddr() string {
 // Run serves the API and metrics until ctx is cancelled, then shuts down
 // cleanly: it stops taking requests, lets running ones finish, and closes
 // the catalog.
-func (d *Daemon) Run(ctx context.Context) error {
-	defer d.Close()
+func (d *Daemon) Run(ctx context.Context) (err error) {
+	defer func() { err = errors.Join(err, d.Close()) }()
 	sock, err := d.listenAPI()
 	if err != nil {
 		return err
@@ -131,7 +131,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if d.cfg.Metrics.Listen != "" {
 		ml, err := net.Listen("tcp", d.cfg.Metrics.Listen)
 		if err != nil {
-			srv.Close()
+			_ = srv.Close() // never served: the listen error is the one returned
 			wg.Wait()
 			return fmt.Errorf("metrics listener on %s: %w", d.cfg.Metrics.Listen, err)
 		}
@@ -154,8 +154,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if d.ready != nil {
 		d.ready(d.cfg.SocketPath(), d.MetricsAddr())
 	}
-	notifyReady()
-	notifyStatus("serving on %s", d.cfg.SocketPath())
+	notifyReady(d.log)
+	notifyStatus(d.log, "serving on %s", d.cfg.SocketPath())
 
 	// The scheduler and the watchdog stop when ctx ends or a server fails.
 	runCtx, stopRunning := context.WithCancel(ctx)
@@ -177,14 +177,17 @@ func (d *Daemon) Run(ctx context.Context) error {
 	case runErr = <-errc:
 	}
 	stopRunning()
-	notifyStopping()
+	notifyStopping(d.log)
 	d.eng.Stop()
 	d.log.Info("tapewarden stopping")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for _, s := range servers {
 		if err := s.Shutdown(shutdownCtx); err != nil {
-			s.Close()
+			d.log.Warn("stop serving gracefully; closing the remaining connections", "err", err)
+			if err := s.Close(); err != nil {
+				d.log.Error("close the listener", "err", err)
+			}
 		}
 	}
 	wg.Wait()
@@ -214,10 +217,10 @@ func (d *Daemon) watchdog(ctx context.Context) {
 			d.mu.Unlock()
 			if err := health(ctx); err != nil {
 				d.log.Error("unhealthy; not pinging the watchdog", "err", err)
-				notifyStatus("unhealthy: %v", err)
+				notifyStatus(d.log, "unhealthy: %v", err)
 				continue
 			}
-			notifyWatchdog()
+			notifyWatchdog(d.log)
 		}
 	}
 }
@@ -238,7 +241,7 @@ func (d *Daemon) listenAPI() (net.Listener, error) {
 	}
 	if _, err := os.Stat(path); err == nil {
 		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
-			c.Close()
+			_ = c.Close() // a probe that only asked whether someone answers
 			return nil, fmt.Errorf("another tapewarden daemon is serving %s; stop it first", path)
 		}
 		if err := os.Remove(path); err != nil {
@@ -250,7 +253,7 @@ func (d *Daemon) listenAPI() (net.Listener, error) {
 		return nil, fmt.Errorf("API socket %s: %w", path, err)
 	}
 	if err := os.Chmod(path, 0o660); err != nil {
-		l.Close()
+		_ = l.Close() // the chmod error is the one returned
 		return nil, err
 	}
 	if g := d.cfg.API.AdminGroup; g != "" {

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"fmt"
+	"log/slog"
 	"net"
 	"time"
 
@@ -14,15 +15,24 @@ import (
 // always false: true would drop NOTIFY_SOCKET and silence every later
 // WATCHDOG and STOPPING message.
 
-func notifyReady() { sd.SdNotify(false, sd.SdNotifyReady) }
+func notifyReady(log *slog.Logger) { notify(log, sd.SdNotifyReady) }
 
-func notifyStopping() { sd.SdNotify(false, sd.SdNotifyStopping) }
+func notifyStopping(log *slog.Logger) { notify(log, sd.SdNotifyStopping) }
 
-func notifyStatus(format string, args ...any) {
-	sd.SdNotify(false, "STATUS="+fmt.Sprintf(format, args...))
+func notifyStatus(log *slog.Logger, format string, args ...any) {
+	notify(log, "STATUS="+fmt.Sprintf(format, args...))
 }
 
-func notifyWatchdog() { sd.SdNotify(false, sd.SdNotifyWatchdog) }
+func notifyWatchdog(log *slog.Logger) { notify(log, sd.SdNotifyWatchdog) }
+
+// notify sends one message. A failure is logged and the daemon goes on: a
+// missed WATCHDOG shows up as systemd restarting the daemon, and the log says
+// why.
+func notify(log *slog.Logger, state string) {
+	if _, err := sd.SdNotify(false, state); err != nil {
+		log.Error("tell systemd", "state", state, "err", err)
+	}
+}
 
 // watchdogInterval is how often to ping the watchdog: half of WatchdogSec,
 // or zero when systemd does not watch this process.

@@ -42,7 +42,7 @@ func writeFileAtomic(path string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("drives: write %s: sync directory: %w", path, err)
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }() // a directory handle, synced below: nothing to lose
 	if err := d.Sync(); err != nil {
 		return fmt.Errorf("drives: write %s: sync directory: %w", path, err)
 	}

@@ -230,7 +230,7 @@ func ReadCartridgeInfo(path string) (CartridgeInfo, error) {
 	if err != nil {
 		return CartridgeInfo{}, fmt.Errorf("drives: read cartridge: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: nothing to lose
 	h := make([]byte, imageHeaderSize)
 	if _, err := io.ReadFull(f, h); err != nil {
 		return CartridgeInfo{}, fmt.Errorf("drives: read cartridge %s: not a virtual cartridge image: %w", path, err)
@@ -260,7 +260,8 @@ func updateCartridge(path string, change func(*CartridgeInfo)) error {
 	if err != nil {
 		return fmt.Errorf("drives: update cartridge: %w", err)
 	}
-	defer f.Close()
+	// For the error paths; the success path closes with a check.
+	defer func() { _ = f.Close() }()
 	if err := lockFile(f); err != nil {
 		return fmt.Errorf("drives: update cartridge %s: %w", path, err)
 	}
@@ -279,7 +280,10 @@ func updateCartridge(path string, change func(*CartridgeInfo)) error {
 	if _, err := f.WriteAt(h, 0); err != nil {
 		return fmt.Errorf("drives: update cartridge %s: %w", path, err)
 	}
-	return f.Sync()
+	if err := errors.Join(f.Sync(), f.Close()); err != nil {
+		return fmt.Errorf("drives: update cartridge %s: %w", path, err)
+	}
+	return nil
 }
 
 // record is one entry of the in-memory index of a mounted image.

@@ -443,7 +443,7 @@ func sgCommand(sgPath string, cdb, buf []byte) (int, *uint8, []byte, error) {
 	if err != nil {
 		return 0, nil, nil, fmt.Errorf("open %s: %w", sgPath, errnoError("open", err))
 	}
-	defer unix.Close(fd)
+	defer func() { _ = unix.Close(fd) }() // an SCSI generic node: SG_IO answered, nothing to lose
 	sense := make([]byte, 32)
 	hdr := sgIOHdr{
 		InterfaceID:    sgInterfaceID,

@@ -157,12 +157,12 @@ func Open(ctx context.Context, path string, opts Options) (*Catalog, error) {
 	w.SetConnMaxIdleTime(0)
 	c.w = w
 	if err := c.migrate(ctx); err != nil {
-		w.Close()
+		_ = w.Close() // the error below is the one returned
 		return nil, fmt.Errorf("open catalog %s: %w", path, err)
 	}
 	r, err := sql.Open(c.driver, dsn(path, dsnParams+"&_query_only=1"))
 	if err != nil {
-		w.Close()
+		_ = w.Close() // the error below is the one returned
 		return nil, fmt.Errorf("open catalog %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(4)
@@ -172,7 +172,7 @@ func Open(ctx context.Context, path string, opts Options) (*Catalog, error) {
 		check = "integrity_check"
 	}
 	if err := c.check(ctx, check); err != nil {
-		c.Close()
+		_ = c.Close() // the error below is the one returned
 		return nil, fmt.Errorf("open catalog %s: %w", path, err)
 	}
 	return c, nil

@@ -3,6 +3,7 @@ package media
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -40,15 +41,20 @@ func (c *Catalog) copyTo(ctx context.Context, path string, replace bool) (Verify
 	// VACUUM INTO fills an empty file: this one, made 0600 by CreateTemp,
 	// so that no reader ever sees the copy with wider permissions.
 	tmpName := tmp.Name()
-	tmp.Close()
-	defer os.Remove(tmpName)
+	if err := tmp.Close(); err != nil {
+		_ = os.Remove(tmpName) // the close error is the one returned
+		return VerifyResult{}, fmt.Errorf("copy the catalog: %w", err)
+	}
+	// Gone already when the rename succeeded; otherwise a leftover
+	// .catalog-copy-* file is harmless and says what it is.
+	defer func() { _ = os.Remove(tmpName) }()
 	// A connection of its own, read-only: the copy never holds up writers.
 	src, err := sql.Open(c.driver, dsn(c.path, "mode=ro&_busy_timeout=10000"))
 	if err != nil {
 		return VerifyResult{}, err
 	}
 	_, err = src.ExecContext(ctx, "VACUUM INTO '"+tmpName+"'")
-	src.Close()
+	err = errors.Join(err, src.Close())
 	if err != nil {
 		return VerifyResult{}, fmt.Errorf("copy the catalog: %w", err)
 	}
@@ -56,11 +62,9 @@ func (c *Catalog) copyTo(ctx context.Context, path string, replace bool) (Verify
 	if err != nil {
 		return VerifyResult{}, err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
+	if err := errors.Join(f.Sync(), f.Close()); err != nil {
 		return VerifyResult{}, fmt.Errorf("copy the catalog: fsync: %w", err)
 	}
-	f.Close()
 	if replace {
 		err = os.Rename(tmpName, path)
 	} else {
@@ -69,15 +73,18 @@ func (c *Catalog) copyTo(ctx context.Context, path string, replace bool) (Verify
 	if err != nil {
 		return VerifyResult{}, fmt.Errorf("copy the catalog: %w", err)
 	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
+	d, err := os.Open(dir)
+	if err == nil {
+		err = errors.Join(d.Sync(), d.Close())
+	}
+	if err != nil {
+		return VerifyResult{}, fmt.Errorf("copy the catalog: fsync %s: %w; the copy at %s may not survive a power cut", dir, err, path)
 	}
 	copyDB, err := sql.Open(c.driver, dsn(path, "mode=ro"))
 	if err != nil {
 		return VerifyResult{}, err
 	}
-	defer copyDB.Close()
+	defer func() { _ = copyDB.Close() }() // read-only: nothing to lose
 	var ok string
 	if err := copyDB.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&ok); err != nil || ok != "ok" {
 		return VerifyResult{}, fmt.Errorf("%w: the copy at %s failed its integrity check (%v %s); do not rely on it", ErrCorrupt, path, err, ok)

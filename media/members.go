@@ -81,7 +81,8 @@ func (c *Catalog) AddMembers(ctx context.Context, run int64, batch []Member) err
 		if err != nil {
 			return err
 		}
-		defer ins.Close()
+		// A statement of the transaction: Commit reports what matters.
+		defer func() { _ = ins.Close() }()
 		for _, m := range batch {
 			if _, err := ins.ExecContext(ctx, run, m.Path, m.Seq, m.Piece, m.File, string(m.Type), m.Size, m.ModTime.UnixNano()); err != nil {
 				return fmt.Errorf("index member %q of run %d: %w", m.Path, run, err)

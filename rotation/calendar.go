@@ -279,7 +279,7 @@ func (s Schedule) Text() string {
 	for _, p := range s.Pools {
 		fmt.Fprintf(tw, "  pool %s\t%s\t%s\n", p.Name, p.Scheme, p.Offsite)
 	}
-	tw.Flush()
+	_ = tw.Flush() // into a bytes.Buffer, which cannot fail
 	for _, d := range s.Calendar {
 		fmt.Fprintf(&b, "\n%s %s\n", d.Date, d.Weekday)
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
@@ -320,7 +320,7 @@ func (s Schedule) Text() string {
 		for _, p := range d.Problems {
 			fmt.Fprintf(tw, "  problem\t\t%s\t\t\t%s\n", p.Pool, p.Reason)
 		}
-		tw.Flush()
+		_ = tw.Flush() // into a bytes.Buffer, which cannot fail
 	}
 	fmt.Fprintf(&b, "\nGenerations after %s\n", s.lastDate())
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
@@ -332,7 +332,7 @@ func (s Schedule) Text() string {
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", r.Pool, r.Barcode, r.State, prot, r.Location, strings.Join(r.Generations, ", "))
 	}
-	tw.Flush()
+	_ = tw.Flush() // into a bytes.Buffer, which cannot fail
 	return b.String()
 }
 

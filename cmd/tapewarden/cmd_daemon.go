@@ -101,7 +101,7 @@ func (a *app) announce(cfg *config.Config, socket, metrics string) {
 		fmt.Fprintf(w, "In another terminal:\n  export TAPEWARDEN_SOCKET=%s\n  tapewarden status\n  tapewarden media list\n", socket)
 	}
 	if f, ok := w.(*os.File); ok {
-		f.Sync()
+		_ = f.Sync() // best effort before the daemon's log takes over; a terminal cannot be synced
 	}
 }
 

@@ -71,7 +71,9 @@ func writeIdentityFile(path string, id *age.X25519Identity, note string) error {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(path)
+		if rerr := os.Remove(path); rerr != nil {
+			return fmt.Errorf("write %s: %w; a partial key file is left there: delete it (%v)", path, err, rerr)
+		}
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
@@ -259,7 +261,9 @@ pdf needs --out. --out files are created with mode 0600 and never overwritten.`,
 				err = cerr
 			}
 			if err != nil {
-				os.Remove(out)
+				if rerr := os.Remove(out); rerr != nil {
+					return fmt.Errorf("write %s: %w; a partial paper key is left there: delete it (%v)", out, err, rerr)
+				}
 				return fmt.Errorf("write %s: %w", out, err)
 			}
 			fmt.Fprintf(a.out, "paper key written to %s (mode 0600); print it, then delete the file\n", out)

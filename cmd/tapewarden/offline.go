@@ -50,7 +50,7 @@ func offlineTapeStatus(ctx context.Context, device, sg string) (tapeStatus, erro
 	if err != nil {
 		return tapeStatus{}, err
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }() // status only: nothing written to lose
 	st, err := d.Status(ctx)
 	if err != nil {
 		return tapeStatus{}, err
@@ -84,7 +84,7 @@ func offlineReadLabel(ctx context.Context, device, sg string) (drives.Label, err
 	if err != nil {
 		return drives.Label{}, err
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }() // reads the label: nothing written to lose
 	return drives.ReadLabel(ctx, d)
 }
 
@@ -156,9 +156,13 @@ func offlineLabel(ctx context.Context, req labelRequest) (drives.Label, error) {
 	if err != nil {
 		return label, err
 	}
-	defer d.Close()
 	if err := drives.WriteLabel(ctx, d, label, req.Force); err != nil {
+		_ = d.Close() // the write error is the one returned
 		return label, err
+	}
+	// Closing writes the filemark after the label: check it.
+	if err := d.Close(); err != nil {
+		return label, fmt.Errorf("label %s: close %s: %w", req.Barcode, req.Device, err)
 	}
 	return label, nil
 }

@@ -120,7 +120,8 @@ func (d *Server) writeAnswer(w http.ResponseWriter, v any) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
-	w.Write(out)
+	// The status is sent: a client that hung up cannot be told anything.
+	_, _ = w.Write(out)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -128,7 +129,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	enc.Encode(v)
+	// The status is sent: a client that hung up cannot be told anything.
+	_ = enc.Encode(v)
 }
 
 func (d *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {

@@ -103,7 +103,7 @@ func ReadIdentityFile(path string) (Identities, error) {
 	if err != nil {
 		return Identities{}, fmt.Errorf("%w: %v", ErrBadIdentity, err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: nothing to lose
 	fi, err := f.Stat()
 	if err != nil {
 		return Identities{}, fmt.Errorf("%w: %v", ErrBadIdentity, err)

@@ -125,7 +125,7 @@ func Extract(ctx context.Context, stream io.Reader, dir string, opts ExtractOpti
 	if err != nil {
 		return ExtractResult{}, fmt.Errorf("open restore directory: %w", err)
 	}
-	defer root.Close()
+	defer func() { _ = root.Close() }() // a directory handle: nothing to lose
 	x := &extractor{
 		ctx:     ctx,
 		root:    root,
@@ -149,7 +149,7 @@ func Extract(ctx context.Context, stream io.Reader, dir string, opts ExtractOpti
 	defer func() {
 		// After a fatal error a file being reassembled is still open.
 		if x.run != nil && x.run.f != nil {
-			x.run.f.Close()
+			_ = x.run.f.Close() // the fatal error is the one reported
 		}
 	}()
 

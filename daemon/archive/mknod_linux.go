@@ -26,7 +26,7 @@ func mknod(root *os.Root, name string, h *tar.Header) error {
 	if err != nil {
 		return err
 	}
-	defer dir.Close()
+	defer func() { _ = dir.Close() }() // a directory handle: nothing to lose
 	dev := mkdev(uint64(h.Devmajor), uint64(h.Devminor))
 	if err := syscall.Mknodat(int(dir.Fd()), path.Base(name), mode|0o600, int(dev)); err != nil {
 		return &os.PathError{Op: "mknod", Path: name, Err: err}

@@ -198,7 +198,7 @@ func (p *producer) addFile(fsPath, name string, fi fs.FileInfo) error {
 	if err != nil {
 		return fmt.Errorf("open %s: %w", fsPath, err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: nothing to lose
 	st, err := f.Stat()
 	if err != nil {
 		return fmt.Errorf("stat %s: %w", fsPath, err)

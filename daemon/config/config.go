@@ -316,7 +316,7 @@ func LoadConfig(path string) (*Config, error) { return loadConfig(path, false) }
 func loadConfig(path string, forPolicyCheck bool) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	return parseConfig(path, data, forPolicyCheck)
 }

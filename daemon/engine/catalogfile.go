@@ -48,7 +48,9 @@ func (w *tapeWriter) writeCatalogFile(ctx context.Context) {
 	if err != nil {
 		// What was written past the last trailer is overwritten by the
 		// next append; terminate it so the tape reads cleanly to here.
-		w.h.WriteFilemarks(context.WithoutCancel(ctx), 1)
+		if ferr := w.h.WriteFilemarks(context.WithoutCancel(ctx), 1); ferr != nil {
+			w.log.printf("warning: could not end the incomplete catalog file on %s with a filemark: %v", w.barcode, ferr)
+		}
 		w.log.printf("warning: the catalog file on %s is incomplete: %v", w.barcode, err)
 		return
 	}

@@ -119,7 +119,9 @@ func (d *Engine) recordCleaning(ctx context.Context, actor media.Actor, drv *dri
 		} else if st.alerts.Has(drives.AlertInvalidCleaningTape) {
 			why = "the drive reported an invalid cleaning cartridge (TapeAlert 23)"
 		}
-		d.cat.RecordDriveEvent(ctx, media.DriveEvent{Drive: drv.cfg.Name, Kind: "cleaning-failed", Barcode: cleaner.Barcode, Detail: why})
+		if _, err := d.cat.RecordDriveEvent(ctx, media.DriveEvent{Drive: drv.cfg.Name, Kind: "cleaning-failed", Barcode: cleaner.Barcode, Detail: why}); err != nil {
+			return res, fmt.Errorf("record the failed cleaning of %s: %w", drv.cfg.Name, err)
+		}
 		if rejected {
 			if err := d.cat.SetUsesLeft(ctx, media.System, cleaner.Barcode, 0, why); err != nil {
 				return res, err
@@ -197,7 +199,7 @@ func (d *Engine) cleanInLibrary(ctx context.Context, actor media.Actor, drv *dri
 		h, err := drv.open()
 		if err == nil {
 			st, serr := h.Status(ctx)
-			h.Close()
+			_ = h.Close() // status only: nothing written to lose
 			if serr == nil && !st.Online {
 				break
 			}
@@ -264,8 +266,13 @@ func (d *Engine) cleanByPerson(ctx context.Context, actor media.Actor, drv *driv
 			person := media.Actor{Name: got.ClosedBy, Role: "operator"}
 			if holding, ok := d.cartridgeIn(ctx, drv); ok && holding.Barcode != cleaner.Barcode {
 				home := d.homePlace(ctx, holding.Barcode, drv)
-				d.cat.Move(ctx, person, holding.Barcode, home, media.MoveOptions{Kind: "unloaded", Force: true,
-					Reason: fmt.Sprintf("taken out of %s for cleaning (prompt %d)", drv.cfg.Name, got.ID)})
+				// This runs after the prompt closed, with nobody to answer:
+				// a failed custody move is logged for the operator to fix.
+				if _, err := d.cat.Move(ctx, person, holding.Barcode, home, media.MoveOptions{Kind: "unloaded", Force: true,
+					Reason: fmt.Sprintf("taken out of %s for cleaning (prompt %d)", drv.cfg.Name, got.ID)}); err != nil {
+					d.log.Error("record that the cartridge was taken out for cleaning; record where it is with 'tapewarden media move'",
+						"barcode", holding.Barcode, "drive", drv.cfg.Name, "to", home, "err", err)
+				}
 			}
 			res, err := d.recordCleaning(ctx, person, drv, cleaner, reason, before)
 			release()

@@ -53,7 +53,7 @@ func (d *Engine) pollLeased(ctx context.Context, drv *drive) {
 	if err != nil {
 		return
 	}
-	defer h.Close()
+	defer func() { _ = h.Close() }() // status only: nothing written to lose
 	if s, err := h.Status(ctx); err == nil {
 		st.cleaningRequested = st.cleaningRequested || s.CleaningRequested
 	}

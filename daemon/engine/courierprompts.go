@@ -68,12 +68,12 @@ func (d *Engine) prepareManifests(ctx context.Context) {
 				c.Location, _ = media.ParseLocation(evs[0].To)
 				fallthrough
 			case media.InMailSlot:
-				d.openPrompt(ctx, media.Prompt{Kind: "export", Barcode: c.Barcode, Manifest: m.ID,
+				d.openPromptLogged(ctx, media.Prompt{Kind: "export", Barcode: c.Barcode, Manifest: m.ID,
 					Action: fmt.Sprintf("Take %s out of %s and hand it to the courier for %s (manifest %s)", c.Barcode, c.Location, m.Destination, m.ID),
 					Place:  c.Location.String(),
 					Why:    fmt.Sprintf("manifest %s carries it to %s; the courier confirms it with 'tapewarden manifest pickup %s'", m.ID, m.Destination, m.ID)})
 			case media.InStorage:
-				d.openPrompt(ctx, media.Prompt{Kind: "export", Barcode: c.Barcode, Manifest: m.ID,
+				d.openPromptLogged(ctx, media.Prompt{Kind: "export", Barcode: c.Barcode, Manifest: m.ID,
 					Action: fmt.Sprintf("Fetch %s from %s and hand it to the courier for %s (manifest %s)", c.Barcode, c.Location, m.Destination, m.ID),
 					Place:  c.Location.String(),
 					Why:    fmt.Sprintf("manifest %s carries it to %s; the courier confirms it with 'tapewarden manifest pickup %s'", m.ID, m.Destination, m.ID)})
@@ -105,7 +105,7 @@ func (d *Engine) prepareManifests(ctx context.Context) {
 			if l == nil {
 				continue
 			}
-			d.openPrompt(ctx, media.Prompt{Kind: "import", Barcode: c.Barcode, Manifest: m.ID,
+			d.openPromptLogged(ctx, media.Prompt{Kind: "import", Barcode: c.Barcode, Manifest: m.ID,
 				Action: fmt.Sprintf("Put %s (back from %s, now at %s) into a mail slot of library %s, then run 'tapewarden library import'", c.Barcode, m.Origin, c.Location, l.cfg.Name),
 				Place:  c.Location.String(),
 				Why:    fmt.Sprintf("pool %s writes it in library %s", c.Pool, l.cfg.Name)})

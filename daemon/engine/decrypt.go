@@ -64,15 +64,15 @@ func (d *Engine) restoreEncrypted(ctx context.Context, r media.Run, stream *arch
 		}
 		return fmt.Errorf("%s: %w; nothing was written to %s", where(), err, dir)
 	}
-	defer dec.Close()
+	defer func() { _ = dec.Close() }() // stops the decrypting goroutine; always nil
 	er, err := archive.ExtractStaged(ctx, dec, dir, archive.ExtractOptions{Overwrite: req.Overwrite, AllowDevices: req.AllowDevices, Only: req.Paths, Reassemble: true})
 	rj.Members, rj.Warnings = er.Members, er.Warnings
 	if err == nil {
 		_, err = io.Copy(io.Discard, dec)
 	}
 	if err != nil {
-		dec.Close()
-		rj.Members = 0 // the staged members were removed: none reached the target
+		_ = dec.Close() // stops the decrypting goroutine; always nil
+		rj.Members = 0  // the staged members were removed: none reached the target
 		if errors.Is(err, archive.ErrNotAuthentic) {
 			return fmt.Errorf("%s: %w; nothing of it was left in %s", where(), err, dir)
 		}

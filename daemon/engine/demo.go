@@ -178,7 +178,7 @@ func (d *Engine) writeDemoData() error {
 		}
 		for range 8 {
 			if _, err := f.Write(buf); err != nil {
-				f.Close()
+				_ = f.Close() // the write error is the one returned
 				return err
 			}
 		}

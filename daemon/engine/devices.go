@@ -73,7 +73,7 @@ func openDevices(cfg *config.Config, log *slog.Logger, now func() time.Time) (*d
 			}
 			for _, ld := range lc.Drives {
 				if d := cfg.Drive(ld.Drive); d != nil && d.MediaType != driveType {
-					dv.close()
+					_ = dv.close() // the error below is the one returned
 					return nil, fmt.Errorf("virtual library %s: all its drives must be of one generation (%s and %s)", lc.Name, driveType, d.MediaType)
 				}
 			}
@@ -94,7 +94,7 @@ func openDevices(cfg *config.Config, log *slog.Logger, now func() time.Time) (*d
 			}
 			vl, err := drives.NewVirtualLibrary(cfg.LibraryPath(lc), vcfg)
 			if err != nil {
-				dv.close()
+				_ = dv.close() // the error below is the one returned
 				return nil, fmt.Errorf("virtual library %s: %w", lc.Name, err)
 			}
 			l.virtual, l.changer = vl, vl
@@ -112,13 +112,13 @@ func openDevices(cfg *config.Config, log *slog.Logger, now func() time.Time) (*d
 		if dc.Type == "virtual" {
 			if d.lib != nil {
 				if d.element >= d.lib.virtual.DriveCount() {
-					dv.close()
+					_ = dv.close() // the error below is the one returned
 					return nil, fmt.Errorf("drive %s: virtual library %s has no drive element %d", dc.Name, d.lib.cfg.Name, d.element)
 				}
 				d.virtual = d.lib.virtual.Drive(d.element)
 			} else {
 				if err := os.MkdirAll(filepath.Dir(d.path), 0o750); err != nil {
-					dv.close()
+					_ = dv.close() // the error below is the one returned
 					return nil, err
 				}
 				vtc := drives.VirtualTapeConfig{Name: dc.Name, DriveType: dc.MediaType,
@@ -130,7 +130,7 @@ func openDevices(cfg *config.Config, log *slog.Logger, now func() time.Time) (*d
 				}
 				vt, err := drives.NewVirtualTape(d.path, vtc)
 				if err != nil {
-					dv.close()
+					_ = dv.close() // the error below is the one returned
 					return nil, fmt.Errorf("virtual drive %s: %w", dc.Name, err)
 				}
 				d.virtual = vt
@@ -145,17 +145,21 @@ func openDevices(cfg *config.Config, log *slog.Logger, now func() time.Time) (*d
 	return dv, nil
 }
 
-func (dv *devices) close() {
+// close closes the virtual tapes and libraries; closing saves their state,
+// so the error says what was not saved.
+func (dv *devices) close() error {
+	var errs []error
 	for _, d := range dv.drives {
 		if d.virtual != nil && d.lib == nil {
-			d.virtual.Close()
+			errs = append(errs, d.virtual.Close())
 		}
 	}
 	for _, l := range dv.libs {
 		if l.virtual != nil {
-			l.virtual.Close()
+			errs = append(errs, l.virtual.Close())
 		}
 	}
+	return errors.Join(errs...)
 }
 
 func (dv *devices) drive(name string) (*drive, error) {

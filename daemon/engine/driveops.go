@@ -58,7 +58,7 @@ func (d *Engine) driveInfo(ctx context.Context, drv *drive, live bool) DriveInfo
 			h, err := drv.open()
 			if err == nil {
 				st, serr := h.Status(ctx)
-				h.Close()
+				_ = h.Close() // status only: nothing written to lose
 				if serr == nil {
 					di.Status = &st
 					di.CleaningRequested = di.CleaningRequested || st.CleaningRequested
@@ -146,7 +146,7 @@ func (d *Engine) readLabel(ctx context.Context, drv *drive) (drives.Label, error
 	if err != nil {
 		return drives.Label{}, fmt.Errorf("open drive %s: %w", drv.cfg.Name, err)
 	}
-	defer h.Close()
+	defer func() { _ = h.Close() }() // reads the label: nothing written to lose
 	label, err := drives.ReadLabel(ctx, h)
 	switch {
 	case errors.Is(err, drives.ErrNoMedium):
@@ -301,7 +301,7 @@ func (d *Engine) Eject(ctx context.Context, actor media.Actor, name string, req 
 			return media.Event{}, fmt.Errorf("open drive %s: %w", name, err)
 		}
 		err = h.Unload(ctx)
-		h.Close()
+		_ = h.Close() // unloaded: nothing written to lose
 		if err != nil {
 			return media.Event{}, fmt.Errorf("eject %s: %w", name, err)
 		}

@@ -119,7 +119,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Engine, error)
 	d.cat = cat
 	warnings, err := cat.SyncTopology(ctx, cfg.Topology())
 	if err != nil {
-		cat.Close()
+		_ = cat.Close() // the error below is the one returned
 		return nil, fmt.Errorf("record the configured sites, pools and drives in the catalog: %w", err)
 	}
 	for _, w := range warnings {
@@ -135,7 +135,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Engine, error)
 	// with a reason; nothing they wrote counts.
 	failed, err := cat.FailUnfinishedRuns(ctx, "the daemon stopped (crashed or was killed)")
 	if err != nil {
-		cat.Close()
+		_ = cat.Close() // the error below is the one returned
 		return nil, fmt.Errorf("close runs left unfinished: %w", err)
 	}
 	for _, r := range failed {
@@ -144,7 +144,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Engine, error)
 	// So are operations (restores, copies): they fail with a reason.
 	failedOps, err := cat.FailUnfinishedOperations(ctx, "the daemon stopped (crashed or was killed)")
 	if err != nil {
-		cat.Close()
+		_ = cat.Close() // the error below is the one returned
 		return nil, fmt.Errorf("close operations left unfinished: %w", err)
 	}
 	for _, op := range failedOps {
@@ -154,13 +154,13 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Engine, error)
 	d.maintEvery = time.Minute
 	dev, err := openDevices(cfg, d.log, d.now)
 	if err != nil {
-		cat.Close()
+		_ = cat.Close() // the error below is the one returned
 		return nil, err
 	}
 	d.dev = dev
 	if cfg.Demo {
 		if err := d.seedDemo(ctx); err != nil {
-			d.Close()
+			_ = d.Close() // the error below is the one returned
 			return nil, fmt.Errorf("prepare the demo: %w", err)
 		}
 	}
@@ -168,7 +168,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Engine, error)
 	for _, name := range d.dev.order {
 		if use, err := cat.DriveUse(ctx, name); err == nil && use.FirstSeen.IsZero() {
 			if _, err := cat.RecordDriveEvent(ctx, media.DriveEvent{Drive: name, Kind: "added", Detail: "first seen by tapewarden"}); err != nil {
-				d.Close()
+				_ = d.Close() // the error below is the one returned
 				return nil, err
 			}
 		}
@@ -177,12 +177,16 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Engine, error)
 	// whatever still needs doing is asked again.
 	if open, err := cat.Prompts(ctx, false); err == nil {
 		for _, p := range open {
-			cat.ClosePrompt(ctx, media.System, p.ID, media.PromptSuperseded, "the daemon restarted; a new prompt is opened if it is still needed")
+			if _, err := cat.ClosePrompt(ctx, media.System, p.ID, media.PromptSuperseded, "the daemon restarted; a new prompt is opened if it is still needed"); err != nil {
+				_ = d.Close() // the error below is the one returned
+				return nil, fmt.Errorf("close prompt %d left open by the last daemon: %w", p.ID, err)
+			}
 		}
 	}
 	// Verify the audit chain before serving; a broken one degrades the
 	// status and raises tapewarden_audit_chain_ok to 0.
-	d.VerifyAudit(ctx, true)
+	// VerifyAudit logs its own failure at ERROR and the status shows it.
+	_, _ = d.VerifyAudit(ctx, true)
 	// Know where every cartridge is before serving: inventory each library.
 	if _, err := d.Inventory(ctx, media.System, ""); err != nil {
 		d.log.Error("library inventory at start failed; run 'tapewarden library inventory' when the library is ready", "err", err)
@@ -214,7 +218,11 @@ func (d *Engine) Close() error {
 	d.stopRuns(errDaemonStopping)
 	d.bg.Wait()
 	if d.dev != nil {
-		d.dev.close()
+		// The catalog holds what counts; a virtual device whose state could
+		// not be saved (a full state directory) is logged, not fatal.
+		if err := d.dev.close(); err != nil {
+			d.log.Error("save the virtual tapes' and libraries' state", "err", err)
+		}
 	}
 	return d.cat.Close()
 }

@@ -315,7 +315,7 @@ func (d *Engine) waitOnline(ctx context.Context, drv *drive) error {
 		h, err := drv.open()
 		if err == nil {
 			st, serr := h.Status(ctx)
-			h.Close()
+			_ = h.Close() // status only: nothing written to lose
 			if serr == nil && st.Online {
 				return nil
 			}
@@ -427,7 +427,7 @@ func (d *Engine) unloadLeased(ctx context.Context, actor media.Actor, drv *drive
 		return media.Event{}, fmt.Errorf("unload %s: %w", drv.cfg.Name, err)
 	}
 	err = h.Unload(ctx)
-	h.Close()
+	_ = h.Close() // unloaded: nothing written to lose
 	if err != nil && !errors.Is(err, drives.ErrNoMedium) {
 		return media.Event{}, fmt.Errorf("eject %s: %w", drv.cfg.Name, err)
 	}

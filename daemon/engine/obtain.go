@@ -354,7 +354,7 @@ func (d *Engine) rawLabel(ctx context.Context, drv *drive) (drives.Label, error)
 	if err != nil {
 		return drives.Label{}, err
 	}
-	defer h.Close()
+	defer func() { _ = h.Close() }() // reads the label: nothing written to lose
 	return drives.ReadLabel(ctx, h)
 }
 
@@ -392,7 +392,7 @@ func (d *Engine) labelByPerson(ctx context.Context, req obtainRequest, drv *driv
 		return false, err
 	}
 	err = drives.WriteLabel(ctx, h, label, false)
-	h.Close()
+	err = errors.Join(err, h.Close()) // closing writes the filemark after the label
 	if err != nil {
 		return false, fmt.Errorf("label %s in %s: %w", want.Barcode, drv.cfg.Name, err)
 	}
@@ -434,5 +434,5 @@ func (d *Engine) ejectForPerson(ctx context.Context, drv *drive) {
 	if err := h.Unload(ctx); err != nil && !errors.Is(err, drives.ErrNoMedium) {
 		d.log.Warn("eject", "drive", drv.cfg.Name, "err", err)
 	}
-	h.Close()
+	_ = h.Close() // unloaded: nothing written to lose
 }

@@ -157,7 +157,7 @@ func checkSources(job *config.JobConfig) []CheckProblem {
 				bad("source directory %s cannot be listed by the daemon: %v", p, err)
 			}
 		}
-		f.Close()
+		_ = f.Close() // read-only probe: nothing to lose
 	}
 	if len(job.Source.Command) > 0 {
 		if _, err := exec.LookPath(job.Source.Command[0]); err != nil {
@@ -391,7 +391,10 @@ func (d *Engine) nightCheck(ctx context.Context, night time.Time) {
 	open, _ := d.cat.Prompts(ctx, false)
 	for _, p := range open {
 		if p.Kind == "check" {
-			d.cat.ClosePrompt(ctx, media.System, p.ID, media.PromptSuperseded, "a newer pre-flight check replaces it")
+			// Housekeeping has no caller to fail: log and go on.
+			if _, err := d.cat.ClosePrompt(ctx, media.System, p.ID, media.PromptSuperseded, "a newer pre-flight check replaces it"); err != nil {
+				d.log.Error("close the previous pre-flight prompt", "prompt", p.ID, "err", err)
+			}
 		}
 	}
 	probs := rep.Problems()
@@ -443,7 +446,7 @@ func (d *Engine) checkDriveAnswers(ctx context.Context, drv *drive) *CheckProble
 	if err != nil {
 		return &CheckProblem{Kind: CheckDrive, Message: fmt.Sprintf("drive %s (%s) cannot be opened: %v", drv.cfg.Name, drv.path, err)}
 	}
-	defer h.Close()
+	defer func() { _ = h.Close() }() // status only: nothing written to lose
 	if _, err := h.Status(ctx); err != nil && !errors.Is(err, drives.ErrNoMedium) {
 		return &CheckProblem{Kind: CheckDrive, Message: fmt.Sprintf("drive %s does not answer: %v", drv.cfg.Name, err)}
 	}

@@ -59,6 +59,16 @@ func (d *Engine) openPrompt(ctx context.Context, p media.Prompt) (media.Prompt, 
 	return p, nil
 }
 
+// openPromptLogged is openPrompt where the caller cannot fail (housekeeping,
+// the end of a run whose data is already written): a prompt the catalog
+// would not record is logged at ERROR with what it asked, so nobody waits for
+// an instruction that was never shown.
+func (d *Engine) openPromptLogged(ctx context.Context, p media.Prompt) {
+	if _, err := d.openPrompt(ctx, p); err != nil {
+		d.log.Error("open a prompt", "kind", p.Kind, "barcode", p.Barcode, "action", p.Action, "err", err)
+	}
+}
+
 // PromptDone is a person saying they did what a prompt asked.
 func (d *Engine) PromptDone(ctx context.Context, actor media.Actor, id int64, note string) (media.Prompt, error) {
 	if open, err := d.cat.Prompt(ctx, id); err == nil && open.State == media.PromptOpen {

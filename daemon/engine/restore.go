@@ -506,7 +506,7 @@ func (d *Engine) restoreRun(ctx context.Context, r media.Run, dir string, req Re
 	var h drives.Drive
 	defer func() {
 		if h != nil {
-			h.Close()
+			_ = h.Close() // reads the tape: nothing written to lose
 		}
 		if cur != nil {
 			if cur.drv.lib != nil {
@@ -523,7 +523,7 @@ func (d *Engine) restoreRun(ctx context.Context, r media.Run, dir string, req Re
 		}
 		p := r.Pieces[n-1]
 		if h != nil {
-			h.Close()
+			_ = h.Close() // reads the tape: nothing written to lose
 			h = nil
 		}
 		req := obtainRequest{lease: l, barcode: p.Barcode, run: r.ID, why: fmt.Sprintf("restore of %s, piece %d", r.Job, n),

@@ -135,7 +135,7 @@ func (d *Engine) StartRun(ctx context.Context, job, trigger string, scheduledFor
 		return media.Run{}, notFound("no job %q is configured (jobs: %s)", job, strings.Join(d.cfg.JobNames(), ", "))
 	}
 	if a := d.runs.byJob(job); a != nil {
-		return media.Run{}, conflict("%v: job %s has run %d in progress; wait for it or cancel it ('tapewarden run cancel %d')", errRunActive, job, a.id, a.id)
+		return media.Run{}, conflict("%w: job %s has run %d in progress; wait for it or cancel it ('tapewarden run cancel %d')", errRunActive, job, a.id, a.id)
 	}
 	run, err := d.cat.QueueRun(ctx, media.NewRun{Job: jc.Name, System: jc.System, Pool: jc.Pool, Trigger: trigger, ScheduledFor: scheduledFor})
 	if err != nil {
@@ -301,7 +301,9 @@ func (d *Engine) runJob(ctx context.Context, a *activeRun, job *config.JobConfig
 		return fail("get %s into a drive: %v", choice.Barcode, err)
 	}
 	defer m.release()
-	d.cat.UpdateRun(ctx, run.ID, media.RunUpdate{Drive: m.drv.cfg.Name, WaitSeconds: m.waited.Seconds(), Started: true})
+	if err := d.cat.UpdateRun(ctx, run.ID, media.RunUpdate{Drive: m.drv.cfg.Name, WaitSeconds: m.waited.Seconds(), Started: true}); err != nil {
+		return fail("record that run %d started in drive %s: %v", run.ID, m.drv.cfg.Name, err)
+	}
 	log.printf("%s is in drive %s (waited %s)", choice.Barcode, m.drv.cfg.Name, rotation.HumanDuration(m.waited))
 
 	// Pre- and post-commands: post runs whatever happened once pre ran.
@@ -521,7 +523,9 @@ func (w *tapeWriter) write(ctx context.Context, m *mount, choice rotation.Choice
 	}
 	defer func() {
 		if w.h != nil {
-			w.h.Close()
+			if err := w.h.Close(); err != nil {
+				d.log.Error("close the drive after a run; the tape may lack its last filemark", "run", w.run.ID, "err", err)
+			}
 		}
 	}()
 	if err := w.position(ctx, choice); err != nil {
@@ -572,7 +576,7 @@ func (w *tapeWriter) write(ctx context.Context, m *mount, choice rotation.Choice
 	result, err := b.Run(ctx, w.h)
 	if src != nil {
 		if err != nil {
-			src.cmd.Process.Kill()
+			_ = src.cmd.Process.Kill() // the run already failed; it may have exited by itself
 		}
 		if werr := src.wait(w.log); werr != nil && err == nil {
 			err = werr
@@ -583,7 +587,9 @@ func (w *tapeWriter) write(ctx context.Context, m *mount, choice rotation.Choice
 		// A run that failed while changing cartridges has no handle: the
 		// full cartridge was finished and put away.
 		if w.h != nil {
-			w.h.WriteFilemarks(context.WithoutCancel(ctx), 1)
+			if err := w.h.WriteFilemarks(context.WithoutCancel(ctx), 1); err != nil {
+				d.log.Error("terminate what a failed run wrote; the tape may not read past its last filemark", "run", w.run.ID, "err", err)
+			}
 		}
 		// Record the piece cut short, unless it is the one nextVolume had
 		// already finished and recorded.
@@ -710,8 +716,11 @@ func (w *tapeWriter) nextVolume(ctx context.Context, done archive.Piece) (archiv
 		return nil, fmt.Errorf("continue on another cartridge: %w", err)
 	}
 	w.log.printf("continuing on %s: %s", choice.Barcode, choice.Reasons[0].Message)
-	w.h.Close()
+	cerr := w.h.Close()
 	w.h = nil
+	if cerr != nil {
+		return nil, fmt.Errorf("finish the full cartridge: %w", cerr)
+	}
 	drv := w.m.drv
 	w.status(media.RunWaiting, fmt.Sprintf("changing cartridge: %s is full, %s is next", w.barcode, choice.Barcode))
 	// Put the full cartridge away; the run keeps its drive.
@@ -724,7 +733,9 @@ func (w *tapeWriter) nextVolume(ctx context.Context, done archive.Piece) (archiv
 	if err := d.bringInto(ctx, req, drv); err != nil {
 		return nil, fmt.Errorf("get %s into %s: %w", choice.Barcode, drv.cfg.Name, err)
 	}
-	d.cat.UpdateRun(ctx, w.run.ID, media.RunUpdate{WaitSeconds: d.now().Sub(start).Seconds()})
+	if err := d.cat.UpdateRun(ctx, w.run.ID, media.RunUpdate{WaitSeconds: d.now().Sub(start).Seconds()}); err != nil {
+		return nil, fmt.Errorf("record run %d's wait for %s: %w", w.run.ID, drv.cfg.Name, err)
+	}
 	if err := w.position(ctx, choice); err != nil {
 		return nil, err
 	}
@@ -741,7 +752,9 @@ func (w *tapeWriter) nextVolume(ctx context.Context, done archive.Piece) (archiv
 // unless it leaves.
 func (w *tapeWriter) afterRun(ctx context.Context) {
 	d := w.d
-	w.h.Close()
+	if err := w.h.Close(); err != nil {
+		d.log.Error("close the drive after a run; the tape may lack its last filemark", "run", w.run.ID, "barcode", w.barcode, "err", err)
+	}
 	w.h = nil
 	barcode, drv := w.barcode, w.m.drv
 	var written int64
@@ -759,7 +772,7 @@ func (w *tapeWriter) afterRun(ctx context.Context) {
 		if drv.lib != nil && drv.lib.cfg.MailSlots > 0 {
 			ev, err := d.unloadLeased(ctx, media.System, drv, 0, true)
 			if err == nil {
-				d.openPrompt(ctx, media.Prompt{Kind: "export", Barcode: barcode, Run: w.run.ID,
+				d.openPromptLogged(ctx, media.Prompt{Kind: "export", Barcode: barcode, Run: w.run.ID,
 					Action: fmt.Sprintf("Take %s out of %s and hand it to the courier for %s", barcode, ev.To, dest),
 					Place:  ev.To, Why: fmt.Sprintf("today's offsite plan sends it to %s ('tapewarden manifest create --from-plan')", dest)})
 				w.log.printf("%s is in the mail slot for the courier to %s", barcode, dest)
@@ -768,7 +781,7 @@ func (w *tapeWriter) afterRun(ctx context.Context) {
 			d.log.Warn("could not export for the courier; putting it back", "barcode", barcode, "err", err)
 		} else if drv.lib == nil {
 			d.ejectForPerson(ctx, drv)
-			d.openPrompt(ctx, media.Prompt{Kind: "export", Barcode: barcode, Drive: drv.cfg.Name, Run: w.run.ID,
+			d.openPromptLogged(ctx, media.Prompt{Kind: "export", Barcode: barcode, Drive: drv.cfg.Name, Run: w.run.ID,
 				Action: fmt.Sprintf("Take %s out of drive %s and hand it to the courier for %s", barcode, drv.cfg.Name, dest),
 				Place:  "drive " + drv.cfg.Name, Why: fmt.Sprintf("today's offsite plan sends it to %s ('tapewarden manifest create --from-plan'; record the eject with 'tapewarden drive eject %s --to ...')", dest, drv.cfg.Name)})
 			return

@@ -154,7 +154,7 @@ type Built struct {
 }
 
 // Remove deletes the file.
-func (b Built) Remove() { os.Remove(b.Path) }
+func (b Built) Remove() { _ = os.Remove(b.Path) } // a temporary file; nothing to lose
 
 // BuildCatalogFile makes a catalog file in dir (beside the catalog, where
 // there is room for its copy): a consistent copy of cat, compressed, with
@@ -167,7 +167,7 @@ func BuildCatalogFile(ctx context.Context, cat *media.Catalog, configText []byte
 		return Built{}, err
 	}
 	copyPath := filepath.Join(dir, fmt.Sprintf(".tape-catalog-%d.db", time.Now().UnixNano()))
-	defer os.Remove(copyPath)
+	defer func() { _ = os.Remove(copyPath) }() // a temporary copy
 	res, err := cat.CopyTo(ctx, copyPath)
 	if err != nil {
 		return Built{}, fmt.Errorf("copy the catalog for the tape: %w", err)
@@ -183,17 +183,17 @@ func BuildCatalogFile(ctx context.Context, cat *media.Catalog, configText []byte
 	}
 	// Compress the copy into a temporary file, hashing it.
 	gzPath := copyPath + ".gz"
-	defer os.Remove(gzPath)
+	defer func() { _ = os.Remove(gzPath) }() // a temporary file
 	in, err := os.Open(copyPath)
 	if err != nil {
 		return Built{}, err
 	}
-	defer in.Close()
+	defer func() { _ = in.Close() }() // read only
 	gzf, err := os.Create(gzPath)
 	if err != nil {
 		return Built{}, err
 	}
-	defer gzf.Close()
+	defer func() { _ = gzf.Close() }() // written, hashed and read back by name; then removed
 	h := sha256.New()
 	// The fastest level: the copy is mostly hashes and names, which
 	// compress well enough at it, and the night waits for it.
@@ -227,9 +227,9 @@ func BuildCatalogFile(ctx context.Context, cat *media.Catalog, configText []byte
 	}
 	ok := false
 	defer func() {
-		out.Close()
 		if !ok {
-			os.Remove(outPath)
+			_ = out.Close()        // failed already: the file goes
+			_ = os.Remove(outPath) // a temporary file; nothing to lose
 		}
 	}()
 	tw := tar.NewWriter(out)
@@ -259,6 +259,9 @@ func BuildCatalogFile(ctx context.Context, cat *media.Catalog, configText []byte
 	}
 	fi, err := out.Stat()
 	if err != nil {
+		return Built{}, err
+	}
+	if err := out.Close(); err != nil {
 		return Built{}, err
 	}
 	ok = true
@@ -297,7 +300,7 @@ func WriteCatalogFile(ctx context.Context, d drives.Drive, b Built, blockSize in
 	if err != nil {
 		return t, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	h := sha256.New()
 	buf := make([]byte, blockSize)
 	var total int64
@@ -358,7 +361,7 @@ func ReadCatalogFile(ctx context.Context, d drives.Drive, t drives.Trailer, dest
 	}
 	defer func() {
 		if err != nil {
-			os.Remove(dest)
+			_ = os.Remove(dest) // a half-written copy; the read error is the one to report
 		}
 	}()
 	if err := d.Rewind(ctx); err != nil {
@@ -466,7 +469,7 @@ func (f *fileReader) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	n, err := f.r.Read(p)
-	f.h.Write(p[:n])
+	_, _ = f.h.Write(p[:n]) // a hash.Hash never returns an error
 	f.n += int64(n)
 	if n == 0 && err == nil {
 		f.done = true // the filemark
@@ -489,11 +492,11 @@ func gunzipTo(ctx context.Context, r io.Reader, dest string) error {
 		return err
 	}
 	if _, err := io.Copy(f, ctxReader{ctx, zr}); err != nil {
-		f.Close()
+		_ = f.Close() // the copy failed already; that error is the one to report
 		return err
 	}
 	if err := zr.Close(); err != nil {
-		f.Close()
+		_ = f.Close() // the copy failed already; that error is the one to report
 		return err
 	}
 	return f.Close()

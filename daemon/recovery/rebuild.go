@@ -124,7 +124,7 @@ func Rebuild(ctx context.Context, opts RebuildOptions) (rep RebuildReport, err e
 	if err != nil {
 		return rep, err
 	}
-	defer os.RemoveAll(work)
+	defer func() { _ = os.RemoveAll(work) }() // scratch space
 
 	// Read every cartridge, and every catalog file while its cartridge is
 	// in the drive.
@@ -192,7 +192,7 @@ func Rebuild(ctx context.Context, opts RebuildOptions) (rep RebuildReport, err e
 	}
 	defer func() {
 		if cat != nil {
-			cat.Close()
+			_ = cat.Close() // only on failure: the temporary catalog is discarded
 		}
 	}()
 	if rep.Catalog, err = cat.Identity(ctx); err != nil {
@@ -249,9 +249,17 @@ func Rebuild(ctx context.Context, opts RebuildOptions) (rep RebuildReport, err e
 	if err := os.Rename(tmp, rep.Path); err != nil {
 		return rep, err
 	}
-	if d, err := os.Open(opts.StateDir); err == nil {
-		d.Sync()
-		d.Close()
+	// The renames are durable only once the directory is synced.
+	d, err := os.Open(opts.StateDir)
+	if err != nil {
+		return rep, err
+	}
+	if err := d.Sync(); err != nil {
+		_ = d.Close() // the sync's error is the one to report
+		return rep, fmt.Errorf("sync %s after the rename: %w", opts.StateDir, err)
+	}
+	if err := d.Close(); err != nil {
+		return rep, err
 	}
 	return rep, nil
 }
@@ -261,8 +269,11 @@ func syncFile(path string) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	return f.Sync()
+	if err := f.Sync(); err != nil {
+		_ = f.Close() // the sync's error is the one to report
+		return err
+	}
+	return f.Close()
 }
 
 // checkCandidate opens a catalog file's copy and checks it: its audit
@@ -274,7 +285,7 @@ func checkCandidate(ctx context.Context, c *candidate, carts []Cartridge, opts R
 	if err != nil {
 		return fmt.Errorf("the copy does not open: %w", err)
 	}
-	defer cat.Close()
+	defer func() { _ = cat.Close() }() // opened to read its identity and head only
 	id, err := cat.Identity(ctx)
 	if err != nil {
 		return err

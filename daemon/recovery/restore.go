@@ -160,7 +160,7 @@ func RestoreFromTape(ctx context.Context, opts RestoreOptions) ([]RestoredJob, e
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(work)
+	defer func() { _ = os.RemoveAll(work) }() // scratch space
 	var manifest *Manifest
 	var newestHead int64 = -1
 	carts, err := readAll(ctx, opts.Source, opts.Progress, func(d drives.Drive, c Cartridge) string {
@@ -172,7 +172,7 @@ func RestoreFromTape(ctx context.Context, opts RestoreOptions) ([]RestoredJob, e
 			return ""
 		}
 		cf, err := ReadCatalogFile(ctx, d, t, filepath.Join(work, "catalog.db"))
-		os.Remove(filepath.Join(work, "catalog.db"))
+		_ = os.Remove(filepath.Join(work, "catalog.db")) // scratch copy
 		if err != nil {
 			return fmt.Sprintf("its catalog file does not read back (%v)", err)
 		}
@@ -236,7 +236,7 @@ func restoreRun(ctx context.Context, opts RestoreOptions, system string, r TapeR
 	var curBarcode string
 	defer func() {
 		if cur != nil {
-			cur.Close()
+			_ = cur.Close() // reading only: the close writes nothing to tape
 		}
 	}()
 	next := func(ctx context.Context, n int) (archive.BlockReader, error) {
@@ -246,7 +246,7 @@ func restoreRun(ctx context.Context, opts RestoreOptions, system string, r TapeR
 		p := r.Pieces[n-1]
 		if cur == nil || curBarcode != p.Barcode {
 			if cur != nil {
-				cur.Close()
+				_ = cur.Close() // reading only: the close writes nothing to tape
 				cur = nil
 			}
 			d, err := opts.Source.Load(ctx, p.Barcode)

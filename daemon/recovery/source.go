@@ -80,7 +80,7 @@ func (s *Images) Each(ctx context.Context, fn func(d drives.Drive) error) error 
 			return err
 		}
 		err = fn(d)
-		d.Close()
+		_ = d.Close() // reading only: the close writes nothing to tape
 		if err != nil {
 			return err
 		}
@@ -111,7 +111,7 @@ func (s *Images) Load(ctx context.Context, barcode string) (drives.Drive, error)
 		return nil, err
 	}
 	if _, err := drives.VerifyLabel(ctx, d, barcode); err != nil {
-		d.Close()
+		_ = d.Close() // reading only: the close writes nothing to tape
 		return nil, err
 	}
 	return d, nil
@@ -163,7 +163,7 @@ func (s *Standalone) Each(ctx context.Context, fn func(d drives.Drive) error) er
 		if uerr := d.Unload(ctx); uerr != nil && err == nil {
 			fmt.Fprintf(s.Out, "could not eject the cartridge (%v); take it out by hand\n", uerr)
 		}
-		d.Close()
+		_ = d.Close() // reading only: the close writes nothing to tape
 		if err != nil {
 			return err
 		}
@@ -189,8 +189,8 @@ func (s *Standalone) Load(ctx context.Context, barcode string) (drives.Drive, er
 			return nil, err
 		}
 		if _, err := drives.VerifyLabel(ctx, d, barcode); err != nil {
-			d.Unload(ctx)
-			d.Close()
+			_ = d.Unload(ctx) // the wrong cartridge: the refusal says so; a person can take it out
+			_ = d.Close()     // reading only
 			fmt.Fprintf(s.Out, "that is not %s: %v\n", barcode, err)
 			continue
 		}
@@ -228,8 +228,8 @@ func (s *Library) withSlot(ctx context.Context, slot int, fn func(d drives.Drive
 		return err
 	}
 	err = fn(d)
-	d.Unload(ctx)
-	d.Close()
+	_ = d.Unload(ctx) // best effort: the cartridge was read; a person can take it out
+	_ = d.Close()     // reading only
 	if uerr := s.Changer.Unload(ctx, s.DriveNumber, slot); uerr != nil && err == nil {
 		err = fmt.Errorf("put the cartridge back into slot %d: %w", slot, uerr)
 	}
@@ -266,8 +266,8 @@ func (s *Library) Load(ctx context.Context, barcode string) (drives.Drive, error
 	if de, ok := inv.Drive(s.DriveNumber); ok && de.Full {
 		if de.Barcode != barcode {
 			if d, err := s.open(); err == nil {
-				d.Unload(ctx)
-				d.Close()
+				_ = d.Unload(ctx) // best effort: the cartridge was read; a person can take it out
+				_ = d.Close()     // reading only
 			}
 			if err := s.Changer.Unload(ctx, s.DriveNumber, de.SourceSlot); err != nil {
 				return nil, err
@@ -292,7 +292,7 @@ func (s *Library) Load(ctx context.Context, barcode string) (drives.Drive, error
 		return nil, err
 	}
 	if _, err := drives.VerifyLabel(ctx, d, barcode); err != nil {
-		d.Close()
+		_ = d.Close() // reading only: the close writes nothing to tape
 		return nil, err
 	}
 	return d, nil

@@ -124,7 +124,9 @@ func (c *Client) raw(ctx context.Context, method, path string, query url.Values,
 		}
 		return nil, &unreachable{fmt.Sprintf("cannot reach the tapewarden daemon at %s: %v; is it running? (systemctl status tapewarden, or give --socket / TAPEWARDEN_SOCKET)", c.socket, cause)}
 	}
-	defer resp.Body.Close()
+	// The body is read to its end or abandoned with the answer's error;
+	// closing it has nothing left to report.
+	defer func() { _ = resp.Body.Close() }()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return nil, &unreachable{fmt.Sprintf("reading the daemon's answer: %v", err)}
