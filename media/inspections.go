@@ -480,21 +480,8 @@ func (c *Catalog) Inspections(ctx context.Context, f InspectionFilter) ([]Inspec
 		return nil, err
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, q, args...)
+	ids, err := queryIDs(ctx, tx, q, args...)
 	if err != nil {
-		return nil, err
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	out := make([]Inspection, 0, len(ids))

@@ -761,21 +761,8 @@ func (c *Catalog) manifests(ctx context.Context, qr querier, f ManifestFilter) (
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
-	rows, err := qr.QueryContext(ctx, q, args...)
+	ids, err := queryIDs(ctx, qr, q, args...)
 	if err != nil {
-		return nil, err
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	out := make([]Manifest, 0, len(ids))
@@ -804,4 +791,23 @@ func checkHandover(actor Actor, id string, h Handover) error {
 		}
 	}
 	return nil
+}
+
+// queryIDs runs a query whose one column is a text ID and returns the IDs
+// in the query's order.
+func queryIDs(ctx context.Context, q querier, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }

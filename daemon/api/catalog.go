@@ -347,13 +347,9 @@ func (d *Server) apiManifestResolve(r *http.Request, actor media.Actor) (any, er
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	res := media.Resolution{Lost: req.Lost, Note: req.Note}
-	if req.Found != "" {
-		loc, err := media.ParseLocation(req.Found)
-		if err != nil {
-			return nil, err
-		}
-		res.Found = &loc
+	res, err := req.resolution()
+	if err != nil {
+		return nil, err
 	}
 	return d.cat.Resolve(r.Context(), actor, r.PathValue("id"), req.Barcode, res)
 }
@@ -429,4 +425,18 @@ func validHeadHash(s string) bool {
 		}
 	}
 	return true
+}
+
+// resolution is the catalog's form of a resolve request: where the
+// cartridge was found, or that it is lost.
+func (req ResolveRequest) resolution() (media.Resolution, error) {
+	res := media.Resolution{Lost: req.Lost, Note: req.Note}
+	if req.Found != "" {
+		loc, err := media.ParseLocation(req.Found)
+		if err != nil {
+			return res, err
+		}
+		res.Found = &loc
+	}
+	return res, nil
 }

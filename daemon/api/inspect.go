@@ -82,13 +82,9 @@ func (d *Server) apiInspectionResolve(r *http.Request, actor media.Actor) (any, 
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	res := media.Resolution{Lost: req.Lost, Note: req.Note}
-	if req.Found != "" {
-		loc, err := media.ParseLocation(req.Found)
-		if err != nil {
-			return nil, err
-		}
-		res.Found = &loc
+	res, err := req.resolution()
+	if err != nil {
+		return nil, err
 	}
 	return d.cat.ResolveFinding(r.Context(), actor, r.PathValue("id"), req.Barcode, res)
 }
