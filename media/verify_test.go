@@ -74,7 +74,7 @@ func TestVerifyReplaysCustody(t *testing.T) {
 					assert.NotZero(t, got.Run, "the run is named")
 				}
 			}
-			assert.Contains(t, res.Problem, "differ from it")
+			assert.Contains(t, res.Problem, "1 catalog row differs from it")
 			assert.Contains(t, res.Problem, res.Mismatches[0].String())
 		})
 	}
