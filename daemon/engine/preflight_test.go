@@ -133,7 +133,7 @@ func TestTheCheckBeforeTheNight(t *testing.T) {
 		}
 		return false
 	})
-	assert.Contains(t, prompt.Action, "Before 2026-12-01 22:00, fix what the pre-flight check found")
+	assert.Contains(t, prompt.Action, "Before 2026-12-01 22:00 +09:00, fix what the pre-flight check found")
 	assert.Contains(t, prompt.Action, "job juki-nightly: source")
 	assert.Equal(t, 1.0, w.metric("tapewarden_check_problems", `backup_job="juki-nightly"`, `kind="source"`))
 	assert.Equal(t, 0.0, w.metric("tapewarden_check_problems", `backup_job="juki-nightly"`, `kind="drive"`))
