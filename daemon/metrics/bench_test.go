@@ -19,7 +19,7 @@ import (
 // 100,000 cartridges and 1,000,000 custody events, and three years of the
 // demo's six jobs running every night (6,570 runs, one in twenty failed,
 // pieces older than 60 days overwritten), 2,000 prompts of which 30 are
-// open and 20,000 drive events: issue 9's catalog, the size a scrape must
+// open and 20,000 drive events: the catalog size a scrape must
 // answer in under 100 ms.
 const (
 	benchCartridges = 100_000
@@ -245,7 +245,7 @@ func TestMain(m *testing.M) {
 }
 
 // BenchmarkGather is one whole scrape through the registry, every
-// collector included, on issue 9's catalog. The engine's state is the
+// collector included, on a catalog of that size. The engine's state is the
 // test's (it reads nothing of the catalog).
 func BenchmarkGather(b *testing.B) {
 	cfg, err := config.DemoConfig(b.TempDir())
