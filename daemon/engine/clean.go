@@ -236,6 +236,9 @@ func (d *Engine) cleanByPerson(ctx context.Context, actor media.Actor, drv *driv
 		home := d.homePlace(ctx, holding.Barcode, drv)
 		action = fmt.Sprintf("Take %s out of drive %s and put it back at %s ('tapewarden drive eject %s --to %s'); then %s", holding.Barcode, drv.cfg.Name, home, drv.cfg.Name, home, strings.ToLower(action[:1])+action[1:])
 	}
+	// The drive's last cleaning is read before the prompt exists: a person
+	// who acts on the prompt at once must not clean before this reading.
+	before := drv.lastCleanedAt()
 	drv.setAwaitingPerson(true)
 	p, err := d.openPrompt(ctx, media.Prompt{Kind: "clean", Drive: drv.cfg.Name, Barcode: cleaner.Barcode, Action: action,
 		Place: "drive " + drv.cfg.Name + " at " + drv.cfg.Site, Why: "the drive needs cleaning: " + reason})
@@ -244,7 +247,6 @@ func (d *Engine) cleanByPerson(ctx context.Context, actor media.Actor, drv *driv
 		return p, err
 	}
 	ch := d.prompts.register(p.ID)
-	before := drv.lastCleanedAt()
 	d.bg.Add(1)
 	go func() {
 		defer d.bg.Done()
@@ -284,6 +286,7 @@ func (d *Engine) cleanByPerson(ctx context.Context, actor media.Actor, drv *driv
 			// person finds it in 'tapewarden prompt list', not only here.
 			d.log.Warn("cleaning by a person was not seen; asking again", "drive", drv.cfg.Name, "prompt", got.ID, "err", err)
 			drv.setAwaitingPerson(true)
+			again := drv.lastCleanedAt() // read before the new prompt exists
 			next, perr := d.openPrompt(ctx, media.Prompt{Kind: "clean", Drive: drv.cfg.Name, Barcode: cleaner.Barcode, Action: action,
 				Place: "drive " + drv.cfg.Name + " at " + drv.cfg.Site, Why: "the drive needs cleaning: " + reason,
 				Note: fmt.Sprintf("after prompt %d the drive was not cleaned: %v", got.ID, err)})
@@ -292,7 +295,7 @@ func (d *Engine) cleanByPerson(ctx context.Context, actor media.Actor, drv *driv
 				d.log.Error("open a follow-up cleaning prompt", "drive", drv.cfg.Name, "err", perr)
 				return
 			}
-			p, ch, before = next, d.prompts.register(next.ID), drv.lastCleanedAt()
+			p, ch, before = next, d.prompts.register(next.ID), again
 		}
 	}()
 	return p, nil
