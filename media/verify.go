@@ -366,38 +366,12 @@ func (c *Catalog) VerifyFrom(ctx context.Context, from ChainHead) (VerifyResult,
 	res.From = from.ID
 	rp := newReplay()
 	for b := range barcodes {
-		rows, err := tx.QueryContext(ctx, "SELECT "+eventColumns+" FROM events WHERE barcode = ? ORDER BY id", b)
-		if err != nil {
-			return VerifyResult{}, err
-		}
-		for rows.Next() {
-			e, err := scanEvent(rows)
-			if err != nil {
-				rows.Close()
-				return VerifyResult{}, err
-			}
-			rp.apply(e)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if err := rp.applyQuery(ctx, tx, "SELECT "+eventColumns+" FROM events WHERE barcode = ? ORDER BY id", b); err != nil {
 			return VerifyResult{}, err
 		}
 	}
 	// A run ends once, so its end event is among the new ones.
-	rows, err := tx.QueryContext(ctx, "SELECT "+eventColumns+" FROM events WHERE id > ? AND kind LIKE 'run-%' ORDER BY id", from.ID)
-	if err != nil {
-		return VerifyResult{}, err
-	}
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			rows.Close()
-			return VerifyResult{}, err
-		}
-		rp.apply(e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err := rp.applyQuery(ctx, tx, "SELECT "+eventColumns+" FROM events WHERE id > ? AND kind LIKE 'run-%' ORDER BY id", from.ID); err != nil {
 		return VerifyResult{}, err
 	}
 	carts, n, err := rp.compareCartridges(ctx, tx, barcodes)
@@ -488,4 +462,21 @@ func short(s string) string {
 		return s[:12]
 	}
 	return s
+}
+
+// applyQuery replays the events a query returns, in its order.
+func (rp *replay) applyQuery(ctx context.Context, q querier, query string, args ...any) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return err
+		}
+		rp.apply(e)
+	}
+	return rows.Err()
 }
