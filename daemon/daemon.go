@@ -82,7 +82,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Daemon, error)
 	d.eng = eng
 	d.health = eng.Healthy
 	d.report = report.New(cfg, eng.Catalog(), report.Options{Now: eng.Now, Logger: d.log.With("component", "report"), Cleaning: eng.CleaningStatus})
-	d.registry = metrics.NewRegistry(cfg, eng.Catalog(), metricsLive{eng}, metrics.Options{Now: eng.Now, Logger: d.log.With("component", "metrics"), Started: eng.Started()})
+	d.registry = metrics.NewRegistry(cfg, eng.Catalog(), eng.MetricsLive(), metrics.Options{Now: eng.Now, Logger: d.log.With("component", "metrics"), Started: eng.Started()})
 	d.api = api.New(api.Options{Config: cfg, Engine: eng, Report: d.report, Metrics: d.metricsHandler(), MetricsAddr: d.MetricsAddr, Logger: d.log})
 	return d, nil
 }

@@ -30,7 +30,7 @@ var allowedImports = map[string][]string{
 	// packages those types come from; never HTTP statuses of its own.
 	"daemon/api/client": {"daemon/api", "daemon/engine", "daemon/report", "media", "rotation"},
 	// Everything that acts on cartridges, drives and libraries.
-	"daemon/engine": {"daemon/archive", "daemon/config", "daemon/facts", "daemon/recovery", "media", "drives", "rotation"},
+	"daemon/engine": {"daemon/archive", "daemon/config", "daemon/facts", "daemon/metrics", "daemon/recovery", "media", "drives", "rotation"},
 	// Site loss: the catalog file on tape, the rebuild from cartridges,
 	// restores without a catalog. Never the engine (it calls this).
 	"daemon/recovery": {"daemon/archive", "daemon/config", "media", "drives", "rotation"},

@@ -265,7 +265,7 @@ func (w *world) recall(barcode string) {
 
 func (w *world) metric(name string, labels ...string) float64 {
 	w.t.Helper()
-	reg := metrics.NewRegistry(w.h.cfg, w.h.d.cat, metricsLive{w.h.d}, metrics.Options{Now: w.h.d.now, Started: w.h.d.started})
+	reg := metrics.NewRegistry(w.h.cfg, w.h.d.cat, w.h.d.MetricsLive(), metrics.Options{Now: w.h.d.now, Started: w.h.d.started})
 	body := scrape(w.t, reg, name)
 	want := name + "{" + strings.Join(labels, ",") + "} "
 	if len(labels) == 0 {
@@ -468,55 +468,4 @@ func scrape(t *testing.T, reg prometheus.Gatherer, name string) string {
 		}
 	}
 	return b.String()
-}
-
-// metricsLive is what the metrics read of the engine, as the daemon wires
-// it.
-type metricsLive struct{ d *Engine }
-
-func (l metricsLive) JobRunning(job string) bool { return l.d.JobRunning(job) }
-
-func (l metricsLive) Drives() []metrics.Drive {
-	var out []metrics.Drive
-	for _, d := range l.d.LiveDrives() {
-		out = append(out, metrics.Drive{Name: d.Name, Busy: d.Busy, LastCleaned: d.LastCleaned})
-	}
-	return out
-}
-
-func (l metricsLive) Cleaning(ctx context.Context, view rotation.View) ([]rotation.Cleaning, error) {
-	return l.d.CleaningAgainst(ctx, view)
-}
-
-func (l metricsLive) WriterStats() map[string]metrics.WriterStats {
-	out := map[string]metrics.WriterStats{}
-	for drive, s := range l.d.WriterStats() {
-		out[drive] = metrics.WriterStats{Starved: s.Starved, Underruns: s.Underruns}
-	}
-	return out
-}
-
-func (l metricsLive) UnrecordedRuns() []metrics.UnrecordedRun {
-	var out []metrics.UnrecordedRun
-	for _, r := range l.d.UnrecordedRuns() {
-		out = append(out, metrics.UnrecordedRun{Job: r.Job, State: r.State, Finished: r.Finished})
-	}
-	return out
-}
-
-func (l metricsLive) CheckProblems() ([]metrics.CheckProblem, bool) {
-	rep, ok := l.d.LastCheck()
-	if !ok {
-		return nil, false
-	}
-	var out []metrics.CheckProblem
-	for _, p := range rep.Problems() {
-		out = append(out, metrics.CheckProblem{Job: p.Job, Kind: p.Kind})
-	}
-	return out, true
-}
-
-func (l metricsLive) Audit() metrics.Audit {
-	a := l.d.AuditState()
-	return metrics.Audit{Checked: a.Checked, OK: a.OK, VerifiedID: a.HeadID}
 }

@@ -1,16 +1,19 @@
-package daemon
+package engine
 
 import (
 	"context"
 
 	"github.com/tapewarden/tapewarden/rotation"
 
-	"github.com/tapewarden/tapewarden/daemon/engine"
 	"github.com/tapewarden/tapewarden/daemon/metrics"
 )
 
+// MetricsLive is the engine's state in memory as the metrics collectors
+// read it, through the interface the metrics package declares.
+func (d *Engine) MetricsLive() metrics.Live { return metricsLive{d} }
+
 // metricsLive is what the metrics read of the engine's state in memory.
-type metricsLive struct{ eng *engine.Engine }
+type metricsLive struct{ eng *Engine }
 
 var _ metrics.Live = metricsLive{}
 
