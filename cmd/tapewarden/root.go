@@ -151,9 +151,6 @@ func show[T any](a *app, cmd *cobra.Command, v *T, ask func(ctx context.Context,
 	if err != nil {
 		return err
 	}
-	if !a.jsonOut {
-		a.loadZone(cmd, c)
-	}
 	if *v, err = ask(cmd.Context(), c); err != nil {
 		return err
 	}

@@ -19,7 +19,9 @@ import (
 const timeLayout = "2006-01-02 15:04 -07:00"
 
 // displayZone is the daemon's configured zone, once a command has asked
-// the daemon for it; until then times keep the zone they came with.
+// the daemon for it (restore --at, which is read in that zone). Times in
+// the daemon's answers already carry that zone's offset, so printing them
+// needs no question.
 var displayZone atomic.Pointer[time.Location]
 
 // when writes t for people in the configured zone, with its offset.
