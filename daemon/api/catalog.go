@@ -180,7 +180,7 @@ func (d *Server) apiMediaAdd(r *http.Request, actor media.Actor) (any, error) {
 		return nil, err
 	}
 	if req.At == "" {
-		return nil, badRequest("say where the cartridge is (at), e.g. %s/%s", d.cfg.PrimarySite().Name, d.cfg.PrimarySite().Places[0].Name)
+		return nil, badRequest("say where the cartridge is (--at SITE/PLACE, e.g. %s/%s)", d.cfg.PrimarySite().Name, d.cfg.PrimarySite().Places[0].Name)
 	}
 	loc, err := media.ParseLocation(req.At)
 	if err != nil {
