@@ -25,8 +25,11 @@ const DefaultConfigPath = "/etc/tapewarden/tapewarden.yaml"
 
 // Config is the whole configuration file.
 type Config struct {
-	StateDir  string          `yaml:"state_dir"`
-	Timezone  string          `yaml:"timezone"`
+	StateDir string `yaml:"state_dir"`
+	Timezone string `yaml:"timezone"`
+	// Language is what the web console and the printouts speak unless a
+	// person chooses otherwise: en or ja.
+	Language  string          `yaml:"language"`
 	API       APIConfig       `yaml:"api"`
 	Metrics   MetricsConfig   `yaml:"metrics"`
 	Catalog   CatalogConfig   `yaml:"catalog"`
@@ -605,6 +608,9 @@ func (c *Config) applyDefaults() {
 	if c.Timezone == "" {
 		c.Timezone = "Local"
 	}
+	if c.Language == "" {
+		c.Language = "en"
+	}
 	c.Location = time.Local
 	if loc, err := time.LoadLocation(c.Timezone); err == nil {
 		c.Location = loc
@@ -671,6 +677,9 @@ func (c *Config) validate() ConfigErrors {
 	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		v.fail(0, "timezone", "unknown time zone %q; use an IANA name such as Asia/Tokyo", c.Timezone)
+	}
+	if c.Language != "en" && c.Language != "ja" {
+		v.fail(0, "language", "%q is not a language tapewarden speaks; write en (English) or ja (Japanese)", c.Language)
 	}
 	if c.API.Socket != "" && !filepath.IsAbs(c.API.Socket) {
 		v.fail(0, "api.socket", "%q must be an absolute path", c.API.Socket)

@@ -105,7 +105,7 @@ func TestConfigDecodingErrors(t *testing.T) {
 	}{
 		{"syntax", "sites: [\n", "c.yaml:1: YAML syntax: did not find expected node content"},
 		{"empty", "", "c.yaml: the file is empty"},
-		{"unknown top-level key", "sitez: []\n", "c.yaml:1: sitez: unknown key; expected one of: api, catalog, drives, jobs, libraries, metrics, pools, prompts, scheduler, sites, state_dir, systems, timezone"},
+		{"unknown top-level key", "sitez: []\n", "c.yaml:1: sitez: unknown key; expected one of: api, catalog, drives, jobs, language, libraries, metrics, pools, prompts, scheduler, sites, state_dir, systems, timezone"},
 		{"duplicate key", "timezone: UTC\ntimezone: Asia/Tokyo\n", "c.yaml:2: timezone: defined twice (first at line 1)"},
 		{"list where a mapping is expected", "api: [1, 2]\n", "c.yaml:1: api: expected a mapping of keys to values, got a list"},
 		{"mapping where text is expected", "timezone: {a: 1}\n", "c.yaml:1: timezone: expected a text value, got a mapping"},
@@ -221,4 +221,20 @@ func TestPreflightSettings(t *testing.T) {
 	assert.Contains(t, text, "scheduler.check_before: 30s: expected between 1m and 23h")
 	assert.Contains(t, text, "catalog.min_free_mb: -5: expected a positive number of MiB")
 	assert.Equal(t, Duration(30*time.Second), cfg.Scheduler.CheckBefore, "validation changes nothing")
+}
+
+func TestLanguage(t *testing.T) {
+	cfg, err := DemoConfig(t.TempDir())
+	require.NoError(t, err)
+	assert.Equal(t, "en", cfg.Language, "English unless the file says otherwise")
+
+	data := strings.Replace(string(DemoYAML()), "timezone: Asia/Tokyo\n", "timezone: Asia/Tokyo\nlanguage: ja\n", 1)
+	cfg, err = ParseConfig("ja.yaml", []byte(data))
+	require.NoError(t, err)
+	assert.Equal(t, "ja", cfg.Language)
+
+	data = strings.Replace(string(DemoYAML()), "timezone: Asia/Tokyo\n", "timezone: Asia/Tokyo\nlanguage: jp\n", 1)
+	_, err = ParseConfig("jp.yaml", []byte(data))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `jp.yaml: language: "jp" is not a language tapewarden speaks; write en (English) or ja (Japanese)`)
 }

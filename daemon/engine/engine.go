@@ -252,3 +252,7 @@ func (d *Engine) Healthy(ctx context.Context) error {
 	}
 	return d.cat.Ping(ctx)
 }
+
+// Config is the configuration the engine runs on; read it, never change
+// it.
+func (d *Engine) Config() *config.Config { return d.cfg }
