@@ -98,6 +98,10 @@ type Handover struct {
 	// refuses the hand-over and changes nothing, so a mistyped barcode
 	// cannot create a discrepancy.
 	AcceptDiscrepancies bool `json:"accept_discrepancies,omitempty"`
+	// Reasons says, barcode by barcode, why a listed cartridge was not
+	// handed over; each is recorded with its discrepancy in the audit
+	// chain. The web console asks for one per missing cartridge.
+	Reasons map[string]string `json:"reasons,omitempty"`
 }
 
 // manifestOverdue is how long a manifest may be in transit.
@@ -243,6 +247,50 @@ func (c *Catalog) CancelManifest(ctx context.Context, actor Actor, id, reason st
 	return out, nil
 }
 
+// AssignCourier names the courier who will carry an open manifest, before
+// the pick-up: the courier's sign-in finds the manifest by this name, and
+// the pick-up is logged in it unless another is named then.
+func (c *Catalog) AssignCourier(ctx context.Context, actor Actor, id, courier string) (Manifest, error) {
+	if err := checkActor(actor); err != nil {
+		return Manifest{}, err
+	}
+	courier = strings.TrimSpace(courier)
+	if err := checkTexts(textField{"the manifest ID", id, TextName}, textField{"the courier", courier, TextName}); err != nil {
+		return Manifest{}, err
+	}
+	if courier == "" {
+		return Manifest{}, fmt.Errorf("%w: assign a courier to %s: name the courier", ErrBadInput, id)
+	}
+	var out Manifest
+	err := c.write(ctx, func(tx *sql.Tx) error {
+		m, err := manifestTx(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if m.State != ManifestOpen {
+			return fmt.Errorf("%w: manifest %s is %s; a courier is assigned only before the pick-up", ErrManifestState, id, m.State)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE manifests SET courier = ? WHERE id = ?`, courier, id); err != nil {
+			return err
+		}
+		reason := "courier " + courier + " will carry it"
+		if m.Courier != "" && m.Courier != courier {
+			reason += " instead of " + m.Courier
+		}
+		if err := c.appendEvent(ctx, tx, &Event{Actor: actor.Name, Role: actor.Role, Kind: "manifest-courier", Manifest: id, Reason: reason}); err != nil {
+			return err
+		}
+		var rerr error
+		out, rerr = manifestTx(ctx, tx, id)
+		return rerr
+	})
+	if err != nil {
+		return Manifest{}, err
+	}
+	c.markOverdue(&out)
+	return out, nil
+}
+
 // compare splits scanned barcodes against expected ones.
 func compare(expected, scanned []string) (matched, missing, extra []string) {
 	for _, b := range scanned {
@@ -295,9 +343,6 @@ func (c *Catalog) Pickup(ctx context.Context, actor Actor, id string, h Handover
 		return Manifest{}, err
 	}
 	courier := strings.TrimSpace(h.Courier)
-	if courier == "" {
-		return Manifest{}, fmt.Errorf("%w: pick-up of %s: name the courier (--courier)", ErrBadInput, id)
-	}
 	scanned, err := c.scanned(h.Barcodes)
 	if err != nil {
 		return Manifest{}, err
@@ -307,6 +352,12 @@ func (c *Catalog) Pickup(ctx context.Context, actor Actor, id string, h Handover
 		m, err := manifestTx(ctx, tx, id)
 		if err != nil {
 			return err
+		}
+		if courier == "" && m.State == ManifestOpen {
+			courier = m.Courier // the one assigned beforehand
+		}
+		if courier == "" {
+			return fmt.Errorf("%w: pick-up of %s: name the courier (--courier)", ErrBadInput, id)
 		}
 		switch m.State {
 		case ManifestOpen:
@@ -353,7 +404,9 @@ func (c *Catalog) Pickup(ctx context.Context, actor Actor, id string, h Handover
 			}
 		}
 		if err := c.noteDifferences(ctx, tx, actor, id, "pickup", now,
-			missing, fmt.Sprintf("listed on %s but not handed to courier %s", id, courier),
+			missing, func(b string) string {
+				return h.reasonFor(b, fmt.Sprintf("listed on %s but not handed to courier %s", id, courier))
+			},
 			extra, func(b string) string {
 				return fmt.Sprintf("courier %s scanned %s, which %s does not list", courier, b, id)
 			}); err != nil {
@@ -440,7 +493,9 @@ func (c *Catalog) Deliver(ctx context.Context, actor Actor, id string, h Handove
 			}
 		}
 		if err := c.noteDifferences(ctx, tx, actor, id, "delivery", now,
-			missing, fmt.Sprintf("picked up by courier %s but not delivered at %s", m.Courier, m.Destination),
+			missing, func(b string) string {
+				return h.reasonFor(b, fmt.Sprintf("picked up by courier %s but not delivered at %s", m.Courier, m.Destination))
+			},
 			extra, func(b string) string {
 				return fmt.Sprintf("%s arrived at %s with %s, which did not carry it", b, m.Destination, id)
 			}); err != nil {
@@ -514,12 +569,12 @@ func extraKind(ctx context.Context, tx *sql.Tx, barcode string) (string, error) 
 // manifest, for the reason missingWhy) and the barcodes handed over that
 // the manifest does not list (extraWhy gives the reason for each).
 func (c *Catalog) noteDifferences(ctx context.Context, tx *sql.Tx, actor Actor, id, phase string, now time.Time,
-	missing []string, missingWhy string, extra []string, extraWhy func(barcode string) string) error {
+	missing []string, missingWhy func(barcode string) string, extra []string, extraWhy func(barcode string) string) error {
 	for _, b := range missing {
 		if _, err := tx.ExecContext(ctx, `UPDATE manifest_items SET status = 'missing' WHERE manifest = ? AND barcode = ?`, id, b); err != nil {
 			return err
 		}
-		if err := c.noteDiscrepancy(ctx, tx, actor, id, b, phase, "missing", now, missingWhy); err != nil {
+		if err := c.noteDiscrepancy(ctx, tx, actor, id, b, phase, "missing", now, missingWhy(b)); err != nil {
 			return err
 		}
 	}
@@ -790,7 +845,23 @@ func checkHandover(actor Actor, id string, h Handover) error {
 			return err
 		}
 	}
+	for b, why := range h.Reasons {
+		if err := checkTexts(textField{"a barcode", b, TextName}, textField{"the reason for " + b, why, TextLine}); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// reasonFor adds to why what the person handing over said about a
+// missing cartridge, if anything.
+func (h Handover) reasonFor(barcode, why string) string {
+	for b, said := range h.Reasons {
+		if strings.EqualFold(strings.TrimSpace(b), barcode) && strings.TrimSpace(said) != "" {
+			return why + "; reason given: " + strings.TrimSpace(said)
+		}
+	}
+	return why
 }
 
 // queryIDs runs a query whose one column is a text ID and returns the IDs

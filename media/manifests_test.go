@@ -196,3 +196,46 @@ func TestRecordAboutACartridgeShowsInItsHistory(t *testing.T) {
 	require.ErrorIs(t, err, ErrNotFound)
 	assert.Equal(t, before, dump(t, f.path))
 }
+
+func TestAssignCourierAndReasons(t *testing.T) {
+	f := newFixture(t)
+	for _, b := range []string{"DLY001L8", "DLY002L8"} {
+		f.add(t, b, Storage("honcho", "shelf"), "daily")
+	}
+	m, err := f.cat.CreateManifest(f.ctx, admin, NewManifest{Destination: "annex", Barcodes: []string{"DLY001L8", "DLY002L8"}})
+	require.NoError(t, err)
+
+	before := dump(t, f.path)
+	_, err = f.cat.AssignCourier(f.ctx, admin, m.ID, "  ")
+	require.ErrorIs(t, err, ErrBadInput)
+	_, err = f.cat.AssignCourier(f.ctx, admin, "M-19990101-001", "sato")
+	require.ErrorIs(t, err, ErrManifestNotFound)
+	assert.Equal(t, before, dump(t, f.path), "a refused assignment changes nothing")
+
+	m, err = f.cat.AssignCourier(f.ctx, admin, m.ID, "sato")
+	require.NoError(t, err)
+	assert.Equal(t, "sato", m.Courier)
+	m, err = f.cat.AssignCourier(f.ctx, admin, m.ID, "tanaka")
+	require.NoError(t, err)
+	assert.Equal(t, "tanaka", m.Courier)
+
+	// The pick-up names no courier: the assigned one carries it. The
+	// missing cartridge's reason goes into the audit chain.
+	m, err = f.cat.Pickup(f.ctx, Actor{Name: "tanaka", Role: "courier"}, m.ID, Handover{Barcodes: []string{"DLY001L8"},
+		AcceptDiscrepancies: true, Reasons: map[string]string{"DLY002L8": "not in the safe when I came"}})
+	require.NoError(t, err)
+	assert.Equal(t, ManifestInTransit, m.State)
+	assert.Equal(t, "tanaka", m.Courier)
+	evs, err := f.cat.Events(f.ctx, EventFilter{Manifest: m.ID, Kind: "discrepancy"})
+	require.NoError(t, err)
+	require.Len(t, evs, 1)
+	assert.Equal(t, "DLY002L8", evs[0].Barcode)
+	assert.Contains(t, evs[0].Reason, "reason given: not in the safe when I came")
+	evs, err = f.cat.Events(f.ctx, EventFilter{Manifest: m.ID, Kind: "manifest-courier"})
+	require.NoError(t, err)
+	require.Len(t, evs, 2)
+	assert.Contains(t, evs[0].Reason, "courier tanaka will carry it instead of sato")
+
+	_, err = f.cat.AssignCourier(f.ctx, admin, m.ID, "sato")
+	require.ErrorIs(t, err, ErrManifestState, "no reassignment once picked up")
+}
