@@ -29,6 +29,12 @@ var allowedImports = map[string][]string{
 	// The API as Go methods: the answer types of daemon/api and the
 	// packages those types come from; never HTTP statuses of its own.
 	"daemon/api/client": {"daemon/api", "daemon/engine", "daemon/report", "media", "rotation"},
+	// The web console: pages over the engine, the catalog and the report
+	// pages, in the catalogue's languages; drives for the device errors in
+	// its status table.
+	"daemon/web": {"daemon/config", "daemon/engine", "daemon/i18n", "daemon/report", "media", "drives"},
+	// The message catalogue (en, ja): imports nothing of ours.
+	"daemon/i18n": {},
 	// Everything that acts on cartridges, drives and libraries.
 	"daemon/engine": {"daemon/archive", "daemon/config", "daemon/facts", "daemon/metrics", "daemon/recovery", "media", "drives", "rotation"},
 	// Site loss: the catalog file on tape, the rebuild from cartridges,
@@ -95,8 +101,14 @@ func TestImportGraph(t *testing.T) {
 // httpStatus matches code that decides an HTTP status.
 var httpStatus = regexp.MustCompile(`http\.Status[A-Z]|\b(conflictf|notFoundf|badRequest)\(`)
 
-// TestOnlyTheAPIKnowsHTTPStatuses: HTTP statuses are decided in one
-// place, daemon/api; no other package's code under daemon/ names one.
+// httpFronts are the packages that answer HTTP themselves, each deciding
+// its statuses in one table: the API (statuses in api.go) and the web
+// console (statuses in daemon/web/errors.go).
+var httpFronts = []string{"daemon/api", "daemon/web"}
+
+// TestOnlyTheAPIKnowsHTTPStatuses: HTTP statuses are decided in the HTTP
+// front ends (httpFronts); no other package's code under daemon/ names
+// one.
 func TestOnlyTheAPIKnowsHTTPStatuses(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("the go command is not on PATH; the packages were not checked")
@@ -106,7 +118,7 @@ func TestOnlyTheAPIKnowsHTTPStatuses(t *testing.T) {
 	require.NoError(t, err)
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		parts := strings.SplitN(line, ":", 3)
-		if parts[0] == mod+"/daemon/api" {
+		if slices.Contains(httpFronts, strings.TrimPrefix(parts[0], mod+"/")) {
 			continue
 		}
 		for _, f := range strings.Fields(parts[2]) {

@@ -1,0 +1,119 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/engine"
+	"github.com/tapewarden/tapewarden/daemon/report"
+)
+
+// auditScan is how many custody events the filters by person and date
+// look through (newest first).
+const auditScan = 5000
+
+type auditFilter struct {
+	Barcode, Manifest, Person, From, To string
+}
+
+type auditData struct {
+	F          auditFilter
+	Events     []media.Event
+	More       bool
+	Chain      engine.AuditState
+	Manifests  []media.Manifest
+	Operations []media.Operation
+	Drills     []media.Drill
+	Policy     report.PolicyReport
+	PolicyErr  string
+}
+
+// auditPage is the auditor's page, read only: the custody log with
+// filters, the chain's verification and head, manifests and their
+// discrepancies, restores and drills, and the policy check.
+func (c *console) auditPage(q *request) error {
+	ctx := q.r.Context()
+	v := q.r.URL.Query()
+	f := auditFilter{Barcode: strings.TrimSpace(v.Get("barcode")), Manifest: strings.TrimSpace(v.Get("manifest")),
+		Person: strings.TrimSpace(v.Get("person")), From: strings.TrimSpace(v.Get("from")), To: strings.TrimSpace(v.Get("to"))}
+	data := auditData{F: f}
+	ef := media.EventFilter{Manifest: f.Manifest, Limit: 200}
+	if f.Barcode != "" {
+		b, err := c.cat.NormalizeBarcode(f.Barcode)
+		if err != nil {
+			return fmt.Errorf("%w: %v", errInput, err)
+		}
+		ef.Barcode = b
+	}
+	from, hasFrom, err := c.formDate(f.From)
+	if err != nil {
+		return err
+	}
+	to, hasTo, err := c.formDate(f.To)
+	if err != nil {
+		return err
+	}
+	filtered := f.Person != "" || hasFrom || hasTo
+	if filtered {
+		ef.Limit = auditScan
+	}
+	events, err := c.cat.Events(ctx, ef)
+	if err != nil {
+		return err
+	}
+	for _, e := range events {
+		switch {
+		case f.Person != "" && !strings.EqualFold(e.Actor, f.Person):
+			continue
+		case hasFrom && e.At.Before(from):
+			continue
+		case hasTo && !e.At.Before(to.AddDate(0, 0, 1)):
+			continue
+		}
+		if len(data.Events) == 200 {
+			data.More = true
+			break
+		}
+		data.Events = append(data.Events, e)
+	}
+
+	data.Chain = c.eng.AuditState()
+	if data.Chain.Checked.IsZero() {
+		res, err := c.cat.Verify(ctx, "")
+		if err != nil {
+			return err
+		}
+		data.Chain = engine.AuditState{Checked: c.eng.Now(), OK: res.OK, HeadID: res.HeadID, HeadHash: res.HeadHash, BrokenAt: res.BrokenAt, Problem: res.Problem}
+	}
+	ms, err := c.cat.Manifests(ctx, media.ManifestFilter{Limit: 50})
+	if err != nil {
+		return err
+	}
+	data.Manifests = ms
+	ops, err := c.eng.Operations(ctx, media.OperationFilter{Limit: 50})
+	if err != nil {
+		return err
+	}
+	for _, op := range ops {
+		if strings.Contains(op.Kind, "restore") || strings.Contains(op.Kind, "drill") {
+			data.Operations = append(data.Operations, op)
+		}
+	}
+	drills, err := c.cat.LastDrills(ctx)
+	if err != nil {
+		return err
+	}
+	for _, d := range drills {
+		data.Drills = append(data.Drills, d)
+	}
+	slices.SortFunc(data.Drills, func(a, b media.Drill) int { return strings.Compare(a.System, b.System) })
+	if data.Policy, err = c.report.PolicyReport(ctx, "", nil); err != nil {
+		data.PolicyErr = err.Error()
+	}
+	c.render(q, http.StatusOK, "audit.html", page{Title: q.p.T("audit.title"), Data: data})
+	return nil
+}

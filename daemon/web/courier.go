@@ -1,0 +1,227 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/tapewarden/tapewarden/media"
+)
+
+// courierData is a courier's manifest page.
+type courierData struct {
+	M        media.Manifest
+	Phase    string // pickup or delivery
+	Expected []expectedItem
+	Scanned  []string
+	Missing  []string
+	Problems []scan
+	Last     *scan
+	ScanID   string
+	Reasons  map[string]string
+	Recorded string
+}
+
+type expectedItem struct {
+	Barcode string
+	Scanned bool
+}
+
+// courierHome lists the courier's manifests; with one, it opens it.
+func (c *console) courierHome(q *request) error {
+	mine, err := c.courierManifests(q)
+	if err != nil {
+		return err
+	}
+	if len(mine) == 1 && q.r.URL.Query().Get("list") == "" {
+		return seeOther(q, "/c/m/"+url.PathEscape(mine[0].ID))
+	}
+	c.render(q, http.StatusOK, "courier_home.html", page{Title: q.p.T("courier.title"), Data: mine})
+	return nil
+}
+
+// courierManifests are the open and in-transit manifests assigned to the
+// signed-in courier.
+func (c *console) courierManifests(q *request) ([]media.Manifest, error) {
+	var mine []media.Manifest
+	for _, state := range []media.ManifestState{media.ManifestOpen, media.ManifestInTransit} {
+		list, err := c.cat.Manifests(q.r.Context(), media.ManifestFilter{State: state, Limit: 200})
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range list {
+			if m.Courier == q.actor.Name {
+				mine = append(mine, m)
+			}
+		}
+	}
+	return mine, nil
+}
+
+// myManifest is the manifest the path names, if it is assigned to the
+// signed-in courier and still to be handed over; any other is not found.
+func (c *console) myManifest(q *request) (media.Manifest, string, error) {
+	id := q.r.PathValue("id")
+	m, err := c.cat.Manifest(q.r.Context(), id)
+	if err != nil || m.Courier != q.actor.Name {
+		return media.Manifest{}, "", fmt.Errorf("%w: %s", errNotFound, q.p.T("courier.not_yours", id))
+	}
+	switch m.State {
+	case media.ManifestOpen:
+		return m, "pickup", nil
+	case media.ManifestInTransit:
+		return m, "delivery", nil
+	}
+	return m, "", nil
+}
+
+// expected are the barcodes a hand-over of m in a phase should have.
+func expected(m media.Manifest, phase string) []string {
+	var out []string
+	for _, it := range m.Items {
+		if (phase == "pickup" && it.Status == "listed") || (phase == "delivery" && it.Status == "picked-up") {
+			out = append(out, it.Barcode)
+		}
+	}
+	return out
+}
+
+func sheetKey(m media.Manifest, phase string) string { return m.ID + "/" + phase }
+
+// courierManifest is the scanning page: Expected, Scanned and Problems
+// with counts, one input for the scanner, and the confirmation.
+func (c *console) courierManifest(q *request) error {
+	m, phase, err := c.myManifest(q)
+	if err != nil {
+		return err
+	}
+	c.renderCourier(q, http.StatusOK, m, phase, nil, "")
+	return nil
+}
+
+func (c *console) renderCourier(q *request, status int, m media.Manifest, phase string, reasons map[string]string, problem string) {
+	data := courierData{M: m, Phase: phase, ScanID: newScanID(), Reasons: reasons, Recorded: q.r.URL.Query().Get("recorded")}
+	if phase != "" {
+		sh := c.scans.sheet(sheetKey(m, phase))
+		data.Scanned, data.Problems = sh.matched(), sh.problems()
+		for _, b := range expected(m, phase) {
+			done := slices.Contains(data.Scanned, b)
+			data.Expected = append(data.Expected, expectedItem{Barcode: b, Scanned: done})
+			if !done {
+				data.Missing = append(data.Missing, b)
+			}
+		}
+		if last := q.r.URL.Query().Get("last"); last != "" {
+			for i := range sh.order {
+				if sh.order[i].ID == last {
+					data.Last = &sh.order[i]
+				}
+			}
+		}
+	}
+	c.render(q, status, "courier.html", page{Title: m.ID, Data: data, Error: problem})
+}
+
+// scanIDs are what the page gives each scan: the form sent twice (a
+// double tap, a retry on a bad network) is one scan.
+var scanIDs = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
+
+func newScanID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b)
+}
+
+// courierScan records one scan and shows at once what it was.
+func (c *console) courierScan(q *request) error {
+	m, phase, err := c.myManifest(q)
+	if err != nil {
+		return err
+	}
+	if phase == "" {
+		return fmt.Errorf("%w: %s", errInput, q.p.T("courier.finished", m.ID))
+	}
+	id := q.r.PostForm.Get("scan_id")
+	if !scanIDs.MatchString(id) {
+		return fmt.Errorf("%w: the scan has no scan ID; reload the page and scan again", errInput)
+	}
+	raw := strings.TrimSpace(q.r.PostForm.Get("barcode"))
+	if raw == "" {
+		return seeOther(q, "/c/m/"+url.PathEscape(m.ID))
+	}
+	want := expected(m, phase)
+	norm, perr := c.cat.NormalizeBarcode(raw)
+	if perr != nil {
+		norm = strings.ToUpper(raw)
+	}
+	c.scans.record(sheetKey(m, phase), id, norm, func(seen bool) (string, string) {
+		switch {
+		case perr != nil:
+			return scanUnreadable, perr.Error()
+		case slices.Contains(want, norm) && seen:
+			return scanDuplicate, ""
+		case slices.Contains(want, norm):
+			return scanExpected, ""
+		}
+		if _, err := c.cat.Cartridge(q.r.Context(), norm); err != nil {
+			return scanUnknown, ""
+		}
+		return scanNotOnList, ""
+	})
+	return seeOther(q, "/c/m/"+url.PathEscape(m.ID)+"?last="+id+"#scan")
+}
+
+// courierConfirm records the hand-over: the scanned cartridges, and a
+// reason for each one missing (the same rule as 'manifest pickup
+// --accept-discrepancies'). Barcodes not on the manifest stay behind.
+func (c *console) courierConfirm(q *request) error {
+	m, phase, err := c.myManifest(q)
+	if err != nil {
+		return err
+	}
+	if phase == "" {
+		return fmt.Errorf("%w: %s", errInput, q.p.T("courier.finished", m.ID))
+	}
+	key := sheetKey(m, phase)
+	sh := c.scans.sheet(key)
+	scanned := sh.matched()
+	reasons := map[string]string{}
+	var unexplained []string
+	for _, b := range expected(m, phase) {
+		if slices.Contains(scanned, b) {
+			continue
+		}
+		why := strings.TrimSpace(q.r.PostForm.Get("reason-" + b))
+		if why == "" {
+			unexplained = append(unexplained, b)
+			continue
+		}
+		reasons[b] = why
+	}
+	if len(unexplained) > 0 {
+		c.renderCourier(q, http.StatusBadRequest, m, phase, reasons, q.p.T("courier.reason_needed", strings.Join(unexplained, " ")))
+		return nil
+	}
+	if len(scanned) == 0 {
+		c.renderCourier(q, http.StatusBadRequest, m, phase, reasons, q.p.T("courier.nothing_scanned"))
+		return nil
+	}
+	h := media.Handover{Courier: q.actor.Name, Barcodes: scanned, AcceptDiscrepancies: len(reasons) > 0, Reasons: reasons}
+	if phase == "pickup" {
+		_, err = c.eng.Pickup(q.r.Context(), q.actor, m.ID, h)
+	} else {
+		h.Courier = ""
+		_, err = c.cat.Deliver(q.r.Context(), q.actor, m.ID, h)
+	}
+	if err != nil {
+		c.renderCourier(q, statusOf(err), m, phase, reasons, err.Error())
+		return nil
+	}
+	c.scans.clear(key)
+	return seeOther(q, "/c/m/"+url.PathEscape(m.ID)+"?recorded="+phase)
+}

@@ -1,0 +1,53 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/tapewarden/tapewarden/drives"
+	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/engine"
+	"github.com/tapewarden/tapewarden/daemon/report"
+)
+
+// Errors the console decides itself.
+var (
+	// errForbidden: the caller's role may not use the route.
+	errForbidden = errors.New("your role may not do this")
+	// errSignIn: the route needs a signed-in person.
+	errSignIn = errors.New("sign in first")
+	// errInput: a form was filled in wrongly; the message says how.
+	errInput = errors.New("check the form")
+	// errNotFound: the page names something that is not there (or not
+	// the caller's).
+	errNotFound = errors.New("not found")
+)
+
+// statuses is the console's one table from errors to HTTP statuses; the
+// first row whose errors match wins, and an error no row matches is an
+// internal error.
+var statuses = []struct {
+	errs   []error
+	status int
+}{
+	{[]error{errSignIn}, http.StatusUnauthorized},
+	{[]error{errForbidden}, http.StatusForbidden},
+	{[]error{errInput, engine.ErrInvalid, report.ErrInvalid, media.ErrBadBarcode, media.ErrBadInput, media.ErrUnknownPlace}, http.StatusBadRequest},
+	{[]error{errNotFound, engine.ErrNotFound, report.ErrNotFound, media.ErrNotFound, media.ErrManifestNotFound, media.ErrPromptNotFound, media.ErrRunNotFound, media.ErrOperationNotFound}, http.StatusNotFound},
+	{[]error{engine.ErrConflict, report.ErrConflict, engine.ErrBusy, drives.ErrBusy, media.ErrExists, media.ErrAlreadyThere, media.ErrNotMovable,
+		media.ErrManifestState, media.ErrDiscrepancy, media.ErrPromptClosed}, http.StatusConflict},
+	{[]error{media.ErrNotWritable}, http.StatusServiceUnavailable},
+}
+
+// statusOf is the status of an error, by the table.
+func statusOf(err error) int {
+	for _, row := range statuses {
+		for _, target := range row.errs {
+			if errors.Is(err, target) {
+				return row.status
+			}
+		}
+	}
+	return http.StatusInternalServerError
+}

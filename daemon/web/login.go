@@ -1,0 +1,80 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// loginPage is the sign-in form for staff.
+func (c *console) loginPage(q *request) error {
+	if q.signedIn {
+		return seeOther(q, homeFor(q.actor.Role, ""))
+	}
+	c.render(q, http.StatusOK, "login.html", page{Title: q.p.T("login.title")})
+	return nil
+}
+
+// login signs a person in with a user name and a password.
+func (c *console) login(q *request) error {
+	if c.accounts == nil {
+		return fmt.Errorf("%w: %s", errForbidden, q.p.T("login.off"))
+	}
+	user, password := strings.TrimSpace(q.r.PostForm.Get("user")), q.r.PostForm.Get("password")
+	session, actor, err := c.accounts.Login(q.r.Context(), user, password, q.r.RemoteAddr)
+	if err != nil {
+		c.log.Warn("web console sign-in refused", "user", user, "remote", q.r.RemoteAddr, "err", err)
+		c.render(q, http.StatusUnauthorized, "login.html", page{Title: q.p.T("login.title"), Error: q.p.T("login.failed")})
+		return nil
+	}
+	setSession(q.w, session)
+	return seeOther(q, homeFor(actor.Role, ""))
+}
+
+// courierLoginPage is the courier's sign-in: the one-time code of the
+// printed manifest and the courier's PIN. The manifest in the query (from
+// the QR code) is shown, nothing secret is in it.
+func (c *console) courierLoginPage(q *request) error {
+	if q.signedIn && q.actor.Role == RoleCourier {
+		return seeOther(q, "/c/")
+	}
+	c.render(q, http.StatusOK, "courier_login.html", page{Title: q.p.T("clogin.title"), Data: q.r.URL.Query().Get("manifest")})
+	return nil
+}
+
+// courierLogin exchanges the code and the PIN for a session cookie, and
+// goes on to a clean URL.
+func (c *console) courierLogin(q *request) error {
+	if c.accounts == nil {
+		return fmt.Errorf("%w: %s", errForbidden, q.p.T("login.off"))
+	}
+	code, pin := strings.TrimSpace(q.r.PostForm.Get("code")), strings.TrimSpace(q.r.PostForm.Get("pin"))
+	session, _, err := c.accounts.CourierLogin(q.r.Context(), code, pin, q.r.RemoteAddr)
+	if err != nil {
+		c.log.Warn("web console courier sign-in refused", "remote", q.r.RemoteAddr, "err", err)
+		c.render(q, http.StatusUnauthorized, "courier_login.html", page{Title: q.p.T("clogin.title"), Error: q.p.T("clogin.failed")})
+		return nil
+	}
+	setSession(q.w, session)
+	return seeOther(q, "/c/")
+}
+
+// logout ends the session and forgets the cookie.
+func (c *console) logout(q *request) error {
+	if ck, err := q.r.Cookie(SessionCookie); err == nil && c.accounts != nil {
+		if err := c.accounts.Logout(q.r.Context(), ck.Value); err != nil {
+			c.log.Warn("web console sign-out failed", "user", q.actor.Name, "err", err)
+		}
+	}
+	http.SetCookie(q.w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+	if q.actor.Role == RoleCourier {
+		return seeOther(q, "/c/login")
+	}
+	return seeOther(q, "/login")
+}
+
+// setSession sets the session cookie: HttpOnly, Secure, SameSite=Strict,
+// for the whole console, until the browser closes.
+func setSession(w http.ResponseWriter, session string) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: session, Path: "/", HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+}

@@ -1,0 +1,184 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/engine"
+	"github.com/tapewarden/tapewarden/daemon/report"
+)
+
+// opsData is the operator's page.
+type opsData struct {
+	CanAct    bool
+	Prompts   []promptCard
+	Runs      []engine.ActiveRun
+	Waiting   []engine.Waiting
+	Drives    []driveRow
+	Libraries []libraryMap
+	SwapDate  time.Time
+	Swap      report.SwapList
+	SwapError string
+}
+
+// promptCard is an open prompt as a card: what, and by when.
+type promptCard struct {
+	P             media.Prompt
+	What          string
+	Escalated     bool
+	DeadlineLabel string
+	Deadline      time.Time
+}
+
+// driveRow is a drive with its last TapeAlert.
+type driveRow struct {
+	engine.DriveInfo
+	Alert string
+}
+
+// libraryMap is a library's slots as the catalog has them.
+type libraryMap struct {
+	Name, Site string
+	Slots      []slotCell
+	Mail       []slotCell
+}
+
+type slotCell struct {
+	N                 int
+	Barcode, Pool     string
+	Cleaning, Expired bool
+}
+
+// opsPage is the operator's home: open prompts first, then runs, drives,
+// slot maps and today's swap list. It refreshes itself.
+func (c *console) opsPage(q *request) error {
+	ctx := q.r.Context()
+	data := opsData{CanAct: q.actor.Role == RoleAdmin || q.actor.Role == RoleOperator, Runs: c.eng.ActiveRuns(), Waiting: c.eng.Waiting()}
+	prompts, err := c.cat.Prompts(ctx, false)
+	if err != nil {
+		return err
+	}
+	for _, p := range prompts {
+		data.Prompts = append(data.Prompts, c.card(q, p))
+	}
+	for _, d := range c.eng.Drives(ctx) {
+		row := driveRow{DriveInfo: d}
+		if evs, err := c.cat.DriveEvents(ctx, d.Name, 20); err == nil {
+			for _, e := range evs {
+				if e.Kind == "tapealert" {
+					row.Alert = e.Detail
+					break
+				}
+			}
+		}
+		data.Drives = append(data.Drives, row)
+	}
+	if data.Libraries, err = c.libraries(q); err != nil {
+		return err
+	}
+	data.SwapDate = c.eng.Now()
+	if data.Swap, err = c.report.SwapList(ctx, "", ""); err != nil {
+		data.SwapError = err.Error()
+	}
+	c.render(q, http.StatusOK, "ops.html", page{Title: q.p.T("ops.title"), Refresh: 30, Data: data, Notice: noticeOf(q)})
+	return nil
+}
+
+// card words a prompt for the operator: the kind in the page's language,
+// and the deadline (a run waiting for a load fails then; others escalate).
+func (c *console) card(q *request, p media.Prompt) promptCard {
+	card := promptCard{P: p, What: q.p.T("prompt.kind." + p.Kind), Escalated: p.Escalated,
+		DeadlineLabel: q.p.T("ops.escalates"), Deadline: p.CreatedAt.Add(time.Duration(c.cfg.Prompts.EscalateAfter))}
+	if !q.p.Has("prompt.kind." + p.Kind) {
+		card.What = p.Kind
+	}
+	if p.Kind == "load" && p.Run != 0 {
+		card.DeadlineLabel, card.Deadline = q.p.T("ops.run_fails"), p.CreatedAt.Add(time.Duration(c.cfg.Prompts.LoadTimeout))
+	}
+	return card
+}
+
+// libraries maps each configured library's slots from the catalog.
+func (c *console) libraries(q *request) ([]libraryMap, error) {
+	ctx := q.r.Context()
+	var out []libraryMap
+	for _, l := range c.cfg.Libraries {
+		m := libraryMap{Name: l.Name, Site: l.Site, Slots: make([]slotCell, l.Slots), Mail: make([]slotCell, l.MailSlots)}
+		for i := range m.Slots {
+			m.Slots[i].N = i + 1
+		}
+		for i := range m.Mail {
+			m.Mail[i].N = i + 1
+		}
+		carts, err := c.cat.Cartridges(ctx, media.Filter{Site: l.Site, Place: l.Name})
+		if err != nil {
+			return nil, err
+		}
+		for _, ct := range carts {
+			cell := slotCell{N: ct.Location.Slot, Barcode: ct.Barcode, Pool: ct.Pool, Cleaning: ct.UsesLeft != nil,
+				Expired: ct.State == media.Retired || (ct.UsesLeft != nil && *ct.UsesLeft <= 0)}
+			switch {
+			case ct.Location.Kind == media.InSlot && ct.Location.Slot >= 1 && ct.Location.Slot <= len(m.Slots):
+				m.Slots[ct.Location.Slot-1] = cell
+			case ct.Location.Kind == media.InMailSlot && ct.Location.Slot >= 1 && ct.Location.Slot <= len(m.Mail):
+				m.Mail[ct.Location.Slot-1] = cell
+			}
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// promptID reads the prompt named by the path.
+func promptID(q *request) (int64, error) {
+	id, err := strconv.ParseInt(q.r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("%w: prompt %q is not a prompt number", errInput, q.r.PathValue("id"))
+	}
+	return id, nil
+}
+
+// promptDone: the operator did what the prompt asked.
+func (c *console) promptDone(q *request) error {
+	id, err := promptID(q)
+	if err != nil {
+		return err
+	}
+	if _, err := c.eng.PromptDone(q.r.Context(), q.actor, id, strings.TrimSpace(q.r.PostForm.Get("note"))); err != nil {
+		return err
+	}
+	return seeOther(q, "/ops?done="+strconv.FormatInt(id, 10))
+}
+
+// promptCant: the operator cannot do it, and says why.
+func (c *console) promptCant(q *request) error {
+	id, err := promptID(q)
+	if err != nil {
+		return err
+	}
+	reason := strings.TrimSpace(q.r.PostForm.Get("reason"))
+	if reason == "" {
+		return fmt.Errorf("%w: %s", errInput, q.p.T("ops.cant_needs_reason"))
+	}
+	if _, err := c.eng.PromptCancel(q.r.Context(), q.actor, id, reason); err != nil {
+		return err
+	}
+	return seeOther(q, "/ops?cant="+strconv.FormatInt(id, 10))
+}
+
+// noticeOf words what the last POST did, from the query it redirected to.
+func noticeOf(q *request) string {
+	v := q.r.URL.Query()
+	switch {
+	case v.Get("done") != "":
+		return q.p.T("notice.prompt_done", v.Get("done"))
+	case v.Get("cant") != "":
+		return q.p.T("notice.prompt_cant", v.Get("cant"))
+	}
+	return ""
+}
