@@ -173,7 +173,7 @@ func (c *console) courierScan(q *request) error {
 		}
 		return scanNotOnList, ""
 	})
-	return seeOther(q, "/c/m/"+url.PathEscape(m.ID)+"?last="+id+"#scan")
+	return seeOther(q, "/c/m/"+url.PathEscape(m.ID)+"?last="+id)
 }
 
 // courierConfirm records the hand-over: the scanned cartridges, and a
