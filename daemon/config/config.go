@@ -29,18 +29,21 @@ type Config struct {
 	Timezone string `yaml:"timezone"`
 	// Language is what the web console and the printouts speak unless a
 	// person chooses otherwise: en or ja.
-	Language  string          `yaml:"language"`
-	API       APIConfig       `yaml:"api"`
-	Metrics   MetricsConfig   `yaml:"metrics"`
-	Catalog   CatalogConfig   `yaml:"catalog"`
-	Sites     []SiteConfig    `yaml:"sites"`
-	Pools     []PoolConfig    `yaml:"pools"`
-	Systems   []SystemConfig  `yaml:"systems"`
-	Libraries []LibraryConfig `yaml:"libraries"`
-	Drives    []DriveConfig   `yaml:"drives"`
-	Jobs      []JobConfig     `yaml:"jobs"`
-	Scheduler SchedulerConfig `yaml:"scheduler"`
-	Prompts   PromptsConfig   `yaml:"prompts"`
+	Language string `yaml:"language"`
+	// RestoreDirs are the directories a restore started from the web
+	// console may write into; none: the console starts no restore.
+	RestoreDirs []string        `yaml:"restore_dirs"`
+	API         APIConfig       `yaml:"api"`
+	Metrics     MetricsConfig   `yaml:"metrics"`
+	Catalog     CatalogConfig   `yaml:"catalog"`
+	Sites       []SiteConfig    `yaml:"sites"`
+	Pools       []PoolConfig    `yaml:"pools"`
+	Systems     []SystemConfig  `yaml:"systems"`
+	Libraries   []LibraryConfig `yaml:"libraries"`
+	Drives      []DriveConfig   `yaml:"drives"`
+	Jobs        []JobConfig     `yaml:"jobs"`
+	Scheduler   SchedulerConfig `yaml:"scheduler"`
+	Prompts     PromptsConfig   `yaml:"prompts"`
 
 	// File is where the configuration was read from.
 	File string `yaml:"-"`
@@ -680,6 +683,11 @@ func (c *Config) validate() ConfigErrors {
 	}
 	if c.Language != "en" && c.Language != "ja" {
 		v.fail(0, "language", "%q is not a language tapewarden speaks; write en (English) or ja (Japanese)", c.Language)
+	}
+	for i, dir := range c.RestoreDirs {
+		if !filepath.IsAbs(dir) || filepath.Clean(dir) != dir {
+			v.fail(0, fmt.Sprintf("restore_dirs[%d]", i), "%q must be an absolute path written plainly (no trailing slash, no ..)", dir)
+		}
 	}
 	if c.API.Socket != "" && !filepath.IsAbs(c.API.Socket) {
 		v.fail(0, "api.socket", "%q must be an absolute path", c.API.Socket)

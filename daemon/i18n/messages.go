@@ -170,6 +170,24 @@ var messages = []entry{
 	{"result.unknown", "unknown cartridge: leave it here", "未登録の媒体（持ち出さない）"},
 	{"result.bad", "not a barcode", "バーコードではない"},
 
+	// Restores.
+	{"restore.title", "Restore", "復元"},
+	{"restore.choose", "What to restore", "復元するもの"},
+	{"restore.generation", "Generation (empty: the newest)", "世代（空欄は最新）"},
+	{"restore.pattern", "Files (a pattern)", "ファイル（パターン）"},
+	{"restore.list", "List the files", "ファイルを表示"},
+	{"restore.more", "Only the first 200 are listed; narrow the pattern.", "最初の200件のみ表示しています。パターンを絞ってください。"},
+	{"restore.missing", "Job %s has no generation to restore.", "ジョブ %s には復元できる世代がありません。"},
+	{"restore.none_ticked", "Tick the files to restore; none ticked restores them all.", "復元するファイルを選んでください。何も選ばなければすべて復元します。"},
+	{"restore.to", "Restore into", "復元先"},
+	{"restore.start", "Start the restore", "復元を開始"},
+	{"restore.no_dirs", "No restore directory is configured (restore_dirs): restores are started from the command line.", "復元先ディレクトリ（restore_dirs）が設定されていません。復元はコマンドラインから行ってください。"},
+	{"restore.pick_dir", "choose one of the restore directories: %s", "復元先ディレクトリから選んでください：%s"},
+	{"restore.pick_system", "choose the system to restore", "復元するシステムを選んでください"},
+	{"restore.progress", "Progress", "進捗"},
+	{"restore.done_so_far", "%d files, %d bytes", "%d ファイル、%d バイト"},
+	{"nav.restore", "Restore", "復元"},
+
 	// Audit.
 	{"audit.title", "Audit", "監査"},
 	{"audit.chain", "Audit chain", "監査記録の連鎖"},

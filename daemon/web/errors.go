@@ -22,6 +22,8 @@ var (
 	// errNotFound: the page names something that is not there (or not
 	// the caller's).
 	errNotFound = errors.New("not found")
+	// errNotSetUp: the daemon is not configured for what was asked.
+	errNotSetUp = errors.New("not set up")
 )
 
 // statuses is the console's one table from errors to HTTP statuses; the
@@ -35,7 +37,7 @@ var statuses = []struct {
 	{[]error{errForbidden}, http.StatusForbidden},
 	{[]error{errInput, engine.ErrInvalid, report.ErrInvalid, media.ErrBadBarcode, media.ErrBadInput, media.ErrUnknownPlace}, http.StatusBadRequest},
 	{[]error{errNotFound, engine.ErrNotFound, report.ErrNotFound, media.ErrNotFound, media.ErrManifestNotFound, media.ErrPromptNotFound, media.ErrRunNotFound, media.ErrOperationNotFound}, http.StatusNotFound},
-	{[]error{engine.ErrConflict, report.ErrConflict, engine.ErrBusy, drives.ErrBusy, media.ErrExists, media.ErrAlreadyThere, media.ErrNotMovable,
+	{[]error{errNotSetUp, engine.ErrConflict, report.ErrConflict, engine.ErrBusy, drives.ErrBusy, media.ErrExists, media.ErrAlreadyThere, media.ErrNotMovable,
 		media.ErrManifestState, media.ErrDiscrepancy, media.ErrPromptClosed}, http.StatusConflict},
 	{[]error{media.ErrNotWritable}, http.StatusServiceUnavailable},
 }

@@ -18,7 +18,7 @@ func (c *console) loginPage(q *request) error {
 // login signs a person in with a user name and a password.
 func (c *console) login(q *request) error {
 	if c.accounts == nil {
-		return fmt.Errorf("%w: %s", errForbidden, q.p.T("login.off"))
+		return fmt.Errorf("%w: %s", errNotSetUp, q.p.T("login.off"))
 	}
 	user, password := strings.TrimSpace(q.r.PostForm.Get("user")), q.r.PostForm.Get("password")
 	session, actor, err := c.accounts.Login(q.r.Context(), user, password, q.r.RemoteAddr)
@@ -46,7 +46,7 @@ func (c *console) courierLoginPage(q *request) error {
 // goes on to a clean URL.
 func (c *console) courierLogin(q *request) error {
 	if c.accounts == nil {
-		return fmt.Errorf("%w: %s", errForbidden, q.p.T("login.off"))
+		return fmt.Errorf("%w: %s", errNotSetUp, q.p.T("login.off"))
 	}
 	code, pin := strings.TrimSpace(q.r.PostForm.Get("code")), strings.TrimSpace(q.r.PostForm.Get("pin"))
 	session, _, err := c.accounts.CourierLogin(q.r.Context(), code, pin, q.r.RemoteAddr)

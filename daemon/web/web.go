@@ -157,6 +157,8 @@ func (c *console) routeTable() []route {
 		{"POST", "/ops/manifests/from-plan", ops, c.manifestsFromPlan},
 		{"POST", "/ops/manifests/{id}/courier", ops, c.assignCourier},
 		{"GET", "/ops/manifests/{id}/print", ops, c.pickingList},
+		{"GET", "/ops/restore", ops, c.restorePage},
+		{"POST", "/ops/restore", ops, c.startRestore},
 
 		{"GET", "/c/{$}", []string{RoleCourier}, c.courierHome},
 		{"GET", "/c/m/{id}", []string{RoleCourier}, c.courierManifest},

@@ -393,3 +393,43 @@ func TestPagesUseOnlyKnownMessages(t *testing.T) {
 		}
 	}
 }
+
+func TestRestorePage(t *testing.T) {
+	f := startConsole(t, "en")
+	op := f.browser().signIn(RoleOperator)
+	res, body := op.get("/ops/restore")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, body, `<option value="juki"`)
+
+	res, body = op.get("/ops/restore?system=juki")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, body, "No restore directory is configured", "without restore_dirs the console starts no restore")
+	assert.Contains(t, body, "job juki-daily has no succeeded run yet", "the engine says why there is nothing to list")
+	res, body = op.post("/ops/restore", url.Values{"system": {"juki"}, "to": {t.TempDir()}}, nil)
+	assert.Equal(t, http.StatusConflict, res.StatusCode)
+	assert.Contains(t, body, "restores are started from the command line")
+}
+
+func TestRestoreOnlyIntoConfiguredDirectories(t *testing.T) {
+	f := startConsole(t, "en")
+	dir := t.TempDir()
+	f.eng.Config().RestoreDirs = []string{dir}
+	op := f.browser().signIn(RoleOperator)
+	before := personEvents(t, f)
+
+	res, body := op.post("/ops/restore", url.Values{"system": {"juki"}, "to": {"/etc"}}, nil)
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+	assert.Contains(t, body, "choose one of the restore directories: "+dir)
+	res, body = op.post("/ops/restore", url.Values{"to": {dir}}, nil)
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+	assert.Contains(t, body, "choose the system to restore")
+
+	// The engine's own checks answer the rest: nothing was backed up yet.
+	res, _ = op.post("/ops/restore", url.Values{"system": {"juki"}, "to": {dir}}, nil)
+	assert.GreaterOrEqual(t, res.StatusCode, 400)
+	assert.Less(t, res.StatusCode, 500)
+	ops, err := f.eng.Operations(f.ctx, media.OperationFilter{})
+	require.NoError(t, err)
+	assert.Empty(t, ops, "no restore was started")
+	assert.Equal(t, before, personEvents(t, f))
+}

@@ -1,0 +1,84 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/engine"
+)
+
+type restoreData struct {
+	Systems    []string
+	System     string
+	Generation string
+	Pattern    string
+	Listing    *engine.ListResult
+	ListError  string
+	Dirs       []string
+	Operations []media.Operation
+	Watching   int64
+}
+
+// restorePage chooses a system, a generation and paths from the file
+// index, and follows the restores in progress.
+func (c *console) restorePage(q *request) error {
+	ctx := q.r.Context()
+	v := q.r.URL.Query()
+	data := restoreData{System: strings.TrimSpace(v.Get("system")), Generation: strings.TrimSpace(v.Get("generation")),
+		Pattern: strings.TrimSpace(v.Get("pattern")), Dirs: c.cfg.RestoreDirs}
+	for _, s := range c.cfg.Systems {
+		data.Systems = append(data.Systems, s.Name)
+	}
+	if data.System != "" {
+		res, err := c.eng.ListMembers(ctx, engine.ListRequest{System: data.System, Generation: data.Generation, Pattern: data.Pattern, Limit: 200})
+		if err != nil {
+			data.ListError = err.Error()
+		} else {
+			data.Listing = &res
+		}
+	}
+	ops, err := c.eng.Operations(ctx, media.OperationFilter{Limit: 20})
+	if err != nil {
+		return err
+	}
+	refresh := 0
+	for _, op := range ops {
+		if op.Kind == engine.OpRestore || op.Kind == engine.OpDrill {
+			data.Operations = append(data.Operations, op)
+			if op.State == media.OperationRunning && data.System == "" {
+				refresh = 10
+			}
+		}
+	}
+	data.Watching, _ = strconv.ParseInt(v.Get("op"), 10, 64)
+	c.render(q, http.StatusOK, "restore.html", page{Title: q.p.T("restore.title"), Data: data, Refresh: refresh})
+	return nil
+}
+
+// startRestore starts a restore of the chosen paths into one of the
+// configured restore directories.
+func (c *console) startRestore(q *request) error {
+	f := q.r.PostForm
+	to := f.Get("to")
+	if len(c.cfg.RestoreDirs) == 0 {
+		return fmt.Errorf("%w: %s", errNotSetUp, q.p.T("restore.no_dirs"))
+	}
+	if !slices.Contains(c.cfg.RestoreDirs, to) {
+		return fmt.Errorf("%w: %s", errInput, q.p.T("restore.pick_dir", strings.Join(c.cfg.RestoreDirs, " ")))
+	}
+	req := engine.RestoreRequest{System: strings.TrimSpace(f.Get("system")), Generation: strings.TrimSpace(f.Get("generation")),
+		Paths: f["path"], To: to, Note: strings.TrimSpace(f.Get("note"))}
+	if req.System == "" {
+		return fmt.Errorf("%w: %s", errInput, q.p.T("restore.pick_system"))
+	}
+	op, err := c.eng.StartRestore(q.r.Context(), q.actor, req)
+	if err != nil {
+		return err
+	}
+	return seeOther(q, "/ops/restore?op="+strconv.FormatInt(op.ID, 10))
+}
