@@ -91,6 +91,12 @@ func TestRoleMatrix(t *testing.T) {
 	got, err := f.cat.Prompt(f.ctx, p.ID)
 	require.NoError(t, err)
 	assert.Equal(t, media.PromptOpen, got.State)
+
+	// A viewer sees the operator's page without its buttons.
+	res, body := browsers[RoleViewer].get("/ops")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, body, `id="prompt-`+strconv.FormatInt(p.ID, 10)+`"`)
+	assert.NotContains(t, body, "/done")
 }
 
 // TestNoStateChangeOnGET opens every GET page as an administrator and as
@@ -275,6 +281,28 @@ func TestCourierScansAndConfirms(t *testing.T) {
 	assert.Contains(t, body, `<span class="num" id="n-expected">2</span>`)
 	assert.Contains(t, body, `<span class="num" id="n-scanned">0</span>`)
 
+	body = scan("scan-0101", "DLY001L8")
+	assert.Contains(t, body, "DLY001L8 is on the manifest")
+	body = scan("scan-0102", "DLY003L8")
+	assert.Contains(t, body, "DLY003L8 is NOT on this manifest", "at delivery only what was carried is expected")
+	res, body = c.post(page+"/confirm", url.Values{}, nil)
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+	assert.Contains(t, body, "DLY002L8")
+	res, _ = c.post(page+"/confirm", url.Values{"reason-DLY002L8": {"fell behind the seat"}}, nil)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	got, err = f.cat.Manifest(f.ctx, m.ID)
+	require.NoError(t, err)
+	assert.Equal(t, media.ManifestDeliveredWithDisc, got.State)
+	c1, err := f.cat.Cartridge(f.ctx, "DLY001L8")
+	require.NoError(t, err)
+	assert.Equal(t, "hill-annex", c1.Location.Site)
+	res, body = c.get(page + "?recorded=delivery")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, body, "Delivery recorded")
+	res, body = c.post(page+"/scan", url.Values{"scan_id": {"scan-0103"}, "barcode": {"DLY001L8"}}, nil)
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+	assert.Contains(t, body, "nothing is left to scan", "a delivered manifest takes no more scans")
+
 	// Another courier's manifest is not there for this one.
 	other := f.manifest("sato", "DLY004L8")
 	res, _ = c.get("/c/m/" + other.ID)
@@ -374,7 +402,7 @@ func TestPagesUseOnlyKnownMessages(t *testing.T) {
 		f.courierCode("C0DE", "1234", "yamada")
 		admin := f.browser().signIn(RoleAdmin)
 		anon := f.browser()
-		for _, path := range []string{"/ops", "/ops/manifests", "/ops/manifests/" + m.ID + "/print", "/audit", "/audit?person=x&from=2026-01-01", "/login", "/c/login?manifest=" + m.ID} {
+		for _, path := range []string{"/ops", "/ops/manifests", "/ops/manifests/" + m.ID + "/print", "/audit", "/audit?person=x&from=2026-01-01", "/ops/restore?system=juki", "/login", "/c/login?manifest=" + m.ID} {
 			b := admin
 			if strings.Contains(path, "login") {
 				b = anon
