@@ -253,7 +253,8 @@ func (c *console) setLanguage(q *request) error {
 // localPath is back when it is a path of this site, else "/".
 func localPath(back string) string {
 	u, err := url.Parse(back)
-	if err != nil || back == "" || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(back, "//") {
+	// Browsers read a backslash as a slash: "/\\host" is another site.
+	if err != nil || back == "" || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(back, "//") || strings.Contains(back, "\\") {
 		return "/"
 	}
 	return u.RequestURI()

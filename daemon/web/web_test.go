@@ -367,6 +367,12 @@ func TestSecurityHeadersAndSignIn(t *testing.T) {
 	res, _ = b.post("/lang", url.Values{"lang": {"ja"}, "back": {"https://evil.example/"}}, nil)
 	require.Equal(t, http.StatusSeeOther, res.StatusCode)
 	assert.Equal(t, "/", res.Header.Get("Location"), "never sent to another site")
+	for _, back := range []string{"//evil.example/", "/\\evil.example", "javascript:alert(1)"} {
+		res, _ = b.post("/lang", url.Values{"lang": {"ja"}, "back": {back}}, nil)
+		assert.Equal(t, "/", res.Header.Get("Location"), back)
+	}
+	res, _ = b.post("/lang", url.Values{"lang": {"ja"}, "back": {"/audit?person=x"}}, nil)
+	assert.Equal(t, "/audit?person=x", res.Header.Get("Location"), "back to the page it came from")
 	res, body = b.get("/login")
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	assert.Contains(t, body, "ログイン")
