@@ -155,6 +155,7 @@ var messages = []entry{
 	{"courier.r_not_on", "%s is NOT on this manifest: leave it here.", "%s はこの搬送票にありません。持ち出さないでください。"},
 	{"courier.r_unknown", "%s is not a known cartridge: leave it here and tell the machine room.", "%s は登録されていない媒体です。持ち出さず、サーバー室に連絡してください。"},
 	{"courier.r_bad", "%s is not a barcode.", "%s はバーコードではありません。"},
+	{"courier.queued", "%s scans wait for the network; they are sent when it is back.", "%s 件の読取が通信待ちです。通信が戻ると送信します。"},
 	{"courier.missing", "Not scanned", "未読取"},
 	{"courier.missing_help", "To confirm without them, say for each why it is not handed over.", "未読取のまま確定するには、媒体ごとに理由を入力してください。"},
 	{"courier.reason_for", "Why is %s missing?", "%s がない理由"},

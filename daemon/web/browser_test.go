@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	cdpnetwork "github.com/chromedp/cdproto/network"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
@@ -84,7 +85,12 @@ func eval[T any](t *testing.T, ctx context.Context, js string) T {
 // a form causes).
 func waitText(t *testing.T, ctx context.Context, sel, want string) string {
 	t.Helper()
-	js := fmt.Sprintf(`(document.querySelector(%q) || {}).textContent || ""`, sel)
+	return waitJS(t, ctx, fmt.Sprintf(`(document.querySelector(%q) || {}).textContent || ""`, sel), want)
+}
+
+// waitJS waits until the expression's text holds want.
+func waitJS(t *testing.T, ctx context.Context, js, want string) string {
+	t.Helper()
 	var got string
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
@@ -95,7 +101,7 @@ func waitText(t *testing.T, ctx context.Context, sel, want string) string {
 			}
 		}
 	}
-	t.Fatalf("%s never said %q; last it said %q", sel, want, got)
+	t.Fatalf("%s never said %q; last it said %q", js, want, got)
 	return ""
 }
 
@@ -179,7 +185,7 @@ func TestBrowser(t *testing.T) {
 		wedge := func(barcode, want string) {
 			c.do(ctx, chromedp.SendKeys(chromedp.CSS(`#barcode`), barcode+"\r"))
 			waitText(t, ctx, "#last", want)
-			require.Equal(t, "barcode", eval[string](t, ctx, `document.activeElement.id`))
+			waitJS(t, ctx, `document.activeElement.id`, "barcode")
 		}
 		wedge("DLY011L8", "DLY011L8 is on the manifest")
 		wedge("DLY019L8", "DLY019L8 is NOT on this manifest")
@@ -213,6 +219,53 @@ func TestBrowser(t *testing.T) {
 		assert.Equal(t, media.ManifestInTransit, got.State)
 		require.Len(t, got.Discrepancies, 1)
 		assert.Equal(t, "DLY013L8", got.Discrepancies[0].Barcode)
+	})
+
+	t.Run("courier scans without network", func(t *testing.T) {
+		c.t = t
+		m := f.manifest("kimura", "DLY041L8", "DLY042L8")
+		f.courierCode("Z9Z9", "1111", "kimura")
+		ctx := c.tab()
+		c.do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulatePortrait))
+		c.do(ctx,
+			chromedp.Navigate(f.srv.URL+"/c/login"),
+			chromedp.SendKeys(chromedp.CSS(`input[name=code]`), "Z9Z9"),
+			chromedp.SendKeys(chromedp.CSS(`input[name=pin]`), "1111"),
+			chromedp.Click(chromedp.CSS(`form[action="/c/login"] button`)),
+			chromedp.WaitVisible(chromedp.CSS(`#barcode`)),
+		)
+		network := func(offline bool) {
+			var rules []*cdpnetwork.Conditions
+			if offline {
+				rules = []*cdpnetwork.Conditions{{Offline: true, DownloadThroughput: -1, UploadThroughput: -1}}
+			}
+			c.do(ctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+				if _, err := chromedp.Call(ctx, cdpnetwork.Enable, cdpnetwork.EnableParams{}); err != nil {
+					return err
+				}
+				if _, err := chromedp.Call(ctx, cdpnetwork.EmulateNetworkConditionsByRule, cdpnetwork.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: rules}); err != nil {
+					return err
+				}
+				_, err := chromedp.Call(ctx, cdpnetwork.OverrideNetworkState, cdpnetwork.OverrideNetworkStateParams{Offline: offline, DownloadThroughput: -1, UploadThroughput: -1})
+				return err
+			}))
+		}
+		network(true)
+		c.do(ctx, chromedp.SendKeys(chromedp.CSS(`#barcode`), "DLY041L8\r"), chromedp.SendKeys(chromedp.CSS(`#barcode`), "DLY042L8\r"))
+		waitText(t, ctx, "#queue", "2 scans wait for the network")
+		assert.True(t, eval[bool](t, ctx, `document.querySelector("form.confirm button").disabled`), "no confirmation while scans wait")
+		assert.Equal(t, "0", eval[string](t, ctx, `document.getElementById("n-scanned").textContent`))
+
+		network(false)
+		waitJS(t, ctx, `document.getElementById("n-scanned").textContent`, "2")
+		assert.Equal(t, "0", eval[string](t, ctx, `document.getElementById("n-problems").textContent`), "each scan arrived once")
+		assert.False(t, eval[bool](t, ctx, `document.querySelector("form.confirm button").disabled`))
+		c.do(ctx, chromedp.Click(chromedp.CSS(`form.confirm button`)))
+		waitText(t, ctx, ".notice", "Pick-up recorded")
+		got, err := f.cat.Manifest(f.ctx, m.ID)
+		require.NoError(t, err)
+		assert.Equal(t, media.ManifestInTransit, got.State)
+		assert.Empty(t, got.Discrepancies)
 	})
 
 	t.Run("auditor cannot POST", func(t *testing.T) {
