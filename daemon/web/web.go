@@ -39,7 +39,8 @@ type Options struct {
 	// Actor says who is calling, from the session cookie; false for no
 	// one signed in.
 	Actor func(*http.Request) (media.Actor, bool)
-	// Language is the configured language, "en" or "ja" (default en).
+	// Language is the console's language until a browser chooses, "en"
+	// or "ja"; empty: the configuration's language.
 	Language string
 	// Logger receives failed and refused requests; nil discards them.
 	Logger *slog.Logger
@@ -111,6 +112,9 @@ func New(eng *engine.Engine, opts Options) http.Handler {
 	}
 	if c.actor == nil {
 		c.actor = func(*http.Request) (media.Actor, bool) { return media.Actor{}, false }
+	}
+	if opts.Language == "" {
+		opts.Language = c.cfg.Language
 	}
 	c.lang, _ = i18n.Parse(opts.Language)
 	c.report = report.New(c.cfg, c.cat, report.Options{Now: eng.Now, Logger: c.log, Cleaning: eng.CleaningStatus})
