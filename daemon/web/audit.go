@@ -81,13 +81,8 @@ func (c *console) auditPage(q *request) error {
 		data.Events = append(data.Events, e)
 	}
 
-	data.Chain = c.eng.AuditState()
-	if data.Chain.Checked.IsZero() {
-		res, err := c.cat.Verify(ctx, "")
-		if err != nil {
-			return err
-		}
-		data.Chain = engine.AuditState{Checked: c.eng.Now(), OK: res.OK, HeadID: res.HeadID, HeadHash: res.HeadHash, BrokenAt: res.BrokenAt, Problem: res.Problem}
+	if data.Chain, err = c.chainState(q); err != nil {
+		return err
 	}
 	ms, err := c.cat.Manifests(ctx, media.ManifestFilter{Limit: 50})
 	if err != nil {
@@ -116,4 +111,22 @@ func (c *console) auditPage(q *request) error {
 	}
 	c.render(q, http.StatusOK, "audit.html", page{Title: q.p.T("audit.title"), Data: data})
 	return nil
+}
+
+// chainState verifies the audit chain up to its head now: from the head
+// the daemon's last verification found intact (read only, incremental),
+// or the whole chain when there is none or it was broken.
+func (c *console) chainState(q *request) (engine.AuditState, error) {
+	last := c.eng.AuditState()
+	var res media.VerifyResult
+	var err error
+	if !last.Checked.IsZero() && last.OK {
+		res, err = c.cat.VerifyFrom(q.r.Context(), media.ChainHead{ID: last.HeadID, Hash: last.HeadHash})
+	} else {
+		res, err = c.cat.Verify(q.r.Context(), "")
+	}
+	if err != nil {
+		return engine.AuditState{}, err
+	}
+	return engine.AuditState{Checked: c.eng.Now(), OK: res.OK, HeadID: res.HeadID, HeadHash: res.HeadHash, BrokenAt: res.BrokenAt, Problem: res.Problem}, nil
 }

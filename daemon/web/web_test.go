@@ -467,3 +467,23 @@ func TestRestoreOnlyIntoConfiguredDirectories(t *testing.T) {
 	assert.Empty(t, ops, "no restore was started")
 	assert.Equal(t, before, personEvents(t, f))
 }
+
+// TestAuditShowsTheChainUpToItsHead: the chain is verified up to the
+// newest event when the page is drawn, not as it was at start.
+func TestAuditShowsTheChainUpToItsHead(t *testing.T) {
+	f := startConsole(t, "en")
+	f.manifest("yamada", "DLY001L8", "DLY002L8")
+	head, err := f.cat.ChainHead(f.ctx)
+	require.NoError(t, err)
+	require.Positive(t, head.ID)
+	res, body := f.browser().signIn(RoleAuditor).get("/audit?manifest=x")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	// The daemon's housekeeping may add events meanwhile: at least up to
+	// the head read before.
+	m := regexp.MustCompile(`Verified: intact up to event (\d+)\.`).FindStringSubmatch(body)
+	require.NotNil(t, m, "the chain is verified")
+	n, err := strconv.ParseInt(m[1], 10, 64)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, n, head.ID)
+	assert.NotContains(t, body, `<form method="post" action="/ops`, "the auditor's page offers no change")
+}
