@@ -71,6 +71,11 @@ tapewarden_check_problems
 tapewarden_audit_chain_ok
 tapewarden_audit_verified_event_id
 tapewarden_audit_verified_timestamp_seconds
+tapewarden_catalog_copy_age_seconds
+tapewarden_catalog_copy_sent_age_seconds
+tapewarden_catalog_copy_age_limit_seconds
+tapewarden_catalog_copies
+tapewarden_catalog_copy_send_success
 "
 
 if ! command -v promtool >/dev/null; then

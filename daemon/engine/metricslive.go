@@ -63,3 +63,11 @@ func (l metricsLive) Audit() metrics.Audit {
 	a := l.eng.AuditState()
 	return metrics.Audit{Checked: a.Checked, OK: a.OK, VerifiedID: a.HeadID}
 }
+
+func (l metricsLive) CatalogCopies() metrics.CatalogCopies {
+	c := l.eng.CatalogCopies()
+	return metrics.CatalogCopies{
+		Enabled: c.Enabled, Newest: c.NewestAt, Kept: c.Kept, Sending: c.Sending, Sent: c.SentAt,
+		SendFailed: c.LastSend != nil && !c.LastSend.OK, MaxAge: c.MaxAge,
+	}
+}

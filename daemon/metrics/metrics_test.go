@@ -31,10 +31,13 @@ type fakeLive struct {
 	unrecorded    []UnrecordedRun
 	checkProblems []CheckProblem
 	checked       bool
+	copies        CatalogCopies
 	audit         Audit
 }
 
 func (l *fakeLive) Audit() Audit { return l.audit }
+
+func (l *fakeLive) CatalogCopies() CatalogCopies { return l.copies }
 
 func (l *fakeLive) JobRunning(job string) bool { return l.running[job] }
 func (l *fakeLive) Drives() []Drive            { return l.drives }
@@ -87,6 +90,7 @@ func TestEveryCollectorReportsItsSuccess(t *testing.T) {
 # TYPE tapewarden_scrape_collector_success gauge
 tapewarden_scrape_collector_success{collector="audit"} 1
 tapewarden_scrape_collector_success{collector="catalog"} 1
+tapewarden_scrape_collector_success{collector="catalog_copies"} 1
 tapewarden_scrape_collector_success{collector="check"} 1
 tapewarden_scrape_collector_success{collector="drills"} 1
 tapewarden_scrape_collector_success{collector="drives"} 1
@@ -261,6 +265,7 @@ tapewarden_catalog_up 0
 # TYPE tapewarden_scrape_collector_success gauge
 tapewarden_scrape_collector_success{collector="audit"} 1
 tapewarden_scrape_collector_success{collector="catalog"} 0
+tapewarden_scrape_collector_success{collector="catalog_copies"} 1
 tapewarden_scrape_collector_success{collector="check"} 1
 tapewarden_scrape_collector_success{collector="drills"} 0
 tapewarden_scrape_collector_success{collector="drives"} 0

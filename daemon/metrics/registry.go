@@ -37,6 +37,8 @@ type Live interface {
 	CheckProblems() (problems []CheckProblem, ok bool)
 	// Audit is the engine's last verification of the audit chain.
 	Audit() Audit
+	// CatalogCopies is the state of the scheduled copies of the catalog.
+	CatalogCopies() CatalogCopies
 }
 
 // UnrecordedRun is a run that ended but is not yet in the catalog.
@@ -126,6 +128,7 @@ func NewRegistry(cfg *config.Config, cat *media.Catalog, live Live, opts Options
 			newWritersCollector(live),
 			newCheckCollector(cfg, live),
 			newAuditCollector(live),
+			newCopiesCollector(live, opts.Now, opts.Started),
 		},
 	})
 	info := prometheus.NewGauge(prometheus.GaugeOpts{
