@@ -46,6 +46,13 @@ func (a *app) statusCommand() *cobra.Command {
 				if cc := st.CatalogCopies; cc != nil {
 					copiesLines(w, cc, st.Now)
 				}
+				if sl := st.SiteLossDrill; sl != nil {
+					line := fmt.Sprintf("site-loss drill	%s %s, %d systems back", sl.Result, when(sl.At), sl.Systems)
+					if sl.Missing != "" {
+						line += "; missing: " + sl.Missing
+					}
+					fmt.Fprintln(w, line)
+				}
 				bySite := map[string]int64{}
 				var sites []string
 				for _, c := range st.Stats.Cartridges {

@@ -145,3 +145,20 @@ func TestRebuildFromAConfiguredLibrary(t *testing.T) {
 	assert.Contains(t, errOut, "give --changer /dev/sgN --device /dev/nstN instead")
 	assert.NoFileExists(t, filepath.Join(state, "catalog.db"))
 }
+
+// drill site-loss --demo plays the loss of the demo's machine room without
+// a daemon: the library's systems come back, the website (whose DAT
+// cartridges never leave the machine room) does not, and the drill says so.
+func TestSiteLossDrillDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the demo world and its drill take a few seconds")
+	}
+	out, errOut, code := runCLI(t, nil, "", "--config", filepath.Join(t.TempDir(), "gone.yaml"), "drill", "site-loss", "--demo")
+	assert.Equal(t, exitFailed, code, out+errOut)
+	assert.Contains(t, errOut, "the machine room is gone: 3 offsite cartridges remain")
+	assert.Regexp(t, `system juki +back after`, out)
+	assert.Regexp(t, `zeimu-monthly monthly/\S+ +\d+ bytes from MON001L8, matches the catalog`, out)
+	assert.Contains(t, out, "audit chain verifies through the head the tapes carry")
+	assert.Regexp(t, `MISSING +system website: no complete generation on the offsite cartridges`, out)
+	assert.Contains(t, errOut, "the site-loss drill failed")
+}

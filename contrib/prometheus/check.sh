@@ -76,6 +76,9 @@ tapewarden_catalog_copy_sent_age_seconds
 tapewarden_catalog_copy_age_limit_seconds
 tapewarden_catalog_copies
 tapewarden_catalog_copy_send_success
+tapewarden_siteloss_drill_last_timestamp_seconds
+tapewarden_siteloss_drill_last_success
+tapewarden_siteloss_drill_last_all_back_seconds
 "
 
 if ! command -v promtool >/dev/null; then

@@ -44,6 +44,8 @@ type Status struct {
 	Extra       map[string]any     `json:"extra,omitempty"`
 	// CatalogCopies are the daemon's scheduled copies of the catalog.
 	CatalogCopies *engine.CopiesState `json:"catalog_copies,omitempty"`
+	// SiteLossDrill is the newest site-loss drill.
+	SiteLossDrill *media.SiteLossDrill `json:"siteloss_drill,omitempty"`
 }
 
 func (d *Server) apiStatus(r *http.Request, _ media.Actor) (any, error) {
@@ -102,6 +104,9 @@ func (d *Server) Status(ctx context.Context) (Status, error) {
 	st.AuditVerified = d.eng.AuditState()
 	if cc := d.eng.CatalogCopies(); cc.Enabled {
 		st.CatalogCopies = &cc
+	}
+	if sl, ok := d.eng.LastSiteLossDrill(); ok {
+		st.SiteLossDrill = &sl
 	}
 	st.Healthy = len(st.Problems) == 0
 	st.Health = "healthy"

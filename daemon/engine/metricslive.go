@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"time"
 
 	"github.com/tapewarden/tapewarden/rotation"
 
@@ -70,4 +71,16 @@ func (l metricsLive) CatalogCopies() metrics.CatalogCopies {
 		Enabled: c.Enabled, Newest: c.NewestAt, Kept: c.Kept, Sending: c.Sending, Sent: c.SentAt,
 		SendFailed: c.LastSend != nil && !c.LastSend.OK, MaxAge: c.MaxAge,
 	}
+}
+
+func (l metricsLive) SiteLossDrill() metrics.SiteLossDrill {
+	d, ok := l.eng.LastSiteLossDrill()
+	if !ok {
+		return metrics.SiteLossDrill{}
+	}
+	out := metrics.SiteLossDrill{At: d.At, Passed: d.Result == "passed"}
+	if d.AllBack != nil {
+		out.AllBack = time.Duration(*d.AllBack * float64(time.Second))
+	}
+	return out
 }

@@ -32,12 +32,15 @@ type fakeLive struct {
 	checkProblems []CheckProblem
 	checked       bool
 	copies        CatalogCopies
+	siteLoss      SiteLossDrill
 	audit         Audit
 }
 
 func (l *fakeLive) Audit() Audit { return l.audit }
 
 func (l *fakeLive) CatalogCopies() CatalogCopies { return l.copies }
+
+func (l *fakeLive) SiteLossDrill() SiteLossDrill { return l.siteLoss }
 
 func (l *fakeLive) JobRunning(job string) bool { return l.running[job] }
 func (l *fakeLive) Drives() []Drive            { return l.drives }
@@ -98,6 +101,7 @@ tapewarden_scrape_collector_success{collector="inspections"} 1
 tapewarden_scrape_collector_success{collector="jobs"} 1
 tapewarden_scrape_collector_success{collector="prompts"} 1
 tapewarden_scrape_collector_success{collector="rotation"} 1
+tapewarden_scrape_collector_success{collector="siteloss_drill"} 1
 tapewarden_scrape_collector_success{collector="writers"} 1
 `), "tapewarden_scrape_collector_success"))
 
@@ -273,6 +277,7 @@ tapewarden_scrape_collector_success{collector="inspections"} 0
 tapewarden_scrape_collector_success{collector="jobs"} 0
 tapewarden_scrape_collector_success{collector="prompts"} 0
 tapewarden_scrape_collector_success{collector="rotation"} 0
+tapewarden_scrape_collector_success{collector="siteloss_drill"} 1
 tapewarden_scrape_collector_success{collector="writers"} 1
 `), "tapewarden_catalog_up", "tapewarden_scrape_collector_success"))
 			}

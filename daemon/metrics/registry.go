@@ -39,6 +39,8 @@ type Live interface {
 	Audit() Audit
 	// CatalogCopies is the state of the scheduled copies of the catalog.
 	CatalogCopies() CatalogCopies
+	// SiteLossDrill is the newest site-loss drill.
+	SiteLossDrill() SiteLossDrill
 }
 
 // UnrecordedRun is a run that ended but is not yet in the catalog.
@@ -129,6 +131,7 @@ func NewRegistry(cfg *config.Config, cat *media.Catalog, live Live, opts Options
 			newCheckCollector(cfg, live),
 			newAuditCollector(live),
 			newCopiesCollector(live, opts.Now, opts.Started),
+			newSiteLossCollector(live),
 		},
 	})
 	info := prometheus.NewGauge(prometheus.GaugeOpts{
