@@ -90,7 +90,14 @@ type copyWatch struct {
 	loaded bool
 	// busy is set while a copy is being made or sent.
 	busy bool
+	// After a failed copy, retry is why it was due and retryAt when to
+	// try again (not at every housekeeping round).
+	retry   string
+	retryAt time.Time
 }
+
+// copyRetry is how long after a failed copy the next is tried, at most.
+const copyRetry = 15 * time.Minute
 
 // CatalogCopies is what the daemon knows of its scheduled copies.
 func (d *Engine) CatalogCopies() CopiesState {
@@ -204,6 +211,13 @@ func (d *Engine) scheduleCatalogCopy(ctx context.Context) {
 	active, changed := d.runs.activity()
 	d.copies.mu.Lock()
 	reason := copyDue(now, d.copies.state.NewestAt, active, changed, cc.Every.D())
+	if d.copies.retry != "" {
+		if now.Before(d.copies.retryAt) {
+			reason = ""
+		} else if reason == "" {
+			reason = d.copies.retry
+		}
+	}
 	if reason == "" || d.copies.busy {
 		d.copies.mu.Unlock()
 		return
@@ -241,6 +255,7 @@ func (d *Engine) MakeScheduledCopy(ctx context.Context, reason string) (CopiesSt
 	fail := func(err error) (CopiesState, error) {
 		d.copies.mu.Lock()
 		d.copies.state.LastError = err.Error()
+		d.copies.retry, d.copies.retryAt = reason, d.now().Add(min(cc.Every.D(), copyRetry))
 		d.copies.mu.Unlock()
 		d.log.Error("scheduled copy of the catalog failed", "copy", path, "because", reason, "err", err)
 		return d.CatalogCopies(), err
@@ -259,6 +274,7 @@ func (d *Engine) MakeScheduledCopy(ctx context.Context, reason string) (CopiesSt
 	kept := d.pruneCopies(dir, cc.Keep)
 	d.copies.mu.Lock()
 	d.copies.state.Newest, d.copies.state.NewestAt, d.copies.state.Kept, d.copies.state.LastError = path, at, kept, ""
+	d.copies.retry, d.copies.retryAt = "", time.Time{}
 	d.copies.mu.Unlock()
 	d.log.Info("catalog copied", "copy", path, "because", reason, "kept", kept)
 	if len(cc.Send) > 0 {

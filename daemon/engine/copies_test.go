@@ -182,3 +182,43 @@ func TestAFailedSendShows(t *testing.T) {
 	require.NotNil(t, st2.LastSend)
 	assert.Equal(t, 12, st2.LastSend.Exit)
 }
+
+// A copy that cannot be written shows in the status and the log, and is
+// tried again a quarter of an hour later, not at every round.
+func TestAFailedCopyIsRetried(t *testing.T) {
+	clock := newFakeClock(time.Date(2026, 12, 1, 22, 0, 0, 0, time.UTC))
+	h := startDaemon(t, withCopies(config.CopiesConfig{Keep: 2}), func(_ *config.Config, o *Options) { o.Clock = clock; o.NoSchedule = true })
+	waitCopies(t, h, "the first copy", func(n []string, _ CopiesState) bool { return len(n) == 1 })
+
+	// The copies directory is replaced by a file: nothing can be written.
+	dir := h.cfg.CopiesPath()
+	require.NoError(t, os.RemoveAll(dir))
+	require.NoError(t, os.WriteFile(dir, []byte("not a directory"), 0o600))
+	clock.Advance(24 * time.Hour)
+	waitCopies(t, h, "the failed daily copy", func(_ []string, st CopiesState) bool { return st.LastError != "" })
+	st := h.d.CatalogCopies()
+	assert.Contains(t, st.LastError, "create the copies directory")
+	assert.Equal(t, time.Date(2026, 12, 1, 22, 0, 0, 0, time.UTC), st.NewestAt.UTC(), "the newest copy is still the first")
+	assert.Contains(t, h.log.String(), "scheduled copy of the catalog failed")
+
+	// Fourteen housekeeping rounds, a minute apart: no new attempt.
+	for range 14 {
+		h.d.mu.Lock()
+		before := h.d.lastBeat
+		h.d.mu.Unlock()
+		clock.Advance(time.Minute)
+		w := &world{t: t, h: h, ctx: context.Background()}
+		w.waitFor("a housekeeping round", func() bool {
+			h.d.mu.Lock()
+			defer h.d.mu.Unlock()
+			return h.d.lastBeat != before
+		})
+	}
+	assert.Equal(t, 1, strings.Count(h.log.String(), "scheduled copy of the catalog failed"), "one failure, not one a minute")
+
+	require.NoError(t, os.Remove(dir))
+	clock.Advance(time.Minute)
+	names := waitCopies(t, h, "the copy tried again", func(n []string, st CopiesState) bool { return len(n) == 1 && st.LastError == "" })
+	assert.Equal(t, "catalog-20261202T221500Z.db", names[0])
+	assert.Equal(t, 1, strings.Count(h.log.String(), "scheduled copy of the catalog failed"), "one failure, not one a minute")
+}
