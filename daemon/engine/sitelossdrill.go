@@ -352,10 +352,23 @@ func (d *Engine) verifyRebuilt(ctx context.Context, rep recovery.RebuildReport) 
 	return v.OK
 }
 
-// lineWriter turns what is written to it into lines for emit.
+// lineWriter turns what is written to it into lines for emit, each line
+// once: every restore reads the cartridges again, and their lines are
+// said once.
 type lineWriter struct {
 	buf  bytes.Buffer
 	emit func(string)
+	seen map[string]bool
+}
+
+func (w *lineWriter) once(s string) {
+	if w.seen == nil {
+		w.seen = map[string]bool{}
+	}
+	if !w.seen[s] {
+		w.seen[s] = true
+		w.emit(s)
+	}
 }
 
 func (w *lineWriter) Write(p []byte) (int, error) {
@@ -369,7 +382,7 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 			return len(p), nil
 		}
 		if s := strings.TrimRight(line, "\n"); s != "" {
-			w.emit(s)
+			w.once(s)
 		}
 	}
 }
@@ -377,7 +390,7 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 // flush emits an unfinished last line.
 func (w *lineWriter) flush() {
 	if s := strings.TrimSpace(w.buf.String()); s != "" {
-		w.emit(s)
+		w.once(s)
 	}
 	w.buf.Reset()
 }
