@@ -65,6 +65,9 @@ func startDaemon(t *testing.T, mods ...func(*config.Config, *Options)) *harness 
 	cfg, err := config.DemoConfig(shortTempDir(t))
 	require.NoError(t, err)
 	cfg.Demo = false // an empty world unless a test asks for the demo's stock
+	// No scheduled copies of the catalog unless a test asks: they add
+	// audit events the other tests do not expect.
+	cfg.Catalog.Copies = nil
 	// The demo's jobs run every few minutes: on the wall clock the check
 	// before the night would open its prompt in the middle of most tests.
 	noCheck := func(_ *config.Config, o *Options) { o.NoNightCheck = true }

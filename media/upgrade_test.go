@@ -152,6 +152,9 @@ func writeCatalogFixture(t *testing.T, version int) {
 	step(cat.RecordDriveEvent(ctx, DriveEvent{Drive: "lto0", At: f.clock.Now(), Kind: "tapealert", Barcode: "DLY001L8", Flag: 20, Detail: "clean now"}))
 	step(cat.UseCleaner(ctx, System, "CLN001CU", "lto0"))
 	step(cat.RecordDrill(ctx, admin, Drill{System: "juki", Job: "juki-daily", Run: run.ID, At: f.clock.Now(), Result: "passed", Duration: 620, Bytes: 1 << 30, Note: "restored to the test server", Actor: admin.Name}))
+	firstBack, allBack := 840.0, 2610.0
+	step(cat.RecordSiteLossDrill(ctx, admin, SiteLossDrill{At: f.clock.Now(), Result: "passed", Cartridges: 3, Systems: 2, FirstBack: &firstBack, AllBack: &allBack}))
+	step(cat.RecordSiteLossDrill(ctx, admin, SiteLossDrill{At: f.clock.Now(), Result: "failed", Cartridges: 1, Systems: 0, Missing: "zeimu: no complete generation offsite"}))
 
 	// Prompts: one answered, one still open.
 	p, err := cat.OpenPrompt(ctx, Prompt{Kind: "load", Drive: "dat0", Barcode: "DAT001", Action: "load DAT001 into dat0", Place: "honcho/shelf", Why: "job keiri-weekly"})

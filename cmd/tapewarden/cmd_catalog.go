@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/tapewarden/tapewarden/daemon/api"
 	"github.com/tapewarden/tapewarden/daemon/api/client"
+	"github.com/tapewarden/tapewarden/daemon/engine"
 )
 
 func (a *app) statusCommand() *cobra.Command {
@@ -40,6 +42,16 @@ func (a *app) statusCommand() *cobra.Command {
 				}
 				if st.MetricsAddr != "" {
 					fmt.Fprintf(w, "metrics\thttp://%s/metrics\n", st.MetricsAddr)
+				}
+				if cc := st.CatalogCopies; cc != nil {
+					copiesLines(w, cc, st.Now)
+				}
+				if sl := st.SiteLossDrill; sl != nil {
+					line := fmt.Sprintf("site-loss drill	%s %s, %d systems back", sl.Result, when(sl.At), sl.Systems)
+					if sl.Missing != "" {
+						line += "; missing: " + sl.Missing
+					}
+					fmt.Fprintln(w, line)
 				}
 				bySite := map[string]int64{}
 				var sites []string
@@ -627,4 +639,33 @@ func validHeadHash(s string) bool {
 		}
 	}
 	return true
+}
+
+// copiesLines are the status's lines about the scheduled copies of the
+// catalog: the newest, and the newest sent with how the last send went.
+func copiesLines(w io.Writer, cc *engine.CopiesState, now time.Time) {
+	switch {
+	case cc.LastError != "":
+		fmt.Fprintf(w, "catalog copy\tLAST COPY FAILED: %s\n", cc.LastError)
+	case cc.NewestAt.IsZero():
+		fmt.Fprintf(w, "catalog copy\tnone yet in %s\n", cc.Dir)
+	}
+	if !cc.NewestAt.IsZero() {
+		fmt.Fprintf(w, "catalog copy\t%s, made %s (%s ago), %d kept of %d\n", cc.Newest, when(cc.NewestAt), rotation.HumanDuration(now.Sub(cc.NewestAt)), cc.Kept, cc.Keep)
+	}
+	if !cc.Sending {
+		return
+	}
+	if cc.SentAt.IsZero() {
+		fmt.Fprintf(w, "catalog sent\tnever\n")
+	} else {
+		fmt.Fprintf(w, "catalog sent\t%s, %s (%s ago)\n", filepath.Base(cc.Sent), when(cc.SentAt), rotation.HumanDuration(now.Sub(cc.SentAt)))
+	}
+	if ls := cc.LastSend; ls != nil && !ls.OK {
+		msg := ls.Error
+		if ls.Stderr != "" {
+			msg += ": " + strings.ReplaceAll(ls.Stderr, "\n", " / ")
+		}
+		fmt.Fprintf(w, "catalog sent\tLAST SEND FAILED %s: %s\n", when(ls.At), msg)
+	}
 }

@@ -477,5 +477,6 @@ func (a *app) drillCommand() *cobra.Command {
 			})
 		},
 	})
+	cmd.AddCommand(a.siteLossDrillCommand())
 	return cmd
 }

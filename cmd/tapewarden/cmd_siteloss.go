@@ -32,6 +32,9 @@ type tapeSourceFlags struct {
 	device  string
 	changer string
 	drive   int
+	// library names a library of the configuration (--config): its
+	// changer and drive stand for --changer and --device.
+	library string
 }
 
 func (s *tapeSourceFlags) add(f *pflag.FlagSet) {
@@ -39,9 +42,27 @@ func (s *tapeSourceFlags) add(f *pflag.FlagSet) {
 	f.StringVar(&s.device, "device", "", "a no-rewind tape device (/dev/nstN); alone, you load each cartridge by hand when asked")
 	f.StringVar(&s.changer, "changer", "", "a library's changer device (/dev/sgN), with --device naming its drive: every slot is read in turn")
 	f.IntVar(&s.drive, "drive", 0, "with --changer: the drive's element number in the changer (mtx numbering, from 0)")
+	f.StringVar(&s.library, "library", "", "a library of the configuration (--config): its changer and drive, as --changer and --device")
 }
 
 func (s *tapeSourceFlags) source(a *app, what string) (recovery.Source, error) {
+	if s.library != "" {
+		if s.images != "" || s.changer != "" {
+			return nil, usagef("%s: give either --library or --images/--changer, not both", what)
+		}
+		cfg, err := config.LoadConfig(a.configPath)
+		if err != nil {
+			return nil, usagef("%s: --library %s is read from the configuration %s, which cannot be used: %v; give --changer /dev/sgN --device /dev/nstN instead", what, s.library, a.configPath, err)
+		}
+		changer, device, drive, err := libraryDevices(cfg, s.library, s.drive)
+		if err != nil {
+			return nil, usagef("%s: %v", what, err)
+		}
+		s.changer, s.drive = changer, drive
+		if s.device == "" {
+			s.device = device
+		}
+	}
 	switch {
 	case s.images != "" && (s.device != "" || s.changer != ""):
 		return nil, usagef("%s: give either --images or --device (with --changer for a library), not both", what)
@@ -58,7 +79,46 @@ func (s *tapeSourceFlags) source(a *app, what string) (recovery.Source, error) {
 	case s.device != "":
 		return &recovery.Standalone{Device: s.device, In: a.in, Out: a.errOut}, nil
 	}
-	return nil, usagef("%s: say where the cartridges are: --images DIR, --device /dev/nstN, or --changer /dev/sgN --device /dev/nstN", what)
+	return nil, usagef("%s: say where the cartridges are: --images DIR, --device /dev/nstN, --changer /dev/sgN --device /dev/nstN, or --library NAME", what)
+}
+
+// libraryDevices finds library name in cfg: its changer device, and the
+// no-rewind device and element number of its drive at element (or, when no
+// drive has that element, of its first drive).
+func libraryDevices(cfg *config.Config, name string, element int) (changer, device string, drive int, err error) {
+	var lib *config.LibraryConfig
+	var known []string
+	for i := range cfg.Libraries {
+		known = append(known, cfg.Libraries[i].Name)
+		if cfg.Libraries[i].Name == name {
+			lib = &cfg.Libraries[i]
+		}
+	}
+	switch {
+	case lib == nil && len(known) == 0:
+		return "", "", 0, fmt.Errorf("%s defines no library; give --changer /dev/sgN --device /dev/nstN", cfg.File)
+	case lib == nil:
+		return "", "", 0, fmt.Errorf("%s has no library %q; its libraries are: %s", cfg.File, name, strings.Join(known, ", "))
+	case lib.Type == "virtual":
+		return "", "", 0, fmt.Errorf("library %s is virtual: its cartridges are images; give --images %s", name, filepath.Join(cfg.LibraryPath(lib), "cartridges"))
+	case len(lib.Drives) == 0:
+		return "", "", 0, fmt.Errorf("library %s has no drives in %s; give --changer %s --device /dev/nstN", name, cfg.File, cfg.LibraryPath(lib))
+	}
+	ld := lib.Drives[0]
+	for _, d := range lib.Drives {
+		if d.Element == element {
+			ld = d
+			break
+		}
+		if d.Element < ld.Element {
+			ld = d
+		}
+	}
+	dc := cfg.Drive(ld.Drive)
+	if dc == nil {
+		return "", "", 0, fmt.Errorf("library %s's drive %s is not among the configured drives of %s", name, ld.Drive, cfg.File)
+	}
+	return cfg.LibraryPath(lib), cfg.DrivePath(dc), ld.Element, nil
 }
 
 // interruptible returns a context that Ctrl-C or SIGTERM cancels.
@@ -95,7 +155,7 @@ func (a *app) catalogRebuildCommand() *cobra.Command {
 	var src tapeSourceFlags
 	var stateDir string
 	cmd := &cobra.Command{
-		Use:   "rebuild (--images DIR | --device DEV [--changer DEV]) [--state-dir DIR]",
+		Use:   "rebuild (--images DIR | --device DEV [--changer DEV] | --library NAME) [--state-dir DIR]",
 		Short: "Rebuild the catalog from cartridges alone (offline: no daemon, no catalog)",
 		Long: `For the day the machine room is gone. Reads every cartridge's label,
 trailers and catalog file, starts from the newest catalog copy that verifies

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tapewarden/tapewarden/daemon/config"
 	"github.com/tapewarden/tapewarden/drives"
 )
 
@@ -101,4 +102,63 @@ func TestSiteLossCommands(t *testing.T) {
 	_, errOut, code = runCLI(t, nil, "", append(noConfig, "restore", "--from-tape", "--images", images, "--to", t.TempDir(), "--system", "zeimu")...)
 	assert.Equal(t, exitFailed, code)
 	assert.Contains(t, errOut, "no complete generation on the cartridges read of system zeimu (systems found: juki, website)")
+}
+
+// --library NAME reads the library's changer and drive from the
+// configuration; an unknown name lists the known ones.
+func TestRebuildFromAConfiguredLibrary(t *testing.T) {
+	cfg, err := config.DemoConfig(t.TempDir())
+	require.NoError(t, err)
+	cfg.File = "/etc/tapewarden/tapewarden.yaml"
+	lib := &cfg.Libraries[0]
+	lib.Type, lib.Device = "mtx", "/dev/tape/by-id/scsi-lib0-changer"
+	cfg.Drive(lib.Drives[0].Drive).Device = "/dev/tape/by-id/scsi-lto0-nst"
+	cfg.Drive(lib.Drives[1].Drive).Device = "/dev/tape/by-id/scsi-lto1-nst"
+
+	changer, device, element, err := libraryDevices(cfg, "lib0", 0)
+	require.NoError(t, err)
+	assert.Equal(t, "/dev/tape/by-id/scsi-lib0-changer", changer)
+	assert.Equal(t, "/dev/tape/by-id/scsi-"+lib.Drives[0].Drive+"-nst", device)
+	assert.Equal(t, lib.Drives[0].Element, element)
+
+	_, device, element, err = libraryDevices(cfg, "lib0", lib.Drives[1].Element)
+	require.NoError(t, err)
+	assert.Equal(t, "/dev/tape/by-id/scsi-"+lib.Drives[1].Drive+"-nst", device, "--drive picks the drive at that element")
+	assert.Equal(t, lib.Drives[1].Element, element)
+
+	_, _, _, err = libraryDevices(cfg, "lib9", 0)
+	assert.EqualError(t, err, `/etc/tapewarden/tapewarden.yaml has no library "lib9"; its libraries are: lib0`)
+
+	// Through the command, with the demo's configuration in a file.
+	dir := t.TempDir()
+	file := filepath.Join(dir, "tapewarden.yaml")
+	require.NoError(t, os.WriteFile(file, bytes.ReplaceAll(config.DemoYAML(), []byte("/var/lib/tapewarden"), []byte(dir)), 0o600))
+	state := filepath.Join(t.TempDir(), "state")
+	_, errOut, code := runCLI(t, nil, "", "--config", file, "catalog", "rebuild", "--library", "lib9", "--state-dir", state)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, `has no library "lib9"; its libraries are: lib0`)
+	_, errOut, code = runCLI(t, nil, "", "--config", file, "catalog", "rebuild", "--library", "lib0", "--state-dir", state)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, "library lib0 is virtual: its cartridges are images; give --images "+filepath.Join(dir, "libraries", "lib0", "cartridges"))
+	_, errOut, code = runCLI(t, nil, "", "--config", filepath.Join(dir, "gone.yaml"), "catalog", "rebuild", "--library", "lib0", "--state-dir", state)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, "give --changer /dev/sgN --device /dev/nstN instead")
+	assert.NoFileExists(t, filepath.Join(state, "catalog.db"))
+}
+
+// drill site-loss --demo plays the loss of the demo's machine room without
+// a daemon: the library's systems come back, the website (whose DAT
+// cartridges never leave the machine room) does not, and the drill says so.
+func TestSiteLossDrillDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the demo world and its drill take a few seconds")
+	}
+	out, errOut, code := runCLI(t, nil, "", "--config", filepath.Join(t.TempDir(), "gone.yaml"), "drill", "site-loss", "--demo")
+	assert.Equal(t, exitFailed, code, out+errOut)
+	assert.Contains(t, errOut, "the machine room is gone: 3 offsite cartridges remain")
+	assert.Regexp(t, `system juki +back after`, out)
+	assert.Regexp(t, `zeimu-monthly monthly/\S+ +\d+ bytes from MON001L8, matches the catalog`, out)
+	assert.Contains(t, out, "audit chain verifies through the head the tapes carry")
+	assert.Regexp(t, `MISSING +system website: no complete generation on the offsite cartridges`, out)
+	assert.Contains(t, errOut, "the site-loss drill failed")
 }

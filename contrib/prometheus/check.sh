@@ -71,6 +71,14 @@ tapewarden_check_problems
 tapewarden_audit_chain_ok
 tapewarden_audit_verified_event_id
 tapewarden_audit_verified_timestamp_seconds
+tapewarden_catalog_copy_age_seconds
+tapewarden_catalog_copy_sent_age_seconds
+tapewarden_catalog_copy_age_limit_seconds
+tapewarden_catalog_copies
+tapewarden_catalog_copy_send_success
+tapewarden_siteloss_drill_last_timestamp_seconds
+tapewarden_siteloss_drill_last_success
+tapewarden_siteloss_drill_last_all_back_seconds
 "
 
 if ! command -v promtool >/dev/null; then

@@ -262,6 +262,7 @@ func (d *Server) routes() *http.ServeMux {
 	d.inspectionRoutes(handle)
 	d.disposalRoutes(handle)
 	handle("POST /v1/catalog/copy", d.apiCatalogCopy)
+	handle("POST /v1/drills/site-loss", d.apiSiteLossDrill)
 	handle("GET /v1/audit", d.apiAuditLog)
 	handle("GET /v1/audit/verify", d.apiAuditVerify)
 

@@ -42,6 +42,10 @@ type Status struct {
 	Drives      []engine.DriveInfo `json:"drives"`
 	OpenPrompts int                `json:"open_prompts"`
 	Extra       map[string]any     `json:"extra,omitempty"`
+	// CatalogCopies are the daemon's scheduled copies of the catalog.
+	CatalogCopies *engine.CopiesState `json:"catalog_copies,omitempty"`
+	// SiteLossDrill is the newest site-loss drill.
+	SiteLossDrill *media.SiteLossDrill `json:"siteloss_drill,omitempty"`
 }
 
 func (d *Server) apiStatus(r *http.Request, _ media.Actor) (any, error) {
@@ -98,6 +102,12 @@ func (d *Server) Status(ctx context.Context) (Status, error) {
 		st.Problems = append(st.Problems, fmt.Sprintf("%s (%s): the custody records cannot be trusted; see 'tapewarden audit verify', and restore the catalog from a copy whose head you kept", where, a.Problem))
 	}
 	st.AuditVerified = d.eng.AuditState()
+	if cc := d.eng.CatalogCopies(); cc.Enabled {
+		st.CatalogCopies = &cc
+	}
+	if sl, ok := d.eng.LastSiteLossDrill(); ok {
+		st.SiteLossDrill = &sl
+	}
 	st.Healthy = len(st.Problems) == 0
 	st.Health = "healthy"
 	if !st.Healthy {

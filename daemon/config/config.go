@@ -80,6 +80,9 @@ type CatalogConfig struct {
 	// CopiesDir is where 'catalog copy' may write and replace copies
 	// (default STATE_DIR/copies). Elsewhere it only creates new files.
 	CopiesDir string `yaml:"copies_dir"`
+	// Copies, when set, has the daemon copy the catalog on its own
+	// schedule into the copies directory and send the newest copy away.
+	Copies *CopiesConfig `yaml:"copies"`
 }
 
 // LabelPatternConfig is one accepted barcode form.
@@ -388,6 +391,11 @@ func DemoConfig(stateDir string) (*Config, error) {
 	for k := range cfg.Prompts.Command {
 		cfg.Prompts.Command[k] = relocate(cfg.Prompts.Command[k])
 	}
+	if cc := cfg.Catalog.Copies; cc != nil {
+		for k := range cc.Send {
+			cc.Send[k] = relocate(cc.Send[k])
+		}
+	}
 	cfg.StateDir = stateDir
 	cfg.API.Socket = filepath.Join(stateDir, "api.sock")
 	return cfg, nil
@@ -666,6 +674,7 @@ func (c *Config) applyDefaults() {
 	if c.Catalog.ManifestOverdue == 0 {
 		c.Catalog.ManifestOverdue = Duration(24 * time.Hour)
 	}
+	c.Catalog.Copies.applyDefaults()
 }
 
 // validate reports every problem in a configuration whose defaults are
@@ -678,6 +687,7 @@ func (c *Config) validate() ConfigErrors {
 	if c.Catalog.CopiesDir != "" && !filepath.IsAbs(c.Catalog.CopiesDir) {
 		v.fail(0, "catalog.copies_dir", "%q must be an absolute path", c.Catalog.CopiesDir)
 	}
+	c.validateCopies(v)
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		v.fail(0, "timezone", "unknown time zone %q; use an IANA name such as Asia/Tokyo", c.Timezone)
 	}

@@ -67,6 +67,8 @@ type Engine struct {
 	unrecorded unrecorded
 	lastCheck  checkState
 	ops        opTable
+	copies     copyWatch
+	siteLoss   siteLossState
 	// runBase is the parent of every run's context; cancelled (with
 	// errDaemonStopping) when the engine stops.
 	runBase     context.Context
@@ -183,6 +185,8 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Engine, error)
 			}
 		}
 	}
+	d.loadCopies()
+	d.loadSiteLossDrill(ctx)
 	// Verify the audit chain before serving; a broken one degrades the
 	// status and raises tapewarden_audit_chain_ok to 0.
 	// VerifyAudit logs its own failure at ERROR and the status shows it.

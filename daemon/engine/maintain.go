@@ -24,6 +24,7 @@ func (d *Engine) maintain(ctx context.Context) {
 	d.closeFulfilledPrompts(ctx)
 	d.prepareManifests(ctx)
 	d.auditDue(ctx)
+	d.scheduleCatalogCopy(ctx)
 }
 
 // heartbeat records that the scheduler loop is alive; the watchdog pings

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"time"
 
 	"github.com/tapewarden/tapewarden/rotation"
 
@@ -62,4 +63,24 @@ func (l metricsLive) CheckProblems() ([]metrics.CheckProblem, bool) {
 func (l metricsLive) Audit() metrics.Audit {
 	a := l.eng.AuditState()
 	return metrics.Audit{Checked: a.Checked, OK: a.OK, VerifiedID: a.HeadID}
+}
+
+func (l metricsLive) CatalogCopies() metrics.CatalogCopies {
+	c := l.eng.CatalogCopies()
+	return metrics.CatalogCopies{
+		Enabled: c.Enabled, Newest: c.NewestAt, Kept: c.Kept, Sending: c.Sending, Sent: c.SentAt,
+		SendFailed: c.LastSend != nil && !c.LastSend.OK, MaxAge: c.MaxAge,
+	}
+}
+
+func (l metricsLive) SiteLossDrill() metrics.SiteLossDrill {
+	d, ok := l.eng.LastSiteLossDrill()
+	if !ok {
+		return metrics.SiteLossDrill{}
+	}
+	out := metrics.SiteLossDrill{At: d.At, Passed: d.Result == "passed"}
+	if d.AllBack != nil {
+		out.AllBack = time.Duration(*d.AllBack * float64(time.Second))
+	}
+	return out
 }

@@ -62,6 +62,9 @@ type ActiveRun struct {
 type runTable struct {
 	mu     sync.Mutex
 	active map[int64]*activeRun
+	// changed is set when a run starts or ends: the scheduled copies of
+	// the catalog follow it.
+	changed bool
 }
 
 func (t *runTable) add(a *activeRun) {
@@ -71,11 +74,28 @@ func (t *runTable) add(a *activeRun) {
 		t.active = map[int64]*activeRun{}
 	}
 	t.active[a.id] = a
+	t.changed = true
 }
 
 func (t *runTable) remove(id int64) {
 	t.mu.Lock()
 	delete(t.active, id)
+	t.changed = true
+	t.mu.Unlock()
+}
+
+// activity says whether runs are in progress, and whether one started or
+// ended since takeChanged was last called.
+func (t *runTable) activity() (active, changed bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.active) > 0, t.changed || len(t.active) > 0
+}
+
+// takeChanged forgets the runs that started or ended until now.
+func (t *runTable) takeChanged() {
+	t.mu.Lock()
+	t.changed = false
 	t.mu.Unlock()
 }
 

@@ -31,10 +31,16 @@ type fakeLive struct {
 	unrecorded    []UnrecordedRun
 	checkProblems []CheckProblem
 	checked       bool
+	copies        CatalogCopies
+	siteLoss      SiteLossDrill
 	audit         Audit
 }
 
 func (l *fakeLive) Audit() Audit { return l.audit }
+
+func (l *fakeLive) CatalogCopies() CatalogCopies { return l.copies }
+
+func (l *fakeLive) SiteLossDrill() SiteLossDrill { return l.siteLoss }
 
 func (l *fakeLive) JobRunning(job string) bool { return l.running[job] }
 func (l *fakeLive) Drives() []Drive            { return l.drives }
@@ -87,6 +93,7 @@ func TestEveryCollectorReportsItsSuccess(t *testing.T) {
 # TYPE tapewarden_scrape_collector_success gauge
 tapewarden_scrape_collector_success{collector="audit"} 1
 tapewarden_scrape_collector_success{collector="catalog"} 1
+tapewarden_scrape_collector_success{collector="catalog_copies"} 1
 tapewarden_scrape_collector_success{collector="check"} 1
 tapewarden_scrape_collector_success{collector="drills"} 1
 tapewarden_scrape_collector_success{collector="drives"} 1
@@ -94,6 +101,7 @@ tapewarden_scrape_collector_success{collector="inspections"} 1
 tapewarden_scrape_collector_success{collector="jobs"} 1
 tapewarden_scrape_collector_success{collector="prompts"} 1
 tapewarden_scrape_collector_success{collector="rotation"} 1
+tapewarden_scrape_collector_success{collector="siteloss_drill"} 1
 tapewarden_scrape_collector_success{collector="writers"} 1
 `), "tapewarden_scrape_collector_success"))
 
@@ -261,6 +269,7 @@ tapewarden_catalog_up 0
 # TYPE tapewarden_scrape_collector_success gauge
 tapewarden_scrape_collector_success{collector="audit"} 1
 tapewarden_scrape_collector_success{collector="catalog"} 0
+tapewarden_scrape_collector_success{collector="catalog_copies"} 1
 tapewarden_scrape_collector_success{collector="check"} 1
 tapewarden_scrape_collector_success{collector="drills"} 0
 tapewarden_scrape_collector_success{collector="drives"} 0
@@ -268,6 +277,7 @@ tapewarden_scrape_collector_success{collector="inspections"} 0
 tapewarden_scrape_collector_success{collector="jobs"} 0
 tapewarden_scrape_collector_success{collector="prompts"} 0
 tapewarden_scrape_collector_success{collector="rotation"} 0
+tapewarden_scrape_collector_success{collector="siteloss_drill"} 1
 tapewarden_scrape_collector_success{collector="writers"} 1
 `), "tapewarden_catalog_up", "tapewarden_scrape_collector_success"))
 			}

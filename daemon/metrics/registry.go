@@ -37,6 +37,10 @@ type Live interface {
 	CheckProblems() (problems []CheckProblem, ok bool)
 	// Audit is the engine's last verification of the audit chain.
 	Audit() Audit
+	// CatalogCopies is the state of the scheduled copies of the catalog.
+	CatalogCopies() CatalogCopies
+	// SiteLossDrill is the newest site-loss drill.
+	SiteLossDrill() SiteLossDrill
 }
 
 // UnrecordedRun is a run that ended but is not yet in the catalog.
@@ -126,6 +130,8 @@ func NewRegistry(cfg *config.Config, cat *media.Catalog, live Live, opts Options
 			newWritersCollector(live),
 			newCheckCollector(cfg, live),
 			newAuditCollector(live),
+			newCopiesCollector(live, opts.Now, opts.Started),
+			newSiteLossCollector(live),
 		},
 	})
 	info := prometheus.NewGauge(prometheus.GaugeOpts{

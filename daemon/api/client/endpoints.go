@@ -371,6 +371,18 @@ func CopyResult(op media.Operation) (media.VerifyResult, error) {
 	return result[media.VerifyResult](op)
 }
 
+// SiteLossDrill starts a site-loss drill and answers at once with its
+// operation. Its result is an engine.SiteLossDrillResult
+// (SiteLossDrillResult decodes it).
+func (c *Client) SiteLossDrill(ctx context.Context) (media.Operation, error) {
+	return post[media.Operation](ctx, c, "/v1/drills/site-loss", struct{}{})
+}
+
+// SiteLossDrillResult decodes a site-loss drill's result.
+func SiteLossDrillResult(op media.Operation) (engine.SiteLossDrillResult, error) {
+	return result[engine.SiteLossDrillResult](op)
+}
+
 func result[T any](op media.Operation) (T, error) {
 	var out T
 	if len(op.Result) == 0 {
