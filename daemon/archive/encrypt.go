@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -99,23 +100,38 @@ func NewIdentities(ids ...*age.X25519Identity) Identities {
 // it. The file must not be readable or writable by group or others. Errors
 // wrap ErrBadIdentity and never quote the file's contents.
 func ReadIdentityFile(path string) (Identities, error) {
+	text, err := ReadSecretFile(path)
+	if err != nil {
+		return Identities{}, err
+	}
+	return ParseIdentities(bytes.NewReader(text), path)
+}
+
+// ReadSecretFile reads a key file (at most 1 MiB) after checking that it
+// is a regular file that neither group nor others may read or write.
+// Errors wrap ErrBadIdentity and never quote the file's contents.
+func ReadSecretFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return Identities{}, fmt.Errorf("%w: %v", ErrBadIdentity, err)
+		return nil, fmt.Errorf("%w: %v", ErrBadIdentity, err)
 	}
 	defer func() { _ = f.Close() }() // read-only: nothing to lose
 	fi, err := f.Stat()
 	if err != nil {
-		return Identities{}, fmt.Errorf("%w: %v", ErrBadIdentity, err)
+		return nil, fmt.Errorf("%w: %v", ErrBadIdentity, err)
 	}
 	if !fi.Mode().IsRegular() {
-		return Identities{}, fmt.Errorf("%w: %s is not a regular file", ErrBadIdentity, path)
+		return nil, fmt.Errorf("%w: %s is not a regular file", ErrBadIdentity, path)
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
-		return Identities{}, fmt.Errorf("%w: %s has mode %v, readable by others than its owner; run chmod 600 %s (and consider the key exposed)",
+		return nil, fmt.Errorf("%w: %s has mode %v, readable by others than its owner; run chmod 600 %s (and consider the key exposed)",
 			ErrBadIdentity, path, fi.Mode().Perm(), path)
 	}
-	return ParseIdentities(f, path)
+	text, err := io.ReadAll(io.LimitReader(f, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrBadIdentity, path, err)
+	}
+	return text, nil
 }
 
 // ParseIdentities reads identities in age's file format from r; name
@@ -380,3 +396,26 @@ func (i Identities) X25519() []*age.X25519Identity {
 	}
 	return out
 }
+
+// EncryptTo starts an age file on dst encrypted to recipients (age1...,
+// as in a pool's recipients:), for the small files written beside the
+// data (the catalog file); the data itself goes through Backup's cipher
+// stage. It returns the writer, which must be closed to end the file, and
+// the recipients' fingerprints for the trailer.
+func EncryptTo(dst io.Writer, recipients []string) (io.WriteCloser, []string, error) {
+	if len(recipients) == 0 {
+		return nil, nil, fmt.Errorf("%w: no recipient given", ErrBadRecipient)
+	}
+	rs, fps, err := parseRecipients(recipients)
+	if err != nil {
+		return nil, nil, err
+	}
+	w, err := age.Encrypt(dst, rs...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("archive: start age encryption: %w", err)
+	}
+	return w, fps, nil
+}
+
+// Empty says whether no identity is held.
+func (i Identities) Empty() bool { return len(i.ids) == 0 }
