@@ -412,7 +412,9 @@ start of the data file with the identity, which age authenticates. Nothing is
 restored. The identity file (mode 0600) is read here and sent over the
 daemon's socket; the daemon never logs or stores it. A passphrase-protected
 identity file is opened here first (see 'key generate --passphrase'). Part of the yearly drill:
-check the ICT key and the escrow key. Exits 1 if any pool fails.`,
+check the ICT key and the escrow key. Exits 1 if any pool fails, or if no
+encrypted pool has a generation yet (a pool without one is listed, and not
+counted as a failure).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if identity == "" {
@@ -423,11 +425,16 @@ check the ICT key and the escrow key. Exits 1 if any pool fails.`,
 				return err
 			}
 			var res []engine.KeyCheck
-			failed := 0
+			failed, unwritten := 0, 0
 			err = show(a, cmd, &res, func(ctx context.Context, c *client.Client) ([]engine.KeyCheck, error) {
 				return c.KeyCheck(ctx, engine.KeyCheckRequest{Identity: engine.Secret(text)})
 			}, func(w io.Writer) {
 				for _, kc := range res {
+					if kc.Unwritten {
+						unwritten++
+						fmt.Fprintf(w, "pool %s: nothing to check yet: %s\n", kc.Pool, kc.Problem)
+						continue
+					}
 					if kc.OK {
 						fmt.Fprintf(w, "pool %s: ok: generation %s (run %d of %s) on %s file %d decrypts with this identity\n",
 							kc.Pool, kc.Generation, kc.Run, kc.Job, kc.Barcode, kc.File)
@@ -442,7 +449,10 @@ check the ICT key and the escrow key. Exits 1 if any pool fails.`,
 				}
 			})
 			if err == nil && failed > 0 {
-				return fmt.Errorf("the identity does not decrypt %d of %d encrypted pools", failed, len(res))
+				return fmt.Errorf("the identity does not decrypt %d of %d encrypted pools", failed, len(res)-unwritten)
+			}
+			if err == nil && unwritten == len(res) {
+				return failedError{"no encrypted pool has a generation to check the identity against yet: run a job of one, then check again"}
 			}
 			return err
 		},

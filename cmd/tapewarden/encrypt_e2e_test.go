@@ -49,10 +49,16 @@ func TestIdentityIsNeverKept(t *testing.T) {
 	require.NoError(t, err)
 	conf := strings.ReplaceAll(string(demo), "/var/lib/tapewarden", dir)
 	conf = regexp.MustCompile(`(?m)^    schedule: .*\n`).ReplaceAllString(conf, "")
-	anchor := "    offsite: {keep: 1, site: hill-annex, transit_days: 0}\n"
-	require.Contains(t, conf, anchor)
-	conf = strings.Replace(conf, anchor, anchor+"    encryption: age\n    recipients:\n      - "+ict.Recipient().String()+
+	// The daily pool goes to these keys instead of the demo's, and the
+	// monthly pool is not encrypted (key check would find no generation
+	// of it).
+	daily := regexp.MustCompile(`(?s)    recipients:\n.*?    restore_identity_file: [^\n]*\n`)
+	require.Regexp(t, daily, conf)
+	conf = strings.Replace(conf, daily.FindString(conf), "    recipients:\n      - "+ict.Recipient().String()+
 		"\n      - "+escrow.Recipient().String()+"\n      - "+typed.Recipient().String()+"\n    restore_identity_file: "+escrowFile+"\n", 1)
+	monthly := regexp.MustCompile(`    encryption: age\n    recipients:\n      - age1\S+\n    restore_identity_file: \S+\n`)
+	require.Len(t, monthly.FindAllString(conf, -1), 1)
+	conf = monthly.ReplaceAllString(conf, "")
 	confPath := filepath.Join(dir, "tapewarden.yaml")
 	require.NoError(t, os.WriteFile(confPath, []byte(conf), 0o644))
 	_, errOut, code = runCLI(t, nil, "", "config", "check", "--config", confPath)

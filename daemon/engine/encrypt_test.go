@@ -350,7 +350,8 @@ func TestEncryptedCatalogFile(t *testing.T) {
 		assert.Empty(t, rep.CatalogFrom, "no catalog file opened")
 		assert.Equal(t, fps, rep.Encrypted)
 		require.Len(t, rep.Rejected, 1)
-		assert.Contains(t, rep.Rejected[0], "is encrypted with age to the recipients with fingerprints "+fps[0]+", "+fps[1]+": give --identity FILE")
+		assert.Contains(t, rep.Rejected[0], "(tape file 3, audit chain head")
+		assert.Contains(t, rep.Rejected[0], "): recovery: the catalog file is encrypted with age to the recipients with fingerprints "+fps[0]+", "+fps[1]+": give --identity FILE")
 		assert.Contains(t, progress.String(), "its catalog file is encrypted with age to "+fps[0]+", "+fps[1]+" and not opened")
 		require.Len(t, rep.RunsAdded, 1, "the run comes from its trailer")
 		assert.Zero(t, rep.RunsFromCopy)
@@ -373,6 +374,7 @@ func TestEncryptedCatalogFile(t *testing.T) {
 		assert.Empty(t, rep.CatalogFrom)
 		require.Len(t, rep.Rejected, 1)
 		assert.Contains(t, rep.Rejected[0], "the identities given have recipient fingerprints "+archive.Fingerprint(stranger.recipient))
+		assert.Equal(t, 1, strings.Count(rep.Rejected[0], fps[0]), "said once: %s", rep.Rejected[0])
 	})
 
 	t.Run("with the escrow identity", func(t *testing.T) {
@@ -404,6 +406,7 @@ func TestEncryptedCatalogFile(t *testing.T) {
 		require.Len(t, res, 1)
 		assert.True(t, res[0].Verified)
 		assert.Equal(t, r.SHA256, res[0].SHA256)
+		assert.Equal(t, []string{r.Pieces[0].Barcode}, res[0].Cartridges)
 		assert.NotContains(t, progress.String(), "restore order is not known")
 		want := map[string][]byte{}
 		for k, v := range w.written[r.ID] {

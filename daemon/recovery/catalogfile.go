@@ -423,18 +423,33 @@ func ReadCatalogFile(ctx context.Context, d drives.Drive, t drives.Trailer, dest
 	return ReadCatalogFileWith(ctx, d, t, dest, archive.Identities{})
 }
 
-// EncryptedCatalogError is the error for an encrypted catalog file that
-// ids cannot open: it names the file and the fingerprints of the
-// recipients it was encrypted to, and wraps ErrCatalogFileEncrypted
-// (and archive.ErrWrongIdentity when identities were given).
+// encryptedCatalogError is the error for an encrypted catalog file that
+// ids cannot open: it names the fingerprints of the recipients the file
+// was encrypted to, and wraps ErrCatalogFileEncrypted (and cause, when
+// identities were given and did not match). The caller names the file.
 func encryptedCatalogError(t drives.Trailer, ids archive.Identities, cause error) error {
-	what := fmt.Sprintf("the catalog file in tape file %d of %s is encrypted with age to the recipients with fingerprints %s",
-		t.DataFile, t.Barcode, strings.Join(t.Recipients, ", "))
+	msg := fmt.Sprintf("recovery: the catalog file is encrypted with age to the recipients with fingerprints %s", strings.Join(t.Recipients, ", "))
 	if ids.Empty() {
-		return fmt.Errorf("%w: %s: give --identity FILE with the identity of one of them to read it", ErrCatalogFileEncrypted, what)
+		msg += ": give --identity FILE with the identity of one of them to read it"
+	} else {
+		msg += fmt.Sprintf(", and the identities given have recipient fingerprints %s", strings.Join(ids.Fingerprints, ", "))
 	}
-	return fmt.Errorf("%w: %s; the identities given have recipient fingerprints %s: %w",
-		ErrCatalogFileEncrypted, what, strings.Join(ids.Fingerprints, ", "), cause)
+	return encryptedError{msg: msg, cause: cause}
+}
+
+// encryptedError words ErrCatalogFileEncrypted once, with its details.
+type encryptedError struct {
+	msg   string
+	cause error
+}
+
+func (e encryptedError) Error() string { return e.msg }
+
+func (e encryptedError) Unwrap() []error {
+	if e.cause == nil {
+		return []error{ErrCatalogFileEncrypted}
+	}
+	return []error{ErrCatalogFileEncrypted, e.cause}
 }
 
 // ReadCatalogFileWith is ReadCatalogFile with identities for an encrypted

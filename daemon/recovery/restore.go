@@ -176,7 +176,7 @@ func RestoreFromTape(ctx context.Context, opts RestoreOptions) ([]RestoredJob, e
 		cf, err := ReadCatalogFileWith(ctx, d, t, filepath.Join(work, "catalog.db"), opts.Identities)
 		_ = os.Remove(filepath.Join(work, "catalog.db")) // scratch copy
 		if errors.Is(err, ErrCatalogFileEncrypted) {
-			return fmt.Sprintf("its catalog file is encrypted with age to %s and not opened, so the restore order is not known from it (%v)", strings.Join(t.Recipients, ", "), err)
+			return fmt.Sprintf("its catalog file was not opened, so the restore order is not known from it (%v)", err)
 		}
 		if err != nil {
 			return fmt.Sprintf("its catalog file does not read back (%v)", err)
@@ -229,7 +229,7 @@ func restoreRun(ctx context.Context, opts RestoreOptions, system string, r TapeR
 	rj := RestoredJob{System: system, Job: r.Job, RunID: r.RunID, Generation: r.Generation, Dir: filepath.Join(opts.To, r.Job)}
 	last := r.Pieces[len(r.Pieces)-1]
 	if last.Encryption != "" && opts.Identities.Empty() {
-		return rj, fmt.Errorf("%w: %s is encrypted with %s to the recipients with fingerprints %s: give --identity FILE with the identity of one of them",
+		return rj, fmt.Errorf("%w: %s was written with %s to the recipients with fingerprints %s: give --identity FILE with the identity of one of them",
 			ErrEncrypted, r.Describe(), last.Encryption, strings.Join(last.Recipients, ", "))
 	}
 	if err := os.MkdirAll(rj.Dir, 0o750); err != nil {
@@ -278,7 +278,8 @@ func restoreRun(ctx context.Context, opts RestoreOptions, system string, r TapeR
 	eo := archive.ExtractOptions{Overwrite: opts.Overwrite, Reassemble: true,
 		Warn: func(msg string) { fmt.Fprintf(opts.Progress, "warning: %s\n", msg) }}
 	if last.Encryption != "" {
-		return restoreEncrypted(ctx, stream, r, last, opts, eo, rj)
+		err := restoreEncrypted(ctx, stream, r, last, opts, eo, &rj)
+		return rj, err
 	}
 	er, err := archive.Extract(ctx, stream, rj.Dir, eo)
 	rj.Members = er.Members
@@ -301,10 +302,10 @@ func restoreRun(ctx context.Context, opts RestoreOptions, system string, r TapeR
 // content only once age authenticated the whole stream, and checks the
 // bytes on tape against the trailers' totals and the plaintext against
 // the last trailer's plain_sha256.
-func restoreEncrypted(ctx context.Context, stream *archive.Reader, r TapeRun, last drives.Trailer, opts RestoreOptions, eo archive.ExtractOptions, rj RestoredJob) (RestoredJob, error) {
+func restoreEncrypted(ctx context.Context, stream *archive.Reader, r TapeRun, last drives.Trailer, opts RestoreOptions, eo archive.ExtractOptions, rj *RestoredJob) error {
 	dec, err := archive.NewDecrypter(stream, opts.Identities, last.Recipients)
 	if err != nil {
-		return rj, fmt.Errorf("%w; nothing was written to %s", err, rj.Dir)
+		return fmt.Errorf("%w; nothing was written to %s", err, rj.Dir)
 	}
 	defer func() { _ = dec.Close() }() // stops the decrypting goroutine; always nil
 	er, err := archive.ExtractStaged(ctx, dec, rj.Dir, eo)
@@ -314,19 +315,19 @@ func restoreEncrypted(ctx context.Context, stream *archive.Reader, r TapeRun, la
 	}
 	if err != nil {
 		rj.Members = 0 // the staged members were removed
-		return rj, fmt.Errorf("%w; nothing of it was left in %s", err, rj.Dir)
+		return fmt.Errorf("%w; nothing of it was left in %s", err, rj.Dir)
 	}
 	if _, err := io.Copy(io.Discard, stream); err != nil {
-		return rj, err
+		return err
 	}
 	if stream.Bytes() != r.TotalBytes || stream.SHA256() != r.TotalSHA256 {
-		return rj, fmt.Errorf("read back %d bytes with SHA-256 %s from tape; the trailer recorded %d bytes with %s: the data on tape is not what was written",
+		return fmt.Errorf("read back %d bytes with SHA-256 %s from tape; the trailer recorded %d bytes with %s: the data on tape is not what was written",
 			stream.Bytes(), stream.SHA256(), r.TotalBytes, r.TotalSHA256)
 	}
 	rj.Bytes, rj.SHA256 = dec.Bytes(), dec.SHA256()
 	if rj.Bytes != last.PlainBytes || (last.PlainSHA256 != "" && rj.SHA256 != last.PlainSHA256) {
-		return rj, fmt.Errorf("decrypted %d bytes with SHA-256 %s; the trailer recorded %d bytes with %s", rj.Bytes, rj.SHA256, last.PlainBytes, last.PlainSHA256)
+		return fmt.Errorf("decrypted %d bytes with SHA-256 %s; the trailer recorded %d bytes with %s", rj.Bytes, rj.SHA256, last.PlainBytes, last.PlainSHA256)
 	}
 	rj.Verified = true
-	return rj, nil
+	return nil
 }
