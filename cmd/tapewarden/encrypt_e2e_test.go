@@ -15,6 +15,9 @@ import (
 	"filippo.io/age/armor"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tapewarden/tapewarden/daemon/archive"
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
 // TestIdentityIsNeverKept plants an identity in every way a restore takes
@@ -197,4 +200,18 @@ func openTyped(t *testing.T, path, passphrase string) *age.X25519Identity {
 	require.NoError(t, err)
 	require.Len(t, ids, 1)
 	return ids[0].(*age.X25519Identity)
+}
+
+// addDemoKey adds the demo key in dir (made by a first start with --demo)
+// to the recipients of the encrypted pools of a configuration file made
+// from the demo's: the daemon adds it itself only to the embedded demo.
+func addDemoKey(t *testing.T, confPath, dir string) {
+	t.Helper()
+	ids, err := archive.ReadIdentityFile(filepath.Join(dir, config.DemoKeyName))
+	require.NoError(t, err, "start the demo in %s first", dir)
+	conf, err := os.ReadFile(confPath)
+	require.NoError(t, err)
+	text := strings.ReplaceAll(string(conf), "    recipients:\n", "    recipients:\n      - "+ids.X25519()[0].Recipient().String()+"\n")
+	require.NotEqual(t, string(conf), text, "no encrypted pool in %s", confPath)
+	require.NoError(t, os.WriteFile(confPath, []byte(text), 0o644))
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"unicode/utf8"
@@ -44,12 +45,35 @@ const (
 )
 
 // passphraseFlag is --passphrase-fd, shared by the commands that read an
-// identity file.
+// identity file. fd is -1 when the flag is not given.
 type passphraseFlag struct{ fd int }
 
 func (p *passphraseFlag) add(f *pflag.FlagSet) {
-	f.IntVar(&p.fd, "passphrase-fd", -1, "read the passphrase of a passphrase-protected identity file from this open file descriptor (one line) instead of the terminal")
+	p.fd = -1
+	f.Var((*fdValue)(&p.fd), "passphrase-fd", "read the passphrase of a passphrase-protected identity file from this open file descriptor N (one line) instead of the terminal")
 }
+
+// fdValue is a file descriptor number given on the command line; it shows
+// no default in the help.
+type fdValue int
+
+func (v *fdValue) String() string {
+	if *v < 0 {
+		return ""
+	}
+	return strconv.Itoa(int(*v))
+}
+
+func (v *fdValue) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return fmt.Errorf("%q is not a file descriptor number (0, 3, 4, ...)", s)
+	}
+	*v = fdValue(n)
+	return nil
+}
+
+func (v *fdValue) Type() string { return "N" }
 
 // isEncryptedIdentity tells whether an identity file's text is an age
 // file (the identity inside encrypted), rather than identities in the

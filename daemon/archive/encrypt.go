@@ -335,56 +335,91 @@ func (d *Decrypter) Close() error {
 const stagingPrefix = ".tapewarden-restore-"
 
 // ExtractStaged extracts like Extract, but into a new directory
-// DIR/.tapewarden-restore-NNNN first, and moves the restored top-level
-// entries into dir only once the stream has ended without error: read
-// through a Decrypter, that is once age has authenticated the whole
-// stream. After any error the staging directory is removed, so nothing of
+// DIR/.tapewarden-restore-NNNN first, and moves the restored entries into
+// dir only once the stream has ended without error: read through a
+// Decrypter, that is once age has authenticated the whole stream. After
+// any error of the stream the staging directory is removed, so nothing of
 // the stream is left in dir.
 //
-// A top-level name that already exists in dir is replaced only with
-// opts.Overwrite and only if neither is a directory; any other clash is an
-// error that leaves the complete, authenticated restore in the staging
-// directory, which the error names, and dir as it was.
+// The move merges the restored tree into dir as Extract would have
+// written it: a directory that exists in both is entered; a file that
+// exists in dir is replaced only with opts.Overwrite, and otherwise the
+// member is refused (listed in the result's Refused with the reason
+// Extract gives, and a *RefusedError unless opts.TolerateRefused); a
+// directory and a file in each other's way are refused either way.
+// Refused members are not left anywhere: the staging directory is removed
+// at the end.
 func ExtractStaged(ctx context.Context, stream io.Reader, dir string, opts ExtractOptions) (ExtractResult, error) {
 	staging, err := os.MkdirTemp(dir, stagingPrefix)
 	if err != nil {
 		return ExtractResult{}, fmt.Errorf("open restore directory: %w", err)
 	}
-	res, err := Extract(ctx, stream, staging, opts)
+	inner := opts
+	inner.Overwrite = false // the staging directory starts empty
+	res, err := Extract(ctx, stream, staging, inner)
 	if err != nil {
 		if rerr := os.RemoveAll(staging); rerr != nil {
 			err = errors.Join(err, fmt.Errorf("archive: remove the unfinished restore in %s by hand: %w", staging, rerr))
 		}
 		return res, err
 	}
-	entries, err := os.ReadDir(staging)
-	if err != nil {
-		return res, fmt.Errorf("archive: read the finished restore in %s: %w", staging, err)
+	before := len(res.Refused)
+	if err := mergeStaged(staging, dir, "", opts.Overwrite, &res); err != nil {
+		return res, fmt.Errorf("archive: the restore is complete and authenticated in %s, but moving it into %s failed: %w; move the rest by hand", staging, dir, err)
 	}
-	var clashes []string
-	for _, e := range entries {
-		fi, err := os.Lstat(filepath.Join(dir, e.Name()))
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-		case err != nil:
-			return res, fmt.Errorf("archive: the restore is complete in %s but %w", staging, err)
-		case !opts.Overwrite || fi.IsDir() || e.IsDir():
-			clashes = append(clashes, e.Name())
-		}
+	if err := os.RemoveAll(staging); err != nil {
+		return res, fmt.Errorf("archive: remove %s: %w", staging, err)
 	}
-	if len(clashes) > 0 {
-		return res, fmt.Errorf("archive: the restore is complete and authenticated in %s, but %s already exist in %s: move them aside and move the restored ones in by hand",
-			staging, strings.Join(clashes, ", "), dir)
-	}
-	for _, e := range entries {
-		if err := os.Rename(filepath.Join(staging, e.Name()), filepath.Join(dir, e.Name())); err != nil {
-			return res, fmt.Errorf("archive: the restore is complete in %s; moving it into %s failed: %w", staging, dir, err)
-		}
-	}
-	if err := os.Remove(staging); err != nil {
-		return res, fmt.Errorf("archive: remove the empty %s: %w", staging, err)
+	if len(res.Refused) > before && !opts.TolerateRefused {
+		return res, &RefusedError{Refused: slices.Clone(res.Refused)}
 	}
 	return res, nil
+}
+
+// mergeStaged moves the entries of staging/rel into dir/rel (see
+// ExtractStaged), counting refused members out of res.Members.
+func mergeStaged(staging, dir, rel string, overwrite bool, res *ExtractResult) error {
+	entries, err := os.ReadDir(filepath.Join(staging, rel))
+	if err != nil {
+		return err
+	}
+	refuse := func(name string, isDir bool, reason string) {
+		n := int64(1)
+		if isDir {
+			n = 0
+			_ = filepath.WalkDir(filepath.Join(staging, name), func(string, fs.DirEntry, error) error { n++; return nil }) // only counts
+		}
+		res.Members = max(0, res.Members-n)
+		res.Refused = append(res.Refused, Refusal{Name: filepath.ToSlash(name), Reason: reason})
+	}
+	for _, e := range entries {
+		name := filepath.Join(rel, e.Name())
+		src, dst := filepath.Join(staging, name), filepath.Join(dir, name)
+		fi, err := os.Lstat(dst)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			if err := os.Rename(src, dst); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		case fi.IsDir() && e.IsDir():
+			if err := mergeStaged(staging, dir, name, overwrite, res); err != nil {
+				return err
+			}
+		case fi.IsDir():
+			refuse(name, false, "a directory is in the way")
+		case e.IsDir():
+			refuse(name, true, "a file is in the way of this directory")
+		case !overwrite:
+			refuse(name, false, "already exists in the restore directory (restore with --overwrite to replace it)")
+		default:
+			if err := os.Rename(src, dst); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // X25519 returns the identities themselves, for writing a paper key. The

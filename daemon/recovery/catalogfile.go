@@ -35,6 +35,10 @@ import (
 //	mt -f /dev/nst0 rewind; mt -f /dev/nst0 fsf FILE
 //	dd if=/dev/nst0 bs=1M | tar -x
 //	gunzip catalog.db.gz
+//
+// In a pool with encryption: age the whole tar stream is an age file to
+// the pool's recipients (EncryptCatalogFile), and the pipe gets
+// `age -d -i key.txt` before tar.
 const (
 	ManifestName = "manifest.json"
 	ConfigName   = "tapewarden.yaml"
