@@ -84,13 +84,14 @@ func isEncryptedIdentity(text []byte) bool {
 }
 
 // errNoPassphrase says a passphrase was needed and could not be asked.
-var errNoPassphrase = errors.New("no passphrase")
+var errNoPassphrase = errors.New("no passphrase was read")
 
 // readPassphrase gets a passphrase: from --passphrase-fd if given, else
 // typed at the terminal on standard input with echo off, after prompt.
-// A standard input that is not a terminal is refused: a passphrase is
-// never read from a pipe unless --passphrase-fd says so.
-func (a *app) readPassphrase(pf passphraseFlag, prompt string) ([]byte, error) {
+// A standard input that is not a terminal is refused, saying why a
+// passphrase is needed: a passphrase is never read from a pipe unless
+// --passphrase-fd says so.
+func (a *app) readPassphrase(pf passphraseFlag, prompt, why string) ([]byte, error) {
 	if pf.fd >= 0 {
 		f := os.NewFile(uintptr(pf.fd), fmt.Sprintf("passphrase-fd %d", pf.fd))
 		if f == nil {
@@ -112,7 +113,7 @@ func (a *app) readPassphrase(pf passphraseFlag, prompt string) ([]byte, error) {
 	}
 	in, ok := a.in.(*os.File)
 	if !ok || !term.IsTerminal(int(in.Fd())) {
-		return nil, usageError{fmt.Errorf("%w: %s, but standard input is not a terminal to type it at: run the command at a terminal, or give --passphrase-fd N with the passphrase on file descriptor N (never on the command line)", errNoPassphrase, prompt)}
+		return nil, usageError{fmt.Errorf("%s, but standard input is not a terminal to type it at: run the command at a terminal, or give --passphrase-fd N with the passphrase on file descriptor N (never on the command line): %w", why, errNoPassphrase)}
 	}
 	fmt.Fprintf(a.errOut, "%s: ", prompt)
 	pass, err := readNoEcho(int(in.Fd()))
@@ -196,7 +197,7 @@ func (a *app) identityText(path string, pf passphraseFlag) ([]byte, archive.Iden
 	}
 	name := path
 	if isEncryptedIdentity(text) {
-		pass, err := a.readPassphrase(pf, "Passphrase for "+path)
+		pass, err := a.readPassphrase(pf, "Passphrase for "+path, path+" is protected by a passphrase")
 		if err != nil {
 			return nil, archive.Identities{}, err
 		}
@@ -265,12 +266,13 @@ func writePassphraseIdentity(path string, id *age.X25519Identity, pass []byte, n
 // newPassphrase asks for a new passphrase: twice at the terminal, or
 // once from --passphrase-fd.
 func (a *app) newPassphrase(pf passphraseFlag, path string) ([]byte, error) {
-	pass, err := a.readPassphrase(pf, "New passphrase for "+path)
+	why := "--passphrase protects the new identity with a passphrase"
+	pass, err := a.readPassphrase(pf, "New passphrase for "+path, why)
 	if err != nil {
 		return nil, err
 	}
 	if pf.fd < 0 {
-		again, err := a.readPassphrase(pf, "The same passphrase again")
+		again, err := a.readPassphrase(pf, "The same passphrase again", why)
 		if err != nil {
 			clear(pass)
 			return nil, err
