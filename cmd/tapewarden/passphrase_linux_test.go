@@ -215,6 +215,24 @@ func TestPassphraseOnlyFromATerminalOrAnExplicitDescriptor(t *testing.T) {
 	assert.Contains(t, errOut, "use at least 12")
 	assert.NoFileExists(t, filepath.Join(dir, "short.key"))
 
+	// The binary form 'age -p' writes without -a opens as well.
+	id, err := age.GenerateX25519Identity()
+	require.NoError(t, err)
+	sr, err := age.NewScryptRecipient(pass)
+	require.NoError(t, err)
+	sr.SetWorkFactor(12)
+	var bin bytes.Buffer
+	w, err := age.Encrypt(&bin, sr)
+	require.NoError(t, err)
+	_, err = io.WriteString(w, id.String()+"\n")
+	require.NoError(t, err)
+	require.NoError(t, w.Close())
+	binKey := filepath.Join(dir, "binary.age")
+	require.NoError(t, os.WriteFile(binKey, bin.Bytes(), 0o600))
+	out, errOut, code = runWithFD(t, pass+"\n", "key", "escrow", "--identity", binKey, "--passphrase-fd", "3")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "recipient:   "+id.Recipient().String())
+
 	clearKey := filepath.Join(dir, "clear.key")
 	_, errOut, code = runCLI(t, nil, "", "key", "generate", "--out", clearKey)
 	require.Equal(t, 0, code, errOut)
