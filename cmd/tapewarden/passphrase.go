@@ -29,7 +29,7 @@ import (
 // The CLI opens it itself and sends the daemon only the identity inside,
 // in the request body, as it does for an identity file in the clear: the
 // passphrase never leaves this process, the daemon handles one kind of
-// identity, and the scrypt work (about a second and 256 MiB) is done on
+// identity, and the scrypt work (256 MiB and seconds of CPU) is done on
 // the person's side, not in the daemon that writes the night's backups.
 // The passphrase is read from the terminal with echo off, or from a file
 // descriptor named by --passphrase-fd, never from the command line or the
