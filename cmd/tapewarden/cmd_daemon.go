@@ -39,6 +39,10 @@ directory it prints.`,
 				if stateDir, err = filepath.Abs(stateDir); err != nil {
 					return err
 				}
+				// The demo keeps its key there from the first start.
+				if err := os.MkdirAll(stateDir, 0o750); err != nil {
+					return err
+				}
 				cfg, err = config.DemoConfig(stateDir)
 			} else {
 				cfg, err = config.LoadConfig(a.configPath)

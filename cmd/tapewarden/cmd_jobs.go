@@ -277,6 +277,7 @@ func (a *app) promptCommand() *cobra.Command {
 func (a *app) restoreCommand() *cobra.Command {
 	var req engine.RestoreRequest
 	var at, identity string
+	var pf passphraseFlag
 	var wait, list bool
 	var limit int
 	var fromTape bool
@@ -301,7 +302,10 @@ follows it.
 A run of a pool encrypted with age needs an identity: --identity FILE (an
 age identity file readable only by you) is read here and sent to the daemon
 over its socket, which uses it for this restore only and never logs or stores
-it; without it the pool's restore_identity_file is used. An encrypted restore
+it; without it the pool's restore_identity_file is used. A passphrase-protected
+identity file ('key generate --passphrase', 'age -p') is opened here: the
+passphrase is typed at the terminal with echo off (or read from
+--passphrase-fd N) and only the identity inside goes to the daemon. An encrypted restore
 goes into DIR/.tapewarden-restore-NNNN first and into DIR only once the whole
 stream authenticated.
 
@@ -320,11 +324,13 @@ With --from-tape it works without the daemon and without a catalog (the
 machine room is gone): it reads the cartridges' trailers (--images DIR,
 --device DEV, or --changer DEV --device DEV), finds each system's newest
 complete generation and restores it into DIR/JOB, all systems in the
-restore priority order of the configuration on the newest tape.`,
+restore priority order of the configuration on the newest tape. Encrypted
+generations and catalog files need --identity FILE there too; it is read
+and used on this machine.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if fromTape {
-				return a.restoreFromTape(cmd, &tapes, req.System, req.Job, req.To, req.Overwrite)
+				return a.restoreFromTape(cmd, &tapes, req.System, req.Job, req.To, req.Overwrite, identity, pf)
 			}
 			if list {
 				pattern := ""
@@ -364,11 +370,14 @@ restore priority order of the configuration on the newest tape.`,
 				req.At = t
 			}
 			if identity != "" {
-				text, err := readIdentityText(identity)
+				text, _, err := a.identityText(identity, pf)
 				if err != nil {
 					return err
 				}
 				req.Identity = engine.Secret(text)
+				clear(text)
+			} else if pf.fd >= 0 {
+				return usagef("restore: --passphrase-fd goes with --identity FILE")
 			}
 			return a.startOperation(cmd, wait, func(ctx context.Context, c *client.Client) (media.Operation, error) { return c.Restore(ctx, req) },
 				func(op media.Operation) error {
@@ -405,7 +414,8 @@ restore priority order of the configuration on the newest tape.`,
 	f.BoolVar(&req.Drill, "drill", false, "record this restore as the system's restore drill")
 	f.StringVar(&req.Note, "note", "", "findings to record with the drill")
 	f.BoolVar(&wait, "wait", true, "wait for the restore to end (--wait=false: start it and print its operation ID)")
-	f.StringVar(&identity, "identity", "", "an age identity FILE (mode 0600) for an encrypted pool; sent over the socket, never stored")
+	f.StringVar(&identity, "identity", "", "an age identity FILE (mode 0600, in the clear or passphrase-protected) for an encrypted pool; sent over the socket, never stored")
+	pf.add(f)
 	f.BoolVar(&fromTape, "from-tape", false, "restore from cartridges alone, without the daemon or a catalog")
 	tapes.add(f)
 	return cmd

@@ -81,31 +81,62 @@ func writeIdentityFile(path string, id *age.X25519Identity, note string) error {
 
 func (a *app) keyGenerateCommand() *cobra.Command {
 	var out string
+	var passphrase bool
+	var pf passphraseFlag
 	c := &cobra.Command{
-		Use:   "generate --out FILE",
+		Use:   "generate --out FILE [--passphrase [--passphrase-fd N]]",
 		Short: "Write a new identity to FILE (mode 0600) and print its recipient",
 		Long: `Writes a new age X25519 identity to FILE, readable only by you, and prints its
 recipient (age1..., the public key for a pool's recipients:) and fingerprint.
 FILE must not exist. Keep FILE off the backup server; print a paper copy with
-'tapewarden key escrow'.`,
+'tapewarden key escrow'.
+
+With --passphrase the identity is written encrypted with age to a passphrase
+typed twice at the terminal (echo off), or read once from --passphrase-fd N:
+an armored age file, as 'age -p -a' writes it. 'tapewarden restore
+--identity FILE', 'key check', 'catalog rebuild' and 'restore --from-tape'
+ask for the passphrase and open it on this machine; Debian's
+'age -d -i FILE' asks for it too. Forget the passphrase and the file is
+useless: keep a paper key (of an identity in the clear, made before it is
+protected) sealed at the remote site.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
 				return usagef("key generate: --out FILE is needed")
 			}
+			if pf.fd >= 0 && !passphrase {
+				return usagef("key generate: --passphrase-fd goes with --passphrase")
+			}
+			if _, err := os.Lstat(out); err == nil {
+				return usagef("%s already exists; a key file is never overwritten: choose another name, or move the old one away if you are sure no tape needs it", out)
+			}
 			id, err := age.GenerateX25519Identity()
 			if err != nil {
 				return err
 			}
-			if err := writeIdentityFile(out, id, "created"); err != nil {
+			how := "mode 0600"
+			if passphrase {
+				pass, err := a.newPassphrase(pf, out)
+				if err != nil {
+					return err
+				}
+				err = writePassphraseIdentity(out, id, pass, "created "+time.Now().UTC().Format(time.RFC3339))
+				clear(pass)
+				if err != nil {
+					return err
+				}
+				how = "mode 0600, encrypted with the passphrase"
+			} else if err := writeIdentityFile(out, id, "created"); err != nil {
 				return err
 			}
 			r := id.Recipient().String()
-			fmt.Fprintf(a.out, "identity written to %s (mode 0600)\nrecipient:   %s\nfingerprint: %s\n", out, r, archive.Fingerprint(r))
+			fmt.Fprintf(a.out, "identity written to %s (%s)\nrecipient:   %s\nfingerprint: %s\n", out, how, r, archive.Fingerprint(r))
 			return nil
 		},
 	}
 	c.Flags().StringVar(&out, "out", "", "the identity file to create")
+	c.Flags().BoolVar(&passphrase, "passphrase", false, "protect the identity with a passphrase (asked twice at the terminal)")
+	pf.add(c.Flags())
 	return c
 }
 
@@ -114,9 +145,11 @@ func looksLikeIdentity(arg string) bool {
 	return strings.HasPrefix(strings.ToUpper(strings.TrimSpace(arg)), "AGE-SECRET-KEY-")
 }
 
-// readOneIdentity reads the single identity of an identity file.
-func readOneIdentity(path string) (*age.X25519Identity, error) {
-	ids, err := archive.ReadIdentityFile(path)
+// readOneIdentity reads the single identity of an identity file, asking
+// for its passphrase if it is protected by one.
+func (a *app) readOneIdentity(path string, pf passphraseFlag) (*age.X25519Identity, error) {
+	text, ids, err := a.identityText(path, pf)
+	clear(text)
 	if err != nil {
 		return nil, err
 	}
@@ -211,6 +244,7 @@ func paperPDF(id *age.X25519Identity) ([]byte, error) {
 
 func (a *app) keyEscrowCommand() *cobra.Command {
 	var identity, format, out string
+	var pf passphraseFlag
 	c := &cobra.Command{
 		Use:   "escrow --identity FILE [--format text|pdf] [--out FILE]",
 		Short: "Print a paper key: the identity as text and as a QR code",
@@ -218,7 +252,9 @@ func (a *app) keyEscrowCommand() *cobra.Command {
 the identity in groups of four characters, the same as a QR code, its
 recipient and fingerprint, and the commands that recover a tape with Debian's
 age and GNU tar. --format text writes to standard output (or --out); --format
-pdf needs --out. --out files are created with mode 0600 and never overwritten.`,
+pdf needs --out. --out files are created with mode 0600 and never overwritten.
+A passphrase-protected identity file is opened with its passphrase first; the
+paper key holds the identity itself, not the passphrase.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if identity == "" {
@@ -233,7 +269,7 @@ pdf needs --out. --out files are created with mode 0600 and never overwritten.`,
 			if format == "pdf" && out == "" {
 				return usagef("key escrow: --format pdf needs --out FILE")
 			}
-			id, err := readOneIdentity(identity)
+			id, err := a.readOneIdentity(identity, pf)
 			if err != nil {
 				return err
 			}
@@ -273,6 +309,7 @@ pdf needs --out. --out files are created with mode 0600 and never overwritten.`,
 	c.Flags().StringVar(&identity, "identity", "", "the identity file")
 	c.Flags().StringVar(&format, "format", "text", "text or pdf")
 	c.Flags().StringVar(&out, "out", "", "write to this new file instead of standard output")
+	pf.add(c.Flags())
 	return c
 }
 
@@ -363,52 +400,41 @@ func isTerminal(f *os.File) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-// readIdentityText checks an identity file (mode 0600, X25519 identities
-// only) and returns its text, for sending to the daemon in a request body.
-func readIdentityText(path string) (string, error) {
-	if looksLikeIdentity(path) {
-		return "", usagef("--identity takes the path of an identity file, never the key itself (a key on the command line is seen by every user of this machine; consider it exposed)")
-	}
-	ids, err := archive.ReadIdentityFile(path)
-	if err != nil {
-		return "", err
-	}
-	if len(ids.Fingerprints) == 0 {
-		return "", fmt.Errorf("%w: %s holds no identity", archive.ErrBadIdentity, path)
-	}
-	text, err := os.ReadFile(path)
-	if err != nil {
-		return "", err
-	}
-	return string(text), nil
-}
-
 func (a *app) keyCheckCommand() *cobra.Command {
 	var identity string
+	var pf passphraseFlag
 	c := &cobra.Command{
-		Use:   "check --identity FILE",
+		Use:   "check --identity FILE [--passphrase-fd N]",
 		Short: "Confirm an identity decrypts the newest generation of every encrypted pool (no restore)",
 		Long: `For each pool with encryption: age, the daemon gets the first cartridge of its
 newest encrypted generation into a drive, reads the trailer and decrypts the
 start of the data file with the identity, which age authenticates. Nothing is
 restored. The identity file (mode 0600) is read here and sent over the
-daemon's socket; the daemon never logs or stores it. Part of the yearly drill:
-check the ICT key and the escrow key. Exits 1 if any pool fails.`,
+daemon's socket; the daemon never logs or stores it. A passphrase-protected
+identity file is opened here first (see 'key generate --passphrase'). Part of the yearly drill:
+check the ICT key and the escrow key. Exits 1 if any pool fails, or if no
+encrypted pool has a generation yet (a pool without one is listed, and not
+counted as a failure).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if identity == "" {
 				return usagef("key check: give the identity file (--identity FILE)")
 			}
-			text, err := readIdentityText(identity)
+			text, _, err := a.identityText(identity, pf)
 			if err != nil {
 				return err
 			}
 			var res []engine.KeyCheck
-			failed := 0
+			failed, unwritten := 0, 0
 			err = show(a, cmd, &res, func(ctx context.Context, c *client.Client) ([]engine.KeyCheck, error) {
 				return c.KeyCheck(ctx, engine.KeyCheckRequest{Identity: engine.Secret(text)})
 			}, func(w io.Writer) {
 				for _, kc := range res {
+					if kc.Unwritten {
+						unwritten++
+						fmt.Fprintf(w, "pool %s: nothing to check yet: %s\n", kc.Pool, kc.Problem)
+						continue
+					}
 					if kc.OK {
 						fmt.Fprintf(w, "pool %s: ok: generation %s (run %d of %s) on %s file %d decrypts with this identity\n",
 							kc.Pool, kc.Generation, kc.Run, kc.Job, kc.Barcode, kc.File)
@@ -423,11 +449,15 @@ check the ICT key and the escrow key. Exits 1 if any pool fails.`,
 				}
 			})
 			if err == nil && failed > 0 {
-				return fmt.Errorf("the identity does not decrypt %d of %d encrypted pools", failed, len(res))
+				return fmt.Errorf("the identity does not decrypt %d of %d encrypted pools", failed, len(res)-unwritten)
+			}
+			if err == nil && unwritten == len(res) {
+				return failedError{"no encrypted pool has a generation to check the identity against yet: run a job of one, then check again"}
 			}
 			return err
 		},
 	}
 	c.Flags().StringVar(&identity, "identity", "", "the age identity file to check (mode 0600)")
+	pf.add(c.Flags())
 	return c
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/tapewarden/tapewarden/daemon/archive"
 	"github.com/tapewarden/tapewarden/daemon/config"
 	"github.com/tapewarden/tapewarden/daemon/recovery"
 	"github.com/tapewarden/tapewarden/drives"
@@ -153,9 +154,10 @@ func (a *app) stateDirFor(flag string) string {
 
 func (a *app) catalogRebuildCommand() *cobra.Command {
 	var src tapeSourceFlags
-	var stateDir string
+	var stateDir, identity string
+	var pf passphraseFlag
 	cmd := &cobra.Command{
-		Use:   "rebuild (--images DIR | --device DEV [--changer DEV] | --library NAME) [--state-dir DIR]",
+		Use:   "rebuild (--images DIR | --device DEV [--changer DEV] | --library NAME) [--state-dir DIR] [--identity FILE]",
 		Short: "Rebuild the catalog from cartridges alone (offline: no daemon, no catalog)",
 		Long: `For the day the machine room is gone. Reads every cartridge's label,
 trailers and catalog file, starts from the newest catalog copy that verifies
@@ -172,6 +174,12 @@ that were not read are listed, not marked lost. The audit chain continues
 with a 'rebuilt' event; 'tapewarden audit verify --head HASH' with the head
 printed here passes once the daemon runs on the new catalog.
 
+The catalog file of an encrypted pool is encrypted to the pool's recipients:
+give --identity FILE (an age identity file, in the clear or protected by a
+passphrase, which is asked for) to open it. Without it the rebuild still
+reads labels and trailers, says which recipients can open the catalog files,
+and rebuilds from the trailers alone.
+
 Ctrl-C stops it and leaves no catalog behind.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -179,11 +187,15 @@ Ctrl-C stops it and leaves no catalog behind.`,
 			if err != nil {
 				return err
 			}
+			ids, err := a.optionalIdentities(identity, pf, "catalog rebuild")
+			if err != nil {
+				return err
+			}
 			ctx, stop := interruptible(cmd)
 			defer stop()
 			start := time.Now()
 			dir := a.stateDirFor(stateDir)
-			rep, err := recovery.Rebuild(ctx, recovery.RebuildOptions{Source: source, StateDir: dir, Progress: a.errOut, Actor: localActor()})
+			rep, err := recovery.Rebuild(ctx, recovery.RebuildOptions{Source: source, StateDir: dir, Progress: a.errOut, Actor: localActor(), Identities: ids})
 			if errors.Is(err, context.Canceled) {
 				return fmt.Errorf("interrupted: no catalog was written to %s", dir)
 			}
@@ -202,6 +214,8 @@ Ctrl-C stops it and leaves no catalog behind.`,
 	}
 	src.add(cmd.Flags())
 	cmd.Flags().StringVar(&stateDir, "state-dir", "", "where the catalog goes (default: the configuration's state directory, else /var/lib/tapewarden)")
+	cmd.Flags().StringVar(&identity, "identity", "", "an age identity FILE (mode 0600, in the clear or passphrase-protected) that opens encrypted catalog files")
+	pf.add(cmd.Flags())
 	return cmd
 }
 
@@ -216,6 +230,11 @@ func printRebuild(a *app, rep recovery.RebuildReport, took time.Duration) {
 	}
 	for _, r := range rep.Rejected {
 		fmt.Fprintf(w, "not used:               %s\n", r)
+	}
+	if len(rep.Encrypted) > 0 {
+		fmt.Fprintf(w, "encrypted:              catalog files encrypted with age to the recipients with fingerprints %s were not opened;\n"+
+			"                        run the rebuild again (into an empty state directory) with --identity FILE of one of them to start from the full catalog\n",
+			strings.Join(rep.Encrypted, ", "))
 	}
 	fmt.Fprintf(w, "runs from the copy:     %d\n", rep.RunsFromCopy)
 	fmt.Fprintf(w, "runs from trailers:     %d finished, %d added\n", len(rep.RunsFinished), len(rep.RunsAdded))
@@ -253,7 +272,7 @@ func printRebuild(a *app, rep recovery.RebuildReport, took time.Duration) {
 }
 
 // restoreFromTape is 'tapewarden restore --from-tape'.
-func (a *app) restoreFromTape(cmd *cobra.Command, src *tapeSourceFlags, system, job, to string, overwrite bool) error {
+func (a *app) restoreFromTape(cmd *cobra.Command, src *tapeSourceFlags, system, job, to string, overwrite bool, identity string, pf passphraseFlag) error {
 	if job != "" {
 		return usagef("restore --from-tape: name a --system (or none for all); jobs are restored with their system")
 	}
@@ -268,9 +287,13 @@ func (a *app) restoreFromTape(cmd *cobra.Command, src *tapeSourceFlags, system, 
 	if err != nil {
 		return err
 	}
+	ids, err := a.optionalIdentities(identity, pf, "restore --from-tape")
+	if err != nil {
+		return err
+	}
 	ctx, stop := interruptible(cmd)
 	defer stop()
-	res, err := recovery.RestoreFromTape(ctx, recovery.RestoreOptions{Source: source, To: abs, System: system, Overwrite: overwrite, Progress: a.errOut})
+	res, err := recovery.RestoreFromTape(ctx, recovery.RestoreOptions{Source: source, To: abs, System: system, Overwrite: overwrite, Progress: a.errOut, Identities: ids})
 	if a.jsonOut && err == nil {
 		return a.printJSON(res)
 	}
@@ -279,4 +302,18 @@ func (a *app) restoreFromTape(cmd *cobra.Command, src *tapeSourceFlags, system, 
 			j.Job, j.System, j.RunID, j.Generation, j.Dir, j.Members, j.Bytes, strings.Join(j.Cartridges, ", "), j.Verified)
 	}
 	return err
+}
+
+// optionalIdentities reads --identity FILE for an offline command, which
+// uses it here and sends it nowhere; none without the flag.
+func (a *app) optionalIdentities(path string, pf passphraseFlag, what string) (archive.Identities, error) {
+	if path == "" {
+		if pf.fd >= 0 {
+			return archive.Identities{}, usagef("%s: --passphrase-fd goes with --identity FILE", what)
+		}
+		return archive.Identities{}, nil
+	}
+	text, ids, err := a.identityText(path, pf)
+	clear(text)
+	return ids, err
 }

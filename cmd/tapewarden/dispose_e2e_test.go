@@ -26,12 +26,11 @@ func TestDisposalRefusedThenAllowedThroughTheCLI(t *testing.T) {
 	require.Equal(t, media.RunSucceeded, run.State)
 	require.NoError(t, json.Unmarshal([]byte(p.must("run", "show", fmt.Sprint(run.ID), "--json")), &run))
 	require.NotEmpty(t, run.Pieces)
-	// It carries the class of juki's data (integrity 2; the demo states
-	// no confidentiality class).
+	// It carries the class of juki's data (confidentiality 2, integrity 2).
 	out := p.must("media", "show", run.Pieces[0].Barcode)
-	assert.Contains(t, out, "handling class  I2")
+	assert.Contains(t, out, "handling class  C2 I2")
 	out = p.must("media", "list", "--pool", "daily")
-	assert.Regexp(t, run.Pieces[0].Barcode+`\s.*\sI2\s`, out)
+	assert.Regexp(t, run.Pieces[0].Barcode+`\s.*\sC2 I2\s`, out)
 	assert.Regexp(t, `DSP001L8\s.*\s-\s+0`, out, "an empty cartridge has no class")
 	_, errOut, code := p.run("media", "dispose", run.Pieces[0].Barcode, "--method", "shred", "--witness", "Suzuki")
 	assert.Equal(t, 1, code)

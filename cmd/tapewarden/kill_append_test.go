@@ -79,6 +79,7 @@ func killWhileAppending(t *testing.T, verify string) {
 	// The demo's stock and data are made by a first start with --demo.
 	p := startDaemonArgs(t, dir, "daemon", "--demo", "--no-schedule", "--state-dir", dir)
 	require.NoError(t, p.kill(syscall.SIGTERM))
+	addDemoKey(t, confPath, dir)
 
 	runJSON := func(p *daemonProc, id int64) appendRunView {
 		var rv appendRunView

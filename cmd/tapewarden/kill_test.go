@@ -94,6 +94,7 @@ func TestKillWhileWriting(t *testing.T) {
 	conf = strings.Replace(conf, "state_dir: "+dir, "state_dir: "+dir, 1)
 	confPath := filepath.Join(dir, "tapewarden.yaml")
 	require.NoError(t, os.WriteFile(confPath, []byte(conf), 0o644))
+	addDemoKey(t, confPath, dir)
 
 	p := startWithConfig(t, confPath)
 	out := p.must("job", "run", "juki-daily", "--json")

@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -99,23 +100,38 @@ func NewIdentities(ids ...*age.X25519Identity) Identities {
 // it. The file must not be readable or writable by group or others. Errors
 // wrap ErrBadIdentity and never quote the file's contents.
 func ReadIdentityFile(path string) (Identities, error) {
+	text, err := ReadSecretFile(path)
+	if err != nil {
+		return Identities{}, err
+	}
+	return ParseIdentities(bytes.NewReader(text), path)
+}
+
+// ReadSecretFile reads a key file (at most 1 MiB) after checking that it
+// is a regular file that neither group nor others may read or write.
+// Errors wrap ErrBadIdentity and never quote the file's contents.
+func ReadSecretFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return Identities{}, fmt.Errorf("%w: %v", ErrBadIdentity, err)
+		return nil, fmt.Errorf("%w: %v", ErrBadIdentity, err)
 	}
 	defer func() { _ = f.Close() }() // read-only: nothing to lose
 	fi, err := f.Stat()
 	if err != nil {
-		return Identities{}, fmt.Errorf("%w: %v", ErrBadIdentity, err)
+		return nil, fmt.Errorf("%w: %v", ErrBadIdentity, err)
 	}
 	if !fi.Mode().IsRegular() {
-		return Identities{}, fmt.Errorf("%w: %s is not a regular file", ErrBadIdentity, path)
+		return nil, fmt.Errorf("%w: %s is not a regular file", ErrBadIdentity, path)
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
-		return Identities{}, fmt.Errorf("%w: %s has mode %v, readable by others than its owner; run chmod 600 %s (and consider the key exposed)",
+		return nil, fmt.Errorf("%w: %s has mode %v, readable by others than its owner; run chmod 600 %s (and consider the key exposed)",
 			ErrBadIdentity, path, fi.Mode().Perm(), path)
 	}
-	return ParseIdentities(f, path)
+	text, err := io.ReadAll(io.LimitReader(f, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrBadIdentity, path, err)
+	}
+	return text, nil
 }
 
 // ParseIdentities reads identities in age's file format from r; name
@@ -319,56 +335,91 @@ func (d *Decrypter) Close() error {
 const stagingPrefix = ".tapewarden-restore-"
 
 // ExtractStaged extracts like Extract, but into a new directory
-// DIR/.tapewarden-restore-NNNN first, and moves the restored top-level
-// entries into dir only once the stream has ended without error: read
-// through a Decrypter, that is once age has authenticated the whole
-// stream. After any error the staging directory is removed, so nothing of
+// DIR/.tapewarden-restore-NNNN first, and moves the restored entries into
+// dir only once the stream has ended without error: read through a
+// Decrypter, that is once age has authenticated the whole stream. After
+// any error of the stream the staging directory is removed, so nothing of
 // the stream is left in dir.
 //
-// A top-level name that already exists in dir is replaced only with
-// opts.Overwrite and only if neither is a directory; any other clash is an
-// error that leaves the complete, authenticated restore in the staging
-// directory, which the error names, and dir as it was.
+// The move merges the restored tree into dir as Extract would have
+// written it: a directory that exists in both is entered; a file that
+// exists in dir is replaced only with opts.Overwrite, and otherwise the
+// member is refused (listed in the result's Refused with the reason
+// Extract gives, and a *RefusedError unless opts.TolerateRefused); a
+// directory and a file in each other's way are refused either way.
+// Refused members are not left anywhere: the staging directory is removed
+// at the end.
 func ExtractStaged(ctx context.Context, stream io.Reader, dir string, opts ExtractOptions) (ExtractResult, error) {
 	staging, err := os.MkdirTemp(dir, stagingPrefix)
 	if err != nil {
 		return ExtractResult{}, fmt.Errorf("open restore directory: %w", err)
 	}
-	res, err := Extract(ctx, stream, staging, opts)
+	inner := opts
+	inner.Overwrite = false // the staging directory starts empty
+	res, err := Extract(ctx, stream, staging, inner)
 	if err != nil {
 		if rerr := os.RemoveAll(staging); rerr != nil {
 			err = errors.Join(err, fmt.Errorf("archive: remove the unfinished restore in %s by hand: %w", staging, rerr))
 		}
 		return res, err
 	}
-	entries, err := os.ReadDir(staging)
-	if err != nil {
-		return res, fmt.Errorf("archive: read the finished restore in %s: %w", staging, err)
+	before := len(res.Refused)
+	if err := mergeStaged(staging, dir, "", opts.Overwrite, &res); err != nil {
+		return res, fmt.Errorf("archive: the restore is complete and authenticated in %s, but moving it into %s failed: %w; move the rest by hand", staging, dir, err)
 	}
-	var clashes []string
-	for _, e := range entries {
-		fi, err := os.Lstat(filepath.Join(dir, e.Name()))
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-		case err != nil:
-			return res, fmt.Errorf("archive: the restore is complete in %s but %w", staging, err)
-		case !opts.Overwrite || fi.IsDir() || e.IsDir():
-			clashes = append(clashes, e.Name())
-		}
+	if err := os.RemoveAll(staging); err != nil {
+		return res, fmt.Errorf("archive: remove %s: %w", staging, err)
 	}
-	if len(clashes) > 0 {
-		return res, fmt.Errorf("archive: the restore is complete and authenticated in %s, but %s already exist in %s: move them aside and move the restored ones in by hand",
-			staging, strings.Join(clashes, ", "), dir)
-	}
-	for _, e := range entries {
-		if err := os.Rename(filepath.Join(staging, e.Name()), filepath.Join(dir, e.Name())); err != nil {
-			return res, fmt.Errorf("archive: the restore is complete in %s; moving it into %s failed: %w", staging, dir, err)
-		}
-	}
-	if err := os.Remove(staging); err != nil {
-		return res, fmt.Errorf("archive: remove the empty %s: %w", staging, err)
+	if len(res.Refused) > before && !opts.TolerateRefused {
+		return res, &RefusedError{Refused: slices.Clone(res.Refused)}
 	}
 	return res, nil
+}
+
+// mergeStaged moves the entries of staging/rel into dir/rel (see
+// ExtractStaged), counting refused members out of res.Members.
+func mergeStaged(staging, dir, rel string, overwrite bool, res *ExtractResult) error {
+	entries, err := os.ReadDir(filepath.Join(staging, rel))
+	if err != nil {
+		return err
+	}
+	refuse := func(name string, isDir bool, reason string) {
+		n := int64(1)
+		if isDir {
+			n = 0
+			_ = filepath.WalkDir(filepath.Join(staging, name), func(string, fs.DirEntry, error) error { n++; return nil }) // only counts
+		}
+		res.Members = max(0, res.Members-n)
+		res.Refused = append(res.Refused, Refusal{Name: filepath.ToSlash(name), Reason: reason})
+	}
+	for _, e := range entries {
+		name := filepath.Join(rel, e.Name())
+		src, dst := filepath.Join(staging, name), filepath.Join(dir, name)
+		fi, err := os.Lstat(dst)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			if err := os.Rename(src, dst); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		case fi.IsDir() && e.IsDir():
+			if err := mergeStaged(staging, dir, name, overwrite, res); err != nil {
+				return err
+			}
+		case fi.IsDir():
+			refuse(name, false, "a directory is in the way")
+		case e.IsDir():
+			refuse(name, true, "a file is in the way of this directory")
+		case !overwrite:
+			refuse(name, false, "already exists in the restore directory (restore with --overwrite to replace it)")
+		default:
+			if err := os.Rename(src, dst); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // X25519 returns the identities themselves, for writing a paper key. The
@@ -380,3 +431,26 @@ func (i Identities) X25519() []*age.X25519Identity {
 	}
 	return out
 }
+
+// EncryptTo starts an age file on dst encrypted to recipients (age1...,
+// as in a pool's recipients:), for the small files written beside the
+// data (the catalog file); the data itself goes through Backup's cipher
+// stage. It returns the writer, which must be closed to end the file, and
+// the recipients' fingerprints for the trailer.
+func EncryptTo(dst io.Writer, recipients []string) (io.WriteCloser, []string, error) {
+	if len(recipients) == 0 {
+		return nil, nil, fmt.Errorf("%w: no recipient given", ErrBadRecipient)
+	}
+	rs, fps, err := parseRecipients(recipients)
+	if err != nil {
+		return nil, nil, err
+	}
+	w, err := age.Encrypt(dst, rs...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("archive: start age encryption: %w", err)
+	}
+	return w, fps, nil
+}
+
+// Empty says whether no identity is held.
+func (i Identities) Empty() bool { return len(i.ids) == 0 }

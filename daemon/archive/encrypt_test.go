@@ -261,31 +261,56 @@ type iotestErr struct{ err error }
 
 func (r iotestErr) Read([]byte) (int, error) { return 0, r.err }
 
-func TestExtractStagedClash(t *testing.T) {
+// TestExtractStagedMerges: an authenticated restore merges into a
+// directory that already holds the tree: existing files are refused
+// without --overwrite (named in the result, the target untouched, the
+// staging directory gone) and replaced with it; new files are added.
+func TestExtractStagedMerges(t *testing.T) {
 	src := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(src, "d"), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(src, "d", "f"), []byte("new"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(src, "d", "g"), []byte("added"), 0o644))
 	tp := &tape{}
 	_, err := (&Backup{Paths: []string{filepath.Join(src, "d")}, BlockSize: 16 << 10}).Run(t.Context(), tp)
 	require.NoError(t, err)
 	stream := func() io.Reader { return bytes.NewReader(tp.data()) }
-	top := strings.SplitN(memberName(src), "/", 2)[0]
+	member := memberName(src) + "/d/f"
 
 	dst := t.TempDir()
-	require.NoError(t, os.Mkdir(filepath.Join(dst, top), 0o755))
-	_, err = ExtractStaged(t.Context(), stream(), dst, ExtractOptions{Overwrite: true})
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "already exist")
+	old := filepath.Join(dst, filepath.FromSlash(member))
+	require.NoError(t, os.MkdirAll(filepath.Dir(old), 0o755))
+	require.NoError(t, os.WriteFile(old, []byte("old"), 0o644))
+	res, err := ExtractStaged(t.Context(), stream(), dst, ExtractOptions{})
+	var re *RefusedError
+	require.ErrorAs(t, err, &re)
+	want := []Refusal{{Name: member, Reason: "already exists in the restore directory (restore with --overwrite to replace it)"}}
+	assert.Equal(t, want, re.Refused)
+	assert.Equal(t, want, res.Refused)
+	got, err := os.ReadFile(old)
+	require.NoError(t, err)
+	assert.Equal(t, "old", string(got), "not replaced without --overwrite")
+	added, err := os.ReadFile(filepath.Join(filepath.Dir(old), "g"))
+	require.NoError(t, err)
+	assert.Equal(t, "added", string(added))
 	entries, _ := os.ReadDir(dst)
-	require.Len(t, entries, 2, "the existing directory and the staging directory")
-	staged := filepath.Join(dst, entries[0].Name())
-	if entries[0].Name() == top {
-		staged = filepath.Join(dst, entries[1].Name())
-	}
-	assert.Contains(t, err.Error(), staged)
-	got, err := os.ReadFile(filepath.Join(staged, memberName(src), "d", "f"))
+	require.Len(t, entries, 1, "no staging directory is left")
+
+	res, err = ExtractStaged(t.Context(), stream(), dst, ExtractOptions{TolerateRefused: true})
+	require.NoError(t, err)
+	assert.Len(t, res.Refused, 2, "both files exist now")
+
+	_, err = ExtractStaged(t.Context(), stream(), dst, ExtractOptions{Overwrite: true})
+	require.NoError(t, err)
+	got, err = os.ReadFile(old)
 	require.NoError(t, err)
 	assert.Equal(t, "new", string(got))
+
+	// A directory in the way of a file is refused even with --overwrite.
+	require.NoError(t, os.Remove(old))
+	require.NoError(t, os.Mkdir(old, 0o755))
+	res, err = ExtractStaged(t.Context(), stream(), dst, ExtractOptions{Overwrite: true, TolerateRefused: true})
+	require.NoError(t, err)
+	assert.Equal(t, []Refusal{{Name: member, Reason: "a directory is in the way"}}, res.Refused)
 }
 
 func TestBackupRefusesBadRecipient(t *testing.T) {

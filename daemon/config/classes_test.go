@@ -21,7 +21,7 @@ func TestHandlingClasses(t *testing.T) {
 	c, i = cfg.HandlingClass(nil)
 	assert.Zero(t, c+i)
 
-	bad := strings.Replace(string(DemoYAML()), "    integrity: 2\n", "    confidentiality: 3\n    integrity: -1\n", 1)
+	bad := strings.Replace(string(DemoYAML()), "    confidentiality: 2\n    integrity: 2\n", "    confidentiality: 3\n    integrity: -1\n", 1)
 	require.NotEqual(t, string(DemoYAML()), bad)
 	_, err = ParseConfig("demo.yaml", []byte(bad))
 	require.Error(t, err)

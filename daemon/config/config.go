@@ -2,7 +2,9 @@ package config
 
 import (
 	_ "embed"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -11,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"filippo.io/age"
 
 	"github.com/tapewarden/tapewarden/daemon/archive"
 	"github.com/tapewarden/tapewarden/drives"
@@ -396,9 +400,65 @@ func DemoConfig(stateDir string) (*Config, error) {
 			cc.Send[k] = relocate(cc.Send[k])
 		}
 	}
+	recipient, err := demoKey(stateDir)
+	if err != nil {
+		return nil, err
+	}
+	for i := range cfg.Pools {
+		p := &cfg.Pools[i]
+		if p.RestoreIdentityFile != "" {
+			p.RestoreIdentityFile = relocate(p.RestoreIdentityFile)
+		}
+		if p.Encrypted() {
+			p.Recipients = append([]Recipient{{Value: recipient, Line: p.Line}}, p.Recipients...)
+		}
+	}
 	cfg.StateDir = stateDir
 	cfg.API.Socket = filepath.Join(stateDir, "api.sock")
 	return cfg, nil
+}
+
+// DemoKeyName is the demo's own age identity in its state directory: the
+// ICT department's key of the demo's encrypted pools.
+const DemoKeyName = "demo-ict.key"
+
+// demoKey returns the recipient of the demo's key in stateDir, making the
+// key (mode 0600) when the directory exists and has none. Without the
+// directory (config check --demo) the key is made in memory only, so that
+// the configuration checked has the shape the running demo has.
+func demoKey(stateDir string) (string, error) {
+	path := filepath.Join(stateDir, DemoKeyName)
+	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+		ids, err := archive.ReadIdentityFile(path)
+		if err == nil && len(ids.X25519()) == 0 {
+			err = errors.New("it holds no identity")
+		}
+		if err != nil {
+			return "", fmt.Errorf("the demo's key %s: %w (remove it to make a new one)", path, err)
+		}
+		return ids.X25519()[0].Recipient().String(), nil
+	}
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		return "", err
+	}
+	if fi, err := os.Stat(stateDir); err != nil || !fi.IsDir() {
+		return id.Recipient().String(), nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("make the demo's key: %w", err)
+	}
+	_, err = fmt.Fprintf(f, "# the tapewarden demo's key (the ICT department's), made %s\n# public key: %s\n%s\n",
+		time.Now().UTC().Format(time.RFC3339), id.Recipient(), id)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(path) // a partial key; the next start makes a new one
+		return "", fmt.Errorf("make the demo's key: %w", err)
+	}
+	return id.Recipient().String(), nil
 }
 
 // SocketPath is the API socket.

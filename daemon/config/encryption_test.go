@@ -2,6 +2,8 @@ package config
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -9,18 +11,31 @@ import (
 	"filippo.io/age"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tapewarden/tapewarden/daemon/archive"
 )
 
 // withDailyPool returns the demo configuration with extra lines added to
 // the daily pool (indented as its keys), and the line the first one is on.
 func withDailyPool(t *testing.T, lines ...string) ([]byte, int) {
 	t.Helper()
-	demo := string(DemoYAML())
+	demo := demoWithoutEncryption(t)
 	anchor := "    offsite: {keep: 1, site: hill-annex, transit_days: 0}\n"
 	i := strings.Index(demo, anchor)
 	require.GreaterOrEqual(t, i, 0, "the demo's daily pool changed; update this test")
 	line := strings.Count(demo[:i+len(anchor)], "\n") + 1
 	return []byte(demo[:i+len(anchor)] + strings.Join(lines, "\n") + "\n" + demo[i+len(anchor):]), line
+}
+
+// demoWithoutEncryption is the demo configuration with the daily pool's
+// encryption lines taken out, for tests that set their own.
+func demoWithoutEncryption(t *testing.T) string {
+	t.Helper()
+	demo := string(DemoYAML())
+	start := strings.Index(demo, "    encryption: age\n")
+	end := strings.Index(demo, "    restore_identity_file: /var/lib/tapewarden/demo-ict.key\n")
+	require.True(t, start > 0 && end > start, "the demo's daily pool changed; update this test")
+	return demo[:start] + demo[end+len("    restore_identity_file: /var/lib/tapewarden/demo-ict.key\n"):]
 }
 
 func newRecipient(t *testing.T) (recipient, identity string) {
@@ -41,8 +56,8 @@ func TestPoolEncryption(t *testing.T) {
 	assert.True(t, p.Encrypted())
 	assert.Equal(t, []string{r1, r2}, p.RecipientStrings())
 	assert.Equal(t, "/etc/tapewarden/restore.key", p.RestoreIdentityFile)
-	assert.False(t, cfg.Pool("monthly").Encrypted())
-	assert.Equal(t, "none", cfg.Pool("monthly").Encryption)
+	assert.False(t, cfg.Pool("dat").Encrypted())
+	assert.Equal(t, "none", cfg.Pool("dat").Encryption)
 }
 
 func TestPoolEncryptionErrorsNameTheLine(t *testing.T) {
@@ -106,7 +121,7 @@ func TestConfigRefusesIdentities(t *testing.T) {
 }
 
 func TestSystemConfidentiality(t *testing.T) {
-	demo := string(DemoYAML())
+	demo := strings.Replace(string(DemoYAML()), "    confidentiality: 2\n", "", 1)
 	i := strings.Index(demo, "    availability: ")
 	require.GreaterOrEqual(t, i, 0)
 	cfg, err := ParseConfig("t.yaml", []byte(demo[:i]+"    confidentiality: 2\n"+demo[i:]))
@@ -117,3 +132,44 @@ func TestSystemConfidentiality(t *testing.T) {
 }
 
 func itoaTest(n int) string { return strconv.Itoa(n) }
+
+// TestDemoKey: the demo makes its own key in its state directory at the
+// first start (mode 0600) and keeps it; its encrypted pools go to that key
+// and the escrow key; without a state directory the key is made in memory
+// only; a key others may read is refused.
+func TestDemoKey(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := DemoConfig(dir)
+	require.NoError(t, err)
+	key := filepath.Join(dir, DemoKeyName)
+	fi, err := os.Stat(key)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	ids, err := archive.ReadIdentityFile(key)
+	require.NoError(t, err)
+	mine := ids.X25519()[0].Recipient().String()
+	for _, name := range []string{"daily", "monthly"} {
+		p := cfg.Pool(name)
+		require.True(t, p.Encrypted(), name)
+		rs := p.RecipientStrings()
+		require.Len(t, rs, 2, name)
+		assert.Equal(t, mine, rs[0], "%s: the demo key first", name)
+		assert.Equal(t, key, p.RestoreIdentityFile)
+	}
+	assert.False(t, cfg.Pool("dat").Encrypted())
+
+	again, err := DemoConfig(dir)
+	require.NoError(t, err)
+	assert.Equal(t, mine, again.Pool("daily").RecipientStrings()[0], "the key is kept")
+
+	nowhere := filepath.Join(t.TempDir(), "nonexistent")
+	cfg, err = DemoConfig(nowhere)
+	require.NoError(t, err)
+	assert.Len(t, cfg.Pool("daily").RecipientStrings(), 2)
+	assert.NoDirExists(t, nowhere)
+
+	require.NoError(t, os.Chmod(key, 0o644))
+	_, err = DemoConfig(dir)
+	require.ErrorIs(t, err, archive.ErrBadIdentity)
+	assert.Contains(t, err.Error(), "chmod 600")
+}

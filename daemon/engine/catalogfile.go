@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/tapewarden/tapewarden/daemon/config"
 	"github.com/tapewarden/tapewarden/daemon/recovery"
@@ -37,6 +38,18 @@ func (w *tapeWriter) writeCatalogFile(ctx context.Context) {
 		w.log.printf("warning: no catalog file written on %s: %v", w.barcode, err)
 		return
 	}
+	encrypted := ""
+	if pc := d.cfg.Pool(w.pool.Name); pc != nil && pc.Encrypted() {
+		// The catalog locates every cartridge: it travels encrypted to the
+		// same recipients as the pool's data.
+		e, err := recovery.EncryptCatalogFile(b, pc.RecipientStrings())
+		if err != nil {
+			b.Remove()
+			w.log.printf("warning: no catalog file written on %s: %v", w.barcode, err)
+			return
+		}
+		b, encrypted = e, fmt.Sprintf(", encrypted with age to %s", strings.Join(e.Recipients, ", "))
+	}
 	defer b.Remove()
 	blockSize := w.m.drv.cfg.BlockSize
 	if w.job.BlockSize > 0 {
@@ -54,8 +67,8 @@ func (w *tapeWriter) writeCatalogFile(ctx context.Context) {
 		w.log.printf("warning: the catalog file on %s is incomplete: %v", w.barcode, err)
 		return
 	}
-	w.log.printf("wrote the catalog file to %s in tape file %d: %d bytes (catalog %d bytes), audit chain head %d, in %s",
-		w.barcode, file, t.Bytes, b.Manifest.CatalogBytes, t.ChainHeadID, d.now().Sub(start).Round(1e6))
+	w.log.printf("wrote the catalog file to %s in tape file %d: %d bytes (catalog %d bytes)%s, audit chain head %d, in %s",
+		w.barcode, file, t.Bytes, b.Manifest.CatalogBytes, encrypted, t.ChainHeadID, d.now().Sub(start).Round(1e6))
 }
 
 // stampTrailer writes the catalog's identity and the audit chain's head

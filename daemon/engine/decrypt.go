@@ -65,8 +65,14 @@ func (d *Engine) restoreEncrypted(ctx context.Context, r media.Run, stream *arch
 		return fmt.Errorf("%s: %w; nothing was written to %s", where(), err, dir)
 	}
 	defer func() { _ = dec.Close() }() // stops the decrypting goroutine; always nil
-	er, err := archive.ExtractStaged(ctx, dec, dir, archive.ExtractOptions{Overwrite: req.Overwrite, AllowDevices: req.AllowDevices, Only: req.Paths, Reassemble: true})
+	// Refused members (files that exist, without --overwrite) do not stop
+	// the restore; each is named in the result, as for a plain restore.
+	er, err := archive.ExtractStaged(ctx, dec, dir, archive.ExtractOptions{Overwrite: req.Overwrite, AllowDevices: req.AllowDevices, Only: req.Paths, Reassemble: true,
+		TolerateRefused: true, Warn: func(msg string) { d.log.Warn("restore", "run", r.ID, "job", r.Job, "detail", msg) }})
 	rj.Members, rj.Warnings = er.Members, er.Warnings
+	for _, rf := range er.Refused {
+		rj.Refused = append(rj.Refused, RefusedMember{Member: rf.Name, Reason: rf.Reason})
+	}
 	if err == nil {
 		_, err = io.Copy(io.Discard, dec)
 	}

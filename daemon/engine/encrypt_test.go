@@ -17,6 +17,7 @@ import (
 	"github.com/tapewarden/tapewarden/daemon/archive"
 	"github.com/tapewarden/tapewarden/daemon/config"
 	"github.com/tapewarden/tapewarden/daemon/facts"
+	"github.com/tapewarden/tapewarden/daemon/recovery"
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
 	"github.com/tapewarden/tapewarden/rotation"
@@ -292,4 +293,148 @@ func TestEncryptedSpanningJob(t *testing.T) {
 		assert.NotContains(t, strings.ToUpper(w.h.log.String()), k.secret())
 		assert.NotContains(t, strings.ToUpper(string(full.Log)), k.secret())
 	}
+}
+
+// TestEncryptedCatalogFile: a cartridge of an encrypted pool carries its
+// catalog file encrypted to the pool's recipients, readable by Debian's
+// age with either identity. A rebuild with an identity starts from the
+// full catalog and a restore from tape decrypts the data; without one
+// the rebuild reads labels and trailers, says which recipients open the
+// catalog file, and rebuilds from the trailers alone; a restore from tape
+// says the same of the data and writes nothing.
+func TestEncryptedCatalogFile(t *testing.T) {
+	keys := t.TempDir()
+	ict, escrow, stranger := newTestKey(t, keys, "ict"), newTestKey(t, keys, "escrow"), newTestKey(t, keys, "stranger")
+	w := newAppendWorld(t, "checksum", encryptDaily(ict, escrow))
+	ctx, cat := w.ctx, w.h.d.cat
+	w.change("juki-daily", 3<<20)
+	r := w.run("juki-daily")
+	require.Equal(t, media.RunSucceeded, r.State, r.Reason)
+	r, err := cat.Run(ctx, r.ID)
+	require.NoError(t, err)
+	require.Len(t, r.Pieces, 1)
+	fps := []string{archive.Fingerprint(ict.recipient), archive.Fingerprint(escrow.recipient)}
+	assert.Contains(t, r.Log, "wrote the catalog file to "+r.Pieces[0].Barcode+" in tape file 3")
+	assert.Contains(t, r.Log, "encrypted with age to "+fps[0]+", "+fps[1])
+
+	// The trailer says so; the file is an age file, not a tar.
+	img := w.image(r.Pieces[0].Barcode)
+	d, err := drives.Open(img)
+	require.NoError(t, err)
+	c, err := recovery.ReadCartridge(ctx, d)
+	require.NoError(t, err)
+	require.NoError(t, d.Close())
+	require.Len(t, c.Catalogs, 1)
+	ct := c.Catalogs[0]
+	assert.Equal(t, "age", ct.Encryption)
+	assert.Equal(t, fps, ct.Recipients)
+	onTape := vtapeFile(t, img, int(ct.DataFile))
+	assert.True(t, bytes.HasPrefix(onTape, []byte("age-encryption.org/v1\n")), "the catalog file is an age file")
+	assert.False(t, bytes.Contains(onTape, []byte("tapewarden-catalog-file")), "the manifest is not readable on tape")
+	assert.False(t, bytes.Contains(onTape, []byte("juki-daily")))
+
+	survivors := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(survivors, r.Pieces[0].Barcode+".vtape"), mustRead(t, img), 0o640))
+	w.h.stop()
+	patterns := w.h.d.cfg.LabelPatterns()
+	idsOf := func(k testKey) archive.Identities {
+		ids, err := archive.ReadIdentityFile(k.file)
+		require.NoError(t, err)
+		return ids
+	}
+
+	t.Run("without an identity", func(t *testing.T) {
+		var progress bytes.Buffer
+		rep, err := recovery.Rebuild(ctx, recovery.RebuildOptions{Source: &recovery.Images{Dir: survivors}, StateDir: t.TempDir(), Progress: &progress, LabelPatterns: patterns})
+		require.NoError(t, err, progress.String())
+		assert.Empty(t, rep.CatalogFrom, "no catalog file opened")
+		assert.Equal(t, fps, rep.Encrypted)
+		require.Len(t, rep.Rejected, 1)
+		assert.Contains(t, rep.Rejected[0], "(tape file 3, audit chain head")
+		assert.Contains(t, rep.Rejected[0], "): recovery: the catalog file is encrypted with age to the recipients with fingerprints "+fps[0]+", "+fps[1]+": give --identity FILE")
+		assert.Contains(t, progress.String(), "its catalog file is encrypted with age to "+fps[0]+", "+fps[1]+" and not opened")
+		require.Len(t, rep.RunsAdded, 1, "the run comes from its trailer")
+		assert.Zero(t, rep.RunsFromCopy)
+
+		to := t.TempDir()
+		_, err = recovery.RestoreFromTape(ctx, recovery.RestoreOptions{Source: &recovery.Images{Dir: survivors}, To: to, Progress: &progress})
+		require.ErrorIs(t, err, recovery.ErrEncrypted)
+		assert.Contains(t, err.Error(), "give --identity FILE")
+		entries, err := os.ReadDir(filepath.Join(to, "juki-daily"))
+		if err == nil {
+			assert.Empty(t, entries)
+		}
+	})
+
+	t.Run("with a wrong identity", func(t *testing.T) {
+		var progress bytes.Buffer
+		rep, err := recovery.Rebuild(ctx, recovery.RebuildOptions{Source: &recovery.Images{Dir: survivors}, StateDir: t.TempDir(), Progress: &progress,
+			LabelPatterns: patterns, Identities: idsOf(stranger)})
+		require.NoError(t, err, progress.String())
+		assert.Empty(t, rep.CatalogFrom)
+		require.Len(t, rep.Rejected, 1)
+		assert.Contains(t, rep.Rejected[0], "the identities given have recipient fingerprints "+archive.Fingerprint(stranger.recipient))
+		assert.Equal(t, 1, strings.Count(rep.Rejected[0], fps[0]), "said once: %s", rep.Rejected[0])
+	})
+
+	t.Run("with the escrow identity", func(t *testing.T) {
+		var progress bytes.Buffer
+		state := t.TempDir()
+		rep, err := recovery.Rebuild(ctx, recovery.RebuildOptions{Source: &recovery.Images{Dir: survivors}, StateDir: state, Progress: &progress,
+			LabelPatterns: patterns, Identities: idsOf(escrow)})
+		require.NoError(t, err, progress.String())
+		assert.Contains(t, rep.CatalogFrom, r.Pieces[0].Barcode)
+		assert.Empty(t, rep.Rejected)
+		assert.Empty(t, rep.Encrypted)
+		assert.Contains(t, progress.String(), "its catalog file decrypted and read back")
+		// The full catalog: the five cartridges of the pool, not only the
+		// one read, and the run as the catalog knew it.
+		rebuilt, err := media.Open(ctx, rep.Path, media.Options{LabelPatterns: patterns})
+		require.NoError(t, err)
+		defer rebuilt.Close()
+		carts, err := rebuilt.Cartridges(ctx, media.Filter{Pool: "daily"})
+		require.NoError(t, err)
+		assert.Len(t, carts, 5)
+		got, err := rebuilt.Run(ctx, r.ID)
+		require.NoError(t, err)
+		assert.Equal(t, r.SHA256, got.SHA256)
+		assert.Equal(t, r.Recipients, got.Recipients)
+
+		to := t.TempDir()
+		res, err := recovery.RestoreFromTape(ctx, recovery.RestoreOptions{Source: &recovery.Images{Dir: survivors}, To: to, Progress: &progress, Identities: idsOf(escrow)})
+		require.NoError(t, err, progress.String())
+		require.Len(t, res, 1)
+		assert.True(t, res[0].Verified)
+		assert.Equal(t, r.SHA256, res[0].SHA256)
+		assert.Equal(t, []string{r.Pieces[0].Barcode}, res[0].Cartridges)
+		assert.NotContains(t, progress.String(), "restore order is not known")
+		want := map[string][]byte{}
+		for k, v := range w.written[r.ID] {
+			want[strings.TrimPrefix(filepath.Join(w.dataDir, "juki", k), "/")] = v
+		}
+		restored := w.snapshot(res[0].Dir)
+		require.Equal(t, len(want), len(restored))
+		for name, content := range want {
+			require.True(t, bytes.Equal(content, restored[name]), "%s differs", name)
+		}
+	})
+
+	// Debian's age opens the catalog file with the ICT key: the manifest
+	// is the first member of the tar inside.
+	if _, err := exec.LookPath("age"); err != nil {
+		t.Error("Debian's age is not installed (.ci/run installs it)")
+		return
+	}
+	file := filepath.Join(t.TempDir(), "catalog-file")
+	require.NoError(t, os.WriteFile(file, onTape, 0o600))
+	out, err := exec.Command("sh", "-c", `age -d -i "$1" "$2" | tar -tf -`, "sh", ict.file, file).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Equal(t, "manifest.json\ncatalog.db.gz\n", string(out))
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return b
 }

@@ -28,7 +28,11 @@ type KeyCheck struct {
 	File       int64    `json:"file,omitempty"`
 	Recipients []string `json:"recipients,omitempty"` // fingerprints the file was written for
 	OK         bool     `json:"ok"`
-	Problem    string   `json:"problem,omitempty"`
+	// Unwritten is true when the pool has no encrypted generation yet:
+	// there is nothing to check the identity against, which is no failure
+	// of the identity.
+	Unwritten bool   `json:"unwritten,omitempty"`
+	Problem   string `json:"problem,omitempty"`
 }
 
 // CheckKey confirms that an identity decrypts the newest encrypted
@@ -63,6 +67,7 @@ func (d *Engine) CheckKey(ctx context.Context, req KeyCheckRequest) ([]KeyCheck,
 			}
 		}
 		if run == nil {
+			kc.Unwritten = true
 			kc.Problem = "no encrypted generation has been written yet"
 			out = append(out, kc)
 			continue

@@ -243,6 +243,9 @@ func (d *Engine) StartRestore(ctx context.Context, actor media.Actor, req Restor
 	return d.startOperation(ctx, media.NewOperation{Kind: kind, Actor: actor, Summary: summary, Request: stored},
 		func(ctx context.Context) (any, error) {
 			res, err := d.Restore(ctx, actor, req)
+			// The identity is needed for this restore only: drop it, so
+			// that nothing the operation keeps refers to it.
+			req.Identity = ""
 			if err == nil {
 				// Restore fails only when nothing could be restored; an
 				// incomplete restore is a failed operation all the same.

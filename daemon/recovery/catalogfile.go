@@ -15,8 +15,10 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
+	"github.com/tapewarden/tapewarden/daemon/archive"
 	"github.com/tapewarden/tapewarden/daemon/config"
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
@@ -33,6 +35,10 @@ import (
 //	mt -f /dev/nst0 rewind; mt -f /dev/nst0 fsf FILE
 //	dd if=/dev/nst0 bs=1M | tar -x
 //	gunzip catalog.db.gz
+//
+// In a pool with encryption: age the whole tar stream is an age file to
+// the pool's recipients (EncryptCatalogFile), and the pipe gets
+// `age -d -i key.txt` before tar.
 const (
 	ManifestName = "manifest.json"
 	ConfigName   = "tapewarden.yaml"
@@ -51,6 +57,9 @@ const (
 var (
 	// ErrBadCatalogFile says a catalog file is damaged or not one.
 	ErrBadCatalogFile = errors.New("recovery: not a readable catalog file")
+	// ErrCatalogFileEncrypted says a catalog file is encrypted and no
+	// identity given opens it; the error names its recipients.
+	ErrCatalogFileEncrypted = errors.New("recovery: the catalog file is encrypted")
 )
 
 // Manifest describes a catalog file.
@@ -151,6 +160,10 @@ type Built struct {
 	Path     string
 	Bytes    int64
 	Manifest Manifest
+	// Encryption is "age" when the file is encrypted (EncryptCatalogFile),
+	// and Recipients the fingerprints of its recipients.
+	Encryption string
+	Recipients []string
 }
 
 // Remove deletes the file.
@@ -268,6 +281,52 @@ func BuildCatalogFile(ctx context.Context, cat *media.Catalog, configText []byte
 	return Built{Path: outPath, Bytes: fi.Size(), Manifest: m}, nil
 }
 
+// EncryptCatalogFile encrypts a built catalog file with age to the
+// pool's recipients (age1...), as the pool's data files are: the catalog
+// locates every cartridge and names every file, so it must not travel in
+// the clear where the data does not. The plaintext file is removed; the
+// returned Built is the encrypted one. On error b is left as it was.
+func EncryptCatalogFile(b Built, recipients []string) (Built, error) {
+	in, err := os.Open(b.Path)
+	if err != nil {
+		return b, err
+	}
+	defer func() { _ = in.Close() }() // read only
+	outPath := b.Path + ".age"
+	out, err := os.OpenFile(outPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return b, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			_ = out.Close()        // failed already: the file goes
+			_ = os.Remove(outPath) // a temporary file; nothing to lose
+		}
+	}()
+	w, fps, err := archive.EncryptTo(out, recipients)
+	if err != nil {
+		return b, err
+	}
+	if _, err := io.Copy(w, in); err != nil {
+		return b, fmt.Errorf("encrypt the catalog file: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return b, fmt.Errorf("encrypt the catalog file: %w", err)
+	}
+	fi, err := out.Stat()
+	if err != nil {
+		return b, err
+	}
+	if err := out.Close(); err != nil {
+		return b, err
+	}
+	ok = true
+	b.Remove()
+	b.Path, b.Bytes, b.Encryption, b.Recipients = outPath, fi.Size(), "age", fps
+	return b, nil
+}
+
 func sum(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
@@ -288,10 +347,12 @@ func (c ctxReader) Read(p []byte) (int, error) {
 // WriteCatalogFile writes a built catalog file to the drive at its
 // position (the start of a new tape file, after the night's last trailer)
 // in blocks of blockSize bytes (the last padded with zeros, which tar
-// ignores), ends the file, and writes its trailer: kind catalog, the
-// file's size and SHA-256, the catalog's identity and chain head. t gives
-// the trailer's run, pool, generation, barcode, data file and start; the
-// rest is filled in. It returns the trailer written.
+// ignores; an encrypted file's last block is short instead, as age allows
+// nothing after its last chunk), ends the file, and writes its trailer:
+// kind catalog, the file's size and SHA-256, the catalog's identity and
+// chain head, and the encryption and recipients of an encrypted file. t
+// gives the trailer's run, pool, generation, barcode, data file and start;
+// the rest is filled in. It returns the trailer written.
 func WriteCatalogFile(ctx context.Context, d drives.Drive, b Built, blockSize int, t drives.Trailer) (drives.Trailer, error) {
 	if blockSize <= 0 {
 		blockSize = defaultBlockSize
@@ -312,12 +373,17 @@ func WriteCatalogFile(ctx context.Context, d drives.Drive, b Built, blockSize in
 		if n == 0 {
 			break
 		}
-		clear(buf[n:])
-		h.Write(buf)
-		if _, err := d.Write(buf); err != nil {
+		block := buf
+		if b.Encryption != "" {
+			block = buf[:n]
+		} else {
+			clear(buf[n:])
+		}
+		h.Write(block)
+		if _, err := d.Write(block); err != nil {
 			return t, fmt.Errorf("write the catalog file: %w", err)
 		}
-		total += int64(len(buf))
+		total += int64(len(block))
 		if rerr != nil {
 			break
 		}
@@ -329,6 +395,7 @@ func WriteCatalogFile(ctx context.Context, d drives.Drive, b Built, blockSize in
 	t.Bytes, t.SHA256 = total, hex.EncodeToString(h.Sum(nil))
 	t.TotalBytes, t.TotalSHA256 = 0, ""
 	t.CatalogUUID, t.ChainHeadID, t.ChainHeadHash = b.Manifest.Catalog.UUID, b.Manifest.ChainHead.ID, b.Manifest.ChainHead.Hash
+	t.Encryption, t.Recipients, t.PlainBytes, t.PlainSHA256 = b.Encryption, b.Recipients, 0, ""
 	if t.End.IsZero() || t.End.Before(t.Start) {
 		t.End = t.Start
 	}
@@ -354,10 +421,51 @@ type CatalogFile struct {
 // spaces to t.DataFile from the beginning, reads the file to its filemark,
 // checks its size and SHA-256 against t and the members against the
 // manifest, and writes the uncompressed catalog copy to dest. Any
-// mismatch fails with ErrBadCatalogFile and leaves no file at dest.
-func ReadCatalogFile(ctx context.Context, d drives.Drive, t drives.Trailer, dest string) (cf CatalogFile, err error) {
+// mismatch fails with ErrBadCatalogFile and leaves no file at dest. An
+// encrypted catalog file needs ReadCatalogFileWith and an identity.
+func ReadCatalogFile(ctx context.Context, d drives.Drive, t drives.Trailer, dest string) (CatalogFile, error) {
+	return ReadCatalogFileWith(ctx, d, t, dest, archive.Identities{})
+}
+
+// encryptedCatalogError is the error for an encrypted catalog file that
+// ids cannot open: it names the fingerprints of the recipients the file
+// was encrypted to, and wraps ErrCatalogFileEncrypted (and cause, when
+// identities were given and did not match). The caller names the file.
+func encryptedCatalogError(t drives.Trailer, ids archive.Identities, cause error) error {
+	msg := fmt.Sprintf("recovery: the catalog file is encrypted with age to the recipients with fingerprints %s", strings.Join(t.Recipients, ", "))
+	if ids.Empty() {
+		msg += ": give --identity FILE with the identity of one of them to read it"
+	} else {
+		msg += fmt.Sprintf(", and the identities given have recipient fingerprints %s", strings.Join(ids.Fingerprints, ", "))
+	}
+	return encryptedError{msg: msg, cause: cause}
+}
+
+// encryptedError words ErrCatalogFileEncrypted once, with its details.
+type encryptedError struct {
+	msg   string
+	cause error
+}
+
+func (e encryptedError) Error() string { return e.msg }
+
+func (e encryptedError) Unwrap() []error {
+	if e.cause == nil {
+		return []error{ErrCatalogFileEncrypted}
+	}
+	return []error{ErrCatalogFileEncrypted, e.cause}
+}
+
+// ReadCatalogFileWith is ReadCatalogFile with identities for an encrypted
+// catalog file (none are needed for one in the clear). An encrypted file
+// that ids do not open fails with ErrCatalogFileEncrypted, naming the
+// recipients it was written for, without reading past its age header.
+func ReadCatalogFileWith(ctx context.Context, d drives.Drive, t drives.Trailer, dest string, ids archive.Identities) (cf CatalogFile, err error) {
 	if !t.IsCatalog() {
 		return cf, fmt.Errorf("%w: the trailer in file %d of %s is not a catalog file's", ErrBadCatalogFile, t.DataFile+1, t.Barcode)
+	}
+	if t.Encryption != "" && ids.Empty() {
+		return cf, encryptedCatalogError(t, ids, nil)
 	}
 	defer func() {
 		if err != nil {
@@ -381,10 +489,23 @@ func ReadCatalogFile(ctx context.Context, d drives.Drive, t drives.Trailer, dest
 	fileReader := &fileReader{r: drives.LimitReads(d, bufSize), h: h}
 	// tar reads in small pieces; the drive wants a whole block per read.
 	br := bufio.NewReaderSize(fileReader, bufSize)
-	tr := tar.NewReader(br)
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: the catalog file in tape file %d of %s: %s", ErrBadCatalogFile, t.DataFile, t.Barcode, fmt.Sprintf(format, args...))
 	}
+	var plain io.Reader = br
+	var dec *archive.Decrypter
+	if t.Encryption != "" {
+		dec, err = archive.NewDecrypter(br, ids, t.Recipients)
+		if errors.Is(err, archive.ErrWrongIdentity) {
+			return cf, encryptedCatalogError(t, ids, err)
+		}
+		if err != nil {
+			return cf, bad("%v", err)
+		}
+		defer func() { _ = dec.Close() }() // stops the decrypting goroutine; always nil
+		plain = bufio.NewReaderSize(dec, 64<<10)
+	}
+	tr := tar.NewReader(plain)
 	want := map[string]Member{}
 	for i := 0; ; i++ {
 		hdr, err := tr.Next()
@@ -442,7 +563,12 @@ func ReadCatalogFile(ctx context.Context, d drives.Drive, t drives.Trailer, dest
 	if len(want) > 0 || cf.CatalogPath == "" {
 		return cf, bad("members missing")
 	}
-	// Read the padding to the filemark, so the checksum covers the file.
+	// Read the padding to the filemark, so the checksum covers the file;
+	// an encrypted file is read to its end through age, which
+	// authenticates it, and must have nothing after.
+	if _, err := io.Copy(io.Discard, plain); err != nil {
+		return cf, bad("%v", err)
+	}
 	if _, err := io.Copy(io.Discard, br); err != nil {
 		return cf, bad("%v", err)
 	}

@@ -8,10 +8,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/tapewarden/tapewarden/daemon/archive"
 	"github.com/tapewarden/tapewarden/daemon/config"
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
@@ -43,6 +45,10 @@ type RebuildOptions struct {
 	Now func() time.Time
 	// LabelPatterns accept barcodes that are not LTO labels.
 	LabelPatterns []media.LabelPattern
+	// Identities open encrypted catalog files; without them an encrypted
+	// catalog file is not used, and the report says which recipients
+	// could open it.
+	Identities archive.Identities
 }
 
 // RebuildReport says what the rebuild found and did.
@@ -54,6 +60,10 @@ type RebuildReport struct {
 	CatalogFrom string `json:"catalog_from,omitempty"`
 	// Rejected lists catalog files not used, newest first, and why.
 	Rejected []string `json:"rejected,omitempty"`
+	// Encrypted lists the fingerprints of the recipients of the encrypted
+	// catalog files that the identities given (if any) did not open: an
+	// identity of one of them lets the rebuild start from them.
+	Encrypted []string `json:"encrypted_catalogs_recipients,omitempty"`
 	// Catalog is the rebuilt catalog's identity.
 	Catalog media.Identity `json:"catalog"`
 	// TapeHead is the audit chain head the tapes prove (the copy's, which
@@ -134,10 +144,20 @@ func Rebuild(ctx context.Context, opts RebuildOptions) (rep RebuildReport, err e
 		for i := len(c.Catalogs) - 1; i >= 0; i-- {
 			t := c.Catalogs[i]
 			dest := filepath.Join(work, fmt.Sprintf("%s-%d.db", t.Barcode, t.DataFile))
-			cf, err := ReadCatalogFile(ctx, d, t, dest)
+			cf, err := ReadCatalogFileWith(ctx, d, t, dest, opts.Identities)
 			cands = append(cands, candidate{trailer: t, file: cf, err: err})
-			if err != nil {
+			switch {
+			case errors.Is(err, ErrCatalogFileEncrypted):
+				for _, r := range t.Recipients {
+					if !slices.Contains(rep.Encrypted, r) {
+						rep.Encrypted = append(rep.Encrypted, r)
+					}
+				}
+				notes = append(notes, fmt.Sprintf("its catalog file is encrypted with age to %s and not opened", strings.Join(t.Recipients, ", ")))
+			case err != nil:
 				notes = append(notes, fmt.Sprintf("its catalog file does not read back (%v)", err))
+			case t.Encryption != "":
+				notes = append(notes, "its catalog file decrypted and read back")
 			}
 		}
 		return strings.Join(notes, "; ")

@@ -18,8 +18,8 @@ import (
 // what was asked for.
 var ErrNothingToRestore = errors.New("recovery: no complete generation on the cartridges read")
 
-// ErrEncrypted says a generation on tape is encrypted and cannot be
-// restored without the daemon.
+// ErrEncrypted says a generation on tape is encrypted and no identity was
+// given to restore it.
 var ErrEncrypted = errors.New("recovery: the data is encrypted")
 
 // RestoreOptions says what to restore from which cartridges, and where.
@@ -34,6 +34,8 @@ type RestoreOptions struct {
 	Overwrite bool
 	// Progress receives a line per cartridge and per job; nil discards.
 	Progress io.Writer
+	// Identities open encrypted generations and catalog files.
+	Identities archive.Identities
 }
 
 // RestoredJob is one job restored from tape.
@@ -171,8 +173,11 @@ func RestoreFromTape(ctx context.Context, opts RestoreOptions) ([]RestoredJob, e
 		if t.ChainHeadID <= newestHead {
 			return ""
 		}
-		cf, err := ReadCatalogFile(ctx, d, t, filepath.Join(work, "catalog.db"))
+		cf, err := ReadCatalogFileWith(ctx, d, t, filepath.Join(work, "catalog.db"), opts.Identities)
 		_ = os.Remove(filepath.Join(work, "catalog.db")) // scratch copy
+		if errors.Is(err, ErrCatalogFileEncrypted) {
+			return fmt.Sprintf("its catalog file was not opened, so the restore order is not known from it (%v)", err)
+		}
 		if err != nil {
 			return fmt.Sprintf("its catalog file does not read back (%v)", err)
 		}
@@ -222,12 +227,10 @@ func RestoreFromTape(ctx context.Context, opts RestoreOptions) ([]RestoredJob, e
 // restoreRun reads one run's pieces in order and extracts the stream.
 func restoreRun(ctx context.Context, opts RestoreOptions, system string, r TapeRun) (RestoredJob, error) {
 	rj := RestoredJob{System: system, Job: r.Job, RunID: r.RunID, Generation: r.Generation, Dir: filepath.Join(opts.To, r.Job)}
-	for _, p := range r.Pieces {
-		if p.Encryption != "" {
-			return rj, fmt.Errorf("%w: %s is encrypted (%s, to %s); restoring it without the daemon needs the identity and is not supported here yet: "+
-				"rebuild the catalog ('tapewarden catalog rebuild') and restore through the daemon with --identity, or follow \"Encryption\" in the README with age -d",
-				ErrEncrypted, r.Describe(), p.Encryption, strings.Join(p.Recipients, ", "))
-		}
+	last := r.Pieces[len(r.Pieces)-1]
+	if last.Encryption != "" && opts.Identities.Empty() {
+		return rj, fmt.Errorf("%w: %s was written with %s to the recipients with fingerprints %s: give --identity FILE with the identity of one of them",
+			ErrEncrypted, r.Describe(), last.Encryption, strings.Join(last.Recipients, ", "))
 	}
 	if err := os.MkdirAll(rj.Dir, 0o750); err != nil {
 		return rj, err
@@ -272,8 +275,13 @@ func restoreRun(ctx context.Context, opts RestoreOptions, system string, r TapeR
 		return drives.LimitReads(cur, bufSize), nil
 	}
 	stream := archive.NewReader(ctx, next, drives.MaxBlockSize)
-	er, err := archive.Extract(ctx, stream, rj.Dir, archive.ExtractOptions{Overwrite: opts.Overwrite, Reassemble: true,
-		Warn: func(msg string) { fmt.Fprintf(opts.Progress, "warning: %s\n", msg) }})
+	eo := archive.ExtractOptions{Overwrite: opts.Overwrite, Reassemble: true,
+		Warn: func(msg string) { fmt.Fprintf(opts.Progress, "warning: %s\n", msg) }}
+	if last.Encryption != "" {
+		err := restoreEncrypted(ctx, stream, r, last, opts, eo, &rj)
+		return rj, err
+	}
+	er, err := archive.Extract(ctx, stream, rj.Dir, eo)
 	rj.Members = er.Members
 	if err != nil {
 		return rj, err
@@ -287,4 +295,39 @@ func restoreRun(ctx context.Context, opts RestoreOptions, system string, r TapeR
 	}
 	rj.Verified = true
 	return rj, nil
+}
+
+// restoreEncrypted decrypts an encrypted run's stream with the identities
+// given, extracts it into a staging directory that becomes rj.Dir's
+// content only once age authenticated the whole stream, and checks the
+// bytes on tape against the trailers' totals and the plaintext against
+// the last trailer's plain_sha256.
+func restoreEncrypted(ctx context.Context, stream *archive.Reader, r TapeRun, last drives.Trailer, opts RestoreOptions, eo archive.ExtractOptions, rj *RestoredJob) error {
+	dec, err := archive.NewDecrypter(stream, opts.Identities, last.Recipients)
+	if err != nil {
+		return fmt.Errorf("%w; nothing was written to %s", err, rj.Dir)
+	}
+	defer func() { _ = dec.Close() }() // stops the decrypting goroutine; always nil
+	er, err := archive.ExtractStaged(ctx, dec, rj.Dir, eo)
+	rj.Members = er.Members
+	if err == nil {
+		_, err = io.Copy(io.Discard, dec)
+	}
+	if err != nil {
+		rj.Members = 0 // the staged members were removed
+		return fmt.Errorf("%w; nothing of it was left in %s", err, rj.Dir)
+	}
+	if _, err := io.Copy(io.Discard, stream); err != nil {
+		return err
+	}
+	if stream.Bytes() != r.TotalBytes || stream.SHA256() != r.TotalSHA256 {
+		return fmt.Errorf("read back %d bytes with SHA-256 %s from tape; the trailer recorded %d bytes with %s: the data on tape is not what was written",
+			stream.Bytes(), stream.SHA256(), r.TotalBytes, r.TotalSHA256)
+	}
+	rj.Bytes, rj.SHA256 = dec.Bytes(), dec.SHA256()
+	if rj.Bytes != last.PlainBytes || (last.PlainSHA256 != "" && rj.SHA256 != last.PlainSHA256) {
+		return fmt.Errorf("decrypted %d bytes with SHA-256 %s; the trailer recorded %d bytes with %s", rj.Bytes, rj.SHA256, last.PlainBytes, last.PlainSHA256)
+	}
+	rj.Verified = true
+	return nil
 }
