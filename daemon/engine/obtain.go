@@ -204,8 +204,14 @@ func (d *Engine) importByPerson(ctx context.Context, req obtainRequest, l *libra
 }
 
 // awaitWithDeadline waits for a prompt until the load timeout; at the
-// deadline the prompt is cancelled and the wait fails.
+// deadline the prompt is cancelled and the wait fails. A prompt answered
+// before ch was registered (a quick person, a script) is found closed in
+// the catalog at once.
 func (d *Engine) awaitWithDeadline(ctx context.Context, p media.Prompt, ch chan media.Prompt, deadline time.Time) (media.Prompt, error) {
+	if now, err := d.cat.Prompt(ctx, p.ID); err == nil && now.State != media.PromptOpen {
+		d.prompts.forget(p.ID)
+		return now, nil
+	}
 	select {
 	case got := <-ch:
 		return got, nil
