@@ -304,3 +304,76 @@ func TestParseMountInfoReadOnly(t *testing.T) {
 	assert.Equal(t, mountEntry{devNum: "98:0", root: "/mnt1", point: "/mnt2", source: "/dev/root"}, es[0])
 	assert.Equal(t, mountEntry{devNum: "11:0", root: "/", point: "/media/cd", source: "/dev/sr0", readOnly: true}, es[1])
 }
+
+// TestDirectoryDriveUnterminatedFile: blocks left without a filemark (an
+// unload after a write, as MTUNLOAD writes none) are kept as an
+// unterminated file, NNNNNN.part, that reads like an unterminated tape
+// file after a remount; appending to it goes on where it ended.
+func TestDirectoryDriveUnterminatedFile(t *testing.T) {
+	ctx := context.Background()
+	disk := t.TempDir()
+	dd := newDirDrive(t, disk, 0)
+	d, err := dd.Open()
+	require.NoError(t, err)
+	_, err = d.Write([]byte("label"))
+	require.NoError(t, err)
+	require.NoError(t, d.WriteFilemarks(ctx, 1))
+	_, err = d.Write([]byte("half"))
+	require.NoError(t, err)
+	require.NoError(t, d.Unload(ctx))
+	require.NoError(t, d.Close())
+	require.NoError(t, dd.Close())
+	assert.Equal(t, []string{"000000.blocks", "000000.data", "000001.blocks", "000001.part"}, diskFiles(t, disk))
+
+	again := newDirDrive(t, disk, 0)
+	d, err = again.Open()
+	require.NoError(t, err)
+	defer func() { _ = d.Close() }()
+	require.NoError(t, d.SpaceFiles(ctx, 1))
+	buf := make([]byte, 64)
+	n, err := d.Read(buf)
+	require.NoError(t, err)
+	assert.Equal(t, "half", string(buf[:n]))
+	_, err = d.Read(buf)
+	assert.ErrorIs(t, err, ErrIO, "no filemark after an unterminated file")
+	require.NoError(t, d.SpaceEOD(ctx))
+	_, err = d.Write([]byte(" and whole"))
+	require.NoError(t, err)
+	require.NoError(t, d.WriteFilemarks(ctx, 1))
+	assert.Equal(t, []string{"000000.blocks", "000000.data", "000001.blocks", "000001.data"}, diskFiles(t, disk))
+	require.NoError(t, d.Rewind(ctx))
+	require.NoError(t, d.SpaceFiles(ctx, 1))
+	n, err = d.Read(buf)
+	require.NoError(t, err)
+	assert.Equal(t, "half", string(buf[:n]))
+	n, err = d.Read(buf)
+	require.NoError(t, err)
+	assert.Equal(t, " and whole", string(buf[:n]))
+}
+
+// TestDirectoryDriveForeignFiles: files tapewarden did not write in its
+// directory make the disk unusable with a message naming them, and
+// nothing is changed; files elsewhere on the disk are not its business.
+func TestDirectoryDriveForeignFiles(t *testing.T) {
+	ctx := context.Background()
+	disk := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(disk, "photos.zip"), []byte("x"), 0o644))
+	dd := newDirDrive(t, disk, 0)
+	d, err := dd.Open()
+	require.NoError(t, err)
+	_, err = ReadLabel(ctx, d)
+	assert.ErrorIs(t, err, ErrBlankTape, "a disk with other files but no tapewarden directory is blank to tapewarden")
+	require.NoError(t, d.Close())
+	require.NoError(t, dd.Close())
+
+	require.NoError(t, os.MkdirAll(filepath.Join(disk, DiskDir), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(disk, DiskDir, "notes.txt"), []byte("x"), 0o644))
+	dd = newDirDrive(t, disk, 0)
+	d, err = dd.Open()
+	require.NoError(t, err)
+	defer func() { _ = d.Close() }()
+	_, err = d.Write([]byte("data"))
+	require.ErrorIs(t, err, ErrIO)
+	assert.Contains(t, err.Error(), "notes.txt was not written by tapewarden; move it out of "+filepath.Join(disk, DiskDir))
+	assert.Equal(t, []string{"notes.txt"}, diskFiles(t, disk))
+}
