@@ -172,7 +172,7 @@ func (dd *DirectoryDrive) resetSession() {
 // not the one mounted, not the one ejected. It returns ErrNoMedium (with
 // the finder's reason) when there is none to use.
 func (dd *DirectoryDrive) look(ctx context.Context) error {
-	d, err := dd.cfg.Finder.Find(ctx)
+	d, err := dd.cfg.Finder.Find(ctx, dd.ejected)
 	if err != nil {
 		if dd.disk != nil {
 			dd.log.Info("disk gone", "disk", dd.disk.disk.Root)
@@ -193,7 +193,7 @@ func (dd *DirectoryDrive) look(ctx context.Context) error {
 		}
 	}
 	if d.ID == dd.ejected {
-		return detail(ErrNoMedium, "the disk at %s was ejected; take it out and attach the one asked for, or load it again", d.Root)
+		return detail(ErrNoMedium, "disk %s was ejected; take it out and attach the one asked for, or load it again", d.describe())
 	}
 	dd.ejected = ""
 	c, err := mountDisk(d, dd.cfg.Capacity, dd.cfg.EarlyWarning)
@@ -262,7 +262,7 @@ func ioErr(err error) error {
 	case errors.Is(err, ErrEndOfMedium), errors.Is(err, ErrIO), errors.Is(err, ErrWriteProtected):
 		return err
 	case errors.Is(err, syscall.EROFS), errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
-		return detail(ErrWriteProtected, "%v", err)
+		return detail(ErrWriteProtected, "%v (mounted read-only, not writable by the daemon's user, or outside the service's ReadWritePaths=)", err)
 	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
 		return detail(ErrEndOfMedium, "the disk is full: %v", err)
 	}

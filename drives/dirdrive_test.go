@@ -236,7 +236,7 @@ func TestDirectoryDriveDiskChange(t *testing.T) {
 	assert.True(t, s.DoorOpen, "the ejected disk is not used")
 	_, err = d.Read(buf)
 	assert.ErrorIs(t, err, ErrNoMedium)
-	assert.Contains(t, err.Error(), "was ejected")
+	assert.Contains(t, err.Error(), "disk at "+mnt+" was ejected")
 
 	require.NoError(t, os.Rename(mnt, one))
 	require.NoError(t, os.Rename(two, mnt))
@@ -264,14 +264,22 @@ func TestMountFinder(t *testing.T) {
 	mnt := filepath.Join(root, "media", "TW USB001")
 	f := MountFinder{Label: "TW USB*", DevDir: filepath.Join(dev, "disk"), MountInfo: mi}
 
-	_, err := f.Find(ctx)
+	_, err := f.Find(ctx, "")
 	require.ErrorIs(t, err, ErrNoMedium)
 	assert.Contains(t, err.Error(), "disk TW USB001 ("+sdb1+") is attached but not mounted")
 
 	// The mount command (here: appending the line the kernel would).
 	line := "90 22 8:17 / " + strings.ReplaceAll(mnt, " ", `\040`) + " rw,nosuid shared:50 - ext4 {device} rw\n"
 	f.MountCommand = []string{"sh", "-c", `printf '%s' "$1" >> "$2"`, "sh", line, mi}
-	d, err := f.Find(ctx)
+	// The disk the drive ejected is not mounted again.
+	d, err := f.Find(ctx, "uuid:1234-abcd")
+	require.NoError(t, err)
+	assert.Equal(t, Disk{ID: "uuid:1234-abcd", Label: "TW USB001", UUID: "1234-abcd", Device: sdb1}, d)
+	unmounted, err := os.ReadFile(mi)
+	require.NoError(t, err)
+	assert.NotContains(t, string(unmounted), "8:17", "the mount command did not run")
+
+	d, err = f.Find(ctx, "")
 	require.NoError(t, err)
 	assert.Equal(t, mnt, d.Root)
 	assert.Equal(t, "TW USB001", d.Label)
@@ -280,19 +288,19 @@ func TestMountFinder(t *testing.T) {
 	assert.False(t, d.ReadOnly)
 
 	byUUID := MountFinder{UUIDs: []string{"1234-ABCD"}, DevDir: filepath.Join(dev, "disk"), MountInfo: mi}
-	d, err = byUUID.Find(ctx)
+	d, err = byUUID.Find(ctx, "")
 	require.NoError(t, err)
 	assert.Equal(t, mnt, d.Root)
 
 	other := MountFinder{Label: "RDX*", DevDir: filepath.Join(dev, "disk"), MountInfo: mi}
-	_, err = other.Find(ctx)
+	_, err = other.Find(ctx, "")
 	require.ErrorIs(t, err, ErrNoMedium)
 	assert.Contains(t, err.Error(), "a disk labelled RDX* is not attached")
 
 	sdc1 := filepath.Join(dev, "sdc1")
 	require.NoError(t, os.WriteFile(sdc1, nil, 0o644))
 	require.NoError(t, os.Symlink("../../sdc1", filepath.Join(dev, "disk", "by-label", "TW USB002")))
-	_, err = f.Find(ctx)
+	_, err = f.Find(ctx, "")
 	require.ErrorIs(t, err, ErrSeveralDisks)
 	assert.Contains(t, err.Error(), "disk TW USB001 ("+sdb1+") and disk TW USB002 ("+sdc1+") are attached")
 }

@@ -34,9 +34,12 @@ type Disk struct {
 
 // DiskFinder finds the removable disk a directory drive writes to. Find
 // returns an error matching ErrNoMedium, saying why, when no disk is
-// there to use, and ErrSeveralDisks when more than one is.
+// there to use, and ErrSeveralDisks when more than one is. A disk whose
+// ID is ejected (the drive ejected it) is returned, with an empty Root if
+// it is not mounted, but never mounted again: the person is taking it
+// out.
 type DiskFinder interface {
-	Find(ctx context.Context) (Disk, error)
+	Find(ctx context.Context, ejected string) (Disk, error)
 	// Where says where the finder looks, for messages.
 	Where() string
 }
@@ -51,7 +54,7 @@ type DirFinder struct {
 
 // Find returns the directory as a disk, or ErrNoMedium when it does not
 // exist.
-func (f DirFinder) Find(context.Context) (Disk, error) {
+func (f DirFinder) Find(context.Context, string) (Disk, error) {
 	fi, err := os.Stat(f.Dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -62,6 +65,19 @@ func (f DirFinder) Find(context.Context) (Disk, error) {
 		return Disk{}, detail(ErrNoMedium, "%s is not a directory", f.Dir)
 	}
 	return Disk{Root: f.Dir, ID: "dir:" + fileIdentity(fi)}, nil
+}
+
+// describe names a disk in messages: its label, UUID or mount point.
+func (d Disk) describe() string {
+	switch {
+	case d.Label != "":
+		return d.Label
+	case d.UUID != "":
+		return "UUID " + d.UUID
+	case d.Root != "":
+		return "at " + d.Root
+	}
+	return d.Device
 }
 
 // Where names the directory.
@@ -102,7 +118,7 @@ type attached struct {
 }
 
 // Find looks for the disk.
-func (f MountFinder) Find(ctx context.Context) (Disk, error) {
+func (f MountFinder) Find(ctx context.Context, ejected string) (Disk, error) {
 	devDir := f.DevDir
 	if devDir == "" {
 		devDir = "/dev/disk"
@@ -167,6 +183,9 @@ func (f MountFinder) Find(ctx context.Context) (Disk, error) {
 	if err != nil || found {
 		return d, err
 	}
+	if a.id() == ejected {
+		return Disk{ID: ejected, Label: a.label, UUID: a.uuid, Device: a.device}, nil
+	}
 	if len(f.MountCommand) == 0 {
 		return Disk{}, detail(ErrNoMedium, "%s is attached but not mounted: mount it (for example 'udisksctl mount -b %s') or configure mount_command", a.describe(), a.device)
 	}
@@ -178,6 +197,14 @@ func (f MountFinder) Find(ctx context.Context) (Disk, error) {
 		return d, err
 	}
 	return Disk{}, detail(ErrNoMedium, "%s is still not mounted after %s", a.describe(), strings.Join(f.MountCommand, " "))
+}
+
+// id tells the disk from another: its UUID, else its device and label.
+func (a *attached) id() string {
+	if a.uuid != "" {
+		return "uuid:" + a.uuid
+	}
+	return "device:" + a.device + ":" + a.label
 }
 
 func (a *attached) describe() string {
@@ -306,11 +333,7 @@ func (f MountFinder) mounted(a *attached) (Disk, bool, error) {
 			src = r
 		}
 		if (isDev && e.devNum == num) || src == a.device {
-			id := "uuid:" + a.uuid
-			if a.uuid == "" {
-				id = "device:" + a.device + ":" + a.label
-			}
-			return Disk{Root: e.point, ID: id, Label: a.label, UUID: a.uuid, Device: a.device, ReadOnly: e.readOnly}, true, nil
+			return Disk{Root: e.point, ID: a.id(), Label: a.label, UUID: a.uuid, Device: a.device, ReadOnly: e.readOnly}, true, nil
 		}
 	}
 	return Disk{}, false, nil
