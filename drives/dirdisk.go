@@ -44,13 +44,30 @@ type dirFile struct {
 	pending bool
 }
 
+// dirRun is a run of records of one kind: blocks of one size, contiguous
+// in one data file, or a single filemark. A disk of millions of blocks is
+// a few runs per tape file in memory.
+type dirRun struct {
+	start int // index of the first record
+	count int
+	n     int // block length; 0 for a filemark
+	mark  bool
+	file  int
+	off   int64 // offset of the first block in its data file
+	at    int64 // data bytes recorded before the first record
+}
+
+// sizeRun is count blocks of size bytes, a line of a block list.
+type sizeRun struct{ size, count int }
+
 // dirDisk is a mounted disk: its tape files indexed as records.
 type dirDisk struct {
 	disk  Disk
 	root  string // disk.Root/tapewarden
 	lockf *os.File
-	recs  []dirRec
-	marks []int // indices into recs of the filemarks, ascending
+	runs  []dirRun
+	nrecs int
+	marks []int // indices of the filemark records, ascending
 	files []*dirFile
 	data  int64 // bytes of all blocks
 
@@ -151,7 +168,7 @@ func (c *dirDisk) index() error {
 		}
 		var total int64
 		for _, s := range sizes {
-			total += int64(s)
+			total += int64(s.size) * int64(s.count)
 		}
 		if total != fi.Size() {
 			return fmt.Errorf("disk at %s: %s holds %d bytes, its block list says %d; the disk was changed outside tapewarden", c.disk.Root, g.data, fi.Size(), total)
@@ -163,13 +180,13 @@ func (c *dirDisk) index() error {
 		c.files = append(c.files, &dirFile{name: g.data, size: fi.Size()})
 		var off int64
 		for _, s := range sizes {
-			c.recs = append(c.recs, dirRec{n: s, file: n, off: off, at: c.data})
-			off += int64(s)
-			c.data += int64(s)
+			c.addRun(dirRun{count: s.count, n: s.size, file: n, off: off, at: c.data})
+			off += int64(s.size) * int64(s.count)
+			c.data += int64(s.size) * int64(s.count)
 		}
 		if !part {
-			c.marks = append(c.marks, len(c.recs))
-			c.recs = append(c.recs, dirRec{mark: true, file: n, at: c.data})
+			c.marks = append(c.marks, c.nrecs)
+			c.addRun(dirRun{count: 1, mark: true, file: n, at: c.data})
 		}
 	}
 	return nil
@@ -192,7 +209,7 @@ func diskName(n int, ext string) string { return fmt.Sprintf("%06d.%s", n, ext) 
 
 // readBlockList reads a block list: the magic line, then "SIZE COUNT"
 // lines, one per run of equal blocks.
-func readBlockList(path string) ([]int, error) {
+func readBlockList(path string) ([]sizeRun, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -201,33 +218,59 @@ func readBlockList(path string) ([]int, error) {
 	if len(lines) == 0 || lines[0] != blocksMagic {
 		return nil, fmt.Errorf("%s is not a block list", filepath.Base(path))
 	}
-	var out []int
+	var out []sizeRun
 	for i, l := range lines[1:] {
 		a, b, ok := strings.Cut(l, " ")
 		size, err1 := strconv.Atoi(a)
 		count, err2 := strconv.Atoi(b)
-		if !ok || err1 != nil || err2 != nil || size <= 0 || size > MaxBlockSize || count <= 0 || len(out)+count > 1<<26 {
+		if !ok || err1 != nil || err2 != nil || size <= 0 || size > MaxBlockSize || count <= 0 || count > 1<<40 {
 			return nil, fmt.Errorf("%s line %d: %q is not SIZE COUNT", filepath.Base(path), i+2, l)
 		}
-		for range count {
-			out = append(out, size)
-		}
+		out = append(out, sizeRun{size, count})
 	}
 	return out, nil
 }
 
-func blockList(sizes []int) []byte {
+func blockList(sizes []sizeRun) []byte {
 	var b bytes.Buffer
 	b.WriteString(blocksMagic + "\n")
-	for i := 0; i < len(sizes); {
-		j := i
-		for j < len(sizes) && sizes[j] == sizes[i] {
-			j++
-		}
-		fmt.Fprintf(&b, "%d %d\n", sizes[i], j-i)
-		i = j
+	for _, r := range sizes {
+		fmt.Fprintf(&b, "%d %d\n", r.size, r.count)
 	}
 	return b.Bytes()
+}
+
+// addRun appends records, joining a run of equal blocks that continues
+// the last one.
+func (c *dirDisk) addRun(r dirRun) {
+	r.start = c.nrecs
+	c.nrecs += r.count
+	if k := len(c.runs) - 1; k >= 0 && !r.mark {
+		l := &c.runs[k]
+		if !l.mark && l.file == r.file && l.n == r.n && l.off+int64(l.count*l.n) == r.off {
+			l.count += r.count
+			return
+		}
+	}
+	c.runs = append(c.runs, r)
+}
+
+// runOf returns the index of the run holding record i (i < nrecs).
+func (c *dirDisk) runOf(i int) int {
+	return sort.Search(len(c.runs), func(k int) bool { return c.runs[k].start+c.runs[k].count > i })
+}
+
+// rec returns record i (i < nrecs).
+func (c *dirDisk) rec(i int) dirRec {
+	r := c.runs[c.runOf(i)]
+	j := int64(i-r.start) * int64(r.n)
+	return dirRec{mark: r.mark, n: r.n, file: r.file, off: r.off + j, at: r.at + j}
+}
+
+// lastIsMark reports whether the last record is a filemark (or there is
+// none).
+func (c *dirDisk) lastIsMark() bool {
+	return len(c.runs) == 0 || c.runs[len(c.runs)-1].mark
 }
 
 func (c *dirDisk) close() error {
@@ -268,10 +311,10 @@ func (c *dirDisk) refreshCapacity() {
 func (c *dirDisk) used() int64 { return c.data }
 
 func (c *dirDisk) offsetOf(i int) int64 {
-	if i >= len(c.recs) {
+	if i >= c.nrecs {
 		return c.data
 	}
-	return c.recs[i].at
+	return c.rec(i).at
 }
 
 // fileAt returns the tape file and block number of record i.
@@ -318,10 +361,10 @@ func (c *dirDisk) syncDir() error {
 // removed, last first; the file holding record i goes back to a temporary
 // name and is cut, so that it never looks complete while it is rewritten.
 func (c *dirDisk) truncateAt(i int) error {
-	if i >= len(c.recs) {
+	if i >= c.nrecs {
 		return nil
 	}
-	r := c.recs[i]
+	r := c.rec(i)
 	for n := len(c.files) - 1; n > r.file; n-- {
 		if err := c.removeFile(n); err != nil {
 			return err
@@ -339,7 +382,14 @@ func (c *dirDisk) truncateAt(i int) error {
 		return err
 	}
 	df.size = off
-	c.recs = c.recs[:i]
+	k := c.runOf(i)
+	if i == c.runs[k].start {
+		c.runs = c.runs[:k]
+	} else {
+		c.runs[k].count = i - c.runs[k].start
+		c.runs = c.runs[:k+1]
+	}
+	c.nrecs = i
 	c.marks = c.marks[:sort.SearchInts(c.marks, i)]
 	c.data = r.at
 	return c.syncDir()
@@ -424,15 +474,12 @@ func (c *dirDisk) appendBlocks(p []byte, bs int) error {
 		}
 		return err
 	}
-	file := len(c.files) - 1
 	n := len(p)
 	if bs > 0 {
 		n = bs
 	}
-	for off := 0; off < len(p); off += n {
-		c.recs = append(c.recs, dirRec{n: n, file: file, off: df.size + int64(off), at: c.data})
-		c.data += int64(n)
-	}
+	c.addRun(dirRun{count: len(p) / n, n: n, file: len(c.files) - 1, off: df.size, at: c.data})
+	c.data += int64(len(p))
 	df.size += int64(len(p))
 	return nil
 }
@@ -450,8 +497,8 @@ func (c *dirDisk) appendMarks(n int) error {
 		if err := c.commit(file, false); err != nil {
 			return err
 		}
-		c.marks = append(c.marks, len(c.recs))
-		c.recs = append(c.recs, dirRec{mark: true, file: file, at: c.data})
+		c.marks = append(c.marks, c.nrecs)
+		c.addRun(dirRun{count: 1, mark: true, file: file, at: c.data})
 	}
 	return nil
 }
@@ -463,7 +510,7 @@ func (c *dirDisk) finish() error {
 	if n >= len(c.files) || !c.files[n].pending {
 		return nil
 	}
-	if len(c.recs) == 0 || c.recs[len(c.recs)-1].mark {
+	if c.lastIsMark() {
 		err := c.removeFile(n)
 		return errors.Join(err, c.syncDir())
 	}
@@ -479,14 +526,22 @@ func (c *dirDisk) commit(n int, part bool) error {
 	if err := df.f.Sync(); err != nil {
 		return err
 	}
-	var sizes []int
+	var sizes []sizeRun
 	var first *dirRec
-	for i := len(c.recs) - 1; i >= 0 && c.recs[i].file == n && !c.recs[i].mark; i-- {
-		sizes = append(sizes, c.recs[i].n)
-		first = &c.recs[i]
+	k := len(c.runs)
+	for k > 0 && c.runs[k-1].file == n && !c.runs[k-1].mark {
+		k--
 	}
-	for i, j := 0, len(sizes)-1; i < j; i, j = i+1, j-1 {
-		sizes[i], sizes[j] = sizes[j], sizes[i]
+	for _, r := range c.runs[k:] {
+		if len(sizes) > 0 && sizes[len(sizes)-1].size == r.n {
+			sizes[len(sizes)-1].count += r.count
+		} else {
+			sizes = append(sizes, sizeRun{r.n, r.count})
+		}
+	}
+	if k < len(c.runs) {
+		r := c.rec(c.runs[k].start)
+		first = &r
 	}
 	ext := partExt
 	if !part {

@@ -295,7 +295,7 @@ func (dd *DirectoryDrive) writeMarks(n int) error {
 	if err := c.appendMarks(n); err != nil {
 		return ioErr(err)
 	}
-	dd.pos = len(c.recs)
+	dd.pos = c.nrecs
 	dd.blockKnown = true
 	dd.eod, dd.eodZeroGiven, dd.afterEOM = false, false, false
 	return nil
@@ -421,7 +421,7 @@ func (h *dirHandle) SpaceFiles(ctx context.Context, n int) error {
 			dd.blockKnown = true
 			return nil
 		}
-		dd.pos = len(c.recs)
+		dd.pos = c.nrecs
 		dd.blockKnown = false
 		dd.eod = true
 		return h.fail("space", ErrEndOfData)
@@ -451,7 +451,7 @@ func (h *dirHandle) SpaceEOD(ctx context.Context) error {
 	dd.settle()
 	dd.lastWrite = false
 	dd.ewPending, dd.eodZeroGiven = false, false
-	dd.pos = len(dd.disk.recs)
+	dd.pos = dd.disk.nrecs
 	dd.blockKnown = false
 	dd.eod, dd.afterEOM = true, true
 	return nil
@@ -508,27 +508,27 @@ func (h *dirHandle) Read(p []byte) (int, error) {
 	dd.lastWrite = false
 	dd.ewPending = false
 	if dd.fixedOff == 0 {
-		if len(c.recs) == 0 && !dd.afterEOM {
+		if c.nrecs == 0 && !dd.afterEOM {
 			// A blank disk reads as a blank tape does.
 			dd.blockKnown = false
 			return 0, h.fail("read", errBlankRead)
 		}
-		if dd.pos >= len(c.recs) {
+		if dd.pos >= c.nrecs {
 			dd.eod = true
-			if dd.afterEOM || dd.pos == 0 || !c.recs[dd.pos-1].mark || dd.eodZeroGiven {
+			if dd.afterEOM || dd.pos == 0 || !c.rec(dd.pos-1).mark || dd.eodZeroGiven {
 				return 0, h.fail("read", ErrEndOfData)
 			}
 			dd.eodZeroGiven = true
 			return 0, nil
 		}
-		if c.recs[dd.pos].mark {
+		if c.rec(dd.pos).mark {
 			dd.pos++
 			dd.blockKnown = true
 			return 0, nil
 		}
 	}
 	if dd.blockSize == 0 {
-		r := c.recs[dd.pos]
+		r := c.rec(dd.pos)
 		if len(p) < r.n {
 			dd.pos++
 			return 0, h.fail("read", detail(ErrBufferTooSmall, "%d-byte block, %d-byte buffer", r.n, len(p)))
@@ -540,8 +540,11 @@ func (h *dirHandle) Read(p []byte) (int, error) {
 		return r.n, nil
 	}
 	n := 0
-	for n < len(p) && dd.pos < len(c.recs) && !c.recs[dd.pos].mark {
-		r := c.recs[dd.pos]
+	for n < len(p) && dd.pos < c.nrecs {
+		r := c.rec(dd.pos)
+		if r.mark {
+			break
+		}
 		if r.n != dd.blockSize {
 			return n, h.fail("read", detail(ErrIO, "%d-byte block in %d-byte fixed-block mode", r.n, dd.blockSize))
 		}
@@ -591,11 +594,11 @@ func (h *dirHandle) Write(p []byte) (int, error) {
 		err = ioErr(err)
 		if errors.Is(err, ErrEndOfMedium) {
 			dd.eod = true
-			dd.pos = len(c.recs)
+			dd.pos = c.nrecs
 		}
 		return 0, h.fail("write", err)
 	}
-	dd.pos = len(c.recs)
+	dd.pos = c.nrecs
 	dd.lastWrite = true
 	dd.eod, dd.eodZeroGiven, dd.afterEOM = false, false, false
 	if c.used() > c.capacity-c.early {
@@ -623,8 +626,8 @@ func (h *dirHandle) Seek(ctx context.Context, pos int64) error {
 		return h.fail("seek", err)
 	}
 	dd.ewPending, dd.eod, dd.eodZeroGiven, dd.afterEOM = false, false, false, false
-	if pos < 0 || pos > int64(len(dd.disk.recs)) {
-		dd.pos = len(dd.disk.recs)
+	if pos < 0 || pos > int64(dd.disk.nrecs) {
+		dd.pos = dd.disk.nrecs
 		dd.fileKnown, dd.blockKnown = false, false
 		dd.eod = true
 		return h.fail("seek", ErrEndOfData)

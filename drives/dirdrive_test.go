@@ -385,3 +385,80 @@ func TestDirectoryDriveForeignFiles(t *testing.T) {
 	assert.Contains(t, err.Error(), "notes.txt was not written by tapewarden; move it out of "+filepath.Join(disk, DiskDir))
 	assert.Equal(t, []string{"notes.txt"}, diskFiles(t, disk))
 }
+
+// TestDirectoryDriveIndexStaysSmall: blocks of one size are one run in
+// memory however many there are, and writing in the middle of a run cuts
+// it and goes on in it.
+func TestDirectoryDriveIndexStaysSmall(t *testing.T) {
+	ctx := context.Background()
+	disk := t.TempDir()
+	dd := newDirDrive(t, disk, 0)
+	d, err := dd.Open()
+	require.NoError(t, err)
+	defer func() { _ = d.Close() }()
+	block := func(i int) []byte { return bytes.Repeat([]byte{byte(i)}, 1000) }
+	for i := range 5000 {
+		_, err := d.Write(block(i))
+		require.NoError(t, err)
+	}
+	_, err = d.Write([]byte("short"))
+	require.NoError(t, err)
+	require.NoError(t, d.WriteFilemarks(ctx, 1))
+	assert.Len(t, dd.disk.runs, 3, "5000 equal blocks, the short one, the filemark")
+	bl, err := os.ReadFile(filepath.Join(disk, DiskDir, "000000.blocks"))
+	require.NoError(t, err)
+	assert.Equal(t, blocksMagic+"\n1000 5000\n5 1\n", string(bl))
+
+	require.NoError(t, d.Rewind(ctx))
+	buf := make([]byte, 2000)
+	for i := range 10 {
+		n, err := d.Read(buf)
+		require.NoError(t, err)
+		require.Equal(t, block(i), buf[:n])
+	}
+	_, err = d.Write(block(99))
+	require.NoError(t, err)
+	require.NoError(t, d.WriteFilemarks(ctx, 1))
+	assert.Len(t, dd.disk.runs, 2, "11 equal blocks and the filemark")
+	require.NoError(t, d.Rewind(ctx))
+	for i := range 11 {
+		n, err := d.Read(buf)
+		require.NoError(t, err)
+		want := block(i)
+		if i == 10 {
+			want = block(99)
+		}
+		require.Equal(t, want, buf[:n])
+	}
+	n, err := d.Read(buf)
+	require.NoError(t, err)
+	assert.Zero(t, n)
+	fi, err := os.Stat(filepath.Join(disk, DiskDir, "000000.data"))
+	require.NoError(t, err)
+	assert.Equal(t, int64(11000), fi.Size())
+}
+
+// BenchmarkDirectoryDriveWrite writes 256 KiB blocks to a directory drive
+// on the test's temporary directory and ends the file (sync, rename).
+func BenchmarkDirectoryDriveWrite(b *testing.B) {
+	ctx := context.Background()
+	disk := b.TempDir()
+	dd, err := NewDirectoryDrive(DirectoryDriveConfig{Name: "usb0", MediaType: "USB-DISK", Finder: DirFinder{Dir: disk}})
+	require.NoError(b, err)
+	defer func() { _ = dd.Close() }()
+	d, err := dd.Open()
+	require.NoError(b, err)
+	defer func() { _ = d.Close() }()
+	block := bytes.Repeat([]byte{0x5a}, 256<<10)
+	const perFile = 256 // 64 MiB per tape file
+	b.SetBytes(int64(len(block)) * perFile)
+	for b.Loop() {
+		require.NoError(b, d.Rewind(ctx))
+		for range perFile {
+			if _, err := d.Write(block); err != nil {
+				b.Fatal(err)
+			}
+		}
+		require.NoError(b, d.WriteFilemarks(ctx, 1))
+	}
+}
