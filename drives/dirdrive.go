@@ -95,13 +95,19 @@ func NewDirectoryDrive(cfg DirectoryDriveConfig) (*DirectoryDrive, error) {
 	case cfg.Capacity < 0 || cfg.EarlyWarning < 0:
 		return nil, fmt.Errorf("drives: new directory drive %s: negative capacity or early warning", cfg.Name)
 	}
+	return newDirectoryDrive(cfg), nil
+}
+
+// newDirectoryDrive makes a drive of a checked configuration (or, for an
+// offline command, one whose disk type is not known).
+func newDirectoryDrive(cfg DirectoryDriveConfig) *DirectoryDrive {
 	dd := &DirectoryDrive{cfg: cfg, log: cfg.Logger}
 	if dd.log == nil {
 		dd.log = slog.New(slog.DiscardHandler)
 	}
 	dd.log = dd.log.With("drive", cfg.Name)
 	dd.resetSession()
-	return dd, nil
+	return dd
 }
 
 // Name returns the drive's name.
@@ -211,8 +217,9 @@ func (dd *DirectoryDrive) look(ctx context.Context) error {
 
 // dirHandle is an open handle on a DirectoryDrive.
 type dirHandle struct {
-	dd     *DirectoryDrive
-	closed bool
+	dd        *DirectoryDrive
+	closed    bool
+	ephemeral bool // closing the handle closes the drive (drives.Open on a directory)
 }
 
 var (
@@ -655,6 +662,10 @@ func (h *dirHandle) Close() error {
 		if ferr := dd.disk.finish(); ferr != nil {
 			err = errors.Join(err, ioErr(ferr))
 		}
+	}
+	if h.ephemeral && !dd.closed {
+		dd.closed = true
+		err = errors.Join(err, dd.unmountLocked())
 	}
 	if err != nil {
 		return &OpError{Drive: dd.cfg.Name, Op: "close", Err: err}

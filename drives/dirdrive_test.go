@@ -462,3 +462,38 @@ func BenchmarkDirectoryDriveWrite(b *testing.B) {
 		require.NoError(b, d.WriteFilemarks(ctx, 1))
 	}
 }
+
+// TestOpenDirectory: drives.Open on a mounted disk's directory (or its
+// tapewarden directory) gives a directory drive for the offline commands;
+// closing it releases the disk, and the daemon's drive holding the disk
+// makes it busy.
+func TestOpenDirectory(t *testing.T) {
+	ctx := context.Background()
+	disk := t.TempDir()
+	d, err := Open(disk)
+	require.NoError(t, err)
+	label, err := NewLabel("USB007", "usb", "USB-DISK", "1.0.0", time.Now())
+	require.NoError(t, err)
+	require.NoError(t, WriteLabel(ctx, d, label, false))
+	require.NoError(t, d.Close())
+	assert.Equal(t, []string{"000000.blocks", "000000.label"}, diskFiles(t, disk))
+
+	d, err = Open(filepath.Join(disk, DiskDir))
+	require.NoError(t, err)
+	got, err := ReadLabel(ctx, d)
+	require.NoError(t, err)
+	assert.Equal(t, label, got)
+	require.NoError(t, d.Close())
+
+	dd := newDirDrive(t, disk, 0)
+	h, err := dd.Open()
+	require.NoError(t, err)
+	defer func() { _ = h.Close() }()
+	_, err = ReadLabel(ctx, h)
+	require.NoError(t, err)
+	d, err = Open(disk)
+	require.NoError(t, err)
+	_, err = ReadLabel(ctx, d)
+	assert.ErrorIs(t, err, ErrBusy, "the daemon's drive holds the disk")
+	_ = d.Close()
+}
