@@ -59,6 +59,37 @@ func TestDriveConformanceVirtual(t *testing.T) {
 	})
 }
 
+// TestDriveConformanceDirectory runs the drive suite on a directory drive
+// whose disk is a plain temporary directory. TapeAlert is skipped: a disk
+// has no TapeAlert log page (the drive does not implement
+// TapeAlertReader); nor has it density codes, which the suite does not
+// test.
+func TestDriveConformanceDirectory(t *testing.T) {
+	dir := t.TempDir()
+	disk := filepath.Join(dir, "mnt")
+	require.NoError(t, os.Mkdir(disk, 0o755))
+	dd, err := NewDirectoryDrive(DirectoryDriveConfig{Name: "usb0", MediaType: "USB-DISK", Finder: DirFinder{Dir: disk}, Capacity: 64 << 20})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = dd.Close() })
+	blank := filepath.Join(dir, "blank")
+	require.NoError(t, os.Mkdir(blank, 0o755))
+	bd, err := NewDirectoryDrive(DirectoryDriveConfig{Name: "usb1", MediaType: "RDX", Finder: DirFinder{Dir: blank}})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = bd.Close() })
+	runDriveConformance(t, driveHarness{
+		open: func(t *testing.T) Drive {
+			d, err := dd.Open()
+			require.NoError(t, err)
+			return d
+		},
+		blank: func(t *testing.T) Drive {
+			d, err := bd.Open()
+			require.NoError(t, err)
+			return d
+		},
+	})
+}
+
 // TestDriveConformanceDevice runs the drive suite on the real drive named
 // by TAPEWARDEN_TEST_DEVICE. It OVERWRITES the loaded cartridge.
 func TestDriveConformanceDevice(t *testing.T) {

@@ -20,6 +20,15 @@
 // even for a small block. Errors are *OpError values wrapping the
 // package's sentinels.
 //
+// A DirectoryDrive writes the same tape files to a mounted removable disk
+// (RDX, USB disk, optical disc), one file per tape file in the directory
+// DiskDir; see its documentation for the layout. It finds the disk with a
+// DiskFinder: MountFinder by file system label or UUID (udev's
+// /dev/disk/by-label and by-uuid links, /proc/self/mountinfo, an optional
+// mount command), or DirFinder, a plain directory standing for the mounted
+// disk (tests, the demo). It implements Positioner, ImmediateFilemarkWriter
+// and LimitsReporter, not TapeAlertReader.
+//
 // # Changers
 //
 // Changer is implemented by MTXChanger (runs the mtx program) and

@@ -64,6 +64,9 @@ var (
 	ErrCleaningCartridge = errors.New("drives: cleaning cartridge")
 	// ErrClosed means the handle was already closed.
 	ErrClosed = errors.New("drives: drive closed")
+	// ErrSeveralDisks means a directory drive found more than one disk it
+	// could use attached at once, and will not guess which one is meant.
+	ErrSeveralDisks = errors.New("drives: several disks attached")
 	// ErrNotTapeNode means the path is not a usable tape node (for example an
 	// auto-rewind /dev/stN node).
 	ErrNotTapeNode = errors.New("drives: not a no-rewind tape node")

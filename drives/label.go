@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tapewarden/tapewarden/media/mediatype"
 )
 
 // LabelMagic is the first line of a tapewarden volume label.
@@ -112,9 +114,10 @@ func (l Label) Validate() error {
 	return nil
 }
 
+// isDataMedia accepts tape and removable disk types that hold data.
 func isDataMedia(name string) bool {
-	m, ok := Media(name)
-	return ok && !m.Cleaning
+	m, ok := mediatype.Lookup(name)
+	return ok && !m.Cleaning && (m.Tape() || m.Disk())
 }
 
 // MarshalBinary renders the label block.

@@ -40,6 +40,10 @@ func WithSCSIGeneric(path string) Option { return func(c *openConfig) { c.sgPath
 //     fails with ErrBusy.
 //   - a virtual drive state file (see NewVirtualTape): the drive is opened
 //     with whatever cartridge it holds; closing the handle releases it.
+//   - a directory: the mount point of a removable disk, written as a
+//     directory drive does (DirectoryDrive); the disk's tapewarden
+//     directory itself is taken for the disk it is on. Closing the handle
+//     finishes what was written and releases the disk.
 //
 // This lets the offline commands (tape status, label, read-label) work on
 // real devices and virtual images alike.
@@ -65,6 +69,9 @@ func Open(path string, opts ...Option) (Drive, error) {
 		}
 		return nil, &OpError{Drive: path, Op: "open", Err: fmt.Errorf("%w: regular file that is neither a virtual cartridge image nor a virtual drive state", ErrNotTapeNode)}
 	}
+	if fi.IsDir() {
+		return openDirectory(path, cfg)
+	}
 	if fi.Mode()&fs.ModeCharDevice == 0 {
 		return nil, &OpError{Drive: path, Op: "open", Err: fmt.Errorf("%w: not a character device", ErrNotTapeNode)}
 	}
@@ -86,6 +93,26 @@ func openImage(path string, info CartridgeInfo, cfg openConfig) (Drive, error) {
 		return nil, err
 	}
 	return openEphemeral(v)
+}
+
+// openDirectory opens a directory drive made for one Open on the disk
+// mounted at path.
+func openDirectory(path string, cfg openConfig) (Drive, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, &OpError{Drive: path, Op: "open", Err: err}
+	}
+	if filepath.Base(abs) == DiskDir {
+		abs = filepath.Dir(abs)
+	}
+	dd := newDirectoryDrive(DirectoryDriveConfig{Name: filepath.Base(abs), Finder: DirFinder{Dir: abs}, Logger: cfg.logger})
+	d, err := dd.Open()
+	if err != nil {
+		_ = dd.Close()
+		return nil, err
+	}
+	d.(*dirHandle).ephemeral = true
+	return d, nil
 }
 
 // openEphemeral opens the handle of a drive made for one Open: closing the

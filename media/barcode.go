@@ -9,9 +9,8 @@ import (
 )
 
 // KnownMediaType reports whether name is a media type the catalog knows:
-// the tape types, their cleaning cartridges, and the removable media it
-// tracks and rotates although tapewarden does not drive them (RDX, USB-DISK,
-// OPTICAL). See package mediatype.
+// the tape types, their cleaning cartridges, and the removable disks
+// (RDX, USB-DISK, OPTICAL) a directory drive writes. See package mediatype.
 func KnownMediaType(name string) bool { return mediatype.Known(name) }
 
 // MediaTypes returns the known media type names, sorted.

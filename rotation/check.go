@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/tapewarden/tapewarden/media/mediatype"
 )
 
 // Severity ranks a finding. Errors break the standard; the CLI exits
@@ -284,6 +286,8 @@ func Check(cfg Config, facts Facts, now time.Time) []Finding {
 		subj := fmt.Sprintf("drive %q", d.Name)
 		types[d.Type] = true
 		switch {
+		case mediatype.IsDisk(d.Type):
+			// A directory drive writes to removable disks: nothing to clean.
 		case d.Cleaning == nil:
 			add(SeverityWarning, ruleCleaningPolicy, sectionCleaning, subj, "has no cleaning policy: set cleaning.on_request (LTO) or an interval (DDS/DAT)")
 		case cleanerFamily(d.Type) == "LTO-CLN" && d.Cleaning.scheduled():

@@ -224,3 +224,17 @@ func TestCheckEncryption(t *testing.T) {
 	c.Pools[d].Recipients = append(c.Pools[d].Recipients, "2222222222222222")
 	assert.Empty(t, Check(c, goodFacts(now), now))
 }
+
+// A directory drive for USB disks needs no cleaning policy: the check
+// stays clean with one added.
+func TestCheckDiskDriveNeedsNoCleaningPolicy(t *testing.T) {
+	now := at(2025, time.April, 10, 9)
+	cfg := goodConfig()
+	cfg.Drives = append(cfg.Drives, Drive{Name: "usb0", Type: "USB-DISK"})
+	fs := Check(cfg, goodFacts(now), now)
+	assert.Empty(t, fs)
+	cfg.Drives = append(cfg.Drives, Drive{Name: "lto9", Type: "LTO-9"})
+	fs = Check(cfg, goodFacts(now), now)
+	require.Len(t, fs, 1)
+	assert.Contains(t, fs[0].Message, "has no cleaning policy")
+}

@@ -101,6 +101,9 @@ type Spent struct {
 // barcode.
 func CleaningDue(drive Drive, history DriveHistory, view View, now time.Time) Cleaning {
 	out := Cleaning{Drive: drive.Name, Due: DueNot}
+	if mediatype.IsDisk(drive.Type) {
+		return out // a directory drive for removable disks is never cleaned
+	}
 	raise := func(d Due) {
 		if d == DueNow || (d == DueSoon && out.Due == DueNot) {
 			out.Due = d

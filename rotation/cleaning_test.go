@@ -225,3 +225,16 @@ func TestFormatBytes(t *testing.T) {
 	assert.Equal(t, "1.5 GB", formatBytes(1_500_000_000))
 	assert.Equal(t, "2000.0 PB", formatBytes(2e18))
 }
+
+// A directory drive writes to removable disks: there is nothing to clean,
+// so no cleaning is due and no policy is asked for, even when the
+// history carries a request.
+func TestDiskDriveIsNeverCleaned(t *testing.T) {
+	now := at(2025, time.April, 10, 9)
+	usb := Drive{Name: "usb0", Type: mediatype.USBDisk}
+	c := CleaningDue(usb, DriveHistory{CleanRequested: true, MountsSince: 500}, View{}, now)
+	assert.Equal(t, DueNot, c.Due)
+	assert.Empty(t, c.Reasons)
+	lto := CleaningDue(Drive{Name: "lto0", Type: mediatype.LTO8}, DriveHistory{}, View{}, now)
+	assert.NotEmpty(t, lto.Reasons, "a tape drive without a policy is still told to get one")
+}

@@ -616,7 +616,7 @@ func (c Config) Issues() []Issue {
 			add(subj, "name", "defined twice")
 		}
 		drives[d.Name] = true
-		if cleanerFamily(d.Type) == "" {
+		if cleanerFamily(d.Type) == "" && !mediatype.IsDisk(d.Type) {
 			add(subj, "type", "%q is not a drive type (%s)", d.Type, driveTypeList())
 		}
 		if cp := d.Cleaning; cp != nil {
@@ -637,5 +637,5 @@ func knownMediaType(t string) bool { return mediatype.Known(t) }
 
 // driveTypeList names the drive types for messages.
 func driveTypeList() string {
-	return "LTO-1 … LTO-10, LTO-7M, DDS-1 … DDS-4, DAT72, DAT160, DAT320"
+	return "LTO-1 … LTO-10, LTO-7M, DDS-1 … DDS-4, DAT72, DAT160, DAT320; RDX, USB-DISK, OPTICAL for a directory drive"
 }

@@ -25,11 +25,13 @@ func (a *app) tapeCommand() *cobra.Command {
 		Use:   "tape",
 		Short: "Work on a drive directly, without the daemon (status, label, read-label)",
 		Long: `These commands open the drive themselves, for the operator at the machine:
-a no-rewind device (/dev/nstN or /dev/tape/by-id/...-nst) or a virtual
-cartridge image (*.vtape). A drive the daemon is using reports busy.`,
+a no-rewind device (/dev/nstN or /dev/tape/by-id/...-nst), a virtual
+cartridge image (*.vtape), or the mount point of a removable disk (RDX,
+USB disk, optical disc; label one with --type USB-DISK). A drive or disk
+the daemon is using reports busy.`,
 	}
 	var device, sg string
-	cmd.PersistentFlags().StringVar(&device, "device", "", "the no-rewind tape device or a virtual cartridge image")
+	cmd.PersistentFlags().StringVar(&device, "device", "", "the no-rewind tape device, a virtual cartridge image or a removable disk's mount point")
 	cmd.PersistentFlags().StringVar(&sg, "sg-device", "", "the drive's SCSI generic node (optional); tape status then reads the TapeAlert flags, which clears them on the drive")
 	need := func() error {
 		if device == "" {

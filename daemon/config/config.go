@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -213,11 +214,12 @@ type LibraryDriveConfig struct {
 	Line    int    `yaml:"-"`
 }
 
-// DriveConfig is a tape drive.
+// DriveConfig is a tape drive, or a directory drive for removable disks.
 type DriveConfig struct {
 	Name string `yaml:"name"`
 	Site string `yaml:"site"`
-	// Type is st (a Linux tape device) or virtual.
+	// Type is st (a Linux tape device), virtual, or directory (a mounted
+	// removable disk: RDX, USB disk, optical disc).
 	Type string `yaml:"type"`
 	// Device is the no-rewind node (/dev/tape/by-id/...-nst) or, for a
 	// virtual drive, its state file (default STATE_DIR/drives/NAME.json).
@@ -235,7 +237,23 @@ type DriveConfig struct {
 	// SpeedMBs limits a virtual drive to this many MB/s, to model a real
 	// drive's pace (0: memory speed).
 	SpeedMBs float64 `yaml:"speed_mb_s"`
-	Line     int     `yaml:"-"`
+	// Label is a shell pattern of the file system labels of a directory
+	// drive's disks ("TWUSB*"); UUID lists their file system UUIDs. The
+	// disk is found under /dev/disk/by-label or by-uuid and its mount
+	// point in /proc/self/mountinfo.
+	Label string   `yaml:"label"`
+	UUID  []string `yaml:"uuid"`
+	// MountCommand mounts an attached, unmounted disk (argv, no shell;
+	// {device}, {label} and {uuid} are replaced).
+	MountCommand []string `yaml:"mount_command"`
+	// Path makes a directory drive take this directory for the mounted
+	// disk instead of looking for one (tests, the demo, a fixed mount
+	// point).
+	Path string `yaml:"path"`
+	// CapacityMB, if set, is the most a directory drive writes to one disk,
+	// in MB; otherwise the disk's free space is the limit.
+	CapacityMB int64 `yaml:"capacity_mb"`
+	Line       int   `yaml:"-"`
 }
 
 // JobConfig is a backup job.
@@ -906,11 +924,18 @@ func (c *Config) validate() ConfigErrors {
 				v.fail(d.Line, f+".device", "missing; give the no-rewind device, preferably /dev/tape/by-id/...-nst")
 			}
 		case "virtual":
+		case "directory":
+			c.checkDirectoryDrive(v, d, f)
 		default:
-			v.fail(d.Line, f+".type", "%q is not a drive type; expected st or virtual", d.Type)
+			v.fail(d.Line, f+".type", "%q is not a drive type; expected st, virtual or directory", d.Type)
 		}
-		if mediatype.CleanerFor(d.MediaType) == "" {
-			v.fail(d.Line, f+".media_type", "%q is not a tape drive generation (e.g. LTO-8, DDS-4)", d.MediaType)
+		if d.Type != "directory" {
+			if mediatype.CleanerFor(d.MediaType) == "" {
+				v.fail(d.Line, f+".media_type", "%q is not a tape drive generation (e.g. LTO-8, DDS-4)", d.MediaType)
+			}
+			if d.Label != "" || len(d.UUID) > 0 || len(d.MountCommand) > 0 || d.Path != "" || d.CapacityMB != 0 {
+				v.fail(d.Line, f+".type", "label, uuid, mount_command, path and capacity_mb belong to a directory drive (type: directory), not a %s one", d.Type)
+			}
 		}
 		if !validBlockSize(d.BlockSize) {
 			v.fail(d.Line, f+".block_size", "%d: expected a multiple of 512 between 512 and 8 MiB (256 KiB is usual)", d.BlockSize)
@@ -986,6 +1011,61 @@ func (c *Config) validate() ConfigErrors {
 // daemon writes with: a multiple of 512 bytes, from 512 bytes to the
 // largest block it reads back (drives.MaxBlockSize, 8 MiB, what LTO drives
 // report in READ BLOCK LIMITS).
+// checkDirectoryDrive checks a directory drive: a disk media type, one way
+// to find the disk, a sane mount command and capacity.
+func (c *Config) checkDirectoryDrive(v *validator, d DriveConfig, f string) {
+	if !mediatype.IsDisk(d.MediaType) {
+		v.fail(d.Line, f+".media_type", "%q is not a removable disk type; a directory drive takes %s, %s or %s", d.MediaType, mediatype.RDX, mediatype.USBDisk, mediatype.Optical)
+	}
+	if d.Device != "" || d.SGDevice != "" {
+		v.fail(d.Line, f+".device", "a directory drive has no device node; find its disk with label, uuid or path")
+	}
+	ways := 0
+	if d.Label != "" || len(d.UUID) > 0 {
+		ways++
+	}
+	if d.Path != "" {
+		ways++
+	}
+	switch {
+	case ways == 0:
+		v.fail(d.Line, f+".label", "missing; say how the disk is found: label (a pattern of file system labels, e.g. TWUSB*), uuid (a list of file system UUIDs) or path (a directory standing for the mounted disk)")
+	case ways > 1:
+		v.fail(d.Line, f+".path", "give either label/uuid or path, not both")
+	}
+	if d.Label != "" {
+		if _, err := path.Match(d.Label, ""); err != nil || strings.ContainsAny(d.Label, "/\x00") {
+			v.fail(d.Line, f+".label", "%q is not a pattern of file system labels (e.g. TWUSB* or RDX00[1-5])", d.Label)
+		}
+	}
+	for i, u := range d.UUID {
+		if !reFSUUID.MatchString(u) {
+			v.fail(d.Line, fmt.Sprintf("%s.uuid[%d]", f, i), "%q is not a file system UUID ('blkid' or 'lsblk -f' shows it, e.g. 2c3e1f0a-… or 1A2B-3C4D)", u)
+		}
+	}
+	if d.Path != "" && !filepath.IsAbs(d.Path) {
+		v.fail(d.Line, f+".path", "%q must be an absolute path", d.Path)
+	}
+	if len(d.MountCommand) > 0 {
+		switch {
+		case d.Path != "":
+			v.fail(d.Line, f+".mount_command", "a drive with a path does not mount anything; drop mount_command or use label/uuid")
+		case !filepath.IsAbs(d.MountCommand[0]):
+			v.fail(d.Line, f+".mount_command", "%q: give the program's absolute path (e.g. /usr/bin/udisksctl); it runs without a shell", d.MountCommand[0])
+		}
+	}
+	if d.CapacityMB < 0 {
+		v.fail(d.Line, f+".capacity_mb", "must not be negative (0: the disk's free space)")
+	}
+	if d.Cleaning != nil {
+		v.fail(d.Line, f+".cleaning", "a directory drive is never cleaned; drop cleaning")
+	}
+}
+
+// reFSUUID matches the UUIDs file systems carry: the usual 8-4-4-4-12
+// form, FAT's 1234-ABCD and NTFS's 16 hex digits.
+var reFSUUID = regexp.MustCompile(`^([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}|[0-9A-Fa-f]{16})$`)
+
 // virtualDriveLimits are the block and transfer limits of the daemon's
 // virtual drives.
 var virtualDriveLimits = drives.VirtualLimits()

@@ -90,7 +90,7 @@ func TestSemanticConfigErrors(t *testing.T) {
 		`bad.yaml:35: systems[0].availability: 3 is not an availability class; expected 1 or 2`,
 		`bad.yaml:39: systems[1].restore_priority: 1 is already given to system juki`,
 		`bad.yaml:44: drives[0].site: refers to site "annex", which is not defined`,
-		`bad.yaml:44: drives[0].type: "scsi" is not a drive type; expected st or virtual`,
+		`bad.yaml:44: drives[0].type: "scsi" is not a drive type; expected st, virtual or directory`,
 		`bad.yaml:44: drives[0].block_size: 1000: expected a multiple of 512`,
 		`bad.yaml:50: libraries[0].slots: 0: expected the number of storage slots`,
 		`bad.yaml:55: libraries[0].drives[0].drive: refers to drive "lto9", which is not defined`,

@@ -34,7 +34,8 @@ type drive struct {
 	lib     *library // nil for a standalone drive
 	element int      // changer drive element; -1 standalone
 	virtual *drives.VirtualTape
-	log     *slog.Logger // for what the device reports (TapeAlert, recovered errors)
+	dir     *drives.DirectoryDrive // a directory drive for removable disks
+	log     *slog.Logger           // for what the device reports (TapeAlert, recovered errors)
 
 	alloc *allocator
 
@@ -136,6 +137,14 @@ func openDevices(cfg *config.Config, log *slog.Logger, now func() time.Time) (*d
 				d.virtual = vt
 			}
 		}
+		if dc.Type == "directory" {
+			dd, err := newDirectoryDrive(dc, log)
+			if err != nil {
+				_ = dv.close() // the error below is the one returned
+				return nil, err
+			}
+			d.dir, d.path = dd, ""
+		}
 		if d.virtual != nil && dc.SpeedMBs > 0 {
 			d.virtual.SetRate(int64(dc.SpeedMBs * 1e6))
 		}
@@ -145,6 +154,22 @@ func openDevices(cfg *config.Config, log *slog.Logger, now func() time.Time) (*d
 	return dv, nil
 }
 
+// newDirectoryDrive makes the drive of a directory drive's configuration:
+// its disk is the directory at path, or the disk whose file system label
+// or UUID matches, found under /dev/disk and in /proc/self/mountinfo.
+func newDirectoryDrive(dc *config.DriveConfig, log *slog.Logger) (*drives.DirectoryDrive, error) {
+	var finder drives.DiskFinder = drives.MountFinder{Label: dc.Label, UUIDs: dc.UUID, MountCommand: dc.MountCommand}
+	if dc.Path != "" {
+		finder = drives.DirFinder{Dir: dc.Path}
+	}
+	dd, err := drives.NewDirectoryDrive(drives.DirectoryDriveConfig{Name: dc.Name, MediaType: dc.MediaType, Finder: finder,
+		Capacity: dc.CapacityMB * 1000 * 1000, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("directory drive %s: %w", dc.Name, err)
+	}
+	return dd, nil
+}
+
 // close closes the virtual tapes and libraries; closing saves their state,
 // so the error says what was not saved.
 func (dv *devices) close() error {
@@ -152,6 +177,9 @@ func (dv *devices) close() error {
 	for _, d := range dv.drives {
 		if d.virtual != nil && d.lib == nil {
 			errs = append(errs, d.virtual.Close())
+		}
+		if d.dir != nil {
+			errs = append(errs, d.dir.Close())
 		}
 	}
 	for _, l := range dv.libs {
@@ -255,6 +283,9 @@ func (d *drive) isAwaitingPerson() bool {
 func (d *drive) open() (drives.Drive, error) {
 	if d.virtual != nil {
 		return d.virtual.Open()
+	}
+	if d.dir != nil {
+		return d.dir.Open()
 	}
 	return drives.Open(d.path, drives.WithSCSIGeneric(d.cfg.SGDevice), drives.WithLogger(d.log))
 }

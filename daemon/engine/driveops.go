@@ -38,6 +38,9 @@ type DriveInfo struct {
 
 func (d *Engine) driveInfo(ctx context.Context, drv *drive, live bool) DriveInfo {
 	di := DriveInfo{Name: drv.cfg.Name, Type: drv.cfg.Type, MediaType: drv.cfg.MediaType, Site: drv.cfg.Site, Device: drv.path}
+	if drv.dir != nil {
+		di.Device = drv.dir.Where()
+	}
 	if drv.lib != nil {
 		el := drv.element
 		di.Library, di.Element = drv.lib.cfg.Name, &el

@@ -204,8 +204,14 @@ func (d *Engine) importByPerson(ctx context.Context, req obtainRequest, l *libra
 }
 
 // awaitWithDeadline waits for a prompt until the load timeout; at the
-// deadline the prompt is cancelled and the wait fails.
+// deadline the prompt is cancelled and the wait fails. A prompt answered
+// before ch was registered (a quick person, a script) is found closed in
+// the catalog at once.
 func (d *Engine) awaitWithDeadline(ctx context.Context, p media.Prompt, ch chan media.Prompt, deadline time.Time) (media.Prompt, error) {
+	if now, err := d.cat.Prompt(ctx, p.ID); err == nil && now.State != media.PromptOpen {
+		d.prompts.forget(p.ID)
+		return now, nil
+	}
 	select {
 	case got := <-ch:
 		return got, nil
@@ -269,12 +275,20 @@ func (d *Engine) loadByPerson(ctx context.Context, req obtainRequest, drv *drive
 		if drv.virtual != nil {
 			insert = fmt.Sprintf(" ('tapewarden drive insert %s %s' for the virtual drive)", drv.cfg.Name, want.Barcode)
 		}
-		action := fmt.Sprintf("Put %s (now at %s) into drive %s%s", want.Barcode, want.Location, drv.cfg.Name, insert)
+		put := fmt.Sprintf("put %s (now at %s) into drive %s%s", want.Barcode, want.Location, drv.cfg.Name, insert)
+		if drv.dir != nil {
+			put = fmt.Sprintf("attach disk %s (now at %s) to drive %s and mount it (%s)", want.Barcode, want.Location, drv.cfg.Name, drv.dir.Where())
+		}
+		action := strings.ToUpper(put[:1]) + put[1:]
 		var putBack media.Location
 		if holding != nil {
 			putBack = d.homePlace(ctx, holding.Barcode, drv)
-			action = fmt.Sprintf("Take %s out of drive %s and put it back at %s ('tapewarden drive eject %s --to %s'); then put %s (now at %s) into drive %s%s",
-				holding.Barcode, drv.cfg.Name, putBack, drv.cfg.Name, putBack, want.Barcode, want.Location, drv.cfg.Name, insert)
+			takeOut := fmt.Sprintf("Take %s out of drive %s", holding.Barcode, drv.cfg.Name)
+			if drv.dir != nil {
+				takeOut = fmt.Sprintf("Unmount disk %s, detach it from drive %s", holding.Barcode, drv.cfg.Name)
+			}
+			action = fmt.Sprintf("%s and put it back at %s ('tapewarden drive eject %s --to %s'); then %s",
+				takeOut, putBack, drv.cfg.Name, putBack, put)
 		}
 		// The person may handle the drive from the moment the prompt
 		// shows.
@@ -305,14 +319,14 @@ func (d *Engine) loadByPerson(ctx context.Context, req obtainRequest, drv *drive
 				return lerr
 			}
 			if !labelled {
-				note = fmt.Sprintf("after prompt %d the cartridge in %s was blank and not %s; it was ejected", got.ID, drv.cfg.Name, want.Barcode)
+				note = fmt.Sprintf("after prompt %d the "+medium(drv)+" in %s was blank and not %s; it was ejected", got.ID, drv.cfg.Name, want.Barcode)
 				d.ejectForPerson(ctx, drv)
 				continue
 			}
 			label, err = d.rawLabel(ctx, drv)
 		}
 		if err != nil {
-			note = fmt.Sprintf("after prompt %d the cartridge in %s could not be identified (%v); it was ejected and was not written", got.ID, drv.cfg.Name, err)
+			note = fmt.Sprintf("after prompt %d the "+medium(drv)+" in %s could not be identified (%v); it was ejected and was not written", got.ID, drv.cfg.Name, err)
 			d.ejectForPerson(ctx, drv)
 			continue
 		}
@@ -325,7 +339,7 @@ func (d *Engine) loadByPerson(ctx context.Context, req obtainRequest, drv *drive
 		}
 		found, err := d.cat.Cartridge(ctx, label.Barcode)
 		if err != nil {
-			note = fmt.Sprintf("after prompt %d the drive holds a cartridge labelled %s, which is not in the catalog; it was ejected", got.ID, label.Barcode)
+			note = fmt.Sprintf("after prompt %d drive %s holds a "+medium(drv)+" labelled %s, which is not in the catalog; it was ejected and was not written", got.ID, drv.cfg.Name, label.Barcode)
 			d.ejectForPerson(ctx, drv)
 			continue
 		}
@@ -342,9 +356,17 @@ func (d *Engine) loadByPerson(ctx context.Context, req obtainRequest, drv *drive
 			return nil
 		}
 		note = fmt.Sprintf("after prompt %d drive %s held %s, not %s; it was ejected and was not written", got.ID, drv.cfg.Name, found.Barcode, want.Barcode)
-		d.log.Warn("wrong cartridge loaded", "drive", drv.cfg.Name, "found", found.Barcode, "expected", want.Barcode)
+		d.log.Warn("wrong "+medium(drv)+" loaded", "drive", drv.cfg.Name, "found", found.Barcode, "expected", want.Barcode)
 		d.ejectForPerson(ctx, drv)
 	}
+}
+
+// medium names what a drive takes, for prompts: a disk or a cartridge.
+func medium(drv *drive) string {
+	if drv.dir != nil {
+		return "disk"
+	}
+	return "cartridge"
 }
 
 // rawLabel reads the label of the cartridge in a leased drive, returning
@@ -368,7 +390,7 @@ func (d *Engine) labelByPerson(ctx context.Context, req obtainRequest, drv *driv
 	}
 	drv.setAwaitingPerson(true)
 	p, err := d.openPrompt(ctx, media.Prompt{Kind: "label", Drive: drv.cfg.Name, Barcode: want.Barcode, Run: req.run,
-		Action: fmt.Sprintf("The cartridge in drive %s is blank. If its sticker says %s, answer this prompt and tapewarden labels it %s (pool %s); if not, take it out and cancel this prompt", drv.cfg.Name, want.Barcode, want.Barcode, want.Pool),
+		Action: fmt.Sprintf("The "+medium(drv)+" in drive %s is blank. If its sticker says %s, answer this prompt and tapewarden labels it %s (pool %s); if not, take it out and cancel this prompt", drv.cfg.Name, want.Barcode, want.Barcode, want.Pool),
 		Place:  "drive " + drv.cfg.Name + " at " + drv.cfg.Site, Why: req.why})
 	if err != nil {
 		drv.setAwaitingPerson(false)

@@ -36,6 +36,8 @@ func (a Access) String() string {
 //     later DAT drives write their own and the previous generation and read
 //     two back (the typical rule; DAT 160 reads DDS-4, DAT 320 reads DAT 72).
 //   - Cleaning cartridges fit every drive of their family.
+//   - A removable disk type (RDX, USB-DISK, OPTICAL) is read and written by
+//     a directory drive of the same type only.
 //
 // Unknown names, and media no drive of tapewarden takes, give AccessNone.
 func Compatibility(driveType, mediaType string) Access {
@@ -49,6 +51,12 @@ func Compatibility(driveType, mediaType string) Access {
 	}
 	if m.Cleaning {
 		return AccessClean
+	}
+	if d.Family == FamilyOther {
+		if m.Name == d.Name {
+			return AccessReadWrite
+		}
+		return AccessNone
 	}
 	dg, mg := d.Generation, m.Generation
 	if d.Family == FamilyDDS {

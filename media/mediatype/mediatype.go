@@ -37,9 +37,10 @@ type Family string
 const (
 	FamilyLTO Family = "LTO"
 	FamilyDDS Family = "DDS"
-	// FamilyOther is removable media the catalog tracks and rotates although
-	// tapewarden drives none of it (the standard lists RDX, USB disks and
-	// optical discs beside tape).
+	// FamilyOther is removable disks (the standard lists RDX, USB disks and
+	// optical discs beside tape): catalogued and rotated like tapes, and
+	// written by a directory drive, one drive type per disk type, to the
+	// disk mounted as a file system.
 	FamilyOther Family = "other"
 )
 
@@ -58,11 +59,15 @@ type Info struct {
 	CleanUses   int    // rated uses of a fresh cleaning cartridge
 	LoadCycles  int    // rated load/unload cycles (0 = not rated)
 	Verified    bool   // false where the figures are unverified (LTO-10 id, DAT160/320 density)
-	DriveNative bool   // a drive of this type exists (false for LTO-7M, cleaning cartridges, other media)
+	DriveNative bool   // a drive of this type exists (false for LTO-7M and cleaning cartridges; a directory drive for disks)
 }
 
 // Tape reports whether the media type is a tape that tapewarden drives.
 func (i Info) Tape() bool { return i.Family == FamilyLTO || i.Family == FamilyDDS }
+
+// Disk reports whether the media type is a removable disk, written by a
+// directory drive.
+func (i Info) Disk() bool { return i.Family == FamilyOther }
 
 const (
 	gb = 1000 * 1000 * 1000
@@ -91,9 +96,9 @@ var table = []Info{
 	{Name: DAT160, Family: FamilyDDS, Generation: 6, NativeBytes: 80 * gb, Speed: 6900 * 1000, DriveNative: true},
 	{Name: DAT320, Family: FamilyDDS, Generation: 7, NativeBytes: 160 * gb, Speed: 12 * mb, DriveNative: true},
 	{Name: DDSCLN, Family: FamilyDDS, Cleaning: true, CleanUses: 50},
-	{Name: RDX, Family: FamilyOther},
-	{Name: USBDisk, Family: FamilyOther},
-	{Name: Optical, Family: FamilyOther},
+	{Name: RDX, Family: FamilyOther, DriveNative: true},
+	{Name: USBDisk, Family: FamilyOther, DriveNative: true},
+	{Name: Optical, Family: FamilyOther, DriveNative: true},
 }
 
 // Lookup returns the description of a media type name, or false.
@@ -134,10 +139,18 @@ func IsCleaning(name string) bool {
 }
 
 // IsDriveType reports whether a drive of this type exists: a tape
-// generation, not LTO-7M (a cartridge format), not a cleaning cartridge.
+// generation, not LTO-7M (a cartridge format), not a cleaning cartridge;
+// or a removable disk type, whose drive is a directory drive.
 func IsDriveType(name string) bool {
 	m, ok := Lookup(name)
 	return ok && m.DriveNative
+}
+
+// IsDisk reports whether a media type names a removable disk (RDX,
+// USB-DISK, OPTICAL). Unknown names are not disks.
+func IsDisk(name string) bool {
+	m, ok := Lookup(name)
+	return ok && m.Disk()
 }
 
 // ForDensity returns the media type whose density code st reports, or false

@@ -132,7 +132,11 @@ func TestCompatibilityDDSAndOthers(t *testing.T) {
 		{DAT72, LTOCLN, AccessNone},
 		{LTO7M, LTO7M, AccessNone},
 		{LTOCLN, LTOCLN, AccessNone},
-		{RDX, RDX, AccessNone},
+		{RDX, RDX, AccessReadWrite},
+		{USBDisk, USBDisk, AccessReadWrite},
+		{Optical, Optical, AccessReadWrite},
+		{USBDisk, RDX, AccessNone},
+		{RDX, LTO8, AccessNone},
 		{LTO8, RDX, AccessNone},
 		{"LTO-11", LTO9, AccessNone},
 		{LTO9, "LTO-11", AccessNone},
@@ -191,8 +195,10 @@ func TestTable(t *testing.T) {
 				assert.Positive(t, m.Speed)
 				assert.NotEmpty(t, CleanerFor(m.Name))
 			}
+			assert.Equal(t, m.Disk(), IsDisk(m.Name))
+			assert.False(t, m.Disk() && m.Tape(), "a disk is not a tape")
 			if m.DriveNative {
-				assert.True(t, m.Tape())
+				assert.True(t, m.Tape() || m.Disk())
 				assert.Equal(t, AccessReadWrite, Compatibility(m.Name, m.Name))
 			}
 			if m.Density != 0 {
@@ -211,4 +217,8 @@ func TestTable(t *testing.T) {
 	assert.False(t, IsDriveType(LTO7M))
 	assert.Equal(t, "", CleanerFor(LTOCLN))
 	assert.Contains(t, names, RDX)
+	assert.True(t, IsDisk(USBDisk))
+	assert.False(t, IsDisk(LTO8))
+	assert.False(t, IsDisk("FLOPPY"))
+	assert.Equal(t, "", CleanerFor(USBDisk), "a disk needs no cleaning cartridge")
 }
