@@ -71,6 +71,7 @@ tapewarden_check_problems
 tapewarden_audit_chain_ok
 tapewarden_audit_verified_event_id
 tapewarden_audit_verified_timestamp_seconds
+tapewarden_recovery_sheet_age_seconds
 "
 
 if ! command -v promtool >/dev/null; then

@@ -93,6 +93,7 @@ tapewarden_scrape_collector_success{collector="drives"} 1
 tapewarden_scrape_collector_success{collector="inspections"} 1
 tapewarden_scrape_collector_success{collector="jobs"} 1
 tapewarden_scrape_collector_success{collector="prompts"} 1
+tapewarden_scrape_collector_success{collector="recovery_sheet"} 1
 tapewarden_scrape_collector_success{collector="rotation"} 1
 tapewarden_scrape_collector_success{collector="writers"} 1
 `), "tapewarden_scrape_collector_success"))
@@ -267,6 +268,7 @@ tapewarden_scrape_collector_success{collector="drives"} 0
 tapewarden_scrape_collector_success{collector="inspections"} 0
 tapewarden_scrape_collector_success{collector="jobs"} 0
 tapewarden_scrape_collector_success{collector="prompts"} 0
+tapewarden_scrape_collector_success{collector="recovery_sheet"} 1
 tapewarden_scrape_collector_success{collector="rotation"} 0
 tapewarden_scrape_collector_success{collector="writers"} 1
 `), "tapewarden_catalog_up", "tapewarden_scrape_collector_success"))

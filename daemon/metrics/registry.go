@@ -126,6 +126,7 @@ func NewRegistry(cfg *config.Config, cat *media.Catalog, live Live, opts Options
 			newWritersCollector(live),
 			newCheckCollector(cfg, live),
 			newAuditCollector(live),
+			newRecoverySheetCollector(cfg),
 		},
 	})
 	info := prometheus.NewGauge(prometheus.GaugeOpts{
