@@ -25,7 +25,7 @@ type Document struct {
 	Lines []string `json:"lines,omitempty"`
 	// Made is when the document was made, in the configured zone.
 	Made     time.Time `json:"made"`
-	Sections []Section `json:"sections"`
+	Sections []*Section `json:"sections"`
 }
 
 // Section is one headed part of a document.
@@ -56,8 +56,9 @@ type Table struct {
 
 // section appends a section to the document and returns it for blocks.
 func (d *Document) section(level int, heading string) *Section {
-	d.Sections = append(d.Sections, Section{Heading: heading, Level: level})
-	return &d.Sections[len(d.Sections)-1]
+	s := &Section{Heading: heading, Level: level}
+	d.Sections = append(d.Sections, s)
+	return s
 }
 
 func (s *Section) para(format string, args ...any) {
@@ -319,10 +320,15 @@ func (d Document) PDF(w io.Writer) error {
 	for _, l := range d.Lines {
 		pdf.MultiCell(0, 4.5, tr(pdfText(l)), "", "L", false)
 	}
-	mono := func(lines []string, size float64) {
+	mono := func(lines []string, size float64, shell bool) {
 		pdf.SetFont("Courier", "", size)
+		w, _ := pdf.GetPageSize()
+		left, _, right, _ := pdf.GetMargins()
+		cols := int((w - left - right) / pdf.GetStringWidth("0"))
 		for _, l := range lines {
-			pdf.MultiCell(0, size*0.45, tr(pdfCodeText(l)), "", "L", false)
+			for _, part := range breakLine(pdfCodeText(l), cols, shell) {
+				pdf.CellFormat(0, size*0.45, tr(part), "", 1, "L", false, 0, "")
+			}
 		}
 	}
 	for _, s := range d.Sections {
@@ -341,10 +347,10 @@ func (d Document) PDF(w io.Writer) error {
 				for _, r := range bl.Table.Rows {
 					t.Rows = append(t.Rows, pdfRow(r))
 				}
-				mono(tableLines(t), 7.5)
+				mono(tableLines(t), 7.5, false)
 			case bl.Code != nil:
 				pdf.SetFillColor(240, 240, 240)
-				mono(bl.Code, 8.5)
+				mono(bl.Code, 8, true)
 			case bl.Sign != nil:
 				pdf.SetFont("Helvetica", "", 10)
 				for _, role := range bl.Sign {
@@ -363,6 +369,39 @@ func (d Document) PDF(w io.Writer) error {
 		return fmt.Errorf("make the PDF: %w", err)
 	}
 	return nil
+}
+
+// breakLine breaks a line longer than cols columns at spaces. A command
+// goes on with a backslash at the end of each part, a comment with "#" at
+// the start of the next, so that the printed lines typed as they stand
+// do the same as the one line; a table row just goes on, indented.
+func breakLine(line string, cols int, shell bool) []string {
+	if cols < 20 || utf8.RuneCountInString(line) <= cols {
+		return []string{line}
+	}
+	comment := shell && strings.HasPrefix(line, "#")
+	var out []string
+	for utf8.RuneCountInString(line) > cols {
+		limit := cols
+		if shell && !comment {
+			limit -= 2 // room for " \"
+		}
+		runes := []rune(line)
+		cut := strings.LastIndex(string(runes[:limit]), " ")
+		if cut <= 4 {
+			break
+		}
+		head, rest := line[:cut], strings.TrimLeft(line[cut:], " ")
+		switch {
+		case comment:
+			out, line = append(out, head), "#   "+rest
+		case shell:
+			out, line = append(out, head+" \\"), "    "+rest
+		default:
+			out, line = append(out, head), "    "+rest
+		}
+	}
+	return append(out, line)
 }
 
 func pdfRow(r []string) []string {

@@ -39,6 +39,9 @@ type SheetEntry struct {
 	BlockSize int
 	// Device is the no-rewind device the manual commands read from.
 	Device string
+	// Output is the member name of a job that backs up a command's
+	// output, which comes back in parts NAME.000000, NAME.000001, ...
+	Output string
 	// Why says which generation this is (the newest, the newest away
 	// from the machine room, the newest at a site).
 	Why string
@@ -316,12 +319,12 @@ func (pg *Pages) sheetJob(doc *Document, e SheetEntry) {
 	s.table([]string{"piece", "SHA-256"}, sums)
 
 	s.para("With mt, dd, tar and sha256sum%s (each sha256sum line must say OK):", map[bool]string{true: " and age", false: ""}[r.Encryption == "age"])
-	base := fmt.Sprintf("%s.run%d", r.Job, r.ID)
+	base := fmt.Sprintf("run%d", r.ID)
 	dir := sheetRestoreDir + "/" + r.Job
 	lines := []string{"mkdir -p " + dir}
 	var files []string
 	for _, p := range e.Pieces {
-		f := fmt.Sprintf("%s.piece%d", base, p.Piece.Piece)
+		f := fmt.Sprintf("%s-%d", base, p.Piece.Piece)
 		files = append(files, f)
 		lines = append(lines,
 			fmt.Sprintf("# cartridge %s (piece %d of %d), now at %s: put it into the drive", p.Barcode, p.Piece.Piece, len(e.Pieces), p.Where),
@@ -347,7 +350,14 @@ func (pg *Pages) sheetJob(doc *Document, e SheetEntry) {
 		}
 	}
 	lines = append(lines, "tar -xf "+tarFile+" -C "+dir)
+	if e.Output != "" {
+		out := dir + "/" + e.Output
+		lines = append(lines, "cat "+out+".* > "+out+" && rm "+out+".*")
+	}
 	s.code(lines...)
+	if e.Output != "" {
+		s.para("The command's output comes back in parts (%s.000000, %s.000001, ...); the last line joins them into %s.", e.Output, e.Output, e.Output)
+	}
 }
 
 // sheetEntries are the generations of a job the sheet shows: with site,
@@ -412,6 +422,9 @@ func (pg *Pages) sheetEntry(j *config.JobConfig, r media.Run, pieces []media.Pie
 	}
 	r.Pieces = pieces
 	e := SheetEntry{Run: r, BlockSize: 256 << 10, Device: sheetDevice}
+	if len(j.Source.Command) > 0 {
+		e.Output = j.Source.Name
+	}
 	if d := pg.cfg.Drive(r.Drive); d != nil {
 		e.BlockSize = d.BlockSize
 		if d.Type == "st" && d.Device != "" {
