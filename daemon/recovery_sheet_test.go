@@ -21,7 +21,6 @@ import (
 	"github.com/tapewarden/tapewarden/daemon/report"
 )
 
-
 // sheetNights runs the registry's and the family register's daily backups
 // on the nights of 1 and 2 December 2026 with the courier taking the first
 // night's generation to the annex in between, and leaves the clock on the

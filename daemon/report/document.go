@@ -24,7 +24,7 @@ type Document struct {
 	// catalog's identity, when it was made.
 	Lines []string `json:"lines,omitempty"`
 	// Made is when the document was made, in the configured zone.
-	Made     time.Time `json:"made"`
+	Made     time.Time  `json:"made"`
 	Sections []*Section `json:"sections"`
 }
 
