@@ -321,9 +321,21 @@ func (d Document) PDF(w io.Writer) error {
 		pdf.MultiCell(0, 4.5, tr(pdfText(l)), "", "L", false)
 	}
 	mono := func(lines []string, size float64, shell bool) {
-		pdf.SetFont("Courier", "", size)
 		w, _ := pdf.GetPageSize()
 		left, _, right, _ := pdf.GetMargins()
+		if !shell {
+			// A wide table is set smaller, down to 5 points, rather
+			// than broken.
+			widest := 0
+			for _, l := range lines {
+				widest = max(widest, utf8.RuneCountInString(l))
+			}
+			const courierWidth = 0.6 * 25.4 / 72 // mm per point of font size
+			if fit := (w - left - right) / (float64(widest) * courierWidth); fit < size {
+				size = max(fit, 5)
+			}
+		}
+		pdf.SetFont("Courier", "", size)
 		cols := int((w - left - right) / pdf.GetStringWidth("0"))
 		for _, l := range lines {
 			for _, part := range breakLine(pdfCodeText(l), cols, shell) {

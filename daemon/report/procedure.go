@@ -286,7 +286,7 @@ func (pg *Pages) procManagement(doc *Document, sc procedureScope, now time.Time)
 		}
 		rows = append(rows, []string{j.Name, j.System, j.Pool, dash(j.Schedule), strconv.Itoa(perWeek[j.Name]), kept})
 	}
-	week.table([]string{"job", "system", "pool", "schedule (cron)", "runs a week", "generations kept"}, rows)
+	week.table([]string{"job", "system", "pool", "schedule (cron)", "runs in the next 7 days", "generations kept"}, rows)
 }
 
 // poolClass is 表-33 5-3's kind of backup a pool makes.
@@ -547,7 +547,14 @@ func (pg *Pages) procCleaning(ctx context.Context, doc *Document, sc procedureSc
 	}
 	due := map[string]string{}
 	for _, c := range judged {
-		due[c.Drive] = string(c.Due)
+		switch c.Due {
+		case rotation.DueNow:
+			due[c.Drive] = "now"
+		case rotation.DueSoon:
+			due[c.Drive] = "soon"
+		default:
+			due[c.Drive] = "no"
+		}
 	}
 	var rows, history [][]string
 	for _, d := range sc.drives {
@@ -571,7 +578,7 @@ func (pg *Pages) procCleaning(ctx context.Context, doc *Document, sc procedureSc
 		}
 		rows = append(rows, []string{d.Name, cleaningPolicy(d.Cleaning), last, dash(due[d.Name])})
 	}
-	s.table([]string{"drive", "policy", "last cleaned", "due"}, rows)
+	s.table([]string{"drive", "policy", "last cleaned", "cleaning due"}, rows)
 	rows = nil
 	for _, c := range carts {
 		if !mediatype.IsCleaning(c.MediaType) {
@@ -681,13 +688,23 @@ func generationsKept(p config.PoolConfig) string {
 	case p.Scheme == string(rotation.SchemeScratch):
 		return "none (scratch)"
 	case p.Cycle != nil:
-		return fmt.Sprintf("%d (%d %s generations + the one being written)", p.Cycle.Cartridges, p.Cycle.Cartridges-1, cmp.Or(p.Cycle.Every, "day")+"ly")
+		return fmt.Sprintf("%d (%d %s generations + the one being written)", p.Cycle.Cartridges, p.Cycle.Cartridges-1, everyAdjective(p.Cycle.Every))
 	case p.GFS != nil:
 		return fmt.Sprintf("%d daily, %d weekly, %d monthly, %d yearly", p.GFS.Daily, p.GFS.Weekly, p.GFS.Monthly, p.GFS.Yearly)
 	case p.Release != nil:
 		return fmt.Sprintf("%d releases", p.Release.Keep)
 	}
 	return "-"
+}
+
+func everyAdjective(every string) string {
+	switch every {
+	case "", "day":
+		return "daily"
+	case "week", "month", "year":
+		return every + "ly"
+	}
+	return every
 }
 
 func schemeText(p config.PoolConfig) string {
