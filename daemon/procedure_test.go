@@ -106,6 +106,6 @@ func TestProcedureDocument(t *testing.T) {
 	require.NoError(t, doc.Write(&html, report.FormatHTML))
 	assert.Contains(t, html.String(), "<h3>6-1 バックアップ装置の媒体配置図 / The slot map</h3>")
 	require.NoError(t, doc.Write(&pdf, report.FormatPDF))
-	assert.Contains(t, pdf.String(), "(The slot map)")
+	assert.Contains(t, pdf.String(), "(6-1 The slot map)")
 	assert.Contains(t, pdf.String(), "(slot 2       DLY002L8")
 }

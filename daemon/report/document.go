@@ -251,6 +251,11 @@ func (d Document) HTML(w io.Writer) error {
 // carry the Japanese.
 func pdfText(s string) string {
 	if ja, en, ok := strings.Cut(s, " / "); ok && !latin(ja) {
+		// Keep the section's number: "4-1 バックアップ処理の流れ / The
+		// flow of a backup" prints "4-1 The flow of a backup".
+		if num, _, ok := strings.Cut(ja, " "); ok && strings.Trim(num, "0123456789.-") == "" {
+			en = num + " " + en
+		}
 		s = en
 	}
 	var b strings.Builder
