@@ -59,7 +59,7 @@ func (a *app) printDocument(cmd *cobra.Command, what string, f documentFlags, as
 		return err
 	}
 	if err := os.WriteFile(f.out, buf.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("%s: %w", what, errors.Unwrap(err))
+		return fmt.Errorf("%s: cannot write %s (%w); give --out a file in a directory you may write", what, f.out, errors.Unwrap(err))
 	}
 	fmt.Fprintf(a.errOut, "%s written to %s (%d bytes)\n", what, f.out, buf.Len())
 	return nil
