@@ -408,7 +408,7 @@ func breakLine(line string, cols int, shell bool) []string {
 		if cut <= 4 {
 			break
 		}
-		head, rest := line[:cut], strings.TrimLeft(line[cut:], " ")
+		head, rest := strings.TrimRight(line[:cut], " "), strings.TrimLeft(line[cut:], " ")
 		switch {
 		case comment:
 			out, line = append(out, head), "#   "+rest

@@ -296,7 +296,15 @@ func (pg *Pages) sheetJob(doc *Document, e SheetEntry) {
 	what := fmt.Sprintf("Written %s by drive %s with blocks of %d bytes: %d bytes of tar in %s.",
 		r.FinishedAt.In(pg.cfg.Location).Format("2006-01-02 15:04"), cmp.Or(r.Drive, "?"), e.BlockSize, r.Bytes, rotation.Plural(len(e.Pieces), "piece"))
 	if r.Encryption == "age" {
-		what += fmt.Sprintf(" Encrypted with age (%d bytes on tape) to the recipients %s: you need one of their identity files as %s.", r.TapeBytes, strings.Join(r.Recipients, ", "), sheetKey)
+		what += fmt.Sprintf(" Encrypted with age (%d bytes on tape) to %s %s: you need the identity file of one as %s.",
+			r.TapeBytes, map[bool]string{true: "the recipient", false: "the recipients"}[len(r.Recipients) == 1], strings.Join(r.Recipients, ", "), sheetKey)
+	}
+	switch {
+	case strings.HasPrefix(e.Why, "the newest with no cartridge"):
+		what += " Use this generation when the cartridges of the newest were lost with the machine room; it goes into the same directory, so follow one or the other, not both."
+	case strings.HasPrefix(e.Why, "the newest kept at"):
+	default:
+		what += " Use this generation if you have its cartridges."
 	}
 	s.para("%s", what)
 	var rows, sums [][]string
@@ -312,13 +320,17 @@ func (pg *Pages) sheetJob(doc *Document, e SheetEntry) {
 		sums = append(sums, []string{strconv.Itoa(p.Piece.Piece), p.SHA256})
 	}
 	s.table([]string{"piece", "cartridge", "where now", "tape file", "bytes"}, rows)
-	sums = append(sums, []string{"tar", r.SHA256})
+	sums = append(sums, []string{"whole tar", r.SHA256})
 	if r.Encryption == "age" && len(e.Pieces) > 1 {
-		sums = append(sums, []string{"on tape", r.TapeSHA256})
+		sums = append(sums, []string{"whole on tape", r.TapeSHA256})
 	}
 	s.table([]string{"piece", "SHA-256"}, sums)
 
-	s.para("With mt, dd, tar and sha256sum%s (each sha256sum line must say OK):", map[bool]string{true: " and age", false: ""}[r.Encryption == "age"])
+	tools := ""
+	if r.Encryption == "age" {
+		tools = ", and age"
+	}
+	s.para("With mt, dd, tar and sha256sum%s (each sha256sum line must say OK):", tools)
 	base := fmt.Sprintf("run%d", r.ID)
 	dir := sheetRestoreDir + "/" + r.Job
 	lines := []string{"mkdir -p " + dir}
