@@ -24,12 +24,16 @@ import (
 // sheetNights runs the registry's and the family register's daily backups
 // on the nights of 1 and 2 December 2026 with the courier taking the first
 // night's generation to the annex in between, and leaves the clock on the
-// morning of the 3rd: the newest generation is in the library, the one
-// before it at the annex.
+// morning of the 3rd: the newest generation is in the library, spanning
+// two cartridges (DLY002L8 and DLY003L8 hold 6 MiB each), the one before it
+// at the annex.
 func sheetNights(t *testing.T, mods ...func(*config.Config, *Options)) (*harness, *stillClock) {
 	t.Helper()
 	clock := &stillClock{now: jst(2026, 12, 1, 20, 0)}
 	h := startDaemon(t, append([]func(*config.Config, *Options){withDemoWorld, withNightlySchedules, withClock(clock)}, mods...)...)
+	for _, barcode := range []string{"DLY002L8", "DLY003L8"} {
+		shrinkCartridge(t, filepath.Join(h.cfg.StateDir, "libraries", "lib0", "cartridges", barcode+".vtape"), 6<<20)
+	}
 	runJobAt(t, h, clock, "juki-daily", jst(2026, 12, 1, 22, 0))
 	runJobAt(t, h, clock, "koseki-daily", jst(2026, 12, 1, 22, 30))
 	courierTrip(t, h, clock, jst(2026, 12, 2, 9, 0))
@@ -37,6 +41,30 @@ func sheetNights(t *testing.T, mods ...func(*config.Config, *Options)) (*harness
 	runJobAt(t, h, clock, "koseki-daily", jst(2026, 12, 2, 22, 30))
 	clock.Set(jst(2026, 12, 3, 8, 30))
 	return h, clock
+}
+
+// shrinkCartridge gives a cartridge image that holds no data yet a
+// smaller capacity, by rewriting its header (drives/doc.go): the runs then
+// span cartridges.
+func shrinkCartridge(t *testing.T, path string, capacity int64) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	end := bytes.Index(raw[:4096], []byte("\n\n"))
+	require.Positive(t, end, "%s has no header", path)
+	var lines []string
+	for _, l := range strings.Split(string(raw[:end]), "\n") {
+		switch {
+		case strings.HasPrefix(l, "capacity: "):
+			l = fmt.Sprintf("capacity: %d", capacity)
+		case strings.HasPrefix(l, "early-warning: "):
+			l = "early-warning: 0"
+		}
+		lines = append(lines, l)
+	}
+	header := make([]byte, 4096)
+	copy(header, strings.Join(lines, "\n")+"\n\n")
+	require.NoError(t, os.WriteFile(path, append(header, raw[4096:]...), 0o600))
 }
 
 // tapeReader plays the drive of the sheet's manual commands on virtual
@@ -259,11 +287,12 @@ func TestRecoverySheetManualCommands(t *testing.T) {
 	assert.Contains(t, text, fmt.Sprintf("Audit chain head: %d %s", head.ID, head.Hash))
 	assert.Contains(t, text, "from catalog "+id.UUID)
 	assert.Contains(t, text, "Received and filed at hill-annex by")
-	assert.Regexp(t, `(?m)^  1\s+juki\s+juki-daily\s.*DLY002L8 at honcho/lib0/slot/\d+$`, text)
+	assert.Regexp(t, `(?m)^  1\s+juki\s+juki-daily\s.*DLY002L8 at honcho/lib0/slot/\d+, DLY003L8 at honcho/lib0/slot/\d+$`, text)
 	assert.Regexp(t, `(?m)^  1\s+juki\s+juki-daily\s.*DLY001L8 at hill-annex/safe$`, text)
 	assert.Less(t, strings.Index(text, "juki-daily"), strings.Index(text, "koseki-daily"), "the resident registry comes first")
 	assert.Contains(t, text, "tapewarden restore --from-tape --device /dev/nst0 --system juki --to /srv/restore")
 
+	assert.Regexp(t, `(?m)^    cat run\d+-1 run\d+-2 > run\d+\.tar$`, text, "the newest generation spans two cartridges")
 	dirs := followSheet(t, h, text, nil)
 	assertRestored(t, h, dirs)
 
@@ -300,6 +329,7 @@ func TestRecoverySheetManualCommandsEncrypted(t *testing.T) {
 	text := doc.Text()
 	assert.Contains(t, text, "tapewarden restore --system juki --to /srv/restore --identity key.txt")
 	assert.Contains(t, text, "age -d -i key.txt -o run1.tar run1.tar.age")
+	assert.Regexp(t, `(?m)^    cat run\d+-1 run\d+-2 > run\d+\.tar\.age$`, text, "the newest generation spans two cartridges")
 	dirs := followSheet(t, h, text, func(dir string) {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "key.txt"), []byte(id.String()+"\n"), 0o600))
 	})
