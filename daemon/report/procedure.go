@@ -156,7 +156,7 @@ func (pg *Pages) procTerms(doc *Document) {
 		{"テープファイル / tape file", "the numbered parts of a tape between filemarks: 0 the label, then data and trailers"},
 		{"マニフェスト / manifest", "the list a courier signs when cartridges move between sites"},
 		{"カタログ / catalog", "tapewarden's record of cartridges, runs and their checksums, with an audit chain"},
-		{"運搬 / offsite", "keeping generations in another building or a remote site"},
+		{"遠隔地保管 / offsite", "keeping generations in another building or a remote site"},
 	})
 }
 
@@ -266,10 +266,16 @@ func (pg *Pages) procManagement(doc *Document, sc procedureScope, now time.Time)
 			}
 			shown = append(shown, t.In(pg.cfg.Location).Format("15:04"))
 		}
-		rows = append(rows, []string{j.Name, strconv.Itoa(len(times)), dash(strings.Join(shown, " "))})
+		next := "when asked"
+		if sched, err := config.ParseSchedule(j.Schedule); j.Schedule != "" && err == nil {
+			if t := sched.Next(now); !t.IsZero() {
+				next = t.In(pg.cfg.Location).Format("2006-01-02 15:04")
+			}
+		}
+		rows = append(rows, []string{j.Name, strconv.Itoa(len(times)), dash(strings.Join(shown, " ")), next})
 	}
 	day.para("On %s:", start.Format("2006-01-02 (Mon)"))
-	day.table([]string{"job", "runs", "at"}, rows)
+	day.table([]string{"job", "runs", "at", "next run"}, rows)
 
 	week := doc.section(2, "4-2 バックアップスケジュールと世代数 / The weekly schedule and generations")
 	weekRuns := pg.plannedRuns(start, start.AddDate(0, 0, 7))
