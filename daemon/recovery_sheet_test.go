@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"filippo.io/age"
 	"github.com/stretchr/testify/assert"
@@ -354,9 +355,15 @@ func TestRecoverySheetPrints(t *testing.T) {
 	assert.Contains(t, pdf.String(), "(mt -f /dev/nst0 fsf 1)")
 
 	// The daemon's own copy: written at start, and again by
-	// WriteRecoverySheet, as a PDF by default.
+	// WriteRecoverySheet, as a PDF by default, replacing the old one.
+	path := filepath.Join(h.cfg.StateDir, "recovery-sheet.pdf")
+	require.Eventually(t, func() bool { _, err := os.Stat(path); return err == nil }, 10*time.Second, 20*time.Millisecond, "the sheet written at start")
 	require.NoError(t, h.d.WriteRecoverySheet(context.Background()))
-	got, err := os.ReadFile(filepath.Join(h.cfg.StateDir, "recovery-sheet.pdf"))
+	got, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Contains(t, string(got), "(mt -f /dev/nst0 fsf 1)")
+	assert.Contains(t, string(got), "(Audit chain head: ")
+	leftovers, err := filepath.Glob(filepath.Join(h.cfg.StateDir, ".recovery-sheet-*"))
+	require.NoError(t, err)
+	assert.Empty(t, leftovers)
 }
