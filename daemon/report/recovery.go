@@ -143,7 +143,11 @@ func (pg *Pages) RecoverySheet(ctx context.Context, site string) (Document, erro
 
 	start := doc.section(1, "1. 最初に / First")
 	start.para("You need the cartridges named below, a Linux machine with a tape drive of their kind and, for the tapewarden commands, the tapewarden package. Do not write to any cartridge. The README's section \"The machine room is gone\" says the same step by step.")
-	start.para("Work in a directory with room for the data (cd /srv, for example). The commands below read the drive %s; if the drive on your machine is another (ls /dev/nst*), use its name in every command. Always the n (no-rewind) device.", pg.sheetDevices(all2entries(all, func(s sysEntries) []SheetEntry { return s.entries })))
+	var every []SheetEntry
+	for _, se := range all {
+		every = append(every, se.entries...)
+	}
+	start.para("Work in a directory with room for the data (cd /srv, for example). The commands below read the drive %s; if the drive on your machine is another (ls /dev/nst*), use its name in every command. Always the n (no-rewind) device.", sheetDevices(every))
 	start.para("With tapewarden, first rebuild the catalog from the cartridges (load each when asked, type done at the end); it prints the restore order and the audit head the cartridges prove, which must be the head printed above or a later one:")
 	start.code("tapewarden catalog rebuild --device " + sheetDevice)
 	start.para("Without tapewarden, follow each system's commands \"with mt, dd, tar and sha256sum\" below, in the order of the table.")
@@ -261,16 +265,8 @@ func (pg *Pages) RecoverySheet(ctx context.Context, site string) (Document, erro
 	return doc, nil
 }
 
-func all2entries[T any](list []T, f func(T) []SheetEntry) []SheetEntry {
-	var out []SheetEntry
-	for _, x := range list {
-		out = append(out, f(x)...)
-	}
-	return out
-}
-
 // sheetDevices names the devices the manual commands read.
-func (pg *Pages) sheetDevices(entries []SheetEntry) string {
+func sheetDevices(entries []SheetEntry) string {
 	var devs []string
 	for _, e := range entries {
 		if !slices.Contains(devs, e.Device) {
