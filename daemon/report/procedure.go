@@ -32,10 +32,6 @@ func (sc procedureScope) pool(name string) bool {
 	return slices.ContainsFunc(sc.pools, func(p config.PoolConfig) bool { return p.Name == name })
 }
 
-func (sc procedureScope) drive(name string) bool {
-	return slices.ContainsFunc(sc.drives, func(d config.DriveConfig) bool { return d.Name == name })
-}
-
 // scope finds what the document of system (empty: every system) covers.
 func (pg *Pages) scope(system string) (procedureScope, error) {
 	sc := procedureScope{all: system == ""}
