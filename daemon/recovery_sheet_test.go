@@ -124,7 +124,7 @@ func (tr *tapeReader) read(bs int) []byte {
 }
 
 var (
-	loadLine = regexp.MustCompile(`^# cartridge (\S+) \(piece \d+ of \d+\), now at \S+: put it into the drive$`)
+	loadLine = regexp.MustCompile(`^# cartridge (\S+) \(piece \d+ of \d+\), now (at \S+|in transit to \S+): put it into the drive$`)
 	mtLine   = regexp.MustCompile(`^mt -f (\S+) (rewind|offline|fsf (\d+))$`)
 	ddLine   = regexp.MustCompile(`^dd if=(\S+) bs=(\d+) of=(\S+)$`)
 )

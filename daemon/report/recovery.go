@@ -50,6 +50,8 @@ type SheetEntry struct {
 // SheetPiece is one cartridge of a SheetEntry.
 type SheetPiece struct {
 	media.Piece
+	// Where is where the cartridge is now, as the sheet says it: "at
+	// hill-annex/safe", "in transit to hill-annex".
 	Where    string
 	Manifest string
 	// AtMachineRoom is set when the cartridge is at the machine room.
@@ -158,7 +160,7 @@ func (pg *Pages) RecoverySheet(ctx context.Context, site string) (Document, erro
 		for _, e := range se.entries {
 			var where []string
 			for _, p := range e.Pieces {
-				where = append(where, p.Barcode+" at "+p.Where)
+				where = append(where, p.Barcode+" "+p.Where)
 			}
 			rows = append(rows, []string{priorityText(se.sys.RestorePriority), se.sys.Name, e.Run.Job, e.Run.Generation,
 				e.Run.FinishedAt.In(pg.cfg.Location).Format("2006-01-02 15:04"), strings.Join(where, ", ")})
@@ -176,7 +178,7 @@ func (pg *Pages) RecoverySheet(ctx context.Context, site string) (Document, erro
 	for _, se := range all {
 		for _, e := range se.entries {
 			for _, p := range e.Pieces {
-				key := p.Where
+				key := strings.TrimPrefix(p.Where, "at ")
 				if p.Manifest != "" {
 					key += " (manifest " + p.Manifest + ")"
 				}
@@ -305,7 +307,7 @@ func (pg *Pages) sheetJob(doc *Document, e SheetEntry) {
 	s.para("%s", what)
 	var rows, sums [][]string
 	for _, p := range e.Pieces {
-		where := p.Where
+		where := strings.TrimPrefix(p.Where, "at ")
 		if p.Manifest != "" {
 			where += ", manifest " + p.Manifest
 		}
@@ -335,7 +337,7 @@ func (pg *Pages) sheetJob(doc *Document, e SheetEntry) {
 		f := fmt.Sprintf("%s-%d", base, p.Piece.Piece)
 		files = append(files, f)
 		lines = append(lines,
-			fmt.Sprintf("# cartridge %s (piece %d of %d), now at %s: put it into the drive", p.Barcode, p.Piece.Piece, len(e.Pieces), p.Where),
+			fmt.Sprintf("# cartridge %s (piece %d of %d), now %s: put it into the drive", p.Barcode, p.Piece.Piece, len(e.Pieces), p.Where),
 			"mt -f "+e.Device+" rewind",
 			fmt.Sprintf("mt -f %s fsf %d", e.Device, p.File),
 			fmt.Sprintf("dd if=%s bs=%d of=%s", e.Device, e.BlockSize, f),
@@ -447,9 +449,12 @@ func (pg *Pages) sheetEntry(j *config.JobConfig, r media.Run, pieces []media.Pie
 		if !ok || !p.GoneAt.IsZero() || !p.Complete || c.State == media.Lost {
 			return SheetEntry{}, false
 		}
-		sp := SheetPiece{Piece: p, Where: c.Location.String(), AtMachineRoom: room != "" && c.Location.Site == room}
+		sp := SheetPiece{Piece: p, Where: "at " + c.Location.String(), AtMachineRoom: room != "" && c.Location.Site == room}
 		if m, ok := manifests[p.Barcode]; ok {
 			sp.Manifest = m.ID
+			if c.Location.Kind == media.InTransit {
+				sp.Where = "in transit to " + m.Destination
+			}
 		}
 		e.Pieces = append(e.Pieces, sp)
 	}
