@@ -303,7 +303,7 @@ func TestRecoverySheetManualCommands(t *testing.T) {
 	text = annex.Text()
 	assert.Contains(t, text, "DLY001L8")
 	assert.NotContains(t, text, "DLY002L8", text)
-	assert.Contains(t, text, "website-weekly  none: no succeeded run yet")
+	assert.Regexp(t, `(?m)^  3\s+website\s+website-weekly\s+-\s+-\s+none: no succeeded run yet$`, text)
 
 	status, body := h.call("GET", "/v1/reports/recovery-sheet?site=atlantis", nil)
 	assert.Equal(t, 404, status)

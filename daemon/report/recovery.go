@@ -166,7 +166,7 @@ func (pg *Pages) RecoverySheet(ctx context.Context, site string) (Document, erro
 				e.Run.FinishedAt.In(pg.cfg.Location).Format("2006-01-02 15:04"), strings.Join(where, ", ")})
 		}
 		for _, m := range se.missing {
-			rows = append(rows, []string{priorityText(se.sys.RestorePriority), se.sys.Name, m[0], "none: " + m[1], "", ""})
+			rows = append(rows, []string{priorityText(se.sys.RestorePriority), se.sys.Name, m[0], "-", "-", "none: " + m[1]})
 		}
 	}
 	order.table([]string{"#", "system", "job", "generation", "written", "cartridges, where they are now"}, rows)
