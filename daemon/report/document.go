@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -245,6 +246,10 @@ func (d Document) HTML(w io.Writer) error {
 	return err
 }
 
+// leftReference is what pdfText leaves of a reference to the standard
+// such as (第2節 3(2)オ).
+var leftReference = regexp.MustCompile(`\((\d+ )?\d+\(\d+\)\)`)
+
 // pdfText is what the PDF's built-in fonts can print of s: they hold
 // the Latin characters only, so Japanese is left out (of a heading
 // "日本語 / English", the English half is kept). The text and HTML forms
@@ -258,6 +263,7 @@ func pdfText(s string) string {
 		}
 		s = en
 	}
+	s = strings.ReplaceAll(s, "表-33", "table 33")
 	var b strings.Builder
 	for _, r := range s {
 		switch {
@@ -272,9 +278,11 @@ func pdfText(s string) string {
 		}
 	}
 	out := strings.Join(strings.Fields(b.String()), " ")
-	out = strings.ReplaceAll(out, "( ", "(")
-	out = strings.ReplaceAll(out, "()", "")
-	return strings.TrimSpace(out)
+	// What is left of a reference whose Japanese was left out, and the
+	// spaces the Japanese stood between.
+	out = leftReference.ReplaceAllString(out, "")
+	out = strings.NewReplacer("( ", "(", " )", ")", "()", "", " .", ".", " ,", ",", " ;", ";", " :", ":").Replace(out)
+	return strings.TrimSpace(strings.Join(strings.Fields(out), " "))
 }
 
 func latin(s string) bool {

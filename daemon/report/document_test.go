@@ -33,4 +33,7 @@ func TestPDFText(t *testing.T) {
 	assert.Equal(t, "Signatures", pdfText("確認 / Signatures"))
 	assert.Equal(t, "(resident registry)", pdfText("住民基本台帳 (resident registry)"))
 	assert.Equal(t, "4. juki - (resident registry)", pdfText("4. juki — 住民基本台帳 (resident registry)"))
+	assert.Equal(t, "Its sections follow table 33; it is new.", pdfText("Its sections follow 表-33 バックアップ手順書の構成と内容例; it is new."))
+	assert.Equal(t, "in this order, as the standard asks:", pdfText("in this order, as the standard asks (第2節 3(2)オ):"))
+	assert.Equal(t, "a pool rotated daily (table 33 5-3)", pdfText("a pool rotated daily (表-33 5-3)"))
 }

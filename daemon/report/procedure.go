@@ -118,7 +118,7 @@ func (pg *Pages) Procedure(ctx context.Context, system string) (Document, error)
 	doc := Document{Title: title, Made: now}
 	doc.Lines = []string{
 		"Made " + now.Format("2006-01-02 15:04 -07:00") + " from the running configuration and catalog " + id.UUID + ".",
-		"Its sections follow 表-33 バックアップ手順書の構成と内容例; 'tapewarden report procedure' prints it anew whenever anything changes.",
+		"Its sections follow the standard's table of a backup procedure document, 表-33 バックアップ手順書の構成と内容例; 'tapewarden report procedure' prints it anew whenever anything changes.",
 	}
 
 	pg.procTerms(&doc)
@@ -619,7 +619,7 @@ func (pg *Pages) procRestore(ctx context.Context, doc *Document, sc procedureSco
 		}
 		rows = append(rows, []string{priorityText(sys.RestorePriority), sys.Name, sys.Title, dash(sys.Importance), availability(sys.Availability), documented, dash(sys.VendorContact)})
 	}
-	s.para("Systems are restored in this order (第2節 3(2)オ):")
+	s.para("Systems are restored in this order, decided in advance as the standard asks (第2節 3(2)オ):")
 	s.table([]string{"#", "system", "title", "importance", "availability", "procedure documented", "vendor"}, rows)
 	s.para("With the machine room working, the newest generation of a system, or one generation of one job:")
 	var cmds []string
