@@ -367,3 +367,38 @@ func TestRecoverySheetPrints(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, leftovers)
 }
+
+// The daemon rewrites the sheet once runs have ended since it last wrote
+// it, and not otherwise; a sheet it cannot write is logged and retried.
+func TestRecoverySheetAfterTheNight(t *testing.T) {
+	clock := &stillClock{now: jst(2026, 12, 1, 20, 0)}
+	h := startDaemon(t, withDemoWorld, withNightlySchedules, withClock(clock))
+	ctx := context.Background()
+	path := h.cfg.RecoverySheetPath()
+
+	last, wrote := h.d.refreshRecoverySheet(ctx, -1)
+	require.True(t, wrote, "never written: written")
+	_, wrote = h.d.refreshRecoverySheet(ctx, last)
+	assert.False(t, wrote, "no run ended since: not written again")
+
+	r := runJobAt(t, h, clock, "juki-daily", jst(2026, 12, 1, 22, 0))
+	last, wrote = h.d.refreshRecoverySheet(ctx, last)
+	require.True(t, wrote, "a run ended: written")
+	assert.Equal(t, r.ID, last)
+	got, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Contains(t, string(got), fmt.Sprintf("(juki-daily: generation daily/2026-12-01 \\(run %d, the newest", r.ID))
+
+	// A directory where the file should be: logged, not written, and
+	// tried again next time.
+	runJobAt(t, h, clock, "koseki-daily", jst(2026, 12, 1, 22, 30))
+	require.NoError(t, os.Remove(path))
+	require.NoError(t, os.Mkdir(path, 0o755))
+	again, wrote := h.d.refreshRecoverySheet(ctx, last)
+	assert.False(t, wrote)
+	assert.Equal(t, last, again)
+	assert.Contains(t, h.log.String(), "recovery sheet not written")
+	require.NoError(t, os.Remove(path))
+	_, wrote = h.d.refreshRecoverySheet(ctx, again)
+	assert.True(t, wrote)
+}

@@ -20,27 +20,7 @@ const sheetCheckEvery = time.Minute
 // the file holds the night's generations. It stops when ctx ends.
 func (d *Daemon) keepRecoverySheet(ctx context.Context) {
 	var writtenFor int64 = -1
-	check := func() {
-		for _, j := range d.cfg.Jobs {
-			if d.eng.JobRunning(j.Name) {
-				return
-			}
-		}
-		newest, err := d.newestEndedRun(ctx)
-		if err != nil {
-			d.log.Warn("recovery sheet: cannot read the runs; the sheet was not written", "err", err)
-			return
-		}
-		if newest == writtenFor {
-			return
-		}
-		if err := d.WriteRecoverySheet(ctx); err != nil {
-			d.log.Error("recovery sheet not written; the copy kept in another building may be old", "path", d.cfg.RecoverySheetPath(), "err", err)
-			return
-		}
-		writtenFor = newest
-	}
-	check()
+	writtenFor, _ = d.refreshRecoverySheet(ctx, writtenFor)
 	t := time.NewTicker(sheetCheckEvery)
 	defer t.Stop()
 	for {
@@ -48,9 +28,34 @@ func (d *Daemon) keepRecoverySheet(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			check()
+			writtenFor, _ = d.refreshRecoverySheet(ctx, writtenFor)
 		}
 	}
+}
+
+// refreshRecoverySheet writes the sheet when no run is in progress and a
+// run has ended since the one it was last written for (writtenFor; -1:
+// never written). It returns the run the sheet is now written for and
+// whether it wrote.
+func (d *Daemon) refreshRecoverySheet(ctx context.Context, writtenFor int64) (int64, bool) {
+	for _, j := range d.cfg.Jobs {
+		if d.eng.JobRunning(j.Name) {
+			return writtenFor, false
+		}
+	}
+	newest, err := d.newestEndedRun(ctx)
+	if err != nil {
+		d.log.Warn("recovery sheet: cannot read the runs; the sheet was not written", "err", err)
+		return writtenFor, false
+	}
+	if newest == writtenFor {
+		return writtenFor, false
+	}
+	if err := d.WriteRecoverySheet(ctx); err != nil {
+		d.log.Error("recovery sheet not written; the copy kept in another building may be old", "path", d.cfg.RecoverySheetPath(), "err", err)
+		return writtenFor, false
+	}
+	return newest, true
 }
 
 // newestEndedRun is the ID of the newest run that has ended (0: none).
