@@ -170,6 +170,11 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 		defer wg.Done()
 		d.watchdog(runCtx)
 	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		d.keepRecoverySheet(runCtx)
+	}()
 
 	var runErr error
 	select {

@@ -41,7 +41,7 @@ var allowedImports = map[string][]string{
 	// restores without a catalog. Never the engine (it calls this).
 	"daemon/recovery": {"daemon/archive", "daemon/config", "media", "drives", "rotation"},
 	// Read-only pages: never the engine. drives for media compatibility.
-	"daemon/report": {"daemon/config", "daemon/facts", "media", "drives", "rotation"},
+	"daemon/report": {"daemon/config", "daemon/facts", "media", "media/mediatype", "drives", "rotation"},
 	// Collectors: never the engine (they read it through metrics.Live).
 	// drives for the TapeAlert severities.
 	"daemon/metrics": {"daemon/config", "daemon/facts", "media", "drives", "rotation"},

@@ -235,7 +235,7 @@ func (a *app) reportCommand() *cobra.Command {
 	}
 	disposals.Flags().StringVar(&from, "from", "", "first day, YYYY-MM-DD")
 	disposals.Flags().StringVar(&to, "to", "", "last day, YYYY-MM-DD")
-	cmd.AddCommand(disposals)
+	cmd.AddCommand(disposals, a.recoverySheetCommand(), a.procedureCommand())
 	return cmd
 }
 

@@ -79,6 +79,7 @@ tapewarden_catalog_copy_send_success
 tapewarden_siteloss_drill_last_timestamp_seconds
 tapewarden_siteloss_drill_last_success
 tapewarden_siteloss_drill_last_all_back_seconds
+tapewarden_recovery_sheet_age_seconds
 "
 
 if ! command -v promtool >/dev/null; then

@@ -261,6 +261,7 @@ func (d *Server) routes() *http.ServeMux {
 	d.policyRoutes(handle)
 	d.inspectionRoutes(handle)
 	d.disposalRoutes(handle)
+	d.documentRoutes(handle)
 	handle("POST /v1/catalog/copy", d.apiCatalogCopy)
 	handle("POST /v1/drills/site-loss", d.apiSiteLossDrill)
 	handle("GET /v1/audit", d.apiAuditLog)

@@ -88,6 +88,10 @@ type CatalogConfig struct {
 	// Copies, when set, has the daemon copy the catalog on its own
 	// schedule into the copies directory and send the newest copy away.
 	Copies *CopiesConfig `yaml:"copies"`
+	// RecoverySheet is the file the daemon writes the recovery sheet to
+	// after each night; its extension says the format: .pdf, .html or
+	// .txt. Default STATE_DIR/recovery-sheet.pdf.
+	RecoverySheet string `yaml:"recovery_sheet"`
 }
 
 // LabelPatternConfig is one accepted barcode form.
@@ -512,6 +516,28 @@ func (c *Config) CopiesPath() string {
 	return filepath.Join(c.StateDir, "copies")
 }
 
+// RecoverySheetPath is the file the daemon writes the recovery sheet to.
+func (c *Config) RecoverySheetPath() string {
+	if c.Catalog.RecoverySheet != "" {
+		return c.Catalog.RecoverySheet
+	}
+	return filepath.Join(c.StateDir, "recovery-sheet.pdf")
+}
+
+// RecoverySheetFormat is the format of the recovery sheet file, from its
+// extension: pdf, html or text; "" for an extension that says none.
+func (c *Config) RecoverySheetFormat() string {
+	switch strings.ToLower(filepath.Ext(c.RecoverySheetPath())) {
+	case ".pdf":
+		return "pdf"
+	case ".html", ".htm":
+		return "html"
+	case ".txt":
+		return "text"
+	}
+	return ""
+}
+
 // CatalogPath is the catalog database file.
 func (c *Config) CatalogPath() string { return filepath.Join(c.StateDir, "catalog.db") }
 
@@ -766,6 +792,13 @@ func (c *Config) validate() ConfigErrors {
 		v.fail(0, "catalog.copies_dir", "%q must be an absolute path", c.Catalog.CopiesDir)
 	}
 	c.validateCopies(v)
+	if rs := c.Catalog.RecoverySheet; rs != "" {
+		if !filepath.IsAbs(rs) {
+			v.fail(0, "catalog.recovery_sheet", "%q must be an absolute path", rs)
+		} else if c.RecoverySheetFormat() == "" {
+			v.fail(0, "catalog.recovery_sheet", "%q: end the name in .pdf, .html or .txt, the format the sheet is written in", rs)
+		}
+	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		v.fail(0, "timezone", "unknown time zone %q; use an IANA name such as Asia/Tokyo", c.Timezone)
 	}

@@ -247,3 +247,31 @@ func TestRestoreDirs(t *testing.T) {
 	assert.Contains(t, err.Error(), `r.yaml: restore_dirs[2]: "/srv/y/" must be an absolute path`)
 	assert.NotContains(t, err.Error(), "restore_dirs[0]")
 }
+
+// The recovery sheet's file is absolute and its extension says the
+// format; without one it is STATE_DIR/recovery-sheet.pdf.
+func TestRecoverySheetFile(t *testing.T) {
+	cfg, err := DemoConfig(t.TempDir())
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(cfg.StateDir, "recovery-sheet.pdf"), cfg.RecoverySheetPath())
+	assert.Equal(t, "pdf", cfg.RecoverySheetFormat())
+
+	demo := string(DemoYAML())
+	for _, tc := range []struct{ value, err, format string }{
+		{"/srv/share/sheet.html", "", "html"},
+		{"/srv/share/sheet.TXT", "", "text"},
+		{"sheet.pdf", `catalog.recovery_sheet: "sheet.pdf" must be an absolute path`, ""},
+		{"/srv/share/sheet.doc", `catalog.recovery_sheet: "/srv/share/sheet.doc": end the name in .pdf, .html or .txt`, ""},
+	} {
+		data := strings.Replace(demo, "catalog:\n", "catalog:\n  recovery_sheet: "+tc.value+"\n", 1)
+		cfg, err := ParseConfig("t.yaml", []byte(data))
+		if tc.err != "" {
+			require.Error(t, err, tc.value)
+			assert.Contains(t, err.Error(), tc.err)
+			continue
+		}
+		require.NoError(t, err, tc.value)
+		assert.Equal(t, tc.value, cfg.RecoverySheetPath())
+		assert.Equal(t, tc.format, cfg.RecoverySheetFormat())
+	}
+}

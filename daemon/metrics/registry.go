@@ -132,6 +132,7 @@ func NewRegistry(cfg *config.Config, cat *media.Catalog, live Live, opts Options
 			newAuditCollector(live),
 			newCopiesCollector(live, opts.Now, opts.Started),
 			newSiteLossCollector(live),
+			newRecoverySheetCollector(cfg),
 		},
 	})
 	info := prometheus.NewGauge(prometheus.GaugeOpts{

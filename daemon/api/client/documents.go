@@ -1,0 +1,19 @@
+package client
+
+import (
+	"context"
+
+	"github.com/tapewarden/tapewarden/daemon/report"
+)
+
+// RecoverySheet is the sheet for the day the machine room is lost; with
+// site, only the generations kept entirely at that site.
+func (c *Client) RecoverySheet(ctx context.Context, site string) (report.Document, error) {
+	return get[report.Document](ctx, c, "/v1/reports/recovery-sheet", values("site", site))
+}
+
+// Procedure is the backup procedure document (表-33) made from the live
+// configuration and catalog; with system, that system's part only.
+func (c *Client) Procedure(ctx context.Context, system string) (report.Document, error) {
+	return get[report.Document](ctx, c, "/v1/reports/procedure", values("system", system))
+}
