@@ -51,11 +51,10 @@ var ErrBadPattern = errors.New("media: invalid path pattern")
 // but no file system has paths this long.
 const maxMemberPath = 4096
 
-// AddMembers records one batch of a run's members in the file index: one
-// prepared statement in one transaction, so that the archive writer can
-// feed it every few thousand members without slowing the write. The whole
-// batch is checked first; a bad member refuses the batch and records
-// nothing.
+// AddMembers records one batch of a run's members in the file index, in
+// one transaction, so that the archive writer can feed it every few
+// thousand members without slowing the write. The whole batch is checked
+// first; a bad member refuses the batch and records nothing.
 func (c *Catalog) AddMembers(ctx context.Context, run int64, batch []Member) error {
 	for i, m := range batch {
 		switch {
@@ -77,19 +76,72 @@ func (c *Catalog) AddMembers(ctx context.Context, run int64, batch []Member) err
 		} else if err != nil {
 			return err
 		}
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO members (run, path, seq, piece, file, type, size, mtime) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+		return insertMembers(ctx, tx, run, batch)
+	})
+}
+
+// membersPerInsert is how many members one INSERT statement carries. Per
+// member, one statement each cost about twice as much CPU as 128 rows a
+// statement (7 against 3.6 µs on the development machine): the driver's
+// work per statement outweighs SQLite's per row.
+const membersPerInsert = 128
+
+// memberColumns is one row's placeholders of insertMembers' statement.
+const memberColumns = "(?, ?, ?, ?, ?, ?, ?, ?)"
+
+// insertMembers inserts batch into the members table, membersPerInsert
+// rows a statement, in tx.
+func insertMembers(ctx context.Context, tx *sql.Tx, run int64, batch []Member) error {
+	// The driver runs a statement given a context that can be cancelled
+	// in a goroutine of its own, so that it can interrupt it; for
+	// statements this short that costs more than the statement. They run
+	// without one, and the loop looks at ctx between them.
+	stmtCtx := context.WithoutCancel(ctx)
+	var full, tail *sql.Stmt
+	// Statements of the transaction: Commit reports what matters.
+	defer func() {
+		for _, s := range []*sql.Stmt{full, tail} {
+			if s != nil {
+				_ = s.Close()
+			}
+		}
+	}()
+	prepare := func(rows int) (*sql.Stmt, error) {
+		q := "INSERT INTO members (run, path, seq, piece, file, type, size, mtime) VALUES " +
+			strings.TrimSuffix(strings.Repeat(memberColumns+", ", rows), ", ")
+		return tx.PrepareContext(ctx, q)
+	}
+	args := make([]any, 0, 8*membersPerInsert)
+	for len(batch) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rows := batch[:min(len(batch), membersPerInsert)]
+		batch = batch[len(rows):]
+		var stmt *sql.Stmt
+		var err error
+		switch {
+		case len(rows) == membersPerInsert && full != nil:
+			stmt = full
+		case len(rows) == membersPerInsert:
+			full, err = prepare(len(rows))
+			stmt = full
+		default: // the batch's last statement
+			tail, err = prepare(len(rows))
+			stmt = tail
+		}
 		if err != nil {
 			return err
 		}
-		// A statement of the transaction: Commit reports what matters.
-		defer func() { _ = ins.Close() }()
-		for _, m := range batch {
-			if _, err := ins.ExecContext(ctx, run, m.Path, m.Seq, m.Piece, m.File, string(m.Type), m.Size, m.ModTime.UnixNano()); err != nil {
-				return fmt.Errorf("index member %q of run %d: %w", m.Path, run, err)
-			}
+		args = args[:0]
+		for _, m := range rows {
+			args = append(args, run, m.Path, m.Seq, m.Piece, m.File, string(m.Type), m.Size, m.ModTime.UnixNano())
 		}
-		return nil
-	})
+		if _, err := stmt.ExecContext(stmtCtx, args...); err != nil {
+			return fmt.Errorf("index members %q to %q of run %d: %w", rows[0].Path, rows[len(rows)-1].Path, run, err)
+		}
+	}
+	return nil
 }
 
 // MemberQuery selects members of the file index. Run, or Job, Pool and

@@ -1,6 +1,7 @@
 package media
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -142,6 +143,50 @@ func TestFileIndexRefusesBadBatchesWhole(t *testing.T) {
 	_, err = f.cat.Members(f.ctx, MemberQuery{Pattern: "a\x00"})
 	require.ErrorIs(t, err, ErrBadPattern)
 	assert.Equal(t, before, dump(t, f.path))
+}
+
+// TestFileIndexLargeBatchesWholeOrNothing: a batch longer than one
+// INSERT's rows is recorded whole, every member with its own values; a
+// duplicate in the batch's last statement, or a cancelled context,
+// records nothing of it.
+func TestFileIndexLargeBatchesWholeOrNothing(t *testing.T) {
+	f := newFixture(t)
+	f.add(t, "AAA001L8", Storage("honcho", "shelf"), "daily")
+	r := f.finishedRun(t, "juki", "2026-11-28", RunSucceeded, "AAA001L8")
+	batch := func(from, n int) []Member {
+		var out []Member
+		for i := from; i < from+n; i++ {
+			out = append(out, Member{Run: r.ID, Seq: int64(i), Piece: 1 + i%3, File: int64(10 + i%3), Path: fmt.Sprintf("srv/d%02d/f%05d", i/100, i),
+				Type: []MemberType{MemberFile, MemberDir, MemberSymlink}[i%3], Size: int64(i * 7), ModTime: time.Unix(1_700_000_000+int64(i), int64(i))})
+		}
+		return out
+	}
+	n := 2*membersPerInsert + 44
+	want := batch(0, n)
+	require.NoError(t, f.cat.AddMembers(f.ctx, r.ID, want))
+	got, err := f.cat.Members(f.ctx, MemberQuery{Run: r.ID, Limit: 10 * n})
+	require.NoError(t, err)
+	require.Len(t, got, n)
+	for i := range got { // by path, which is by position here
+		w := want[i]
+		w.ModTime = w.ModTime.UTC()
+		assert.Equal(t, w, got[i])
+	}
+
+	count := func() int {
+		var c int
+		require.NoError(t, f.cat.r.QueryRowContext(f.ctx, `SELECT count(*) FROM members WHERE run = ?`, r.ID).Scan(&c))
+		return c
+	}
+	dup := batch(n, n)
+	dup[n-1].Path, dup[n-1].Seq = dup[n-2].Path, dup[n-2].Seq
+	require.Error(t, f.cat.AddMembers(f.ctx, r.ID, dup))
+	assert.Equal(t, n, count(), "nothing of the refused batch")
+
+	ctx, cancel := context.WithCancel(f.ctx)
+	cancel()
+	require.ErrorIs(t, f.cat.AddMembers(ctx, r.ID, batch(n, n)), context.Canceled)
+	assert.Equal(t, n, count(), "nothing of the cancelled batch")
 }
 
 // A glob with a literal prefix reads that prefix from an index, for one

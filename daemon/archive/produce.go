@@ -207,7 +207,7 @@ func (p *producer) addFile(fsPath, name string, fi fs.FileInfo) error {
 		p.warnf("%s: no longer a regular file when it was read; skipped", fsPath)
 		return nil
 	}
-	if nlink > 1 && os.SameFile(fi, st) {
+	if sid, _ := identity(st); nlink > 1 && sid == id {
 		if p.links == nil {
 			p.links = make(map[fileID]string)
 		}
@@ -283,6 +283,14 @@ func (p *producer) writeRaw(fsPath string, h *tar.Header) error {
 	}
 	p.members++
 	return nil
+}
+
+// sourceFile is an opened source file: an *os.File, or on Unix a
+// descriptor read without the runtime's poller (see rawFile).
+type sourceFile interface {
+	io.Reader
+	Stat() (fs.FileInfo, error)
+	Close() error
 }
 
 // chunkName is the member name of chunk i of a source.

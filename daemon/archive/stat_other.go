@@ -15,4 +15,10 @@ type fileID struct{}
 func identity(fs.FileInfo) (fileID, uint64) { return fileID{}, 1 }
 
 // openFile opens a regular file for reading.
-func openFile(name string) (*os.File, error) { return os.Open(name) }
+func openFile(name string) (sourceFile, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}

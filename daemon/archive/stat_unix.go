@@ -4,7 +4,6 @@ package archive
 
 import (
 	"io/fs"
-	"os"
 	"syscall"
 )
 
@@ -18,10 +17,4 @@ func identity(fi fs.FileInfo) (fileID, uint64) {
 		return fileID{}, 1
 	}
 	return fileID{uint64(st.Dev), uint64(st.Ino)}, uint64(st.Nlink)
-}
-
-// openFile opens a regular file for reading without following a symbolic
-// link that replaced it (ELOOP) and without blocking on a FIFO that did.
-func openFile(name string) (*os.File, error) {
-	return os.OpenFile(name, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 }
