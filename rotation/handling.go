@@ -227,18 +227,27 @@ func checkStoragePlaces(cfg Config, facts Facts, systems map[string]System, add 
 		}
 		move := fmt.Sprintf("no place at %s is lockable, fireproof and waterproof: provide one (a fire- and water-proof safe) and list it under sites[].places with those properties", key[0])
 		if len(better) > 0 {
-			move = fmt.Sprintf("move %s to %s ('tapewarden media move BARCODE --to %s')", them, strings.Join(better, " or "), better[0])
+			barcode := "BARCODE"
+			if len(k.barcodes) == 1 {
+				barcode = k.barcodes[0]
+			}
+			move = fmt.Sprintf("move %s to %s ('tapewarden media move %s --to %s')", them, orList(better), barcode, better[0])
 		}
 		slices.Sort(k.barcodes)
 		add(SeverityError, ruleStoragePlace, sectionStorage, fmt.Sprintf("place %q", key[0]+"/"+key[1]), "keeps %s with data of %s, which the standard keeps in a lockable place protected against fire, heat, water and humidity, but the place is not %s: %s; if the place does offer this, list it in the place's properties",
-			strings.Join(k.barcodes, ", "), strings.Join(data, "; "), orList(lacks), move)
+			strings.Join(k.barcodes, ", "), andList(data), orList(lacks), move)
 	}
 }
 
 // orList joins words as "a, b or c".
-func orList(words []string) string {
+func orList(words []string) string { return joinLast(words, " or ") }
+
+// andList joins words as "a, b and c".
+func andList(words []string) string { return joinLast(words, " and ") }
+
+func joinLast(words []string, last string) string {
 	if len(words) <= 1 {
 		return strings.Join(words, "")
 	}
-	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+	return strings.Join(words[:len(words)-1], ", ") + last + words[len(words)-1]
 }

@@ -50,7 +50,7 @@ func TestHandlingRules(t *testing.T) {
 	assert.Equal(t, "keeps A00003L8 with data of juki (confidentiality 2, availability 2), which the standard keeps in a lockable place protected against fire, heat, water and humidity, but the place is not waterproof: no place at annex is lockable, fireproof and waterproof: provide one (a fire- and water-proof safe) and list it under sites[].places with those properties; if the place does offer this, list it in the place's properties", fs[1].Message)
 	// The machine room's shelf keeps juki's data; web's alone is class 1.
 	assert.Equal(t, `place "honcho/shelf"`, fs[2].Subject)
-	assert.Equal(t, "keeps A00001L8 with data of juki (confidentiality 2, availability 2), which the standard keeps in a lockable place protected against fire, heat, water and humidity, but the place is not lockable, fireproof or waterproof: move it to honcho/safe ('tapewarden media move BARCODE --to honcho/safe'); if the place does offer this, list it in the place's properties", fs[2].Message)
+	assert.Equal(t, "keeps A00001L8 with data of juki (confidentiality 2, availability 2), which the standard keeps in a lockable place protected against fire, heat, water and humidity, but the place is not lockable, fireproof or waterproof: move it to honcho/safe ('tapewarden media move A00001L8 --to honcho/safe'); if the place does offer this, list it in the place's properties", fs[2].Message)
 	// Every copy of web and of zei is in the machine room (zei's in a
 	// library slot, which the storage rule leaves alone); juki has one at
 	// the annex.

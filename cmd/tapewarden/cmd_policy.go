@@ -110,6 +110,9 @@ func printCourierPlan(w io.Writer, p report.CourierPlan) {
 					unlisted++
 				}
 				fmt.Fprintf(w, "  %-8s %s%s: %s -> %s; %s\n", kind.name, m.Barcode, gens, m.From, m.To, man)
+				if class := classAdvice(m.Handling); class != "" {
+					fmt.Fprintf(w, "           %s\n", class)
+				}
 				fmt.Fprintf(w, "           why: %s\n", m.Reason.Message)
 			}
 		}
@@ -409,12 +412,18 @@ func printSwapList(w io.Writer, s report.SwapList) {
 			gens = " (" + strings.Join(t.Generations, ", ") + ")"
 		}
 		fmt.Fprintf(w, "  [ ] %s %s%s, %s -> %s\n", t.Barcode, t.Pool, gens, t.Where, t.To)
+		if class := classAdvice(t.Handling); class != "" {
+			fmt.Fprintf(w, "      %s\n", class)
+		}
 		fmt.Fprintf(w, "      %s\n", t.Action)
 		fmt.Fprintf(w, "      why: %s\n", t.Reason.Message)
 	}
 	section("EXPECT BACK", len(s.Expect))
 	for _, r := range s.Expect {
 		fmt.Fprintf(w, "  [ ] %s %s, from %s, file at %s\n", r.Barcode, r.Pool, r.Where, r.FileAt)
+		if class := classAdvice(r.Handling); class != "" {
+			fmt.Fprintf(w, "      %s\n", class)
+		}
 		fmt.Fprintf(w, "      %s\n", r.Action)
 		fmt.Fprintf(w, "      why: %s\n", r.Reason.Message)
 	}
@@ -440,6 +449,9 @@ func printSwapList(w io.Writer, s report.SwapList) {
 			what += " (new from " + r.FromScratch + ")"
 		}
 		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t%s%s\n", when, job, r.Pool, dash(r.Barcode), what, who, r.Action)
+		if class := r.Label(); class != "" {
+			fmt.Fprintf(w, "  \t\t\t\tholds then:\t%s\n", class)
+		}
 		for _, warn := range r.Warnings {
 			fmt.Fprintf(w, "  \t\t\t\twarning:\t%s\n", warn.Message)
 		}
