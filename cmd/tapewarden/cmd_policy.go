@@ -202,7 +202,11 @@ func printFromPlan(w io.Writer, res report.FromPlanResult) {
 	for _, m := range res.Created {
 		var barcodes []string
 		for _, it := range m.Items {
-			barcodes = append(barcodes, it.Barcode)
+			b := it.Barcode
+			if it.Class2() {
+				b += " (" + it.Label() + ")"
+			}
+			barcodes = append(barcodes, b)
 		}
 		fmt.Fprintf(w, "created %s\t%s -> %s\t%s\n", m.ID, m.Origin, m.Destination, strings.Join(barcodes, " "))
 	}
@@ -265,7 +269,10 @@ another building and a remote site, site hazards and distance, restore
 procedures, order and drills, the inventory of systems, drive cleaning.
 When the daemon is reachable (--socket, TAPEWARDEN_SOCKET, or the
 configuration's socket) the catalog's facts are used too: cleaning
-cartridges on hand and the last restore drill of each system. Without it
+cartridges on hand, the last restore drill of each system, and where the
+cartridges holding each system's data are kept and carried (class-2 data in
+a place that is not lockable, fireproof and waterproof, or on a manifest
+unencrypted; every copy of a system at one site). Without it
 those rules are not checked, and the report says so.
 
 Exit status: 0 when no finding is an error, 1 when one is (so the check can
