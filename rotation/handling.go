@@ -149,12 +149,12 @@ func checkHandling(cfg Config, facts Facts, add func(sev Severity, rule, section
 		}
 		barcodes := held[name]
 		slices.Sort(barcodes)
-		loss := "one fire, flood or earthquake there loses them all"
+		where, loss := site, "every copy"
 		if site == room {
-			loss = "one fire, flood or earthquake there loses them with the server itself"
+			where, loss = site+", where its server is", "the server and every copy"
 		}
-		add(SeverityWarning, ruleOneSite, sectionRemote, fmt.Sprintf("system %q", name), "has every copy on cartridges at %s (%s): %s; send a generation to another site (the offsite policy of pool %s, 'tapewarden courier plan')",
-			site, strings.Join(barcodes, ", "), loss, strings.Join(slices.Sorted(maps.Keys(pools[name])), ", "))
+		add(SeverityWarning, ruleOneSite, sectionRemote, fmt.Sprintf("system %q", name), "has every copy of its data on cartridges at %s (%s): one fire, flood or earthquake there loses %s; send a generation to another site (the offsite policy of pool %s, 'tapewarden courier plan')",
+			where, strings.Join(barcodes, ", "), loss, strings.Join(slices.Sorted(maps.Keys(pools[name])), ", "))
 	}
 }
 

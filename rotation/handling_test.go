@@ -55,7 +55,7 @@ func TestHandlingRules(t *testing.T) {
 	// library slot, which the storage rule leaves alone); juki has one at
 	// the annex.
 	assert.Equal(t, Finding{SeverityWarning, "copies-one-site", sectionRemote, `system "web"`,
-		"has every copy on cartridges at honcho (A00001L8, A00002L8): one fire, flood or earthquake there loses them with the server itself; send a generation to another site (the offsite policy of pool daily, 'tapewarden courier plan')"}, fs[3])
+		"has every copy of its data on cartridges at honcho, where its server is (A00001L8, A00002L8): one fire, flood or earthquake there loses the server and every copy; send a generation to another site (the offsite policy of pool daily, 'tapewarden courier plan')"}, fs[3])
 	assert.Equal(t, `system "zei"`, fs[4].Subject)
 	// A copy on the road is not at the machine room.
 	facts.Cartridges[len(facts.Cartridges)-1].Location = transit("sendai-dc", now)

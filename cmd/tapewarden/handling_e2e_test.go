@@ -94,7 +94,7 @@ func TestHandlingClassesAndPlacesThroughTheCLI(t *testing.T) {
 	fs := policyFindings(t, p, "copies-one-site")
 	require.Len(t, fs, 2, "%v", fs) // juki, and koseki on DLY001L8
 	assert.Equal(t, `system "juki"`, fs[0].Subject)
-	assert.Contains(t, fs[0].Message, "has every copy on cartridges at honcho (DLY001L8, "+x+")")
+	assert.Contains(t, fs[0].Message, "has every copy of its data on cartridges at honcho, where its server is (DLY001L8, "+x+")")
 
 	// DLY001L8 out of the library onto the open shelf: not a place for it.
 	p.must("library", "export", "DLY001L8")
@@ -136,5 +136,5 @@ func TestHandlingClassesAndPlacesThroughTheCLI(t *testing.T) {
 	fs = policyFindings(t, p, "copies-one-site")
 	require.Len(t, fs, 1, "%v", fs)
 	assert.Equal(t, `system "koseki"`, fs[0].Subject, "koseki's only copy is at the annex now; juki's are at two sites")
-	assert.Contains(t, fs[0].Message, "has every copy on cartridges at hill-annex (DLY001L8)")
+	assert.Contains(t, fs[0].Message, "has every copy of its data on cartridges at hill-annex (DLY001L8): one fire, flood or earthquake there loses every copy")
 }
