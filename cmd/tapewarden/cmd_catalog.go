@@ -106,7 +106,11 @@ func (a *app) siteCommand() *cobra.Command {
 				for _, s := range sites {
 					var places []string
 					for _, p := range s.Places {
-						places = append(places, p.Name+" ("+p.Kind+")")
+						what := p.Kind
+						if props := s.Protections[p.Name]; len(props) > 0 {
+							what += ": " + strings.Join(props, ", ")
+						}
+						places = append(places, p.Name+" ("+what+")")
 					}
 					hz := strings.Join(s.Hazards, ",")
 					if hz == "" {

@@ -204,7 +204,7 @@ func printFromPlan(w io.Writer, res report.FromPlanResult) {
 		for _, it := range m.Items {
 			b := it.Barcode
 			if it.Class2() {
-				b += " (" + it.Label() + ")"
+				b += " [" + it.Label() + "]"
 			}
 			barcodes = append(barcodes, b)
 		}

@@ -111,6 +111,9 @@ type SiteView struct {
 	media.Site
 	Cartridges int64  `json:"cartridges"`
 	Address    string `json:"address,omitempty"`
+	// Protections are the properties of each storage place (lockable,
+	// fireproof, waterproof, access-controlled), from the configuration.
+	Protections map[string][]string `json:"protections,omitempty"`
 }
 
 func (d *Server) apiSites(r *http.Request, _ media.Actor) (any, error) {
@@ -133,6 +136,14 @@ func (d *Server) apiSites(r *http.Request, _ media.Actor) (any, error) {
 		}
 		if cs := d.cfg.Site(s.Name); cs != nil {
 			v.Address = cs.Address
+			for _, p := range cs.Places {
+				if len(p.Properties) > 0 {
+					if v.Protections == nil {
+						v.Protections = map[string][]string{}
+					}
+					v.Protections[p.Name] = p.Properties
+				}
+			}
 		}
 		out = append(out, v)
 	}
