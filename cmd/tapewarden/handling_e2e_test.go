@@ -75,6 +75,10 @@ func TestHandlingClassesAndPlacesThroughTheCLI(t *testing.T) {
 	require.NoError(t, p.kill(syscall.SIGTERM))
 	p = startWithConfig(t, handlingConfig(t, dir))
 
+	sites := p.must("site", "list")
+	assert.Contains(t, sites, "safe (fireproof-safe: lockable, fireproof, waterproof, access-controlled), shelf (shelf: access-controlled)")
+	assert.Contains(t, sites, "cabinet (cabinet: lockable)")
+
 	list := p.must("media", "list", "--pool", "scratch")
 	assert.Regexp(t, `SCR001L8\s.*\s-\s+0`, list, "a blank cartridge has no class")
 
