@@ -29,18 +29,6 @@ type Manifest struct {
 // data: lockable, and proof against fire, heat, water and humidity.
 var protectedStorage = []PlaceProperty{PropLockable, PropFireproof, PropWaterproof}
 
-// HandlingClass is the highest confidentiality and integrity class of the
-// named systems among systems (0 where none states one).
-func HandlingClass(systems []System, names []string) (confidentiality, integrity int) {
-	for _, s := range systems {
-		if slices.Contains(names, s.Name) {
-			confidentiality = max(confidentiality, s.Confidentiality)
-			integrity = max(integrity, s.Integrity)
-		}
-	}
-	return confidentiality, integrity
-}
-
 // storageClasses says why a system's media need protected storage
 // ("availability 2, integrity 2"), or "" when they do not.
 func storageClasses(s System) string {
