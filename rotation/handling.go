@@ -30,7 +30,7 @@ type Manifest struct {
 var protectedStorage = []PlaceProperty{PropLockable, PropFireproof, PropWaterproof}
 
 // storageClasses says why a system's media need protected storage
-// ("availability 2, integrity 2"), or "" when they do not.
+// ("integrity 2, availability 2"), or "" when they do not.
 func storageClasses(s System) string {
 	var parts []string
 	if s.Confidentiality >= 2 {
