@@ -391,3 +391,24 @@ func BenchmarkScrape(b *testing.B) {
 		b.ReportMetric(float64(len(s.Cleaners)), "cleaners")
 	})
 }
+
+// BenchmarkHandlingClasses reads whose data every cartridge holds, and
+// which of it in the clear: what the policy check's handling rules read
+// (the bench history's pieces not overwritten: the last 60 nights).
+func BenchmarkHandlingClasses(b *testing.B) {
+	cat, ctx := benchCatalog(b)
+	class := func([]string) (int, int) { return 2, 2 }
+	b.ResetTimer()
+	var n int
+	for b.Loop() {
+		got, err := cat.HandlingClasses(ctx, nil, class)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := cat.HeldUnencrypted(ctx, nil); err != nil {
+			b.Fatal(err)
+		}
+		n = len(got)
+	}
+	b.ReportMetric(float64(n), "cartridges")
+}

@@ -278,8 +278,21 @@ func disposals(ctx context.Context, q querier, cond string, args ...any) ([]Disp
 // overwritten), in system order; barcodes holding none have no entry.
 // Nil barcodes means every cartridge.
 func (c *Catalog) HeldSystems(ctx context.Context, barcodes []string) (map[string][]string, error) {
+	return c.heldSystems(ctx, barcodes, false)
+}
+
+// HeldUnencrypted is HeldSystems for the data written without
+// encryption: whose data each cartridge holds in the clear.
+func (c *Catalog) HeldUnencrypted(ctx context.Context, barcodes []string) (map[string][]string, error) {
+	return c.heldSystems(ctx, barcodes, true)
+}
+
+func (c *Catalog) heldSystems(ctx context.Context, barcodes []string, plain bool) (map[string][]string, error) {
 	q := `SELECT DISTINCT p.barcode, r.system FROM pieces p JOIN runs r ON r.id = p.run
 		WHERE p.gone_at IS NULL AND r.system <> ''`
+	if plain {
+		q += " AND r.encryption = ''"
+	}
 	var args []any
 	if barcodes != nil {
 		if len(barcodes) == 0 {

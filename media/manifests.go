@@ -59,6 +59,8 @@ type ManifestItem struct {
 	Barcode string `json:"barcode"`
 	// Status is listed, picked-up, delivered or missing.
 	Status string `json:"status"`
+	// Handling is the cartridge's handling class, filled in by the daemon.
+	Handling
 }
 
 // Discrepancy is a difference between a manifest and what was handed over:

@@ -18,7 +18,7 @@ func TestManifestHappyPath(t *testing.T) {
 	assert.Equal(t, "M-20261128-001", m.ID)
 	assert.Equal(t, ManifestOpen, m.State)
 	assert.Equal(t, "honcho", m.Origin)
-	assert.Equal(t, []ManifestItem{{"DLY001L8", "listed"}, {"DLY002L8", "listed"}}, m.Items)
+	assert.Equal(t, []ManifestItem{{Barcode: "DLY001L8", Status: "listed"}, {Barcode: "DLY002L8", Status: "listed"}}, m.Items)
 
 	f.clock.Advance(time.Hour)
 	m, err = f.cat.Pickup(f.ctx, admin, m.ID, Handover{Courier: "Yamato Suzuki", Barcodes: []string{"DLY001L8", "DLY002L8", "DLY001L8"}})

@@ -105,6 +105,9 @@ type Prompt struct {
 	Reminders    int       `json:"reminders"`
 	LastNoticeAt time.Time `json:"last_notice_at,omitzero"`
 	Escalated    bool      `json:"escalated,omitempty"`
+	// Handling is the handling class of the prompt's cartridge, filled in
+	// by the daemon.
+	Handling
 }
 
 const promptColumns = `id, kind, state, created_at, closed_at, closed_by, drive, barcode, coalesce(run, 0), manifest, action, place, why, note, reminders, last_notice_at, escalated`

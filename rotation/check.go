@@ -102,6 +102,9 @@ type Facts struct {
 	// DrillProblems says, per system name, how its last drill went when it
 	// did not pass ("failed (restored into the wrong directory)").
 	DrillProblems map[string]string `json:"drill_problems,omitempty"`
+	// Manifests are the courier manifests open or in transit, with the
+	// cartridges they list.
+	Manifests []Manifest `json:"manifests,omitempty"`
 	// Encrypted lists the encrypted generations still held on a
 	// cartridge, with the fingerprints of the recipients they were
 	// encrypted to.
@@ -270,6 +273,9 @@ func Check(cfg Config, facts Facts, now time.Time) []Finding {
 		}
 	}
 	checkEncryption(cfg, facts, add)
+	if facts.Catalog {
+		checkHandling(cfg, facts, add)
+	}
 	if !facts.DrillsTracked && len(cfg.Systems) > 0 {
 		add(SeverityInfo, ruleDrill, sectionDrill, "restore drills", "are not tracked yet, so the yearly drill cannot be checked: record each restore drill")
 	}

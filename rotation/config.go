@@ -260,6 +260,8 @@ type System struct {
 	// Confidentiality is the confidentiality class 1 or 2 (2: encrypted
 	// when it leaves the building); 0 is unset.
 	Confidentiality int `json:"confidentiality,omitempty" yaml:"confidentiality"`
+	// Integrity is the integrity class 1 or 2; 0 is unset.
+	Integrity int `json:"integrity,omitempty" yaml:"integrity"`
 	// UpdatesPerWeek is how often the data changes.
 	UpdatesPerWeek float64 `json:"updates_per_week,omitempty" yaml:"updates_per_week"`
 	// RestorePriority orders restores after a disaster, 1 first; 0 is

@@ -173,6 +173,12 @@ type Cartridge struct {
 	UsesLeft int `json:"uses_left,omitempty"`
 	// Expires is when a cleaning cartridge expires; zero means never.
 	Expires time.Time `json:"expires,omitzero"`
+	// Systems are the systems whose data is still on the cartridge;
+	// Unencrypted those of them with data on it that was written without
+	// encryption. The policy check uses them (handling classes come from
+	// the systems' classes).
+	Systems     []string `json:"systems,omitempty"`
+	Unencrypted []string `json:"unencrypted,omitempty"`
 }
 
 // newest returns the time of the newest generation on c, or the zero time.
@@ -205,7 +211,39 @@ type Site struct {
 	// Hazards are notes such as "tsunami-zone" or "flood-zone"; two sites
 	// sharing a note can be hit by the same event.
 	Hazards []string `json:"hazards,omitempty" yaml:"hazards"`
+	// Places are the site's storage places, with the protection each
+	// offers.
+	Places []Place `json:"places,omitempty" yaml:"places"`
 }
+
+// PlaceProperty is a protection a storage place offers.
+type PlaceProperty string
+
+// The properties a storage place can have. The standard (第1節 セ(イ)f(b))
+// keeps media holding confidentiality-2 (or higher), integrity-2 or
+// availability-2 data in a lockable place protected against fire, heat,
+// water and humidity; fireproof stands for fire and heat, waterproof for
+// water and humidity. Confidentiality-3 data also needs a place whose
+// access is restricted (保管場所の制限).
+const (
+	PropLockable         PlaceProperty = "lockable"
+	PropFireproof        PlaceProperty = "fireproof"
+	PropWaterproof       PlaceProperty = "waterproof"
+	PropAccessControlled PlaceProperty = "access-controlled"
+)
+
+// PlaceProperties are every property, in the order they are written.
+var PlaceProperties = []PlaceProperty{PropLockable, PropFireproof, PropWaterproof, PropAccessControlled}
+
+// Place is a storage place at a site (a shelf, safe or vault).
+type Place struct {
+	Name       string          `json:"name" yaml:"name"`
+	Kind       string          `json:"kind,omitempty" yaml:"kind"`
+	Properties []PlaceProperty `json:"properties,omitempty" yaml:"properties"`
+}
+
+// Has reports whether the place offers property p.
+func (p Place) Has(prop PlaceProperty) bool { return slices.Contains(p.Properties, prop) }
 
 // sharedHazards returns the hazard notes s shares with o, sorted.
 func (s Site) sharedHazards(o Site) []string {

@@ -118,7 +118,11 @@ func (a *app) siteCommand() *cobra.Command {
 				for _, s := range sites {
 					var places []string
 					for _, p := range s.Places {
-						places = append(places, p.Name+" ("+p.Kind+")")
+						what := p.Kind
+						if props := s.Protections[p.Name]; len(props) > 0 {
+							what += ": " + strings.Join(props, ", ")
+						}
+						places = append(places, p.Name+" ("+what+")")
 					}
 					hz := strings.Join(s.Hazards, ",")
 					if hz == "" {
@@ -357,10 +361,30 @@ func printManifest(w io.Writer, m media.Manifest) {
 	if m.Note != "" {
 		fmt.Fprintf(w, "note\t%s\n", m.Note)
 	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "BARCODE\tSTATUS")
+	var class2, secret int
 	for _, it := range m.Items {
-		fmt.Fprintf(w, "%s\t%s\n", it.Barcode, it.Status)
+		if it.Class2() {
+			class2++
+		}
+		if it.Confidentiality >= 2 {
+			secret++
+		}
+	}
+	if class2 > 0 {
+		them := "them"
+		if class2 == 1 {
+			them = "it"
+		}
+		advice := "keep " + them + " locked"
+		if secret > 0 {
+			advice = "carry " + them + " encrypted or in a locked case, and keep " + them + " locked"
+		}
+		fmt.Fprintf(w, "handling\t%s of CLASS 2: %s\n", rotation.Plural(class2, "cartridge holds data", "cartridges hold data"), advice)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "BARCODE\tSTATUS\tCLASS")
+	for _, it := range m.Items {
+		fmt.Fprintf(w, "%s\t%s\t%s\n", it.Barcode, it.Status, dash(it.Label()))
 	}
 	if len(m.Discrepancies) > 0 {
 		fmt.Fprintln(w)

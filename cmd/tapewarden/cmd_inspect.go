@@ -241,13 +241,4 @@ func (a *app) reportCommand() *cobra.Command {
 
 // handlingClass renders a cartridge's highest confidentiality and
 // integrity class, "C2 I1"; "-" when the data on it states none.
-func handlingClass(c media.Cartridge) string {
-	var parts []string
-	if c.Confidentiality > 0 {
-		parts = append(parts, fmt.Sprintf("C%d", c.Confidentiality))
-	}
-	if c.Integrity > 0 {
-		parts = append(parts, fmt.Sprintf("I%d", c.Integrity))
-	}
-	return dash(strings.Join(parts, " "))
-}
+func handlingClass(c media.Cartridge) string { return dash(c.Handling().Short()) }

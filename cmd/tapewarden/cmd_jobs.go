@@ -213,6 +213,9 @@ func printPrompts(w io.Writer, list []media.Prompt, now time.Time) {
 			state += ", ESCALATED"
 		}
 		fmt.Fprintf(w, "prompt %d [%s, %s, %s old]\n", p.ID, p.Kind, state, age)
+		if class := classAdvice(p.Handling); class != "" {
+			fmt.Fprintf(w, "  class: %s\n", class)
+		}
 		fmt.Fprintf(w, "  do:    %s\n", p.Action)
 		if p.Place != "" {
 			fmt.Fprintf(w, "  where: %s\n", p.Place)

@@ -110,6 +110,9 @@ func printCourierPlan(w io.Writer, p report.CourierPlan) {
 					unlisted++
 				}
 				fmt.Fprintf(w, "  %-8s %s%s: %s -> %s; %s\n", kind.name, m.Barcode, gens, m.From, m.To, man)
+				if class := classAdvice(m.Handling); class != "" {
+					fmt.Fprintf(w, "           %s\n", class)
+				}
 				fmt.Fprintf(w, "           why: %s\n", m.Reason.Message)
 			}
 		}
@@ -199,7 +202,11 @@ func printFromPlan(w io.Writer, res report.FromPlanResult) {
 	for _, m := range res.Created {
 		var barcodes []string
 		for _, it := range m.Items {
-			barcodes = append(barcodes, it.Barcode)
+			b := it.Barcode
+			if it.Class2() {
+				b += " [" + it.Label() + "]"
+			}
+			barcodes = append(barcodes, b)
 		}
 		fmt.Fprintf(w, "created %s\t%s -> %s\t%s\n", m.ID, m.Origin, m.Destination, strings.Join(barcodes, " "))
 	}
@@ -262,7 +269,10 @@ another building and a remote site, site hazards and distance, restore
 procedures, order and drills, the inventory of systems, drive cleaning.
 When the daemon is reachable (--socket, TAPEWARDEN_SOCKET, or the
 configuration's socket) the catalog's facts are used too: cleaning
-cartridges on hand and the last restore drill of each system. Without it
+cartridges on hand, the last restore drill of each system, and where the
+cartridges holding each system's data are kept and carried (class-2 data in
+a place that is not lockable, fireproof and waterproof, or on a manifest
+unencrypted; every copy of a system at one site). Without it
 those rules are not checked, and the report says so.
 
 Exit status: 0 when no finding is an error, 1 when one is (so the check can
@@ -409,12 +419,18 @@ func printSwapList(w io.Writer, s report.SwapList) {
 			gens = " (" + strings.Join(t.Generations, ", ") + ")"
 		}
 		fmt.Fprintf(w, "  [ ] %s %s%s, %s -> %s\n", t.Barcode, t.Pool, gens, t.Where, t.To)
+		if class := classAdvice(t.Handling); class != "" {
+			fmt.Fprintf(w, "      %s\n", class)
+		}
 		fmt.Fprintf(w, "      %s\n", t.Action)
 		fmt.Fprintf(w, "      why: %s\n", t.Reason.Message)
 	}
 	section("EXPECT BACK", len(s.Expect))
 	for _, r := range s.Expect {
 		fmt.Fprintf(w, "  [ ] %s %s, from %s, file at %s\n", r.Barcode, r.Pool, r.Where, r.FileAt)
+		if class := classAdvice(r.Handling); class != "" {
+			fmt.Fprintf(w, "      %s\n", class)
+		}
 		fmt.Fprintf(w, "      %s\n", r.Action)
 		fmt.Fprintf(w, "      why: %s\n", r.Reason.Message)
 	}
@@ -440,6 +456,9 @@ func printSwapList(w io.Writer, s report.SwapList) {
 			what += " (new from " + r.FromScratch + ")"
 		}
 		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t%s%s\n", when, job, r.Pool, dash(r.Barcode), what, who, r.Action)
+		if class := r.Label(); class != "" {
+			fmt.Fprintf(w, "  \t\t\t\tholds then:\t%s\n", class)
+		}
 		for _, warn := range r.Warnings {
 			fmt.Fprintf(w, "  \t\t\t\twarning:\t%s\n", warn.Message)
 		}

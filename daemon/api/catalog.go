@@ -121,6 +121,9 @@ type SiteView struct {
 	media.Site
 	Cartridges int64  `json:"cartridges"`
 	Address    string `json:"address,omitempty"`
+	// Protections are the properties of each storage place (lockable,
+	// fireproof, waterproof, access-controlled), from the configuration.
+	Protections map[string][]string `json:"protections,omitempty"`
 }
 
 func (d *Server) apiSites(r *http.Request, _ media.Actor) (any, error) {
@@ -143,6 +146,14 @@ func (d *Server) apiSites(r *http.Request, _ media.Actor) (any, error) {
 		}
 		if cs := d.cfg.Site(s.Name); cs != nil {
 			v.Address = cs.Address
+			for _, p := range cs.Places {
+				if len(p.Properties) > 0 {
+					if v.Protections == nil {
+						v.Protections = map[string][]string{}
+					}
+					v.Protections[p.Name] = p.Properties
+				}
+			}
 		}
 		out = append(out, v)
 	}
@@ -310,6 +321,9 @@ func (d *Server) apiManifestList(r *http.Request, _ media.Actor) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := d.classifyManifests(r.Context(), list); err != nil {
+		return nil, err
+	}
 	if list == nil {
 		list = []media.Manifest{}
 	}
@@ -321,11 +335,13 @@ func (d *Server) apiManifestCreate(r *http.Request, actor media.Actor) (any, err
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	return d.cat.CreateManifest(r.Context(), actor, req)
+	m, err := d.cat.CreateManifest(r.Context(), actor, req)
+	return d.classifiedManifest(r.Context(), m, err)
 }
 
 func (d *Server) apiManifestShow(r *http.Request, _ media.Actor) (any, error) {
-	return d.cat.Manifest(r.Context(), r.PathValue("id"))
+	m, err := d.cat.Manifest(r.Context(), r.PathValue("id"))
+	return d.classifiedManifest(r.Context(), m, err)
 }
 
 func (d *Server) apiManifestPickup(r *http.Request, actor media.Actor) (any, error) {
@@ -333,7 +349,8 @@ func (d *Server) apiManifestPickup(r *http.Request, actor media.Actor) (any, err
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	return d.eng.Pickup(r.Context(), actor, r.PathValue("id"), req)
+	m, err := d.eng.Pickup(r.Context(), actor, r.PathValue("id"), req)
+	return d.classifiedManifest(r.Context(), m, err)
 }
 
 func (d *Server) apiManifestDeliver(r *http.Request, actor media.Actor) (any, error) {
@@ -341,7 +358,8 @@ func (d *Server) apiManifestDeliver(r *http.Request, actor media.Actor) (any, er
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	return d.cat.Deliver(r.Context(), actor, r.PathValue("id"), req)
+	m, err := d.cat.Deliver(r.Context(), actor, r.PathValue("id"), req)
+	return d.classifiedManifest(r.Context(), m, err)
 }
 
 // ResolveRequest is the body of POST /v1/manifests/{id}/resolve.
@@ -361,7 +379,8 @@ func (d *Server) apiManifestResolve(r *http.Request, actor media.Actor) (any, er
 	if err != nil {
 		return nil, err
 	}
-	return d.cat.Resolve(r.Context(), actor, r.PathValue("id"), req.Barcode, res)
+	m, err := d.cat.Resolve(r.Context(), actor, r.PathValue("id"), req.Barcode, res)
+	return d.classifiedManifest(r.Context(), m, err)
 }
 
 func (d *Server) apiManifestCancel(r *http.Request, actor media.Actor) (any, error) {
@@ -369,7 +388,8 @@ func (d *Server) apiManifestCancel(r *http.Request, actor media.Actor) (any, err
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	return d.cat.CancelManifest(r.Context(), actor, r.PathValue("id"), req.Reason)
+	m, err := d.cat.CancelManifest(r.Context(), actor, r.PathValue("id"), req.Reason)
+	return d.classifiedManifest(r.Context(), m, err)
 }
 
 func (d *Server) apiAuditLog(r *http.Request, _ media.Actor) (any, error) {

@@ -92,6 +92,9 @@ func (d *Server) apiPrompts(r *http.Request, _ media.Actor) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := d.classifyPrompts(r.Context(), list); err != nil {
+		return nil, err
+	}
 	if list == nil {
 		list = []media.Prompt{}
 	}

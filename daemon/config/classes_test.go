@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tapewarden/tapewarden/rotation"
 )
 
 func TestHandlingClasses(t *testing.T) {
@@ -40,4 +42,22 @@ func TestInspectEveryDefaultsToAQuarter(t *testing.T) {
 	cfg, err = ParseConfig("demo.yaml", []byte(set))
 	require.NoError(t, err)
 	assert.Equal(t, 30*24*3600.0, cfg.Site("pref-dc").InspectEvery.D().Seconds())
+}
+
+func TestPlaceProperties(t *testing.T) {
+	cfg, err := DemoConfig(t.TempDir())
+	require.NoError(t, err)
+	sites := cfg.RotationSites()
+	require.Equal(t, "honcho", sites[0].Name)
+	require.Len(t, sites[0].Places, 2)
+	assert.False(t, sites[0].Places[0].Has(rotation.PropLockable), "the machine room's open shelf locks nothing")
+	assert.True(t, sites[0].Places[0].Has(rotation.PropAccessControlled))
+	assert.True(t, sites[0].Places[1].Has(rotation.PropWaterproof), "the machine room's safe")
+
+	bad := strings.Replace(string(DemoYAML()), "properties: [lockable]}", "properties: [lockable, locked, lockable]}", 1)
+	require.NotEqual(t, string(DemoYAML()), bad)
+	_, err = ParseConfig("demo.yaml", []byte(bad))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `sites[1].places[1].properties[1]: "locked" is not a property of a storage place; expected any of lockable, fireproof, waterproof, access-controlled`)
+	assert.Contains(t, err.Error(), `sites[1].places[1].properties[2]: "lockable" is given twice`)
 }

@@ -123,7 +123,21 @@ type SiteConfig struct {
 type PlaceConfig struct {
 	Name string `yaml:"name"`
 	Kind string `yaml:"kind"`
-	Line int    `yaml:"-"`
+	// Properties are the protections the place offers: lockable,
+	// fireproof (fire and heat), waterproof (water and humidity),
+	// access-controlled. The policy check holds them against the classes
+	// of the data on the cartridges kept there.
+	Properties []string `yaml:"properties"`
+	Line       int      `yaml:"-"`
+}
+
+// RotationPlace maps a configured storage place to rotation's type.
+func (p PlaceConfig) RotationPlace() rotation.Place {
+	rp := rotation.Place{Name: p.Name, Kind: p.Kind}
+	for _, prop := range p.Properties {
+		rp.Properties = append(rp.Properties, rotation.PlaceProperty(prop))
+	}
+	return rp
 }
 
 // PoolConfig is a media pool and its rotation.
@@ -693,6 +707,26 @@ func (v *validator) rotationIssue(p PoolConfig, f string, is rotation.Issue) {
 	v.errs = append(v.errs, &ConfigError{File: v.file, Line: line, Field: field, Msg: is.Message, rule: is.Rule})
 }
 
+// placeProperties checks a storage place's properties: each a known one,
+// none given twice.
+func (v *validator) placeProperties(p PlaceConfig, field string) {
+	var known []string
+	for _, k := range rotation.PlaceProperties {
+		known = append(known, string(k))
+	}
+	seen := map[string]bool{}
+	for i, prop := range p.Properties {
+		f := fmt.Sprintf("%s.properties[%d]", field, i)
+		switch {
+		case !slices.Contains(known, prop):
+			v.fail(p.Line, f, "%q is not a property of a storage place; expected any of %s", prop, strings.Join(known, ", "))
+		case seen[prop]:
+			v.fail(p.Line, f, "%q is given twice; list each property once", prop)
+		}
+		seen[prop] = true
+	}
+}
+
 func (v *validator) name(line int, field, name string) {
 	if !nameRE.MatchString(name) {
 		if name == "" {
@@ -871,6 +905,7 @@ func (c *Config) validate() ConfigErrors {
 			if !slices.Contains(placeKinds, p.Kind) {
 				v.fail(p.Line, pf+".kind", "%q is not a place kind; expected one of %s", p.Kind, strings.Join(placeKinds, ", "))
 			}
+			v.placeProperties(p, pf)
 		}
 	}
 	if len(c.Sites) > 0 && machineRooms != 1 {

@@ -27,7 +27,11 @@ func (c *Config) RotationPoolByName(name string) (rotation.Pool, bool) {
 func (c *Config) RotationSites() []rotation.Site {
 	out := make([]rotation.Site, 0, len(c.Sites))
 	for _, s := range c.Sites {
-		out = append(out, rotation.Site{Name: s.Name, Kind: rotation.SiteKind(s.Kind), DistanceKM: s.DistanceKM, Hazards: s.Hazards})
+		rs := rotation.Site{Name: s.Name, Kind: rotation.SiteKind(s.Kind), DistanceKM: s.DistanceKM, Hazards: s.Hazards}
+		for _, p := range s.Places {
+			rs.Places = append(rs.Places, p.RotationPlace())
+		}
+		out = append(out, rs)
 	}
 	return out
 }
@@ -40,7 +44,7 @@ func (c *Config) PolicyConfig() rotation.Config {
 	}
 	for _, s := range c.Systems {
 		rc.Systems = append(rc.Systems, rotation.System{Name: s.Name, Manager: s.Manager, Importance: s.Importance,
-			Availability: s.Availability, Confidentiality: s.Confidentiality, UpdatesPerWeek: s.UpdatesPerWeek, RestorePriority: s.RestorePriority,
+			Availability: s.Availability, Confidentiality: s.Confidentiality, Integrity: s.Integrity, UpdatesPerWeek: s.UpdatesPerWeek, RestorePriority: s.RestorePriority,
 			VendorContact: s.VendorContact, RestoreProcedure: s.RestoreProcedure})
 	}
 	for _, j := range c.Jobs {

@@ -54,9 +54,25 @@ func (d *Engine) openPrompt(ctx context.Context, p media.Prompt) (media.Prompt, 
 	if err != nil {
 		return p, err
 	}
-	d.log.Info("prompt", "id", p.ID, "kind", p.Kind, "action", p.Action, "place", p.Place, "why", p.Why)
+	d.classifyPrompt(ctx, &p)
+	d.log.Info("prompt", "id", p.ID, "kind", p.Kind, "action", p.Action, "place", p.Place, "why", p.Why, "class", p.Label())
 	d.notify(p, false, false)
 	return p, nil
+}
+
+// classifyPrompt fills in the handling class of the prompt's cartridge;
+// a prompt whose class cannot be read still goes out, and the log says
+// why it has none.
+func (d *Engine) classifyPrompt(ctx context.Context, p *media.Prompt) {
+	if p.Barcode == "" {
+		return
+	}
+	classes, err := d.cat.HandlingClasses(ctx, []string{p.Barcode}, d.cfg.HandlingClass)
+	if err != nil {
+		d.log.Error("read the handling class of a prompt's cartridge", "prompt", p.ID, "barcode", p.Barcode, "err", err)
+		return
+	}
+	p.Handling = classes[p.Barcode]
 }
 
 // openPromptLogged is openPrompt where the caller cannot fail (housekeeping,
@@ -161,6 +177,9 @@ func (d *Engine) notify(p media.Prompt, reminder, escalated bool) {
 		"TAPEWARDEN_PROMPT_AGE_SECONDS="+strconv.FormatInt(int64(age.Seconds()), 10),
 		"TAPEWARDEN_PROMPT_REMINDER="+boolDigit(reminder),
 		"TAPEWARDEN_PROMPT_ESCALATED="+boolDigit(escalated),
+		"TAPEWARDEN_PROMPT_CONFIDENTIALITY="+strconv.Itoa(p.Confidentiality),
+		"TAPEWARDEN_PROMPT_INTEGRITY="+strconv.Itoa(p.Integrity),
+		"TAPEWARDEN_PROMPT_CLASS="+p.Label(),
 		"TAPEWARDEN_PROMPT_TEXT="+promptText(p),
 	)
 	for _, argv := range cmds {
@@ -193,6 +212,9 @@ func boolDigit(b bool) string {
 // promptText is a prompt in one line for people.
 func promptText(p media.Prompt) string {
 	s := fmt.Sprintf("[prompt %d] %s", p.ID, p.Action)
+	if class := p.Label(); class != "" {
+		s = fmt.Sprintf("[prompt %d] [%s] %s", p.ID, class, p.Action)
+	}
 	if p.Place != "" {
 		s += " (at " + p.Place + ")"
 	}
@@ -226,6 +248,7 @@ func (d *Engine) remind(ctx context.Context) {
 			d.log.Error("note prompt reminder", "prompt", p.ID, "err", err)
 			continue
 		}
+		d.classifyPrompt(ctx, &p)
 		d.log.Warn("prompt still open", "id", p.ID, "action", p.Action, "age", now.Sub(p.CreatedAt).Round(time.Second), "escalated", escalated)
 		d.notify(p, true, escalated)
 	}

@@ -181,11 +181,35 @@ func Policy(ctx context.Context, cfg *config.Config, cat *media.Catalog) (rotati
 			f.DrillProblems[system] = problem
 		}
 	}
+	// Whose data each cartridge holds, and which of it in the clear.
+	held, err := cat.HeldSystems(ctx, nil)
+	if err != nil {
+		return rotation.Facts{}, err
+	}
+	plain, err := cat.HeldUnencrypted(ctx, nil)
+	if err != nil {
+		return rotation.Facts{}, err
+	}
+	for i := range f.Cartridges {
+		f.Cartridges[i].Systems = held[f.Cartridges[i].Barcode]
+		f.Cartridges[i].Unencrypted = plain[f.Cartridges[i].Barcode]
+	}
+	active, err := cat.Manifests(ctx, media.ManifestFilter{Active: true})
+	if err != nil {
+		return rotation.Facts{}, err
+	}
+	for _, m := range active {
+		rm := rotation.Manifest{ID: m.ID, State: string(m.State), Destination: m.Destination}
+		for _, it := range m.Items {
+			rm.Barcodes = append(rm.Barcodes, it.Barcode)
+		}
+		f.Manifests = append(f.Manifests, rm)
+	}
 	// Encrypted generations still held on a cartridge.
-	held := map[[2]string]bool{}
+	kept := map[[2]string]bool{}
 	for _, c := range view.Cartridges {
 		for _, g := range c.Generations {
-			held[[2]string{c.Pool, g.ID}] = true
+			kept[[2]string{c.Pool, g.ID}] = true
 		}
 	}
 	seen := map[string]bool{}
@@ -196,7 +220,7 @@ func Policy(ctx context.Context, cfg *config.Config, cat *media.Catalog) (rotati
 		}
 		for _, r := range runs {
 			key := r.Pool + "\x00" + r.Generation + "\x00" + strings.Join(r.Recipients, ",")
-			if r.Encryption == "" || seen[key] || !held[[2]string{r.Pool, r.Generation}] {
+			if r.Encryption == "" || seen[key] || !kept[[2]string{r.Pool, r.Generation}] {
 				continue
 			}
 			seen[key] = true

@@ -59,7 +59,7 @@ func CheckPolicy(name string, cfg rotation.Config, facts rotation.Facts, now tim
 		}
 	}
 	if !facts.Catalog {
-		r.Notes = append(r.Notes, "checked without the catalog: the rules on cleaning cartridges and restore drills need the daemon's facts")
+		r.Notes = append(r.Notes, "checked without the catalog: the rules on cleaning cartridges, restore drills and where class-2 media are kept and carried need the daemon's facts")
 	}
 	return r
 }

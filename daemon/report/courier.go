@@ -49,6 +49,8 @@ type CourierMove struct {
 	Manifest            string              `json:"manifest,omitempty"`
 	ManifestState       media.ManifestState `json:"manifest_state,omitempty"`
 	ManifestDestination string              `json:"manifest_destination,omitempty"`
+	// Handling is the cartridge's handling class.
+	media.Handling
 }
 
 // Moves returns every send and recall of the plan, pool by pool.
@@ -142,7 +144,7 @@ func (pg *Pages) courierPlan(ctx context.Context, view rotation.View, t time.Tim
 		}
 		out.Pools = append(out.Pools, pp)
 	}
-	return out, nil
+	return out, pg.classifyPlan(ctx, &out)
 }
 
 // canonical writes a location of rotation's view in the catalog's
@@ -271,6 +273,9 @@ func (pg *Pages) ManifestsFromPlan(ctx context.Context, actor media.Actor, req F
 			return FromPlanResult{Date: plan.Date}, pg.withdraw(ctx, actor, mk, res.Created, err)
 		}
 		res.Created = append(res.Created, m)
+	}
+	if err := pg.classifyManifests(ctx, res.Created); err != nil {
+		pg.log.Error("handling classes of the manifests made from the plan", "err", err)
 	}
 	return res, nil
 }

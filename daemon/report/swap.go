@@ -60,6 +60,8 @@ type SwapSend struct {
 	// Action is what the operator does.
 	Action string          `json:"action"`
 	Reason rotation.Reason `json:"reason"`
+	// Handling is the cartridge's handling class.
+	media.Handling
 }
 
 // SwapRecall is a cartridge expected back, and where to file it.
@@ -75,6 +77,8 @@ type SwapRecall struct {
 	FileAt string          `json:"file_at"`
 	Action string          `json:"action"`
 	Reason rotation.Reason `json:"reason"`
+	// Handling is the cartridge's handling class.
+	media.Handling
 }
 
 // SwapRun is a job's run (or consecutive runs writing the same cartridge)
@@ -99,6 +103,8 @@ type SwapRun struct {
 	Action   string            `json:"action"`
 	Problem  *rotation.Reason  `json:"problem,omitempty"`
 	Warnings []rotation.Reason `json:"warnings,omitempty"`
+	// Handling is the class the cartridge holds once written.
+	media.Handling
 }
 
 // SwapCleaning is a drive due for cleaning now or soon.
@@ -193,6 +199,9 @@ func (pg *Pages) SwapList(ctx context.Context, date, at string) (SwapList, error
 		s.Runs = append(s.Runs, w.run(wr, recalled))
 	}
 	slices.SortStableFunc(s.Runs, func(a, b SwapRun) int { return a.First.Compare(b.First) })
+	if err := pg.classifyRuns(ctx, s.Runs); err != nil {
+		return SwapList{}, err
+	}
 
 	cleaning, err := pg.cleaning(ctx)
 	if err != nil {
@@ -248,7 +257,7 @@ func sameWrite(r SwapRun, w rotation.Write) bool {
 func (w *swapWorld) send(m CourierMove) SwapSend {
 	c := w.carts[m.Barcode]
 	s := SwapSend{Pool: m.Pool, Barcode: m.Barcode, Location: m.Location, Where: m.From, To: m.To, Generations: m.Generations,
-		Manifest: m.Manifest, ManifestState: m.ManifestState, Reason: m.Reason}
+		Manifest: m.Manifest, ManifestState: m.ManifestState, Reason: m.Reason, Handling: m.Handling}
 	var act string
 	switch l := c.Location; l.Kind {
 	case media.InSlot:
@@ -279,7 +288,7 @@ func (w *swapWorld) send(m CourierMove) SwapSend {
 
 func (w *swapWorld) recall(m CourierMove) SwapRecall {
 	c := w.carts[m.Barcode]
-	r := SwapRecall{Pool: m.Pool, Barcode: m.Barcode, Location: m.Location, Where: m.From, Manifest: m.Manifest, ManifestState: m.ManifestState, Reason: m.Reason}
+	r := SwapRecall{Pool: m.Pool, Barcode: m.Barcode, Location: m.Location, Where: m.From, Manifest: m.Manifest, ManifestState: m.ManifestState, Reason: m.Reason, Handling: m.Handling}
 	deliver := "'tapewarden manifest deliver ID " + m.Barcode + "'"
 	if m.Manifest != "" {
 		deliver = fmt.Sprintf("'tapewarden manifest deliver %s %s'", m.Manifest, m.Barcode)

@@ -1,0 +1,241 @@
+package rotation
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// The rules on how media are handled by the class of the data on them.
+const (
+	ruleStoragePlace      = "storage-place"
+	ruleManifestEncrypted = "manifest-encryption"
+	ruleOneSite           = "copies-one-site"
+	sectionStorage        = "第1節 セ(イ)f(b)"
+)
+
+// Manifest is a courier manifest open or in transit, as the policy check
+// sees it.
+type Manifest struct {
+	ID          string   `json:"id"`
+	State       string   `json:"state"`
+	Destination string   `json:"destination"`
+	Barcodes    []string `json:"barcodes"`
+}
+
+// protectedStorage are the properties the standard asks of a place that
+// keeps media holding confidentiality-2, integrity-2 or availability-2
+// data: lockable, and proof against fire, heat, water and humidity.
+var protectedStorage = []PlaceProperty{PropLockable, PropFireproof, PropWaterproof}
+
+// storageClasses says why a system's media need protected storage
+// ("integrity 2, availability 2"), or "" when they do not.
+func storageClasses(s System) string {
+	var parts []string
+	if s.Confidentiality >= 2 {
+		parts = append(parts, fmt.Sprintf("confidentiality %d", s.Confidentiality))
+	}
+	if s.Integrity >= 2 {
+		parts = append(parts, fmt.Sprintf("integrity %d", s.Integrity))
+	}
+	if s.Availability >= 2 {
+		parts = append(parts, fmt.Sprintf("availability %d", s.Availability))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// checkHandling holds the catalog against the classes of the data on each
+// cartridge: where it is kept, whether it travels unencrypted, and whether
+// one site holds every copy of a system.
+func checkHandling(cfg Config, facts Facts, add func(sev Severity, rule, section, subject, format string, args ...any)) {
+	systems := map[string]System{}
+	for _, s := range cfg.Systems {
+		systems[s.Name] = s
+	}
+	carts := map[string]Cartridge{}
+	for _, c := range facts.Cartridges {
+		carts[c.Barcode] = c
+	}
+	checkStoragePlaces(cfg, facts, systems, add)
+
+	// Manifests carrying confidentiality-2 data written unencrypted.
+	for _, m := range facts.Manifests {
+		var barcodes []string
+		names, pools := map[string]bool{}, map[string]bool{}
+		for _, b := range m.Barcodes {
+			c := carts[b]
+			plain := false
+			for _, name := range c.Unencrypted {
+				if systems[name].Confidentiality >= 2 {
+					names[name], plain = true, true
+				}
+			}
+			if plain {
+				barcodes = append(barcodes, b)
+				if c.Pool != "" {
+					pools[c.Pool] = true
+				}
+			}
+		}
+		if len(barcodes) == 0 {
+			continue
+		}
+		slices.Sort(barcodes)
+		what := fmt.Sprintf("%s, holding confidentiality-2 data of %s written without encryption",
+			strings.Join(barcodes, ", "), strings.Join(slices.Sorted(maps.Keys(names)), ", "))
+		fix := "set encryption: age with recipients: on the pool so that its generations travel encrypted"
+		if len(pools) > 0 {
+			fix = fmt.Sprintf("set encryption: age with recipients: on pool %s so that its generations travel encrypted", strings.Join(slices.Sorted(maps.Keys(pools)), ", "))
+		}
+		subj := fmt.Sprintf("manifest %q", m.ID)
+		them := "them"
+		if len(barcodes) == 1 {
+			them = "it"
+		}
+		if m.State == "in-transit" {
+			add(SeverityError, ruleManifestEncrypted, sectionEncryption, subj, "is carrying %s to %s: keep %s in a locked case until delivery, and %s",
+				what, m.Destination, them, fix)
+			continue
+		}
+		add(SeverityError, ruleManifestEncrypted, sectionEncryption, subj, "lists %s, for %s: such data is encrypted when it is carried; take %s off the trip ('tapewarden manifest cancel %s --reason ...', then a manifest without %s) and %s",
+			what, m.Destination, them, m.ID, them, fix)
+	}
+
+	// Sites holding every copy of a system.
+	where := map[string]map[string]bool{} // system -> sites ("" in transit)
+	held := map[string][]string{}         // system -> barcodes
+	pools := map[string]map[string]bool{} // system -> pools
+	for _, c := range facts.Cartridges {
+		if c.State == StateLost {
+			continue
+		}
+		for _, name := range c.Systems {
+			if where[name] == nil {
+				where[name], pools[name] = map[string]bool{}, map[string]bool{}
+			}
+			site := c.Location.Site
+			if c.Location.Kind == PlaceTransit {
+				site = ""
+			}
+			where[name][site] = true
+			held[name] = append(held[name], c.Barcode)
+			if c.Pool != "" {
+				pools[name][c.Pool] = true
+			}
+		}
+	}
+	view := View{Sites: cfg.Sites}
+	room := view.machineRoom()
+	for _, name := range slices.Sorted(maps.Keys(where)) {
+		if len(where[name]) != 1 || where[name][""] {
+			continue
+		}
+		var site string
+		for s := range where[name] {
+			site = s
+		}
+		barcodes := held[name]
+		slices.Sort(barcodes)
+		where, loss := site, "every copy"
+		if site == room {
+			where, loss = site+", where its server is", "the server and every copy"
+		}
+		add(SeverityWarning, ruleOneSite, sectionRemote, fmt.Sprintf("system %q", name), "has every copy of its data on cartridges at %s (%s): one fire, flood or earthquake there loses %s; send a generation to another site (the offsite policy of pool %s, 'tapewarden courier plan')",
+			where, strings.Join(barcodes, ", "), loss, strings.Join(slices.Sorted(maps.Keys(pools[name])), ", "))
+	}
+}
+
+// checkStoragePlaces reports the storage places that keep cartridges
+// whose data the standard wants in a lockable place protected against
+// fire, heat, water and humidity, without offering that.
+func checkStoragePlaces(cfg Config, facts Facts, systems map[string]System, add func(sev Severity, rule, section, subject, format string, args ...any)) {
+	places := map[[2]string]Place{}
+	for _, s := range cfg.Sites {
+		for _, p := range s.Places {
+			places[[2]string{s.Name, p.Name}] = p
+		}
+	}
+	type kept struct {
+		barcodes []string
+		why      map[string]string // system -> its classes
+	}
+	at := map[[2]string]*kept{}
+	for _, c := range facts.Cartridges {
+		if c.Location.Kind != PlaceStorage || c.State == StateLost {
+			continue
+		}
+		key := [2]string{c.Location.Site, c.Location.Place}
+		p, ok := places[key]
+		if !ok || !slices.ContainsFunc(protectedStorage, func(prop PlaceProperty) bool { return !p.Has(prop) }) {
+			continue
+		}
+		why := map[string]string{}
+		for _, name := range c.Systems {
+			if classes := storageClasses(systems[name]); classes != "" {
+				why[name] = classes
+			}
+		}
+		if len(why) == 0 {
+			continue
+		}
+		k := at[key]
+		if k == nil {
+			k = &kept{why: map[string]string{}}
+			at[key] = k
+		}
+		k.barcodes = append(k.barcodes, c.Barcode)
+		maps.Copy(k.why, why)
+	}
+	for _, key := range slices.SortedFunc(maps.Keys(at), func(a, b [2]string) int { return strings.Compare(a[0]+"/"+a[1], b[0]+"/"+b[1]) }) {
+		k, p := at[key], places[key]
+		var lacks, data []string
+		for _, prop := range protectedStorage {
+			if !p.Has(prop) {
+				lacks = append(lacks, string(prop))
+			}
+		}
+		for _, name := range slices.Sorted(maps.Keys(k.why)) {
+			data = append(data, name+" ("+k.why[name]+")")
+		}
+		var better []string
+		for _, s := range cfg.Sites {
+			if s.Name != key[0] {
+				continue
+			}
+			for _, q := range s.Places {
+				if !slices.ContainsFunc(protectedStorage, func(prop PlaceProperty) bool { return !q.Has(prop) }) {
+					better = append(better, s.Name+"/"+q.Name)
+				}
+			}
+		}
+		them := "them"
+		if len(k.barcodes) == 1 {
+			them = "it"
+		}
+		move := fmt.Sprintf("no place at %s is lockable, fireproof and waterproof: provide one (a fire- and water-proof safe) and list it under sites[].places with those properties", key[0])
+		if len(better) > 0 {
+			barcode := "BARCODE"
+			if len(k.barcodes) == 1 {
+				barcode = k.barcodes[0]
+			}
+			move = fmt.Sprintf("move %s to %s ('tapewarden media move %s --to %s')", them, orList(better), barcode, better[0])
+		}
+		slices.Sort(k.barcodes)
+		add(SeverityError, ruleStoragePlace, sectionStorage, fmt.Sprintf("place %q", key[0]+"/"+key[1]), "keeps %s with data of %s, which the standard keeps in a lockable place protected against fire, heat, water and humidity, but the place is not %s: %s; if the place does offer this, list it in the place's properties",
+			strings.Join(k.barcodes, ", "), andList(data), orList(lacks), move)
+	}
+}
+
+// orList joins words as "a, b or c".
+func orList(words []string) string { return joinLast(words, " or ") }
+
+// andList joins words as "a, b and c".
+func andList(words []string) string { return joinLast(words, " and ") }
+
+func joinLast(words []string, last string) string {
+	if len(words) <= 1 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + last + words[len(words)-1]
+}
