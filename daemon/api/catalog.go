@@ -321,7 +321,7 @@ func (d *Server) apiManifestList(r *http.Request, _ media.Actor) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := d.classifyManifests(r.Context(), list); err != nil {
+	if err := d.report.ClassifyManifests(r.Context(), list); err != nil {
 		return nil, err
 	}
 	if list == nil {

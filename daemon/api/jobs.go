@@ -92,7 +92,7 @@ func (d *Server) apiPrompts(r *http.Request, _ media.Actor) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := d.classifyPrompts(r.Context(), list); err != nil {
+	if err := d.report.ClassifyPrompts(r.Context(), list); err != nil {
 		return nil, err
 	}
 	if list == nil {

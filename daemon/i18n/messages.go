@@ -127,6 +127,7 @@ var messages = []entry{
 	{"pick.title", "Picking list", "集荷票"},
 	{"pick.route", "From %s to %s", "%s から %s へ"},
 	{"pick.created", "Made %s by %s", "作成 %s（%s）"},
+	{"pick.class", "Handling class", "取扱区分"},
 	{"pick.status", "Status", "状態"},
 	{"pick.out", "Handed over", "引渡"},
 	{"pick.in", "Received", "受領"},

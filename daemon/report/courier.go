@@ -274,7 +274,7 @@ func (pg *Pages) ManifestsFromPlan(ctx context.Context, actor media.Actor, req F
 		}
 		res.Created = append(res.Created, m)
 	}
-	if err := pg.classifyManifests(ctx, res.Created); err != nil {
+	if err := pg.ClassifyManifests(ctx, res.Created); err != nil {
 		pg.log.Error("handling classes of the manifests made from the plan", "err", err)
 	}
 	return res, nil

@@ -40,9 +40,9 @@ func (pg *Pages) classifyPlan(ctx context.Context, p *CourierPlan) error {
 	return nil
 }
 
-// classifyManifests fills in the handling class of each cartridge the
+// ClassifyManifests fills in the handling class of each cartridge the
 // manifests list.
-func (pg *Pages) classifyManifests(ctx context.Context, list []media.Manifest) error {
+func (pg *Pages) ClassifyManifests(ctx context.Context, list []media.Manifest) error {
 	var barcodes []string
 	for _, m := range list {
 		for _, it := range m.Items {
@@ -95,6 +95,27 @@ func (pg *Pages) classifyRuns(ctx context.Context, runs []SwapRun) error {
 		}
 		held[r.Barcode] = systems
 		runs[i].Confidentiality, runs[i].Integrity = pg.cfg.HandlingClass(systems)
+	}
+	return nil
+}
+
+// ClassifyPrompts fills in the handling class of each prompt's cartridge.
+func (pg *Pages) ClassifyPrompts(ctx context.Context, list []media.Prompt) error {
+	var barcodes []string
+	for _, p := range list {
+		if p.Barcode != "" {
+			barcodes = append(barcodes, p.Barcode)
+		}
+	}
+	if len(barcodes) == 0 {
+		return nil
+	}
+	classes, err := pg.classes(ctx, barcodes)
+	if err != nil {
+		return err
+	}
+	for i := range list {
+		list[i].Handling = classes[list[i].Barcode]
 	}
 	return nil
 }

@@ -105,6 +105,11 @@ func (c *console) pickingList(q *request) error {
 	if err != nil {
 		return err
 	}
+	one := []media.Manifest{m}
+	if err := c.report.ClassifyManifests(q.r.Context(), one); err != nil {
+		return err
+	}
+	m = one[0]
 	link := (&url.URL{Scheme: "https", Host: q.r.Host, Path: "/c/login", RawQuery: "manifest=" + url.QueryEscape(m.ID)}).String()
 	png, err := qrcode.Encode(link, qrcode.Medium, 320)
 	if err != nil {

@@ -331,6 +331,7 @@ func TestManifestsAndPickingList(t *testing.T) {
 	assert.Contains(t, body, "DLY001L8")
 	assert.Contains(t, body, "DLY002L8")
 	assert.Contains(t, body, "佐藤")
+	assert.Contains(t, body, "<th>取扱区分</th>", "the handling class column")
 	assert.Contains(t, body, `src="data:image/png;base64,`)
 	assert.Contains(t, body, "/c/login?manifest="+m.ID)
 	assert.Regexp(t, `作成 \d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d`, body, "dates in Japanese")
