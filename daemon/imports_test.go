@@ -22,10 +22,10 @@ var allowedImports = map[string][]string{
 	// The one binary: the daemon, and a client of the API's answer types.
 	"cmd/tapewarden": {"daemon", "daemon/api", "daemon/api/client", "daemon/archive", "daemon/config", "daemon/engine", "daemon/recovery", "daemon/report", "media", "drives", "rotation"},
 	// Wiring only: New, Run, Close, the listeners, systemd.
-	"daemon": {"daemon/api", "daemon/config", "daemon/engine", "daemon/metrics", "daemon/report", "media", "rotation"},
+	"daemon": {"daemon/api", "daemon/auth", "daemon/config", "daemon/engine", "daemon/metrics", "daemon/report", "media", "rotation"},
 	// The only package that knows HTTP; drives for the device errors in
 	// its status table.
-	"daemon/api": {"daemon/config", "daemon/engine", "daemon/report", "media", "drives", "rotation"},
+	"daemon/api": {"daemon/auth", "daemon/config", "daemon/engine", "daemon/report", "media", "drives", "rotation"},
 	// The API as Go methods: the answer types of daemon/api and the
 	// packages those types come from; never HTTP statuses of its own.
 	"daemon/api/client": {"daemon/api", "daemon/engine", "daemon/report", "media", "rotation"},
@@ -42,6 +42,9 @@ var allowedImports = map[string][]string{
 	// Rotation's view of the catalog, shared by the engine, the pages and
 	// the metrics.
 	"daemon/facts": {"daemon/config", "media", "rotation"},
+	// Who is calling: roles, accounts, tokens, sessions, courier codes,
+	// kept in the catalog.
+	"daemon/auth": {"media"},
 	// The configuration file: types and limits of the leaves.
 	"daemon/config": {"daemon/archive", "media", "media/mediatype", "drives", "rotation"},
 	// The leaves import nothing of ours but the one table of media types,
