@@ -41,6 +41,14 @@ func (a *app) statusCommand() *cobra.Command {
 				if st.MetricsAddr != "" {
 					fmt.Fprintf(w, "metrics\thttp://%s/metrics\n", st.MetricsAddr)
 				}
+				if l := st.Listener; l != nil {
+					kind := "configured certificate"
+					if l.SelfSigned {
+						kind = "self-signed certificate"
+					}
+					fmt.Fprintf(w, "https\t%s\n", l.URL)
+					fmt.Fprintf(w, "certificate\tSHA-256 %s (%s; compare it with what the browser shows)\n", l.Fingerprint, kind)
+				}
 				bySite := map[string]int64{}
 				var sites []string
 				for _, c := range st.Stats.Cartridges {

@@ -379,7 +379,7 @@ func (a *Accounts) IssueToken(ctx context.Context, actor media.Actor, account st
 		return IssuedToken{}, err
 	}
 	if !CanGrant(Role(acct.Role), role) {
-		return IssuedToken{}, fmt.Errorf("%w: account %s is %s and cannot hold a %s token; give it a token in its own role or viewer", ErrInvalid, account, acct.Role, role)
+		return IssuedToken{}, fmt.Errorf("%w: account %s is %s and cannot hold a token with the role %s; give it a token in its own role or viewer", ErrInvalid, account, acct.Role, role)
 	}
 	text := "tw_" + randomText(32)
 	t, err := a.cat.AddToken(ctx, actor, media.APIToken{Account: account, Role: string(role), Note: note, ExpiresAt: a.now().Add(ttl)}, secretHash(text))
@@ -426,4 +426,16 @@ func (a *Accounts) IssueCourierCode(ctx context.Context, actor media.Actor, mani
 func (a *Accounts) Sweep(ctx context.Context) error {
 	_, err := a.cat.DeleteExpiredSessions(ctx)
 	return err
+}
+
+// SessionCookie is the cookie that carries a session: HttpOnly (no
+// script reads it), Secure (HTTPS only), SameSite=Strict (no other site's
+// page sends it), for the whole site.
+func SessionCookie(session string, expires time.Time) *http.Cookie {
+	return &http.Cookie{Name: CookieName, Value: session, Path: "/", Expires: expires, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode}
+}
+
+// ClearSessionCookie tells a browser to forget its session cookie.
+func ClearSessionCookie() *http.Cookie {
+	return &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode}
 }

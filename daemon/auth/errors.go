@@ -10,7 +10,7 @@ import (
 var (
 	// ErrDenied: a wrong name, password, token, code or PIN, or one that
 	// expired or was disabled. The message never says which.
-	ErrDenied = errors.New("auth: sign-in refused")
+	ErrDenied = errors.New("auth: not signed in")
 	// ErrThrottled: too many failed sign-ins; a *ThrottledError says when
 	// to try again.
 	ErrThrottled = errors.New("auth: too many failed sign-ins")
@@ -18,7 +18,7 @@ var (
 	// password); it changes nothing.
 	ErrInvalid = errors.New("auth: invalid request")
 	// ErrForbidden: the caller's role does not allow it.
-	ErrForbidden = errors.New("auth: not allowed for this role")
+	ErrForbidden = errors.New("auth: not allowed")
 )
 
 // ThrottledError is a sign-in refused without checking it, because of
