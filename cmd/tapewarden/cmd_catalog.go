@@ -516,7 +516,7 @@ func (a *app) manifestCommand() *cobra.Command {
 	}
 	cancelCmd.Flags().StringVar(&cancel.Reason, "reason", "", "why")
 
-	cmd.AddCommand(createCmd, listCmd, showCmd, pickupCmd, deliverCmd, resolveCmd, cancelCmd)
+	cmd.AddCommand(createCmd, listCmd, showCmd, pickupCmd, deliverCmd, resolveCmd, cancelCmd, a.courierCodeCommand())
 	return cmd
 }
 
