@@ -2,8 +2,10 @@ package daemon
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/tapewarden/tapewarden/daemon/web"
 	"log/slog"
 	"net"
 	"net/http"
@@ -19,6 +21,7 @@ import (
 	"github.com/tapewarden/tapewarden/media"
 
 	"github.com/tapewarden/tapewarden/daemon/api"
+	"github.com/tapewarden/tapewarden/daemon/auth"
 	"github.com/tapewarden/tapewarden/daemon/config"
 	"github.com/tapewarden/tapewarden/daemon/engine"
 	"github.com/tapewarden/tapewarden/daemon/metrics"
@@ -44,13 +47,18 @@ type Options struct {
 	NoNightCheck bool
 	// Ready, when set, is called once the API and metrics listeners are up.
 	Ready func(socket, metrics string)
+	// Web is the web console, served by the HTTPS listener (api.listen)
+	// on every path outside /v1/ and /metrics; nil answers 404 there.
+	// SetWeb sets it after New, for a console built from the daemon's
+	// own engine and accounts.
+	Web http.Handler
 }
 
 // Daemon is the tapewarden service: the engine, the report pages, the
 // metrics and the API, wired together and served. Create it with New and
 // run it with Run; Run may be called once.
 //
-// Locks: mu guards metricsAddr and health. The engine, the pages and the
+// Locks: mu guards metricsAddr, listener and health. The engine, the pages and the
 // API guard their own state (see engine.Engine).
 type Daemon struct {
 	cfg      *config.Config
@@ -59,10 +67,16 @@ type Daemon struct {
 	api      *api.Server
 	log      *slog.Logger
 	registry *prometheus.Registry
+	accounts *auth.Accounts
+	web      http.Handler
 	ready    func(socket, metrics string)
+	// demoLogin is the demo's admin account and its password, made at
+	// the first start of a demo with a listener.
+	demoUser, demoPassword string
 
 	mu          sync.Mutex
 	metricsAddr string
+	listener    api.Listener
 	// health is the self-test the watchdog depends on; tests replace it.
 	health func(context.Context) error
 }
@@ -71,7 +85,7 @@ type Daemon struct {
 // fails, with a message saying what to do, if the catalog is newer than
 // this program or fails its integrity check.
 func New(ctx context.Context, cfg *config.Config, opts Options) (*Daemon, error) {
-	d := &Daemon{cfg: cfg, log: opts.Logger, ready: opts.Ready}
+	d := &Daemon{cfg: cfg, log: opts.Logger, ready: opts.Ready, web: opts.Web}
 	if d.log == nil {
 		d.log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
@@ -83,8 +97,62 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Daemon, error)
 	d.health = eng.Healthy
 	d.report = report.New(cfg, eng.Catalog(), report.Options{Now: eng.Now, Logger: d.log.With("component", "report"), Cleaning: eng.CleaningStatus})
 	d.registry = metrics.NewRegistry(cfg, eng.Catalog(), eng.MetricsLive(), metrics.Options{Now: eng.Now, Logger: d.log.With("component", "metrics"), Started: eng.Started()})
-	d.api = api.New(api.Options{Config: cfg, Engine: eng, Report: d.report, Metrics: d.metricsHandler(), MetricsAddr: d.MetricsAddr, Logger: d.log})
+	d.accounts = auth.New(eng.Catalog(), auth.Options{Now: eng.Now, Logger: d.log.With("component", "auth")})
+	if d.web == nil {
+		// The console on the HTTPS listener, signing people in through
+		// the same accounts as the API.
+		d.web = web.New(eng, web.Options{Accounts: d.accounts, Actor: d.accounts.ActorFromRequest, Logger: d.log.With("component", "web")})
+	}
+	d.api = api.New(api.Options{Config: cfg, Engine: eng, Report: d.report, Metrics: d.metricsHandler(), MetricsAddr: d.MetricsAddr,
+		Accounts: d.accounts, Listener: d.Listener, Logger: d.log})
+	if cfg.Demo && cfg.API.Listen != "" {
+		if err := d.demoAccount(ctx); err != nil {
+			_ = eng.Close() // never started: the account error is the one returned
+			return nil, err
+		}
+	}
 	return d, nil
+}
+
+// demoAccount gives a demo with a listener an admin account with a new
+// random password, at its first start (when it has no account yet), so
+// that a person can sign in at once; the password is printed once.
+func (d *Daemon) demoAccount(ctx context.Context) error {
+	users, err := d.accounts.Users(ctx)
+	if err != nil || len(users) > 0 {
+		return err
+	}
+	password := auth.NewPassword()
+	if _, err := d.accounts.AddUser(ctx, media.Actor{Name: "tapewarden-demo", Role: string(auth.Admin)}, "admin", auth.Admin, password); err != nil {
+		return fmt.Errorf("demo admin account: %w", err)
+	}
+	d.demoUser, d.demoPassword = "admin", password
+	return nil
+}
+
+// DemoLogin is the demo's admin account and its one-time password, when
+// this start made it; empty otherwise.
+func (d *Daemon) DemoLogin() (user, password string) { return d.demoUser, d.demoPassword }
+
+// Accounts are the HTTPS listener's callers (for the web console).
+func (d *Daemon) Accounts() *auth.Accounts { return d.accounts }
+
+// Engine is the daemon's engine (for the web console).
+func (d *Daemon) Engine() *engine.Engine { return d.eng }
+
+// Report is the daemon's read-only pages (for the web console).
+func (d *Daemon) Report() *report.Pages { return d.report }
+
+// SetWeb sets the web console served by the HTTPS listener; call it
+// before Run.
+func (d *Daemon) SetWeb(h http.Handler) { d.web = h }
+
+// Listener is the HTTPS listener once Run has started it: its URL and
+// its certificate's fingerprint; zero when off.
+func (d *Daemon) Listener() api.Listener {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.listener
 }
 
 // Close releases the catalog and the devices of a daemon that will not Run.
@@ -119,7 +187,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	}
 	var servers []*http.Server
 	servers = append(servers, srv)
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -150,6 +218,17 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 			}
 		}()
 	}
+	if d.cfg.API.Listen != "" {
+		tsrv, err := d.serveTLS(&wg, errc)
+		if err != nil {
+			for _, s := range servers {
+				_ = s.Close() // never served: the listen error is the one returned
+			}
+			wg.Wait()
+			return err
+		}
+		servers = append(servers, tsrv)
+	}
 	d.log.Info("tapewarden ready", "socket", d.cfg.SocketPath(), "metrics", d.MetricsAddr(), "catalog", d.Catalog().Path(), "version", config.Version)
 	if d.ready != nil {
 		d.ready(d.cfg.SocketPath(), d.MetricsAddr())
@@ -175,6 +254,13 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 		defer wg.Done()
 		d.keepRecoverySheet(runCtx)
 	}()
+	if d.cfg.API.Listen != "" {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.sweepSessions(runCtx)
+		}()
+	}
 
 	var runErr error
 	select {
@@ -257,7 +343,20 @@ func (d *Daemon) listenAPI() (net.Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("API socket %s: %w", path, err)
 	}
-	if err := os.Chmod(path, 0o660); err != nil {
+	mode := os.FileMode(0o660)
+	if r := d.cfg.API.Roles; len(r.Operator)+len(r.Auditor)+len(r.Viewer)+len(r.Admin) > 0 {
+		// Members of the role groups must reach the socket; its peer
+		// credentials, not its mode, decide what each may do.
+		mode = 0o666
+		for role, groups := range map[string][]string{"admin": r.Admin, "operator": r.Operator, "auditor": r.Auditor, "viewer": r.Viewer} {
+			for _, g := range groups {
+				if _, err := user.LookupGroup(g); err != nil {
+					d.log.Warn("a group of api.roles does not exist; nobody gets its role until it is created", "group", g, "role", role)
+				}
+			}
+		}
+	}
+	if err := os.Chmod(path, mode); err != nil {
 		_ = l.Close() // the chmod error is the one returned
 		return nil, err
 	}
@@ -272,4 +371,62 @@ func (d *Daemon) listenAPI() (net.Listener, error) {
 		}
 	}
 	return l, nil
+}
+
+// serveTLS starts the HTTPS listener (api.listen): the API for accounts,
+// tokens and couriers, and the web console.
+func (d *Daemon) serveTLS(wg *sync.WaitGroup, errc chan<- error) (*http.Server, error) {
+	cert, err := d.loadCertificate()
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", d.cfg.API.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("HTTPS listener on %s (api.listen): %w", d.cfg.API.Listen, err)
+	}
+	addr := ln.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		if h, err := os.Hostname(); err == nil {
+			host = h
+		}
+	}
+	l := api.Listener{URL: "https://" + net.JoinHostPort(host, strconv.Itoa(addr.Port)) + "/", Fingerprint: cert.fingerprint, SelfSigned: cert.selfSigned}
+	d.mu.Lock()
+	d.listener = l
+	d.mu.Unlock()
+	srv := &http.Server{
+		Handler:           d.api.TLSHandler(d.web),
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert.cert}, MinVersion: tls.VersionTLS12},
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(d.log.Handler(), slog.LevelWarn),
+	}
+	d.log.Info("HTTPS listener", "url", l.URL, "sha256_fingerprint", l.Fingerprint, "self_signed", l.SelfSigned, "certificate", cert.certFile)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := srv.ServeTLS(ln, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("HTTPS server: %w", err)
+		}
+	}()
+	return srv, nil
+}
+
+// sweepSessions forgets expired sessions every hour.
+func (d *Daemon) sweepSessions(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := d.accounts.Sweep(ctx); err != nil {
+				d.log.Warn("forget expired sessions", "err", err)
+			}
+		}
+	}
 }

@@ -20,19 +20,19 @@ import (
 // section, in the same change as the code.
 var allowedImports = map[string][]string{
 	// The one binary: the daemon, and a client of the API's answer types.
-	"cmd/tapewarden": {"daemon", "daemon/api", "daemon/api/client", "daemon/archive", "daemon/config", "daemon/engine", "daemon/recovery", "daemon/report", "media", "drives", "rotation"},
+	"cmd/tapewarden": {"daemon", "daemon/api", "daemon/api/client", "daemon/archive", "daemon/auth", "daemon/config", "daemon/engine", "daemon/recovery", "daemon/report", "media", "drives", "rotation"},
 	// Wiring only: New, Run, Close, the listeners, systemd.
-	"daemon": {"daemon/api", "daemon/config", "daemon/engine", "daemon/metrics", "daemon/report", "media", "rotation"},
+	"daemon": {"daemon/api", "daemon/auth", "daemon/config", "daemon/engine", "daemon/metrics", "daemon/report", "daemon/web", "media", "rotation"},
 	// The only package that knows HTTP; drives for the device errors in
 	// its status table.
-	"daemon/api": {"daemon/config", "daemon/engine", "daemon/report", "media", "drives", "rotation"},
+	"daemon/api": {"daemon/auth", "daemon/config", "daemon/engine", "daemon/report", "media", "drives", "rotation"},
 	// The API as Go methods: the answer types of daemon/api and the
 	// packages those types come from; never HTTP statuses of its own.
-	"daemon/api/client": {"daemon/api", "daemon/engine", "daemon/report", "media", "rotation"},
+	"daemon/api/client": {"daemon/api", "daemon/auth", "daemon/engine", "daemon/report", "media", "rotation"},
 	// The web console: pages over the engine, the catalog and the report
 	// pages, in the catalogue's languages; drives for the device errors in
 	// its status table.
-	"daemon/web": {"daemon/config", "daemon/engine", "daemon/i18n", "daemon/report", "media", "drives"},
+	"daemon/web": {"daemon/auth", "daemon/config", "daemon/engine", "daemon/i18n", "daemon/report", "media", "drives"},
 	// The message catalogue (en, ja): imports nothing of ours.
 	"daemon/i18n": {},
 	// Everything that acts on cartridges, drives and libraries.
@@ -48,6 +48,9 @@ var allowedImports = map[string][]string{
 	// Rotation's view of the catalog, shared by the engine, the pages and
 	// the metrics.
 	"daemon/facts": {"daemon/config", "media", "rotation"},
+	// Who is calling: roles, accounts, tokens, sessions, courier codes,
+	// kept in the catalog.
+	"daemon/auth": {"media"},
 	// The configuration file: types and limits of the leaves.
 	"daemon/config": {"daemon/archive", "media", "media/mediatype", "drives", "rotation"},
 	// The leaves import nothing of ours but the one table of media types,

@@ -28,4 +28,8 @@ var (
 	// ErrDisposalRefused: something still refers to the cartridge, or it
 	// is not where or in the state a disposal needs.
 	ErrDisposalRefused = errors.New("media: the cartridge cannot be disposed of yet")
+	// ErrAccountNotFound and ErrAccountExists concern the accounts, API
+	// tokens and courier codes of the TCP listener.
+	ErrAccountNotFound = errors.New("media: account not found")
+	ErrAccountExists   = errors.New("media: account already exists")
 )

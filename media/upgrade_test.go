@@ -167,6 +167,16 @@ func writeCatalogFixture(t *testing.T, version int) {
 	// pick-up, found again afterwards.
 	m, err := cat.CreateManifest(ctx, admin, NewManifest{Destination: "dc", Barcodes: []string{"MON001L8", "MON002L8"}, Note: "monthly"})
 	require.NoError(t, err)
+	// Who signs in over TCP: an account with a token and a session, and
+	// the courier's one-time code, used once. The hashes are placeholders
+	// (daemon/auth makes the real ones).
+	step(cat.AddAccount(ctx, admin, "suzuki", "auditor", "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"))
+	step(cat.AddToken(ctx, admin, APIToken{Account: "suzuki", Role: "viewer", Note: "dashboard", ExpiresAt: f.clock.Now().Add(90 * 24 * time.Hour)}, strings.Repeat("01", 32)))
+	require.NoError(t, cat.AddSession(ctx, strings.Repeat("02", 32), Session{Account: "suzuki", Role: "auditor", Remote: "192.0.2.7:50123", CreatedAt: f.clock.Now(), ExpiresAt: f.clock.Now().Add(12 * time.Hour)}))
+	cc, err := cat.AddCourierCode(ctx, operator, CourierCode{Manifest: m.ID, Courier: "yamada", PINHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$cGlu", ExpiresAt: f.clock.Now().Add(72 * time.Hour)}, strings.Repeat("03", 32))
+	require.NoError(t, err)
+	require.NoError(t, cat.NoteCourierFailure(ctx, cc.ID, 1, time.Time{}))
+	require.NoError(t, cat.UseCourierCode(ctx, cc.ID, strings.Repeat("04", 32), Session{Account: "yamada", Role: "courier", Manifest: m.ID, CreatedAt: f.clock.Now(), ExpiresAt: f.clock.Now().Add(24 * time.Hour)}))
 	f.clock.Advance(time.Hour)
 	step(cat.Pickup(ctx, operator, m.ID, Handover{Courier: "yamada", Barcodes: []string{"MON001L8"}, AcceptDiscrepancies: true}))
 	f.clock.Advance(4 * time.Hour)

@@ -53,6 +53,14 @@ func (a *app) statusCommand() *cobra.Command {
 					}
 					fmt.Fprintln(w, line)
 				}
+				if l := st.Listener; l != nil {
+					kind := "configured certificate"
+					if l.SelfSigned {
+						kind = "self-signed certificate"
+					}
+					fmt.Fprintf(w, "https\t%s\n", l.URL)
+					fmt.Fprintf(w, "certificate\tSHA-256 %s (%s; compare it with what the browser shows)\n", l.Fingerprint, kind)
+				}
 				bySite := map[string]int64{}
 				var sites []string
 				for _, c := range st.Stats.Cartridges {
@@ -544,7 +552,7 @@ func (a *app) manifestCommand() *cobra.Command {
 	}
 	cancelCmd.Flags().StringVar(&cancel.Reason, "reason", "", "why")
 
-	cmd.AddCommand(createCmd, listCmd, showCmd, pickupCmd, deliverCmd, resolveCmd, cancelCmd)
+	cmd.AddCommand(createCmd, listCmd, showCmd, pickupCmd, deliverCmd, resolveCmd, cancelCmd, a.courierCodeCommand())
 	return cmd
 }
 

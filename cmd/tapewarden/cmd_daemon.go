@@ -71,8 +71,9 @@ directory it prints.`,
 				}}))
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
-			d, err := daemon.New(ctx, cfg, daemon.Options{Logger: log, NoSchedule: noSchedule, Ready: func(socket, metrics string) {
-				a.announce(cfg, socket, metrics)
+			var d *daemon.Daemon
+			d, err = daemon.New(ctx, cfg, daemon.Options{Logger: log, NoSchedule: noSchedule, Ready: func(socket, metrics string) {
+				a.announce(cfg, d, socket, metrics)
 			}})
 			if err != nil {
 				return err
@@ -87,7 +88,7 @@ directory it prints.`,
 }
 
 // announce tells the person who started the daemon where to reach it.
-func (a *app) announce(cfg *config.Config, socket, metrics string) {
+func (a *app) announce(cfg *config.Config, d *daemon.Daemon, socket, metrics string) {
 	w := a.out
 	if cfg.Demo {
 		fmt.Fprintf(w, "tapewarden %s demo is running.\n", config.Version)
@@ -100,6 +101,16 @@ func (a *app) announce(cfg *config.Config, socket, metrics string) {
 		fmt.Fprintf(w, "  metrics:         http://%s/metrics\n", metrics)
 	} else {
 		fmt.Fprintf(w, "  metrics:         on the API socket only (metrics.listen is not set)\n")
+	}
+	if l := d.Listener(); l.URL != "" {
+		fmt.Fprintf(w, "  HTTPS:           %s\n", l.URL)
+		fmt.Fprintf(w, "  certificate:     SHA-256 %s\n", l.Fingerprint)
+		if l.SelfSigned {
+			fmt.Fprintf(w, "                   (self-signed: the browser warns once; compare this fingerprint)\n")
+		}
+	}
+	if user, password := d.DemoLogin(); password != "" {
+		fmt.Fprintf(w, "  sign in as:      %s, password %s (shown this once)\n", user, password)
 	}
 	if cfg.Demo {
 		fmt.Fprintf(w, "In another terminal:\n  export TAPEWARDEN_SOCKET=%s\n  tapewarden status\n  tapewarden media list\n", socket)

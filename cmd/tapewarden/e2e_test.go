@@ -341,7 +341,7 @@ func TestUnauthorisedPeerIsRefused(t *testing.T) {
 	err := cmd.Run()
 	require.Error(t, err)
 	assert.Equal(t, 1, cmd.ProcessState.ExitCode())
-	assert.Contains(t, stderr.String(), "not root and not in group tapewarden")
+	assert.Contains(t, stderr.String(), "not root and not in any of the groups tapewarden (admin)")
 	out := p.must("media", "list")
 	assert.NotContains(t, out, "E2E002L8", "the refused request changed the catalog")
 }

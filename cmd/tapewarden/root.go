@@ -87,6 +87,7 @@ Exit status: 0 ok, 1 refused or failed, 2 usage or configuration error,
 		a.versionCommand(),
 		a.gendocsCommand(),
 		a.operationCommand(),
+		a.userCommand(),
 	)
 	root.AddCommand(a.policyCommands()...)
 	wrapArgs(root)

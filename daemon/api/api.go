@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
 
+	"github.com/tapewarden/tapewarden/daemon/auth"
 	"github.com/tapewarden/tapewarden/daemon/engine"
 	"github.com/tapewarden/tapewarden/daemon/report"
 )
@@ -74,6 +76,13 @@ var statuses = []struct {
 		http.StatusConflict, "conflict"},
 	{[]error{media.ErrBadBarcode, media.ErrBadInput, media.ErrUnknownPlace}, http.StatusBadRequest, "bad_request"},
 	{[]error{media.ErrNotWritable}, http.StatusServiceUnavailable, "catalog_not_writable"},
+	// Who is calling (daemon/auth) and the accounts in the catalog.
+	{[]error{auth.ErrDenied}, http.StatusUnauthorized, "unauthorized"},
+	{[]error{auth.ErrThrottled}, http.StatusTooManyRequests, "throttled"},
+	{[]error{auth.ErrForbidden}, http.StatusForbidden, "forbidden"},
+	{[]error{auth.ErrInvalid}, http.StatusBadRequest, "bad_request"},
+	{[]error{media.ErrAccountNotFound}, http.StatusNotFound, "not_found"},
+	{[]error{media.ErrAccountExists}, http.StatusConflict, "conflict"},
 }
 
 // statusOf maps an error to an HTTP status and a stable kind for clients:
@@ -135,6 +144,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func (d *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, kind := statusOf(err)
+	var te *auth.ThrottledError
+	if errors.As(err, &te) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(te.RetryAfter.Seconds()))))
+	}
 	if status == http.StatusInternalServerError {
 		d.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
@@ -176,103 +189,6 @@ func tooLarge(err error) error {
 		return nil
 	}
 	return &httpError{status: http.StatusRequestEntityTooLarge, kind: "too_large", err: fmt.Errorf("request body is larger than %d bytes", maxRequestBody)}
-}
-
-// handler is an API endpoint: it gets the caller's identity and returns a
-// value to send as JSON or an error.
-type handler func(r *http.Request, actor media.Actor) (any, error)
-
-// authorized wraps an endpoint with the peer-credential check.
-func (d *Server) authorized(h handler) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		actor, err := d.auth.authorize(peerFrom(r.Context()))
-		if err != nil {
-			d.log.Warn("api request refused", "path", r.URL.Path, "err", err)
-			writeJSON(w, http.StatusForbidden, apiError{Error: err.Error(), Kind: "forbidden"})
-			return
-		}
-		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
-		}
-		v, err := h(r, actor)
-		if err != nil {
-			d.writeError(w, r, err)
-			return
-		}
-		if raw, ok := v.(rawHandler); ok {
-			raw.ServeHTTP(w, r)
-			return
-		}
-		d.writeAnswer(w, v)
-	}
-}
-
-func (d *Server) routes() *http.ServeMux {
-	mux := http.NewServeMux()
-	handle := func(pattern string, h handler) { mux.Handle(pattern, d.authorized(h)) }
-
-	handle("GET /v1/status", d.apiStatus)
-	handle("GET /v1/sites", d.apiSites)
-	handle("GET /v1/media", d.apiMediaList)
-	handle("POST /v1/media", d.apiMediaAdd)
-	handle("GET /v1/media/{barcode}", d.apiMediaShow)
-	handle("POST /v1/media/{barcode}/move", d.apiMediaMove)
-	handle("POST /v1/media/{barcode}/retire", d.apiMediaRetire)
-	handle("POST /v1/media/{barcode}/found", d.apiMediaFound)
-	handle("POST /v1/media/{barcode}/erase", d.apiMediaErase)
-	handle("GET /v1/manifests", d.apiManifestList)
-	handle("POST /v1/manifests", d.apiManifestCreate)
-	handle("GET /v1/manifests/{id}", d.apiManifestShow)
-	handle("POST /v1/manifests/{id}/pickup", d.apiManifestPickup)
-	handle("POST /v1/manifests/{id}/deliver", d.apiManifestDeliver)
-	handle("POST /v1/manifests/{id}/resolve", d.apiManifestResolve)
-	handle("POST /v1/manifests/{id}/cancel", d.apiManifestCancel)
-	handle("GET /v1/drives", d.apiDrives)
-	handle("GET /v1/drives/{name}", d.apiDriveStatus)
-	handle("POST /v1/drives/{name}/identify", d.apiDriveIdentify)
-	handle("POST /v1/drives/{name}/insert", d.apiDriveInsert)
-	handle("POST /v1/drives/{name}/eject", d.apiDriveEject)
-	handle("POST /v1/drives/{name}/clean", d.apiDriveClean)
-	handle("GET /v1/drives/{name}/history", d.apiDriveHistory)
-	handle("POST /v1/library/inventory", d.apiLibraryInventory)
-	handle("POST /v1/library/load", d.apiLibraryLoad)
-	handle("POST /v1/library/unload", d.apiLibraryUnload)
-	handle("POST /v1/library/transfer", d.apiLibraryTransfer)
-	handle("POST /v1/library/export", d.apiLibraryExport)
-	handle("POST /v1/library/import", d.apiLibraryImport)
-	handle("POST /v1/library/mailslot", d.apiLibraryMailSlot)
-	handle("GET /v1/check", d.apiCheck)
-	handle("GET /v1/jobs", d.apiJobs)
-	handle("POST /v1/jobs/{name}/run", d.apiJobRun)
-	handle("GET /v1/runs", d.apiRuns)
-	handle("GET /v1/runs/{id}", d.apiRunShow)
-	handle("POST /v1/runs/{id}/cancel", d.apiRunCancel)
-	handle("GET /v1/prompts", d.apiPrompts)
-	handle("POST /v1/prompts/{id}/done", d.apiPromptDone)
-	handle("POST /v1/prompts/{id}/cancel", d.apiPromptCancel)
-	handle("POST /v1/restore", d.apiRestore)
-	handle("POST /v1/key/check", d.apiKeyCheck)
-	handle("GET /v1/restore/list", d.apiRestoreList)
-	handle("GET /v1/find", d.apiFind)
-	handle("GET /v1/drills", d.apiDrills)
-	handle("GET /v1/operations", d.apiOperations)
-	handle("GET /v1/operations/{id}", d.apiOperationShow)
-	handle("POST /v1/operations/{id}/cancel", d.apiOperationCancel)
-	d.policyRoutes(handle)
-	d.inspectionRoutes(handle)
-	d.disposalRoutes(handle)
-	d.documentRoutes(handle)
-	handle("POST /v1/catalog/copy", d.apiCatalogCopy)
-	handle("POST /v1/drills/site-loss", d.apiSiteLossDrill)
-	handle("GET /v1/audit", d.apiAuditLog)
-	handle("GET /v1/audit/verify", d.apiAuditVerify)
-
-	metrics := d.metrics
-	mux.Handle("GET /metrics", d.authorized(func(r *http.Request, _ media.Actor) (any, error) { return rawHandler{metrics}, nil }))
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("no API endpoint %s %s; see 'tapewarden --help'", r.Method, r.URL.Path), Kind: "not_found"})
-	})
-	return mux
 }
 
 // rawHandler lets an authorized endpoint hand the response to another

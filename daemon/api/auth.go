@@ -8,10 +8,14 @@ import (
 	"os/user"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/auth"
+	"github.com/tapewarden/tapewarden/daemon/config"
 )
 
 // peer is the process on the other end of an API connection.
@@ -38,19 +42,30 @@ func peerFrom(ctx context.Context) peer {
 	return p
 }
 
-// authorizer decides who may use the API socket: root, the daemon's own
-// user, and members of the configured admin group.
+// authorizer decides who may use the API socket, and in which role: root
+// and the daemon's own user are admin; members of the groups named in
+// api.roles (and api.admin_group, an admin group) have that group's role;
+// a member of several groups has the most able of their roles.
 type authorizer struct {
-	selfUID    int
-	adminGroup string
+	selfUID int
+	// groups are the configured groups in the order they are tried: the
+	// admin groups first, then operator, auditor, viewer.
+	groups []roleGroup
+	// lookupGroup finds a group's ID; tests replace it.
+	lookupGroup func(name string) (string, error)
 
 	mu    sync.Mutex
 	cache map[int]identity
 }
 
+type roleGroup struct {
+	name string
+	role auth.Role
+}
+
 // identityTTL bounds how long a looked-up user is trusted: a user added to
-// (or removed from) the admin group is served accordingly within it, with
-// no restart.
+// (or removed from) a group is served accordingly within it, with no
+// restart.
 const identityTTL = 10 * time.Second
 
 type identity struct {
@@ -59,8 +74,27 @@ type identity struct {
 	expires time.Time
 }
 
-func newAuthorizer(adminGroup string) *authorizer {
-	return &authorizer{selfUID: os.Getuid(), adminGroup: adminGroup, cache: map[int]identity{}}
+func newAuthorizer(cfg config.APIConfig) *authorizer {
+	a := &authorizer{selfUID: os.Getuid(), cache: map[int]identity{}, lookupGroup: func(name string) (string, error) {
+		g, err := user.LookupGroup(name)
+		if err != nil {
+			return "", err
+		}
+		return g.Gid, nil
+	}}
+	add := func(role auth.Role, names ...string) {
+		for _, n := range names {
+			if n != "" {
+				a.groups = append(a.groups, roleGroup{name: n, role: role})
+			}
+		}
+	}
+	add(auth.Admin, cfg.AdminGroup)
+	add(auth.Admin, cfg.Roles.Admin...)
+	add(auth.Operator, cfg.Roles.Operator...)
+	add(auth.Auditor, cfg.Roles.Auditor...)
+	add(auth.Viewer, cfg.Roles.Viewer...)
+	return a
 }
 
 func (a *authorizer) lookup(uid int) identity {
@@ -79,24 +113,33 @@ func (a *authorizer) lookup(uid int) identity {
 	return id
 }
 
-// authorize returns the actor for a peer, or an error saying why it may
-// not use the API.
+// authorize returns the actor for a peer, with its role, or an error
+// saying why it may not use the API.
 func (a *authorizer) authorize(p peer) (media.Actor, error) {
 	if !p.Known {
 		return media.Actor{}, fmt.Errorf("cannot tell who is calling (%v); only local users on the API socket are served", p.Err)
 	}
 	id := a.lookup(p.UID)
 	if p.UID == 0 || p.UID == a.selfUID {
-		return media.Actor{Name: id.name, Role: "admin"}, nil
+		return media.Actor{Name: id.name, Role: string(auth.Admin)}, nil
 	}
-	if a.adminGroup != "" {
-		if g, err := user.LookupGroup(a.adminGroup); err == nil {
-			if strconv.Itoa(p.GID) == g.Gid || slices.Contains(id.groups, g.Gid) {
-				return media.Actor{Name: id.name, Role: "admin"}, nil
-			}
+	for _, g := range a.groups {
+		gid, err := a.lookupGroup(g.name)
+		if err != nil {
+			continue
 		}
-		return media.Actor{}, fmt.Errorf("user %s (uid %d) is not root and not in group %s; ask an administrator to add it (usermod -aG %s %s)",
-			id.name, p.UID, a.adminGroup, a.adminGroup, id.name)
+		if strconv.Itoa(p.GID) == gid || slices.Contains(id.groups, gid) {
+			return media.Actor{Name: id.name, Role: string(g.role)}, nil
+		}
 	}
-	return media.Actor{}, fmt.Errorf("user %s (uid %d) may not use this daemon; set api.admin_group to let a group in", id.name, p.UID)
+	if len(a.groups) == 0 {
+		return media.Actor{}, fmt.Errorf("user %s (uid %d) may not use this daemon; set api.admin_group or api.roles to let a group in", id.name, p.UID)
+	}
+	names := make([]string, len(a.groups))
+	for i, g := range a.groups {
+		names[i] = g.name + " (" + string(g.role) + ")"
+	}
+	first := a.groups[0].name
+	return media.Actor{}, fmt.Errorf("user %s (uid %d) is not root and not in any of the groups %s; ask an administrator to add it to the one for its role (usermod -aG %s %s)",
+		id.name, p.UID, strings.Join(names, ", "), first, id.name)
 }

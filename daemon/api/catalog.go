@@ -9,6 +9,7 @@ import (
 
 	"github.com/tapewarden/tapewarden/media"
 
+	"github.com/tapewarden/tapewarden/daemon/auth"
 	"github.com/tapewarden/tapewarden/daemon/config"
 
 	"github.com/tapewarden/tapewarden/daemon/engine"
@@ -46,6 +47,8 @@ type Status struct {
 	CatalogCopies *engine.CopiesState `json:"catalog_copies,omitempty"`
 	// SiteLossDrill is the newest site-loss drill.
 	SiteLossDrill *media.SiteLossDrill `json:"siteloss_drill,omitempty"`
+	// Listener is the HTTPS listener, when api.listen is set.
+	Listener *Listener `json:"listener,omitempty"`
 }
 
 func (d *Server) apiStatus(r *http.Request, _ media.Actor) (any, error) {
@@ -58,6 +61,9 @@ func (d *Server) Status(ctx context.Context) (Status, error) {
 		Version: config.Version, Timezone: d.cfg.Location.String(), Started: d.eng.Started(), Now: d.eng.Now(), StateDir: d.cfg.StateDir,
 		Socket: d.cfg.SocketPath(), MetricsAddr: d.metricsAddr(), Catalog: d.cat.Path(),
 		SchemaVersion: media.SchemaVersion(), Demo: d.cfg.Demo, Warnings: d.eng.Warnings(),
+	}
+	if l := d.listener(); l.URL != "" {
+		st.Listener = &l
 	}
 	stats, err := d.cat.Stats(ctx)
 	if err != nil {
@@ -348,6 +354,10 @@ func (d *Server) apiManifestPickup(r *http.Request, actor media.Actor) (any, err
 	var req media.Handover
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
+	}
+	if _, ok := auth.CourierManifest(actor); ok {
+		// A courier signs for itself.
+		req.Courier = auth.CourierName(actor)
 	}
 	m, err := d.eng.Pickup(r.Context(), actor, r.PathValue("id"), req)
 	return d.classifiedManifest(r.Context(), m, err)

@@ -4,17 +4,19 @@ import (
 	"net/http"
 
 	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/auth"
 )
 
 // inspectionRoutes registers the physical inspection endpoints: start,
 // scan, close, resolve a finding, list and show.
-func (d *Server) inspectionRoutes(handle func(pattern string, h handler)) {
-	handle("GET /v1/inspections", d.apiInspectionList)
-	handle("POST /v1/inspections", d.apiInspectionStart)
-	handle("GET /v1/inspections/{id}", d.apiInspectionShow)
-	handle("POST /v1/inspections/{id}/scan", d.apiInspectionScan)
-	handle("POST /v1/inspections/{id}/close", d.apiInspectionClose)
-	handle("POST /v1/inspections/{id}/resolve", d.apiInspectionResolve)
+func (d *Server) inspectionRoutes(handle func(pattern string, roles []auth.Role, h handler)) {
+	handle("GET /v1/inspections", readers, d.apiInspectionList)
+	handle("POST /v1/inspections", operators, d.apiInspectionStart)
+	handle("GET /v1/inspections/{id}", readers, d.apiInspectionShow)
+	handle("POST /v1/inspections/{id}/scan", operators, d.noted(d.apiInspectionScan))
+	handle("POST /v1/inspections/{id}/close", operators, d.apiInspectionClose)
+	handle("POST /v1/inspections/{id}/resolve", adminOnly, d.apiInspectionResolve)
 }
 
 // InspectionStartRequest is the body of POST /v1/inspections.
@@ -91,9 +93,9 @@ func (d *Server) apiInspectionResolve(r *http.Request, actor media.Actor) (any, 
 
 // disposalRoutes registers the disposal of a cartridge and the disposal
 // report.
-func (d *Server) disposalRoutes(handle func(pattern string, h handler)) {
-	handle("POST /v1/media/{barcode}/dispose", d.apiMediaDispose)
-	handle("GET /v1/reports/disposals", d.apiDisposalReport)
+func (d *Server) disposalRoutes(handle func(pattern string, roles []auth.Role, h handler)) {
+	handle("POST /v1/media/{barcode}/dispose", adminOnly, d.apiMediaDispose)
+	handle("GET /v1/reports/disposals", readers, d.apiDisposalReport)
 }
 
 func (d *Server) apiMediaDispose(r *http.Request, actor media.Actor) (any, error) {

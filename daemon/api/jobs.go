@@ -2,12 +2,16 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tapewarden/tapewarden/media"
 
+	"github.com/tapewarden/tapewarden/daemon/auth"
 	"github.com/tapewarden/tapewarden/daemon/engine"
 )
 
@@ -135,6 +139,11 @@ func (d *Server) apiRestore(r *http.Request, actor media.Actor) (any, error) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
+	if actor.Role != string(auth.Admin) {
+		if err := d.restoreTargetAllowed(req.To); err != nil {
+			return nil, err
+		}
+	}
 	return d.eng.StartRestore(r.Context(), actor, req)
 }
 
@@ -203,4 +212,29 @@ func (d *Server) apiDrills(r *http.Request, _ media.Actor) (any, error) {
 		out = append(out, di)
 	}
 	return out, nil
+}
+
+// restoreTargetAllowed refuses a restore target outside api.restore_dirs:
+// an operator restores only there (an admin anywhere). Symbolic links are
+// followed first, so a link inside a restore directory cannot lead out.
+func (d *Server) restoreTargetAllowed(to string) error {
+	dirs := d.cfg.API.RestoreDirs
+	if len(dirs) == 0 {
+		return fmt.Errorf("%w: operators may restore only into the directories in api.restore_dirs, and none are configured; ask an administrator to restore, or to configure them", auth.ErrForbidden)
+	}
+	target := to
+	if real, err := filepath.EvalSymlinks(to); err == nil {
+		target = real
+	}
+	target = filepath.Clean(target)
+	for _, dir := range dirs {
+		base := filepath.Clean(dir)
+		if real, err := filepath.EvalSymlinks(base); err == nil {
+			base = real
+		}
+		if rel, err := filepath.Rel(base, target); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") && filepath.IsAbs(target) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: an operator may restore only into %s (api.restore_dirs), not %s; pick a directory there", auth.ErrForbidden, strings.Join(dirs, ", "), to)
 }

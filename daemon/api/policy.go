@@ -5,19 +5,20 @@ import (
 
 	"github.com/tapewarden/tapewarden/media"
 
+	"github.com/tapewarden/tapewarden/daemon/auth"
 	"github.com/tapewarden/tapewarden/daemon/report"
 )
 
 // policyRoutes registers the rotation and policy endpoints: the courier
 // plan, manifests from the plan, the rotation calendar, the policy check
 // and the daily swap list.
-func (d *Server) policyRoutes(handle func(pattern string, h handler)) {
-	handle("GET /v1/courier/plan", d.apiCourierPlan)
-	handle("POST /v1/manifests/from-plan", d.apiManifestsFromPlan)
-	handle("GET /v1/rotation/calendar", d.apiCalendar)
-	handle("GET /v1/policy/check", d.apiPolicyCheck)
-	handle("POST /v1/policy/check", d.apiPolicyCheckConfig)
-	handle("GET /v1/swap-list", d.apiSwapList)
+func (d *Server) policyRoutes(handle func(pattern string, roles []auth.Role, h handler)) {
+	handle("GET /v1/courier/plan", readers, d.apiCourierPlan)
+	handle("POST /v1/manifests/from-plan", operators, d.apiManifestsFromPlan)
+	handle("GET /v1/rotation/calendar", readers, d.apiCalendar)
+	handle("GET /v1/policy/check", readers, d.apiPolicyCheck)
+	handle("POST /v1/policy/check", readers, d.apiPolicyCheckConfig)
+	handle("GET /v1/swap-list", readers, d.apiSwapList)
 }
 
 // GET /v1/courier/plan?date=YYYY-MM-DD&at=HH:MM

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tapewarden/tapewarden/media"
 
+	"github.com/tapewarden/tapewarden/daemon/auth"
 	"github.com/tapewarden/tapewarden/daemon/config"
 	"github.com/tapewarden/tapewarden/daemon/engine"
 	"github.com/tapewarden/tapewarden/daemon/report"
@@ -21,8 +22,21 @@ type Server struct {
 	report      *report.Pages
 	log         *slog.Logger
 	auth        *authorizer
+	accounts    *auth.Accounts
 	metrics     http.Handler
 	metricsAddr func() string
+	listener    func() Listener
+}
+
+// Listener is the TCP listener as the status shows it.
+type Listener struct {
+	// URL is where it is reached (https://HOST:PORT/).
+	URL string `json:"url"`
+	// Fingerprint is the SHA-256 of its certificate (DER), in hex pairs,
+	// for a person to compare with what a browser shows.
+	Fingerprint string `json:"fingerprint"`
+	// SelfSigned is true for the certificate the daemon made itself.
+	SelfSigned bool `json:"self_signed"`
 }
 
 // Options are what a Server answers from.
@@ -35,6 +49,12 @@ type Options struct {
 	// MetricsAddr is the TCP address the metrics are also served on, for
 	// the status; nil or empty when off.
 	MetricsAddr func() string
+	// Accounts are the TCP listener's callers; nil makes them from the
+	// engine's catalog.
+	Accounts *auth.Accounts
+	// Listener is the TCP listener, for the status; nil or a zero
+	// Listener when off.
+	Listener func() Listener
 	// Logger receives failed and refused requests; nil discards them.
 	Logger *slog.Logger
 }
@@ -42,12 +62,18 @@ type Options struct {
 // New returns the API server of an engine.
 func New(opts Options) *Server {
 	s := &Server{cfg: opts.Config, cat: opts.Engine.Catalog(), eng: opts.Engine, report: opts.Report, log: opts.Logger,
-		auth: newAuthorizer(opts.Config.API.AdminGroup), metrics: opts.Metrics, metricsAddr: opts.MetricsAddr}
+		auth: newAuthorizer(opts.Config.API), accounts: opts.Accounts, metrics: opts.Metrics, metricsAddr: opts.MetricsAddr, listener: opts.Listener}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.metricsAddr == nil {
 		s.metricsAddr = func() string { return "" }
+	}
+	if s.listener == nil {
+		s.listener = func() Listener { return Listener{} }
+	}
+	if s.accounts == nil {
+		s.accounts = auth.New(s.cat, auth.Options{Now: opts.Engine.Now, Logger: s.log})
 	}
 	if s.metrics == nil {
 		s.metrics = http.NotFoundHandler()

@@ -64,6 +64,29 @@ type APIConfig struct {
 	Socket string `yaml:"socket"`
 	// AdminGroup may use the API besides root and the daemon's own user.
 	AdminGroup string `yaml:"admin_group"`
+	// Roles give the members of groups a role on the socket; AdminGroup
+	// is one more admin group.
+	Roles RolesConfig `yaml:"roles"`
+	// Listen is the HTTPS listener (HOST:PORT) for callers that are not
+	// on the machine: accounts, API tokens, couriers; off when empty.
+	Listen string `yaml:"listen"`
+	// TLSCert and TLSKey are the listener's certificate and key (PEM);
+	// when both are empty the daemon makes a self-signed one in the
+	// state directory on first start and keeps it.
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
+	// RestoreDirs are where an operator may restore to (an admin may
+	// restore anywhere).
+	RestoreDirs []string `yaml:"restore_dirs"`
+}
+
+// RolesConfig names, for each role, the groups whose members have it on
+// the API socket. Root and the daemon's own user are always admin.
+type RolesConfig struct {
+	Admin    []string `yaml:"admin"`
+	Operator []string `yaml:"operator"`
+	Auditor  []string `yaml:"auditor"`
+	Viewer   []string `yaml:"viewer"`
 }
 
 // MetricsConfig is the Prometheus endpoint. /metrics is always served on
@@ -449,6 +472,9 @@ func DemoConfig(stateDir string) (*Config, error) {
 			p.Recipients = append([]Recipient{{Value: recipient, Line: p.Line}}, p.Recipients...)
 		}
 	}
+	for k := range cfg.API.RestoreDirs {
+		cfg.API.RestoreDirs[k] = relocate(cfg.API.RestoreDirs[k])
+	}
 	cfg.StateDir = stateDir
 	cfg.API.Socket = filepath.Join(stateDir, "api.sock")
 	return cfg, nil
@@ -495,6 +521,47 @@ func demoKey(stateDir string) (string, error) {
 		return "", fmt.Errorf("make the demo's key: %w", err)
 	}
 	return id.Recipient().String(), nil
+}
+
+// validateAPI checks the api section: the listener's address, its
+// certificate and key given together, absolute restore directories, and
+// groups named once.
+func (c *Config) validateAPI(v *validator) {
+	a := c.API
+	if a.Listen != "" {
+		if _, _, err := net.SplitHostPort(a.Listen); err != nil {
+			v.fail(0, "api.listen", "%q is not HOST:PORT (e.g. :8443, or 127.0.0.1:8443 for this machine only)", a.Listen)
+		}
+	}
+	if (a.TLSCert == "") != (a.TLSKey == "") {
+		v.fail(0, "api.tls_cert", "give both api.tls_cert and api.tls_key, or neither (then a self-signed certificate is made)")
+	}
+	for _, f := range []struct{ name, path string }{{"api.tls_cert", a.TLSCert}, {"api.tls_key", a.TLSKey}} {
+		if f.path != "" && !filepath.IsAbs(f.path) {
+			v.fail(0, f.name, "%q must be an absolute path", f.path)
+		}
+	}
+	for i, d := range a.RestoreDirs {
+		if !filepath.IsAbs(d) || filepath.Clean(d) == "/" {
+			v.fail(0, fmt.Sprintf("api.restore_dirs[%d]", i), "%q must be an absolute path below / (a directory operators may restore into)", d)
+		}
+	}
+	seen := map[string]string{}
+	for _, r := range []struct {
+		role   string
+		groups []string
+	}{{"admin", a.Roles.Admin}, {"operator", a.Roles.Operator}, {"auditor", a.Roles.Auditor}, {"viewer", a.Roles.Viewer}} {
+		for _, g := range r.groups {
+			if g == "" {
+				v.fail(0, "api.roles."+r.role, "an empty group name; remove it")
+				continue
+			}
+			if other, dup := seen[g]; dup && other != r.role {
+				v.fail(0, "api.roles."+r.role, "group %s is already given the role %s; a group has one role", g, other)
+			}
+			seen[g] = r.role
+		}
+	}
 }
 
 // SocketPath is the API socket.
@@ -847,6 +914,7 @@ func (c *Config) validate() ConfigErrors {
 	if c.API.Socket != "" && !filepath.IsAbs(c.API.Socket) {
 		v.fail(0, "api.socket", "%q must be an absolute path", c.API.Socket)
 	}
+	c.validateAPI(v)
 	if c.Metrics.Listen != "" {
 		if _, _, err := net.SplitHostPort(c.Metrics.Listen); err != nil {
 			v.fail(0, "metrics.listen", "%q is not host:port (e.g. 127.0.0.1:9847)", c.Metrics.Listen)

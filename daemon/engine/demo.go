@@ -143,6 +143,12 @@ func (d *Engine) seedDemo(ctx context.Context) error {
 // writeDemoData creates the small data sets the demo's jobs back up.
 func (d *Engine) writeDemoData() error {
 	base := filepath.Join(d.cfg.StateDir, "demo-data")
+	// Where operators may restore to must exist to be restored into.
+	for _, dir := range d.cfg.API.RestoreDirs {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return err
+		}
+	}
 	files := map[string]string{
 		"juki/residents.csv":           "id,name,address\n1,Sato Hanako,1-1 Minato-cho\n2,Suzuki Taro,2-3 Minato-cho\n",
 		"juki/households.csv":          "household,head\n100,Sato Hanako\n",

@@ -421,7 +421,7 @@ func (d *Engine) labelByPerson(ctx context.Context, req obtainRequest, drv *driv
 	if err := d.cat.SetLabelUUID(ctx, want.Barcode, label.UUID); err != nil {
 		return false, err
 	}
-	if _, err := d.cat.RecordAbout(ctx, media.Actor{Name: got.ClosedBy, Role: "operator"}, "labelled", want.Barcode,
+	if _, err := d.cat.RecordAbout(ctx, media.System, "labelled", want.Barcode,
 		fmt.Sprintf("%s labelled in %s for pool %s (label %s), confirmed by %s (prompt %d)", want.Barcode, drv.cfg.Name, want.Pool, label.UUID, got.ClosedBy, got.ID)); err != nil {
 		return false, err
 	}

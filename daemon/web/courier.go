@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/tapewarden/tapewarden/daemon/auth"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -55,7 +56,7 @@ func (c *console) courierManifests(q *request) ([]media.Manifest, error) {
 			return nil, err
 		}
 		for _, m := range list {
-			if m.Courier == q.actor.Name {
+			if isMine(q.actor, m) {
 				mine = append(mine, m)
 			}
 		}
@@ -63,12 +64,22 @@ func (c *console) courierManifests(q *request) ([]media.Manifest, error) {
 	return mine, nil
 }
 
+// isMine reports whether a manifest is the courier's: the one its
+// one-time code was issued for, or, for a courier signed in otherwise,
+// one assigned to it by name.
+func isMine(courier media.Actor, m media.Manifest) bool {
+	if bound, ok := auth.CourierManifest(courier); ok {
+		return m.ID == bound
+	}
+	return m.Courier != "" && m.Courier == courier.Name
+}
+
 // myManifest is the manifest the path names, if it is assigned to the
 // signed-in courier and still to be handed over; any other is not found.
 func (c *console) myManifest(q *request) (media.Manifest, string, error) {
 	id := q.r.PathValue("id")
 	m, err := c.cat.Manifest(q.r.Context(), id)
-	if err != nil || m.Courier != q.actor.Name {
+	if err != nil || !isMine(q.actor, m) {
 		return media.Manifest{}, "", fmt.Errorf("%w: %s", errNotFound, q.p.T("courier.not_yours", id))
 	}
 	switch m.State {
@@ -211,7 +222,7 @@ func (c *console) courierConfirm(q *request) error {
 		c.renderCourier(q, http.StatusBadRequest, m, phase, reasons, q.p.T("courier.nothing_scanned"))
 		return nil
 	}
-	h := media.Handover{Courier: q.actor.Name, Barcodes: scanned, AcceptDiscrepancies: len(reasons) > 0, Reasons: reasons}
+	h := media.Handover{Courier: auth.CourierName(q.actor), Barcodes: scanned, AcceptDiscrepancies: len(reasons) > 0, Reasons: reasons}
 	if phase == "pickup" {
 		_, err = c.eng.Pickup(q.r.Context(), q.actor, m.ID, h)
 	} else {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"github.com/tapewarden/tapewarden/daemon/auth"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -57,7 +58,7 @@ const (
 
 // SessionCookie is the name of the session cookie the console sets at
 // sign-in.
-const SessionCookie = "tapewarden_session"
+const SessionCookie = auth.CookieName
 
 // langCookie keeps a browser's choice of language.
 const langCookie = "tapewarden_lang"
