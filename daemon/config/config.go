@@ -35,9 +35,6 @@ type Config struct {
 	// Language is what the web console and the printouts speak unless a
 	// person chooses otherwise: en or ja.
 	Language string `yaml:"language"`
-	// RestoreDirs are the directories a restore started from the web
-	// console may write into; none: the console starts no restore.
-	RestoreDirs []string        `yaml:"restore_dirs"`
 	API         APIConfig       `yaml:"api"`
 	Metrics     MetricsConfig   `yaml:"metrics"`
 	Catalog     CatalogConfig   `yaml:"catalog"`
@@ -905,11 +902,6 @@ func (c *Config) validate() ConfigErrors {
 	}
 	if c.Language != "en" && c.Language != "ja" {
 		v.fail(0, "language", "%q is not a language tapewarden speaks; write en (English) or ja (Japanese)", c.Language)
-	}
-	for i, dir := range c.RestoreDirs {
-		if !filepath.IsAbs(dir) || filepath.Clean(dir) != dir {
-			v.fail(0, fmt.Sprintf("restore_dirs[%d]", i), "%q must be an absolute path written plainly (no trailing slash, no ..)", dir)
-		}
 	}
 	if c.API.Socket != "" && !filepath.IsAbs(c.API.Socket) {
 		v.fail(0, "api.socket", "%q must be an absolute path", c.API.Socket)

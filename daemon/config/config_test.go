@@ -105,7 +105,7 @@ func TestConfigDecodingErrors(t *testing.T) {
 	}{
 		{"syntax", "sites: [\n", "c.yaml:1: YAML syntax: did not find expected node content"},
 		{"empty", "", "c.yaml: the file is empty"},
-		{"unknown top-level key", "sitez: []\n", "c.yaml:1: sitez: unknown key; expected one of: api, catalog, drives, jobs, language, libraries, metrics, pools, prompts, restore_dirs, scheduler, sites, state_dir, systems, timezone"},
+		{"unknown top-level key", "sitez: []\n", "c.yaml:1: sitez: unknown key; expected one of: api, catalog, drives, jobs, language, libraries, metrics, pools, prompts, scheduler, sites, state_dir, systems, timezone"},
 		{"duplicate key", "timezone: UTC\ntimezone: Asia/Tokyo\n", "c.yaml:2: timezone: defined twice (first at line 1)"},
 		{"list where a mapping is expected", "api: [1, 2]\n", "c.yaml:1: api: expected a mapping of keys to values, got a list"},
 		{"mapping where text is expected", "timezone: {a: 1}\n", "c.yaml:1: timezone: expected a text value, got a mapping"},
@@ -237,15 +237,6 @@ func TestLanguage(t *testing.T) {
 	_, err = ParseConfig("jp.yaml", []byte(data))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `jp.yaml: language: "jp" is not a language tapewarden speaks; write en (English) or ja (Japanese)`)
-}
-
-func TestRestoreDirs(t *testing.T) {
-	data := strings.Replace(string(DemoYAML()), "timezone: Asia/Tokyo\n", "timezone: Asia/Tokyo\nrestore_dirs: [/srv/restore, srv/x, /srv/y/]\n", 1)
-	_, err := ParseConfig("r.yaml", []byte(data))
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), `r.yaml: restore_dirs[1]: "srv/x" must be an absolute path`)
-	assert.Contains(t, err.Error(), `r.yaml: restore_dirs[2]: "/srv/y/" must be an absolute path`)
-	assert.NotContains(t, err.Error(), "restore_dirs[0]")
 }
 
 // The recovery sheet's file is absolute and its extension says the

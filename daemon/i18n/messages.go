@@ -183,7 +183,7 @@ var messages = []entry{
 	{"restore.none_ticked", "Tick the files to restore; none ticked restores them all.", "復元するファイルを選んでください。何も選ばなければすべて復元します。"},
 	{"restore.to", "Restore into", "復元先"},
 	{"restore.start", "Start the restore", "復元を開始"},
-	{"restore.no_dirs", "No restore directory is configured (restore_dirs): restores are started from the command line.", "復元先ディレクトリ（restore_dirs）が設定されていません。復元はコマンドラインから行ってください。"},
+	{"restore.no_dirs", "No restore directory is configured (api.restore_dirs): restores are started from the command line.", "復元先ディレクトリ（api.restore_dirs）が設定されていません。復元はコマンドラインから行ってください。"},
 	{"restore.pick_dir", "choose one of the restore directories: %s", "復元先ディレクトリから選んでください：%s"},
 	{"restore.pick_system", "choose the system to restore", "復元するシステムを選んでください"},
 	{"restore.progress", "Progress", "進捗"},

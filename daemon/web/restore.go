@@ -30,7 +30,7 @@ func (c *console) restorePage(q *request) error {
 	ctx := q.r.Context()
 	v := q.r.URL.Query()
 	data := restoreData{System: strings.TrimSpace(v.Get("system")), Generation: strings.TrimSpace(v.Get("generation")),
-		Pattern: strings.TrimSpace(v.Get("pattern")), Dirs: c.cfg.RestoreDirs}
+		Pattern: strings.TrimSpace(v.Get("pattern")), Dirs: c.cfg.API.RestoreDirs}
 	for _, s := range c.cfg.Systems {
 		data.Systems = append(data.Systems, s.Name)
 	}
@@ -65,11 +65,11 @@ func (c *console) restorePage(q *request) error {
 func (c *console) startRestore(q *request) error {
 	f := q.r.PostForm
 	to := f.Get("to")
-	if len(c.cfg.RestoreDirs) == 0 {
+	if len(c.cfg.API.RestoreDirs) == 0 {
 		return fmt.Errorf("%w: %s", errNotSetUp, q.p.T("restore.no_dirs"))
 	}
-	if !slices.Contains(c.cfg.RestoreDirs, to) {
-		return fmt.Errorf("%w: %s", errInput, q.p.T("restore.pick_dir", strings.Join(c.cfg.RestoreDirs, " ")))
+	if !slices.Contains(c.cfg.API.RestoreDirs, to) {
+		return fmt.Errorf("%w: %s", errInput, q.p.T("restore.pick_dir", strings.Join(c.cfg.API.RestoreDirs, " ")))
 	}
 	req := engine.RestoreRequest{System: strings.TrimSpace(f.Get("system")), Generation: strings.TrimSpace(f.Get("generation")),
 		Paths: f["path"], To: to, Note: strings.TrimSpace(f.Get("note"))}

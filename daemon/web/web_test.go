@@ -431,6 +431,7 @@ func TestPagesUseOnlyKnownMessages(t *testing.T) {
 
 func TestRestorePage(t *testing.T) {
 	f := startConsole(t, "en")
+	f.eng.Config().API.RestoreDirs = nil
 	op := f.browser().signIn(RoleOperator)
 	res, body := op.get("/ops/restore")
 	require.Equal(t, http.StatusOK, res.StatusCode)
@@ -438,7 +439,7 @@ func TestRestorePage(t *testing.T) {
 
 	res, body = op.get("/ops/restore?system=juki")
 	require.Equal(t, http.StatusOK, res.StatusCode)
-	assert.Contains(t, body, "No restore directory is configured", "without restore_dirs the console starts no restore")
+	assert.Contains(t, body, "No restore directory is configured", "without api.restore_dirs the console starts no restore")
 	assert.Contains(t, body, "job juki-daily has no succeeded run yet", "the engine says why there is nothing to list")
 	res, body = op.post("/ops/restore", url.Values{"system": {"juki"}, "to": {t.TempDir()}}, nil)
 	assert.Equal(t, http.StatusConflict, res.StatusCode)
@@ -448,7 +449,7 @@ func TestRestorePage(t *testing.T) {
 func TestRestoreOnlyIntoConfiguredDirectories(t *testing.T) {
 	f := startConsole(t, "en")
 	dir := t.TempDir()
-	f.eng.Config().RestoreDirs = []string{dir}
+	f.eng.Config().API.RestoreDirs = []string{dir}
 	op := f.browser().signIn(RoleOperator)
 	before := personEvents(t, f)
 
