@@ -84,6 +84,11 @@ func (i Identities) GoString() string { return "archive.Identities{" + i.String(
 // LogValue keeps a logger from printing the secrets.
 func (i Identities) LogValue() slog.Value { return slog.StringValue(i.String()) }
 
+// Join returns the identities of both, i's first.
+func (i Identities) Join(o Identities) Identities {
+	return Identities{ids: append(slices.Clip(i.ids), o.ids...), Fingerprints: append(slices.Clip(i.Fingerprints), o.Fingerprints...)}
+}
+
 // NewIdentities wraps X25519 identities made in memory (by key generate
 // and its tests).
 func NewIdentities(ids ...*age.X25519Identity) Identities {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tapewarden/tapewarden/daemon/archive"
 	"io"
 	"maps"
 	"os"
@@ -205,10 +206,11 @@ func (d *Engine) SiteLossDrill(ctx context.Context, actor media.Actor, progress 
 	}
 	say("the machine room is gone: %d offsite %s remain (%s)", len(res.Offsite), plural(len(res.Offsite), "cartridge", "cartridges"), strings.Join(res.Offsite, ", "))
 
+	ids := d.drillIdentities(say)
 	state := filepath.Join(scratch, "state")
 	say("rebuilding the catalog from them on an empty state directory")
 	rep, err := recovery.Rebuild(ctx, recovery.RebuildOptions{Source: &recovery.Images{Dir: survivors}, StateDir: state, Progress: lines,
-		Actor: actor, Now: d.now, LabelPatterns: d.cfg.LabelPatterns()})
+		Actor: actor, Now: d.now, LabelPatterns: d.cfg.LabelPatterns(), Identities: ids})
 	lines.flush()
 	if err != nil {
 		return res, fmt.Errorf("rebuild the catalog from the offsite cartridges: %w", err)
@@ -241,7 +243,7 @@ func (d *Engine) SiteLossDrill(ctx context.Context, actor media.Actor, progress 
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		ds := d.drillSystem(ctx, s.Name, survivors, filepath.Join(to, s.Name), lines, &res)
+		ds := d.drillSystem(ctx, s.Name, survivors, filepath.Join(to, s.Name), ids, lines, &res)
 		lines.flush()
 		if ds.Back {
 			ds.BackAfter = time.Since(clock).Seconds()
@@ -277,15 +279,39 @@ func (d *Engine) SiteLossDrill(ctx context.Context, actor media.Actor, progress 
 	return res, nil
 }
 
+// drillIdentities are the identities of the pools' restore_identity_file
+// settings, which open encrypted catalog files and generations in the
+// drill as in a restore. A file that cannot be read is said and skipped:
+// the drill then shows which systems it could not bring back.
+func (d *Engine) drillIdentities(say func(string, ...any)) archive.Identities {
+	var ids archive.Identities
+	seen := map[string]bool{}
+	for _, p := range d.cfg.Pools {
+		path := p.RestoreIdentityFile
+		if path == "" || seen[path] {
+			continue
+		}
+		seen[path] = true
+		got, err := archive.ReadIdentityFile(path)
+		if err != nil {
+			say("pool %s's restore_identity_file cannot be used: %v", p.Name, err)
+			continue
+		}
+		say("encrypted data is opened with %s (pool %s's restore_identity_file)", path, p.Name)
+		ids = ids.Join(got)
+	}
+	return ids
+}
+
 // drillSystem restores one system from the offsite cartridges and checks
 // each job against the catalog; what is missing goes to res.Missing.
-func (d *Engine) drillSystem(ctx context.Context, system, survivors, to string, progress io.Writer, res *SiteLossDrillResult) DrillSystem {
+func (d *Engine) drillSystem(ctx context.Context, system, survivors, to string, ids archive.Identities, progress io.Writer, res *SiteLossDrillResult) DrillSystem {
 	ds := DrillSystem{Name: system}
 	if err := os.MkdirAll(to, 0o700); err != nil {
 		res.Missing = append(res.Missing, fmt.Sprintf("system %s: %v", system, err))
 		return ds
 	}
-	restored, err := recovery.RestoreFromTape(ctx, recovery.RestoreOptions{Source: &recovery.Images{Dir: survivors}, To: to, System: system, Progress: progress})
+	restored, err := recovery.RestoreFromTape(ctx, recovery.RestoreOptions{Source: &recovery.Images{Dir: survivors}, To: to, System: system, Progress: progress, Identities: ids})
 	switch {
 	case errors.Is(err, recovery.ErrNothingToRestore):
 		res.Missing = append(res.Missing, fmt.Sprintf("system %s: no complete generation on the offsite cartridges", system))
