@@ -124,7 +124,7 @@ func TestManifestsFromPlan(t *testing.T) {
 	require.Len(t, res.Created, 2)
 	out, back := res.Created[0], res.Created[1]
 	assert.Equal(t, []string{"honcho", "hill-annex"}, []string{out.Origin, out.Destination})
-	assert.Equal(t, []media.ManifestItem{{Barcode: "DLY004L8", Status: "listed", Handling: media.Handling{Integrity: 2}}}, out.Items)
+	assert.Equal(t, []media.ManifestItem{{Barcode: "DLY004L8", Status: "listed", Handling: media.Handling{Confidentiality: 2, Integrity: 2}}}, out.Items)
 	assert.Equal(t, []string{"pref-dc", "honcho"}, []string{back.Origin, back.Destination})
 	assert.Equal(t, []media.ManifestItem{{Barcode: "MON005L8", Status: "listed"}, {Barcode: "MON006L8", Status: "listed"}}, back.Items)
 	for _, m := range res.Created {

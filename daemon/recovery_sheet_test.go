@@ -365,10 +365,13 @@ func TestRecoverySheetPrints(t *testing.T) {
 	assert.Contains(t, pdf.String(), `(4. juki - \(resident registry\) \(restore priority 1\))`)
 	assert.Contains(t, pdf.String(), "(mt -f /dev/nst0 fsf 1)")
 
-	// The daemon's own copy: written at start, and again by
-	// WriteRecoverySheet, as a PDF by default, replacing the old one.
+	// The daemon's own copy: written at start (when no run is in
+	// progress; here the nights may still have been running), and again
+	// by WriteRecoverySheet, as a PDF by default, replacing the old one.
+	fresh := startDaemon(t)
+	freshPath := filepath.Join(fresh.cfg.StateDir, "recovery-sheet.pdf")
+	require.Eventually(t, func() bool { _, err := os.Stat(freshPath); return err == nil }, 10*time.Second, 20*time.Millisecond, "the sheet written at start")
 	path := filepath.Join(h.cfg.StateDir, "recovery-sheet.pdf")
-	require.Eventually(t, func() bool { _, err := os.Stat(path); return err == nil }, 10*time.Second, 20*time.Millisecond, "the sheet written at start")
 	require.NoError(t, h.d.WriteRecoverySheet(context.Background()))
 	got, err := os.ReadFile(path)
 	require.NoError(t, err)

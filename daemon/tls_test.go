@@ -280,9 +280,16 @@ func TestHTTPSHeadersPlainHTTPAndLimits(t *testing.T) {
 		assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"), path)
 		assert.Contains(t, resp.Header.Get("Strict-Transport-Security"), "max-age=", path)
 	}
+	// The console is mounted: a viewer's token shows the operations
+	// page without its buttons; without credentials it asks to sign in.
 	resp, out := w.do("GET", "/ops", creds[auth.Viewer], "")
-	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
-	assert.Contains(t, out, "serves no web console")
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, out, "<h1>Operations</h1>")
+	assert.Contains(t, out, "u-viewer (viewer)")
+	assert.NotContains(t, out, `action="/ops/prompts/`, "a viewer gets no buttons")
+	resp, out = w.do("GET", "/ops", "", "")
+	assert.Equal(t, "/login", resp.Request.URL.Path, "without signing in the console asks for it")
+	assert.NotContains(t, out, "<h1>Operations</h1>")
 
 	// Plain HTTP on the HTTPS port.
 	addr := strings.TrimPrefix(w.base, "https://")
