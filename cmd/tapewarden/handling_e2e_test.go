@@ -18,8 +18,8 @@ import (
 	"github.com/tapewarden/tapewarden/rotation"
 )
 
-// handlingConfig is the demo's configuration with the resident registry
-// of confidentiality class 2 (as in a real town), and a pool "secret" that
+// handlingConfig is the demo's configuration (its resident registry is of
+// confidentiality class 2, as in a real town) with a pool "secret" that
 // the registry and the website write from scratch cartridges, without
 // schedules.
 func handlingConfig(t *testing.T, dir string) string {
@@ -29,7 +29,6 @@ func handlingConfig(t *testing.T, dir string) string {
 	conf := strings.ReplaceAll(string(demo), "/var/lib/tapewarden", dir)
 	conf = regexp.MustCompile(`(?m)^    schedule: .*\n`).ReplaceAllString(conf, "")
 	for _, r := range [][2]string{
-		{"    integrity: 2\n", "    confidentiality: 2\n    integrity: 2\n"},
 		{"  - name: scratch\n", "  - name: secret\n    media_type: LTO-8\n    scheme: cycle\n    cycle: {cartridges: 5, every: day}\n    scratch: scratch\n  - name: scratch\n"},
 		{"jobs:\n", "jobs:\n  - name: juki-secret\n    system: juki\n    pool: secret\n    source: {paths: [" + dir + "/demo-data/juki]}\n" +
 			"  - name: website-secret\n    system: website\n    pool: secret\n    source: {paths: [" + dir + "/demo-data/website]}\n"},
@@ -115,30 +114,43 @@ func TestHandlingClassesAndPlacesThroughTheCLI(t *testing.T) {
 	p.must("media", "move", "DLY001L8", "--to", "honcho/safe")
 	assert.Empty(t, policyFindings(t, p, "storage-place"), "the safe is lockable, fireproof and waterproof")
 
-	// On a manifest to the annex, unencrypted.
+	// DLY001L8 holds the registry encrypted (the demo's daily pool): on a
+	// manifest to the annex it raises no finding.
+	var enc media.Manifest
+	require.NoError(t, json.Unmarshal([]byte(p.must("manifest", "create", "--to", "hill-annex", "DLY001L8", "--json")), &enc))
+	assert.Empty(t, policyFindings(t, p, "manifest-encryption"), "DLY001L8's data is encrypted")
+	p.must("manifest", "cancel", enc.ID, "--reason", "the test sends the unencrypted one")
+
+	// x holds it unencrypted (the secret pool): on a manifest to the
+	// annex it is a finding.
+	p.must("library", "export", x)
+	slot = regexp.MustCompile(`mailslot/(\d)`).FindStringSubmatch(p.must("media", "show", x))
+	require.Len(t, slot, 2)
+	p.must("library", "mailslot", "take", slot[1])
+	p.must("media", "move", x, "--to", "honcho/safe")
 	var m media.Manifest
-	require.NoError(t, json.Unmarshal([]byte(p.must("manifest", "create", "--to", "hill-annex", "DLY001L8", "--json")), &m))
+	require.NoError(t, json.Unmarshal([]byte(p.must("manifest", "create", "--to", "hill-annex", x, "--json")), &m))
 	require.Len(t, m.Items, 1)
 	assert.Equal(t, media.Handling{Confidentiality: 2, Integrity: 2}, m.Items[0].Handling)
 	out := p.must("manifest", "show", m.ID)
 	assert.Contains(t, out, "1 cartridge holds data of CLASS 2: carry it encrypted or in a locked case, and keep it locked")
-	assert.Regexp(t, `DLY001L8\s+listed\s+CLASS 2 \(confidentiality 2, integrity 2\)`, out)
+	assert.Regexp(t, x+`\s+listed\s+CLASS 2 \(confidentiality 2, integrity 2\)`, out)
 	fs = policyFindings(t, p, "manifest-encryption")
 	require.Len(t, fs, 1, "%v", fs)
 	assert.Equal(t, `manifest "`+m.ID+`"`, fs[0].Subject)
-	assert.Contains(t, fs[0].Message, "lists DLY001L8, holding confidentiality-2 data of juki written without encryption, for hill-annex")
-	assert.Contains(t, fs[0].Message, "set encryption: age with recipients: on pool daily")
+	assert.Contains(t, fs[0].Message, "lists "+x+", holding confidentiality-2 data of juki written without encryption, for hill-annex")
+	assert.Contains(t, fs[0].Message, "set encryption: age with recipients: on pool secret")
 	// The courier plan and the swap list say it too.
 	assert.Contains(t, p.must("courier", "plan"), "CLASS 2 (confidentiality 2, integrity 2): carry it encrypted or in a locked case, keep it locked")
 
 	// Delivered to the annex's safe: nothing travels, and the registry
 	// has a copy away from the machine room.
-	p.must("manifest", "pickup", m.ID, "--courier", "Tanaka", "DLY001L8")
+	p.must("manifest", "pickup", m.ID, "--courier", "Tanaka", x)
 	assert.Len(t, policyFindings(t, p, "manifest-encryption"), 1, "still on the road")
-	p.must("manifest", "deliver", m.ID, "--place", "safe", "DLY001L8")
+	p.must("manifest", "deliver", m.ID, "--place", "safe", x)
 	assert.Empty(t, policyFindings(t, p, "manifest-encryption", "storage-place"))
 	fs = policyFindings(t, p, "copies-one-site")
 	require.Len(t, fs, 1, "%v", fs)
-	assert.Equal(t, `system "koseki"`, fs[0].Subject, "koseki's only copy is at the annex now; juki's are at two sites")
-	assert.Contains(t, fs[0].Message, "has every copy of its data on cartridges at hill-annex (DLY001L8): one fire, flood or earthquake there loses every copy")
+	assert.Equal(t, `system "koseki"`, fs[0].Subject, "juki's copies are at two sites now; koseki's only at honcho")
+	assert.Contains(t, fs[0].Message, "has every copy of its data on cartridges at honcho, where its server is (DLY001L8)")
 }
