@@ -63,6 +63,9 @@ func (c *console) opsPage(q *request) error {
 	if err != nil {
 		return err
 	}
+	if err := c.report.ClassifyPrompts(ctx, prompts); err != nil {
+		return err
+	}
 	for _, p := range prompts {
 		data.Prompts = append(data.Prompts, c.card(q, p))
 	}
