@@ -186,7 +186,7 @@ func (c *Catalog) CreateManifest(ctx context.Context, actor Actor, n NewManifest
 			}
 		}
 		now := c.now()
-		prefix := "M-" + now.Format("20060102") + "-"
+		prefix := "M-" + now.In(c.loc).Format("20060102") + "-" // the day where the people are
 		var count int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM manifests WHERE id LIKE ?`, prefix+"%").Scan(&count); err != nil {
 			return err
