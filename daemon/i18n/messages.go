@@ -137,6 +137,11 @@ var messages = []entry{
 	{"pick.sign_courier", "Courier", "搬送担当"},
 	{"pick.sign_received", "Received by", "受領者"},
 	{"pick.sign_date", "Date and time", "日時"},
+	{"pick.code", "Courier sign-in code", "搬送担当ログインコード"},
+	{"pick.code_until", "Works once, until %s.", "1回限り有効（%s まで）"},
+	{"pick.pin", "PIN for %s, not printed: tell it by telephone", "%s さんの暗証番号（印刷されません。電話で伝えてください）"},
+	{"pick.issue", "Print with a sign-in code for %s", "%s さんのログインコードを付けて印刷"},
+	{"pick.need_courier", "Assign a courier to the manifest first, on the manifests page.", "先に搬送票一覧で搬送担当者を割り当ててください。"},
 	{"pick.back", "Back to the manifests", "搬送票一覧に戻る"},
 
 	// Courier.

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -47,6 +48,16 @@ func newFakeAccounts() *fakeAccounts {
 		a.users[role] = fakeUser{password: role + "-pw", actor: media.Actor{Name: role + "-san", Role: role}}
 	}
 	return a
+}
+
+// issue makes a courier's code and PIN as daemon/auth does, numbered.
+func (a *fakeAccounts) issue(_ context.Context, _ media.Actor, manifest, courier string) (string, string, time.Time, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	code := fmt.Sprintf("CODE-%04d-%s", len(a.codes)+1, manifest)
+	pin := fmt.Sprintf("%06d", 424242+len(a.codes))
+	a.codes[code] = fakeUser{password: pin, actor: media.Actor{Name: courier, Role: RoleCourier}}
+	return code, pin, time.Date(2026, 12, 9, 18, 0, 0, 0, time.UTC), nil
 }
 
 func (a *fakeAccounts) open(actor media.Actor) string {
@@ -130,7 +141,7 @@ func startConsole(t *testing.T, language string) *fixture {
 		eng.Run(ctx)
 	}()
 	accounts := newFakeAccounts()
-	h := New(eng, Options{Accounts: accounts, Actor: accounts.actor, Language: language, Logger: slog.New(slog.DiscardHandler)})
+	h := New(eng, Options{Accounts: accounts, Actor: accounts.actor, Language: language, Logger: slog.New(slog.DiscardHandler), CourierCode: accounts.issue})
 	srv := httptest.NewTLSServer(h)
 	t.Cleanup(func() {
 		srv.Close()

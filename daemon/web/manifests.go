@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	qrcode "github.com/skip2/go-qrcode"
 
@@ -96,26 +97,65 @@ type pickingData struct {
 	M    media.Manifest
 	QR   template.URL
 	Link string
+	// CanCode: a sign-in code can be printed (the manifest has a courier
+	// and the console can make codes). Code, PIN and Until are set on
+	// the one page that shows them, once.
+	CanCode   bool
+	Code, PIN string
+	Until     time.Time
 }
 
 // pickingList is the manifest printed for the pick-up: every barcode with
 // tick boxes, signature lines, and a QR code of the courier's sign-in page.
 func (c *console) pickingList(q *request) error {
-	m, err := c.cat.Manifest(q.r.Context(), q.r.PathValue("id"))
+	data, err := c.picking(q)
 	if err != nil {
 		return err
 	}
+	c.render(q, http.StatusOK, "picking.html", page{Title: q.p.T("pick.title") + " " + data.M.ID, Data: data})
+	return nil
+}
+
+// pickingListWithCode makes the assigned courier's one-time sign-in code
+// and shows the picking list with it printed, and the PIN on the screen
+// only (it is told to the courier apart from the paper). Shown once: the
+// catalog keeps only their hashes.
+func (c *console) pickingListWithCode(q *request) error {
+	data, err := c.picking(q)
+	if err != nil {
+		return err
+	}
+	if !data.CanCode {
+		return fmt.Errorf("%w: %s", errInput, q.p.T("pick.need_courier"))
+	}
+	data.Code, data.PIN, data.Until, err = c.code(q.r.Context(), q.actor, data.M.ID, data.M.Courier)
+	if err != nil {
+		return err
+	}
+	data.CanCode = false
+	q.w.Header().Set("Cache-Control", "no-store")
+	c.render(q, http.StatusOK, "picking.html", page{Title: q.p.T("pick.title") + " " + data.M.ID, Data: data})
+	return nil
+}
+
+// picking gathers a manifest's picking list: its cartridges with their
+// handling classes and the QR code of the courier's sign-in page.
+func (c *console) picking(q *request) (pickingData, error) {
+	m, err := c.cat.Manifest(q.r.Context(), q.r.PathValue("id"))
+	if err != nil {
+		return pickingData{}, err
+	}
 	one := []media.Manifest{m}
 	if err := c.report.ClassifyManifests(q.r.Context(), one); err != nil {
-		return err
+		return pickingData{}, err
 	}
 	m = one[0]
 	link := (&url.URL{Scheme: "https", Host: q.r.Host, Path: "/c/login", RawQuery: "manifest=" + url.QueryEscape(m.ID)}).String()
 	png, err := qrcode.Encode(link, qrcode.Medium, 320)
 	if err != nil {
-		return fmt.Errorf("draw the QR code of %s: %w", link, err)
+		return pickingData{}, fmt.Errorf("draw the QR code of %s: %w", link, err)
 	}
-	data := pickingData{M: m, Link: link, QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))}
-	c.render(q, http.StatusOK, "picking.html", page{Title: q.p.T("pick.title") + " " + m.ID, Data: data})
-	return nil
+	open := m.State == media.ManifestOpen || m.State == media.ManifestInTransit
+	return pickingData{M: m, Link: link, QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
+		CanCode: c.code != nil && m.Courier != "" && open}, nil
 }

@@ -45,6 +45,10 @@ type Options struct {
 	Language string
 	// Logger receives failed and refused requests; nil discards them.
 	Logger *slog.Logger
+	// CourierCode makes a courier's one-time sign-in code and PIN for a
+	// manifest, to print on its picking list; nil: the picking list
+	// offers none ('tapewarden manifest courier-code' makes them).
+	CourierCode func(ctx context.Context, actor media.Actor, manifest, courier string) (code, pin string, until time.Time, err error)
 }
 
 // Roles, as media.Actor.Role carries them.
@@ -77,6 +81,7 @@ type console struct {
 	report   *report.Pages
 	accounts Accounts
 	actor    func(*http.Request) (media.Actor, bool)
+	code     func(ctx context.Context, actor media.Actor, manifest, courier string) (string, string, time.Time, error)
 	lang     i18n.Lang
 	log      *slog.Logger
 	pages    map[string]*template.Template
@@ -107,7 +112,7 @@ type request struct {
 // security headers and refuses cross-origin state changes; mount it at
 // "/" of the TLS listener.
 func New(eng *engine.Engine, opts Options) http.Handler {
-	c := &console{eng: eng, cat: eng.Catalog(), cfg: eng.Config(), accounts: opts.Accounts, actor: opts.Actor, log: opts.Logger, scans: newScanBook()}
+	c := &console{eng: eng, cat: eng.Catalog(), cfg: eng.Config(), accounts: opts.Accounts, actor: opts.Actor, code: opts.CourierCode, log: opts.Logger, scans: newScanBook()}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
@@ -162,6 +167,7 @@ func (c *console) routeTable() []route {
 		{"POST", "/ops/manifests/from-plan", ops, c.manifestsFromPlan},
 		{"POST", "/ops/manifests/{id}/courier", ops, c.assignCourier},
 		{"GET", "/ops/manifests/{id}/print", ops, c.pickingList},
+		{"POST", "/ops/manifests/{id}/code", ops, c.pickingListWithCode},
 		{"GET", "/ops/restore", ops, c.restorePage},
 		{"POST", "/ops/restore", ops, c.startRestore},
 

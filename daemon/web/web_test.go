@@ -323,6 +323,9 @@ func TestManifestsAndPickingList(t *testing.T) {
 	res, body = op.post("/ops/manifests/"+m.ID+"/courier", url.Values{"courier": {""}}, nil)
 	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
 	assert.Contains(t, body, "搬送担当者の名前を入力してください")
+	res, body = op.post("/ops/manifests/"+m.ID+"/code", nil, nil)
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode, "no code without a courier")
+	assert.Contains(t, body, "先に搬送票一覧で搬送担当者を割り当ててください")
 	res, _ = op.post("/ops/manifests/"+m.ID+"/courier", url.Values{"courier": {"佐藤"}}, nil)
 	require.Equal(t, http.StatusSeeOther, res.StatusCode)
 
@@ -335,6 +338,25 @@ func TestManifestsAndPickingList(t *testing.T) {
 	assert.Contains(t, body, `src="data:image/png;base64,`)
 	assert.Contains(t, body, "/c/login?manifest="+m.ID)
 	assert.Regexp(t, `作成 \d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d`, body, "dates in Japanese")
+	assert.Contains(t, body, "佐藤 さんのログインコードを付けて印刷")
+	assert.NotContains(t, body, "CODE-", "no code until one is asked for")
+
+	// The picking list with the courier's code printed and the PIN on
+	// the screen only; the courier signs in with them.
+	res, body = op.post("/ops/manifests/"+m.ID+"/code", nil, nil)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Equal(t, "no-store", res.Header.Get("Cache-Control"))
+	code := regexp.MustCompile(`CODE-\d{4}-` + regexp.QuoteMeta(m.ID)).FindString(body)
+	require.NotEmpty(t, code, "the code is printed")
+	pin := regexp.MustCompile(`<p class="noprint notice">[^<]*<strong class="big">(\d{6})</strong>`).FindStringSubmatch(body)
+	require.Len(t, pin, 2, "the PIN is on the screen, not on the paper")
+	assert.NotContains(t, body, "ログインコードを付けて印刷", "one code per printing")
+	c := f.browser()
+	res, _ = c.post("/c/login", url.Values{"code": {code}, "pin": {pin[1]}}, nil)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	res, body = c.get("/c/m/" + m.ID)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, body, "DLY001L8")
 
 	res, _ = op.post("/ops/manifests/from-plan", url.Values{"date": {"yesterday"}}, nil)
 	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
