@@ -14,8 +14,10 @@ ERRCHECK ?= github.com/kisielk/errcheck@v1.30.0
 # Debian packages the tests use: mtx (the changer backend runs the real
 # mtx binary), prometheus (promtool tests the alert rules), tar (restores
 # are checked with GNU tar), systemd (systemd-analyze verifies the units),
-# age (encrypted tape files are decrypted with Debian's age).
-DEB_PACKAGES := mtx prometheus tar systemd age
+# age (encrypted tape files are decrypted with Debian's age), chromium with
+# fonts-noto-cjk and poppler-utils (the web console's browser tests, in
+# Japanese too, and the picking list printed to PDF and read back).
+DEB_PACKAGES := mtx prometheus tar systemd age chromium fonts-noto-cjk poppler-utils
 
 .PHONY: test build check race deps bench deb
 
