@@ -131,7 +131,7 @@ var messages = []entry{
 	{"pick.status", "Status", "状態"},
 	{"pick.out", "Handed over", "引渡"},
 	{"pick.in", "Received", "受領"},
-	{"pick.count", "%d cartridges in all.", "媒体 計 %d 本"},
+	{"pick.count", "Cartridges in all: %d.", "媒体 計 %d 本"},
 	{"pick.qr_alt", "QR code of the courier's sign-in page", "搬送担当ログイン画面のQRコード"},
 	{"pick.sign_handed", "Handed over by", "引渡者"},
 	{"pick.sign_courier", "Courier", "搬送担当"},

@@ -42,13 +42,18 @@ func (s *scanSheet) matched() []string {
 }
 
 // problems are the scans that were not a first scan of an expected
-// cartridge.
+// cartridge, each barcode with each kind of problem once (a courier who
+// scans the same stray cartridge again sees one problem, not two).
 func (s *scanSheet) problems() []scan {
 	var out []scan
 	for _, sc := range s.order {
-		if sc.Result != scanExpected {
-			out = append(out, sc)
+		if sc.Result == scanExpected {
+			continue
 		}
+		if slices.ContainsFunc(out, func(p scan) bool { return p.Barcode == sc.Barcode && p.Result == sc.Result }) {
+			continue
+		}
+		out = append(out, sc)
 	}
 	return out
 }
