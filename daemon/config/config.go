@@ -34,18 +34,18 @@ type Config struct {
 	Timezone string `yaml:"timezone"`
 	// Language is what the web console and the printouts speak unless a
 	// person chooses otherwise: en or ja.
-	Language string `yaml:"language"`
-	API         APIConfig       `yaml:"api"`
-	Metrics     MetricsConfig   `yaml:"metrics"`
-	Catalog     CatalogConfig   `yaml:"catalog"`
-	Sites       []SiteConfig    `yaml:"sites"`
-	Pools       []PoolConfig    `yaml:"pools"`
-	Systems     []SystemConfig  `yaml:"systems"`
-	Libraries   []LibraryConfig `yaml:"libraries"`
-	Drives      []DriveConfig   `yaml:"drives"`
-	Jobs        []JobConfig     `yaml:"jobs"`
-	Scheduler   SchedulerConfig `yaml:"scheduler"`
-	Prompts     PromptsConfig   `yaml:"prompts"`
+	Language  string          `yaml:"language"`
+	API       APIConfig       `yaml:"api"`
+	Metrics   MetricsConfig   `yaml:"metrics"`
+	Catalog   CatalogConfig   `yaml:"catalog"`
+	Sites     []SiteConfig    `yaml:"sites"`
+	Pools     []PoolConfig    `yaml:"pools"`
+	Systems   []SystemConfig  `yaml:"systems"`
+	Libraries []LibraryConfig `yaml:"libraries"`
+	Drives    []DriveConfig   `yaml:"drives"`
+	Jobs      []JobConfig     `yaml:"jobs"`
+	Scheduler SchedulerConfig `yaml:"scheduler"`
+	Prompts   PromptsConfig   `yaml:"prompts"`
 
 	// File is where the configuration was read from.
 	File string `yaml:"-"`
