@@ -231,7 +231,7 @@ func (a *app) readPassword(fd int, what string) (string, error) {
 	if err != nil {
 		return "", usagef("no terminal to ask for the password on; give it on a file descriptor instead: --password-fd 3 3<FILE")
 	}
-	defer tty.Close()
+	defer func() { _ = tty.Close() }() // only read from and prompted on
 	first, err := askHidden(tty, what+": ")
 	if err != nil {
 		return "", err
