@@ -16,13 +16,9 @@ func (pg *Pages) classes(ctx context.Context, barcodes []string) (map[string]med
 	return pg.cat.HandlingClasses(ctx, barcodes, pg.cfg.HandlingClass)
 }
 
-// classifyPlan fills in the handling class of each cartridge the plan
-// sends or recalls.
-func (pg *Pages) classifyPlan(ctx context.Context, p *CourierPlan) error {
-	var barcodes []string
-	for _, m := range p.Moves() {
-		barcodes = append(barcodes, m.Barcode)
-	}
+// classifyEach looks up the handling classes of the barcodes and gives
+// them to apply; with no barcodes it asks nothing.
+func (pg *Pages) classifyEach(ctx context.Context, barcodes []string, apply func(classes map[string]media.Handling)) error {
 	if len(barcodes) == 0 {
 		return nil
 	}
@@ -30,14 +26,26 @@ func (pg *Pages) classifyPlan(ctx context.Context, p *CourierPlan) error {
 	if err != nil {
 		return err
 	}
-	for i := range p.Pools {
-		for _, list := range [][]CourierMove{p.Pools[i].Sends, p.Pools[i].Recalls} {
-			for j := range list {
-				list[j].Handling = classes[list[j].Barcode]
+	apply(classes)
+	return nil
+}
+
+// classifyPlan fills in the handling class of each cartridge the plan
+// sends or recalls.
+func (pg *Pages) classifyPlan(ctx context.Context, p *CourierPlan) error {
+	var barcodes []string
+	for _, m := range p.Moves() {
+		barcodes = append(barcodes, m.Barcode)
+	}
+	return pg.classifyEach(ctx, barcodes, func(classes map[string]media.Handling) {
+		for i := range p.Pools {
+			for _, list := range [][]CourierMove{p.Pools[i].Sends, p.Pools[i].Recalls} {
+				for j := range list {
+					list[j].Handling = classes[list[j].Barcode]
+				}
 			}
 		}
-	}
-	return nil
+	})
 }
 
 // ClassifyManifests fills in the handling class of each cartridge the
@@ -49,19 +57,13 @@ func (pg *Pages) ClassifyManifests(ctx context.Context, list []media.Manifest) e
 			barcodes = append(barcodes, it.Barcode)
 		}
 	}
-	if len(barcodes) == 0 {
-		return nil
-	}
-	classes, err := pg.classes(ctx, barcodes)
-	if err != nil {
-		return err
-	}
-	for i := range list {
-		for j := range list[i].Items {
-			list[i].Items[j].Handling = classes[list[i].Items[j].Barcode]
+	return pg.classifyEach(ctx, barcodes, func(classes map[string]media.Handling) {
+		for i := range list {
+			for j := range list[i].Items {
+				list[i].Items[j].Handling = classes[list[i].Items[j].Barcode]
+			}
 		}
-	}
-	return nil
+	})
 }
 
 // classifyRuns fills in the handling class each run's cartridge has once
@@ -107,15 +109,9 @@ func (pg *Pages) ClassifyPrompts(ctx context.Context, list []media.Prompt) error
 			barcodes = append(barcodes, p.Barcode)
 		}
 	}
-	if len(barcodes) == 0 {
-		return nil
-	}
-	classes, err := pg.classes(ctx, barcodes)
-	if err != nil {
-		return err
-	}
-	for i := range list {
-		list[i].Handling = classes[list[i].Barcode]
-	}
-	return nil
+	return pg.classifyEach(ctx, barcodes, func(classes map[string]media.Handling) {
+		for i := range list {
+			list[i].Handling = classes[list[i].Barcode]
+		}
+	})
 }
