@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/tapewarden/tapewarden/media"
 )
 
 // escapeText makes text safe to print to a terminal: control characters
@@ -80,6 +82,8 @@ func escapeStrings(v any) {
 	escapeValue(reflect.ValueOf(v), 0)
 }
 
+var runLogType = reflect.TypeFor[media.RunLog]()
+
 func escapeValue(v reflect.Value, depth int) {
 	if depth > 32 || !v.IsValid() {
 		return
@@ -104,7 +108,9 @@ func escapeValue(v reflect.Value, depth int) {
 		escapeValue(v.Elem(), depth+1)
 	case reflect.String:
 		if v.CanSet() {
-			v.SetString(escapeText(v.String(), false))
+			// A run's log is lines: each is escaped, the line feeds
+			// between them stay.
+			v.SetString(escapeText(v.String(), v.Type() == runLogType))
 		}
 	case reflect.Struct:
 		for i := 0; i < v.NumField(); i++ {
