@@ -103,8 +103,11 @@ type Prompt struct {
 	Why    string `json:"why,omitempty"`
 	// ActionJa and WhyJa are Action and Why in Japanese, empty for a
 	// prompt opened before the catalogue had them; see Texts.
-	ActionJa     string    `json:"action_ja,omitempty"`
-	WhyJa        string    `json:"why_ja,omitempty"`
+	ActionJa string `json:"action_ja,omitempty"`
+	WhyJa    string `json:"why_ja,omitempty"`
+	// Language is what the daemon's configuration speaks (en, ja), filled
+	// in by the API so that a client shows that language's texts.
+	Language     string    `json:"language,omitempty"`
 	Note         string    `json:"note,omitempty"`
 	Reminders    int       `json:"reminders"`
 	LastNoticeAt time.Time `json:"last_notice_at,omitzero"`
