@@ -40,10 +40,6 @@ func tr(id string, args ...any) bi {
 	return bi{en: enText.T(id, en...), ja: jaText.T(id, ja...)}
 }
 
-// same is a text that reads the same in both languages: a command, a list
-// of problems the checks write in English.
-func same(s string) bi { return bi{en: s, ja: s} }
-
 // withTexts sets a prompt's action and reason in both languages.
 func withTexts(p media.Prompt, action, why bi) media.Prompt {
 	p.Action, p.ActionJa = action.en, action.ja
