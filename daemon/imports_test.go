@@ -35,8 +35,9 @@ var allowedImports = map[string][]string{
 	"daemon/web": {"daemon/auth", "daemon/config", "daemon/engine", "daemon/i18n", "daemon/report", "media", "drives"},
 	// The message catalogue (en, ja): imports nothing of ours.
 	"daemon/i18n": {},
-	// Everything that acts on cartridges, drives and libraries.
-	"daemon/engine": {"daemon/archive", "daemon/config", "daemon/facts", "daemon/metrics", "daemon/recovery", "media", "drives", "rotation"},
+	// Everything that acts on cartridges, drives and libraries. daemon/i18n
+	// for the prompts' texts, rendered in English and Japanese when opened.
+	"daemon/engine": {"daemon/archive", "daemon/config", "daemon/facts", "daemon/i18n", "daemon/metrics", "daemon/recovery", "media", "drives", "rotation"},
 	// Site loss: the catalog file on tape, the rebuild from cartridges,
 	// restores without a catalog. Never the engine (it calls this).
 	"daemon/recovery": {"daemon/archive", "daemon/config", "media", "drives", "rotation"},

@@ -98,9 +98,16 @@ type Prompt struct {
 	Run       int64       `json:"run,omitempty"`
 	Manifest  string      `json:"manifest,omitempty"`
 	// Action says exactly what to do; Place where; Why why.
-	Action       string    `json:"action"`
-	Place        string    `json:"place,omitempty"`
-	Why          string    `json:"why,omitempty"`
+	Action string `json:"action"`
+	Place  string `json:"place,omitempty"`
+	Why    string `json:"why,omitempty"`
+	// ActionJa and WhyJa are Action and Why in Japanese, empty for a
+	// prompt opened before the catalogue had them; see Texts.
+	ActionJa string `json:"action_ja,omitempty"`
+	WhyJa    string `json:"why_ja,omitempty"`
+	// Language is what the daemon's configuration speaks (en, ja), filled
+	// in by the API so that a client shows that language's texts.
+	Language     string    `json:"language,omitempty"`
 	Note         string    `json:"note,omitempty"`
 	Reminders    int       `json:"reminders"`
 	LastNoticeAt time.Time `json:"last_notice_at,omitzero"`
@@ -110,13 +117,22 @@ type Prompt struct {
 	Handling
 }
 
-const promptColumns = `id, kind, state, created_at, closed_at, closed_by, drive, barcode, coalesce(run, 0), manifest, action, place, why, note, reminders, last_notice_at, escalated`
+// Texts are the prompt's action and reason in Japanese when ja is true
+// and the prompt has them, else in English.
+func (p Prompt) Texts(ja bool) (action, why string) {
+	if ja && p.ActionJa != "" {
+		return p.ActionJa, p.WhyJa
+	}
+	return p.Action, p.Why
+}
+
+const promptColumns = `id, kind, state, created_at, closed_at, closed_by, drive, barcode, coalesce(run, 0), manifest, action, place, why, note, reminders, last_notice_at, escalated, action_ja, why_ja`
 
 func scanPrompt(s interface{ Scan(...any) error }) (Prompt, error) {
 	var p Prompt
 	var created string
 	var closed, notice sql.NullString
-	err := s.Scan(&p.ID, &p.Kind, &p.State, &created, &closed, &p.ClosedBy, &p.Drive, &p.Barcode, &p.Run, &p.Manifest, &p.Action, &p.Place, &p.Why, &p.Note, &p.Reminders, &notice, &p.Escalated)
+	err := s.Scan(&p.ID, &p.Kind, &p.State, &created, &closed, &p.ClosedBy, &p.Drive, &p.Barcode, &p.Run, &p.Manifest, &p.Action, &p.Place, &p.Why, &p.Note, &p.Reminders, &notice, &p.Escalated, &p.ActionJa, &p.WhyJa)
 	p.CreatedAt, p.ClosedAt, p.LastNoticeAt = parseTime(created), parseNullTime(closed), parseNullTime(notice)
 	return p, err
 }
@@ -131,9 +147,9 @@ var (
 func (c *Catalog) OpenPrompt(ctx context.Context, p Prompt) (Prompt, error) {
 	var out Prompt
 	err := c.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO prompts (kind, state, created_at, drive, barcode, run, manifest, action, place, why, note)
-			VALUES (?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.Kind, timeText(c.now()), p.Drive, p.Barcode,
-			sql.NullInt64{Int64: p.Run, Valid: p.Run > 0}, p.Manifest, p.Action, p.Place, p.Why, p.Note)
+		res, err := tx.ExecContext(ctx, `INSERT INTO prompts (kind, state, created_at, drive, barcode, run, manifest, action, place, why, note, action_ja, why_ja)
+			VALUES (?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.Kind, timeText(c.now()), p.Drive, p.Barcode,
+			sql.NullInt64{Int64: p.Run, Valid: p.Run > 0}, p.Manifest, p.Action, p.Place, p.Why, p.Note, p.ActionJa, p.WhyJa)
 		if err != nil {
 			return err
 		}

@@ -157,7 +157,8 @@ func writeCatalogFixture(t *testing.T, version int) {
 	step(cat.RecordSiteLossDrill(ctx, admin, SiteLossDrill{At: f.clock.Now(), Result: "failed", Cartridges: 1, Systems: 0, Missing: "zeimu: no complete generation offsite"}))
 
 	// Prompts: one answered, one still open.
-	p, err := cat.OpenPrompt(ctx, Prompt{Kind: "load", Drive: "dat0", Barcode: "DAT001", Action: "load DAT001 into dat0", Place: "honcho/shelf", Why: "job keiri-weekly"})
+	p, err := cat.OpenPrompt(ctx, Prompt{Kind: "load", Drive: "dat0", Barcode: "DAT001", Action: "load DAT001 into dat0", Place: "honcho/shelf", Why: "job keiri-weekly",
+		ActionJa: "DAT001 を dat0 に装填", WhyJa: "ジョブ keiri-weekly"})
 	require.NoError(t, err)
 	require.NoError(t, cat.NotePromptNotice(ctx, p.ID, true, false))
 	step(cat.ClosePrompt(ctx, operator, p.ID, PromptDone, "loaded"))

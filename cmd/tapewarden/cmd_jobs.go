@@ -216,12 +216,15 @@ func printPrompts(w io.Writer, list []media.Prompt, now time.Time) {
 		if class := classAdvice(p.Handling); class != "" {
 			fmt.Fprintf(w, "  class: %s\n", class)
 		}
-		fmt.Fprintf(w, "  do:    %s\n", p.Action)
+		// What to do and why in the language the daemon is configured
+		// for (English for a prompt opened before it kept Japanese).
+		action, why := p.Texts(p.Language == "ja")
+		fmt.Fprintf(w, "  do:    %s\n", action)
 		if p.Place != "" {
 			fmt.Fprintf(w, "  where: %s\n", p.Place)
 		}
-		if p.Why != "" {
-			fmt.Fprintf(w, "  why:   %s\n", p.Why)
+		if why != "" {
+			fmt.Fprintf(w, "  why:   %s\n", why)
 		}
 		if p.Note != "" {
 			fmt.Fprintf(w, "  note:  %s\n", p.Note)

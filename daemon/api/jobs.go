@@ -102,6 +102,9 @@ func (d *Server) apiPrompts(r *http.Request, _ media.Actor) (any, error) {
 	if list == nil {
 		list = []media.Prompt{}
 	}
+	for i := range list {
+		list[i].Language = d.cfg.Language
+	}
 	return list, nil
 }
 

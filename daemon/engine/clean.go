@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/tapewarden/tapewarden/drives"
@@ -228,20 +227,22 @@ func (d *Engine) cleanInLibrary(ctx context.Context, actor media.Actor, drv *dri
 // drive, then leases it, checks the drive cleaned and records it. The
 // caller has marked the drive as being cleaned; the task unmarks it.
 func (d *Engine) cleanByPerson(ctx context.Context, actor media.Actor, drv *drive, cleaner media.Cartridge, reason string) (media.Prompt, error) {
-	action := fmt.Sprintf("When drive %s is idle, put cleaning cartridge %s (now at %s) into it; when the drive ejects it, put it back at %s", drv.cfg.Name, cleaner.Barcode, cleaner.Location, cleaner.Location)
+	action := tr("prompt.clean.action", drv.cfg.Name, cleaner.Barcode, cleaner.Location, cleaner.Location)
 	if drv.virtual != nil {
-		action += fmt.Sprintf(" (the virtual drive: 'tapewarden drive insert %s %s', then 'tapewarden drive eject %s --to %s')", drv.cfg.Name, cleaner.Barcode, drv.cfg.Name, cleaner.Location)
+		v := tr("prompt.clean.virtual", drv.cfg.Name, cleaner.Barcode, drv.cfg.Name, cleaner.Location)
+		action = bi{en: action.en + v.en, ja: action.ja + v.ja}
 	}
 	if holding, ok := d.cartridgeIn(ctx, drv); ok {
 		home := d.homePlace(ctx, holding.Barcode, drv)
-		action = fmt.Sprintf("Take %s out of drive %s and put it back at %s ('tapewarden drive eject %s --to %s'); then %s", holding.Barcode, drv.cfg.Name, home, drv.cfg.Name, home, strings.ToLower(action[:1])+action[1:])
+		action = tr("prompt.clean.take_out", holding.Barcode, drv.cfg.Name, home, drv.cfg.Name, home, bi{en: lowerFirst(action.en), ja: action.ja})
 	}
+	why := tr("prompt.clean.why", reason)
 	// The drive's last cleaning is read before the prompt exists: a person
 	// who acts on the prompt at once must not clean before this reading.
 	before := drv.lastCleanedAt()
 	drv.setAwaitingPerson(true)
-	p, err := d.openPrompt(ctx, media.Prompt{Kind: "clean", Drive: drv.cfg.Name, Barcode: cleaner.Barcode, Action: action,
-		Place: "drive " + drv.cfg.Name + " at " + drv.cfg.Site, Why: "the drive needs cleaning: " + reason})
+	p, err := d.openPrompt(ctx, withTexts(media.Prompt{Kind: "clean", Drive: drv.cfg.Name, Barcode: cleaner.Barcode,
+		Place: "drive " + drv.cfg.Name + " at " + drv.cfg.Site}, action, why))
 	if err != nil {
 		drv.setAwaitingPerson(false)
 		return p, err
@@ -287,9 +288,9 @@ func (d *Engine) cleanByPerson(ctx context.Context, actor media.Actor, drv *driv
 			d.log.Warn("cleaning by a person was not seen; asking again", "drive", drv.cfg.Name, "prompt", got.ID, "err", err)
 			drv.setAwaitingPerson(true)
 			again := drv.lastCleanedAt() // read before the new prompt exists
-			next, perr := d.openPrompt(ctx, media.Prompt{Kind: "clean", Drive: drv.cfg.Name, Barcode: cleaner.Barcode, Action: action,
-				Place: "drive " + drv.cfg.Name + " at " + drv.cfg.Site, Why: "the drive needs cleaning: " + reason,
-				Note: fmt.Sprintf("after prompt %d the drive was not cleaned: %v", got.ID, err)})
+			next, perr := d.openPrompt(ctx, withTexts(media.Prompt{Kind: "clean", Drive: drv.cfg.Name, Barcode: cleaner.Barcode,
+				Place: "drive " + drv.cfg.Name + " at " + drv.cfg.Site,
+				Note:  fmt.Sprintf("after prompt %d the drive was not cleaned: %v", got.ID, err)}, action, why))
 			if perr != nil {
 				drv.setAwaitingPerson(false)
 				d.log.Error("open a follow-up cleaning prompt", "drive", drv.cfg.Name, "err", perr)

@@ -68,15 +68,13 @@ func (d *Engine) prepareManifests(ctx context.Context) {
 				c.Location, _ = media.ParseLocation(evs[0].To)
 				fallthrough
 			case media.InMailSlot:
-				d.openPromptLogged(ctx, media.Prompt{Kind: "export", Barcode: c.Barcode, Manifest: m.ID,
-					Action: fmt.Sprintf("Take %s out of %s and hand it to the courier for %s (manifest %s)", c.Barcode, c.Location, m.Destination, m.ID),
-					Place:  c.Location.String(),
-					Why:    fmt.Sprintf("manifest %s carries it to %s; the courier confirms it with 'tapewarden manifest pickup %s'", m.ID, m.Destination, m.ID)})
+				d.openPromptLogged(ctx, withTexts(media.Prompt{Kind: "export", Barcode: c.Barcode, Manifest: m.ID, Place: c.Location.String()},
+					tr("prompt.export.courier_slot", c.Barcode, c.Location, m.Destination, m.ID),
+					tr("prompt.export.courier_why", m.ID, m.Destination, m.ID)))
 			case media.InStorage:
-				d.openPromptLogged(ctx, media.Prompt{Kind: "export", Barcode: c.Barcode, Manifest: m.ID,
-					Action: fmt.Sprintf("Fetch %s from %s and hand it to the courier for %s (manifest %s)", c.Barcode, c.Location, m.Destination, m.ID),
-					Place:  c.Location.String(),
-					Why:    fmt.Sprintf("manifest %s carries it to %s; the courier confirms it with 'tapewarden manifest pickup %s'", m.ID, m.Destination, m.ID)})
+				d.openPromptLogged(ctx, withTexts(media.Prompt{Kind: "export", Barcode: c.Barcode, Manifest: m.ID, Place: c.Location.String()},
+					tr("prompt.export.courier_shelf", c.Barcode, c.Location, m.Destination, m.ID),
+					tr("prompt.export.courier_why", m.ID, m.Destination, m.ID)))
 			default:
 				continue
 			}
@@ -105,10 +103,9 @@ func (d *Engine) prepareManifests(ctx context.Context) {
 			if l == nil {
 				continue
 			}
-			d.openPromptLogged(ctx, media.Prompt{Kind: "import", Barcode: c.Barcode, Manifest: m.ID,
-				Action: fmt.Sprintf("Put %s (back from %s, now at %s) into a mail slot of library %s, then run 'tapewarden library import'", c.Barcode, m.Origin, c.Location, l.cfg.Name),
-				Place:  c.Location.String(),
-				Why:    fmt.Sprintf("pool %s writes it in library %s", c.Pool, l.cfg.Name)})
+			d.openPromptLogged(ctx, withTexts(media.Prompt{Kind: "import", Barcode: c.Barcode, Manifest: m.ID, Place: c.Location.String()},
+				tr("prompt.import.back", c.Barcode, m.Origin, c.Location, l.cfg.Name),
+				tr("prompt.import.back_why", c.Pool, l.cfg.Name)))
 			prompted[it.Barcode] = true
 		}
 	}

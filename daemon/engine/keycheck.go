@@ -104,7 +104,7 @@ func (d *Engine) CheckKey(ctx context.Context, req KeyCheckRequest) ([]KeyCheck,
 // decrypts the start of its data file with ids.
 func (d *Engine) checkKeyOn(ctx context.Context, r media.Run, p media.Piece, ids archive.Identities) error {
 	l := lease{leaseRestore, fmt.Sprintf("a key check on run %d (%s)", r.ID, r.Job)}
-	m, err := d.obtain(ctx, obtainRequest{lease: l, barcode: p.Barcode, run: r.ID, why: fmt.Sprintf("key check of pool %s, generation %s", r.Pool, r.Generation),
+	m, err := d.obtain(ctx, obtainRequest{lease: l, barcode: p.Barcode, run: r.ID, why: tr("prompt.why.keycheck", r.Pool, r.Generation),
 		status: func(detail string) { d.log.Info("key check", "run", r.ID, "detail", detail) }})
 	if err != nil {
 		return err

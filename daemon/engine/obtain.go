@@ -29,7 +29,7 @@ type obtainRequest struct {
 	write   bool
 	drives  []string // the job's allowed drives; empty means any
 	run     int64
-	why     string
+	why     bi
 	status  func(detail string) // reports what the caller waits for
 }
 
@@ -173,9 +173,8 @@ func (d *Engine) bringInto(ctx context.Context, req obtainRequest, drv *drive) e
 func (d *Engine) importByPerson(ctx context.Context, req obtainRequest, l *library, cart media.Cartridge) error {
 	deadline := d.now().Add(d.cfg.Prompts.LoadTimeout.D())
 	for {
-		p, err := d.openPrompt(ctx, media.Prompt{Kind: "import", Barcode: cart.Barcode, Run: req.run,
-			Action: fmt.Sprintf("Fetch %s from %s and put it into an empty mail slot of library %s", cart.Barcode, cart.Location, l.cfg.Name),
-			Place:  cart.Location.String(), Why: req.why})
+		p, err := d.openPrompt(ctx, withTexts(media.Prompt{Kind: "import", Barcode: cart.Barcode, Run: req.run, Place: cart.Location.String()},
+			tr("prompt.import.fetch", cart.Barcode, cart.Location, l.cfg.Name), req.why))
 		if err != nil {
 			return err
 		}
@@ -271,30 +270,28 @@ func (d *Engine) loadByPerson(ctx context.Context, req obtainRequest, drv *drive
 		if holding != nil && holding.Barcode == want.Barcode {
 			return nil
 		}
-		insert := ""
+		insert := bi{}
 		if drv.virtual != nil {
-			insert = fmt.Sprintf(" ('tapewarden drive insert %s %s' for the virtual drive)", drv.cfg.Name, want.Barcode)
+			insert = tr("prompt.load.virtual", drv.cfg.Name, want.Barcode)
 		}
-		put := fmt.Sprintf("put %s (now at %s) into drive %s%s", want.Barcode, want.Location, drv.cfg.Name, insert)
+		action := tr("prompt.load.put", want.Barcode, want.Location, drv.cfg.Name, insert)
 		if drv.dir != nil {
-			put = fmt.Sprintf("attach disk %s (now at %s) to drive %s and mount it (%s)", want.Barcode, want.Location, drv.cfg.Name, drv.dir.Where())
+			action = tr("prompt.load.attach", want.Barcode, want.Location, drv.cfg.Name, drv.dir.Where())
 		}
-		action := strings.ToUpper(put[:1]) + put[1:]
 		var putBack media.Location
 		if holding != nil {
 			putBack = d.homePlace(ctx, holding.Barcode, drv)
-			takeOut := fmt.Sprintf("Take %s out of drive %s", holding.Barcode, drv.cfg.Name)
+			takeOut := tr("prompt.load.take_out", holding.Barcode, drv.cfg.Name)
 			if drv.dir != nil {
-				takeOut = fmt.Sprintf("Unmount disk %s, detach it from drive %s", holding.Barcode, drv.cfg.Name)
+				takeOut = tr("prompt.load.unmount", holding.Barcode, drv.cfg.Name)
 			}
-			action = fmt.Sprintf("%s and put it back at %s ('tapewarden drive eject %s --to %s'); then %s",
-				takeOut, putBack, drv.cfg.Name, putBack, put)
+			action = tr("prompt.load.swap", takeOut, putBack, drv.cfg.Name, putBack, bi{en: lowerFirst(action.en), ja: action.ja})
 		}
 		// The person may handle the drive from the moment the prompt
 		// shows.
 		drv.setAwaitingPerson(true)
-		p, err := d.openPrompt(ctx, media.Prompt{Kind: "load", Drive: drv.cfg.Name, Barcode: want.Barcode, Run: req.run,
-			Action: action, Place: "drive " + drv.cfg.Name + " at " + drv.cfg.Site, Why: req.why, Note: note})
+		p, err := d.openPrompt(ctx, withTexts(media.Prompt{Kind: "load", Drive: drv.cfg.Name, Barcode: want.Barcode, Run: req.run,
+			Place: "drive " + drv.cfg.Name + " at " + drv.cfg.Site, Note: note}, action, req.why))
 		if err != nil {
 			drv.setAwaitingPerson(false)
 			return err
@@ -319,14 +316,14 @@ func (d *Engine) loadByPerson(ctx context.Context, req obtainRequest, drv *drive
 				return lerr
 			}
 			if !labelled {
-				note = fmt.Sprintf("after prompt %d the "+medium(drv)+" in %s was blank and not %s; it was ejected", got.ID, drv.cfg.Name, want.Barcode)
+				note = fmt.Sprintf("after prompt %d the "+medium(drv).en+" in %s was blank and not %s; it was ejected", got.ID, drv.cfg.Name, want.Barcode)
 				d.ejectForPerson(ctx, drv)
 				continue
 			}
 			label, err = d.rawLabel(ctx, drv)
 		}
 		if err != nil {
-			note = fmt.Sprintf("after prompt %d the "+medium(drv)+" in %s could not be identified (%v); it was ejected and was not written", got.ID, drv.cfg.Name, err)
+			note = fmt.Sprintf("after prompt %d the "+medium(drv).en+" in %s could not be identified (%v); it was ejected and was not written", got.ID, drv.cfg.Name, err)
 			d.ejectForPerson(ctx, drv)
 			continue
 		}
@@ -339,7 +336,7 @@ func (d *Engine) loadByPerson(ctx context.Context, req obtainRequest, drv *drive
 		}
 		found, err := d.cat.Cartridge(ctx, label.Barcode)
 		if err != nil {
-			note = fmt.Sprintf("after prompt %d drive %s holds a "+medium(drv)+" labelled %s, which is not in the catalog; it was ejected and was not written", got.ID, drv.cfg.Name, label.Barcode)
+			note = fmt.Sprintf("after prompt %d drive %s holds a "+medium(drv).en+" labelled %s, which is not in the catalog; it was ejected and was not written", got.ID, drv.cfg.Name, label.Barcode)
 			d.ejectForPerson(ctx, drv)
 			continue
 		}
@@ -356,17 +353,17 @@ func (d *Engine) loadByPerson(ctx context.Context, req obtainRequest, drv *drive
 			return nil
 		}
 		note = fmt.Sprintf("after prompt %d drive %s held %s, not %s; it was ejected and was not written", got.ID, drv.cfg.Name, found.Barcode, want.Barcode)
-		d.log.Warn("wrong "+medium(drv)+" loaded", "drive", drv.cfg.Name, "found", found.Barcode, "expected", want.Barcode)
+		d.log.Warn("wrong "+medium(drv).en+" loaded", "drive", drv.cfg.Name, "found", found.Barcode, "expected", want.Barcode)
 		d.ejectForPerson(ctx, drv)
 	}
 }
 
 // medium names what a drive takes, for prompts: a disk or a cartridge.
-func medium(drv *drive) string {
+func medium(drv *drive) bi {
 	if drv.dir != nil {
-		return "disk"
+		return tr("prompt.medium.disk")
 	}
-	return "cartridge"
+	return tr("prompt.medium.cartridge")
 }
 
 // rawLabel reads the label of the cartridge in a leased drive, returning
@@ -389,9 +386,9 @@ func (d *Engine) labelByPerson(ctx context.Context, req obtainRequest, drv *driv
 		return false, err // it was labelled before: a blank one is not it
 	}
 	drv.setAwaitingPerson(true)
-	p, err := d.openPrompt(ctx, media.Prompt{Kind: "label", Drive: drv.cfg.Name, Barcode: want.Barcode, Run: req.run,
-		Action: fmt.Sprintf("The "+medium(drv)+" in drive %s is blank. If its sticker says %s, answer this prompt and tapewarden labels it %s (pool %s); if not, take it out and cancel this prompt", drv.cfg.Name, want.Barcode, want.Barcode, want.Pool),
-		Place:  "drive " + drv.cfg.Name + " at " + drv.cfg.Site, Why: req.why})
+	p, err := d.openPrompt(ctx, withTexts(media.Prompt{Kind: "label", Drive: drv.cfg.Name, Barcode: want.Barcode, Run: req.run,
+		Place: "drive " + drv.cfg.Name + " at " + drv.cfg.Site},
+		tr("prompt.label.action", medium(drv), drv.cfg.Name, want.Barcode, want.Barcode, want.Pool), req.why))
 	if err != nil {
 		drv.setAwaitingPerson(false)
 		return false, err

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/tapewarden/tapewarden/daemon/i18n"
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
 	"github.com/tapewarden/tapewarden/rotation"
@@ -407,9 +408,13 @@ func (d *Engine) nightCheck(ctx context.Context, night time.Time) {
 		lines = append(lines, p.String())
 	}
 	d.log.Error("pre-flight check before tonight's runs found problems", "first_run", night, "problems", len(probs), "first", lines[0])
-	if _, err := d.openPrompt(ctx, media.Prompt{Kind: "check",
-		Action: fmt.Sprintf("Before %s, fix what the pre-flight check found (%s): %s", night.In(d.cfg.Location).Format("2006-01-02 15:04 -07:00"), rotation.Plural(len(probs), "problem"), strings.Join(lines, "; ")),
-		Why:    "tonight's runs would fail or touch the wrong cartridge; 'tapewarden check' shows the verdict again"}); err != nil {
+	when := bi{en: night.In(d.cfg.Location).Format("2006-01-02 15:04 -07:00"), ja: i18n.NewPrinter(i18n.Japanese, d.cfg.Location).DateTime(night)}
+	count := tr("prompt.check.problems", len(probs))
+	if len(probs) == 1 {
+		count = tr("prompt.check.problem")
+	}
+	if _, err := d.openPrompt(ctx, withTexts(media.Prompt{Kind: "check"},
+		tr("prompt.check.action", when, count, strings.Join(lines, "; ")), tr("prompt.check.why"))); err != nil {
 		d.log.Error("open the pre-flight check's prompt", "err", err)
 	}
 }

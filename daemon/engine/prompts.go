@@ -3,7 +3,6 @@ package engine
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
@@ -180,7 +179,8 @@ func (d *Engine) notify(p media.Prompt, reminder, escalated bool) {
 		"TAPEWARDEN_PROMPT_CONFIDENTIALITY="+strconv.Itoa(p.Confidentiality),
 		"TAPEWARDEN_PROMPT_INTEGRITY="+strconv.Itoa(p.Integrity),
 		"TAPEWARDEN_PROMPT_CLASS="+p.Label(),
-		"TAPEWARDEN_PROMPT_TEXT="+promptText(p),
+		"TAPEWARDEN_PROMPT_TEXT="+promptText(p, d.japanese()),
+		"TAPEWARDEN_PROMPT_TEXT_EN="+promptText(p, false),
 	)
 	for _, argv := range cmds {
 		d.bg.Add(1)
@@ -209,19 +209,26 @@ func boolDigit(b bool) string {
 	return "0"
 }
 
-// promptText is a prompt in one line for people.
-func promptText(p media.Prompt) string {
-	s := fmt.Sprintf("[prompt %d] %s", p.ID, p.Action)
+// promptText is a prompt in one line for people, in Japanese when ja is
+// true and the prompt has its Japanese texts, else in English.
+func promptText(p media.Prompt, ja bool) string {
+	pr := enText
+	if ja && p.ActionJa != "" {
+		pr = jaText
+	}
+	action, why := p.Texts(pr == jaText)
+	s := pr.T("prompt.text.head", strconv.FormatInt(p.ID, 10))
 	if class := p.Label(); class != "" {
-		s = fmt.Sprintf("[prompt %d] [%s] %s", p.ID, class, p.Action)
+		s += " [" + class + "]"
 	}
+	s += " " + action
 	if p.Place != "" {
-		s += " (at " + p.Place + ")"
+		s += pr.T("prompt.text.at", p.Place)
 	}
-	if p.Why != "" {
-		s += " — " + p.Why
+	if why != "" {
+		s += pr.T("prompt.text.why", why)
 	}
-	return s + fmt.Sprintf(". When done: tapewarden prompt done %d", p.ID)
+	return s + pr.T("prompt.text.done", strconv.FormatInt(p.ID, 10))
 }
 
 // remind sends reminders for open prompts whose last notice is older than

@@ -526,7 +526,7 @@ func (d *Engine) restoreRun(ctx context.Context, r media.Run, dir string, req Re
 			_ = h.Close() // reads the tape: nothing written to lose
 			h = nil
 		}
-		req := obtainRequest{lease: l, barcode: p.Barcode, run: r.ID, why: fmt.Sprintf("restore of %s, piece %d", r.Job, n),
+		req := obtainRequest{lease: l, barcode: p.Barcode, run: r.ID, why: tr("prompt.why.restore", r.Job, n),
 			status: func(detail string) { d.log.Info("restore", "run", r.ID, "detail", detail); d.opStatus(ctx, detail) }}
 		if cur == nil {
 			m, err := d.obtain(ctx, req)

@@ -314,7 +314,7 @@ func (d *Engine) runJob(ctx context.Context, a *activeRun, job *config.JobConfig
 	if err := d.cat.UpdateRun(ctx, run.ID, media.RunUpdate{Generation: choice.Period.Key, Level: string(choice.Period.Level)}); err != nil {
 		return fail("record the generation: %v", err)
 	}
-	why := fmt.Sprintf("run %d of job %s writes generation %s", run.ID, job.Name, choice.Period.Key)
+	why := tr("prompt.why.run", run.ID, job.Name, choice.Period.Key)
 	m, err := d.obtain(ctx, obtainRequest{lease: l, barcode: choice.Barcode, write: true, drives: job.Drives, run: run.ID, why: why,
 		status: func(detail string) { status("", detail) }})
 	if err != nil {
@@ -422,7 +422,7 @@ type tapeWriter struct {
 	status func(media.RunState, string)
 	pool   rotation.Pool
 	lease  lease
-	why    string
+	why    bi
 	// cmdEnv is the source command's environment.
 	cmdEnv commandEnv
 
@@ -747,7 +747,7 @@ func (w *tapeWriter) nextVolume(ctx context.Context, done archive.Piece) (archiv
 	if err := d.putAway(ctx, drv); err != nil {
 		return nil, err
 	}
-	req := obtainRequest{lease: w.lease, barcode: choice.Barcode, write: true, run: w.run.ID, why: w.why + fmt.Sprintf(" (piece %d)", done.Index+1),
+	req := obtainRequest{lease: w.lease, barcode: choice.Barcode, write: true, run: w.run.ID, why: tr("prompt.why.piece", w.why, done.Index+1),
 		status: func(detail string) { w.status("", detail) }}
 	start := d.now()
 	if err := d.bringInto(ctx, req, drv); err != nil {
@@ -792,18 +792,16 @@ func (w *tapeWriter) afterRun(ctx context.Context) {
 		if drv.lib != nil && drv.lib.cfg.MailSlots > 0 {
 			ev, err := d.unloadLeased(ctx, media.System, drv, 0, true)
 			if err == nil {
-				d.openPromptLogged(ctx, media.Prompt{Kind: "export", Barcode: barcode, Run: w.run.ID,
-					Action: fmt.Sprintf("Take %s out of %s and hand it to the courier for %s", barcode, ev.To, dest),
-					Place:  ev.To, Why: fmt.Sprintf("today's offsite plan sends it to %s ('tapewarden manifest create --from-plan')", dest)})
+				d.openPromptLogged(ctx, withTexts(media.Prompt{Kind: "export", Barcode: barcode, Run: w.run.ID, Place: ev.To},
+					tr("prompt.export.plan_slot", barcode, ev.To, dest), tr("prompt.export.plan_why", dest)))
 				w.log.printf("%s is in the mail slot for the courier to %s", barcode, dest)
 				return
 			}
 			d.log.Warn("could not export for the courier; putting it back", "barcode", barcode, "err", err)
 		} else if drv.lib == nil {
 			d.ejectForPerson(ctx, drv)
-			d.openPromptLogged(ctx, media.Prompt{Kind: "export", Barcode: barcode, Drive: drv.cfg.Name, Run: w.run.ID,
-				Action: fmt.Sprintf("Take %s out of drive %s and hand it to the courier for %s", barcode, drv.cfg.Name, dest),
-				Place:  "drive " + drv.cfg.Name, Why: fmt.Sprintf("today's offsite plan sends it to %s ('tapewarden manifest create --from-plan'; record the eject with 'tapewarden drive eject %s --to ...')", dest, drv.cfg.Name)})
+			d.openPromptLogged(ctx, withTexts(media.Prompt{Kind: "export", Barcode: barcode, Drive: drv.cfg.Name, Run: w.run.ID, Place: "drive " + drv.cfg.Name},
+				tr("prompt.export.plan_drive", barcode, drv.cfg.Name, dest), tr("prompt.export.plan_drive_why", dest, drv.cfg.Name)))
 			return
 		}
 	}

@@ -125,20 +125,17 @@ func (w *tapeWriter) checkTapeData(ctx context.Context, label drives.Label) erro
 		return nil
 	}
 	what := describeUnknown(unknown, contents.Truncated)
-	why := "the tape holds " + what
+	why := tr("prompt.unknown.holds", what)
 	if foreignLabel {
-		why = fmt.Sprintf("its label (UUID %s, pool %s, written %s) is not the one this catalog wrote (UUID %s); the tape holds %s",
-			label.UUID, label.Pool, label.LabelTime.Format(time.DateOnly), catUUID, what)
+		why = tr("prompt.unknown.foreign", label.UUID, label.Pool, label.LabelTime.Format(time.DateOnly), catUUID, what)
 	} else if catUUID == "" && len(unknown) > 0 {
-		why = fmt.Sprintf("its label (UUID %s, pool %s, written %s) was not written by this catalog; the tape holds %s",
-			label.UUID, label.Pool, label.LabelTime.Format(time.DateOnly), what)
+		why = tr("prompt.unknown.not_ours", label.UUID, label.Pool, label.LabelTime.Format(time.DateOnly), what)
 	}
 	erase := fmt.Sprintf("tapewarden media erase %s --confirm --reason TEXT", barcode)
-	d.promptUnknownData(ctx, media.Prompt{Kind: promptUnknownData, Barcode: barcode, Drive: w.m.drv.cfg.Name, Run: w.run.ID,
-		Action: fmt.Sprintf("Decide what happens to the data on %s: import it into the catalog ('tapewarden catalog rebuild', which comes with the site-loss recovery), or release it for overwriting with '%s'", barcode, erase),
-		Place:  "drive " + w.m.drv.cfg.Name, Why: why})
+	d.promptUnknownData(ctx, withTexts(media.Prompt{Kind: promptUnknownData, Barcode: barcode, Drive: w.m.drv.cfg.Name, Run: w.run.ID, Place: "drive " + w.m.drv.cfg.Name},
+		tr("prompt.unknown.action", barcode, erase), why))
 	return fmt.Errorf("%s holds data this catalog does not know, so it was not written over: %s; import it ('tapewarden catalog rebuild', coming with the site-loss recovery) or release it with '%s'",
-		barcode, why, erase)
+		barcode, why.en, erase)
 }
 
 // knownTrailer says whether the catalog knows the run a trailer names: a

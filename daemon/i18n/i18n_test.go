@@ -2,6 +2,8 @@ package i18n
 
 import (
 	"regexp"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 	"unicode"
@@ -10,7 +12,28 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var verbs = regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z%]`)
+var verbs = regexp.MustCompile(`%(\[(\d+)\])?[-+# 0-9.]*([a-zA-Z%])`)
+
+// arguments lists a text's verbs by the argument they print, as fmt
+// counts them (an explicit %[n] moves the count to n), sorted: "1s",
+// "2d". A text that prints its arguments in another order has the same
+// list.
+func arguments(s string) []string {
+	var out []string
+	next := 1
+	for _, m := range verbs.FindAllStringSubmatch(s, -1) {
+		if m[3] == "%" {
+			continue
+		}
+		if m[2] != "" {
+			next, _ = strconv.Atoi(m[2])
+		}
+		out = append(out, strconv.Itoa(next)+m[3])
+		next++
+	}
+	slices.Sort(out)
+	return out
+}
 
 // TestEveryMessageInBothLanguages fails on a message missing in either
 // language, an ID given twice, a Japanese text left in English, or two
@@ -22,7 +45,7 @@ func TestEveryMessageInBothLanguages(t *testing.T) {
 		seen[m.id] = true
 		assert.NotEmpty(t, m.en, "message %s has no English", m.id)
 		assert.NotEmpty(t, m.ja, "message %s has no Japanese", m.id)
-		assert.Equal(t, verbs.FindAllString(m.en, -1), verbs.FindAllString(m.ja, -1), "message %s: the English and the Japanese take different arguments", m.id)
+		assert.Equal(t, arguments(m.en), arguments(m.ja), "message %s: the English and the Japanese take different arguments", m.id)
 		hasJapanese := false
 		for _, r := range m.ja {
 			if unicode.In(r, unicode.Hiragana, unicode.Katakana, unicode.Han) {
@@ -57,6 +80,14 @@ func TestPrinter(t *testing.T) {
 	f := ja.Funcs()
 	assert.Equal(t, "搬送中", f["state"].(func(any) string)("in-transit"))
 	assert.Equal(t, "somethingelse", f["state"].(func(any) string)("somethingelse"), "a code without a word stays itself")
+}
+
+func TestArgumentOrder(t *testing.T) {
+	assert.Equal(t, []string{"1s", "2s", "3d"}, arguments("%s and %s, %d"))
+	assert.Equal(t, []string{"1s", "2s", "3d"}, arguments("%[2]s、%[1]s、%[3]d"))
+	assert.NotEqual(t, arguments("%s %s"), arguments("%[2]s"), "a dropped argument shows")
+	ja := NewPrinter(Japanese, nil)
+	assert.Equal(t, "ドライブ dat0 から DAT001 を取り出し", ja.T("prompt.load.take_out", "DAT001", "dat0"), "the catalogue fills %[n]s in by index")
 }
 
 func TestParse(t *testing.T) {

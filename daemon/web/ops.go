@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tapewarden/tapewarden/daemon/i18n"
 	"github.com/tapewarden/tapewarden/media"
 
 	"github.com/tapewarden/tapewarden/daemon/engine"
@@ -30,6 +31,7 @@ type opsData struct {
 type promptCard struct {
 	P             media.Prompt
 	What          string
+	Action, Why   string // in the page's language
 	Escalated     bool
 	DeadlineLabel string
 	Deadline      time.Time
@@ -92,10 +94,13 @@ func (c *console) opsPage(q *request) error {
 	return nil
 }
 
-// card words a prompt for the operator: the kind in the page's language,
-// and the deadline (a run waiting for a load fails then; others escalate).
+// card words a prompt for the operator: the kind, what to do and why in
+// the page's language (English for a prompt opened before the catalog
+// kept Japanese), and the deadline (a run waiting for a load fails then;
+// others escalate).
 func (c *console) card(q *request, p media.Prompt) promptCard {
-	card := promptCard{P: p, What: q.p.T("prompt.kind." + p.Kind), Escalated: p.Escalated,
+	action, why := p.Texts(q.p.Lang() == i18n.Japanese)
+	card := promptCard{P: p, What: q.p.T("prompt.kind." + p.Kind), Action: action, Why: why, Escalated: p.Escalated,
 		DeadlineLabel: q.p.T("ops.escalates"), Deadline: p.CreatedAt.Add(time.Duration(c.cfg.Prompts.EscalateAfter))}
 	if !q.p.Has("prompt.kind." + p.Kind) {
 		card.What = p.Kind

@@ -511,3 +511,33 @@ func TestAuditShowsTheChainUpToItsHead(t *testing.T) {
 	assert.GreaterOrEqual(t, n, head.ID)
 	assert.NotContains(t, body, `<form method="post" action="/ops`, "the auditor's page offers no change")
 }
+
+// TestPromptCardInTheBrowsersLanguage: a card says what to do and why in
+// the language the browser chose; a prompt opened before the catalog kept
+// Japanese shows its English.
+func TestPromptCardInTheBrowsersLanguage(t *testing.T) {
+	f := startConsole(t, "en")
+	p, err := f.cat.OpenPrompt(f.ctx, media.Prompt{Kind: "import", Barcode: "DLY001L8", Place: "honcho/shelf",
+		Action: "Fetch DLY001L8 from honcho/shelf and put it into an empty mail slot of library lib0", Why: "restore of juki, piece 1",
+		ActionJa: "DLY001L8 を honcho/shelf から持ち出し、ライブラリ lib0 の空いているメールスロットに入れてください", WhyJa: "juki の復元（1 本目）"})
+	require.NoError(t, err)
+	_, err = f.cat.OpenPrompt(f.ctx, media.Prompt{Kind: "clean", Drive: "lto0", Action: "Clean drive lto0"})
+	require.NoError(t, err)
+	op := f.browser().signIn(RoleOperator)
+
+	res, body := op.get("/ops")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, body, `id="prompt-`+strconv.FormatInt(p.ID, 10)+`"`)
+	assert.Contains(t, body, "<dd>Fetch DLY001L8 from honcho/shelf and put it into an empty mail slot of library lib0</dd>")
+	assert.Contains(t, body, "<dd>restore of juki, piece 1</dd>")
+	assert.NotContains(t, body, "メールスロットに入れてください")
+
+	res, _ = op.post("/lang", url.Values{"lang": {"ja"}, "back": {"/ops"}}, nil)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	res, body = op.get("/ops")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, body, "<dt>作業内容</dt><dd>DLY001L8 を honcho/shelf から持ち出し、ライブラリ lib0 の空いているメールスロットに入れてください</dd>")
+	assert.Contains(t, body, "<dt>理由</dt><dd>juki の復元（1 本目）</dd>")
+	assert.NotContains(t, body, "piece 1")
+	assert.Contains(t, body, "<dd>Clean drive lto0</dd>", "an older prompt without Japanese shows its English")
+}
