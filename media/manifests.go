@@ -224,8 +224,7 @@ func (c *Catalog) CancelManifest(ctx context.Context, actor Actor, id, reason st
 	if err := checkTexts(textField{"the manifest ID", id, TextName}, textField{"the reason", reason, TextLine}); err != nil {
 		return Manifest{}, err
 	}
-	var out Manifest
-	err := c.write(ctx, func(tx *sql.Tx) error {
+	return c.writeManifest(ctx, id, func(tx *sql.Tx) error {
 		m, err := manifestTx(ctx, tx, id)
 		if err != nil {
 			return err
@@ -239,14 +238,8 @@ func (c *Catalog) CancelManifest(ctx context.Context, actor Actor, id, reason st
 		if err := c.appendEvent(ctx, tx, &Event{Actor: actor.Name, Role: actor.Role, Kind: "manifest-cancelled", Manifest: id, Reason: reason}); err != nil {
 			return err
 		}
-		var rerr error
-		out, rerr = manifestTx(ctx, tx, id)
-		return rerr
+		return nil
 	})
-	if err != nil {
-		return Manifest{}, err
-	}
-	return out, nil
 }
 
 // AssignCourier names the courier who will carry an open manifest, before
@@ -263,8 +256,7 @@ func (c *Catalog) AssignCourier(ctx context.Context, actor Actor, id, courier st
 	if courier == "" {
 		return Manifest{}, fmt.Errorf("%w: assign a courier to %s: name the courier", ErrBadInput, id)
 	}
-	var out Manifest
-	err := c.write(ctx, func(tx *sql.Tx) error {
+	return c.writeManifest(ctx, id, func(tx *sql.Tx) error {
 		m, err := manifestTx(ctx, tx, id)
 		if err != nil {
 			return err
@@ -282,15 +274,8 @@ func (c *Catalog) AssignCourier(ctx context.Context, actor Actor, id, courier st
 		if err := c.appendEvent(ctx, tx, &Event{Actor: actor.Name, Role: actor.Role, Kind: "manifest-courier", Manifest: id, Reason: reason}); err != nil {
 			return err
 		}
-		var rerr error
-		out, rerr = manifestTx(ctx, tx, id)
-		return rerr
+		return nil
 	})
-	if err != nil {
-		return Manifest{}, err
-	}
-	c.markOverdue(&out)
-	return out, nil
 }
 
 // compare splits scanned barcodes against expected ones.
@@ -349,8 +334,7 @@ func (c *Catalog) Pickup(ctx context.Context, actor Actor, id string, h Handover
 	if err != nil {
 		return Manifest{}, err
 	}
-	var out Manifest
-	err = c.write(ctx, func(tx *sql.Tx) error {
+	return c.writeManifest(ctx, id, func(tx *sql.Tx) error {
 		m, err := manifestTx(ctx, tx, id)
 		if err != nil {
 			return err
@@ -417,15 +401,8 @@ func (c *Catalog) Pickup(ctx context.Context, actor Actor, id string, h Handover
 		if _, err := tx.ExecContext(ctx, `UPDATE manifests SET state = 'in-transit', courier = ?, picked_up_at = ? WHERE id = ?`, courier, timeText(now), id); err != nil {
 			return err
 		}
-		var rerr error
-		out, rerr = manifestTx(ctx, tx, id)
-		return rerr
+		return nil
 	})
-	if err != nil {
-		return Manifest{}, err
-	}
-	c.markOverdue(&out)
-	return out, nil
 }
 
 // Deliver records that the manifest's cartridges arrived at the
@@ -439,8 +416,7 @@ func (c *Catalog) Deliver(ctx context.Context, actor Actor, id string, h Handove
 	if err != nil {
 		return Manifest{}, err
 	}
-	var out Manifest
-	err = c.write(ctx, func(tx *sql.Tx) error {
+	return c.writeManifest(ctx, id, func(tx *sql.Tx) error {
 		m, err := manifestTx(ctx, tx, id)
 		if err != nil {
 			return err
@@ -514,14 +490,8 @@ func (c *Catalog) Deliver(ctx context.Context, actor Actor, id string, h Handove
 		if _, err := tx.ExecContext(ctx, `UPDATE manifests SET state = ?, delivered_at = ?, destination_place = ? WHERE id = ?`, string(state), timeText(now), place, id); err != nil {
 			return err
 		}
-		var rerr error
-		out, rerr = manifestTx(ctx, tx, id)
-		return rerr
+		return nil
 	})
-	if err != nil {
-		return Manifest{}, err
-	}
-	return out, nil
 }
 
 // safestPlace picks where delivered cartridges go when nobody said: a
@@ -634,8 +604,7 @@ func (c *Catalog) Resolve(ctx context.Context, actor Actor, id, barcode string, 
 	if strings.TrimSpace(r.Note) == "" && r.Lost {
 		return Manifest{}, fmt.Errorf("%w: resolve %s on %s: a lost cartridge needs a note saying what was done to find it", ErrBadInput, b.Text, id)
 	}
-	var out Manifest
-	err = c.write(ctx, func(tx *sql.Tx) error {
+	return c.writeManifest(ctx, id, func(tx *sql.Tx) error {
 		if _, err := manifestTx(ctx, tx, id); err != nil {
 			return err
 		}
@@ -701,15 +670,8 @@ func (c *Catalog) Resolve(ctx context.Context, actor Actor, id, barcode string, 
 			Reason: fmt.Sprintf("%s (%s at %s): %s", resolution, kind, phase, r.Note)}); err != nil {
 			return err
 		}
-		var rerr error
-		out, rerr = manifestTx(ctx, tx, id)
-		return rerr
+		return nil
 	})
-	if err != nil {
-		return Manifest{}, err
-	}
-	c.markOverdue(&out)
-	return out, nil
 }
 
 func manifestTx(ctx context.Context, q querier, id string) (Manifest, error) {
@@ -776,6 +738,25 @@ func (c *Catalog) Manifest(ctx context.Context, id string) (Manifest, error) {
 	}
 	c.markOverdue(&m)
 	return m, nil
+}
+
+// writeManifest runs change on manifest id in one transaction and returns
+// the manifest as the change left it.
+func (c *Catalog) writeManifest(ctx context.Context, id string, change func(tx *sql.Tx) error) (Manifest, error) {
+	var out Manifest
+	err := c.write(ctx, func(tx *sql.Tx) error {
+		if err := change(tx); err != nil {
+			return err
+		}
+		var err error
+		out, err = manifestTx(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return Manifest{}, err
+	}
+	c.markOverdue(&out)
+	return out, nil
 }
 
 func (c *Catalog) markOverdue(m *Manifest) {
