@@ -101,7 +101,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Daemon, error)
 	if d.web == nil {
 		// The console on the HTTPS listener, signing people in through
 		// the same accounts as the API.
-		d.web = web.New(eng, web.Options{Accounts: d.accounts, Actor: d.accounts.ActorFromRequest, Logger: d.log.With("component", "web"),
+		d.web = web.New(eng, web.Options{Accounts: d.accounts, Actor: d.accounts.ActorFromRequest, Logger: d.log.With("component", "web"), Report: d.report,
 			CourierCode: func(ctx context.Context, actor media.Actor, manifest, courier string) (string, string, time.Time, error) {
 				cc, err := d.accounts.IssueCourierCode(ctx, actor, manifest, courier)
 				return cc.Code, cc.PIN, cc.ExpiresAt, err

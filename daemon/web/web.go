@@ -45,6 +45,8 @@ type Options struct {
 	Language string
 	// Logger receives failed and refused requests; nil discards them.
 	Logger *slog.Logger
+	// Report is the daemon's report pages; nil: the console makes its own.
+	Report *report.Pages
 	// CourierCode makes a courier's one-time sign-in code and PIN for a
 	// manifest, to print on its picking list; nil: the picking list
 	// offers none ('tapewarden manifest courier-code' makes them).
@@ -123,7 +125,10 @@ func New(eng *engine.Engine, opts Options) http.Handler {
 		opts.Language = c.cfg.Language
 	}
 	c.lang, _ = i18n.Parse(opts.Language)
-	c.report = report.New(c.cfg, c.cat, report.Options{Now: eng.Now, Logger: c.log, Cleaning: eng.CleaningStatus})
+	c.report = opts.Report
+	if c.report == nil {
+		c.report = report.New(c.cfg, c.cat, report.Options{Now: eng.Now, Logger: c.log, Cleaning: eng.CleaningStatus})
+	}
 	var err error
 	if c.pages, err = parsePages(); err != nil {
 		c.log.Error("the web console's pages do not parse", "err", err)
