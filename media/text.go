@@ -55,9 +55,17 @@ func (k TextKind) limit() int {
 // formatting, line and paragraph separators), and bytes that are not
 // UTF-8.
 func forbidden(r rune, k TextKind) bool {
-	switch {
-	case r == '\n' || r == '\t':
+	if r == '\n' || r == '\t' {
 		return k != TextMultiLine
+	}
+	return UnsafeRune(r)
+}
+
+// UnsafeRune reports whether r acts on a terminal or on how text is
+// displayed rather than showing as itself: control characters (C0, DEL,
+// C1), bidirectional formatting, and line and paragraph separators.
+func UnsafeRune(r rune) bool {
+	switch {
 	case unicode.IsControl(r):
 		return true
 	case r == 0x061C, r == 0x200E, r == 0x200F, r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:

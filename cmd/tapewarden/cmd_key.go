@@ -62,11 +62,17 @@ func createSecretFile(path string) (*os.File, error) {
 
 // writeIdentityFile writes id in age-keygen's format to a new file.
 func writeIdentityFile(path string, id *age.X25519Identity, note string) error {
+	return writeSecretFile(path, fmt.Appendf(nil, "# %s: %s\n# public key: %s\n%s\n", note, time.Now().UTC().Format(time.RFC3339), id.Recipient(), id))
+}
+
+// writeSecretFile writes data to a new file of mode 0600, removing it
+// again if the write fails.
+func writeSecretFile(path string, data []byte) error {
 	f, err := createSecretFile(path)
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(f, "# %s: %s\n# public key: %s\n%s\n", note, time.Now().UTC().Format(time.RFC3339), id.Recipient(), id)
+	_, err = f.Write(data)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/tapewarden/tapewarden/media"
@@ -33,9 +32,9 @@ func escapeText(s string, keepNewlines bool) string {
 			b.WriteString(`\r`)
 		case r == '\t':
 			b.WriteString(`\t`)
-		case r < 0x80 && unsafeRune(r):
+		case r < 0x80 && media.UnsafeRune(r):
 			fmt.Fprintf(&b, `\x%02x`, r)
-		case unsafeRune(r):
+		case media.UnsafeRune(r):
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
 			b.WriteRune(r)
@@ -53,23 +52,9 @@ func needsEscape(s string, keepNewlines bool) bool {
 		if r == '\n' && keepNewlines {
 			continue
 		}
-		if unsafeRune(r) {
+		if media.UnsafeRune(r) {
 			return true
 		}
-	}
-	return false
-}
-
-// unsafeRune reports whether r acts on a terminal or on how text is
-// displayed rather than showing as itself.
-func unsafeRune(r rune) bool {
-	switch {
-	case unicode.IsControl(r):
-		return true
-	case r == 0x061C, r == 0x200E, r == 0x200F, r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
-		return true
-	case r == 0x2028, r == 0x2029:
-		return true
 	}
 	return false
 }

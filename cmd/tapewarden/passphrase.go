@@ -246,21 +246,7 @@ func writePassphraseIdentity(path string, id *age.X25519Identity, pass []byte, n
 	if err := aw.Close(); err != nil {
 		return err
 	}
-	f, err := createSecretFile(path)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(buf.Bytes())
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		if rerr := os.Remove(path); rerr != nil {
-			return fmt.Errorf("write %s: %w; a partial key file is left there: delete it (%v)", path, err, rerr)
-		}
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return writeSecretFile(path, buf.Bytes())
 }
 
 // newPassphrase asks for a new passphrase: twice at the terminal, or
