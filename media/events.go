@@ -210,3 +210,17 @@ func (c *Catalog) Events(ctx context.Context, f EventFilter) ([]Event, error) {
 	}
 	return out, rows.Err()
 }
+
+// ValidEventHash says whether s has the form of an audit event's hash: 64
+// hexadecimal digits.
+func ValidEventHash(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			return false
+		}
+	}
+	return true
+}

@@ -588,7 +588,7 @@ func (a *app) auditCommand() *cobra.Command {
 		Short: "Check the audit hash chain; with --head, that it ends at a hash kept elsewhere",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if head != "" && !validHeadHash(head) {
+			if head != "" && !media.ValidEventHash(head) {
 				return usagef("audit verify --head %q: a head hash is 64 hexadecimal digits, as 'tapewarden audit verify' or a tape's label prints it", head)
 			}
 			var res media.VerifyResult
@@ -657,20 +657,6 @@ room: without the catalog nobody knows which tape holds what.`,
 	copyCmd.Flags().BoolVar(&wait, "wait", true, "wait for the copy to end (--wait=false: start it and print its operation ID)")
 	cmd.AddCommand(copyCmd, a.catalogRebuildCommand())
 	return cmd
-}
-
-// validHeadHash says whether s has the form of an audit event's hash: 64
-// hexadecimal digits.
-func validHeadHash(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for _, r := range s {
-		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
-			return false
-		}
-	}
-	return true
 }
 
 // copiesLines are the status's lines about the scheduled copies of the

@@ -431,7 +431,7 @@ func (d *Server) apiAuditLog(r *http.Request, _ media.Actor) (any, error) {
 
 func (d *Server) apiAuditVerify(r *http.Request, _ media.Actor) (any, error) {
 	head := r.URL.Query().Get("head")
-	if head != "" && !validHeadHash(head) {
+	if head != "" && !media.ValidEventHash(head) {
 		return nil, badRequest("head %q is not an audit hash: give the 64 hexadecimal digits that 'tapewarden audit verify' or a tape's label printed", head)
 	}
 	return d.cat.Verify(r.Context(), strings.ToLower(head))
@@ -451,20 +451,6 @@ func (d *Server) apiCatalogCopy(r *http.Request, actor media.Actor) (any, error)
 		return nil, badRequest("say where the copy goes (--to FILE)")
 	}
 	return d.eng.StartCatalogCopy(r.Context(), actor, req.To)
-}
-
-// validHeadHash says whether s has the form of an audit event's hash: 64
-// hexadecimal digits.
-func validHeadHash(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for _, r := range s {
-		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
-			return false
-		}
-	}
-	return true
 }
 
 // resolution is the catalog's form of a resolve request: where the
