@@ -472,21 +472,12 @@ func ReadCatalogFileWith(ctx context.Context, d drives.Drive, t drives.Trailer, 
 			_ = os.Remove(dest) // a half-written copy; the read error is the one to report
 		}
 	}()
-	if err := d.Rewind(ctx); err != nil {
-		return cf, err
-	}
-	if err := d.SetBlockSize(ctx, 0); err != nil {
-		return cf, err
-	}
-	if err := d.SpaceFiles(ctx, int(t.DataFile)); err != nil {
-		return cf, fmt.Errorf("space to the catalog file (tape file %d) of %s: %w", t.DataFile, t.Barcode, err)
-	}
-	bufSize, err := drives.ReadBufferSize(d, 0)
+	src, bufSize, err := readTapeFile(ctx, d, t.DataFile)
 	if err != nil {
-		return cf, err
+		return cf, fmt.Errorf("the catalog file (tape file %d) of %s: %w", t.DataFile, t.Barcode, err)
 	}
 	h := sha256.New()
-	fileReader := &fileReader{r: drives.LimitReads(d, bufSize), h: h}
+	fileReader := &fileReader{r: src, h: h}
 	// tar reads in small pieces; the drive wants a whole block per read.
 	br := bufio.NewReaderSize(fileReader, bufSize)
 	bad := func(format string, args ...any) error {

@@ -259,20 +259,11 @@ func restoreRun(ctx context.Context, opts RestoreOptions, system string, r TapeR
 			cur, curBarcode = d, p.Barcode
 			rj.Cartridges = append(rj.Cartridges, p.Barcode)
 		}
-		if err := cur.SetBlockSize(ctx, 0); err != nil {
-			return nil, err
-		}
-		if err := cur.Rewind(ctx); err != nil {
-			return nil, err
-		}
-		if err := cur.SpaceFiles(ctx, int(p.DataFile)); err != nil {
-			return nil, fmt.Errorf("space to file %d of %s: %w", p.DataFile, p.Barcode, err)
-		}
-		bufSize, err := drives.ReadBufferSize(cur, 0)
+		src, _, err := readTapeFile(ctx, cur, p.DataFile)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("file %d of %s: %w", p.DataFile, p.Barcode, err)
 		}
-		return drives.LimitReads(cur, bufSize), nil
+		return src, nil
 	}
 	stream := archive.NewReader(ctx, next, drives.MaxBlockSize)
 	eo := archive.ExtractOptions{Overwrite: opts.Overwrite, Reassemble: true,
@@ -330,4 +321,24 @@ func restoreEncrypted(ctx context.Context, stream *archive.Reader, r TapeRun, la
 	}
 	rj.Verified = true
 	return nil
+}
+
+// readTapeFile positions d at the start of tape file n, in variable-block
+// mode, and returns a reader that reads it a whole block at a time, with
+// the size of the buffer a block needs.
+func readTapeFile(ctx context.Context, d drives.Drive, n int64) (io.Reader, int, error) {
+	if err := d.SetBlockSize(ctx, 0); err != nil {
+		return nil, 0, err
+	}
+	if err := d.Rewind(ctx); err != nil {
+		return nil, 0, err
+	}
+	if err := d.SpaceFiles(ctx, int(n)); err != nil {
+		return nil, 0, fmt.Errorf("space to it: %w", err)
+	}
+	bufSize, err := drives.ReadBufferSize(d, 0)
+	if err != nil {
+		return nil, 0, err
+	}
+	return drives.LimitReads(d, bufSize), bufSize, nil
 }
