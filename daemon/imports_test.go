@@ -20,7 +20,7 @@ import (
 // section, in the same change as the code.
 var allowedImports = map[string][]string{
 	// The one binary: the daemon, and a client of the API's answer types.
-	"cmd/tapewarden": {"daemon", "daemon/api", "daemon/api/client", "daemon/archive", "daemon/auth", "daemon/config", "daemon/engine", "daemon/recovery", "daemon/report", "media", "drives", "rotation"},
+	"cmd/tapewarden": {"daemon", "daemon/api", "daemon/api/client", "daemon/archive", "daemon/auth", "daemon/config", "daemon/engine", "daemon/i18n", "daemon/recovery", "daemon/report", "media", "drives", "rotation"},
 	// Wiring only: New, Run, Close, the listeners, systemd.
 	"daemon": {"daemon/api", "daemon/auth", "daemon/config", "daemon/engine", "daemon/metrics", "daemon/report", "daemon/web", "media", "rotation"},
 	// The only package that knows HTTP; drives for the device errors in
@@ -42,7 +42,7 @@ var allowedImports = map[string][]string{
 	// restores without a catalog. Never the engine (it calls this).
 	"daemon/recovery": {"daemon/archive", "daemon/config", "media", "drives", "rotation"},
 	// Read-only pages: never the engine. drives for media compatibility.
-	"daemon/report": {"daemon/config", "daemon/facts", "media", "media/mediatype", "drives", "rotation"},
+	"daemon/report": {"daemon/config", "daemon/facts", "daemon/i18n", "media", "media/mediatype", "drives", "rotation"},
 	// Collectors: never the engine (they read it through metrics.Live).
 	// drives for the TapeAlert severities.
 	"daemon/metrics": {"daemon/config", "daemon/facts", "media", "drives", "rotation"},

@@ -2,6 +2,7 @@ package i18n
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,6 +42,10 @@ func (l Lang) tag() language.Tag {
 	}
 	return language.English
 }
+
+// messages is the catalogue: every text in both languages, gathered
+// from the files that keep them by subject.
+var messages = slices.Concat(pageMessages)
 
 // cat is the catalogue built from messages.
 var cat = build()

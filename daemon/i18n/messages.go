@@ -6,11 +6,11 @@ type entry struct {
 	id, en, ja string
 }
 
-// messages is the catalogue. Keep the IDs grouped by page, and write the
+// pageMessages are the web console's texts and the prompts'. Keep the IDs grouped by page, and write the
 // Japanese as the operators, couriers and auditors of a town hall read
 // it: 媒体 (a cartridge), 世代 (a generation), 遠隔地保管 (offsite
 // storage), 搬送 (a courier transfer), 点検 (an inspection).
-var messages = []entry{
+var pageMessages = []entry{
 	// Every page.
 	{"nav.ops", "Operations", "運用"},
 	{"nav.manifests", "Manifests", "搬送票"},
