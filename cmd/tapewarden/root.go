@@ -11,11 +11,13 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tapewarden/tapewarden/daemon/api/client"
 	"github.com/tapewarden/tapewarden/daemon/config"
+	"github.com/tapewarden/tapewarden/daemon/i18n"
 )
 
 // app holds what every subcommand shares.
@@ -26,6 +28,18 @@ type app struct {
 	configPath string
 	socket     string
 	jsonOut    bool
+	lang       string
+}
+
+// printer speaks the language of the printouts: --lang if given, else
+// the one the daemon is configured for (configured, from its answer).
+// It shows times in loc, the zone of the daemon's answer.
+func (a *app) printer(configured string, loc *time.Location) *i18n.Printer {
+	l, _ := i18n.Parse(configured)
+	if a.lang != "" {
+		l, _ = i18n.Parse(a.lang)
+	}
+	return i18n.NewPrinter(l, loc)
 }
 
 func newRootCommand(out, errOut io.Writer) *cobra.Command {
@@ -61,6 +75,13 @@ Exit status: 0 ok, 1 refused or failed, 2 usage or configuration error,
 	pf.StringVar(&a.configPath, "config", config.DefaultConfigPath, "configuration file")
 	pf.StringVar(&a.socket, "socket", "", "API socket (default: TAPEWARDEN_SOCKET, then the configuration's)")
 	pf.BoolVar(&a.jsonOut, "json", false, "print JSON instead of text")
+	pf.StringVar(&a.lang, "lang", "", "language of the printouts (prompts, swap list, courier plan, recovery sheet): en or ja (default: the daemon's configured language)")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if _, ok := i18n.Parse(a.lang); a.lang != "" && !ok {
+			return usagef("--lang %q: tapewarden speaks en (English) and ja (Japanese)", a.lang)
+		}
+		return nil
+	}
 
 	root.AddCommand(
 		a.daemonCommand(),
