@@ -306,7 +306,7 @@ func Check(cfg Config, facts Facts, now time.Time) []Finding {
 				continue
 			}
 			if cands, why := usableCleaners(t, view, now, nil); len(cands) == 0 {
-				add(SeverityWarning, ruleCleaningSupply, sectionCleaning, "drive type "+t, "has no usable %s cleaning cartridge at the machine room (%s): add one", cleanerFamily(t), why)
+				add(SeverityWarning, ruleCleaningSupply, sectionCleaning, "drive type "+t, "has no usable %s cleaning cartridge at the machine room (%s): add one", cleanerFamily(t), why.Message)
 			}
 		}
 		for _, s := range SpentCleaners(facts.Cartridges, now) {

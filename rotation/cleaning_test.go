@@ -175,10 +175,14 @@ func TestSpentCleaners(t *testing.T) {
 		cleaner("CLN002CU", "LTO-CLN", 40, slot(20)),
 		cart("DLY001L8", "daily", StateActive, slot(1)),
 	}, now)
-	assert.Equal(t, []Spent{
-		{"CLN005CU", Reason{CodeCleanerExpired, "cleaning cartridge CLN005CU expired on 2025-04-10: retire it and put a new one in its place (library lib0 slot 23 at honcho)"}},
-		{"CLN009CU", Reason{CodeCleanerExhausted, "cleaning cartridge CLN009CU has no uses left: retire it and put a new one in its place (shelf at honcho)"}},
-	}, spent)
+	told := make([]string, len(spent))
+	for i, s := range spent {
+		told[i] = s.Barcode + " " + s.Reason.String()
+	}
+	assert.Equal(t, []string{
+		"CLN005CU cleaner-expired: cleaning cartridge CLN005CU expired on 2025-04-10: retire it and put a new one in its place (library lib0 slot 23 at honcho)",
+		"CLN009CU cleaner-exhausted: cleaning cartridge CLN009CU has no uses left: retire it and put a new one in its place (shelf at honcho)",
+	}, told)
 }
 
 func TestCleans(t *testing.T) {

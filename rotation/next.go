@@ -78,13 +78,13 @@ func choose(pool Pool, view View, now time.Time, anywhere bool) (Choice, error) 
 		switch {
 		case c.State == StateActive && here(c):
 			ch.Barcode, ch.Location, ch.Append = c.Barcode, c.Location, true
-			ch.Reasons = append(ch.Reasons, Reason{CodeAppend, fmt.Sprintf("%s holds generation %s of pool %s: the run continues it", c.Barcode, period.Key, pool.Name)})
+			ch.Reasons = append(ch.Reasons, because(CodeAppend, "next.append", "%s holds generation %s of pool %s: the run continues it", c.Barcode, period.Key, pool.Name))
 			ch.addLocation(c, anywhere)
 			return ch, nil
 		case c.State == StateFull:
-			notes = append(notes, Reason{CodeSpan, fmt.Sprintf("generation %s continues on a further cartridge: %s is full", period.Key, c.Barcode)})
+			notes = append(notes, because(CodeSpan, "next.span.full", "generation %s continues on a further cartridge: %s is full", period.Key, c.Barcode))
 		case c.State == StateActive:
-			notes = append(notes, Reason{CodeSpan, fmt.Sprintf("generation %s continues on a further cartridge: %s, which holds its start, is %s", period.Key, c.Barcode, c.Location)})
+			notes = append(notes, because(CodeSpan, "next.span.away", "generation %s continues on a further cartridge: %s, which holds its start, is %s", period.Key, c.Barcode, c.Location))
 		}
 	}
 
@@ -111,27 +111,28 @@ func choose(pool Pool, view View, now time.Time, anywhere bool) (Choice, error) 
 		if i < 0 {
 			e := &NoCartridgeError{Pool: pool.Name}
 			for _, c := range eligible {
-				e.Reasons = append(e.Reasons, Reason{CodeRecallNeeded, recallAdvice(c, mr)})
+				e.Reasons = append(e.Reasons, recallAdvice(c, mr))
 			}
-			e.Reasons[len(e.Reasons)-1].Message += fmt.Sprintf(", or assign a scratch cartridge to pool %s", pool.Name)
+			last := &e.Reasons[len(e.Reasons)-1]
+			*last = because(CodeRecallNeeded, "next.recall.or-scratch", "%s, or assign a scratch cartridge to pool %s", *last, pool.Name)
 			return Choice{}, e
 		}
 		c := eligible[i]
 		ch.Barcode, ch.Location = c.Barcode, c.Location
 		ch.Overwrites = generationIDs(pool, c)
 		if len(c.Generations) == 0 {
-			ch.Reasons = append(ch.Reasons, Reason{CodeUnused, fmt.Sprintf("%s has never been written in pool %s", c.Barcode, pool.Name)})
+			ch.Reasons = append(ch.Reasons, because(CodeUnused, "next.unused", "%s has never been written in pool %s", c.Barcode, pool.Name))
 		} else {
-			ch.Reasons = append(ch.Reasons, Reason{CodeOldest, fmt.Sprintf("%s holds only generations no longer retained (%s); %s",
-				c.Barcode, strings.Join(ch.Overwrites, ", "), retainedSummary(pool))})
+			ch.Reasons = append(ch.Reasons, because(CodeOldest, "next.oldest", "%s holds only generations no longer retained (%s); %s",
+				c.Barcode, strings.Join(ch.Overwrites, ", "), retainedSummary(pool)))
 		}
 		ch.Reasons = append(ch.Reasons, notes...)
 		ch.addLocation(c, anywhere)
 		if i > 0 {
-			warn(Reason{CodeOutOfOrder, fmt.Sprintf("%s is next in rotation but is %s; writing %s instead", first.Barcode, first.Location, c.Barcode)})
+			warn(because(CodeOutOfOrder, "next.out-of-order", "%s is next in rotation but is %s; writing %s instead", first.Barcode, first.Location, c.Barcode))
 		}
 		if c.Errors > 0 {
-			warn(Reason{CodeMediaErrors, fmt.Sprintf("%s has %s recorded; verify the backup, and retire the cartridge if errors recur", c.Barcode, Plural(c.Errors, "media error"))})
+			warn(because(CodeMediaErrors, "next.media-errors", "%s has %s recorded; verify the backup, and retire the cartridge if errors recur", c.Barcode, count(c.Errors, "media error")))
 		}
 		return ch, nil
 	}
@@ -141,14 +142,14 @@ func choose(pool Pool, view View, now time.Time, anywhere bool) (Choice, error) 
 	switch {
 	case len(unusable) > 0:
 		c := unusable[0]
-		context = Reason{CodeReplaceRetired, fmt.Sprintf("%s would be next in rotation but is %s; it needs a replacement from scratch pool %s", c.Barcode, c.State, pool.scratchPool())}
+		context = because(CodeReplaceRetired, "next.replace-retired", "%s would be next in rotation but is %s; it needs a replacement from scratch pool %s", c.Barcode, c.State, pool.scratchPool())
 	case usable == 0:
-		context = Reason{CodeScratchSupply, fmt.Sprintf("pool %s has no cartridge yet; its rotation needs %d", pool.Name, pool.target())}
+		context = because(CodeScratchSupply, "next.scratch-supply.none", "pool %s has no cartridge yet; its rotation needs %d", pool.Name, pool.target())
 	case usable < pool.target():
-		context = Reason{CodeScratchSupply, fmt.Sprintf("pool %s has %d of the %d cartridges its rotation needs, all protected", pool.Name, usable, pool.target())}
+		context = because(CodeScratchSupply, "next.scratch-supply.short", "pool %s has %d of the %d cartridges its rotation needs, all protected", pool.Name, usable, pool.target())
 	default:
-		context = Reason{CodeAllProtected, fmt.Sprintf("all %s of pool %s hold protected generations (%s)",
-			Plural(usable, "cartridge"), pool.Name, protectedList(own, ret))}
+		context = because(CodeAllProtected, "next.all-protected", "all %s of pool %s hold protected generations (%s)",
+			count(usable, "cartridge"), pool.Name, protectedList(own, ret))
 	}
 
 	var scratch, away []Cartridge
@@ -170,15 +171,15 @@ func choose(pool Pool, view View, now time.Time, anywhere bool) (Choice, error) 
 	})
 	c := scratch[0]
 	ch.Barcode, ch.Location, ch.FromScratch = c.Barcode, c.Location, pool.scratchPool()
-	taken := fmt.Sprintf("; taking %s from scratch pool %s", c.Barcode, pool.scratchPool())
+	taken := because(context.Code, "next.taking-scratch", "%s; taking %s from scratch pool %s", context, c.Barcode, pool.scratchPool())
 	switch context.Code {
 	case CodeScratchSupply:
-		context.Message += taken
-		ch.Reasons = append(ch.Reasons, context)
+		ch.Reasons = append(ch.Reasons, taken)
 	case CodeAllProtected:
-		warn(Reason{CodeScratchAllProtected, context.Message + taken + fmt.Sprintf(", so the pool grows to %d; check why generations failed or stayed partial", usable+1)})
+		warn(because(CodeScratchAllProtected, "next.scratch-all-protected", "%s; taking %s from scratch pool %s, so the pool grows to %d; check why generations failed or stayed partial",
+			context, c.Barcode, pool.scratchPool(), usable+1))
 	default:
-		warn(Reason{context.Code, context.Message + taken})
+		warn(taken)
 	}
 	ch.Reasons = append(ch.Reasons, notes...)
 	ch.addLocation(c, anywhere)
@@ -189,26 +190,29 @@ func choose(pool Pool, view View, now time.Time, anywhere bool) (Choice, error) 
 // scratch cartridge and none is at the machine room; context is why the
 // pool needs one, away the suitable scratch cartridges elsewhere.
 func noScratch(pool Pool, context Reason, usable int, away, own []Cartridge, ret Retention) *NoCartridgeError {
-	media := ""
-	if pool.MediaType != "" {
-		media = " " + pool.MediaType
-	}
 	sp := pool.scratchPool()
-	missing := Reason{CodeNoScratch, fmt.Sprintf("scratch pool %s has no%s scratch cartridge; label a new cartridge into %s", sp, media, sp)}
-	if len(away) > 0 {
-		missing.Message = fmt.Sprintf("scratch pool %s has no%s cartridge at the machine room: %s is %s; bring one back, or label a new cartridge into %s",
-			sp, media, away[0].Barcode, away[0].Location, sp)
+	var missing Reason
+	switch {
+	case len(away) > 0 && pool.MediaType != "":
+		missing = because(CodeNoScratch, "next.no-scratch.away-media", "scratch pool %s has no %s cartridge at the machine room: %s is %s; bring one back, or label a new cartridge into %s",
+			sp, pool.MediaType, away[0].Barcode, away[0].Location, sp)
+	case len(away) > 0:
+		missing = because(CodeNoScratch, "next.no-scratch.away", "scratch pool %s has no cartridge at the machine room: %s is %s; bring one back, or label a new cartridge into %s",
+			sp, away[0].Barcode, away[0].Location, sp)
+	case pool.MediaType != "":
+		missing = because(CodeNoScratch, "next.no-scratch.media", "scratch pool %s has no %s scratch cartridge; label a new cartridge into %s", sp, pool.MediaType, sp)
+	default:
+		missing = because(CodeNoScratch, "next.no-scratch", "scratch pool %s has no scratch cartridge; label a new cartridge into %s", sp, sp)
 	}
 	e := &NoCartridgeError{Pool: pool.Name}
 	switch {
 	case context.Code != CodeScratchSupply:
 		e.Reasons = []Reason{context, missing}
 	case usable == 0: // a new pool: the scratch pool is the whole story
-		missing.Message = context.Message + "; " + missing.Message
-		e.Reasons = []Reason{missing}
+		e.Reasons = []Reason{because(missing.Code, "reason.joined", "%s; %s", context, missing)}
 	default: // a pool still growing, and every cartridge of it protected
-		e.Reasons = []Reason{{CodeAllProtected, fmt.Sprintf("all %s of pool %s hold protected generations (%s), and its rotation needs %d",
-			Plural(usable, "cartridge"), pool.Name, protectedList(own, ret), pool.target())}, missing}
+		e.Reasons = []Reason{because(CodeAllProtected, "next.all-protected.needs", "all %s of pool %s hold protected generations (%s), and its rotation needs %d",
+			count(usable, "cartridge"), pool.Name, protectedList(own, ret), pool.target()), missing}
 	}
 	return e
 }
@@ -219,16 +223,16 @@ func (ch *Choice) addLocation(c Cartridge, anywhere bool) {
 	if anywhere {
 		return
 	}
-	var msg string
+	var r Reason
 	switch c.Location.Kind {
 	case PlaceDrive:
-		msg = fmt.Sprintf("%s is already in drive %s", c.Barcode, c.Location.Place)
+		r = because(CodeLocation, "next.location.drive", "%s is already in drive %s", c.Barcode, c.Location.Place)
 	case PlaceSlot, PlaceMailSlot:
-		msg = fmt.Sprintf("%s is in %s: the changer loads it", c.Barcode, c.Location)
+		r = because(CodeLocation, "next.location.library", "%s is in %s: the changer loads it", c.Barcode, c.Location)
 	default:
-		msg = fmt.Sprintf("%s is at %s: the operator loads it when prompted", c.Barcode, c.Location)
+		r = because(CodeLocation, "next.location.by-hand", "%s is at %s: the operator loads it when prompted", c.Barcode, c.Location)
 	}
-	ch.Reasons = append(ch.Reasons, Reason{CodeLocation, msg})
+	ch.Reasons = append(ch.Reasons, r)
 }
 
 func inLibrary(l Location) bool {
@@ -236,15 +240,15 @@ func inLibrary(l Location) bool {
 }
 
 // recallAdvice tells the operator how to get c back to the machine room.
-func recallAdvice(c Cartridge, machineRoom string) string {
-	room := siteName(machineRoom)
+func recallAdvice(c Cartridge, machineRoom string) Reason {
+	room := siteOnly(machineRoom)
 	if c.Location.Kind == PlaceTransit {
 		if c.Location.To == machineRoom {
-			return fmt.Sprintf("%s may be overwritten but is %s: wait for the delivery", c.Barcode, c.Location)
+			return because(CodeRecallNeeded, "next.recall.arriving", "%s may be overwritten but is %s: wait for the delivery", c.Barcode, c.Location)
 		}
-		return fmt.Sprintf("%s may be overwritten but is %s: have it returned to %s once delivered", c.Barcode, c.Location, room)
+		return because(CodeRecallNeeded, "next.recall.in-transit", "%s may be overwritten but is %s: have it returned to %s once delivered", c.Barcode, c.Location, room)
 	}
-	return fmt.Sprintf("%s may be overwritten but is at %s: recall it to %s", c.Barcode, c.Location, room)
+	return because(CodeRecallNeeded, "next.recall.away", "%s may be overwritten but is at %s: recall it to %s", c.Barcode, c.Location, room)
 }
 
 // generationIDs returns the IDs of the generations on c, sorted.
@@ -273,12 +277,12 @@ func (p Pool) generationID(g Generation) string {
 
 // retainedSummary says what the pool retains, e.g. "the newest 4 good
 // generations are retained".
-func retainedSummary(p Pool) string {
+func retainedSummary(p Pool) Reason {
 	if p.Scheme == SchemeGFS {
 		g := p.GFS
-		return fmt.Sprintf("the pool retains %d daily, %d weekly, %d monthly and %d yearly good generations", g.Daily, g.Weekly, g.Monthly, g.Yearly)
+		return phrase("next.retains.gfs", "the pool retains %d daily, %d weekly, %d monthly and %d yearly good generations", g.Daily, g.Weekly, g.Monthly, g.Yearly)
 	}
-	return fmt.Sprintf("the pool retains the newest %d good generations", p.retained(""))
+	return phrase("next.retains", "the pool retains the newest %d good generations", p.retained(""))
 }
 
 // protectedList names the protected cartridges with their newest

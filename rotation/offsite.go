@@ -79,7 +79,7 @@ func offsitePlan(pool Pool, view View, runs []Run, now time.Time) OffsitePlan {
 	}
 	o := *pool.Offsite
 	mr := view.machineRoom()
-	room := siteName(mr)
+	room := siteOnly(mr)
 	remote := remoteDestination(pool, view)
 	plan.Status.Keep, plan.Status.RemoteSite = o.Keep, remote
 
@@ -166,14 +166,14 @@ func offsitePlan(pool Pool, view View, runs []Run, now time.Time) OffsitePlan {
 			continue
 		}
 		if pw, ok := soon[c.Barcode]; ok {
-			recalls = append(recalls, recall{c, pw.at, Reason{CodeRecallDue, fmt.Sprintf("%s will be written %s by %s: bring it back to %s",
-				c.Barcode, pw.at.Format("2006-01-02 15:04"), pw.job, room)}})
+			recalls = append(recalls, recall{c, pw.at, because(CodeRecallDue, "offsite.recall-due", "%s will be written %s by %s: bring it back to %s",
+				c.Barcode, DateTime(pw.at), pw.job, room)})
 		} else if w == away && !prot[c.Barcode] {
-			what := "for reuse"
+			why := because(CodeRecallExpired, "offsite.recall-expired.reuse", "nothing on %s is retained any more: bring it back to %s for reuse", c.Barcode, room)
 			if !c.State.writable() {
-				what = "to be disposed of"
+				why = because(CodeRecallExpired, "offsite.recall-expired.dispose", "nothing on %s is retained any more: bring it back to %s to be disposed of", c.Barcode, room)
 			}
-			recalls = append(recalls, recall{c, time.Time{}, Reason{CodeRecallExpired, fmt.Sprintf("nothing on %s is retained any more: bring it back to %s %s", c.Barcode, room, what)}})
+			recalls = append(recalls, recall{c, time.Time{}, why})
 		}
 	}
 	slices.SortStableFunc(recalls, func(a, b recall) int {
@@ -195,7 +195,7 @@ func offsitePlan(pool Pool, view View, runs []Run, now time.Time) OffsitePlan {
 		return rest
 	}
 	for _, r := range recalls {
-		move := Move{Pool: pool.Name, Barcode: r.c.Barcode, From: r.c.Location.String(), To: room, Generations: generationIDs(pool, r.c), Reason: r.why}
+		move := Move{Pool: pool.Name, Barcode: r.c.Barcode, From: r.c.Location.String(), To: room.String(), Generations: generationIDs(pool, r.c), Reason: r.why}
 		if where(r.c) == out {
 			plan.Recalls = append(plan.Recalls, move)
 			continue
@@ -203,11 +203,11 @@ func offsitePlan(pool Pool, view View, runs []Run, now time.Time) OffsitePlan {
 		restAway, restRemote := without(awaySet, r.c.Barcode), without(remoteSet, r.c.Barcode)
 		switch {
 		case len(awaySet) > 0 && len(restAway) == 0:
-			plan.Problems = append(plan.Problems, Reason{CodeHoldLastOffsite, fmt.Sprintf("%s is not recalled: it holds the last good generation away from %s (%s); it comes back once a newer one has been delivered (%s)",
-				r.c.Barcode, room, strings.Join(move.Generations, ", "), r.why.Message)})
+			plan.Problems = append(plan.Problems, because(CodeHoldLastOffsite, "offsite.hold-last-offsite", "%s is not recalled: it holds the last good generation away from %s (%s); it comes back once a newer one has been delivered (%s)",
+				r.c.Barcode, room, strings.Join(move.Generations, ", "), r.why))
 		case remote != "" && len(remoteSet) > 0 && len(restRemote) == 0:
-			plan.Problems = append(plan.Problems, Reason{CodeHoldLastRemote, fmt.Sprintf("%s is not recalled: it holds the last good generation at remote site %s (%s); it comes back once a newer one has been delivered there (%s)",
-				r.c.Barcode, r.c.Location.Site, strings.Join(move.Generations, ", "), r.why.Message)})
+			plan.Problems = append(plan.Problems, because(CodeHoldLastRemote, "offsite.hold-last-remote", "%s is not recalled: it holds the last good generation at remote site %s (%s); it comes back once a newer one has been delivered there (%s)",
+				r.c.Barcode, r.c.Location.Site, strings.Join(move.Generations, ", "), r.why))
 		default:
 			awaySet, remoteSet = restAway, restRemote
 			plan.Recalls = append(plan.Recalls, move)
@@ -257,14 +257,14 @@ func offsitePlan(pool Pool, view View, runs []Run, now time.Time) OffsitePlan {
 			if i >= 0 {
 				g := worth[i]
 				sent[g.ID] = true
-				send(g, remote, Reason{CodeSendRemote, fmt.Sprintf("%s (%s) goes to remote site %s: no generation there will stay beyond the next %s",
-					strings.Join(g.Barcodes, ", "), g.ID, remote, Plural(o.lead()+o.TransitDays, "day"))})
+				send(g, remote, because(CodeSendRemote, "offsite.send-remote", "%s (%s) goes to remote site %s: no generation there will stay beyond the next %s",
+					strings.Join(g.Barcodes, ", "), g.ID, remote, count(o.lead()+o.TransitDays, "day")))
 			} else {
-				held := "no good generation is there"
+				held := phrase("offsite.held.none", "no good generation is there")
 				if len(there) > 0 {
-					held = strings.Join(there, ", ") + " there will be written within " + Plural(o.lead()+o.TransitDays, "day")
+					held = phrase("offsite.held.overwritten", "%s there will be written within %s", strings.Join(there, ", "), count(o.lead()+o.TransitDays, "day"))
 				}
-				plan.Problems = append(plan.Problems, Reason{CodeCannotSend, fmt.Sprintf("remote site %s needs a newer generation (%s), but none at %s can go yet: send the next good one there", remote, held, room)})
+				plan.Problems = append(plan.Problems, because(CodeCannotSend, "offsite.cannot-send", "remote site %s needs a newer generation (%s), but none at %s can go yet: send the next good one there", remote, held, room))
 			}
 		}
 	}
@@ -275,23 +275,23 @@ func offsitePlan(pool Pool, view View, runs []Run, now time.Time) OffsitePlan {
 		if sent[g.ID] || !sendable(g) {
 			continue
 		}
-		send(g, o.Site, Reason{CodeSend, fmt.Sprintf("%s (%s) goes to %s: the newest %s must be away from %s",
-			strings.Join(g.Barcodes, ", "), g.ID, o.Site, Plural(o.Keep, "good generation"), room)})
+		send(g, o.Site, because(CodeSend, "offsite.send", "%s (%s) goes to %s: the newest %s must be away from %s",
+			strings.Join(g.Barcodes, ", "), g.ID, o.Site, count(o.Keep, "good generation"), room))
 	}
 	slices.SortFunc(plan.Sends, func(a, b Move) int { return strings.Compare(a.Barcode, b.Barcode) })
 	slices.SortFunc(plan.Recalls, func(a, b Move) int { return strings.Compare(a.Barcode, b.Barcode) })
 
 	st := &plan.Status
 	if st.Away < o.Keep {
-		plan.Problems = append(plan.Problems, Reason{CodeBelowMinimum, fmt.Sprintf("%s away from %s, %d required (%d on the way): make sure today's sends leave and arrive",
-			Plural(st.Away, "good generation"), room, o.Keep, st.InTransit)})
+		plan.Problems = append(plan.Problems, because(CodeBelowMinimum, "offsite.below-minimum", "%s away from %s, %d required (%d on the way): make sure today's sends leave and arrive",
+			count(st.Away, "good generation"), room, o.Keep, st.InTransit))
 	}
 	if remote != "" {
 		if faults := remoteFaults(view, remote, o.minDistance()); len(faults) > 0 {
-			plan.Problems = append(plan.Problems, Reason{CodeRemoteUnqualified, fmt.Sprintf("remote site %s does not count as remote: %s", remote, strings.Join(faults, "; "))})
+			plan.Problems = append(plan.Problems, because(CodeRemoteUnqualified, "offsite.remote-unqualified", "remote site %s does not count as remote: %s", remote, faults))
 		}
 		if st.Remote == 0 {
-			plan.Problems = append(plan.Problems, Reason{CodeNoRemote, fmt.Sprintf("no good generation of pool %s has been delivered at a qualifying remote site", pool.Name)})
+			plan.Problems = append(plan.Problems, because(CodeNoRemote, "offsite.no-remote", "no good generation of pool %s has been delivered at a qualifying remote site", pool.Name))
 		}
 	}
 	st.Compliant = st.Away >= o.Keep && (remote == "" || st.Remote > 0)
@@ -301,21 +301,21 @@ func offsitePlan(pool Pool, view View, runs []Run, now time.Time) OffsitePlan {
 // remoteFaults says why site does not count as a remote site for a pool
 // needing minKM: not a remote site, too near, or sharing a hazard with the
 // machine room. None means it counts.
-func remoteFaults(view View, site string, minKM float64) []string {
+func remoteFaults(view View, site string, minKM float64) []Reason {
 	s, ok := view.site(site)
 	if !ok {
-		return []string{fmt.Sprintf("site %q is not configured", site)}
+		return []Reason{phrase("offsite.fault.unknown", "site %q is not configured", site)}
 	}
-	var faults []string
+	var faults []Reason
 	if s.Kind != SiteRemote {
-		faults = append(faults, fmt.Sprintf("it is a %s, not a remote-site", s.Kind))
+		faults = append(faults, phrase("offsite.fault.kind", "it is a %s, not a remote-site", s.Kind))
 	}
 	if s.DistanceKM < minKM {
-		faults = append(faults, fmt.Sprintf("it is %g km from the machine room, nearer than %g km", s.DistanceKM, minKM))
+		faults = append(faults, phrase("offsite.fault.near", "it is %g km from the machine room, nearer than %g km", s.DistanceKM, minKM))
 	}
 	if room, ok := view.site(view.machineRoom()); ok {
 		if shared := s.sharedHazards(room); len(shared) > 0 {
-			faults = append(faults, fmt.Sprintf("it shares %s with the machine room", strings.Join(shared, ", ")))
+			faults = append(faults, phrase("offsite.fault.hazard", "it shares %s with the machine room", strings.Join(shared, ", ")))
 		}
 	}
 	return faults

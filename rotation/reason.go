@@ -2,7 +2,9 @@ package rotation
 
 import (
 	"errors"
+	"fmt"
 	"strings"
+	"time"
 )
 
 // Code is a short, stable identifier for a reason. Scripts and the daemon
@@ -11,10 +13,86 @@ type Code string
 
 // Reason explains a decision: a stable code and a sentence an operator can
 // act on, naming barcodes and places.
+//
+// Message is the sentence in English. Key names the same sentence in the
+// daemon's catalogue of texts and Args fill it, so that the daemon can
+// tell the reason in the operator's language; neither travels in JSON. A
+// reason without a key is told as its Message. Args are what the sentence
+// names, as values the other language can write its own way: numbers,
+// identifiers (strings), Locations, Counts, Dates and DateTimes, States and
+// Levels, and Reasons, or lists of them, for the parts of a sentence made
+// of other sentences (their Code is empty).
 type Reason struct {
 	Code    Code   `json:"code"`
 	Message string `json:"message"`
+	Key     string `json:"-"`
+	Args    []any  `json:"-"`
 }
+
+// because makes a reason whose English is format filled with args (a
+// Reason argument shows its Message, a []Reason its Messages joined by
+// "; "); key names the same text in the daemon's catalogue.
+func because(code Code, key, format string, args ...any) Reason {
+	shown := make([]any, len(args))
+	for i, a := range args {
+		switch a := a.(type) {
+		case Reason:
+			shown[i] = a.Message
+		case []Reason:
+			msgs := make([]string, len(a))
+			for j, r := range a {
+				msgs[j] = r.Message
+			}
+			shown[i] = strings.Join(msgs, "; ")
+		default:
+			shown[i] = a
+		}
+	}
+	return Reason{Code: code, Message: fmt.Sprintf(format, shown...), Key: key, Args: args}
+}
+
+// phrase is part of a reason's sentence, kept with its key so that the
+// part too can be told in another language.
+func phrase(key, format string, args ...any) Reason { return because("", key, format, args...) }
+
+// Count is a number of things, written "1 day" or "3 days" (see Plural);
+// another language writes the number with its own counter word.
+type Count struct {
+	N    int
+	One  string // the thing, singular
+	Many string // its plural when not One with an s
+}
+
+// count is Plural's arguments as a Count.
+func count(n int, singular string, many ...string) Count {
+	c := Count{N: n, One: singular}
+	if len(many) > 0 {
+		c.Many = many[0]
+	}
+	return c
+}
+
+// String is the count in English, as Plural writes it.
+func (c Count) String() string {
+	if c.Many != "" {
+		return Plural(c.N, c.One, c.Many)
+	}
+	return Plural(c.N, c.One)
+}
+
+// Date is a calendar day in a reason, written 2025-04-10 in its own
+// location.
+type Date time.Time
+
+// String is the day as rotation writes dates.
+func (d Date) String() string { return date(time.Time(d)) }
+
+// DateTime is a day and a time of day in a reason, written 2025-04-10
+// 15:04 in its own location.
+type DateTime time.Time
+
+// String is the day and time as rotation writes them.
+func (d DateTime) String() string { return time.Time(d).Format("2006-01-02 15:04") }
 
 // String renders the reason as "code: message".
 func (r Reason) String() string { return string(r.Code) + ": " + r.Message }

@@ -162,7 +162,9 @@ func retain(pool Pool, own []Cartridge, explain bool) Retention {
 			g.Reason.Code = CodeFailed
 		}
 		if explain {
-			g.Reason.Message = explainRetention(g.GenerationState, unreadable, newer, keep)
+			code := g.Reason.Code
+			g.Reason = explainRetention(g.GenerationState, unreadable, newer, keep)
+			g.Reason.Code = code
 		}
 		if g.Protected {
 			for _, b := range g.Barcodes {
@@ -180,35 +182,31 @@ func retain(pool Pool, own []Cartridge, explain bool) Retention {
 }
 
 // explainRetention says why g is or is not protected; newer is the number
-// of good generations of its level newer than it.
-func explainRetention(g GenerationState, unreadable []string, newer, keep int) string {
-	what := string(g.Level) + " generation"
+// of good generations of its level newer than it. The reason's code is
+// left to the caller.
+func explainRetention(g GenerationState, unreadable []string, newer, keep int) Reason {
 	switch {
-	case len(unreadable) > 0 && g.Status == StatusPartial:
-		return fmt.Sprintf("good %s on %s %s: not counted as good; %s", what,
-			strings.Join(unreadable, ", "), isAre(len(unreadable), "damaged or lost"), partialFate(newer, keep))
+	case len(unreadable) == 1 && g.Status == StatusPartial:
+		return because("", "retain.unreadable", "good %s generation on %s is damaged or lost: not counted as good; %s",
+			g.Level, unreadable[0], partialFate(newer, keep))
+	case len(unreadable) > 1 && g.Status == StatusPartial:
+		return because("", "retain.unreadable.many", "good %s generation on %s are damaged or lost: not counted as good; %s",
+			g.Level, strings.Join(unreadable, ", "), partialFate(newer, keep))
 	case g.Status == StatusGood && g.Protected:
-		return fmt.Sprintf("good %s %d of the %d retained", what, newer+1, keep)
+		return because("", "retain.retained", "good %s generation %d of the %d retained", g.Level, newer+1, keep)
 	case g.Status == StatusGood:
-		return fmt.Sprintf("older than the newest %d good %ss", keep, what)
+		return because("", "retain.expired", "older than the newest %d good %s generations", keep, g.Level)
 	case g.Status == StatusPartial:
-		return fmt.Sprintf("partial %s: not counted toward the %d retained; %s", what, keep, partialFate(newer, keep))
+		return because("", "retain.partial", "partial %s generation: not counted toward the %d retained; %s", g.Level, keep, partialFate(newer, keep))
 	}
-	return fmt.Sprintf("failed %s: never counted or protected", what)
+	return because("", "retain.failed", "failed %s generation: never counted or protected", g.Level)
 }
 
-func partialFate(newer, keep int) string {
+func partialFate(newer, keep int) Reason {
 	if newer < keep {
-		return fmt.Sprintf("kept while fewer than %d good generations are newer (%d now)", keep, newer)
+		return phrase("retain.fate.kept", "kept while fewer than %d good generations are newer (%d now)", keep, newer)
 	}
-	return fmt.Sprintf("%d good generations are newer", newer)
-}
-
-func isAre(n int, what string) string {
-	if n == 1 {
-		return "is " + what
-	}
-	return "are " + what
+	return phrase("retain.fate.newer", "%d good generations are newer", newer)
 }
 
 // rotationOrder returns the indices of cs in the order rotation writes

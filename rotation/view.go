@@ -87,6 +87,10 @@ func (l Location) String() string {
 	return l.Place + " at " + siteName(l.Site)
 }
 
+// siteOnly is the location that is a whole site, which a reason names
+// as the site: "honcho", or "the machine room" for the empty name.
+func siteOnly(name string) Location { return Location{Site: name} }
+
 // siteName names a site for an operator; the empty name is the machine
 // room's (see View.machineRoom).
 func siteName(name string) string {
