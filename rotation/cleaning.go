@@ -113,54 +113,54 @@ func CleaningDue(drive Drive, history DriveHistory, view View, now time.Time) Cl
 	if alert(20) {
 		raise(DueNow)
 		out.Block = true
-		out.Reasons = append(out.Reasons, because(CodeCleanRequired, "cleaning.required", "drive %s reports TapeAlert 20 (cleaning required): clean it before the next job", drive.Name))
+		out.Reasons = append(out.Reasons, because(CodeCleanRequired, "reason.cleaning.required", "drive %s reports TapeAlert 20 (cleaning required): clean it before the next job", drive.Name))
 	}
 	if alert(21) || history.CleanRequested {
 		raise(DueNow)
-		r := because(CodeCleanRequested, "cleaning.requested", "drive %s reports TapeAlert 21 (cleaning requested): clean it at the next opportunity", drive.Name)
+		r := because(CodeCleanRequested, "reason.cleaning.requested", "drive %s reports TapeAlert 21 (cleaning requested): clean it at the next opportunity", drive.Name)
 		if !alert(21) {
-			r = because(CodeCleanRequested, "cleaning.requested.status", "drive %s reports its cleaning-requested status: clean it at the next opportunity", drive.Name)
+			r = because(CodeCleanRequested, "reason.cleaning.requested.status", "drive %s reports its cleaning-requested status: clean it at the next opportunity", drive.Name)
 		}
 		out.Reasons = append(out.Reasons, r)
 	}
 	if alert(22) {
 		if history.Cleaner != "" {
-			out.Spent = append(out.Spent, Spent{history.Cleaner, because(CodeCleanerExpired, "cleaning.cleaner-ejected", "drive %s ejected %s as expired cleaning media (TapeAlert 22): record it as used up and retire it", drive.Name, history.Cleaner)})
+			out.Spent = append(out.Spent, Spent{history.Cleaner, because(CodeCleanerExpired, "reason.cleaning.cleaner-ejected", "drive %s ejected %s as expired cleaning media (TapeAlert 22): record it as used up and retire it", drive.Name, history.Cleaner)})
 		} else {
-			out.Reasons = append(out.Reasons, because(CodeCleanerExpired, "cleaning.cleaner-expired.unknown", "drive %s reports expired cleaning media (TapeAlert 22): find the cleaning cartridge last used in it and retire it", drive.Name))
+			out.Reasons = append(out.Reasons, because(CodeCleanerExpired, "reason.cleaning.cleaner-expired.unknown", "drive %s reports expired cleaning media (TapeAlert 22): find the cleaning cartridge last used in it and retire it", drive.Name))
 		}
 	}
 	if alert(23) {
-		r := because(CodeCleanerInvalid, "cleaning.cleaner-invalid.unknown", "drive %s rejected the cleaning cartridge last used as an invalid cleaning tape (TapeAlert 23): take it out of use for %s drives", drive.Name, drive.Type)
+		r := because(CodeCleanerInvalid, "reason.cleaning.cleaner-invalid.unknown", "drive %s rejected the cleaning cartridge last used as an invalid cleaning tape (TapeAlert 23): take it out of use for %s drives", drive.Name, drive.Type)
 		if history.Cleaner != "" {
-			r = because(CodeCleanerInvalid, "cleaning.cleaner-invalid", "drive %s rejected %s as an invalid cleaning tape (TapeAlert 23): take it out of use for %s drives", drive.Name, history.Cleaner, drive.Type)
+			r = because(CodeCleanerInvalid, "reason.cleaning.cleaner-invalid", "drive %s rejected %s as an invalid cleaning tape (TapeAlert 23): take it out of use for %s drives", drive.Name, history.Cleaner, drive.Type)
 		}
 		out.Reasons = append(out.Reasons, r)
 	}
 
 	if drive.Cleaning == nil {
-		out.Reasons = append(out.Reasons, because(CodeNoPolicy, "cleaning.no-policy", "drive %s has no cleaning policy: only its own requests are honoured; configure one", drive.Name))
+		out.Reasons = append(out.Reasons, because(CodeNoPolicy, "reason.cleaning.no-policy", "drive %s has no cleaning policy: only its own requests are honoured; configure one", drive.Name))
 	} else if p := *drive.Cleaning; p.scheduled() {
 		if p.EveryDays > 0 {
 			if history.LastCleaned.IsZero() {
 				raise(DueNow)
-				out.Reasons = append(out.Reasons, because(CodeNeverCleaned, "cleaning.never-cleaned", "drive %s has no cleaning recorded and its policy is every %s", drive.Name, count(p.EveryDays, "day")))
+				out.Reasons = append(out.Reasons, because(CodeNeverCleaned, "reason.cleaning.never-cleaned", "drive %s has no cleaning recorded and its policy is every %s", drive.Name, count(p.EveryDays, "day")))
 			} else {
 				days := int(dayStart(now).Sub(dayStart(history.LastCleaned.In(now.Location()))).Hours()/24 + 0.5)
-				out.interval(CodeIntervalDays, float64(days), float64(p.EveryDays), phrase("cleaning.detail.days", "last cleaned %s, %s ago; policy every %d", Date(history.LastCleaned.In(now.Location())), count(days, "day"), p.EveryDays), raise)
+				out.interval(CodeIntervalDays, float64(days), float64(p.EveryDays), phrase("reason.cleaning.detail.days", "last cleaned %s, %s ago; policy every %d", Date(history.LastCleaned.In(now.Location())), count(days, "day"), p.EveryDays), raise)
 			}
 		}
 		if p.EveryMounts > 0 {
-			out.interval(CodeIntervalMounts, float64(history.MountsSince), float64(p.EveryMounts), phrase("cleaning.detail.mounts", "%s since the last cleaning; policy every %d", count(history.MountsSince, "mount"), p.EveryMounts), raise)
+			out.interval(CodeIntervalMounts, float64(history.MountsSince), float64(p.EveryMounts), phrase("reason.cleaning.detail.mounts", "%s since the last cleaning; policy every %d", count(history.MountsSince, "mount"), p.EveryMounts), raise)
 		}
 		if p.EveryMotionHours > 0 {
-			out.interval(CodeIntervalHours, history.MotionHoursSince, p.EveryMotionHours, phrase("cleaning.detail.hours", "%.1f motion hours since the last cleaning; policy every %g", history.MotionHoursSince, p.EveryMotionHours), raise)
+			out.interval(CodeIntervalHours, history.MotionHoursSince, p.EveryMotionHours, phrase("reason.cleaning.detail.hours", "%.1f motion hours since the last cleaning; policy every %g", history.MotionHoursSince, p.EveryMotionHours), raise)
 		}
 	}
 	if out.Due == DueNot {
-		r := because(CodeNotDue, "cleaning.not-due", "drive %s has not asked for cleaning", drive.Name)
+		r := because(CodeNotDue, "reason.cleaning.not-due", "drive %s has not asked for cleaning", drive.Name)
 		if !history.LastCleaned.IsZero() {
-			r = because(CodeNotDue, "cleaning.not-due.since", "drive %s has not asked for cleaning (last cleaned %s, %s and %s since)",
+			r = because(CodeNotDue, "reason.cleaning.not-due.since", "drive %s has not asked for cleaning (last cleaned %s, %s and %s since)",
 				drive.Name, Date(history.LastCleaned.In(now.Location())), count(history.MountsSince, "mount"), formatBytes(history.BytesSince))
 		}
 		out.Reasons = append(out.Reasons, r)
@@ -173,11 +173,11 @@ func CleaningDue(drive Drive, history DriveHistory, view View, now time.Time) Cl
 	}
 	cands, why := usableCleaners(drive.Type, view, now, rejected)
 	if len(cands) == 0 {
-		out.Reasons = append(out.Reasons, because(CodeNoCleaner, "cleaning.no-cleaner", "no usable %s cleaning cartridge for drive %s (%s): put a new one into the library or onto the shelf", cleanerFamily(drive.Type), drive.Name, why))
+		out.Reasons = append(out.Reasons, because(CodeNoCleaner, "reason.cleaning.no-cleaner", "no usable %s cleaning cartridge for drive %s (%s): put a new one into the library or onto the shelf", cleanerFamily(drive.Type), drive.Name, why))
 		return out
 	}
 	out.Cleaner = cands[0].Barcode
-	out.Reasons = append(out.Reasons, because(CodeUseCleaner, "cleaning.use", "use %s (%s left), %s", cands[0].Barcode, count(cands[0].UsesLeft, "use"), cands[0].Location))
+	out.Reasons = append(out.Reasons, because(CodeUseCleaner, "reason.cleaning.use", "use %s (%s left), %s", cands[0].Barcode, count(cands[0].UsesLeft, "use"), cands[0].Location))
 	return out
 }
 
@@ -187,10 +187,10 @@ func (c *Cleaning) interval(code Code, used, every float64, detail Reason, raise
 	switch {
 	case used >= every:
 		raise(DueNow)
-		c.Reasons = append(c.Reasons, because(code, "cleaning.due", "drive %s is due: %s", c.Drive, detail))
+		c.Reasons = append(c.Reasons, because(code, "reason.cleaning.due", "drive %s is due: %s", c.Drive, detail))
 	case every-used <= soon:
 		raise(DueSoon)
-		c.Reasons = append(c.Reasons, because(code, "cleaning.due-soon", "drive %s is due soon: %s", c.Drive, detail))
+		c.Reasons = append(c.Reasons, because(code, "reason.cleaning.due-soon", "drive %s is due soon: %s", c.Drive, detail))
 	}
 }
 
@@ -226,7 +226,7 @@ func usableCleaners(driveType string, view View, now time.Time, rejected map[str
 		}
 		return strings.Compare(a.Barcode, b.Barcode)
 	})
-	return out, phrase("cleaning.cleaners", "%d known, %d used up or expired, %d not at the machine room", seen, spent, away)
+	return out, phrase("reason.cleaning.cleaners", "%d known, %d used up or expired, %d not at the machine room", seen, spent, away)
 }
 
 // expiry returns c's expiry, with "never" as the far future.
@@ -247,9 +247,9 @@ func SpentCleaners(cartridges []Cartridge, now time.Time) []Spent {
 		}
 		switch {
 		case c.UsesLeft <= 0:
-			out = append(out, Spent{c.Barcode, because(CodeCleanerExhausted, "cleaning.cleaner-exhausted", "cleaning cartridge %s has no uses left: retire it and put a new one in its place (%s)", c.Barcode, c.Location)})
+			out = append(out, Spent{c.Barcode, because(CodeCleanerExhausted, "reason.cleaning.cleaner-exhausted", "cleaning cartridge %s has no uses left: retire it and put a new one in its place (%s)", c.Barcode, c.Location)})
 		case !c.Expires.IsZero() && !now.Before(c.Expires):
-			out = append(out, Spent{c.Barcode, because(CodeCleanerExpired, "cleaning.cleaner-expired", "cleaning cartridge %s expired on %s: retire it and put a new one in its place (%s)", c.Barcode, Date(c.Expires.In(now.Location())), c.Location)})
+			out = append(out, Spent{c.Barcode, because(CodeCleanerExpired, "reason.cleaning.cleaner-expired", "cleaning cartridge %s expired on %s: retire it and put a new one in its place (%s)", c.Barcode, Date(c.Expires.In(now.Location())), c.Location)})
 		}
 	}
 	slices.SortFunc(out, func(a, b Spent) int { return strings.Compare(a.Barcode, b.Barcode) })

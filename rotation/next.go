@@ -78,13 +78,13 @@ func choose(pool Pool, view View, now time.Time, anywhere bool) (Choice, error) 
 		switch {
 		case c.State == StateActive && here(c):
 			ch.Barcode, ch.Location, ch.Append = c.Barcode, c.Location, true
-			ch.Reasons = append(ch.Reasons, because(CodeAppend, "next.append", "%s holds generation %s of pool %s: the run continues it", c.Barcode, period.Key, pool.Name))
+			ch.Reasons = append(ch.Reasons, because(CodeAppend, "reason.next.append", "%s holds generation %s of pool %s: the run continues it", c.Barcode, period.Key, pool.Name))
 			ch.addLocation(c, anywhere)
 			return ch, nil
 		case c.State == StateFull:
-			notes = append(notes, because(CodeSpan, "next.span.full", "generation %s continues on a further cartridge: %s is full", period.Key, c.Barcode))
+			notes = append(notes, because(CodeSpan, "reason.next.span.full", "generation %s continues on a further cartridge: %s is full", period.Key, c.Barcode))
 		case c.State == StateActive:
-			notes = append(notes, because(CodeSpan, "next.span.away", "generation %s continues on a further cartridge: %s, which holds its start, is %s", period.Key, c.Barcode, c.Location))
+			notes = append(notes, because(CodeSpan, "reason.next.span.away", "generation %s continues on a further cartridge: %s, which holds its start, is %s", period.Key, c.Barcode, c.Location))
 		}
 	}
 
@@ -114,25 +114,25 @@ func choose(pool Pool, view View, now time.Time, anywhere bool) (Choice, error) 
 				e.Reasons = append(e.Reasons, recallAdvice(c, mr))
 			}
 			last := &e.Reasons[len(e.Reasons)-1]
-			*last = because(CodeRecallNeeded, "next.recall.or-scratch", "%s, or assign a scratch cartridge to pool %s", *last, pool.Name)
+			*last = because(CodeRecallNeeded, "reason.next.recall.or-scratch", "%s, or assign a scratch cartridge to pool %s", *last, pool.Name)
 			return Choice{}, e
 		}
 		c := eligible[i]
 		ch.Barcode, ch.Location = c.Barcode, c.Location
 		ch.Overwrites = generationIDs(pool, c)
 		if len(c.Generations) == 0 {
-			ch.Reasons = append(ch.Reasons, because(CodeUnused, "next.unused", "%s has never been written in pool %s", c.Barcode, pool.Name))
+			ch.Reasons = append(ch.Reasons, because(CodeUnused, "reason.next.unused", "%s has never been written in pool %s", c.Barcode, pool.Name))
 		} else {
-			ch.Reasons = append(ch.Reasons, because(CodeOldest, "next.oldest", "%s holds only generations no longer retained (%s); %s",
+			ch.Reasons = append(ch.Reasons, because(CodeOldest, "reason.next.oldest", "%s holds only generations no longer retained (%s); %s",
 				c.Barcode, strings.Join(ch.Overwrites, ", "), retainedSummary(pool)))
 		}
 		ch.Reasons = append(ch.Reasons, notes...)
 		ch.addLocation(c, anywhere)
 		if i > 0 {
-			warn(because(CodeOutOfOrder, "next.out-of-order", "%s is next in rotation but is %s; writing %s instead", first.Barcode, first.Location, c.Barcode))
+			warn(because(CodeOutOfOrder, "reason.next.out-of-order", "%s is next in rotation but is %s; writing %s instead", first.Barcode, first.Location, c.Barcode))
 		}
 		if c.Errors > 0 {
-			warn(because(CodeMediaErrors, "next.media-errors", "%s has %s recorded; verify the backup, and retire the cartridge if errors recur", c.Barcode, count(c.Errors, "media error")))
+			warn(because(CodeMediaErrors, "reason.next.media-errors", "%s has %s recorded; verify the backup, and retire the cartridge if errors recur", c.Barcode, count(c.Errors, "media error")))
 		}
 		return ch, nil
 	}
@@ -142,13 +142,13 @@ func choose(pool Pool, view View, now time.Time, anywhere bool) (Choice, error) 
 	switch {
 	case len(unusable) > 0:
 		c := unusable[0]
-		context = because(CodeReplaceRetired, "next.replace-retired", "%s would be next in rotation but is %s; it needs a replacement from scratch pool %s", c.Barcode, c.State, pool.scratchPool())
+		context = because(CodeReplaceRetired, "reason.next.replace-retired", "%s would be next in rotation but is %s; it needs a replacement from scratch pool %s", c.Barcode, c.State, pool.scratchPool())
 	case usable == 0:
-		context = because(CodeScratchSupply, "next.scratch-supply.none", "pool %s has no cartridge yet; its rotation needs %d", pool.Name, pool.target())
+		context = because(CodeScratchSupply, "reason.next.scratch-supply.none", "pool %s has no cartridge yet; its rotation needs %d", pool.Name, pool.target())
 	case usable < pool.target():
-		context = because(CodeScratchSupply, "next.scratch-supply.short", "pool %s has %d of the %d cartridges its rotation needs, all protected", pool.Name, usable, pool.target())
+		context = because(CodeScratchSupply, "reason.next.scratch-supply.short", "pool %s has %d of the %d cartridges its rotation needs, all protected", pool.Name, usable, pool.target())
 	default:
-		context = because(CodeAllProtected, "next.all-protected", "all %s of pool %s hold protected generations (%s)",
+		context = because(CodeAllProtected, "reason.next.all-protected", "all %s of pool %s hold protected generations (%s)",
 			count(usable, "cartridge"), pool.Name, protectedList(own, ret))
 	}
 
@@ -171,12 +171,12 @@ func choose(pool Pool, view View, now time.Time, anywhere bool) (Choice, error) 
 	})
 	c := scratch[0]
 	ch.Barcode, ch.Location, ch.FromScratch = c.Barcode, c.Location, pool.scratchPool()
-	taken := because(context.Code, "next.taking-scratch", "%s; taking %s from scratch pool %s", context, c.Barcode, pool.scratchPool())
+	taken := because(context.Code, "reason.next.taking-scratch", "%s; taking %s from scratch pool %s", context, c.Barcode, pool.scratchPool())
 	switch context.Code {
 	case CodeScratchSupply:
 		ch.Reasons = append(ch.Reasons, taken)
 	case CodeAllProtected:
-		warn(because(CodeScratchAllProtected, "next.scratch-all-protected", "%s; taking %s from scratch pool %s, so the pool grows to %d; check why generations failed or stayed partial",
+		warn(because(CodeScratchAllProtected, "reason.next.scratch-all-protected", "%s; taking %s from scratch pool %s, so the pool grows to %d; check why generations failed or stayed partial",
 			context, c.Barcode, pool.scratchPool(), usable+1))
 	default:
 		warn(taken)
@@ -194,24 +194,24 @@ func noScratch(pool Pool, context Reason, usable int, away, own []Cartridge, ret
 	var missing Reason
 	switch {
 	case len(away) > 0 && pool.MediaType != "":
-		missing = because(CodeNoScratch, "next.no-scratch.away-media", "scratch pool %s has no %s cartridge at the machine room: %s is %s; bring one back, or label a new cartridge into %s",
+		missing = because(CodeNoScratch, "reason.next.no-scratch.away-media", "scratch pool %s has no %s cartridge at the machine room: %s is %s; bring one back, or label a new cartridge into %s",
 			sp, pool.MediaType, away[0].Barcode, away[0].Location, sp)
 	case len(away) > 0:
-		missing = because(CodeNoScratch, "next.no-scratch.away", "scratch pool %s has no cartridge at the machine room: %s is %s; bring one back, or label a new cartridge into %s",
+		missing = because(CodeNoScratch, "reason.next.no-scratch.away", "scratch pool %s has no cartridge at the machine room: %s is %s; bring one back, or label a new cartridge into %s",
 			sp, away[0].Barcode, away[0].Location, sp)
 	case pool.MediaType != "":
-		missing = because(CodeNoScratch, "next.no-scratch.media", "scratch pool %s has no %s scratch cartridge; label a new cartridge into %s", sp, pool.MediaType, sp)
+		missing = because(CodeNoScratch, "reason.next.no-scratch.media", "scratch pool %s has no %s scratch cartridge; label a new cartridge into %s", sp, pool.MediaType, sp)
 	default:
-		missing = because(CodeNoScratch, "next.no-scratch", "scratch pool %s has no scratch cartridge; label a new cartridge into %s", sp, sp)
+		missing = because(CodeNoScratch, "reason.next.no-scratch", "scratch pool %s has no scratch cartridge; label a new cartridge into %s", sp, sp)
 	}
 	e := &NoCartridgeError{Pool: pool.Name}
 	switch {
 	case context.Code != CodeScratchSupply:
 		e.Reasons = []Reason{context, missing}
 	case usable == 0: // a new pool: the scratch pool is the whole story
-		e.Reasons = []Reason{because(missing.Code, "reason.joined", "%s; %s", context, missing)}
+		e.Reasons = []Reason{because(missing.Code, "reason.next.no-scratch.new-pool", "%s; %s", context, missing)}
 	default: // a pool still growing, and every cartridge of it protected
-		e.Reasons = []Reason{because(CodeAllProtected, "next.all-protected.needs", "all %s of pool %s hold protected generations (%s), and its rotation needs %d",
+		e.Reasons = []Reason{because(CodeAllProtected, "reason.next.all-protected.needs", "all %s of pool %s hold protected generations (%s), and its rotation needs %d",
 			count(usable, "cartridge"), pool.Name, protectedList(own, ret), pool.target()), missing}
 	}
 	return e
@@ -226,11 +226,11 @@ func (ch *Choice) addLocation(c Cartridge, anywhere bool) {
 	var r Reason
 	switch c.Location.Kind {
 	case PlaceDrive:
-		r = because(CodeLocation, "next.location.drive", "%s is already in drive %s", c.Barcode, c.Location.Place)
+		r = because(CodeLocation, "reason.next.location.drive", "%s is already in drive %s", c.Barcode, c.Location.Place)
 	case PlaceSlot, PlaceMailSlot:
-		r = because(CodeLocation, "next.location.library", "%s is in %s: the changer loads it", c.Barcode, c.Location)
+		r = because(CodeLocation, "reason.next.location.library", "%s is in %s: the changer loads it", c.Barcode, c.Location)
 	default:
-		r = because(CodeLocation, "next.location.by-hand", "%s is at %s: the operator loads it when prompted", c.Barcode, c.Location)
+		r = because(CodeLocation, "reason.next.location.by-hand", "%s is at %s: the operator loads it when prompted", c.Barcode, c.Location)
 	}
 	ch.Reasons = append(ch.Reasons, r)
 }
@@ -244,11 +244,11 @@ func recallAdvice(c Cartridge, machineRoom string) Reason {
 	room := siteOnly(machineRoom)
 	if c.Location.Kind == PlaceTransit {
 		if c.Location.To == machineRoom {
-			return because(CodeRecallNeeded, "next.recall.arriving", "%s may be overwritten but is %s: wait for the delivery", c.Barcode, c.Location)
+			return because(CodeRecallNeeded, "reason.next.recall.arriving", "%s may be overwritten but is %s: wait for the delivery", c.Barcode, c.Location)
 		}
-		return because(CodeRecallNeeded, "next.recall.in-transit", "%s may be overwritten but is %s: have it returned to %s once delivered", c.Barcode, c.Location, room)
+		return because(CodeRecallNeeded, "reason.next.recall.in-transit", "%s may be overwritten but is %s: have it returned to %s once delivered", c.Barcode, c.Location, room)
 	}
-	return because(CodeRecallNeeded, "next.recall.away", "%s may be overwritten but is at %s: recall it to %s", c.Barcode, c.Location, room)
+	return because(CodeRecallNeeded, "reason.next.recall.away", "%s may be overwritten but is at %s: recall it to %s", c.Barcode, c.Location, room)
 }
 
 // generationIDs returns the IDs of the generations on c, sorted.
@@ -280,9 +280,9 @@ func (p Pool) generationID(g Generation) string {
 func retainedSummary(p Pool) Reason {
 	if p.Scheme == SchemeGFS {
 		g := p.GFS
-		return phrase("next.retains.gfs", "the pool retains %d daily, %d weekly, %d monthly and %d yearly good generations", g.Daily, g.Weekly, g.Monthly, g.Yearly)
+		return phrase("reason.next.retains.gfs", "the pool retains %d daily, %d weekly, %d monthly and %d yearly good generations", g.Daily, g.Weekly, g.Monthly, g.Yearly)
 	}
-	return phrase("next.retains", "the pool retains the newest %d good generations", p.retained(""))
+	return phrase("reason.next.retains", "the pool retains the newest %d good generations", p.retained(""))
 }
 
 // protectedList names the protected cartridges with their newest

@@ -166,12 +166,12 @@ func offsitePlan(pool Pool, view View, runs []Run, now time.Time) OffsitePlan {
 			continue
 		}
 		if pw, ok := soon[c.Barcode]; ok {
-			recalls = append(recalls, recall{c, pw.at, because(CodeRecallDue, "offsite.recall-due", "%s will be written %s by %s: bring it back to %s",
+			recalls = append(recalls, recall{c, pw.at, because(CodeRecallDue, "reason.offsite.recall-due", "%s will be written %s by %s: bring it back to %s",
 				c.Barcode, DateTime(pw.at), pw.job, room)})
 		} else if w == away && !prot[c.Barcode] {
-			why := because(CodeRecallExpired, "offsite.recall-expired.reuse", "nothing on %s is retained any more: bring it back to %s for reuse", c.Barcode, room)
+			why := because(CodeRecallExpired, "reason.offsite.recall-expired.reuse", "nothing on %s is retained any more: bring it back to %s for reuse", c.Barcode, room)
 			if !c.State.writable() {
-				why = because(CodeRecallExpired, "offsite.recall-expired.dispose", "nothing on %s is retained any more: bring it back to %s to be disposed of", c.Barcode, room)
+				why = because(CodeRecallExpired, "reason.offsite.recall-expired.dispose", "nothing on %s is retained any more: bring it back to %s to be disposed of", c.Barcode, room)
 			}
 			recalls = append(recalls, recall{c, time.Time{}, why})
 		}
@@ -203,10 +203,10 @@ func offsitePlan(pool Pool, view View, runs []Run, now time.Time) OffsitePlan {
 		restAway, restRemote := without(awaySet, r.c.Barcode), without(remoteSet, r.c.Barcode)
 		switch {
 		case len(awaySet) > 0 && len(restAway) == 0:
-			plan.Problems = append(plan.Problems, because(CodeHoldLastOffsite, "offsite.hold-last-offsite", "%s is not recalled: it holds the last good generation away from %s (%s); it comes back once a newer one has been delivered (%s)",
+			plan.Problems = append(plan.Problems, because(CodeHoldLastOffsite, "reason.offsite.hold-last-offsite", "%s is not recalled: it holds the last good generation away from %s (%s); it comes back once a newer one has been delivered (%s)",
 				r.c.Barcode, room, strings.Join(move.Generations, ", "), r.why))
 		case remote != "" && len(remoteSet) > 0 && len(restRemote) == 0:
-			plan.Problems = append(plan.Problems, because(CodeHoldLastRemote, "offsite.hold-last-remote", "%s is not recalled: it holds the last good generation at remote site %s (%s); it comes back once a newer one has been delivered there (%s)",
+			plan.Problems = append(plan.Problems, because(CodeHoldLastRemote, "reason.offsite.hold-last-remote", "%s is not recalled: it holds the last good generation at remote site %s (%s); it comes back once a newer one has been delivered there (%s)",
 				r.c.Barcode, r.c.Location.Site, strings.Join(move.Generations, ", "), r.why))
 		default:
 			awaySet, remoteSet = restAway, restRemote
@@ -257,14 +257,14 @@ func offsitePlan(pool Pool, view View, runs []Run, now time.Time) OffsitePlan {
 			if i >= 0 {
 				g := worth[i]
 				sent[g.ID] = true
-				send(g, remote, because(CodeSendRemote, "offsite.send-remote", "%s (%s) goes to remote site %s: no generation there will stay beyond the next %s",
+				send(g, remote, because(CodeSendRemote, "reason.offsite.send-remote", "%s (%s) goes to remote site %s: no generation there will stay beyond the next %s",
 					strings.Join(g.Barcodes, ", "), g.ID, remote, count(o.lead()+o.TransitDays, "day")))
 			} else {
-				held := phrase("offsite.held.none", "no good generation is there")
+				held := phrase("reason.offsite.held.none", "no good generation is there")
 				if len(there) > 0 {
-					held = phrase("offsite.held.overwritten", "%s there will be written within %s", strings.Join(there, ", "), count(o.lead()+o.TransitDays, "day"))
+					held = phrase("reason.offsite.held.overwritten", "%s there will be written within %s", strings.Join(there, ", "), count(o.lead()+o.TransitDays, "day"))
 				}
-				plan.Problems = append(plan.Problems, because(CodeCannotSend, "offsite.cannot-send", "remote site %s needs a newer generation (%s), but none at %s can go yet: send the next good one there", remote, held, room))
+				plan.Problems = append(plan.Problems, because(CodeCannotSend, "reason.offsite.cannot-send", "remote site %s needs a newer generation (%s), but none at %s can go yet: send the next good one there", remote, held, room))
 			}
 		}
 	}
@@ -275,7 +275,7 @@ func offsitePlan(pool Pool, view View, runs []Run, now time.Time) OffsitePlan {
 		if sent[g.ID] || !sendable(g) {
 			continue
 		}
-		send(g, o.Site, because(CodeSend, "offsite.send", "%s (%s) goes to %s: the newest %s must be away from %s",
+		send(g, o.Site, because(CodeSend, "reason.offsite.send", "%s (%s) goes to %s: the newest %s must be away from %s",
 			strings.Join(g.Barcodes, ", "), g.ID, o.Site, count(o.Keep, "good generation"), room))
 	}
 	slices.SortFunc(plan.Sends, func(a, b Move) int { return strings.Compare(a.Barcode, b.Barcode) })
@@ -283,15 +283,15 @@ func offsitePlan(pool Pool, view View, runs []Run, now time.Time) OffsitePlan {
 
 	st := &plan.Status
 	if st.Away < o.Keep {
-		plan.Problems = append(plan.Problems, because(CodeBelowMinimum, "offsite.below-minimum", "%s away from %s, %d required (%d on the way): make sure today's sends leave and arrive",
+		plan.Problems = append(plan.Problems, because(CodeBelowMinimum, "reason.offsite.below-minimum", "%s away from %s, %d required (%d on the way): make sure today's sends leave and arrive",
 			count(st.Away, "good generation"), room, o.Keep, st.InTransit))
 	}
 	if remote != "" {
 		if faults := remoteFaults(view, remote, o.minDistance()); len(faults) > 0 {
-			plan.Problems = append(plan.Problems, because(CodeRemoteUnqualified, "offsite.remote-unqualified", "remote site %s does not count as remote: %s", remote, faults))
+			plan.Problems = append(plan.Problems, because(CodeRemoteUnqualified, "reason.offsite.remote-unqualified", "remote site %s does not count as remote: %s", remote, faults))
 		}
 		if st.Remote == 0 {
-			plan.Problems = append(plan.Problems, because(CodeNoRemote, "offsite.no-remote", "no good generation of pool %s has been delivered at a qualifying remote site", pool.Name))
+			plan.Problems = append(plan.Problems, because(CodeNoRemote, "reason.offsite.no-remote", "no good generation of pool %s has been delivered at a qualifying remote site", pool.Name))
 		}
 	}
 	st.Compliant = st.Away >= o.Keep && (remote == "" || st.Remote > 0)
@@ -304,18 +304,18 @@ func offsitePlan(pool Pool, view View, runs []Run, now time.Time) OffsitePlan {
 func remoteFaults(view View, site string, minKM float64) []Reason {
 	s, ok := view.site(site)
 	if !ok {
-		return []Reason{phrase("offsite.fault.unknown", "site %q is not configured", site)}
+		return []Reason{phrase("reason.offsite.fault.unknown", "site %q is not configured", site)}
 	}
 	var faults []Reason
 	if s.Kind != SiteRemote {
-		faults = append(faults, phrase("offsite.fault.kind", "it is a %s, not a remote-site", s.Kind))
+		faults = append(faults, phrase("reason.offsite.fault.kind", "it is a %s, not a remote-site", s.Kind))
 	}
 	if s.DistanceKM < minKM {
-		faults = append(faults, phrase("offsite.fault.near", "it is %g km from the machine room, nearer than %g km", s.DistanceKM, minKM))
+		faults = append(faults, phrase("reason.offsite.fault.near", "it is %g km from the machine room, nearer than %g km", s.DistanceKM, minKM))
 	}
 	if room, ok := view.site(view.machineRoom()); ok {
 		if shared := s.sharedHazards(room); len(shared) > 0 {
-			faults = append(faults, phrase("offsite.fault.hazard", "it shares %s with the machine room", strings.Join(shared, ", ")))
+			faults = append(faults, phrase("reason.offsite.fault.hazard", "it shares %s with the machine room", strings.Join(shared, ", ")))
 		}
 	}
 	return faults

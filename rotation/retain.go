@@ -187,26 +187,26 @@ func retain(pool Pool, own []Cartridge, explain bool) Retention {
 func explainRetention(g GenerationState, unreadable []string, newer, keep int) Reason {
 	switch {
 	case len(unreadable) == 1 && g.Status == StatusPartial:
-		return because("", "retain.unreadable", "good %s generation on %s is damaged or lost: not counted as good; %s",
+		return because("", "reason.retain.unreadable", "good %s generation on %s is damaged or lost: not counted as good; %s",
 			g.Level, unreadable[0], partialFate(newer, keep))
 	case len(unreadable) > 1 && g.Status == StatusPartial:
-		return because("", "retain.unreadable.many", "good %s generation on %s are damaged or lost: not counted as good; %s",
+		return because("", "reason.retain.unreadable.many", "good %s generation on %s are damaged or lost: not counted as good; %s",
 			g.Level, strings.Join(unreadable, ", "), partialFate(newer, keep))
 	case g.Status == StatusGood && g.Protected:
-		return because("", "retain.retained", "good %s generation %d of the %d retained", g.Level, newer+1, keep)
+		return because("", "reason.retain.retained", "good %s generation %d of the %d retained", g.Level, newer+1, keep)
 	case g.Status == StatusGood:
-		return because("", "retain.expired", "older than the newest %d good %s generations", keep, g.Level)
+		return because("", "reason.retain.expired", "older than the newest %d good %s generations", keep, g.Level)
 	case g.Status == StatusPartial:
-		return because("", "retain.partial", "partial %s generation: not counted toward the %d retained; %s", g.Level, keep, partialFate(newer, keep))
+		return because("", "reason.retain.partial", "partial %s generation: not counted toward the %d retained; %s", g.Level, keep, partialFate(newer, keep))
 	}
-	return because("", "retain.failed", "failed %s generation: never counted or protected", g.Level)
+	return because("", "reason.retain.failed", "failed %s generation: never counted or protected", g.Level)
 }
 
 func partialFate(newer, keep int) Reason {
 	if newer < keep {
-		return phrase("retain.fate.kept", "kept while fewer than %d good generations are newer (%d now)", keep, newer)
+		return phrase("reason.retain.fate.kept", "kept while fewer than %d good generations are newer (%d now)", keep, newer)
 	}
-	return phrase("retain.fate.newer", "%d good generations are newer", newer)
+	return phrase("reason.retain.fate.newer", "%d good generations are newer", newer)
 }
 
 // rotationOrder returns the indices of cs in the order rotation writes
