@@ -33,8 +33,9 @@ var allowedImports = map[string][]string{
 	// pages, in the catalogue's languages; drives for the device errors in
 	// its status table.
 	"daemon/web": {"daemon/auth", "daemon/config", "daemon/engine", "daemon/i18n", "daemon/report", "media", "drives"},
-	// The message catalogue (en, ja): imports nothing of ours.
-	"daemon/i18n": {},
+	// The message catalogue (en, ja); rotation (pure) for the reasons and
+	// locations it tells in either language.
+	"daemon/i18n": {"rotation"},
 	// Everything that acts on cartridges, drives and libraries. daemon/i18n
 	// for the prompts' texts, rendered in English and Japanese when opened.
 	"daemon/engine": {"daemon/archive", "daemon/config", "daemon/facts", "daemon/i18n", "daemon/metrics", "daemon/recovery", "media", "drives", "rotation"},

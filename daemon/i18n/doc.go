@@ -10,4 +10,10 @@
 // written as a municipal operator reads it, with the standard's own terms
 // (世代, 遠隔地保管, 媒体, 搬送, 点検). Nothing here is about HTTP: the
 // report pages can use the same catalogue.
+//
+// Rotation's reasons carry a message key and the values they name beside
+// their English (rotation.Reason's Key and Args); Printer.Reason tells
+// them, and Printer.Where a cartridge's location, in the printer's
+// language. Their English is rotation's own to the byte, which a test
+// checks against every reason rotation gives in a broad set of cases.
 package i18n
