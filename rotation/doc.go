@@ -9,6 +9,11 @@
 // Calendar dates are taken in the location of the times passed in; the
 // daemon passes times in the site's configured zone.
 //
+// A reason's message is English; beside it the reason keeps a message key
+// and the values the sentence names (Reason.Key, Reason.Args), so that the
+// daemon's catalogue can tell the same reason in Japanese. Every reason is
+// made by one constructor, which writes the English from the same values.
+//
 // # Generations
 //
 // A generation is what a pool received in one rotation period, on one or
