@@ -154,11 +154,9 @@ func dateArg(p report.CourierPlan) string {
 	return " --date " + p.Date
 }
 
-func offsiteStatus(s rotation.OffsiteStatus) string {
-	return offsiteStatusIn(i18n.NewPrinter(i18n.English, nil), s)
-}
-
-// offsiteStatusIn is offsiteStatus in the printer's language.
+// offsiteStatusIn says a pool's offsite status in the printer's
+// language: how many good generations are kept away, in transit and at
+// the remote site, and whether that meets the policy.
 func offsiteStatusIn(pr *i18n.Printer, s rotation.OffsiteStatus) string {
 	out := pr.T("plan.status", strconv.Itoa(s.Keep), strconv.Itoa(s.Away), strconv.Itoa(s.InTransit))
 	if s.RemoteSite != "" {

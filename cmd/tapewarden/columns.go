@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"strings"
 
@@ -47,6 +48,6 @@ func columns(w io.Writer, rows [][]string) {
 		}
 		b.WriteString(r[len(r)-1])
 		b.WriteString("\n")
-		io.WriteString(w, b.String())
+		fmt.Fprint(w, b.String())
 	}
 }
