@@ -12,6 +12,7 @@ import (
 	"github.com/tapewarden/tapewarden/media"
 	"github.com/tapewarden/tapewarden/rotation"
 
+	"github.com/tapewarden/tapewarden/daemon/i18n"
 	"github.com/tapewarden/tapewarden/daemon/report"
 )
 
@@ -55,6 +56,7 @@ func TestCourierPlanSendsAndRecalls(t *testing.T) {
 	var p report.CourierPlan
 	h.ok("GET", "/v1/courier/plan", nil, &p)
 	policyGoldenJSON(t, "courier-plan.golden.json", p)
+	assert.Equal(t, "en", p.Language, "the configured language")
 	assert.Equal(t, "2025-04-05", p.Date)
 	assert.Equal(t, "Sat", p.Weekday)
 	assert.Equal(t, "honcho", p.Site)
@@ -110,11 +112,38 @@ func TestCourierPlanSendsAndRecalls(t *testing.T) {
 		{"date=2025-04-04", "in the past"},
 		{"date=04/06/2025", "YYYY-MM-DD"},
 		{"at=25:00", "HH:MM"},
+		{"lang=fr", `language \"fr\": the pages are written in en (English) and ja (Japanese)`},
 	} {
 		status, body := h.call("GET", "/v1/courier/plan?"+bad.query, nil)
 		assert.Equal(t, http.StatusBadRequest, status, bad.query)
 		assert.Contains(t, string(body), bad.says, bad.query)
 	}
+}
+
+func TestCourierPlanInJapanese(t *testing.T) {
+	h, _ := fourNights(t)
+	var en, ja report.CourierPlan
+	h.ok("GET", "/v1/courier/plan", nil, &en)
+	h.ok("GET", "/v1/courier/plan?lang=ja", nil, &ja)
+	policyGoldenJSON(t, "courier-plan.ja.golden.json", ja)
+	assert.Equal(t, "ja", ja.Language)
+	assert.Equal(t, en.Date, ja.Date)
+	assert.Equal(t, en.Weekday, ja.Weekday, "the weekday is a code")
+
+	daily := poolPlan(t, ja, "daily")
+	assert.Equal(t, "hill-annex に 1 世代を遠隔地保管、搬送日数 0日、1日前に返却を手配", daily.Policy)
+	monthly := poolPlan(t, ja, "monthly")
+	assert.Contains(t, monthly.Policy, "pref-dc に 2 世代を遠隔地保管")
+	// The same moves, the same codes and places; only the words differ.
+	require.Len(t, daily.Sends, 1)
+	assert.Equal(t, poolPlan(t, en, "daily").Sends[0].Location, daily.Sends[0].Location)
+	assert.Equal(t, poolPlan(t, en, "daily").Sends[0].Reason.Code, daily.Sends[0].Reason.Code)
+	assert.Equal(t, barcodesOf(poolPlan(t, en, "monthly").Recalls), barcodesOf(monthly.Recalls))
+
+	// A later day's plan says in Japanese what it cannot know.
+	h.ok("GET", "/v1/courier/plan?date=2025-04-07&lang=ja", nil, &ja)
+	assert.Contains(t, ja.Note, "現在のカタログに基づく計画です")
+	assert.Contains(t, ja.Note, "'tapewarden rotation calendar'", "commands stay as they are")
 }
 
 func TestManifestsFromPlan(t *testing.T) {
@@ -252,7 +281,7 @@ func TestCourierRounds(t *testing.T) {
 	recalls := map[rotation.Code]int{}
 	for day := 1; day <= 12; day++ {
 		clock.Set(jst(2025, 4, day, 9, 0))
-		p, err := h.d.report.CourierPlan(ctx, "", "")
+		p, err := h.d.report.CourierPlan(ctx, i18n.English, "", "")
 		require.NoError(t, err)
 		daily := poolPlan(t, p, "daily")
 		if day >= 3 {

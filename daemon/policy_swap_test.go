@@ -2,6 +2,8 @@ package daemon
 
 import (
 	"context"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -10,6 +12,7 @@ import (
 	"github.com/tapewarden/tapewarden/media"
 	"github.com/tapewarden/tapewarden/rotation"
 
+	"github.com/tapewarden/tapewarden/daemon/i18n"
 	"github.com/tapewarden/tapewarden/daemon/report"
 
 	"github.com/tapewarden/tapewarden/daemon/engine"
@@ -85,6 +88,33 @@ func TestSwapList(t *testing.T) {
 	assert.Contains(t, s.Cleaners[1].Action, "have a new cleaning cartridge ready")
 
 	assert.NotEmpty(t, s.Problems)
+
+	// The same list in Japanese: the same cartridges and commands, the
+	// words for people in Japanese.
+	var ja report.SwapList
+	h.ok("GET", "/v1/swap-list?lang=ja", nil, &ja)
+	policyGoldenJSON(t, "swap-list.ja.golden.json", ja)
+	assert.Equal(t, "ja", ja.Language)
+	assert.Equal(t, "en", s.Language)
+	require.Len(t, ja.TakeOut, 1)
+	assert.Equal(t, "メールスロットに排出し（'tapewarden library export DLY004L8'）、搬送担当に渡してください。搬送担当が搬送票 "+made.Created[0].ID+
+		" で受け取りを確認します（'tapewarden manifest pickup "+made.Created[0].ID+" --courier NAME DLY004L8'）", ja.TakeOut[0].Action)
+	require.Len(t, ja.Expect, 2)
+	assert.Contains(t, ja.Expect[0].Action, "到着したら受領を記録し（'tapewarden manifest deliver "+made.Created[1].ID+" MON005L8'）、ライブラリ lib0 のメールスロットに入れて")
+	require.Len(t, ja.Runs, 3)
+	assert.Equal(t, "ライブラリ lib0 内：ライブラリが装填します", ja.Runs[1].Action)
+	assert.Contains(t, ja.Runs[0].Action, "21:00 までにドライブ dat0 の所に用意してください")
+	require.Len(t, ja.Cleaning, 1)
+	assert.True(t, strings.HasPrefix(ja.Cleaning[0].Action, "クリーニングが済むまで、このドライブで処理を実行しないでください。ライブラリ lib0 が CLN002CU"), ja.Cleaning[0].Action)
+	require.Len(t, ja.Cleaners, 2)
+	assert.Equal(t, "交換用の新しいクリーニング媒体を用意してください", ja.Cleaners[1].Action)
+	assert.Equal(t, "CLN002CU はあと 1回 使えます", ja.Cleaners[1].Reason.Message)
+	require.Len(t, ja.Problems, len(s.Problems))
+	assert.Equal(t, "プール daily", ja.Problems[0].Subject)
+
+	status, body := h.call("GET", "/v1/swap-list?lang=klingon", nil)
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Contains(t, string(body), `language \"klingon\"`)
 }
 
 func TestSwapListOfARunThatNeedsARecalledCartridge(t *testing.T) {
@@ -107,7 +137,7 @@ func TestSwapListOfARunThatNeedsARecalledCartridge(t *testing.T) {
 		require.NoError(t, err)
 	}
 	clock.Set(jst(2025, 4, 6, 9, 0))
-	s, err := h.d.report.SwapList(ctx, "", "")
+	s, err := h.d.report.SwapList(ctx, i18n.English, "", "")
 	require.NoError(t, err)
 	recalled := map[string]bool{}
 	for _, r := range s.Expect {

@@ -6,14 +6,17 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tapewarden/tapewarden/media"
 	"github.com/tapewarden/tapewarden/rotation"
 
 	"github.com/tapewarden/tapewarden/daemon/config"
+	"github.com/tapewarden/tapewarden/daemon/i18n"
 
 	"github.com/tapewarden/tapewarden/daemon/api/client"
 	"github.com/tapewarden/tapewarden/daemon/report"
@@ -71,8 +74,8 @@ plan into manifests.`,
 			}
 			var p report.CourierPlan
 			return show(a, cmd, &p, func(ctx context.Context, c *client.Client) (report.CourierPlan, error) {
-				return c.CourierPlan(ctx, date, at)
-			}, func(w io.Writer) { printCourierPlan(w, p) })
+				return c.CourierPlan(ctx, a.lang, date, at)
+			}, func(w io.Writer) { printCourierPlan(w, a.printer(p.Language, p.Departs.Location()), p) })
 		},
 	}
 	dayFlags(plan, &date, &at)
@@ -80,55 +83,67 @@ plan into manifests.`,
 	return cmd
 }
 
-func printCourierPlan(w io.Writer, p report.CourierPlan) {
-	fmt.Fprintf(w, "Courier plan for %s %s, leaving %s at %s\n", p.Weekday, p.Date, p.Site, clock(p.Departs))
+// printCourierPlan prints the plan with pr's labels and dates (the plan's
+// own texts are in its language).
+func printCourierPlan(w io.Writer, pr *i18n.Printer, p report.CourierPlan) {
+	fmt.Fprintln(w, pr.T("plan.title", pr.Date(p.Departs), p.Site, clock(p.Departs)))
 	if p.Note != "" {
-		fmt.Fprintf(w, "note: %s\n", p.Note)
+		fmt.Fprintln(w, pr.T("swap.note", p.Note))
 	}
 	if len(p.Pools) == 0 {
-		fmt.Fprintln(w, "\nNo pool has an offsite policy (pools[].offsite in the configuration).")
+		fmt.Fprintln(w, "\n"+pr.T("plan.no_pools"))
 		return
 	}
+	label := func(id string) string { return "  " + padRight(pr.T(id), 8) + " " }
 	moves, unlisted := 0, 0
 	for _, pp := range p.Pools {
-		fmt.Fprintf(w, "\npool %s: %s\n", pp.Pool, pp.Policy)
-		fmt.Fprintf(w, "  status   %s\n", offsiteStatus(pp.Status))
+		fmt.Fprintln(w, "\n"+pr.T("plan.pool", pp.Pool, pp.Policy))
+		fmt.Fprintln(w, label("plan.label.status")+offsiteStatusIn(pr, pp.Status))
 		for _, kind := range []struct {
 			name  string
 			moves []report.CourierMove
-		}{{"SEND", pp.Sends}, {"RECALL", pp.Recalls}} {
+		}{{"plan.label.send", pp.Sends}, {"plan.label.recall", pp.Recalls}} {
 			for _, m := range kind.moves {
 				moves++
 				gens := ""
 				if len(m.Generations) > 0 {
 					gens = " (" + strings.Join(m.Generations, ", ") + ")"
 				}
-				man := "no manifest yet"
+				man := pr.T("plan.no_manifest")
 				if m.Manifest != "" {
-					man = fmt.Sprintf("on manifest %s (%s)", m.Manifest, m.ManifestState)
+					man = pr.T("plan.on_manifest", m.Manifest, manifestState(pr, m.ManifestState))
 				} else {
 					unlisted++
 				}
-				fmt.Fprintf(w, "  %-8s %s%s: %s -> %s; %s\n", kind.name, m.Barcode, gens, m.From, m.To, man)
-				if class := classAdvice(m.Handling); class != "" {
+				fmt.Fprintln(w, label(kind.name)+pr.T("plan.move", m.Barcode, gens, m.From, m.To, man))
+				if class := classAdviceIn(pr, m.Handling); class != "" {
 					fmt.Fprintf(w, "           %s\n", class)
 				}
-				fmt.Fprintf(w, "           why: %s\n", m.Reason.Message)
+				fmt.Fprintf(w, "           %s\n", pr.T("swap.why", m.Reason.Message))
 			}
 		}
 		if len(pp.Sends)+len(pp.Recalls) == 0 {
-			fmt.Fprintln(w, "  nothing to send or recall")
+			fmt.Fprintln(w, "  "+pr.T("plan.nothing"))
 		}
 		for _, r := range pp.Problems {
-			fmt.Fprintf(w, "  PROBLEM  %s: %s\n", r.Code, r.Message)
+			fmt.Fprintf(w, "%s%s: %s\n", label("plan.label.problem"), r.Code, r.Message)
 		}
 	}
 	switch {
 	case moves == 0:
-		fmt.Fprintln(w, "\nThe courier has nothing to carry.")
+		fmt.Fprintln(w, "\n"+pr.T("plan.nothing_to_carry"))
 	case unlisted > 0:
-		fmt.Fprintf(w, "\nList them for the courier: tapewarden manifest create --from-plan%s\n", dateArg(p))
+		fmt.Fprintln(w, "\n"+pr.T("plan.list_them", "tapewarden manifest create --from-plan"+dateArg(p)))
 	}
+}
+
+// manifestState is a manifest's state in the printer's language; English
+// keeps the state's code (in-transit).
+func manifestState(pr *i18n.Printer, s media.ManifestState) string {
+	if pr.Lang() == i18n.English || !pr.Has("state."+string(s)) {
+		return string(s)
+	}
+	return pr.T("state." + string(s))
 }
 
 // dateArg repeats a plan's day on a suggested command line.
@@ -139,15 +154,18 @@ func dateArg(p report.CourierPlan) string {
 	return " --date " + p.Date
 }
 
-func offsiteStatus(s rotation.OffsiteStatus) string {
-	out := fmt.Sprintf("keep %d away: %d away, %d in transit", s.Keep, s.Away, s.InTransit)
+// offsiteStatusIn says a pool's offsite status in the printer's
+// language: how many good generations are kept away, in transit and at
+// the remote site, and whether that meets the policy.
+func offsiteStatusIn(pr *i18n.Printer, s rotation.OffsiteStatus) string {
+	out := pr.T("plan.status", strconv.Itoa(s.Keep), strconv.Itoa(s.Away), strconv.Itoa(s.InTransit))
 	if s.RemoteSite != "" {
-		out += fmt.Sprintf(", %d at remote site %s (1 needed)", s.Remote, s.RemoteSite)
+		out += pr.T("plan.status.remote", strconv.Itoa(s.Remote), s.RemoteSite)
 	}
 	if s.Compliant {
-		return out + ": compliant"
+		return out + pr.T("plan.status.compliant")
 	}
-	return out + ": NOT COMPLIANT"
+	return out + pr.T("plan.status.not_compliant")
 }
 
 // addFromPlan gives 'manifest create' its --from-plan mode: the day's
@@ -393,97 +411,121 @@ cartridges to retire or replace.`,
 				return err
 			}
 			var s report.SwapList
-			return show(a, cmd, &s, func(ctx context.Context, c *client.Client) (report.SwapList, error) { return c.SwapList(ctx, date, at) }, func(w io.Writer) { printSwapList(w, s) })
+			return show(a, cmd, &s, func(ctx context.Context, c *client.Client) (report.SwapList, error) {
+				return c.SwapList(ctx, a.lang, date, at)
+			},
+				func(w io.Writer) { printSwapList(w, a.printer(s.Language, s.At.Location()), s) })
 		},
 	}
 	dayFlags(cmd, &date, &at)
 	return cmd
 }
 
-func printSwapList(w io.Writer, s report.SwapList) {
-	fmt.Fprintf(w, "Swap list for %s, %s %s, from %s\n", s.Site, s.Weekday, s.Date, clock(s.At))
+// printSwapList prints the list with pr's labels and dates (the list's
+// own texts are in its language).
+func printSwapList(w io.Writer, pr *i18n.Printer, s report.SwapList) {
+	fmt.Fprintln(w, pr.T("swap.title", s.Site, pr.Date(s.At), clock(s.At)))
 	if s.Note != "" {
-		fmt.Fprintf(w, "note: %s\n", s.Note)
+		fmt.Fprintln(w, pr.T("swap.note", s.Note))
 	}
 	section := func(title string, n int) bool {
-		fmt.Fprintf(w, "\n%s\n", title)
+		fmt.Fprintf(w, "\n%s\n", pr.T(title))
 		if n == 0 {
-			fmt.Fprintln(w, "  nothing")
+			fmt.Fprintln(w, "  "+pr.T("swap.nothing"))
 		}
 		return n > 0
 	}
-	section("TAKE OUT FOR THE COURIER", len(s.TakeOut))
+	why := func(r rotation.Reason) { fmt.Fprintf(w, "      %s\n", pr.T("swap.why", r.Message)) }
+	section("swap.sec.take_out", len(s.TakeOut))
 	for _, t := range s.TakeOut {
 		gens := ""
 		if len(t.Generations) > 0 {
 			gens = " (" + strings.Join(t.Generations, ", ") + ")"
 		}
-		fmt.Fprintf(w, "  [ ] %s %s%s, %s -> %s\n", t.Barcode, t.Pool, gens, t.Where, t.To)
-		if class := classAdvice(t.Handling); class != "" {
+		fmt.Fprintf(w, "  [ ] %s\n", pr.T("swap.take_out", t.Barcode, t.Pool, gens, t.Where, t.To))
+		if class := classAdviceIn(pr, t.Handling); class != "" {
 			fmt.Fprintf(w, "      %s\n", class)
 		}
 		fmt.Fprintf(w, "      %s\n", t.Action)
-		fmt.Fprintf(w, "      why: %s\n", t.Reason.Message)
+		why(t.Reason)
 	}
-	section("EXPECT BACK", len(s.Expect))
+	section("swap.sec.expect", len(s.Expect))
 	for _, r := range s.Expect {
-		fmt.Fprintf(w, "  [ ] %s %s, from %s, file at %s\n", r.Barcode, r.Pool, r.Where, r.FileAt)
-		if class := classAdvice(r.Handling); class != "" {
+		fmt.Fprintf(w, "  [ ] %s\n", pr.T("swap.expect", r.Barcode, r.Pool, r.Where, r.FileAt))
+		if class := classAdviceIn(pr, r.Handling); class != "" {
 			fmt.Fprintf(w, "      %s\n", class)
 		}
 		fmt.Fprintf(w, "      %s\n", r.Action)
-		fmt.Fprintf(w, "      why: %s\n", r.Reason.Message)
+		why(r.Reason)
 	}
-	section("RUNS", len(s.Runs))
+	section("swap.sec.runs", len(s.Runs))
+	var rows [][]string
 	for _, r := range s.Runs {
 		when := r.First.Format("15:04")
 		job := r.Job
 		if r.Runs > 1 {
 			when += "-" + r.Last.Format("15:04")
-			job += fmt.Sprintf(" (%d runs)", r.Runs)
+			job += pr.T("swap.runs", strconv.Itoa(r.Runs))
 		}
 		who := ""
 		if r.Person {
-			who = "PERSON: "
+			who = pr.T("swap.person")
 		}
 		what := r.Generation
 		switch {
 		case r.Append:
-			what += " (append)"
+			what += pr.T("swap.append")
 		case len(r.Overwrites) > 0:
-			what += " (overwrites " + strings.Join(r.Overwrites, ", ") + ")"
+			what += pr.T("swap.overwrites", strings.Join(r.Overwrites, ", "))
 		case r.FromScratch != "":
-			what += " (new from " + r.FromScratch + ")"
+			what += pr.T("swap.from_scratch", r.FromScratch)
 		}
-		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t%s%s\n", when, job, r.Pool, dash(r.Barcode), what, who, r.Action)
-		if class := r.Label(); class != "" {
-			fmt.Fprintf(w, "  \t\t\t\tholds then:\t%s\n", class)
+		rows = append(rows, []string{"  " + when, job, r.Pool, dash(r.Barcode), what, who + r.Action})
+		if class := classLabel(pr, r.Handling); class != "" {
+			rows = append(rows, []string{"  ", "", "", "", pr.T("swap.holds_then"), class})
 		}
 		for _, warn := range r.Warnings {
-			fmt.Fprintf(w, "  \t\t\t\twarning:\t%s\n", warn.Message)
+			rows = append(rows, []string{"  ", "", "", "", pr.T("swap.warning"), warn.Message})
 		}
 	}
-	section("CLEANING", len(s.Cleaning)+len(s.Cleaners))
+	columns(w, rows)
+	section("swap.sec.cleaning", len(s.Cleaning)+len(s.Cleaners))
 	for _, c := range s.Cleaning {
 		who := ""
 		if c.Person {
-			who = "PERSON: "
+			who = pr.T("swap.person")
 		}
-		fmt.Fprintf(w, "  [ ] drive %s due %s, cleaner %s: %s%s\n", c.Drive, c.Due, dash(c.Cleaner), who, c.Action)
+		fmt.Fprintf(w, "  [ ] %s\n", pr.T("swap.cleaning", c.Drive, dueWord(pr, c.Due), dash(c.Cleaner), who, c.Action))
 		for _, r := range c.Reasons {
 			if r.Code != rotation.CodeUseCleaner {
-				fmt.Fprintf(w, "      why: %s\n", r.Message)
+				why(r)
 			}
 		}
 	}
 	for _, c := range s.Cleaners {
-		fmt.Fprintf(w, "  [ ] cleaning cartridge %s (%s, %s left): %s\n", c.Barcode, c.Where, rotation.Plural(c.UsesLeft, "use"), c.Action)
-		fmt.Fprintf(w, "      why: %s\n", c.Reason.Message)
+		fmt.Fprintf(w, "  [ ] %s\n", pr.T("swap.cleaner", c.Barcode, c.Where, usesWord(pr, c.UsesLeft), c.Action))
+		why(c.Reason)
 	}
 	if len(s.Problems) > 0 {
-		fmt.Fprintln(w, "\nPROBLEMS")
+		fmt.Fprintln(w, "\n"+pr.T("swap.sec.problems"))
 		for _, p := range s.Problems {
 			fmt.Fprintf(w, "  %s: %s: %s\n", p.Subject, p.Reason.Code, p.Reason.Message)
 		}
 	}
+}
+
+// dueWord says when a drive is due for cleaning; English keeps the code.
+func dueWord(pr *i18n.Printer, d rotation.Due) string {
+	if pr.Has("swap.due." + string(d)) {
+		return pr.T("swap.due." + string(d))
+	}
+	return string(d)
+}
+
+// usesWord says how many uses a cleaning cartridge has left.
+func usesWord(pr *i18n.Printer, n int) string {
+	if n == 1 || n == -1 {
+		return pr.T("swap.unit.use", strconv.Itoa(n))
+	}
+	return pr.T("swap.unit.uses", strconv.Itoa(n))
 }

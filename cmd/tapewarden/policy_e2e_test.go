@@ -170,12 +170,18 @@ func TestPolicyTextOutput(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, json.Unmarshal(data, v))
 	}
-	var plan report.CourierPlan
-	read("courier-plan.golden.json", &plan)
-	policyGoldenText(t, "courier-plan.golden", renderPolicyText(func(w io.Writer) { printCourierPlan(w, plan) }))
-	var list report.SwapList
-	read("swap-list.golden.json", &list)
-	policyGoldenText(t, "swap-list.golden", renderPolicyText(func(w io.Writer) { printSwapList(w, list) }))
+	// Each in English and in Japanese, the language the daemon wrote it
+	// in, dates in the zone of its answer.
+	for _, lang := range []string{"", ".ja"} {
+		var plan report.CourierPlan
+		read("courier-plan"+lang+".golden.json", &plan)
+		pr := (&app{}).printer(plan.Language, plan.Departs.Location())
+		policyGoldenText(t, "courier-plan"+lang+".golden", renderPolicyText(func(w io.Writer) { printCourierPlan(w, pr, plan) }))
+		var list report.SwapList
+		read("swap-list"+lang+".golden.json", &list)
+		pr = (&app{}).printer(list.Language, list.At.Location())
+		policyGoldenText(t, "swap-list"+lang+".golden", renderPolicyText(func(w io.Writer) { printSwapList(w, pr, list) }))
+	}
 
 	cfg, err := config.LoadPolicyConfig("../../testdata/config/policy-bad.yaml")
 	require.NoError(t, err)

@@ -21,10 +21,15 @@ func (d *Server) policyRoutes(handle func(pattern string, roles []auth.Role, h h
 	handle("GET /v1/swap-list", readers, d.apiSwapList)
 }
 
-// GET /v1/courier/plan?date=YYYY-MM-DD&at=HH:MM
+// GET /v1/courier/plan?date=YYYY-MM-DD&at=HH:MM&lang=en|ja (lang: default
+// the configured language)
 func (d *Server) apiCourierPlan(r *http.Request, _ media.Actor) (any, error) {
 	q := r.URL.Query()
-	return d.report.CourierPlan(r.Context(), q.Get("date"), q.Get("at"))
+	lang, err := d.report.Lang(q.Get("lang"))
+	if err != nil {
+		return nil, err
+	}
+	return d.report.CourierPlan(r.Context(), lang, q.Get("date"), q.Get("at"))
 }
 
 // POST /v1/manifests/from-plan with a FromPlanRequest.
@@ -62,8 +67,13 @@ func (d *Server) apiPolicyCheckConfig(r *http.Request, _ media.Actor) (any, erro
 	return d.report.PolicyReport(r.Context(), req.Name, &req.Config)
 }
 
-// GET /v1/swap-list?date=YYYY-MM-DD&at=HH:MM
+// GET /v1/swap-list?date=YYYY-MM-DD&at=HH:MM&lang=en|ja (lang: default the
+// configured language)
 func (d *Server) apiSwapList(r *http.Request, _ media.Actor) (any, error) {
 	q := r.URL.Query()
-	return d.report.SwapList(r.Context(), q.Get("date"), q.Get("at"))
+	lang, err := d.report.Lang(q.Get("lang"))
+	if err != nil {
+		return nil, err
+	}
+	return d.report.SwapList(r.Context(), lang, q.Get("date"), q.Get("at"))
 }

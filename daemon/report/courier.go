@@ -5,17 +5,26 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tapewarden/tapewarden/media"
 	"github.com/tapewarden/tapewarden/rotation"
+
+	"github.com/tapewarden/tapewarden/daemon/i18n"
 )
 
 // CourierPlan is one day's offsite plan for every pool with an offsite
 // policy: what leaves the machine room, what comes back, and why.
 type CourierPlan struct {
-	Date    string `json:"date"`
+	// Language is the language of the texts for people (en, ja): the
+	// policies, the note, the places in words and the reasons. Codes,
+	// barcodes and commands stay as they are.
+	Language string `json:"language"`
+	Date     string `json:"date"`
+	// Weekday is the day's English abbreviation (Sat) in every language;
+	// a printout writes the day from Departs.
 	Weekday string `json:"weekday"`
 	// Departs is when the courier is taken to leave.
 	Departs time.Time `json:"departs"`
@@ -63,14 +72,21 @@ func (p CourierPlan) Moves() []CourierMove {
 	return out
 }
 
-// offsitePolicy describes a pool's offsite policy in a few words.
+// offsitePolicy describes a pool's offsite policy in a few words, in
+// English.
 func offsitePolicy(p rotation.Pool) string {
+	return offsitePolicyIn(i18n.NewPrinter(i18n.English, nil), p)
+}
+
+// offsitePolicyIn describes a pool's offsite policy in the printer's
+// language.
+func offsitePolicyIn(pr *i18n.Printer, p rotation.Pool) string {
 	o := p.Offsite
-	s := fmt.Sprintf("keep %d away at %s", o.Keep, o.Site)
+	s := pr.T("plan.policy.keep", strconv.Itoa(o.Keep), o.Site)
 	if o.RemoteSite != "" && o.RemoteSite != o.Site {
-		s += ", one at " + o.RemoteSite
+		s += pr.T("plan.policy.remote", o.RemoteSite)
 	}
-	return s + fmt.Sprintf(", transit %s, recall %s ahead", rotation.Plural(o.TransitDays, "day"), rotation.Plural(leadDays(o), "day"))
+	return s + pr.T("plan.policy.transit", days(pr, o.TransitDays), days(pr, leadDays(o)))
 }
 
 // activeManifests maps each cartridge on an open or in-transit manifest to
@@ -92,8 +108,9 @@ func (pg *Pages) activeManifests(ctx context.Context) (map[string]media.Manifest
 // CourierPlan makes the offsite plan for the day and time given as the
 // API takes them (see planTime): rotation.Plan for every pool with an
 // offsite policy, on the catalog's view, with the runs the job schedules
-// plan over the longest lead time and a margin.
-func (pg *Pages) CourierPlan(ctx context.Context, date, at string) (CourierPlan, error) {
+// plan over the longest lead time and a margin. Its texts for people are
+// in language l.
+func (pg *Pages) CourierPlan(ctx context.Context, l i18n.Lang, date, at string) (CourierPlan, error) {
 	t, err := pg.planTime(date, at)
 	if err != nil {
 		return CourierPlan{}, err
@@ -102,25 +119,30 @@ func (pg *Pages) CourierPlan(ctx context.Context, date, at string) (CourierPlan,
 	if err != nil {
 		return CourierPlan{}, err
 	}
-	return pg.courierPlan(ctx, view, t)
+	return pg.courierPlan(ctx, pg.printer(l), view, t)
 }
 
-func (pg *Pages) courierPlan(ctx context.Context, view rotation.View, t time.Time) (CourierPlan, error) {
+func (pg *Pages) courierPlan(ctx context.Context, p *i18n.Printer, view rotation.View, t time.Time) (CourierPlan, error) {
 	until := pg.planRunsUntil(t)
-	out := CourierPlan{Date: t.Format(time.DateOnly), Weekday: t.Weekday().String()[:3], Departs: t, Site: pg.machineRoom(),
-		RunsUntil: until, Note: pg.projectionNote(t), Pools: []PoolPlan{}}
+	out := CourierPlan{Language: string(p.Lang()), Date: t.Format(time.DateOnly), Weekday: t.Weekday().String()[:3], Departs: t, Site: pg.machineRoom(),
+		RunsUntil: until, Note: pg.projectionNote(p, t), Pools: []PoolPlan{}}
 	onManifest, err := pg.activeManifests(ctx)
 	if err != nil {
 		return out, err
 	}
-	where := map[string]string{}
+	where, words := map[string]string{}, map[string]string{}
 	for _, c := range view.Cartridges {
 		where[c.Barcode] = canonical(c.Location)
+		words[c.Barcode] = p.Where(c.Location)
 	}
 	runs := pg.plannedRuns(t, until)
 	annotate := func(ms []rotation.Move) []CourierMove {
 		list := make([]CourierMove, 0, len(ms))
 		for _, m := range ms {
+			m.Reason = say(p, m.Reason)
+			if w, ok := words[m.Barcode]; ok {
+				m.From = w
+			}
 			cm := CourierMove{Move: m, Location: where[m.Barcode]}
 			if man, ok := onManifest[m.Barcode]; ok {
 				cm.Manifest, cm.ManifestState, cm.ManifestDestination = man.ID, man.State, man.Destination
@@ -129,16 +151,16 @@ func (pg *Pages) courierPlan(ctx context.Context, view rotation.View, t time.Tim
 		}
 		return list
 	}
-	for _, p := range pg.cfg.RotationPools() {
-		if p.Offsite == nil || p.Scheme == rotation.SchemeScratch {
+	for _, pool := range pg.cfg.RotationPools() {
+		if pool.Offsite == nil || pool.Scheme == rotation.SchemeScratch {
 			continue
 		}
-		plan, err := rotation.Plan(p, view, runs, t)
+		plan, err := rotation.Plan(pool, view, runs, t)
 		if err != nil {
-			return out, fmt.Errorf("offsite plan of pool %s: %w", p.Name, err)
+			return out, fmt.Errorf("offsite plan of pool %s: %w", pool.Name, err)
 		}
-		pp := PoolPlan{Pool: p.Name, Policy: offsitePolicy(p), Status: plan.Status, Sends: annotate(plan.Sends),
-			Recalls: annotate(plan.Recalls), Problems: plan.Problems}
+		pp := PoolPlan{Pool: pool.Name, Policy: offsitePolicyIn(p, pool), Status: plan.Status, Sends: annotate(plan.Sends),
+			Recalls: annotate(plan.Recalls), Problems: sayEach(p, plan.Problems)}
 		if pp.Problems == nil {
 			pp.Problems = []rotation.Reason{}
 		}
@@ -200,7 +222,7 @@ type ManifestMaker interface {
 // failure, and the catalog's error is returned.
 func (pg *Pages) ManifestsFromPlan(ctx context.Context, actor media.Actor, req FromPlanRequest) (FromPlanResult, error) {
 	mk := pg.manifests
-	plan, err := pg.CourierPlan(ctx, req.Date, req.At)
+	plan, err := pg.CourierPlan(ctx, i18n.English, req.Date, req.At)
 	if err != nil {
 		return FromPlanResult{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/tapewarden/tapewarden/rotation"
 
 	"github.com/tapewarden/tapewarden/daemon/config"
+	"github.com/tapewarden/tapewarden/daemon/i18n"
 )
 
 // lowCleanerUses is when a cleaning cartridge is low enough that a
@@ -29,7 +31,13 @@ const (
 // cartridge each run needs and whether a person must load it, and the
 // drive cleaning due.
 type SwapList struct {
-	Date    string `json:"date"`
+	// Language is the language of the texts for people (en, ja): the
+	// actions, notes, places in words and reasons. Codes, barcodes and
+	// commands stay as they are.
+	Language string `json:"language"`
+	Date     string `json:"date"`
+	// Weekday is the day's English abbreviation (Sat) in every language;
+	// a printout writes the day from At.
 	Weekday string `json:"weekday"`
 	// Site is the machine room the list is for.
 	Site string `json:"site"`
@@ -139,6 +147,7 @@ type SwapProblem struct {
 // swapWorld is what the swap list is built from.
 type swapWorld struct {
 	pg    *Pages
+	p     *i18n.Printer
 	carts map[string]media.Cartridge
 	where map[string]string // barcode -> location in words
 }
@@ -147,7 +156,8 @@ type swapWorld struct {
 // API takes them (see planTime): the offsite plan's sends and recalls,
 // the runs from then to the end of the day with the cartridge rotation's
 // projection gives each (after the plan's moves), and the drive cleaning.
-func (pg *Pages) SwapList(ctx context.Context, date, at string) (SwapList, error) {
+// Its texts for people are in language l.
+func (pg *Pages) SwapList(ctx context.Context, l i18n.Lang, date, at string) (SwapList, error) {
 	t, err := pg.planTime(date, at)
 	if err != nil {
 		return SwapList{}, err
@@ -156,18 +166,19 @@ func (pg *Pages) SwapList(ctx context.Context, date, at string) (SwapList, error
 	if err != nil {
 		return SwapList{}, err
 	}
-	w := &swapWorld{pg: pg, carts: map[string]media.Cartridge{}, where: map[string]string{}}
+	p := pg.printer(l)
+	w := &swapWorld{pg: pg, p: p, carts: map[string]media.Cartridge{}, where: map[string]string{}}
 	for _, c := range list {
 		w.carts[c.Barcode] = c
 	}
 	for _, c := range view.Cartridges {
-		w.where[c.Barcode] = c.Location.String()
+		w.where[c.Barcode] = p.Where(c.Location)
 	}
-	plan, err := pg.courierPlan(ctx, view, t)
+	plan, err := pg.courierPlan(ctx, p, view, t)
 	if err != nil {
 		return SwapList{}, err
 	}
-	s := SwapList{Date: plan.Date, Weekday: plan.Weekday, Site: plan.Site, At: t, Note: plan.Note,
+	s := SwapList{Language: string(p.Lang()), Date: plan.Date, Weekday: plan.Weekday, Site: plan.Site, At: t, Note: plan.Note,
 		TakeOut: []SwapSend{}, Expect: []SwapRecall{}, Runs: []SwapRun{}, Cleaning: []SwapCleaning{}, Cleaners: []SwapCleaner{}, Problems: []SwapProblem{}}
 	recalled := map[string]CourierMove{}
 	for _, pp := range plan.Pools {
@@ -179,7 +190,7 @@ func (pg *Pages) SwapList(ctx context.Context, date, at string) (SwapList, error
 			s.Expect = append(s.Expect, w.recall(m))
 		}
 		for _, r := range pp.Problems {
-			s.Problems = append(s.Problems, SwapProblem{Subject: "pool " + pp.Pool, Reason: r})
+			s.Problems = append(s.Problems, SwapProblem{Subject: p.T("swap.pool", pp.Pool), Reason: r})
 		}
 	}
 
@@ -196,6 +207,7 @@ func (pg *Pages) SwapList(ctx context.Context, date, at string) (SwapList, error
 			continue
 		}
 		last[wr.Job] = len(s.Runs)
+		wr.Problem, wr.Warnings = sayOne(p, wr.Problem), sayEach(p, wr.Warnings)
 		s.Runs = append(s.Runs, w.run(wr, recalled))
 	}
 	slices.SortStableFunc(s.Runs, func(a, b SwapRun) int { return a.First.Compare(b.First) })
@@ -215,7 +227,7 @@ func (pg *Pages) SwapList(ctx context.Context, date, at string) (SwapList, error
 		for _, sp := range c.Spent {
 			if !seen[sp.Barcode] {
 				seen[sp.Barcode] = true
-				s.Cleaners = append(s.Cleaners, w.cleaner(sp.Barcode, "retire it and put a new cleaning cartridge in its place", sp.Reason))
+				s.Cleaners = append(s.Cleaners, w.cleaner(sp.Barcode, p.T("swap.cleaner.retire"), say(p, sp.Reason)))
 			}
 		}
 	}
@@ -223,7 +235,7 @@ func (pg *Pages) SwapList(ctx context.Context, date, at string) (SwapList, error
 	for _, sp := range rotation.SpentCleaners(view.Cartridges, now) {
 		if !seen[sp.Barcode] {
 			seen[sp.Barcode] = true
-			s.Cleaners = append(s.Cleaners, w.cleaner(sp.Barcode, "retire it ('tapewarden media retire "+sp.Barcode+" --reason used up') and put a new cleaning cartridge in its place", sp.Reason))
+			s.Cleaners = append(s.Cleaners, w.cleaner(sp.Barcode, p.T("swap.cleaner.retire_cmd", sp.Barcode), say(p, sp.Reason)))
 		}
 	}
 	for _, c := range view.Cartridges {
@@ -231,11 +243,13 @@ func (pg *Pages) SwapList(ctx context.Context, date, at string) (SwapList, error
 		switch {
 		case seen[c.Barcode] || !media.IsCleaningType(c.MediaType):
 		case c.State == rotation.StateRetired && mc.Location.InLibrary():
-			s.Cleaners = append(s.Cleaners, w.cleaner(c.Barcode, "take it out of the library for disposal and put a new cleaning cartridge in its place",
-				rotation.Reason{Code: codeCleanerRetired, Message: c.Barcode + " is retired but still takes a place in library " + mc.Location.Place}))
+			// The swap list's own reasons are written in the page's
+			// language here; say knows rotation's.
+			s.Cleaners = append(s.Cleaners, w.cleaner(c.Barcode, p.T("swap.cleaner.dispose"),
+				rotation.Reason{Code: codeCleanerRetired, Message: p.T("swap.why.cleaner_retired", c.Barcode, mc.Location.Place)}))
 		case c.State == rotation.StateCleaning && c.UsesLeft > 0 && c.UsesLeft <= lowCleanerUses && c.Location.Site == s.Site:
-			s.Cleaners = append(s.Cleaners, w.cleaner(c.Barcode, "have a new cleaning cartridge ready to replace it",
-				rotation.Reason{Code: codeCleanerLow, Message: fmt.Sprintf("%s has %s left", c.Barcode, uses(c.UsesLeft))}))
+			s.Cleaners = append(s.Cleaners, w.cleaner(c.Barcode, p.T("swap.cleaner.ready"),
+				rotation.Reason{Code: codeCleanerLow, Message: p.T("swap.why.cleaner_low", c.Barcode, uses(p, c.UsesLeft))}))
 		}
 	}
 	slices.SortStableFunc(s.Cleaners, func(a, b SwapCleaner) int { return strings.Compare(a.Barcode, b.Barcode) })
@@ -255,39 +269,39 @@ func sameWrite(r SwapRun, w rotation.Write) bool {
 }
 
 func (w *swapWorld) send(m CourierMove) SwapSend {
-	c := w.carts[m.Barcode]
+	c, p := w.carts[m.Barcode], w.p
 	s := SwapSend{Pool: m.Pool, Barcode: m.Barcode, Location: m.Location, Where: m.From, To: m.To, Generations: m.Generations,
 		Manifest: m.Manifest, ManifestState: m.ManifestState, Reason: m.Reason, Handling: m.Handling}
 	var act string
 	switch l := c.Location; l.Kind {
 	case media.InSlot:
-		act = fmt.Sprintf("export it to the mail slot ('tapewarden library export %s'), then hand it to the courier", m.Barcode)
+		act = p.T("swap.send.export", m.Barcode)
 	case media.InMailSlot:
-		act = fmt.Sprintf("take it out of library %s's mail slot %d and hand it to the courier", l.Place, l.Slot)
+		act = p.T("swap.send.mailslot", l.Place, strconv.Itoa(l.Slot))
 		if lib := w.pg.cfg.Library(l.Place); lib != nil && lib.Type == "virtual" {
-			act = fmt.Sprintf("take it out of library %s's mail slot %d ('tapewarden library mailslot take %d') and hand it to the courier", l.Place, l.Slot, l.Slot)
+			act = p.T("swap.send.mailslot_virtual", l.Place, strconv.Itoa(l.Slot), strconv.Itoa(l.Slot))
 		}
 	case media.InDrive:
 		if lib, _ := w.pg.cfg.LibraryOf(l.Place); lib != nil {
-			act = fmt.Sprintf("unload it from drive %s ('tapewarden library unload --drive %s'), export it ('tapewarden library export %s') and hand it to the courier", l.Place, l.Place, m.Barcode)
+			act = p.T("swap.send.unload", l.Place, l.Place, m.Barcode)
 		} else {
-			act = fmt.Sprintf("eject it from drive %s ('tapewarden drive eject %s --to %s/PLACE') and hand it to the courier", l.Place, l.Place, l.Site)
+			act = p.T("swap.send.eject", l.Place, l.Place, l.Site)
 		}
 	default:
-		act = fmt.Sprintf("take it from %s and hand it to the courier", l)
+		act = p.T("swap.send.take", l.String())
 	}
 	switch m.Manifest {
 	case "":
-		act += "; no manifest lists it yet ('tapewarden manifest create --from-plan')"
+		act += p.T("swap.no_manifest")
 	default:
-		act += fmt.Sprintf(", who confirms it on manifest %s ('tapewarden manifest pickup %s --courier NAME %s')", m.Manifest, m.Manifest, m.Barcode)
+		act += p.T("swap.send.pickup", m.Manifest, m.Manifest, m.Barcode)
 	}
 	s.Action = act
 	return s
 }
 
 func (w *swapWorld) recall(m CourierMove) SwapRecall {
-	c := w.carts[m.Barcode]
+	c, p := w.carts[m.Barcode], w.p
 	r := SwapRecall{Pool: m.Pool, Barcode: m.Barcode, Location: m.Location, Where: m.From, Manifest: m.Manifest, ManifestState: m.ManifestState, Reason: m.Reason, Handling: m.Handling}
 	deliver := "'tapewarden manifest deliver ID " + m.Barcode + "'"
 	if m.Manifest != "" {
@@ -295,15 +309,15 @@ func (w *swapWorld) recall(m CourierMove) SwapRecall {
 	}
 	if lib := w.mailSlotLibrary("", c.MediaType); lib != nil {
 		r.FileAt = lib.Name
-		r.Action = fmt.Sprintf("when it arrives, confirm it (%s), put it into library %s's mail slot and import it ('tapewarden library import')", deliver, lib.Name)
+		r.Action = p.T("swap.recall.import", deliver, lib.Name)
 	} else {
 		place := w.storageFor(c.Pool)
 		r.FileAt = w.pg.machineRoom() + "/" + place
 		deliver = strings.TrimSuffix(deliver, "'") + " --place " + place + "'"
-		r.Action = fmt.Sprintf("when it arrives, confirm it (%s) and file it at %s", deliver, r.FileAt)
+		r.Action = p.T("swap.recall.file", deliver, r.FileAt)
 	}
 	if m.Manifest == "" {
-		r.Action += "; no manifest lists it yet ('tapewarden manifest create --from-plan')"
+		r.Action += p.T("swap.no_manifest")
 	}
 	return r
 }
@@ -345,8 +359,9 @@ func (w *swapWorld) storageFor(pool string) string {
 func (w *swapWorld) run(wr rotation.Write, recalled map[string]CourierMove) SwapRun {
 	r := SwapRun{First: wr.Time, Last: wr.Time, Runs: 1, Job: wr.Job, Pool: wr.Pool, Barcode: wr.Barcode, Generation: wr.Generation,
 		Append: wr.Append, FromScratch: wr.FromScratch, Overwrites: wr.Overwrites, Problem: wr.Problem, Warnings: wr.Warnings}
+	p := w.p
 	if wr.Problem != nil {
-		r.Action = "NOT WRITTEN: " + wr.Problem.Message
+		r.Action = p.T("swap.run.not_written", wr.Problem.Message)
 		return r
 	}
 	c := w.carts[wr.Barcode]
@@ -354,24 +369,24 @@ func (w *swapWorld) run(wr rotation.Write, recalled map[string]CourierMove) Swap
 	by := wr.Time.Format("15:04")
 	if m, ok := recalled[wr.Barcode]; ok {
 		r.Person = true
-		r.Action = fmt.Sprintf("comes back today from %s: %s", m.From, w.readyAction(wr.Job, c, by, &r))
+		r.Action = p.T("swap.run.comes_back", m.From, w.readyAction(wr.Job, c, by, &r))
 		return r
 	}
 	room := w.pg.machineRoom()
 	switch {
 	case c.Location.Kind == media.InTransit:
 		r.Person = true
-		r.Action = fmt.Sprintf("in transit on manifest %s: deliver it, then %s", c.Location.Place, w.readyAction(wr.Job, c, by, &r))
+		r.Action = p.T("swap.run.in_transit", c.Location.Place, w.readyAction(wr.Job, c, by, &r))
 	case c.Location.Site != room:
 		r.Person = true
-		r.Action = fmt.Sprintf("it is at %s: bring it back, then %s", w.where[wr.Barcode], w.readyAction(wr.Job, c, by, &r))
+		r.Action = p.T("swap.run.away", w.where[wr.Barcode], w.readyAction(wr.Job, c, by, &r))
 	case c.Location.Kind == media.InDrive:
-		r.Action = "already in drive " + c.Location.Place
+		r.Action = p.T("swap.run.in_drive", c.Location.Place)
 	case c.Location.InLibrary() && w.libraryWrites(c.Location.Place, wr.Job, c.MediaType):
-		r.Action = fmt.Sprintf("in library %s: the library loads it", c.Location.Place)
+		r.Action = p.T("swap.run.in_library", c.Location.Place)
 	default:
 		r.Person = true
-		r.Action = fmt.Sprintf("take it from %s: %s", w.where[wr.Barcode], w.readyAction(wr.Job, c, by, &r))
+		r.Action = p.T("swap.run.take", w.where[wr.Barcode], w.readyAction(wr.Job, c, by, &r))
 	}
 	return r
 }
@@ -411,35 +426,36 @@ func (w *swapWorld) readyAction(job string, c media.Cartridge, by string, r *Swa
 	for _, dc := range w.pg.cfg.Drives {
 		if lib, _ := w.pg.cfg.LibraryOf(dc.Name); lib == nil && dc.Site == room && w.jobMayWrite(job, dc.Name, c.MediaType) {
 			r.Drive = dc.Name
-			return fmt.Sprintf("have it ready at drive %s before %s, a person loads it when the run asks", dc.Name, by)
+			return w.p.T("swap.ready.drive", dc.Name, by)
 		}
 	}
 	if l := w.mailSlotLibrary(job, c.MediaType); l != nil {
-		return fmt.Sprintf("put it into library %s's mail slot before %s ('tapewarden library import')", l.Name, by)
+		return w.p.T("swap.ready.mailslot", l.Name, by)
 	}
-	return fmt.Sprintf("no drive at %s that job %s may use writes %s: change the job's drives or the pool's media", room, job, c.MediaType)
+	return w.p.T("swap.ready.none", room, job, c.MediaType)
 }
 
 func (w *swapWorld) cleaning(c rotation.Cleaning) SwapCleaning {
-	sc := SwapCleaning{Drive: c.Drive, Due: c.Due, Block: c.Block, Reasons: c.Reasons, Cleaner: c.Cleaner}
+	p := w.p
+	sc := SwapCleaning{Drive: c.Drive, Due: c.Due, Block: c.Block, Reasons: sayEach(p, c.Reasons), Cleaner: c.Cleaner}
 	lib, _ := w.pg.cfg.LibraryOf(c.Drive)
 	switch {
 	case c.Cleaner == "":
 		sc.Person = true
-		sc.Action = "no usable cleaning cartridge: add one ('tapewarden media add BARCODE --at SITE/PLACE --uses N')"
+		sc.Action = p.T("swap.clean.no_cleaner")
 	case lib != nil && w.carts[c.Cleaner].Location.InLibrary() && w.carts[c.Cleaner].Location.Place == lib.Name:
 		sc.Location = w.carts[c.Cleaner].Location.String()
-		sc.Action = fmt.Sprintf("library %s cleans it with %s (%s)", lib.Name, c.Cleaner, w.where[c.Cleaner])
+		sc.Action = p.T("swap.clean.library", lib.Name, c.Cleaner, w.where[c.Cleaner])
 		if c.Due == rotation.DueNow {
-			sc.Action += ": the daemon does it when the drive is free, or 'tapewarden drive clean " + c.Drive + "'"
+			sc.Action += p.T("swap.clean.daemon", c.Drive)
 		}
 	default:
 		sc.Location = w.carts[c.Cleaner].Location.String()
 		sc.Person = true
-		sc.Action = fmt.Sprintf("a person puts %s (%s) into drive %s when asked ('tapewarden drive clean %s' asks now)", c.Cleaner, w.where[c.Cleaner], c.Drive, c.Drive)
+		sc.Action = p.T("swap.clean.person", c.Cleaner, w.where[c.Cleaner], c.Drive, c.Drive)
 	}
 	if c.Block {
-		sc.Action = "do not run jobs on it until it is cleaned; " + sc.Action
+		sc.Action = p.T("swap.clean.block", sc.Action)
 	}
 	return sc
 }
@@ -453,10 +469,23 @@ func (w *swapWorld) cleaner(barcode, action string, why rotation.Reason) SwapCle
 	return SwapCleaner{Barcode: barcode, Location: c.Location.String(), Where: w.where[barcode], UsesLeft: uses, Action: action, Reason: why}
 }
 
-// uses says "1 use" or "3 uses".
-func uses(n int) string {
-	if n == 1 {
-		return "1 use"
+// sayEach is each reason in the printer's language.
+func sayEach(p *i18n.Printer, rs []rotation.Reason) []rotation.Reason {
+	if rs == nil {
+		return nil
 	}
-	return fmt.Sprintf("%d uses", n)
+	out := make([]rotation.Reason, len(rs))
+	for i, r := range rs {
+		out[i] = say(p, r)
+	}
+	return out
+}
+
+// sayOne is a reason that may be absent in the printer's language.
+func sayOne(p *i18n.Printer, r *rotation.Reason) *rotation.Reason {
+	if r == nil {
+		return nil
+	}
+	rr := say(p, *r)
+	return &rr
 }

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/tapewarden/tapewarden/rotation"
+
+	"github.com/tapewarden/tapewarden/daemon/i18n"
 )
 
 // defaultCourierTime is when the courier is taken to leave on a day other
@@ -53,13 +55,14 @@ func (pg *Pages) planTime(date, at string) (time.Time, error) {
 	return time.Date(day.Year(), day.Month(), day.Day(), hm.Hour(), hm.Minute(), 0, 0, pg.cfg.Location), nil
 }
 
-// projectionNote says what a plan for a later day cannot know.
-func (pg *Pages) projectionNote(at time.Time) string {
+// projectionNote says what a plan for a later day cannot know, in the
+// printer's language.
+func (pg *Pages) projectionNote(p *i18n.Printer, at time.Time) string {
 	now := pg.now().In(pg.cfg.Location)
 	if at.Format(time.DateOnly) == now.Format(time.DateOnly) {
 		return ""
 	}
-	return "planned from the catalog as it is now: runs and courier trips before then are not counted (see 'tapewarden rotation calendar' for a projection day by day)"
+	return p.T("plan.note.projection")
 }
 
 // leadDays is how many days before it is written an offsite pool recalls

@@ -33,7 +33,7 @@ type plannedMove struct {
 func (c *console) manifestsPage(q *request) error {
 	ctx := q.r.Context()
 	data := manifestsData{Today: c.eng.Now().In(c.cfg.Location).Format("2006-01-02")}
-	if plan, err := c.report.CourierPlan(ctx, "", ""); err != nil {
+	if plan, err := c.report.CourierPlan(ctx, q.p.Lang(), "", ""); err != nil {
 		data.PlanError = err.Error()
 	} else {
 		data.Plan = planMoves(plan)

@@ -87,7 +87,7 @@ func (c *console) opsPage(q *request) error {
 		return err
 	}
 	data.SwapDate = c.eng.Now()
-	if data.Swap, err = c.report.SwapList(ctx, "", ""); err != nil {
+	if data.Swap, err = c.report.SwapList(ctx, q.p.Lang(), "", ""); err != nil {
 		data.SwapError = err.Error()
 	}
 	c.render(q, http.StatusOK, "ops.html", page{Title: q.p.T("ops.title"), Refresh: 30, Data: data, Notice: noticeOf(q)})

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -540,4 +541,30 @@ func TestPromptCardInTheBrowsersLanguage(t *testing.T) {
 	assert.Contains(t, body, "<dt>理由</dt><dd>juki の復元（1 本目）</dd>")
 	assert.NotContains(t, body, "piece 1")
 	assert.Contains(t, body, "<dd>Clean drive lto0</dd>", "an older prompt without Japanese shows its English")
+}
+
+// TestSwapListInTheBrowsersLanguage: the swap list on /ops says what to
+// do with each cartridge in the language the browser chose, with the
+// commands as they are.
+func TestSwapListInTheBrowsersLanguage(t *testing.T) {
+	f := startConsole(t, "en")
+	// An empty monthly cartridge at the remote data centre: it comes back
+	// for reuse.
+	_, err := f.cat.AddCartridge(f.ctx, operator, media.NewCartridge{Barcode: "MON005L8", Pool: "monthly", Location: media.Storage("pref-dc", "vault")})
+	require.NoError(t, err)
+	op := f.browser().signIn(RoleOperator)
+
+	res, body := op.get("/ops")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	require.Contains(t, body, "Coming back", "the demo's monthly cartridges come back")
+	assert.Contains(t, body, "when it arrives, confirm it (")
+
+	res, _ = op.post("/lang", url.Values{"lang": {"ja"}, "back": {"/ops"}}, nil)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	res, body = op.get("/ops")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, body, "返却される媒体")
+	assert.Contains(t, body, "到着したら受領を記録し（")
+	assert.Contains(t, body, html.EscapeString("（'tapewarden manifest deliver ID MON005L8'）、ライブラリ lib0 のメールスロットに入れて"), "the command stays as it is")
+	assert.NotContains(t, body, "when it arrives, confirm it")
 }

@@ -254,9 +254,10 @@ func (c *Client) Drills(ctx context.Context) ([]api.DrillInfo, error) {
 }
 
 // CourierPlan is the courier's plan for a day (date YYYY-MM-DD, at HH:MM;
-// empty: the next trip).
-func (c *Client) CourierPlan(ctx context.Context, date, at string) (report.CourierPlan, error) {
-	return get[report.CourierPlan](ctx, c, "/v1/courier/plan", values("date", date, "at", at))
+// empty: the next trip), its texts in lang (en, ja; empty: the daemon's
+// configured language).
+func (c *Client) CourierPlan(ctx context.Context, lang, date, at string) (report.CourierPlan, error) {
+	return get[report.CourierPlan](ctx, c, "/v1/courier/plan", values("date", date, "at", at, "lang", lang))
 }
 
 // Calendar is the rotation calendar.
@@ -278,9 +279,10 @@ func (c *Client) PolicyCheckConfig(ctx context.Context, req report.PolicyCheckRe
 	return post[report.PolicyReport](ctx, c, "/v1/policy/check", req)
 }
 
-// SwapList is the day's list of cartridges to swap.
-func (c *Client) SwapList(ctx context.Context, date, at string) (report.SwapList, error) {
-	return get[report.SwapList](ctx, c, "/v1/swap-list", values("date", date, "at", at))
+// SwapList is the day's list of cartridges to swap, its texts in lang
+// (en, ja; empty: the daemon's configured language).
+func (c *Client) SwapList(ctx context.Context, lang, date, at string) (report.SwapList, error) {
+	return get[report.SwapList](ctx, c, "/v1/swap-list", values("date", date, "at", at, "lang", lang))
 }
 
 // AuditQuery narrows the audit log.
