@@ -81,7 +81,8 @@ func phaseState(phase string) (ManifestState, error) {
 
 // RecordCourierScan keeps a scan of the hand-over in progress and says
 // what it was: expected (on the manifest, first time), duplicate,
-// not-on-manifest, unknown or bad (not a barcode). A scan ID already
+// not-on-manifest, unknown or bad (not a barcode, kept as shown by
+// shownScan when it holds what acts on a terminal). A scan ID already
 // recorded for the hand-over returns that first record and changes
 // nothing. The manifest must be at the phase (open for the pick-up, in
 // transit for the delivery); a hand-over already holding
@@ -92,7 +93,7 @@ func (c *Catalog) RecordCourierScan(ctx context.Context, actor Actor, n NewCouri
 	}
 	raw := strings.TrimSpace(n.Barcode)
 	if err := checkTexts(textField{"the manifest ID", n.Manifest, TextName}, textField{"the scan ID", n.ScanID, TextName},
-		textField{"the scanned text", raw, TextName}, textField{"the courier", n.Courier, TextName}); err != nil {
+		textField{"the courier", n.Courier, TextName}); err != nil {
 		return CourierScan{}, err
 	}
 	want, err := phaseState(n.Phase)
@@ -142,6 +143,12 @@ func (c *Catalog) RecordCourierScan(ctx context.Context, actor Actor, n NewCouri
 // classifyScan says what a scanned text is for the hand-over of m in
 // sc.Phase, given the scans already pending.
 func (c *Catalog) classifyScan(ctx context.Context, tx *sql.Tx, m Manifest, raw string, sc *CourierScan) error {
+	if err := CheckText("the scanned text", raw, TextName); err != nil {
+		// A scanner that sent something no barcode holds: the courier
+		// sees it as bad, and the catalog keeps a harmless rendering.
+		sc.Barcode, sc.Result, sc.Detail = shownScan(raw), ScanUnreadable, err.Error()
+		return nil
+	}
 	b, err := ParseBarcode(raw, c.patterns)
 	if err != nil {
 		sc.Barcode, sc.Result, sc.Detail = strings.ToUpper(raw), ScanUnreadable, err.Error()
@@ -176,6 +183,22 @@ func (c *Catalog) classifyScan(ctx context.Context, tx *sql.Tx, m Manifest, raw 
 		sc.Result = ScanNotOnList
 	}
 	return nil
+}
+
+// shownScan is scanned text that is no barcode as it may be shown and
+// kept: what acts on a terminal or on the display (and bytes that are not
+// UTF-8) as U+FFFD, in capitals, cut to 64 characters.
+func shownScan(raw string) string {
+	s := strings.ToUpper(strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' || UnsafeRune(r) {
+			return '\uFFFD'
+		}
+		return r
+	}, strings.ToValidUTF8(raw, "\uFFFD")))
+	if r := []rune(s); len(r) > 64 {
+		s = string(r[:64]) + "…"
+	}
+	return s
 }
 
 const courierScanColumns = `manifest, phase, scan_id, barcode, result, detail, courier, scanned_by, scanned_at, closed, closed_at`

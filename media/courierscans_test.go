@@ -59,13 +59,20 @@ func TestCourierScansKeptAndClassified(t *testing.T) {
 	assert.Equal(t, ScanUnreadable, bad.Result)
 	assert.Equal(t, "HELLO!", bad.Barcode)
 	assert.NotEmpty(t, bad.Detail, "says why it is not a barcode")
+	// What acts on a terminal is kept harmless; very long text is cut.
+	esc := f.scan(t, m.ID, PhasePickup, "scan-0006", "dly\x1b[2J\xff")
+	assert.Equal(t, ScanUnreadable, esc.Result)
+	assert.Equal(t, "DLY\uFFFD[2J\uFFFD", esc.Barcode)
+	assert.Contains(t, esc.Detail, "control character U+001B")
+	long := f.scan(t, m.ID, PhasePickup, "scan-0007", strings.Repeat("x", 300))
+	assert.Equal(t, ScanUnreadable, long.Result)
+	assert.Equal(t, strings.Repeat("X", 64)+"…", long.Barcode)
 
 	// Refused: nothing recorded, with a reason.
 	before := dump(t, f.path)
 	for _, n := range []NewCourierScan{
 		{Manifest: m.ID, Phase: "drop-off", ScanID: "scan-0009", Barcode: "DLY002L8", Courier: "yamada"},
 		{Manifest: m.ID, Phase: PhasePickup, ScanID: "", Barcode: "DLY002L8", Courier: "yamada"},
-		{Manifest: m.ID, Phase: PhasePickup, ScanID: "scan-0009", Barcode: "DLY002L8\x1b[2J", Courier: "yamada"},
 		{Manifest: m.ID, Phase: PhasePickup, ScanID: "scan-0009", Barcode: "DLY002L8", Courier: ""},
 	} {
 		_, err := f.cat.RecordCourierScan(f.ctx, yamadaOn(m.ID), n)
@@ -86,7 +93,7 @@ func TestCourierScansKeptAndClassified(t *testing.T) {
 	pending, err := f.cat.CourierScans(f.ctx, m.ID, PhasePickup)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"scan-0001 DLY001L8 expected", "scan-0002 DLY001L8 duplicate", "scan-0003 MON001L8 not-on-manifest",
-		"scan-0004 ZZZ999L8 unknown", "scan-0005 HELLO! bad"}, results(pending))
+		"scan-0004 ZZZ999L8 unknown", "scan-0005 HELLO! bad", "scan-0006 DLY\uFFFD[2J\uFFFD bad", "scan-0007 " + strings.Repeat("X", 64) + "… bad"}, results(pending))
 	assert.Equal(t, "yamada ["+m.ID+"]", pending[0].ScannedBy)
 	assert.Equal(t, "yamada", pending[0].Courier)
 	assert.Equal(t, f.clock.Now(), pending[0].ScannedAt)
@@ -101,7 +108,7 @@ func TestCourierScansKeptAndClassified(t *testing.T) {
 	pending, err = f.cat.CourierScans(f.ctx, m.ID, PhasePickup)
 	require.NoError(t, err)
 	assert.Empty(t, pending)
-	_, err = f.cat.RecordCourierScan(f.ctx, yamadaOn(m.ID), NewCourierScan{Manifest: m.ID, Phase: PhasePickup, ScanID: "scan-0006", Barcode: "DLY002L8", Courier: "yamada"})
+	_, err = f.cat.RecordCourierScan(f.ctx, yamadaOn(m.ID), NewCourierScan{Manifest: m.ID, Phase: PhasePickup, ScanID: "scan-0008", Barcode: "DLY002L8", Courier: "yamada"})
 	assert.ErrorIs(t, err, ErrManifestState, "the pick-up is over")
 
 	// The delivery starts empty; a scan ID of the pick-up is a new scan
@@ -118,13 +125,13 @@ func TestCourierScansKeptAndClassified(t *testing.T) {
 	require.NoError(t, err)
 	history, err := f.cat.CourierScanHistory(f.ctx, m.ID)
 	require.NoError(t, err)
-	require.Len(t, history, 7, "every scan stays for the audit")
+	require.Len(t, history, 9, "every scan stays for the audit")
 	for _, sc := range history {
 		assert.Equal(t, ScansRecorded, sc.Closed, sc.ScanID)
 		assert.False(t, sc.ClosedAt.IsZero())
 	}
 	assert.Equal(t, PhasePickup, history[0].Phase)
-	assert.Equal(t, PhaseDelivery, history[6].Phase)
+	assert.Equal(t, PhaseDelivery, history[8].Phase)
 	res, err := f.cat.Verify(f.ctx, "")
 	require.NoError(t, err)
 	assert.True(t, res.OK, res.Problem)
