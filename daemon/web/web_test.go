@@ -386,6 +386,17 @@ func TestCourierScansSurviveARestart(t *testing.T) {
 	history, err := f.cat.CourierScanHistory(f.ctx, m.ID)
 	require.NoError(t, err)
 	assert.Len(t, history, 6, "kept, closed, for the audit")
+
+	// The auditor reads them with the manifest's custody log.
+	res, body = f.browser().signIn(RoleAuditor).get("/audit?manifest=" + m.ID)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, body, "What couriers scanned for "+m.ID)
+	assert.Equal(t, 6, strings.Count(body, "recorded with the hand-over"), "every scan, each once")
+	assert.Contains(t, body, `<td class="barcode">DLY009L8</td><td>not on this manifest: leave it here</td>`)
+	assert.Contains(t, body, "<td>yamada</td><td>pick-up</td>")
+	res, body = f.browser().signIn(RoleAuditor).get("/audit?manifest=M-19990101-001")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, body, "No courier scanned anything for this manifest")
 }
 
 // Recording the delivery signs the courier out, in the page's language:
@@ -545,7 +556,7 @@ func TestPagesUseOnlyKnownMessages(t *testing.T) {
 		f.courierCode("C0DE", "1234", "yamada")
 		admin := f.browser().signIn(RoleAdmin)
 		anon := f.browser()
-		for _, path := range []string{"/ops", "/ops/manifests", "/ops/manifests/" + m.ID + "/print", "/audit", "/audit?person=x&from=2026-01-01", "/ops/restore?system=juki", "/login", "/c/login?manifest=" + m.ID} {
+		for _, path := range []string{"/ops", "/ops/manifests", "/ops/manifests/" + m.ID + "/print", "/audit", "/audit?person=x&from=2026-01-01", "/audit?manifest=" + m.ID, "/ops/restore?system=juki", "/login", "/c/login?manifest=" + m.ID} {
 			b := admin
 			if strings.Contains(path, "login") {
 				b = anon
