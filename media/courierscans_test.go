@@ -224,6 +224,12 @@ func TestDeliveryEndsCourierAccess(t *testing.T) {
 	assert.True(t, f.sessionAlive(t, "other-trip"), "another manifest's trip goes on")
 	assert.True(t, f.sessionAlive(t, "staff"))
 	assert.False(t, f.codeValid(t, "spare-code"), "an unused code of a delivered manifest signs no one in")
+	// A code read before the delivery and spent after it opens nothing.
+	spare, err := f.cat.CourierCodeByHash(f.ctx, "spare-code")
+	require.NoError(t, err)
+	err = f.cat.UseCourierCode(f.ctx, spare.ID, "late", Session{Account: "yamada", Role: "courier", Manifest: m.ID, CreatedAt: f.clock.Now(), ExpiresAt: f.clock.Now().Add(24 * time.Hour)})
+	require.ErrorIs(t, err, ErrAccountNotFound)
+	assert.False(t, f.sessionAlive(t, "late"))
 	evs, err := f.cat.Events(f.ctx, EventFilter{Manifest: m.ID, Kind: "courier-code-ended"})
 	require.NoError(t, err)
 	require.Len(t, evs, 1, "only the unused code is noted")
