@@ -417,6 +417,7 @@ func TestCourierSignedOutAfterDelivery(t *testing.T) {
 			assert.Empty(t, res.Header.Values("Set-Cookie"), "the pick-up leaves the courier signed in")
 			res, body := c.get(res.Header.Get("Location"))
 			require.Equal(t, http.StatusOK, res.StatusCode, "still signed in for the delivery")
+			assert.Contains(t, body, `<span class="num" id="n-scanned">0</span>`, "the delivery starts empty")
 
 			c.scan(page, "scan-0002", "DLY001L8")
 			res, body = c.post(page+"/confirm", url.Values{}, nil)
