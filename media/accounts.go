@@ -342,15 +342,19 @@ func (c *Catalog) NoteCourierFailure(ctx context.Context, id int64, failures int
 }
 
 // UseCourierCode spends a courier code and opens its session in one
-// transaction; a code already used is refused (ErrAccountNotFound).
+// transaction; a code already used or expired, or one whose manifest is
+// no longer open or in transit (the trip ended while the courier typed
+// the PIN), is refused (ErrAccountNotFound).
 func (c *Catalog) UseCourierCode(ctx context.Context, id int64, sessionHash string, s Session) error {
 	return c.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE courier_codes SET used_at = ? WHERE id = ? AND used_at = ''`, timeText(c.now()), id)
+		now := timeText(c.now())
+		res, err := tx.ExecContext(ctx, `UPDATE courier_codes SET used_at = ? WHERE id = ? AND used_at = '' AND expires_at > ?
+			AND manifest IN (SELECT id FROM manifests WHERE state IN ('open', 'in-transit'))`, now, id, now)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("%w: the courier code was already used", ErrAccountNotFound)
+			return fmt.Errorf("%w: the courier code was already used or has expired, or its manifest's trip is over", ErrAccountNotFound)
 		}
 		return insertSession(ctx, tx, sessionHash, s)
 	})

@@ -216,7 +216,9 @@ func (c *Catalog) CreateManifest(ctx context.Context, actor Actor, n NewManifest
 	return out, nil
 }
 
-// CancelManifest withdraws an open manifest (nothing has moved yet).
+// CancelManifest withdraws an open manifest (nothing has moved yet). Its
+// pending courier scans are closed as cancelled, the couriers signed in
+// for it are signed out and its unused codes expire.
 func (c *Catalog) CancelManifest(ctx context.Context, actor Actor, id, reason string) (Manifest, error) {
 	if err := checkActor(actor); err != nil {
 		return Manifest{}, err
@@ -235,6 +237,13 @@ func (c *Catalog) CancelManifest(ctx context.Context, actor Actor, id, reason st
 		if _, err := tx.ExecContext(ctx, `UPDATE manifests SET state = 'cancelled' WHERE id = ?`, id); err != nil {
 			return err
 		}
+		now := c.now()
+		if err := closeScans(ctx, tx, id, "", ScansCancelled, "", now); err != nil {
+			return err
+		}
+		if err := c.endCourierAccess(ctx, tx, actor, id, "", "the manifest was cancelled", now); err != nil {
+			return err
+		}
 		if err := c.appendEvent(ctx, tx, &Event{Actor: actor.Name, Role: actor.Role, Kind: "manifest-cancelled", Manifest: id, Reason: reason}); err != nil {
 			return err
 		}
@@ -244,7 +253,9 @@ func (c *Catalog) CancelManifest(ctx context.Context, actor Actor, id, reason st
 
 // AssignCourier names the courier who will carry an open manifest, before
 // the pick-up: the courier's sign-in finds the manifest by this name, and
-// the pick-up is logged in it unless another is named then.
+// the pick-up is logged in it unless another is named then. Anything of
+// another courier ends: their pending scans are closed as reassigned,
+// their sessions for the manifest end, their unused codes expire.
 func (c *Catalog) AssignCourier(ctx context.Context, actor Actor, id, courier string) (Manifest, error) {
 	if err := checkActor(actor); err != nil {
 		return Manifest{}, err
@@ -265,6 +276,16 @@ func (c *Catalog) AssignCourier(ctx context.Context, actor Actor, id, courier st
 			return fmt.Errorf("%w: manifest %s is %s; a courier is assigned only before the pick-up", ErrManifestState, id, m.State)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE manifests SET courier = ? WHERE id = ?`, courier, id); err != nil {
+			return err
+		}
+		// What another courier scanned or may still sign in with is not
+		// the new courier's: the scans are set aside, the sessions end,
+		// the unused codes expire.
+		now := c.now()
+		if err := closeScans(ctx, tx, id, PhasePickup, ScansReassigned, courier, now); err != nil {
+			return err
+		}
+		if err := c.endCourierAccess(ctx, tx, actor, id, courier, "courier "+courier+" carries the manifest now", now); err != nil {
 			return err
 		}
 		reason := "courier " + courier + " will carry it"
@@ -324,7 +345,8 @@ func discrepancyError(id, phase string, missing, extra []string) error {
 
 // Pickup records that a courier took the manifest's cartridges, confirmed
 // barcode by barcode. Confirmed cartridges move into transit with a
-// custody event each.
+// custody event each. The pick-up's pending courier scans are closed as
+// recorded; the courier's session stays for the delivery.
 func (c *Catalog) Pickup(ctx context.Context, actor Actor, id string, h Handover) (Manifest, error) {
 	if err := checkHandover(actor, id, h); err != nil {
 		return Manifest{}, err
@@ -401,13 +423,19 @@ func (c *Catalog) Pickup(ctx context.Context, actor Actor, id string, h Handover
 		if _, err := tx.ExecContext(ctx, `UPDATE manifests SET state = 'in-transit', courier = ?, picked_up_at = ? WHERE id = ?`, courier, timeText(now), id); err != nil {
 			return err
 		}
+		if err := closeScans(ctx, tx, id, PhasePickup, ScansRecorded, "", now); err != nil {
+			return err
+		}
 		return nil
 	})
 }
 
 // Deliver records that the manifest's cartridges arrived at the
 // destination, confirmed barcode by barcode. They are filed at h.Place,
-// the manifest's place, or the destination's safest place.
+// the manifest's place, or the destination's safest place. The trip ends
+// with it: the delivery's pending courier scans are closed as recorded,
+// every session signed in for the manifest ends, and its unused courier
+// codes expire.
 func (c *Catalog) Deliver(ctx context.Context, actor Actor, id string, h Handover) (Manifest, error) {
 	if err := checkHandover(actor, id, h); err != nil {
 		return Manifest{}, err
@@ -488,6 +516,14 @@ func (c *Catalog) Deliver(ctx context.Context, actor Actor, id string, h Handove
 			state = ManifestDeliveredWithDisc
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE manifests SET state = ?, delivered_at = ?, destination_place = ? WHERE id = ?`, string(state), timeText(now), place, id); err != nil {
+			return err
+		}
+		// The trip is over: the delivery's scans are closed, the couriers
+		// signed in for it are signed out and its codes sign no one in.
+		if err := closeScans(ctx, tx, id, PhaseDelivery, ScansRecorded, "", now); err != nil {
+			return err
+		}
+		if err := c.endCourierAccess(ctx, tx, actor, id, "", "the delivery was recorded", now); err != nil {
 			return err
 		}
 		return nil

@@ -178,9 +178,15 @@ func writeCatalogFixture(t *testing.T, version int) {
 	require.NoError(t, err)
 	require.NoError(t, cat.NoteCourierFailure(ctx, cc.ID, 1, time.Time{}))
 	require.NoError(t, cat.UseCourierCode(ctx, cc.ID, strings.Repeat("04", 32), Session{Account: "yamada", Role: "courier", Manifest: m.ID, CreatedAt: f.clock.Now(), ExpiresAt: f.clock.Now().Add(24 * time.Hour)}))
+	// The courier scans on the phone before each hand-over is recorded:
+	// the scans stay, closed, with the hand-over.
+	yamada := Actor{Name: "yamada [" + m.ID + "]", Role: "courier"}
 	f.clock.Advance(time.Hour)
+	step(cat.RecordCourierScan(ctx, yamada, NewCourierScan{Manifest: m.ID, Phase: PhasePickup, ScanID: "5c4e0001aa", Barcode: "mon001l8", Courier: "yamada"}))
+	step(cat.RecordCourierScan(ctx, yamada, NewCourierScan{Manifest: m.ID, Phase: PhasePickup, ScanID: "5c4e0002aa", Barcode: "ZZZ998L8", Courier: "yamada"}))
 	step(cat.Pickup(ctx, operator, m.ID, Handover{Courier: "yamada", Barcodes: []string{"MON001L8"}, AcceptDiscrepancies: true}))
 	f.clock.Advance(4 * time.Hour)
+	step(cat.RecordCourierScan(ctx, yamada, NewCourierScan{Manifest: m.ID, Phase: PhaseDelivery, ScanID: "5c4e0003aa", Barcode: "MON001L8", Courier: "yamada"}))
 	step(cat.Deliver(ctx, operator, m.ID, Handover{Barcodes: []string{"MON001L8"}, Place: "vault"}))
 	found := Storage("honcho", "shelf")
 	step(cat.Resolve(ctx, admin, m.ID, "MON002L8", Resolution{Found: &found, Note: "left behind on the shelf"}))

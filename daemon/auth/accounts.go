@@ -208,7 +208,7 @@ func (a *Accounts) CourierLogin(ctx context.Context, code, pin, remoteAddr strin
 	value := randomText(32)
 	s := media.Session{Account: cc.Courier, Role: string(Courier), Manifest: cc.Manifest, Remote: remoteAddr, CreatedAt: now, ExpiresAt: now.Add(CourierSessionTTL)}
 	if err := a.cat.UseCourierCode(ctx, cc.ID, secretHash(value), s); errors.Is(err, media.ErrAccountNotFound) {
-		return denied("code already used")
+		return denied("code used or expired meanwhile, or its trip is over")
 	} else if err != nil {
 		return "", media.Actor{}, err
 	}

@@ -21,11 +21,14 @@ type auditFilter struct {
 }
 
 type auditData struct {
-	F          auditFilter
-	Events     []media.Event
-	More       bool
-	Chain      engine.AuditState
-	Manifests  []media.Manifest
+	F         auditFilter
+	Events    []media.Event
+	More      bool
+	Chain     engine.AuditState
+	Manifests []media.Manifest
+	// Scans are the courier scans of the manifest the filter names, all
+	// of them: in progress, and kept with the hand-over they ended with.
+	Scans      []media.CourierScan
 	Operations []media.Operation
 	Drills     []media.Drill
 	Policy     report.PolicyReport
@@ -34,7 +37,8 @@ type auditData struct {
 
 // auditPage is the auditor's page, read only: the custody log with
 // filters, the chain's verification and head, manifests and their
-// discrepancies, restores and drills, and the policy check.
+// discrepancies (with a manifest named, what its couriers scanned),
+// restores and drills, and the policy check.
 func (c *console) auditPage(q *request) error {
 	ctx := q.r.Context()
 	v := q.r.URL.Query()
@@ -89,6 +93,11 @@ func (c *console) auditPage(q *request) error {
 		return err
 	}
 	data.Manifests = ms
+	if f.Manifest != "" {
+		if data.Scans, err = c.cat.CourierScanHistory(ctx, f.Manifest); err != nil {
+			return err
+		}
+	}
 	ops, err := c.eng.Operations(ctx, media.OperationFilter{Limit: 50})
 	if err != nil {
 		return err

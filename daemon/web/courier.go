@@ -21,8 +21,8 @@ type courierData struct {
 	Expected []expectedItem
 	Scanned  []string
 	Missing  []string
-	Problems []scan
-	Last     *scan
+	Problems []media.CourierScan
+	Last     *media.CourierScan
 	ScanID   string
 	Reasons  map[string]string
 	Recorded string
@@ -84,9 +84,9 @@ func (c *console) myManifest(q *request) (media.Manifest, string, error) {
 	}
 	switch m.State {
 	case media.ManifestOpen:
-		return m, "pickup", nil
+		return m, media.PhasePickup, nil
 	case media.ManifestInTransit:
-		return m, "delivery", nil
+		return m, media.PhaseDelivery, nil
 	}
 	return m, "", nil
 }
@@ -102,8 +102,6 @@ func expected(m media.Manifest, phase string) []string {
 	return out
 }
 
-func sheetKey(m media.Manifest, phase string) string { return m.ID + "/" + phase }
-
 // courierManifest is the scanning page: Expected, Scanned and Problems
 // with counts, one input for the scanner, and the confirmation.
 func (c *console) courierManifest(q *request) error {
@@ -111,14 +109,22 @@ func (c *console) courierManifest(q *request) error {
 	if err != nil {
 		return err
 	}
-	c.renderCourier(q, http.StatusOK, m, phase, nil, "")
-	return nil
+	return c.renderCourier(q, http.StatusOK, m, phase, nil, "")
 }
 
-func (c *console) renderCourier(q *request, status int, m media.Manifest, phase string, reasons map[string]string, problem string) {
+// sheet is the hand-over's scans so far, from the catalog.
+func (c *console) sheet(q *request, m media.Manifest, phase string) (scanSheet, error) {
+	list, err := c.cat.CourierScans(q.r.Context(), m.ID, phase)
+	return scanSheet(list), err
+}
+
+func (c *console) renderCourier(q *request, status int, m media.Manifest, phase string, reasons map[string]string, problem string) error {
 	data := courierData{M: m, Phase: phase, ScanID: newScanID(), Reasons: reasons, Recorded: q.r.URL.Query().Get("recorded")}
 	if phase != "" {
-		sh := c.scans.sheet(sheetKey(m, phase))
+		sh, err := c.sheet(q, m, phase)
+		if err != nil {
+			return err
+		}
 		data.Scanned, data.Problems = sh.matched(), sh.problems()
 		for _, b := range expected(m, phase) {
 			done := slices.Contains(data.Scanned, b)
@@ -128,14 +134,15 @@ func (c *console) renderCourier(q *request, status int, m media.Manifest, phase 
 			}
 		}
 		if last := q.r.URL.Query().Get("last"); last != "" {
-			for i := range sh.order {
-				if sh.order[i].ID == last {
-					data.Last = &sh.order[i]
+			for i := range sh {
+				if sh[i].ScanID == last {
+					data.Last = &sh[i]
 				}
 			}
 		}
 	}
 	c.render(q, status, "courier.html", page{Title: m.ID, Data: data, Error: problem})
+	return nil
 }
 
 // scanIDs are what the page gives each scan: the form sent twice (a
@@ -148,7 +155,8 @@ func newScanID() string {
 	return hex.EncodeToString(b)
 }
 
-// courierScan records one scan and shows at once what it was.
+// courierScan records one scan in the catalog and shows at once what it
+// was.
 func (c *console) courierScan(q *request) error {
 	m, phase, err := c.myManifest(q)
 	if err != nil {
@@ -165,25 +173,10 @@ func (c *console) courierScan(q *request) error {
 	if raw == "" {
 		return seeOther(q, "/c/m/"+url.PathEscape(m.ID))
 	}
-	want := expected(m, phase)
-	norm, perr := c.cat.NormalizeBarcode(raw)
-	if perr != nil {
-		norm = strings.ToUpper(raw)
+	_, err = c.cat.RecordCourierScan(q.r.Context(), q.actor, media.NewCourierScan{Manifest: m.ID, Phase: phase, ScanID: id, Barcode: raw, Courier: auth.CourierName(q.actor)})
+	if err != nil {
+		return err
 	}
-	c.scans.record(sheetKey(m, phase), id, norm, func(seen bool) (string, string) {
-		switch {
-		case perr != nil:
-			return scanUnreadable, perr.Error()
-		case slices.Contains(want, norm) && seen:
-			return scanDuplicate, ""
-		case slices.Contains(want, norm):
-			return scanExpected, ""
-		}
-		if _, err := c.cat.Cartridge(q.r.Context(), norm); err != nil {
-			return scanUnknown, ""
-		}
-		return scanNotOnList, ""
-	})
 	return seeOther(q, "/c/m/"+url.PathEscape(m.ID)+"?last="+id)
 }
 
@@ -198,8 +191,10 @@ func (c *console) courierConfirm(q *request) error {
 	if phase == "" {
 		return fmt.Errorf("%w: %s", errInput, q.p.T("courier.finished", m.ID))
 	}
-	key := sheetKey(m, phase)
-	sh := c.scans.sheet(key)
+	sh, err := c.sheet(q, m, phase)
+	if err != nil {
+		return err
+	}
 	scanned := sh.matched()
 	reasons := map[string]string{}
 	var unexplained []string
@@ -215,24 +210,41 @@ func (c *console) courierConfirm(q *request) error {
 		reasons[b] = why
 	}
 	if len(unexplained) > 0 {
-		c.renderCourier(q, http.StatusBadRequest, m, phase, reasons, q.p.T("courier.reason_needed", strings.Join(unexplained, " ")))
-		return nil
+		return c.renderCourier(q, http.StatusBadRequest, m, phase, reasons, q.p.T("courier.reason_needed", strings.Join(unexplained, " ")))
 	}
 	if len(scanned) == 0 {
-		c.renderCourier(q, http.StatusBadRequest, m, phase, reasons, q.p.T("courier.nothing_scanned"))
-		return nil
+		return c.renderCourier(q, http.StatusBadRequest, m, phase, reasons, q.p.T("courier.nothing_scanned"))
 	}
 	h := media.Handover{Courier: auth.CourierName(q.actor), Barcodes: scanned, AcceptDiscrepancies: len(reasons) > 0, Reasons: reasons}
-	if phase == "pickup" {
-		_, err = c.eng.Pickup(q.r.Context(), q.actor, m.ID, h)
-	} else {
-		h.Courier = ""
-		_, err = c.cat.Deliver(q.r.Context(), q.actor, m.ID, h)
+	if phase == media.PhasePickup {
+		// The courier stays signed in for the delivery.
+		if _, err = c.eng.Pickup(q.r.Context(), q.actor, m.ID, h); err != nil {
+			return c.renderCourier(q, statusOf(err), m, phase, reasons, err.Error())
+		}
+		return seeOther(q, "/c/m/"+url.PathEscape(m.ID)+"?recorded="+phase)
 	}
+	h.Courier = ""
+	delivered, err := c.cat.Deliver(q.r.Context(), q.actor, m.ID, h)
 	if err != nil {
-		c.renderCourier(q, statusOf(err), m, phase, reasons, err.Error())
-		return nil
+		return c.renderCourier(q, statusOf(err), m, phase, reasons, err.Error())
 	}
-	c.scans.clear(key)
-	return seeOther(q, "/c/m/"+url.PathEscape(m.ID)+"?recorded="+phase)
+	return c.signedOut(q, delivered)
+}
+
+// signedOut ends the courier's trip in the browser: the catalog ended
+// every session signed in for the delivered manifest with the delivery,
+// this one is ended again here (whatever keeps the sessions), its cookie
+// is forgotten, and the page says so. It is drawn in answer to the
+// confirmation itself: no page after it would still know the courier.
+func (c *console) signedOut(q *request, m media.Manifest) error {
+	if ck, err := q.r.Cookie(SessionCookie); err == nil && c.accounts != nil {
+		if err := c.accounts.Logout(q.r.Context(), ck.Value); err != nil {
+			c.log.Warn("web console could not end a courier's session after the delivery", "courier", q.actor.Name, "manifest", m.ID, "err", err)
+		}
+	}
+	clearSession(q.w)
+	c.log.Info("courier signed out: delivery recorded", "courier", q.actor.Name, "manifest", m.ID)
+	q.actor, q.signedIn = media.Actor{}, false
+	c.render(q, http.StatusOK, "courier_done.html", page{Title: q.p.T("courier.done_title"), Path: "/c/login", Notice: q.p.T("courier.done_delivered", m.ID), Data: m})
+	return nil
 }

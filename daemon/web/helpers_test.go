@@ -112,11 +112,14 @@ func (a *fakeAccounts) actor(r *http.Request) (media.Actor, bool) {
 // console served over TLS.
 type fixture struct {
 	t        *testing.T
+	cfg      *config.Config
+	lang     string
 	eng      *engine.Engine
 	cat      *media.Catalog
 	srv      *httptest.Server
 	accounts *fakeAccounts
 	ctx      context.Context
+	stop     func()
 }
 
 var operator = media.Actor{Name: "operator-san", Role: RoleOperator}
@@ -129,31 +132,49 @@ func startConsole(t *testing.T, language string) *fixture {
 	cfg, err := config.DemoConfig(dir)
 	require.NoError(t, err)
 	cfg.Demo = false
+	f := &fixture{t: t, cfg: cfg, lang: language, accounts: newFakeAccounts(), ctx: context.Background()}
+	f.start()
+	t.Cleanup(func() { f.stop() })
+	return f
+}
+
+// start runs the engine and the console on the fixture's state directory.
+func (f *fixture) start() {
+	f.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	eng, err := engine.New(ctx, cfg, engine.Options{Logger: slog.New(slog.DiscardHandler), NoSchedule: true, NoNightCheck: true})
+	eng, err := engine.New(ctx, f.cfg, engine.Options{Logger: slog.New(slog.DiscardHandler), NoSchedule: true, NoNightCheck: true})
 	if err != nil {
 		cancel()
-		require.NoError(t, err)
+		require.NoError(f.t, err)
 	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		eng.Run(ctx)
 	}()
-	accounts := newFakeAccounts()
-	h := New(eng, Options{Accounts: accounts, Actor: accounts.actor, Language: language, Logger: slog.New(slog.DiscardHandler), CourierCode: accounts.issue})
+	h := New(eng, Options{Accounts: f.accounts, Actor: f.accounts.actor, Language: f.lang, Logger: slog.New(slog.DiscardHandler), CourierCode: f.accounts.issue})
 	srv := httptest.NewTLSServer(h)
-	t.Cleanup(func() {
+	f.eng, f.cat, f.srv = eng, eng.Catalog(), srv
+	f.stop = func() {
 		srv.Close()
 		cancel()
 		select {
 		case <-done:
 		case <-time.After(15 * time.Second):
-			t.Error("the engine did not stop")
+			f.t.Error("the engine did not stop")
 		}
-		require.NoError(t, eng.Close())
-	})
-	return &fixture{t: t, eng: eng, cat: eng.Catalog(), srv: srv, accounts: accounts, ctx: context.Background()}
+		require.NoError(f.t, eng.Close())
+	}
+}
+
+// restart stops the console and the engine and starts them again on the
+// same state directory, as a restart of the daemon does. The sessions
+// stay, as daemon/auth keeps them in the catalog; browsers keep their
+// cookies (the test server's certificate is the same).
+func (f *fixture) restart() {
+	f.t.Helper()
+	f.stop()
+	f.start()
 }
 
 // stock adds cartridges to the annex-bound shelf of the machine room.

@@ -66,7 +66,7 @@ func (c *console) logout(q *request) error {
 			c.log.Warn("web console sign-out failed", "user", q.actor.Name, "err", err)
 		}
 	}
-	http.SetCookie(q.w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+	clearSession(q.w)
 	if q.actor.Role == RoleCourier {
 		return seeOther(q, "/c/login")
 	}
@@ -77,4 +77,9 @@ func (c *console) logout(q *request) error {
 // for the whole console, until the browser closes.
 func setSession(w http.ResponseWriter, session string) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: session, Path: "/", HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+}
+
+// clearSession tells the browser to forget its session cookie.
+func clearSession(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
 }

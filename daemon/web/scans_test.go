@@ -4,30 +4,26 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/tapewarden/tapewarden/media"
 )
 
-// A form sent twice is one scan; a stray cartridge scanned again is one
-// problem; an expected cartridge scanned twice is a problem of its own.
+// A stray cartridge scanned again is one problem; an expected cartridge
+// scanned twice is a problem of its own; the expected ones are matched
+// in scan order.
 func TestScanSheetProblems(t *testing.T) {
-	b := newScanBook()
-	classify := func(result string) func(bool) (string, string) {
-		return func(seen bool) (string, string) {
-			if result == scanExpected && seen {
-				return scanDuplicate, ""
-			}
-			return result, ""
-		}
+	sh := scanSheet{
+		{ScanID: "scan-0001", Barcode: "DLY002L8", Result: media.ScanExpected},
+		{ScanID: "scan-0002", Barcode: "XYZ999L8", Result: media.ScanUnknown},
+		{ScanID: "scan-0003", Barcode: "XYZ999L8", Result: media.ScanUnknown},
+		{ScanID: "scan-0004", Barcode: "DLY002L8", Result: media.ScanDuplicate},
+		{ScanID: "scan-0005", Barcode: "DLY001L8", Result: media.ScanExpected},
+		{ScanID: "scan-0006", Barcode: "DLY002L8", Result: media.ScanDuplicate},
 	}
-	b.record("M/pickup", "scan-0001", "DLY001L8", classify(scanExpected))
-	b.record("M/pickup", "scan-0001", "DLY001L8", classify(scanExpected))
-	b.record("M/pickup", "scan-0002", "XYZ999L8", classify(scanUnknown))
-	b.record("M/pickup", "scan-0003", "XYZ999L8", classify(scanUnknown))
-	b.record("M/pickup", "scan-0004", "DLY001L8", classify(scanExpected))
-	sh := b.sheet("M/pickup")
-	assert.Len(t, sh.order, 4, "the form sent twice counts once")
 	var got []string
 	for _, p := range sh.problems() {
 		got = append(got, p.Barcode+" "+p.Result)
 	}
-	assert.Equal(t, []string{"XYZ999L8 " + scanUnknown, "DLY001L8 " + scanDuplicate}, got)
+	assert.Equal(t, []string{"XYZ999L8 " + media.ScanUnknown, "DLY002L8 " + media.ScanDuplicate}, got)
+	assert.Equal(t, []string{"DLY002L8", "DLY001L8"}, sh.matched())
 }

@@ -87,7 +87,6 @@ type console struct {
 	lang     i18n.Lang
 	log      *slog.Logger
 	pages    map[string]*template.Template
-	scans    *scanBook
 	routes   []route
 }
 
@@ -114,7 +113,7 @@ type request struct {
 // security headers and refuses cross-origin state changes; mount it at
 // "/" of the TLS listener.
 func New(eng *engine.Engine, opts Options) http.Handler {
-	c := &console{eng: eng, cat: eng.Catalog(), cfg: eng.Config(), accounts: opts.Accounts, actor: opts.Actor, code: opts.CourierCode, log: opts.Logger, scans: newScanBook()}
+	c := &console{eng: eng, cat: eng.Catalog(), cfg: eng.Config(), accounts: opts.Accounts, actor: opts.Actor, code: opts.CourierCode, log: opts.Logger}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
@@ -282,16 +281,21 @@ type page struct {
 	Actor    media.Actor
 	SignedIn bool
 	Lang     string
-	Path     string
-	Refresh  int
-	Error    string
-	Notice   string
-	Data     any
+	// Path is where the language chooser comes back to: the page's own
+	// address unless the page says otherwise.
+	Path    string
+	Refresh int
+	Error   string
+	Notice  string
+	Data    any
 }
 
 // render writes a page with a status.
 func (c *console) render(q *request, status int, name string, pg page) {
-	pg.Actor, pg.SignedIn, pg.Lang, pg.Path = q.actor, q.signedIn, string(q.lang), q.r.URL.RequestURI()
+	pg.Actor, pg.SignedIn, pg.Lang = q.actor, q.signedIn, string(q.lang)
+	if pg.Path == "" {
+		pg.Path = q.r.URL.RequestURI()
+	}
 	t, err := c.pages[name].Clone()
 	if err == nil {
 		t = t.Funcs(q.p.Funcs())

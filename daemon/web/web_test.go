@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"html"
 	"io/fs"
 	"net/http"
@@ -289,27 +290,152 @@ func TestCourierScansAndConfirms(t *testing.T) {
 	res, body = c.post(page+"/confirm", url.Values{}, nil)
 	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
 	assert.Contains(t, body, "DLY002L8")
-	res, _ = c.post(page+"/confirm", url.Values{"reason-DLY002L8": {"fell behind the seat"}}, nil)
-	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	res, body = c.post(page+"/confirm", url.Values{"reason-DLY002L8": {"fell behind the seat"}}, nil)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, body, "The delivery of "+m.ID+" is recorded")
 	got, err = f.cat.Manifest(f.ctx, m.ID)
 	require.NoError(t, err)
 	assert.Equal(t, media.ManifestDeliveredWithDisc, got.State)
 	c1, err := f.cat.Cartridge(f.ctx, "DLY001L8")
 	require.NoError(t, err)
 	assert.Equal(t, "hill-annex", c1.Location.Site)
-	res, body = c.get(page + "?recorded=delivery")
-	require.Equal(t, http.StatusOK, res.StatusCode)
-	assert.Contains(t, body, "Delivery recorded")
+	// The courier is signed out: a delivered manifest takes no more scans.
 	res, body = c.post(page+"/scan", url.Values{"scan_id": {"scan-0103"}, "barcode": {"DLY001L8"}}, nil)
-	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
-	assert.Contains(t, body, "nothing is left to scan", "a delivered manifest takes no more scans")
+	assert.Equal(t, http.StatusUnauthorized, res.StatusCode)
+	assert.Contains(t, body, "your session has ended")
 
 	// Another courier's manifest is not there for this one.
 	other := f.manifest("sato", "DLY004L8")
+	f.courierCode("Q3Q3", "5555", "yamada")
+	c = f.browser()
+	res, _ = c.post("/c/login", url.Values{"code": {"Q3Q3"}, "pin": {"5555"}}, nil)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
 	res, _ = c.get("/c/m/" + other.ID)
 	assert.Equal(t, http.StatusNotFound, res.StatusCode)
 	res, _ = c.post("/c/m/"+other.ID+"/scan", url.Values{"scan_id": {"scan-0009"}, "barcode": {"DLY004L8"}}, nil)
 	assert.Equal(t, http.StatusNotFound, res.StatusCode)
+}
+
+// courierIn signs a courier in with a new code and PIN.
+func (f *fixture) courierIn(code, name string) *browser {
+	f.t.Helper()
+	f.courierCode(code, "2468", name)
+	c := f.browser()
+	res, _ := c.post("/c/login", url.Values{"code": {code}, "pin": {"2468"}}, nil)
+	require.Equal(f.t, http.StatusSeeOther, res.StatusCode)
+	return c
+}
+
+// scan sends a scan and returns the page it leads to.
+func (b *browser) scan(page, id, barcode string) string {
+	b.f.t.Helper()
+	res, _ := b.post(page+"/scan", url.Values{"scan_id": {id}, "barcode": {barcode}}, nil)
+	require.Equal(b.f.t, http.StatusSeeOther, res.StatusCode)
+	res, body := b.get(res.Header.Get("Location"))
+	require.Equal(b.f.t, http.StatusOK, res.StatusCode)
+	return body
+}
+
+// A restart of the daemon between scanning and confirming loses no scan:
+// the page shows them as before, a scan sent again is still one scan,
+// and the confirmation records them; so for the pick-up and for the
+// delivery.
+func TestCourierScansSurviveARestart(t *testing.T) {
+	f := startConsole(t, "en")
+	m := f.manifest("yamada", "DLY001L8", "DLY002L8")
+	f.stock("DLY009L8")
+	c := f.courierIn("K7Q2", "yamada")
+	page := "/c/m/" + m.ID
+	c.scan(page, "scan-0001", "DLY001L8")
+	c.scan(page, "scan-0002", "DLY009L8")
+	c.scan(page, "scan-0003", "dly001l8")
+
+	f.restart()
+	res, body := c.get(page + "?last=scan-0003")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, body, `<span class="num" id="n-scanned">1</span>`)
+	assert.Contains(t, body, `<span class="num" id="n-problems">2</span>`)
+	assert.Contains(t, body, "DLY001L8 was already scanned", "the last scan is shown again")
+	assert.Contains(t, body, `<li class="done"><span class="barcode">DLY001L8</span> ✓</li>`)
+	assert.Regexp(t, `<ul class="problems"><li><span class="barcode">DLY009L8</span>[^<]*</li><li><span class="barcode">DLY001L8</span>`, body)
+	body = c.scan(page, "scan-0001", "DLY001L8") // sent again after the restart
+	assert.Contains(t, body, `<span class="num" id="n-scanned">1</span>`)
+	assert.Contains(t, body, `<span class="num" id="n-problems">2</span>`, "a resent form is one scan, across a restart too")
+	c.scan(page, "scan-0004", "DLY002L8")
+	res, _ = c.post(page+"/confirm", url.Values{}, nil)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	got, err := f.cat.Manifest(f.ctx, m.ID)
+	require.NoError(t, err)
+	assert.Equal(t, media.ManifestInTransit, got.State)
+	assert.Equal(t, []media.ManifestItem{{Barcode: "DLY001L8", Status: "picked-up"}, {Barcode: "DLY002L8", Status: "picked-up"}}, got.Items)
+	assert.Empty(t, got.Discrepancies, "DLY009L8 stayed behind and is no discrepancy")
+
+	// The delivery, with a restart in the middle.
+	c.scan(page, "scan-0101", "DLY002L8")
+	f.restart()
+	res, body = c.get(page)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, body, "Delivery: scan each cartridge you hand over")
+	assert.Contains(t, body, `<span class="num" id="n-scanned">1</span>`)
+	assert.Contains(t, body, `<span class="num" id="n-problems">0</span>`, "the pick-up's problems are not the delivery's")
+	c.scan(page, "scan-0102", "DLY001L8")
+	res, _ = c.post(page+"/confirm", url.Values{}, nil)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	got, err = f.cat.Manifest(f.ctx, m.ID)
+	require.NoError(t, err)
+	assert.Equal(t, media.ManifestDelivered, got.State)
+	history, err := f.cat.CourierScanHistory(f.ctx, m.ID)
+	require.NoError(t, err)
+	assert.Len(t, history, 6, "kept, closed, for the audit")
+
+	// The auditor reads them with the manifest's custody log.
+	res, body = f.browser().signIn(RoleAuditor).get("/audit?manifest=" + m.ID)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, body, "What couriers scanned for "+m.ID)
+	assert.Equal(t, 6, strings.Count(body, "recorded with the hand-over"), "every scan, each once")
+	assert.Contains(t, body, `<td class="barcode">DLY009L8</td><td>not on this manifest: leave it here</td>`)
+	assert.Contains(t, body, "<td>yamada</td><td>pick-up</td>")
+	res, body = f.browser().signIn(RoleAuditor).get("/audit?manifest=M-19990101-001")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, body, "No courier scanned anything for this manifest")
+}
+
+// Recording the delivery signs the courier out, in the page's language:
+// the cookie is forgotten, the session ends, the page says both.
+func TestCourierSignedOutAfterDelivery(t *testing.T) {
+	for _, tc := range []struct{ lang, recorded, signedOut string }{
+		{"en", "The delivery of %s is recorded.", "You are signed out"},
+		{"ja", "搬送票 %s の納品を記録しました。", "ログアウトしました"},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			f := startConsole(t, tc.lang)
+			m := f.manifest("yamada", "DLY001L8")
+			c := f.courierIn("K7Q2", "yamada")
+			page := "/c/m/" + m.ID
+			c.scan(page, "scan-0001", "DLY001L8")
+			res, _ := c.post(page+"/confirm", url.Values{}, nil)
+			require.Equal(t, http.StatusSeeOther, res.StatusCode)
+			assert.Empty(t, res.Header.Values("Set-Cookie"), "the pick-up leaves the courier signed in")
+			res, body := c.get(res.Header.Get("Location"))
+			require.Equal(t, http.StatusOK, res.StatusCode, "still signed in for the delivery")
+			assert.Contains(t, body, `<span class="num" id="n-scanned">0</span>`, "the delivery starts empty")
+
+			c.scan(page, "scan-0002", "DLY001L8")
+			res, body = c.post(page+"/confirm", url.Values{}, nil)
+			require.Equal(t, http.StatusOK, res.StatusCode)
+			assert.Contains(t, body, fmt.Sprintf(tc.recorded, m.ID))
+			assert.Contains(t, body, tc.signedOut)
+			assert.Contains(t, body, `href="/c/login"`)
+			assert.NotContains(t, body, `action="/logout"`, "no sign-out button: nobody is signed in")
+			assert.Contains(t, body, `name="back" value="/c/login"`, "the language chooser leads to the sign-in")
+			assert.Contains(t, res.Header.Get("Set-Cookie"), SessionCookie+"=;")
+			assert.Contains(t, res.Header.Get("Set-Cookie"), "Max-Age=0")
+			assert.Empty(t, f.accounts.sessions, "the session is ended, not only the cookie")
+			res, _ = c.get(page)
+			assert.Equal(t, http.StatusSeeOther, res.StatusCode)
+			assert.Equal(t, "/c/login", res.Header.Get("Location"))
+		})
+	}
 }
 
 func TestManifestsAndPickingList(t *testing.T) {
@@ -432,7 +558,7 @@ func TestPagesUseOnlyKnownMessages(t *testing.T) {
 		f.courierCode("C0DE", "1234", "yamada")
 		admin := f.browser().signIn(RoleAdmin)
 		anon := f.browser()
-		for _, path := range []string{"/ops", "/ops/manifests", "/ops/manifests/" + m.ID + "/print", "/audit", "/audit?person=x&from=2026-01-01", "/ops/restore?system=juki", "/login", "/c/login?manifest=" + m.ID} {
+		for _, path := range []string{"/ops", "/ops/manifests", "/ops/manifests/" + m.ID + "/print", "/audit", "/audit?person=x&from=2026-01-01", "/audit?manifest=" + m.ID, "/ops/restore?system=juki", "/login", "/c/login?manifest=" + m.ID} {
 			b := admin
 			if strings.Contains(path, "login") {
 				b = anon
