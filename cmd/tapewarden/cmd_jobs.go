@@ -248,27 +248,61 @@ func printPrompts(w io.Writer, list []media.Prompt, now time.Time, pr *i18n.Prin
 	}
 }
 
-// promptPrinter speaks --lang, else the language of the daemon that
-// answered with the prompts (English when there are none to tell).
-func (a *app) promptPrinter(list []media.Prompt) *i18n.Printer {
-	configured := ""
-	if len(list) > 0 {
-		configured = list[0].Language
+// prompts asks for the prompts (all, or the open ones) and the
+// language the daemon is configured for: the prompts say it, and when
+// there are none and --lang is not given, the daemon's status does.
+func (a *app) prompts(ctx context.Context, c *client.Client, all bool) ([]media.Prompt, string, error) {
+	list, err := c.Prompts(ctx, all)
+	if err != nil {
+		return nil, "", err
 	}
-	return a.printer(configured, time.Local)
+	if len(list) > 0 {
+		return list, list[0].Language, nil
+	}
+	if a.lang != "" {
+		return list, a.lang, nil
+	}
+	st, err := c.Status(ctx)
+	return list, st.Language, err
 }
 
 func (a *app) promptCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "prompt", Short: "What people are asked to do: list, done, cancel"}
+	cmd := &cobra.Command{Use: "prompt", Short: "What people are asked to do: list, show, done, cancel"}
 	var all bool
 	list := &cobra.Command{
 		Use: "list", Short: "List open prompts, oldest first", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var list []media.Prompt
-			return show(a, cmd, &list, func(ctx context.Context, c *client.Client) ([]media.Prompt, error) { return c.Prompts(ctx, all) }, func(w io.Writer) { printPrompts(w, list, time.Now(), a.promptPrinter(list)) })
+			var lang string
+			return show(a, cmd, &list, func(ctx context.Context, c *client.Client) (got []media.Prompt, err error) {
+				got, lang, err = a.prompts(ctx, c, all)
+				return got, err
+			}, func(w io.Writer) { printPrompts(w, list, time.Now(), a.printer(lang, time.Local)) })
 		},
 	}
 	list.Flags().BoolVar(&all, "all", false, "include closed prompts")
+	showOne := &cobra.Command{
+		Use: "show ID", Short: "Show one prompt, open or closed", Args: idArg("prompt", "tapewarden prompt list --all"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseID("prompt", args[0])
+			if err != nil {
+				return err
+			}
+			var p media.Prompt
+			return show(a, cmd, &p, func(ctx context.Context, c *client.Client) (media.Prompt, error) {
+				list, _, err := a.prompts(ctx, c, true)
+				for _, p := range list {
+					if p.ID == id {
+						return p, err
+					}
+				}
+				if err == nil {
+					err = usagef("no prompt %d; 'tapewarden prompt list --all' lists them", id)
+				}
+				return media.Prompt{}, err
+			}, func(w io.Writer) { printPrompts(w, []media.Prompt{p}, time.Now(), a.printer(p.Language, time.Local)) })
+		},
+	}
 	var note string
 	done := &cobra.Command{
 		Use: "done ID", Short: "Say you did what a prompt asked", Args: idArg("prompt", "tapewarden prompt list"),
@@ -298,7 +332,7 @@ func (a *app) promptCommand() *cobra.Command {
 		},
 	}
 	cancel.Flags().StringVar(&note, "note", "", "why")
-	cmd.AddCommand(list, done, cancel)
+	cmd.AddCommand(list, showOne, done, cancel)
 	return cmd
 }
 

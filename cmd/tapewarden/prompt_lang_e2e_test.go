@@ -25,6 +25,8 @@ func TestPromptListInTheConfiguredLanguage(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(config, append(conf, "language: ja\n"...), 0o644))
 	p = startWithConfig(t, config)
+	assert.Equal(t, "待っている作業依頼はありません\n", p.must("prompt", "list"), "no prompt to tell the language: the daemon's status does")
+	assert.Equal(t, "no prompts waiting\n", p.must("prompt", "list", "--lang", "en"))
 
 	run := jsonOf[media.Run](p, "job", "run", "website-weekly")
 	pr := openLoadPrompt(p, "dat0")
@@ -56,6 +58,12 @@ func TestPromptListInTheConfiguredLanguage(t *testing.T) {
 	assert.Contains(t, out, fmt.Sprintf("  then:  tapewarden prompt done %d\n", pr.ID))
 	assert.Contains(t, out, fmt.Sprintf("  or:    tapewarden prompt cancel %d (if it cannot be done)\n", pr.ID))
 	assert.NotContains(t, out, pr.ActionJa)
+	one := p.must("prompt", "show", fmt.Sprint(pr.ID), "--lang", "en")
+	assert.True(t, strings.HasPrefix(one, fmt.Sprintf("prompt %d [load, open, ", pr.ID)), one)
+	assert.Contains(t, p.must("prompt", "show", fmt.Sprint(pr.ID)), "  作業："+pr.ActionJa+"\n")
+	_, errOut, code := p.run("prompt", "show", "99999")
+	assert.NotZero(t, code)
+	assert.Contains(t, errOut, "no prompt 99999; 'tapewarden prompt list --all' lists them")
 	p.must("run", "cancel", fmt.Sprint(run.ID))
 	require.NoError(t, p.kill(syscall.SIGTERM))
 
