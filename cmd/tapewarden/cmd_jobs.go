@@ -18,6 +18,7 @@ import (
 
 	"github.com/tapewarden/tapewarden/daemon/api/client"
 	"github.com/tapewarden/tapewarden/daemon/engine"
+	"github.com/tapewarden/tapewarden/daemon/i18n"
 )
 
 func printRunLine(w io.Writer, r media.Run) {
@@ -201,52 +202,107 @@ func (a *app) runCommand() *cobra.Command {
 	return cmd
 }
 
-func printPrompts(w io.Writer, list []media.Prompt, now time.Time) {
+// printPrompts writes the prompts for a person reading pr's language.
+// The prompts' own texts are in that language when the daemon kept them
+// in it (English for a prompt opened before it kept Japanese).
+func printPrompts(w io.Writer, list []media.Prompt, now time.Time, pr *i18n.Printer) {
+	ja := pr.Lang() == i18n.Japanese
 	if len(list) == 0 {
-		fmt.Fprintln(w, "no prompts waiting")
+		fmt.Fprintln(w, pr.T("prompts.none"))
 		return
 	}
 	for _, p := range list {
-		age := rotation.HumanDuration(now.Sub(p.CreatedAt))
-		state := string(p.State)
+		kind, state, age := p.Kind, string(p.State), rotation.HumanDuration(now.Sub(p.CreatedAt))
+		if ja {
+			if pr.Has("prompt.kind." + kind) {
+				kind = pr.T("prompt.kind." + kind)
+			}
+			if pr.Has("prompt.state." + state) {
+				state = pr.T("prompt.state." + state)
+			}
+			age = pr.Duration(now.Sub(p.CreatedAt))
+		}
 		if p.Escalated {
-			state += ", ESCALATED"
+			state = pr.T("prompts.escalated", state)
 		}
-		fmt.Fprintf(w, "prompt %d [%s, %s, %s old]\n", p.ID, p.Kind, state, age)
-		if class := classAdvice(p.Handling); class != "" {
-			fmt.Fprintf(w, "  class: %s\n", class)
+		id := strconv.FormatInt(p.ID, 10)
+		fmt.Fprintln(w, pr.T("prompts.head", id, kind, state, age))
+		if class := classAdviceIn(pr, p.Handling); class != "" {
+			fmt.Fprintln(w, pr.T("prompts.class", class))
 		}
-		// What to do and why in the language the daemon is configured
-		// for (English for a prompt opened before it kept Japanese).
-		action, why := p.Texts(p.Language == "ja")
-		fmt.Fprintf(w, "  do:    %s\n", action)
+		action, why := p.Texts(ja)
+		fmt.Fprintln(w, pr.T("prompts.do", action))
 		if p.Place != "" {
-			fmt.Fprintf(w, "  where: %s\n", p.Place)
+			fmt.Fprintln(w, pr.T("prompts.where", engine.PlaceText(pr, p.Place)))
 		}
 		if why != "" {
-			fmt.Fprintf(w, "  why:   %s\n", why)
+			fmt.Fprintln(w, pr.T("prompts.why", why))
 		}
 		if p.Note != "" {
-			fmt.Fprintf(w, "  note:  %s\n", p.Note)
+			fmt.Fprintln(w, pr.T("prompts.note", p.Note))
 		}
 		if p.State == media.PromptOpen {
-			fmt.Fprintf(w, "  then:  tapewarden prompt done %d\n", p.ID)
-			fmt.Fprintf(w, "  or:    tapewarden prompt cancel %d (if it cannot be done)\n", p.ID)
+			fmt.Fprintln(w, pr.T("prompts.then", id))
+			fmt.Fprintln(w, pr.T("prompts.or", id))
 		}
 	}
 }
 
+// prompts asks for the prompts (all, or the open ones) and the
+// language the daemon is configured for: the prompts say it, and when
+// there are none and --lang is not given, the daemon's status does.
+func (a *app) prompts(ctx context.Context, c *client.Client, all bool) ([]media.Prompt, string, error) {
+	list, err := c.Prompts(ctx, all)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(list) > 0 {
+		return list, list[0].Language, nil
+	}
+	if a.lang != "" {
+		return list, a.lang, nil
+	}
+	st, err := c.Status(ctx)
+	return list, st.Language, err
+}
+
 func (a *app) promptCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "prompt", Short: "What people are asked to do: list, done, cancel"}
+	cmd := &cobra.Command{Use: "prompt", Short: "What people are asked to do: list, show, done, cancel"}
 	var all bool
 	list := &cobra.Command{
 		Use: "list", Short: "List open prompts, oldest first", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var list []media.Prompt
-			return show(a, cmd, &list, func(ctx context.Context, c *client.Client) ([]media.Prompt, error) { return c.Prompts(ctx, all) }, func(w io.Writer) { printPrompts(w, list, time.Now()) })
+			var lang string
+			return show(a, cmd, &list, func(ctx context.Context, c *client.Client) (got []media.Prompt, err error) {
+				got, lang, err = a.prompts(ctx, c, all)
+				return got, err
+			}, func(w io.Writer) { printPrompts(w, list, time.Now(), a.printer(lang, time.Local)) })
 		},
 	}
 	list.Flags().BoolVar(&all, "all", false, "include closed prompts")
+	showOne := &cobra.Command{
+		Use: "show ID", Short: "Show one prompt, open or closed", Args: idArg("prompt", "tapewarden prompt list --all"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseID("prompt", args[0])
+			if err != nil {
+				return err
+			}
+			var p media.Prompt
+			return show(a, cmd, &p, func(ctx context.Context, c *client.Client) (media.Prompt, error) {
+				list, _, err := a.prompts(ctx, c, true)
+				for _, p := range list {
+					if p.ID == id {
+						return p, err
+					}
+				}
+				if err == nil {
+					err = usagef("no prompt %d; 'tapewarden prompt list --all' lists them", id)
+				}
+				return media.Prompt{}, err
+			}, func(w io.Writer) { printPrompts(w, []media.Prompt{p}, time.Now(), a.printer(p.Language, time.Local)) })
+		},
+	}
 	var note string
 	done := &cobra.Command{
 		Use: "done ID", Short: "Say you did what a prompt asked", Args: idArg("prompt", "tapewarden prompt list"),
@@ -276,7 +332,7 @@ func (a *app) promptCommand() *cobra.Command {
 		},
 	}
 	cancel.Flags().StringVar(&note, "note", "", "why")
-	cmd.AddCommand(list, done, cancel)
+	cmd.AddCommand(list, showOne, done, cancel)
 	return cmd
 }
 

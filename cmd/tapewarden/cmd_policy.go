@@ -481,7 +481,7 @@ func printSwapList(w io.Writer, pr *i18n.Printer, s report.SwapList) {
 			what += pr.T("swap.from_scratch", r.FromScratch)
 		}
 		rows = append(rows, []string{"  " + when, job, r.Pool, dash(r.Barcode), what, who + r.Action})
-		if class := classLabel(pr, r.Handling); class != "" {
+		if class := pr.Class(r.Handling.Confidentiality, r.Handling.Integrity); class != "" {
 			rows = append(rows, []string{"  ", "", "", "", pr.T("swap.holds_then"), class})
 		}
 		for _, warn := range r.Warnings {

@@ -18,7 +18,8 @@ import (
 // Status is the daemon's answer to `tapewarden status`.
 type Status struct {
 	Version       string      `json:"version"`
-	Timezone      string      `json:"timezone"` // the configured zone, in which people read times
+	Timezone      string      `json:"timezone"`           // the configured zone, in which people read times
+	Language      string      `json:"language,omitempty"` // the configured language of what people read (en, ja)
 	Started       time.Time   `json:"started"`
 	Now           time.Time   `json:"now"`
 	StateDir      string      `json:"state_dir"`
@@ -58,7 +59,7 @@ func (d *Server) apiStatus(r *http.Request, _ media.Actor) (any, error) {
 // Status reports the daemon's health and what it is doing.
 func (d *Server) Status(ctx context.Context) (Status, error) {
 	st := Status{
-		Version: config.Version, Timezone: d.cfg.Location.String(), Started: d.eng.Started(), Now: d.eng.Now(), StateDir: d.cfg.StateDir,
+		Version: config.Version, Timezone: d.cfg.Location.String(), Language: d.cfg.Language, Started: d.eng.Started(), Now: d.eng.Now(), StateDir: d.cfg.StateDir,
 		Socket: d.cfg.SocketPath(), MetricsAddr: d.metricsAddr(), Catalog: d.cat.Path(),
 		SchemaVersion: media.SchemaVersion(), Demo: d.cfg.Demo, Warnings: d.eng.Warnings(),
 	}

@@ -132,11 +132,7 @@ func (d *Server) apiDriveClean(r *http.Request, actor media.Actor) (any, error) 
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	reason := "requested by " + actor.Name
-	if req.Note != "" {
-		reason += ": " + req.Note
-	}
-	return d.eng.Clean(r.Context(), actor, r.PathValue("name"), reason, false)
+	return d.eng.Clean(r.Context(), actor, r.PathValue("name"), req.Note, false)
 }
 
 // DriveHistory is `tapewarden drive history`: the drive's cleaning

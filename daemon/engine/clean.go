@@ -19,14 +19,24 @@ type CleanResult struct {
 	UsesLeft int    `json:"uses_left"`
 	Retired  bool   `json:"retired,omitempty"`
 	Note     string `json:"note"`
+	// failed is why a cleaning did not take, for the prompt that asks
+	// again.
+	failed bi
 }
 
 // Clean cleans a drive now. In a library the robot loads a compatible
 // cleaning cartridge from a slot and puts it back, while the drive is
 // leased (waiting for a run to finish first when wait is true: cleaning
 // never interrupts a run). A standalone drive gets a prompt, and the
-// cleaning is checked and recorded when the person answers it.
-func (d *Engine) Clean(ctx context.Context, actor media.Actor, name, reason string, wait bool) (CleanResult, error) {
+// cleaning is checked and recorded when the person answers it. The
+// reason recorded (and given in the prompt) is that actor asked, with
+// note when there is one.
+func (d *Engine) Clean(ctx context.Context, actor media.Actor, name, note string, wait bool) (CleanResult, error) {
+	why := tr("clean.requested", actor.Name)
+	if note != "" {
+		why = tr("clean.requested_note", actor.Name, note)
+	}
+	reason := why.en
 	drv, err := d.dev.drive(name)
 	if err != nil {
 		return CleanResult{}, err
@@ -39,7 +49,7 @@ func (d *Engine) Clean(ctx context.Context, actor media.Actor, name, reason stri
 		if !d.startCleaning(drv) {
 			return CleanResult{Drive: name}, conflict("a cleaning of %s is already under way; see 'tapewarden prompt list'", name)
 		}
-		p, err := d.cleanByPerson(ctx, actor, drv, cleaner, reason)
+		p, err := d.cleanByPerson(ctx, actor, drv, cleaner, why)
 		if err != nil {
 			d.endCleaning(drv)
 			return CleanResult{Drive: name, Cleaner: cleaner.Barcode}, err
@@ -112,12 +122,14 @@ func (d *Engine) recordCleaning(ctx context.Context, actor media.Actor, drv *dri
 	cleaned := drv.lastCleanedAt().After(before) || (drv.virtual == nil && !st.alerts.CleaningMediaProblem())
 	rejected := st.alerts.CleaningMediaProblem()
 	if rejected || !cleaned {
-		why := "the drive did not clean"
+		failed := tr("clean.not_cleaned")
 		if st.alerts.Has(drives.AlertExpiredCleaning) {
-			why = "the drive reported the cleaning cartridge expired (TapeAlert 22)"
+			failed = tr("clean.expired")
 		} else if st.alerts.Has(drives.AlertInvalidCleaningTape) {
-			why = "the drive reported an invalid cleaning cartridge (TapeAlert 23)"
+			failed = tr("clean.invalid")
 		}
+		why := failed.en
+		res.failed = failed
 		if _, err := d.cat.RecordDriveEvent(ctx, media.DriveEvent{Drive: drv.cfg.Name, Kind: "cleaning-failed", Barcode: cleaner.Barcode, Detail: why}); err != nil {
 			return res, fmt.Errorf("record the failed cleaning of %s: %w", drv.cfg.Name, err)
 		}
@@ -226,23 +238,23 @@ func (d *Engine) cleanInLibrary(ctx context.Context, actor media.Actor, drv *dri
 // opened now; a background task waits for the answer without holding the
 // drive, then leases it, checks the drive cleaned and records it. The
 // caller has marked the drive as being cleaned; the task unmarks it.
-func (d *Engine) cleanByPerson(ctx context.Context, actor media.Actor, drv *drive, cleaner media.Cartridge, reason string) (media.Prompt, error) {
-	action := tr("prompt.clean.action", drv.cfg.Name, cleaner.Barcode, cleaner.Location, cleaner.Location)
+func (d *Engine) cleanByPerson(ctx context.Context, actor media.Actor, drv *drive, cleaner media.Cartridge, reason bi) (media.Prompt, error) {
+	action := tr("prompt.clean.action", drv.cfg.Name, cleaner.Barcode, place(cleaner.Location), place(cleaner.Location))
 	if drv.virtual != nil {
 		v := tr("prompt.clean.virtual", drv.cfg.Name, cleaner.Barcode, drv.cfg.Name, cleaner.Location)
 		action = bi{en: action.en + v.en, ja: action.ja + v.ja}
 	}
 	if holding, ok := d.cartridgeIn(ctx, drv); ok {
 		home := d.homePlace(ctx, holding.Barcode, drv)
-		action = tr("prompt.clean.take_out", holding.Barcode, drv.cfg.Name, home, drv.cfg.Name, home, bi{en: lowerFirst(action.en), ja: action.ja})
+		action = tr("prompt.clean.take_out", holding.Barcode, drv.cfg.Name, place(home), drv.cfg.Name, home, bi{en: lowerFirst(action.en), ja: action.ja})
 	}
 	why := tr("prompt.clean.why", reason)
 	// The drive's last cleaning is read before the prompt exists: a person
 	// who acts on the prompt at once must not clean before this reading.
 	before := drv.lastCleanedAt()
 	drv.setAwaitingPerson(true)
-	p, err := d.openPrompt(ctx, withTexts(media.Prompt{Kind: "clean", Drive: drv.cfg.Name, Barcode: cleaner.Barcode,
-		Place: "drive " + drv.cfg.Name + " at " + drv.cfg.Site}, action, why))
+	at := media.DriveAt(drv.cfg.Site, drv.cfg.Name).String()
+	p, err := d.openPrompt(ctx, withTexts(media.Prompt{Kind: "clean", Drive: drv.cfg.Name, Barcode: cleaner.Barcode, Place: at}, action, why))
 	if err != nil {
 		drv.setAwaitingPerson(false)
 		return p, err
@@ -277,7 +289,7 @@ func (d *Engine) cleanByPerson(ctx context.Context, actor media.Actor, drv *driv
 						"barcode", holding.Barcode, "drive", drv.cfg.Name, "to", home, "err", err)
 				}
 			}
-			res, err := d.recordCleaning(ctx, person, drv, cleaner, reason, before)
+			res, err := d.recordCleaning(ctx, person, drv, cleaner, reason.en, before)
 			release()
 			if err == nil {
 				d.log.Info("drive cleaned", "drive", drv.cfg.Name, "note", res.Note)
@@ -288,9 +300,12 @@ func (d *Engine) cleanByPerson(ctx context.Context, actor media.Actor, drv *driv
 			d.log.Warn("cleaning by a person was not seen; asking again", "drive", drv.cfg.Name, "prompt", got.ID, "err", err)
 			drv.setAwaitingPerson(true)
 			again := drv.lastCleanedAt() // read before the new prompt exists
-			next, perr := d.openPrompt(ctx, withTexts(media.Prompt{Kind: "clean", Drive: drv.cfg.Name, Barcode: cleaner.Barcode,
-				Place: "drive " + drv.cfg.Name + " at " + drv.cfg.Site,
-				Note:  fmt.Sprintf("after prompt %d the drive was not cleaned: %v", got.ID, err)}, action, why))
+			failed := res.failed
+			if failed == (bi{}) {
+				failed = errText(err)
+			}
+			next, perr := d.openPrompt(ctx, withTexts(media.Prompt{Kind: "clean", Drive: drv.cfg.Name, Barcode: cleaner.Barcode, Place: at},
+				action, tr("prompt.clean.again_why", got.ID, failed, why)))
 			if perr != nil {
 				drv.setAwaitingPerson(false)
 				d.log.Error("open a follow-up cleaning prompt", "drive", drv.cfg.Name, "err", perr)
@@ -320,10 +335,11 @@ func (d *Engine) autoClean(ctx context.Context, view rotation.View) {
 		if !d.startCleaning(drv) {
 			continue
 		}
-		reason := "due"
+		why := tr("clean.due")
 		if len(c.Reasons) > 0 {
-			reason = c.Reasons[0].Message
+			why = reasonText(c.Reasons[0])
 		}
+		reason := why.en
 		cleaner, err := d.pickCleaner(ctx, drv)
 		if err != nil {
 			d.endCleaning(drv)
@@ -331,7 +347,7 @@ func (d *Engine) autoClean(ctx context.Context, view rotation.View) {
 			continue
 		}
 		if !robotCleans(drv, cleaner) {
-			if _, err := d.cleanByPerson(ctx, media.System, drv, cleaner, reason); err != nil {
+			if _, err := d.cleanByPerson(ctx, media.System, drv, cleaner, why); err != nil {
 				d.endCleaning(drv)
 				d.log.Error("ask for a cleaning", "drive", drv.cfg.Name, "err", err)
 			}

@@ -69,11 +69,11 @@ func (d *Engine) prepareManifests(ctx context.Context) {
 				fallthrough
 			case media.InMailSlot:
 				d.openPromptLogged(ctx, withTexts(media.Prompt{Kind: "export", Barcode: c.Barcode, Manifest: m.ID, Place: c.Location.String()},
-					tr("prompt.export.courier_slot", c.Barcode, c.Location, m.Destination, m.ID),
+					tr("prompt.export.courier_slot", c.Barcode, place(c.Location), m.Destination, m.ID),
 					tr("prompt.export.courier_why", m.ID, m.Destination, m.ID)))
 			case media.InStorage:
 				d.openPromptLogged(ctx, withTexts(media.Prompt{Kind: "export", Barcode: c.Barcode, Manifest: m.ID, Place: c.Location.String()},
-					tr("prompt.export.courier_shelf", c.Barcode, c.Location, m.Destination, m.ID),
+					tr("prompt.export.courier_shelf", c.Barcode, place(c.Location), m.Destination, m.ID),
 					tr("prompt.export.courier_why", m.ID, m.Destination, m.ID)))
 			default:
 				continue
@@ -104,7 +104,7 @@ func (d *Engine) prepareManifests(ctx context.Context) {
 				continue
 			}
 			d.openPromptLogged(ctx, withTexts(media.Prompt{Kind: "import", Barcode: c.Barcode, Manifest: m.ID, Place: c.Location.String()},
-				tr("prompt.import.back", c.Barcode, m.Origin, c.Location, l.cfg.Name),
+				tr("prompt.import.back", c.Barcode, m.Origin, place(c.Location), l.cfg.Name),
 				tr("prompt.import.back_why", c.Pool, l.cfg.Name)))
 			prompted[it.Barcode] = true
 		}

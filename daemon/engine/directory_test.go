@@ -144,7 +144,7 @@ func TestDirectoryDriveSpansAndRestores(t *testing.T) {
 	r.answer(first)
 	second := r.waitPrompt("the prompt after the wrong disk", first.ID)
 	assert.Equal(t, want, second.Barcode)
-	assert.Contains(t, second.Note, "held USB009, not "+want+"; it was ejected and was not written")
+	assert.Contains(t, second.Why, "held USB009, not "+want+"; it was ejected and was not written")
 	assert.Contains(t, second.Action, "Unmount disk USB009, detach it from drive usb0 and put it back at honcho/shelf")
 	assert.Equal(t, before, r.files("USB009"), "nothing written to the wrong disk")
 
@@ -153,7 +153,7 @@ func TestDirectoryDriveSpansAndRestores(t *testing.T) {
 	r.attach("FOREIGN1")
 	r.answer(second)
 	third := r.waitPrompt("the prompt after the unknown disk", second.ID)
-	assert.Contains(t, third.Note, "holds a disk labelled FOREIGN1, which is not in the catalog; it was ejected and was not written")
+	assert.Contains(t, third.Why, "holds a disk labelled FOREIGN1, which is not in the catalog; it was ejected and was not written")
 	assert.Equal(t, before, r.files("FOREIGN1"))
 	c, err := h.d.cat.Cartridge(ctx, "USB009")
 	require.NoError(t, err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tapewarden/tapewarden/daemon/config"
@@ -125,6 +126,12 @@ func (h *harness) stop() {
 	case <-h.done:
 	case <-time.After(15 * time.Second):
 		h.t.Fatal("the engine did not stop")
+	}
+	// Whatever prompts the test opened, none may leave English in what
+	// a Japanese operator reads.
+	if all, err := h.d.cat.Prompts(context.Background(), true); err == nil {
+		noteVariants(all)
+		assert.Empty(h.t, englishInJapanese(all), "English in the Japanese texts of the prompts")
 	}
 	require.NoError(h.t, h.d.Close())
 }

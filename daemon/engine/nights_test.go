@@ -343,7 +343,7 @@ func TestFourteenNights(t *testing.T) {
 			require.NoError(t, err)
 			found := false
 			for _, p := range all {
-				if p.Run == web.ID && strings.Contains(p.Note, "was not written") {
+				if p.Run == web.ID && strings.Contains(p.Why, "was not written") {
 					found = true
 				}
 			}

@@ -174,7 +174,7 @@ func (d *Engine) importByPerson(ctx context.Context, req obtainRequest, l *libra
 	deadline := d.now().Add(d.cfg.Prompts.LoadTimeout.D())
 	for {
 		p, err := d.openPrompt(ctx, withTexts(media.Prompt{Kind: "import", Barcode: cart.Barcode, Run: req.run, Place: cart.Location.String()},
-			tr("prompt.import.fetch", cart.Barcode, cart.Location, l.cfg.Name), req.why))
+			tr("prompt.import.fetch", cart.Barcode, place(cart.Location), l.cfg.Name), req.why))
 		if err != nil {
 			return err
 		}
@@ -261,7 +261,8 @@ func (d *Engine) homePlaceOf(ctx context.Context, drv *drive, barcode string) st
 // never written.
 func (d *Engine) loadByPerson(ctx context.Context, req obtainRequest, drv *drive, want media.Cartridge) error {
 	deadline := d.now().Add(d.cfg.Prompts.LoadTimeout.D())
-	note := ""
+	// again says why a person is asked again, when they are.
+	var again bi
 	for {
 		var holding *media.Cartridge
 		if c, ok := d.cartridgeIn(ctx, drv); ok {
@@ -274,9 +275,9 @@ func (d *Engine) loadByPerson(ctx context.Context, req obtainRequest, drv *drive
 		if drv.virtual != nil {
 			insert = tr("prompt.load.virtual", drv.cfg.Name, want.Barcode)
 		}
-		action := tr("prompt.load.put", want.Barcode, want.Location, drv.cfg.Name, insert)
+		action := tr("prompt.load.put", want.Barcode, place(want.Location), drv.cfg.Name, insert)
 		if drv.dir != nil {
-			action = tr("prompt.load.attach", want.Barcode, want.Location, drv.cfg.Name, drv.dir.Where())
+			action = tr("prompt.load.attach", want.Barcode, place(want.Location), drv.cfg.Name, diskWhere(drv.cfg))
 		}
 		var putBack media.Location
 		if holding != nil {
@@ -285,13 +286,17 @@ func (d *Engine) loadByPerson(ctx context.Context, req obtainRequest, drv *drive
 			if drv.dir != nil {
 				takeOut = tr("prompt.load.unmount", holding.Barcode, drv.cfg.Name)
 			}
-			action = tr("prompt.load.swap", takeOut, putBack, drv.cfg.Name, putBack, bi{en: lowerFirst(action.en), ja: action.ja})
+			action = tr("prompt.load.swap", takeOut, place(putBack), drv.cfg.Name, putBack, bi{en: lowerFirst(action.en), ja: action.ja})
 		}
 		// The person may handle the drive from the moment the prompt
 		// shows.
 		drv.setAwaitingPerson(true)
+		why := req.why
+		if again != (bi{}) {
+			why = tr("prompt.why.again", again, req.why)
+		}
 		p, err := d.openPrompt(ctx, withTexts(media.Prompt{Kind: "load", Drive: drv.cfg.Name, Barcode: want.Barcode, Run: req.run,
-			Place: "drive " + drv.cfg.Name + " at " + drv.cfg.Site, Note: note}, action, req.why))
+			Place: media.DriveAt(drv.cfg.Site, drv.cfg.Name).String()}, action, why))
 		if err != nil {
 			drv.setAwaitingPerson(false)
 			return err
@@ -316,14 +321,14 @@ func (d *Engine) loadByPerson(ctx context.Context, req obtainRequest, drv *drive
 				return lerr
 			}
 			if !labelled {
-				note = fmt.Sprintf("after prompt %d the "+medium(drv).en+" in %s was blank and not %s; it was ejected", got.ID, drv.cfg.Name, want.Barcode)
+				again = tr("prompt.load.blank", got.ID, medium(drv), drv.cfg.Name, want.Barcode)
 				d.ejectForPerson(ctx, drv)
 				continue
 			}
 			label, err = d.rawLabel(ctx, drv)
 		}
 		if err != nil {
-			note = fmt.Sprintf("after prompt %d the "+medium(drv).en+" in %s could not be identified (%v); it was ejected and was not written", got.ID, drv.cfg.Name, err)
+			again = tr("prompt.load.unidentified", got.ID, medium(drv), drv.cfg.Name, errText(err))
 			d.ejectForPerson(ctx, drv)
 			continue
 		}
@@ -336,7 +341,7 @@ func (d *Engine) loadByPerson(ctx context.Context, req obtainRequest, drv *drive
 		}
 		found, err := d.cat.Cartridge(ctx, label.Barcode)
 		if err != nil {
-			note = fmt.Sprintf("after prompt %d drive %s holds a "+medium(drv).en+" labelled %s, which is not in the catalog; it was ejected and was not written", got.ID, drv.cfg.Name, label.Barcode)
+			again = tr("prompt.load.unknown_label", got.ID, drv.cfg.Name, medium(drv), label.Barcode)
 			d.ejectForPerson(ctx, drv)
 			continue
 		}
@@ -352,7 +357,7 @@ func (d *Engine) loadByPerson(ctx context.Context, req obtainRequest, drv *drive
 		if found.Barcode == want.Barcode {
 			return nil
 		}
-		note = fmt.Sprintf("after prompt %d drive %s held %s, not %s; it was ejected and was not written", got.ID, drv.cfg.Name, found.Barcode, want.Barcode)
+		again = tr("prompt.load.wrong", got.ID, drv.cfg.Name, found.Barcode, want.Barcode)
 		d.log.Warn("wrong "+medium(drv).en+" loaded", "drive", drv.cfg.Name, "found", found.Barcode, "expected", want.Barcode)
 		d.ejectForPerson(ctx, drv)
 	}
@@ -387,7 +392,7 @@ func (d *Engine) labelByPerson(ctx context.Context, req obtainRequest, drv *driv
 	}
 	drv.setAwaitingPerson(true)
 	p, err := d.openPrompt(ctx, withTexts(media.Prompt{Kind: "label", Drive: drv.cfg.Name, Barcode: want.Barcode, Run: req.run,
-		Place: "drive " + drv.cfg.Name + " at " + drv.cfg.Site},
+		Place: media.DriveAt(drv.cfg.Site, drv.cfg.Name).String()},
 		tr("prompt.label.action", medium(drv), drv.cfg.Name, want.Barcode, want.Barcode, want.Pool), req.why))
 	if err != nil {
 		drv.setAwaitingPerson(false)

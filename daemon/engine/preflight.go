@@ -47,13 +47,34 @@ type CheckProblem struct {
 	Job     string `json:"job,omitempty"`
 	Kind    string `json:"kind"`
 	Message string `json:"message"`
+	// MessageJa is Message in Japanese, for the prompt that tells a
+	// person what the check found.
+	MessageJa string `json:"message_ja,omitempty"`
 }
 
-func (p CheckProblem) String() string {
-	if p.Job == "" {
-		return p.Message
+func (p CheckProblem) String() string { return p.text().en }
+
+// text is the problem, with its job, in both languages.
+func (p CheckProblem) text() bi {
+	msg := bi{en: p.Message, ja: p.MessageJa}
+	if msg.ja == "" {
+		msg.ja = msg.en
 	}
-	return "job " + p.Job + ": " + p.Message
+	if p.Job == "" {
+		return msg
+	}
+	return tr("check.job", p.Job, msg)
+}
+
+// problem is a finding of the check, said in both languages.
+func problem(job, kind string, msg bi) CheckProblem {
+	return CheckProblem{Job: job, Kind: kind, Message: msg.en, MessageJa: msg.ja}
+}
+
+// at is a time of the check's findings: as English writes it in layout,
+// and as Japanese writes it, both in the configured zone.
+func (d *Engine) at(t time.Time, layout string) bi {
+	return bi{en: t.In(d.cfg.Location).Format(layout), ja: i18n.NewPrinter(i18n.Japanese, d.cfg.Location).DateTime(t)}
 }
 
 // CheckedJob is one job's part of a check.
@@ -105,12 +126,11 @@ func (d *Engine) stateFree() (uint64, error) {
 func (d *Engine) catalogSpace() []CheckProblem {
 	free, err := d.stateFree()
 	if err != nil {
-		return []CheckProblem{{Kind: CheckCatalogSpace, Message: fmt.Sprintf("cannot tell how much room the catalog has: %v", err)}}
+		return []CheckProblem{problem("", CheckCatalogSpace, tr("check.space_unknown", errText(err)))}
 	}
 	need := uint64(d.cfg.Catalog.MinFreeMB) << 20
 	if free < need {
-		return []CheckProblem{{Kind: CheckCatalogSpace, Message: fmt.Sprintf("the state directory %s has %s free, less than catalog.min_free_mb (%d MiB): the catalog may not be able to record tonight's runs; make room on its file system",
-			d.cfg.StateDir, mib(free), d.cfg.Catalog.MinFreeMB)}}
+		return []CheckProblem{problem("", CheckCatalogSpace, tr("check.space_low", d.cfg.StateDir, mib(free), d.cfg.Catalog.MinFreeMB))}
 	}
 	return nil
 }
@@ -119,7 +139,7 @@ func (d *Engine) catalogSpace() []CheckProblem {
 // storage. A run does not check it: its own first write tells.
 func (d *Engine) catalogWrites() []CheckProblem {
 	if since, werr := d.cat.WriteProblem(); werr != nil {
-		return []CheckProblem{{Kind: CheckCatalog, Message: fmt.Sprintf("the catalog has not taken a write since %s: %v", since.In(d.cfg.Location).Format("2006-01-02 15:04:05"), werr)}}
+		return []CheckProblem{problem("", CheckCatalog, tr("check.catalog_write", d.at(since, "2006-01-02 15:04:05"), errText(werr)))}
 	}
 	return nil
 }
@@ -130,39 +150,39 @@ func mib(b uint64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
 // be read, and a source command that cannot be found.
 func checkSources(job *config.JobConfig) []CheckProblem {
 	var out []CheckProblem
-	bad := func(format string, args ...any) {
-		out = append(out, CheckProblem{Job: job.Name, Kind: CheckSource, Message: fmt.Sprintf(format, args...)})
+	bad := func(id string, args ...any) {
+		out = append(out, problem(job.Name, CheckSource, tr(id, args...)))
 	}
 	for _, p := range job.Source.Paths {
 		fi, err := os.Lstat(p)
 		if errors.Is(err, os.ErrNotExist) {
-			bad("source %s does not exist; create it or correct the job's source.paths", p)
+			bad("check.source_missing", p)
 			continue
 		} else if err != nil {
-			bad("source %s cannot be examined: %v", p, err)
+			bad("check.source_stat", p, errText(err))
 			continue
 		}
 		if fi.Mode()&os.ModeSymlink != 0 {
 			if _, err := os.Stat(p); err != nil {
-				bad("source %s is a symbolic link to something that does not exist: %v", p, err)
+				bad("check.source_dangling", p, errText(err))
 				continue
 			}
 		}
 		f, err := os.Open(p)
 		if err != nil {
-			bad("source %s cannot be read by the daemon: %v", p, err)
+			bad("check.source_unreadable", p, errText(err))
 			continue
 		}
 		if fi.IsDir() {
 			if _, err := f.Readdirnames(1); err != nil && !errors.Is(err, io.EOF) {
-				bad("source directory %s cannot be listed by the daemon: %v", p, err)
+				bad("check.source_unlistable", p, errText(err))
 			}
 		}
 		_ = f.Close() // read-only probe: nothing to lose
 	}
 	if len(job.Source.Command) > 0 {
 		if _, err := exec.LookPath(job.Source.Command[0]); err != nil {
-			bad("source command %s cannot be run: %v", job.Source.Command[0], err)
+			bad("check.source_command", job.Source.Command[0], errText(err))
 		}
 	}
 	return out
@@ -189,18 +209,18 @@ func (d *Engine) candidateDrives(job *config.JobConfig, pool rotation.Pool) []*d
 func (d *Engine) checkDrivesPlausible(job *config.JobConfig, pool rotation.Pool) []CheckProblem {
 	cands := d.candidateDrives(job, pool)
 	if len(cands) == 0 {
-		return []CheckProblem{{Job: job.Name, Kind: CheckDrive, Message: fmt.Sprintf("no configured drive can write pool %s's cartridges", pool.Name)}}
+		return []CheckProblem{problem(job.Name, CheckDrive, tr("check.no_drive_for_pool", pool.Name))}
 	}
-	var missing []string
+	var missing []bi
 	for _, drv := range cands {
 		if drv.virtual == nil && drv.path != "" {
 			if _, err := os.Stat(drv.path); err != nil {
-				missing = append(missing, fmt.Sprintf("%s (%v)", drv.cfg.Name, err))
+				missing = append(missing, tr("check.drive_absent", drv.cfg.Name, errText(err)))
 			}
 		}
 	}
 	if len(missing) == len(cands) {
-		return []CheckProblem{{Job: job.Name, Kind: CheckDrive, Message: "no drive the job may use is present: " + strings.Join(missing, "; ")}}
+		return []CheckProblem{problem(job.Name, CheckDrive, tr("check.drives_absent", join(missing, "; ", "、")))}
 	}
 	return nil
 }
@@ -212,23 +232,22 @@ func (d *Engine) checkCartridge(ctx context.Context, job *config.JobConfig, pool
 	choice, err := rotation.NextCartridge(pool, view, at.In(d.cfg.Location))
 	if err != nil {
 		var nc *rotation.NoCartridgeError
-		msg := err.Error()
+		msg := errText(err)
 		if errors.As(err, &nc) {
-			var msgs []string
+			var msgs []bi
 			for _, r := range nc.Reasons {
-				msgs = append(msgs, r.Message)
+				msgs = append(msgs, reasonText(r))
 			}
-			msg = strings.Join(msgs, "; ")
+			msg = join(msgs, "; ", "。")
 		}
 		kind := CheckCartridge
-		if strings.Contains(msg, "recall it") || strings.Contains(msg, "transit") {
+		if strings.Contains(msg.en, "recall it") || strings.Contains(msg.en, "transit") {
 			kind = CheckOffsite
 		}
-		return choice, []CheckProblem{{Job: job.Name, Kind: kind, Message: fmt.Sprintf("no cartridge of pool %s can be written at %s: %s", pool.Name, at.In(d.cfg.Location).Format("2006-01-02 15:04"), msg)}}
+		return choice, []CheckProblem{problem(job.Name, kind, tr("check.no_cartridge", pool.Name, d.at(at, "2006-01-02 15:04"), msg))}
 	}
 	if choice.Location.Kind == rotation.PlaceKind(media.InTransit) {
-		return choice, []CheckProblem{{Job: job.Name, Kind: CheckOffsite, Message: fmt.Sprintf("%s, which the run at %s writes, is in transit (%s); have it delivered to the machine room before then",
-			choice.Barcode, at.In(d.cfg.Location).Format("2006-01-02 15:04"), choice.Location)}}
+		return choice, []CheckProblem{problem(job.Name, CheckOffsite, tr("check.in_transit", choice.Barcode, d.at(at, "2006-01-02 15:04"), whereText(choice.Location)))}
 	}
 	var sites []string
 	for _, drv := range d.candidateDrives(job, pool) {
@@ -237,8 +256,8 @@ func (d *Engine) checkCartridge(ctx context.Context, job *config.JobConfig, pool
 		}
 	}
 	if len(sites) > 0 && choice.Location.Site != "" && !slices.Contains(sites, choice.Location.Site) {
-		return choice, []CheckProblem{{Job: job.Name, Kind: CheckOffsite, Message: fmt.Sprintf("%s, which the run at %s writes, is at %s, not at %s where the job's drives are; bring it back before then",
-			choice.Barcode, at.In(d.cfg.Location).Format("2006-01-02 15:04"), choice.Location, strings.Join(sites, " or "))}}
+		return choice, []CheckProblem{problem(job.Name, CheckOffsite, tr("check.not_at_drives", choice.Barcode, d.at(at, "2006-01-02 15:04"), whereText(choice.Location),
+			join(asBi(sites), " or ", " または ")))}
 	}
 	return choice, nil
 }
@@ -306,7 +325,7 @@ func (d *Engine) Check(ctx context.Context, names []string) (CheckReport, error)
 		cj := CheckedJob{Job: job.Name, Pool: job.Pool, Problems: []CheckProblem{}}
 		pool, ok := d.cfg.RotationPoolByName(job.Pool)
 		if !ok {
-			cj.Problems = append(cj.Problems, CheckProblem{Job: job.Name, Kind: CheckCartridge, Message: fmt.Sprintf("pool %s is not configured", job.Pool)})
+			cj.Problems = append(cj.Problems, problem(job.Name, CheckCartridge, tr("check.pool_missing", job.Pool)))
 			rep.Jobs = append(rep.Jobs, cj)
 			continue
 		}
@@ -403,18 +422,18 @@ func (d *Engine) nightCheck(ctx context.Context, night time.Time) {
 		d.log.Info("pre-flight check before tonight's runs: all is ready", "first_run", night)
 		return
 	}
-	var lines []string
+	var lines []bi
 	for _, p := range probs {
-		lines = append(lines, p.String())
+		lines = append(lines, p.text())
 	}
-	d.log.Error("pre-flight check before tonight's runs found problems", "first_run", night, "problems", len(probs), "first", lines[0])
-	when := bi{en: night.In(d.cfg.Location).Format("2006-01-02 15:04 -07:00"), ja: i18n.NewPrinter(i18n.Japanese, d.cfg.Location).DateTime(night)}
+	d.log.Error("pre-flight check before tonight's runs found problems", "first_run", night, "problems", len(probs), "first", lines[0].en)
+	when := d.at(night, "2006-01-02 15:04 -07:00")
 	count := tr("prompt.check.problems", len(probs))
 	if len(probs) == 1 {
 		count = tr("prompt.check.problem")
 	}
 	if _, err := d.openPrompt(ctx, withTexts(media.Prompt{Kind: "check"},
-		tr("prompt.check.action", when, count, strings.Join(lines, "; ")), tr("prompt.check.why"))); err != nil {
+		tr("prompt.check.action", when, count, join(lines, "; ", "。")), tr("prompt.check.why"))); err != nil {
 		d.log.Error("open the pre-flight check's prompt", "err", err)
 	}
 }
@@ -424,7 +443,8 @@ func (d *Engine) nightCheck(ctx context.Context, night time.Time) {
 func (d *Engine) checkCleaner(ctx context.Context, drv *drive, view rotation.View) *CheckProblem {
 	h, err := d.driveHistory(ctx, drv)
 	if err != nil {
-		return &CheckProblem{Kind: CheckCleaning, Message: fmt.Sprintf("cannot read drive %s's history: %v", drv.cfg.Name, err)}
+		p := problem("", CheckCleaning, tr("check.cleaner_history", drv.cfg.Name, errText(err)))
+		return &p
 	}
 	h.CleanRequested = true // were it to ask tonight
 	c := rotation.CleaningDue(rotation.Drive{Name: drv.cfg.Name, Type: drv.cfg.MediaType, Cleaning: drv.cfg.Cleaning}, h, view, d.now().In(d.cfg.Location))
@@ -433,10 +453,12 @@ func (d *Engine) checkCleaner(ctx context.Context, drv *drive, view rotation.Vie
 	}
 	for _, r := range c.Reasons {
 		if r.Code == rotation.CodeNoCleaner {
-			return &CheckProblem{Kind: CheckCleaning, Message: r.Message}
+			p := problem("", CheckCleaning, reasonText(r))
+			return &p
 		}
 	}
-	return &CheckProblem{Kind: CheckCleaning, Message: fmt.Sprintf("no usable cleaning cartridge for drive %s", drv.cfg.Name)}
+	p := problem("", CheckCleaning, tr("check.no_cleaner", drv.cfg.Name))
+	return &p
 }
 
 // checkDriveAnswers asks an idle drive for its status; a drive in use
@@ -449,11 +471,13 @@ func (d *Engine) checkDriveAnswers(ctx context.Context, drv *drive) *CheckProble
 	defer release()
 	h, err := drv.open()
 	if err != nil {
-		return &CheckProblem{Kind: CheckDrive, Message: fmt.Sprintf("drive %s (%s) cannot be opened: %v", drv.cfg.Name, drv.path, err)}
+		p := problem("", CheckDrive, tr("check.drive_open", drv.cfg.Name, drv.path, errText(err)))
+		return &p
 	}
 	defer func() { _ = h.Close() }() // status only: nothing written to lose
 	if _, err := h.Status(ctx); err != nil && !errors.Is(err, drives.ErrNoMedium) {
-		return &CheckProblem{Kind: CheckDrive, Message: fmt.Sprintf("drive %s does not answer: %v", drv.cfg.Name, err)}
+		p := problem("", CheckDrive, tr("check.drive_silent", drv.cfg.Name, errText(err)))
+		return &p
 	}
 	return nil
 }

@@ -95,8 +95,8 @@ func TestCleaningPromptAnsweredWithoutCleaningAsksAgain(t *testing.T) {
 	require.NoError(t, err)
 	var next media.Prompt
 	w.waitFor("a follow-up prompt", func() bool { var ok bool; next, ok = openClean(first.ID); return ok })
-	assert.Contains(t, next.Note, "after prompt")
-	assert.Contains(t, next.Note, "the drive was not cleaned")
+	assert.Contains(t, next.Why, "after prompt")
+	assert.Contains(t, next.Why, "the drive was not cleaned")
 	assert.Equal(t, first.Action, next.Action)
 }
 

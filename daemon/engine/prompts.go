@@ -218,12 +218,12 @@ func promptText(p media.Prompt, ja bool) string {
 	}
 	action, why := p.Texts(pr == jaText)
 	s := pr.T("prompt.text.head", strconv.FormatInt(p.ID, 10))
-	if class := p.Label(); class != "" {
-		s += " [" + class + "]"
+	if class := classText(p.Handling); class.en != "" {
+		s += " [" + pick(class, pr) + "]"
 	}
 	s += " " + action
 	if p.Place != "" {
-		s += pr.T("prompt.text.at", p.Place)
+		s += pr.T("prompt.text.at", PlaceText(pr, p.Place))
 	}
 	if why != "" {
 		s += pr.T("prompt.text.why", why)

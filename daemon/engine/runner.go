@@ -793,14 +793,14 @@ func (w *tapeWriter) afterRun(ctx context.Context) {
 			ev, err := d.unloadLeased(ctx, media.System, drv, 0, true)
 			if err == nil {
 				d.openPromptLogged(ctx, withTexts(media.Prompt{Kind: "export", Barcode: barcode, Run: w.run.ID, Place: ev.To},
-					tr("prompt.export.plan_slot", barcode, ev.To, dest), tr("prompt.export.plan_why", dest)))
+					tr("prompt.export.plan_slot", barcode, placeOf(ev.To), dest), tr("prompt.export.plan_why", dest)))
 				w.log.printf("%s is in the mail slot for the courier to %s", barcode, dest)
 				return
 			}
 			d.log.Warn("could not export for the courier; putting it back", "barcode", barcode, "err", err)
 		} else if drv.lib == nil {
 			d.ejectForPerson(ctx, drv)
-			d.openPromptLogged(ctx, withTexts(media.Prompt{Kind: "export", Barcode: barcode, Drive: drv.cfg.Name, Run: w.run.ID, Place: "drive " + drv.cfg.Name},
+			d.openPromptLogged(ctx, withTexts(media.Prompt{Kind: "export", Barcode: barcode, Drive: drv.cfg.Name, Run: w.run.ID, Place: media.DriveAt(drv.cfg.Site, drv.cfg.Name).String()},
 				tr("prompt.export.plan_drive", barcode, drv.cfg.Name, dest), tr("prompt.export.plan_drive_why", dest, drv.cfg.Name)))
 			return
 		}

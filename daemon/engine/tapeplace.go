@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tapewarden/tapewarden/drives"
@@ -132,7 +131,7 @@ func (w *tapeWriter) checkTapeData(ctx context.Context, label drives.Label) erro
 		why = tr("prompt.unknown.not_ours", label.UUID, label.Pool, label.LabelTime.Format(time.DateOnly), what)
 	}
 	erase := fmt.Sprintf("tapewarden media erase %s --confirm --reason TEXT", barcode)
-	d.promptUnknownData(ctx, withTexts(media.Prompt{Kind: promptUnknownData, Barcode: barcode, Drive: w.m.drv.cfg.Name, Run: w.run.ID, Place: "drive " + w.m.drv.cfg.Name},
+	d.promptUnknownData(ctx, withTexts(media.Prompt{Kind: promptUnknownData, Barcode: barcode, Drive: w.m.drv.cfg.Name, Run: w.run.ID, Place: media.DriveAt(w.m.drv.cfg.Site, w.m.drv.cfg.Name).String()},
 		tr("prompt.unknown.action", barcode, erase), why))
 	return fmt.Errorf("%s holds data this catalog does not know, so it was not written over: %s; import it ('tapewarden catalog rebuild', coming with the site-loss recovery) or release it with '%s'",
 		barcode, why.en, erase)
@@ -174,31 +173,31 @@ func (d *Engine) knownTrailer(ctx context.Context, t drives.Trailer) (bool, erro
 }
 
 // describeUnknown says what unknown trailers hold: jobs, runs, dates.
-func describeUnknown(ts []drives.Trailer, truncated bool) string {
+func describeUnknown(ts []drives.Trailer, truncated bool) bi {
 	const show = 6
-	var parts []string
+	var parts []bi
 	for i, t := range ts {
 		if i == show {
-			parts = append(parts, fmt.Sprintf("and %d more", len(ts)-show))
+			parts = append(parts, tr("unknown.more", len(ts)-show))
 			break
 		}
-		if t.IsCatalog() {
-			parts = append(parts, fmt.Sprintf("a catalog file of catalog %s (%s, tape file %d)", t.CatalogUUID, t.Start.Format(time.DateTime+" MST"), t.DataFile))
-			continue
+		start := t.Start.Format(time.DateTime + " MST")
+		switch {
+		case t.IsCatalog():
+			parts = append(parts, tr("unknown.catalog_file", t.CatalogUUID, start, t.DataFile))
+		case t.Generation != "":
+			parts = append(parts, tr("unknown.run_generation", t.Job, t.RunID, t.Generation, start, t.Bytes, t.DataFile))
+		default:
+			parts = append(parts, tr("unknown.run", t.Job, t.RunID, start, t.Bytes, t.DataFile))
 		}
-		s := fmt.Sprintf("job %s run %s", t.Job, t.RunID)
-		if t.Generation != "" {
-			s += " generation " + t.Generation
-		}
-		s += fmt.Sprintf(" (%s, %d bytes in tape file %d)", t.Start.Format(time.DateTime+" MST"), t.Bytes, t.DataFile)
-		parts = append(parts, s)
 	}
-	out := fmt.Sprintf("%s this catalog has no record of: %s", rotation.Plural(len(ts), "run"), strings.Join(parts, "; "))
+	out := tr("unknown.runs", bi{en: rotation.Plural(len(ts), "run"), ja: strconv.Itoa(len(ts))}, join(parts, "; ", "／"))
 	if len(ts) == 0 {
-		out = "no trailer this catalog knows"
+		out = tr("unknown.none")
 	}
 	if truncated {
-		out += fmt.Sprintf(", and more than %d files", maxScanFiles)
+		more := tr("unknown.truncated", maxScanFiles)
+		out = bi{en: out.en + more.en, ja: out.ja + more.ja}
 	}
 	return out
 }

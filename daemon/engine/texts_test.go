@@ -66,10 +66,10 @@ func TestPromptTextsNest(t *testing.T) {
 	assert.Equal(t, "run 12 of job juki-daily writes generation 2026-12-06 (piece 2)", why.en)
 	assert.Equal(t, "ジョブ juki-daily の処理 12 が世代 2026-12-06 を書き込みます（2 本目）", why.ja)
 
-	p := withTexts(media.Prompt{ID: 7, Kind: "load", Place: "drive dat0 at honcho"},
-		tr("prompt.load.put", "DAT001", "honcho/shelf", "dat0", bi{}), why)
-	assert.Equal(t, "[prompt 7] Put DAT001 (now at honcho/shelf) into drive dat0 (at drive dat0 at honcho) — run 12 of job juki-daily writes generation 2026-12-06 (piece 2). When done: tapewarden prompt done 7", promptText(p, false))
-	assert.Equal(t, "[作業依頼 7] DAT001（現在 honcho/shelf）をドライブ dat0 に挿入してください（場所：drive dat0 at honcho）（理由：ジョブ juki-daily の処理 12 が世代 2026-12-06 を書き込みます（2 本目））。完了したら：tapewarden prompt done 7", promptText(p, true))
+	p := withTexts(media.Prompt{ID: 7, Kind: "load", Place: "honcho/drive/dat0"},
+		tr("prompt.load.put", "DAT001", place(media.Storage("honcho", "shelf")), "dat0", bi{}), why)
+	assert.Equal(t, "[prompt 7] Put DAT001 (now at honcho/shelf) into drive dat0 (at honcho/drive/dat0) — run 12 of job juki-daily writes generation 2026-12-06 (piece 2). When done: tapewarden prompt done 7", promptText(p, false))
+	assert.Equal(t, "[作業依頼 7] DAT001（現在 honcho の保管場所 shelf）をドライブ dat0 に挿入してください（場所：honcho のドライブ dat0）（理由：ジョブ juki-daily の処理 12 が世代 2026-12-06 を書き込みます（2 本目））。完了したら：'tapewarden prompt done 7'", promptText(p, true))
 
 	old := media.Prompt{ID: 3, Action: "Put DAT001 into drive dat0"}
 	assert.Equal(t, "[prompt 3] Put DAT001 into drive dat0. When done: tapewarden prompt done 3", promptText(old, true), "a prompt opened before the Japanese texts stays English")
@@ -101,7 +101,7 @@ func TestPromptCommandInJapanese(t *testing.T) {
 	require.True(t, ok, line)
 	assert.Regexp(t, `^\[作業依頼 \d+\] .*DLY001L8 を .* から取り出し、hill-annex 行きの搬送担当に渡してください（搬送票 `+m.ID+`）`, ja)
 	assert.Contains(t, ja, "（理由：搬送票 "+m.ID+" で hill-annex へ搬送します。")
-	assert.Regexp(t, `。完了したら：tapewarden prompt done \d+$`, ja)
+	assert.Regexp(t, `。完了したら：'tapewarden prompt done \d+'$`, ja)
 	assert.Regexp(t, `^\[prompt \d+\] .*Take DLY001L8 out of .* and hand it to the courier for hill-annex \(manifest `+m.ID+`\)`, en)
 	assert.Regexp(t, `When done: tapewarden prompt done \d+$`, en)
 

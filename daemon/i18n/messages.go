@@ -266,5 +266,5 @@ var pageMessages = []entry{
 	{"prompt.text.head", "[prompt %s]", "[作業依頼 %s]"},
 	{"prompt.text.at", " (at %s)", "（場所：%s）"},
 	{"prompt.text.why", " — %s", "（理由：%s）"},
-	{"prompt.text.done", ". When done: tapewarden prompt done %s", "。完了したら：tapewarden prompt done %s"},
+	{"prompt.text.done", ". When done: tapewarden prompt done %s", "。完了したら：'tapewarden prompt done %s'"},
 }

@@ -100,11 +100,4 @@ var swapMessages = []entry{
 	{"swap.cleaner", "cleaning cartridge %s (%s, %s left): %s", "クリーニング媒体 %s（%s、残り %s）：%s"},
 
 	// Handling classes, as the printouts show them.
-	{"swap.class.label", "class %s (%s)", "取扱区分 %s（%s）"},
-	{"swap.class.label2", "CLASS %s (%s)", "【取扱区分 %s】（%s）"},
-	{"swap.class.confidentiality", "confidentiality %s", "機密性 %s"},
-	{"swap.class.integrity", "integrity %s", "完全性 %s"},
-	{"swap.class.both", "confidentiality %s, integrity %s", "機密性 %s、完全性 %s"},
-	{"swap.class.advice.locked_case", "%s: carry it encrypted or in a locked case, keep it locked", "%s：暗号化するか施錠できるケースに入れて運び、施錠して保管してください"},
-	{"swap.class.advice.locked", "%s: keep it locked", "%s：施錠して保管してください"},
 }
