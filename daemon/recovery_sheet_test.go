@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tapewarden/tapewarden/daemon/config"
+	"github.com/tapewarden/tapewarden/daemon/i18n"
 	"github.com/tapewarden/tapewarden/daemon/report"
 )
 
@@ -352,7 +353,7 @@ func TestRecoverySheetManualCommandsEncrypted(t *testing.T) {
 // searched, with the commands as they are typed.
 func TestRecoverySheetPrints(t *testing.T) {
 	h, _ := sheetNights(t)
-	doc, err := h.d.report.RecoverySheet(context.Background(), "")
+	doc, err := h.d.report.RecoverySheet(context.Background(), "", i18n.English)
 	require.NoError(t, err)
 	var html, pdf bytes.Buffer
 	require.NoError(t, doc.Write(&html, report.FormatHTML))

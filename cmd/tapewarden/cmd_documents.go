@@ -86,7 +86,7 @@ night (catalog.recovery_sheet in tapewarden.yaml).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.printDocument(cmd, "report recovery-sheet", f, func(ctx context.Context, c *client.Client) (report.Document, error) {
-				return c.RecoverySheet(ctx, site)
+				return c.RecoverySheet(ctx, site, a.lang)
 			})
 		},
 	}

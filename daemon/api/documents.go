@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/tapewarden/tapewarden/daemon/auth"
+	"github.com/tapewarden/tapewarden/daemon/i18n"
 	"github.com/tapewarden/tapewarden/media"
 )
 
@@ -15,9 +16,28 @@ func (d *Server) documentRoutes(handle func(pattern string, roles []auth.Role, h
 	handle("GET /v1/reports/procedure", readers, d.apiProcedure)
 }
 
-// GET /v1/reports/recovery-sheet?site=SITE
+// GET /v1/reports/recovery-sheet?site=SITE&lang=en|ja
 func (d *Server) apiRecoverySheet(r *http.Request, _ media.Actor) (any, error) {
-	return d.report.RecoverySheet(r.Context(), r.URL.Query().Get("site"))
+	lang, err := d.documentLang(r)
+	if err != nil {
+		return nil, err
+	}
+	return d.report.RecoverySheet(r.Context(), r.URL.Query().Get("site"), lang)
+}
+
+// documentLang is the language a document is asked for in (lang=en or
+// ja), else the configured one.
+func (d *Server) documentLang(r *http.Request) (i18n.Lang, error) {
+	s := r.URL.Query().Get("lang")
+	if s == "" {
+		l, _ := i18n.Parse(d.cfg.Language)
+		return l, nil
+	}
+	l, ok := i18n.Parse(s)
+	if !ok {
+		return "", badRequest("lang %q: the documents are printed in en (English) or ja (Japanese)", s)
+	}
+	return l, nil
 }
 
 // GET /v1/reports/procedure?system=S
