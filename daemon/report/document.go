@@ -637,6 +637,7 @@ func pdfTable(pdf *fpdf.Fpdf, t Table, size float64) {
 		}
 	}
 	row(t.Header, true)
+	pdf.Ln(0.6)
 	for _, r := range t.Rows {
 		row(r, false)
 	}
