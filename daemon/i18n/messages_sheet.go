@@ -74,6 +74,10 @@ var sheetMessages = []entry{
 		"警告: %s の世代はすべてサーバー室にあります。サーバー室が失われると、%s の複製は残りません。"},
 	{"sheet.with_tapewarden", "With tapewarden, after the catalog rebuild (it takes each job's newest generation whose every cartridge it read):",
 		"tapewarden を使う場合は、カタログを作り直した後に (各ジョブについて、すべての媒体を読み取れた最新の世代を使います):"},
+	// The same in English; in Japanese it also says what the commands'
+	// English comment says.
+	{"sheet.with_tapewarden_age", "With tapewarden, after the catalog rebuild (it takes each job's newest generation whose every cartridge it read):",
+		"tapewarden を使う場合は、カタログを作り直した後に (各ジョブについて、すべての媒体を読み取れた最新の世代を使います)。データは暗号化されているので、テープから戻した tapewarden.yaml.from-tape を /etc/tapewarden/tapewarden.yaml として置き、デーモンを起動してから:"},
 
 	// A generation.
 	{"sheet.gen", "%s: generation %s (run %s, %s)", "%s: 世代 %s (実行 %s、%s)"},

@@ -267,11 +267,12 @@ func (pg *Pages) RecoverySheet(ctx context.Context, site string, lang i18n.Lang)
 		for _, e := range se.entries {
 			encrypted = encrypted || e.Run.Encryption == "age"
 		}
-		s.para("%s", p.T("sheet.with_tapewarden"))
 		if encrypted {
+			s.para("%s", p.T("sheet.with_tapewarden_age"))
 			s.code("# the data is encrypted: install tapewarden.yaml.from-tape as /etc/tapewarden/tapewarden.yaml, start the daemon, then",
 				"tapewarden restore --system "+se.sys.Name+" --to /srv/restore --identity "+sheetKey)
 		} else {
+			s.para("%s", p.T("sheet.with_tapewarden"))
 			s.code("tapewarden restore --from-tape --device " + sheetDevice + " --system " + se.sys.Name + " --to /srv/restore")
 		}
 		for _, e := range se.entries {
