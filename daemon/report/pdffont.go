@@ -147,7 +147,7 @@ func ttfCmap(cmap []byte) (func(rune) int, error) {
 		}
 	}
 	switch {
-	case full != nil && len(full) >= 16:
+	case len(full) >= 16:
 		n := int(binary.BigEndian.Uint32(full[12:]))
 		return func(r rune) int {
 			for i := range n {
@@ -162,7 +162,7 @@ func ttfCmap(cmap []byte) (func(rune) int, error) {
 			}
 			return 0
 		}, nil
-	case bmp != nil && len(bmp) >= 14:
+	case len(bmp) >= 14:
 		segs := int(binary.BigEndian.Uint16(bmp[6:])) / 2
 		if len(bmp) < 16+8*segs {
 			return nil, errors.New("its character map is cut short")
