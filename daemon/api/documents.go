@@ -40,7 +40,11 @@ func (d *Server) documentLang(r *http.Request) (i18n.Lang, error) {
 	return l, nil
 }
 
-// GET /v1/reports/procedure?system=S
+// GET /v1/reports/procedure?system=S&lang=en|ja
 func (d *Server) apiProcedure(r *http.Request, _ media.Actor) (any, error) {
-	return d.report.Procedure(r.Context(), r.URL.Query().Get("system"))
+	lang, err := d.documentLang(r)
+	if err != nil {
+		return nil, err
+	}
+	return d.report.Procedure(r.Context(), r.URL.Query().Get("system"), lang)
 }

@@ -574,14 +574,21 @@ func pdfTable(pdf *fpdf.Fpdf, t Table, size float64) {
 		}
 	}
 	if total > avail {
-		// Give back what the widest columns take beyond their share.
-		over := total - avail
-		for over > 0.01 {
-			widest := 0
+		// The widest columns give back what they take beyond their
+		// share; a column narrower than its share keeps its width.
+		floor := make([]float64, len(widths))
+		for i, w := range widths {
+			floor[i] = min(w, avail/float64(len(widths)))
+		}
+		for over := total - avail; over > 0.01; {
+			widest := -1
 			for i := range widths {
-				if widths[i] > widths[widest] {
+				if widths[i]-floor[i] > 0.01 && (widest < 0 || widths[i] > widths[widest]) {
 					widest = i
 				}
+			}
+			if widest < 0 {
+				break
 			}
 			next := 0.0
 			for i := range widths {
@@ -589,10 +596,7 @@ func pdfTable(pdf *fpdf.Fpdf, t Table, size float64) {
 					next = widths[i]
 				}
 			}
-			take := min(over, max(widths[widest]-next, 0.5), widths[widest]-10)
-			if take <= 0 {
-				break
-			}
+			take := min(over, max(widths[widest]-next, 0.5), widths[widest]-floor[widest])
 			widths[widest] -= take
 			over -= take
 		}
@@ -606,7 +610,7 @@ func pdfTable(pdf *fpdf.Fpdf, t Table, size float64) {
 			if i < len(cells) {
 				c = cells[i]
 			}
-			lines := pdfWrap(pdf.GetStringWidth, c, w-gap)
+			lines := pdfWrap(pdf.GetStringWidth, c, w-gap+0.01) // (w+gap)-gap may round below w
 			if len(lines) == 0 {
 				lines = []string{""}
 			}
