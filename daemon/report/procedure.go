@@ -618,7 +618,7 @@ func (pg *Pages) procRestore(ctx context.Context, doc *Document, pr *i18n.Printe
 		if sys.RestoreProcedure {
 			documented = pr.T("proc.yes")
 		}
-		rows = append(rows, []string{sheetPriority(pr, sys.RestorePriority), sys.Name, sys.Title, dash(sys.Importance), availability(sys.Availability), documented, dash(sys.VendorContact)})
+		rows = append(rows, []string{priorityText(pr, sys.RestorePriority), sys.Name, sys.Title, dash(sys.Importance), availability(sys.Availability), documented, dash(sys.VendorContact)})
 	}
 	s.para("%s", pr.T("proc.restore.order"))
 	s.table([]string{"#", pr.T("proc.col.system"), pr.T("proc.col.title"), pr.T("proc.col.importance"), pr.T("proc.col.availability"), pr.T("proc.col.documented"), pr.T("proc.col.vendor")}, rows)

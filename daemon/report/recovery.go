@@ -182,11 +182,11 @@ func (pg *Pages) RecoverySheet(ctx context.Context, site string, lang i18n.Lang)
 			for _, sp := range e.Pieces {
 				where = append(where, sp.Barcode+" "+sp.where(p))
 			}
-			rows = append(rows, []string{sheetPriority(p, se.sys.RestorePriority), se.sys.Name, e.Run.Job, e.Run.Generation,
+			rows = append(rows, []string{priorityText(p, se.sys.RestorePriority), se.sys.Name, e.Run.Job, e.Run.Generation,
 				pg.sheetTime(p, e.Run.FinishedAt), strings.Join(where, ", ")})
 		}
 		for _, m := range se.missing {
-			rows = append(rows, []string{sheetPriority(p, se.sys.RestorePriority), se.sys.Name, m[0], "-", "-", p.T("sheet.none_because", m[1])})
+			rows = append(rows, []string{priorityText(p, se.sys.RestorePriority), se.sys.Name, m[0], "-", "-", p.T("sheet.none_because", m[1])})
 		}
 	}
 	order.table([]string{"#", p.T("sheet.col.system"), p.T("sheet.col.job"), p.T("sheet.col.generation"), p.T("sheet.col.written"), p.T("sheet.col.cartridges_where")}, rows)
@@ -240,7 +240,7 @@ func (pg *Pages) RecoverySheet(ctx context.Context, site string, lang i18n.Lang)
 	n := 3
 	for _, se := range all {
 		n++
-		s := doc.section(1, p.T("sheet.system", n, se.sys.Name, titleSuffix(se.sys.Title), sheetPriority(p, se.sys.RestorePriority)))
+		s := doc.section(1, p.T("sheet.system", n, se.sys.Name, titleSuffix(se.sys.Title), priorityText(p, se.sys.RestorePriority)))
 		var facts []string
 		if se.sys.Manager != "" {
 			facts = append(facts, p.T("sheet.fact.manager", se.sys.Manager))
@@ -538,15 +538,8 @@ func priorityKey(p int) int {
 	return p
 }
 
-func priorityText(p int) string {
-	if p <= 0 {
-		return "none"
-	}
-	return strconv.Itoa(p)
-}
-
-// sheetPriority is a restore priority in the printer's language.
-func sheetPriority(pr *i18n.Printer, p int) string {
+// priorityText is a restore priority in the printer's language.
+func priorityText(pr *i18n.Printer, p int) string {
 	if p <= 0 {
 		return pr.T("sheet.none")
 	}
