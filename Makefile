@@ -16,8 +16,10 @@ ERRCHECK ?= github.com/kisielk/errcheck@v1.30.0
 # are checked with GNU tar), systemd (systemd-analyze verifies the units),
 # age (encrypted tape files are decrypted with Debian's age), chromium with
 # fonts-noto-cjk and poppler-utils (the web console's browser tests, in
-# Japanese too, and the picking list printed to PDF and read back).
-DEB_PACKAGES := mtx prometheus tar systemd age chromium fonts-noto-cjk poppler-utils
+# Japanese too, and the picking list printed to PDF and read back),
+# fonts-ipafont-gothic (the Japanese recovery sheet's PDF, read back with
+# pdftotext).
+DEB_PACKAGES := mtx prometheus tar systemd age chromium fonts-noto-cjk poppler-utils fonts-ipafont-gothic
 
 .PHONY: test build check race deps bench deb
 

@@ -22,7 +22,7 @@ var allowedImports = map[string][]string{
 	// The one binary: the daemon, and a client of the API's answer types.
 	"cmd/tapewarden": {"daemon", "daemon/api", "daemon/api/client", "daemon/archive", "daemon/auth", "daemon/config", "daemon/engine", "daemon/i18n", "daemon/recovery", "daemon/report", "media", "drives", "rotation"},
 	// Wiring only: New, Run, Close, the listeners, systemd.
-	"daemon": {"daemon/api", "daemon/auth", "daemon/config", "daemon/engine", "daemon/metrics", "daemon/report", "daemon/web", "media", "rotation"},
+	"daemon": {"daemon/api", "daemon/auth", "daemon/config", "daemon/engine", "daemon/i18n", "daemon/metrics", "daemon/report", "daemon/web", "media", "rotation"},
 	// The only package that knows HTTP; drives for the device errors in
 	// its status table.
 	"daemon/api": {"daemon/auth", "daemon/config", "daemon/engine", "daemon/report", "media", "drives", "rotation"},

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -108,4 +111,52 @@ func TestProcedureDocument(t *testing.T) {
 	require.NoError(t, doc.Write(&pdf, report.FormatPDF))
 	assert.Contains(t, pdf.String(), "(6-1 The slot map)")
 	assert.Contains(t, pdf.String(), "(slot 2       DLY002L8")
+}
+
+// The procedure document in Japanese: the standard's section names
+// alone, every table and paragraph in Japanese (against a golden file),
+// the commands those of the English document, and a PDF in the Japanese
+// font whose text holds the headings and the barcodes.
+func TestProcedureDocumentInJapanese(t *testing.T) {
+	h, _ := sheetNights(t)
+	var en, ja report.Document
+	// The drive's call for cleaning after the nights may come a moment
+	// after the run ends: wait for it, as the English golden file has it.
+	require.Eventually(t, func() bool {
+		en = report.Document{}
+		h.ok("GET", "/v1/reports/procedure", nil, &en)
+		return regexp.MustCompile(`(?m)^  lto0 .* now$`).MatchString(en.Text())
+	}, 10*time.Second, 50*time.Millisecond, "lto0 asks for cleaning")
+	h.ok("GET", "/v1/reports/procedure?lang=ja", nil, &ja)
+	assert.Equal(t, "ja", ja.Lang)
+	assert.Equal(t, codeBlocks(en), codeBlocks(ja), "the commands are the same in both languages")
+	require.Len(t, ja.Sections, len(en.Sections))
+	for i, s := range ja.Sections {
+		// "6-1 バックアップ装置の媒体配置図 / The slot map" is
+		// "6-1 バックアップ装置の媒体配置図" in Japanese.
+		want, _, _ := strings.Cut(en.Sections[i].Heading, " / ")
+		assert.True(t, strings.HasPrefix(s.Heading, want), "%q is the Japanese half of %q", s.Heading, en.Sections[i].Heading)
+		assert.NotContains(t, s.Heading, " / ")
+	}
+	procedureGolden(t, h, "demo-ja.golden.txt", ja)
+
+	status, body := h.call("GET", "/v1/reports/procedure?lang=de", nil)
+	assert.Equal(t, 400, status)
+	assert.Contains(t, string(body), `lang \"de\"`)
+
+	var html bytes.Buffer
+	require.NoError(t, ja.Write(&html, report.FormatHTML))
+	assert.Contains(t, html.String(), `<html lang="ja">`)
+	assert.Contains(t, html.String(), "<h3>6-1 バックアップ装置の媒体配置図</h3>")
+
+	japaneseFont(t)
+	file := filepath.Join(t.TempDir(), "procedure.pdf")
+	var pdf bytes.Buffer
+	require.NoError(t, ja.Write(&pdf, report.FormatPDF))
+	require.NoError(t, os.WriteFile(file, pdf.Bytes(), 0o600))
+	out, err := exec.Command("pdftotext", file, "-").Output()
+	require.NoError(t, err)
+	for _, want := range []string{"バックアップ手順書", "1 用語の定義", "6-1 バックアップ装置の媒体配置図", "9 訓練と点検", "スロット 2", "DLY001L8", "DLY002L8", "hill-annex"} {
+		assert.Contains(t, string(out), want)
+	}
 }

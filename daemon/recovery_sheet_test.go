@@ -13,12 +13,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"filippo.io/age"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tapewarden/tapewarden/daemon/config"
+	"github.com/tapewarden/tapewarden/daemon/i18n"
 	"github.com/tapewarden/tapewarden/daemon/report"
 )
 
@@ -352,7 +354,7 @@ func TestRecoverySheetManualCommandsEncrypted(t *testing.T) {
 // searched, with the commands as they are typed.
 func TestRecoverySheetPrints(t *testing.T) {
 	h, _ := sheetNights(t)
-	doc, err := h.d.report.RecoverySheet(context.Background(), "")
+	doc, err := h.d.report.RecoverySheet(context.Background(), "", i18n.English)
 	require.NoError(t, err)
 	var html, pdf bytes.Buffer
 	require.NoError(t, doc.Write(&html, report.FormatHTML))
@@ -415,4 +417,143 @@ func TestRecoverySheetAfterTheNight(t *testing.T) {
 	require.NoError(t, os.Remove(path))
 	_, wrote = h.d.refreshRecoverySheet(ctx, again)
 	assert.True(t, wrote)
+}
+
+// japaneseFont finds the Japanese font of the PDF and pdftotext. Without
+// them the test skips, unless CI is set: there it fails.
+func japaneseFont(t *testing.T) {
+	t.Helper()
+	var missing []string
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		missing = append(missing, "poppler-utils")
+	}
+	found := false
+	for _, f := range report.JapaneseFonts {
+		if _, err := os.Stat(f); err == nil {
+			found = true
+		}
+	}
+	if !found {
+		missing = append(missing, report.JapaneseFontPackage)
+	}
+	if len(missing) == 0 {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("the Japanese PDF cannot be read, and CI is set: install %s", strings.Join(missing, " "))
+	}
+	t.Skipf("the Japanese PDF was not read (apt-get install %s to read it)", strings.Join(missing, " "))
+}
+
+// codeBlocks are a document's commands, block by block.
+func codeBlocks(doc report.Document) [][]string {
+	var out [][]string
+	for _, s := range doc.Sections {
+		for _, b := range s.Blocks {
+			if b.Code != nil {
+				out = append(out, b.Code)
+			}
+		}
+	}
+	return out
+}
+
+// The sheet in Japanese: the headings, tables, dates and places to sign
+// in Japanese, the commands word for word those of the English sheet
+// (which TestRecoverySheetManualCommands follows), and a PDF whose text
+// holds the Japanese and the barcodes.
+func TestRecoverySheetInJapanese(t *testing.T) {
+	h, _ := sheetNights(t, plainPools)
+	ctx := context.Background()
+	var en, ja report.Document
+	h.ok("GET", "/v1/reports/recovery-sheet?lang=en", nil, &en)
+	h.ok("GET", "/v1/reports/recovery-sheet?lang=ja", nil, &ja)
+	assert.Equal(t, "en", en.Lang)
+	assert.Equal(t, "ja", ja.Lang)
+	require.NotEmpty(t, codeBlocks(en))
+	assert.Equal(t, codeBlocks(en), codeBlocks(ja), "the commands are the same in both languages")
+
+	head, err := h.d.Catalog().ChainHead(ctx)
+	require.NoError(t, err)
+	text := ja.Text()
+	for _, want := range []string{
+		"復旧シート: サーバー室が使えなくなったとき\n",
+		"作成 2026年12月3日 08:30、カタログ ",
+		fmt.Sprintf("監査チェーンの先頭: %d %s\n", head.ID, head.Hash),
+		"\n1. 最初に\n", "\n2. 復旧の順序\n", "\n3. 取り寄せる媒体\n",
+		"\n4. juki — 住民基本台帳 (resident registry) (復旧優先順位 1)\n",
+		"juki-monthly には復旧できる世代がありません: 成功した実行がまだありません。",
+		"\n8. 確認\n", "印刷・確認者 (情報システム担当課)\n", "hill-annex での受領・保管者\n",
+		"  氏名: ____________________  署名: ____________________  日付: __________\n",
+	} {
+		assert.Contains(t, text, want)
+	}
+	assert.Regexp(t, `(?m)^  1\s+juki\s+juki-daily\s+daily/2026-12-02\s+2026年12月2日 22:00\s+DLY002L8 honcho/lib0/slot/\d+ にあり, DLY003L8 honcho/lib0/slot/\d+ にあり$`, text)
+	assert.Regexp(t, `(?m)^juki-daily: 世代 daily/2026-12-01 \(実行 \d+、サーバー室に媒体のない最新\)$`, text)
+	assert.Regexp(t, `(?m)^  1\s+DLY001L8\s+hill-annex/safe\s+1\s+\d+$`, text)
+	for _, english := range []string{"Restore order", "Cartridges to fetch", "Signatures", "restore priority", "generation daily/", "Received and filed", "name: ___"} {
+		assert.NotContains(t, text, english)
+	}
+	// A Japanese paragraph is broken between characters into lines of 78
+	// columns (a kanji or kana takes two), not left as one long line.
+	_, body, _ := strings.Cut(text, "\n1. 最初に\n")
+	for _, l := range strings.Split(body, "\n") {
+		if strings.HasPrefix(l, " ") || strings.HasPrefix(l, "---") || strings.HasPrefix(l, "...") {
+			continue // tables, commands, underlines
+		}
+		cols := 0
+		for _, r := range l {
+			cols++
+			if unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) || (r >= 0x3000 && r <= 0x303f) || (r >= 0xff00 && r <= 0xff60) {
+				cols++
+			}
+		}
+		assert.LessOrEqual(t, cols, 78, "a line of the text form is too wide: %s", l)
+	}
+
+	var html bytes.Buffer
+	require.NoError(t, ja.Write(&html, report.FormatHTML))
+	assert.Contains(t, html.String(), `<html lang="ja">`)
+	assert.Contains(t, html.String(), "<h2>2. 復旧の順序</h2>")
+	assert.Contains(t, html.String(), "氏名 <span></span> 署名 <span></span> 日付 <span></span>")
+
+	japaneseFont(t)
+	file := filepath.Join(t.TempDir(), "sheet.pdf")
+	var pdf bytes.Buffer
+	require.NoError(t, ja.Write(&pdf, report.FormatPDF))
+	require.NoError(t, os.WriteFile(file, pdf.Bytes(), 0o600))
+	out, err := exec.Command("pdftotext", file, "-").Output()
+	require.NoError(t, err)
+	got := string(out)
+	for _, want := range []string{"復旧シート: サーバー室が使えなくなったとき", "1. 最初に", "2. 復旧の順序", "3. 取り寄せる媒体",
+		"8. 確認", "hill-annex での受領・保管者", "氏名:", "2026年12月2日 22:00", "DLY001L8", "DLY002L8", "DLY003L8",
+		"mt -f /dev/nst0 fsf 1", fmt.Sprintf("監査チェーンの先頭: %d %s", head.ID, head.Hash)} {
+		assert.Contains(t, got, want)
+	}
+}
+
+// Without lang the sheet speaks the configured language, and so does
+// the file the daemon writes; a language it does not speak is refused.
+func TestRecoverySheetConfiguredLanguage(t *testing.T) {
+	h := startDaemon(t, func(cfg *config.Config, _ *Options) {
+		cfg.Language = "ja"
+		cfg.Catalog.RecoverySheet = filepath.Join(cfg.StateDir, "recovery-sheet.html")
+	})
+	var doc report.Document
+	h.ok("GET", "/v1/reports/recovery-sheet", nil, &doc)
+	assert.Equal(t, "ja", doc.Lang)
+	assert.Equal(t, "復旧シート: サーバー室が使えなくなったとき", doc.Title)
+	var en report.Document
+	h.ok("GET", "/v1/reports/recovery-sheet?lang=en", nil, &en)
+	assert.Equal(t, "復旧シート / Recovery sheet: the machine room is gone", en.Title)
+
+	status, body := h.call("GET", "/v1/reports/recovery-sheet?lang=fr", nil)
+	assert.Equal(t, 400, status)
+	assert.Contains(t, string(body), `lang \"fr\": the documents are printed in en (English) or ja (Japanese)`)
+
+	require.NoError(t, h.d.WriteRecoverySheet(context.Background()))
+	got, err := os.ReadFile(h.cfg.RecoverySheetPath())
+	require.NoError(t, err)
+	assert.Contains(t, string(got), `<html lang="ja">`)
+	assert.Contains(t, string(got), "<h1>復旧シート: サーバー室が使えなくなったとき</h1>")
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/tapewarden/tapewarden/media"
+
+	"github.com/tapewarden/tapewarden/daemon/i18n"
 )
 
 // sheetCheckEvery is how often the daemon looks whether the night's runs
@@ -74,11 +76,12 @@ func (d *Daemon) newestEndedRun(ctx context.Context) (int64, error) {
 }
 
 // WriteRecoverySheet writes the recovery sheet to the configured file
-// (catalog.recovery_sheet), replacing it only once the new one is
-// complete.
+// (catalog.recovery_sheet) in the configured language, replacing it only
+// once the new one is complete.
 func (d *Daemon) WriteRecoverySheet(ctx context.Context) error {
 	path := d.cfg.RecoverySheetPath()
-	doc, err := d.report.RecoverySheet(ctx, "")
+	lang, _ := i18n.Parse(d.cfg.Language)
+	doc, err := d.report.RecoverySheet(ctx, "", lang)
 	if err != nil {
 		return err
 	}

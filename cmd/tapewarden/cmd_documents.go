@@ -82,11 +82,15 @@ audit chain head, the catalog's identity, the date and places to sign.
 
 --site SITE prints only the generations whose every cartridge is at SITE:
 the copy to file there. The daemon also writes a fresh sheet after each
-night (catalog.recovery_sheet in tapewarden.yaml).`,
+night (catalog.recovery_sheet in tapewarden.yaml).
+
+With --lang ja (or the daemon's language: ja) the sheet is in Japanese; its
+commands are the same in both languages. A Japanese PDF needs a Japanese
+font (Debian: fonts-ipafont-gothic); --format html prints without one.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.printDocument(cmd, "report recovery-sheet", f, func(ctx context.Context, c *client.Client) (report.Document, error) {
-				return c.RecoverySheet(ctx, site)
+				return c.RecoverySheet(ctx, site, a.lang)
 			})
 		},
 	}
@@ -108,13 +112,14 @@ each job, the primary, secondary and system backups and their size, the slot
 map, the media per generation and per storage place, how media are exchanged
 and where each generation is kept, drive cleaning, restore priorities and
 procedures, and the last drills and inspections. Its sections are named as
-the standard's table names them, in Japanese and English.
+the standard's table names them, in Japanese and English; with --lang ja (or
+the daemon's language: ja) the whole document is in Japanese.
 
 --system S makes the document of one system: its jobs, pools and drives.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.printDocument(cmd, "report procedure", f, func(ctx context.Context, c *client.Client) (report.Document, error) {
-				return c.Procedure(ctx, system)
+				return c.Procedure(ctx, system, a.lang)
 			})
 		},
 	}

@@ -15,12 +15,20 @@ func (d *Server) documentRoutes(handle func(pattern string, roles []auth.Role, h
 	handle("GET /v1/reports/procedure", readers, d.apiProcedure)
 }
 
-// GET /v1/reports/recovery-sheet?site=SITE
+// GET /v1/reports/recovery-sheet?site=SITE&lang=en|ja
 func (d *Server) apiRecoverySheet(r *http.Request, _ media.Actor) (any, error) {
-	return d.report.RecoverySheet(r.Context(), r.URL.Query().Get("site"))
+	lang, err := d.report.Lang(r.URL.Query().Get("lang"))
+	if err != nil {
+		return nil, err
+	}
+	return d.report.RecoverySheet(r.Context(), r.URL.Query().Get("site"), lang)
 }
 
-// GET /v1/reports/procedure?system=S
+// GET /v1/reports/procedure?system=S&lang=en|ja
 func (d *Server) apiProcedure(r *http.Request, _ media.Actor) (any, error) {
-	return d.report.Procedure(r.Context(), r.URL.Query().Get("system"))
+	lang, err := d.report.Lang(r.URL.Query().Get("lang"))
+	if err != nil {
+		return nil, err
+	}
+	return d.report.Procedure(r.Context(), r.URL.Query().Get("system"), lang)
 }

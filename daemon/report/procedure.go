@@ -15,6 +15,7 @@ import (
 	"github.com/tapewarden/tapewarden/rotation"
 
 	"github.com/tapewarden/tapewarden/daemon/config"
+	"github.com/tapewarden/tapewarden/daemon/i18n"
 )
 
 // procedureScope is what a procedure document covers: every system, or
@@ -95,13 +96,15 @@ func (pg *Pages) scope(system string) (procedureScope, error) {
 // Procedure makes the backup procedure document of 表-33 (バックアップ
 // 手順書の構成と内容例) from the configuration and the catalog as they
 // are now; with system, that system's part only. Its sections carry the
-// standard's numbers and names, in Japanese and English.
-func (pg *Pages) Procedure(ctx context.Context, system string) (Document, error) {
+// standard's numbers and names, in Japanese and English; in lang
+// Japanese, in Japanese alone.
+func (pg *Pages) Procedure(ctx context.Context, system string, lang i18n.Lang) (Document, error) {
 	sc, err := pg.scope(system)
 	if err != nil {
 		return Document{}, err
 	}
 	now := pg.now().In(pg.cfg.Location)
+	pr := i18n.NewPrinter(lang, pg.cfg.Location)
 	id, err := pg.cat.Identity(ctx)
 	if err != nil {
 		return Document{}, err
@@ -110,64 +113,57 @@ func (pg *Pages) Procedure(ctx context.Context, system string) (Document, error)
 	if err != nil {
 		return Document{}, err
 	}
-	title := "バックアップ手順書 / Backup procedure document"
+	title := pr.T("proc.title")
 	if system != "" {
 		s := pg.cfg.System(system)
 		title += ": " + s.Name + titleSuffix(s.Title)
 	}
-	doc := Document{Title: title, Made: now}
+	doc := Document{Title: title, Lang: string(pr.Lang()), Made: now}
 	doc.Lines = []string{
-		"Made " + now.Format("2006-01-02 15:04 -07:00") + " from the running configuration and catalog " + id.UUID + ".",
-		"Its sections follow the standard's table of a backup procedure document, 表-33 バックアップ手順書の構成と内容例; 'tapewarden report procedure' prints it anew whenever anything changes.",
+		pr.T("proc.made", sheetMade(pr, now), id.UUID),
+		pr.T("proc.follows"),
 	}
 
-	pg.procTerms(&doc)
-	pg.procEquipment(&doc, sc)
-	pg.procAreas(&doc, sc)
-	pg.procManagement(&doc, sc, now)
-	if err := pg.procMethods(ctx, &doc, sc); err != nil {
+	pg.procTerms(&doc, pr)
+	pg.procEquipment(&doc, pr, sc)
+	pg.procAreas(&doc, pr, sc)
+	pg.procManagement(&doc, pr, sc, now)
+	if err := pg.procMethods(ctx, &doc, pr, sc); err != nil {
 		return Document{}, err
 	}
-	if err := pg.procMedia(ctx, &doc, sc, carts); err != nil {
+	if err := pg.procMedia(ctx, &doc, pr, sc, carts); err != nil {
 		return Document{}, err
 	}
-	if err := pg.procCleaning(ctx, &doc, sc, carts); err != nil {
+	if err := pg.procCleaning(ctx, &doc, pr, sc, carts); err != nil {
 		return Document{}, err
 	}
-	if err := pg.procRestore(ctx, &doc, sc); err != nil {
+	if err := pg.procRestore(ctx, &doc, pr, sc); err != nil {
 		return Document{}, err
 	}
 	return doc, nil
 }
 
-func (pg *Pages) procTerms(doc *Document) {
-	s := doc.section(1, "1 用語の定義 / Terms")
-	s.table([]string{"term", "meaning here"}, [][]string{
-		{"世代 / generation", "the data of one period (a day, a month, a release) of a pool, on one or more cartridges"},
-		{"プール / pool", "a set of cartridges that rotate together (daily, monthly, ...)"},
-		{"一次バックアップ / primary", "a pool rotated daily or weekly (表-33 5-3)"},
-		{"二次バックアップ / secondary", "a pool rotated monthly or yearly (表-33 5-3)"},
-		{"システムバックアップ / system", "a pool written at each release of a system (表-33 5-3)"},
-		{"媒体 / cartridge", "a tape cartridge with a barcode (DLY001L8); the catalog knows where each is"},
-		{"テープファイル / tape file", "the numbered parts of a tape between filemarks: 0 the label, then data and trailers"},
-		{"マニフェスト / manifest", "the list a courier signs when cartridges move between sites"},
-		{"カタログ / catalog", "tapewarden's record of cartridges, runs and their checksums, with an audit chain"},
-		{"遠隔地保管 / offsite", "keeping generations in another building or a remote site"},
-	})
+func (pg *Pages) procTerms(doc *Document, pr *i18n.Printer) {
+	s := doc.section(1, pr.T("proc.terms"))
+	var rows [][]string
+	for _, term := range []string{"generation", "pool", "primary", "secondary", "system", "cartridge", "tape_file", "manifest", "catalog", "offsite"} {
+		rows = append(rows, []string{pr.T("proc.term." + term), pr.T("proc.term." + term + ".means")})
+	}
+	s.table([]string{pr.T("proc.col.term"), pr.T("proc.col.meaning")}, rows)
 }
 
-func (pg *Pages) procEquipment(doc *Document, sc procedureScope) {
-	s := doc.section(1, "2 機器構成 / Equipment")
+func (pg *Pages) procEquipment(doc *Document, pr *i18n.Printer, sc procedureScope) {
+	s := doc.section(1, pr.T("proc.equipment"))
 	var rows [][]string
 	for _, d := range sc.drives {
-		lib := "standalone: a person loads it"
+		lib := pr.T("proc.standalone")
 		if l, el := pg.cfg.LibraryOf(d.Name); l != nil {
-			lib = fmt.Sprintf("%s, element %d", l.Name, el)
+			lib = pr.T("proc.element", l.Name, strconv.Itoa(el))
 		}
 		rows = append(rows, []string{d.Name, d.Site, d.Type, d.MediaType, strconv.Itoa(d.BlockSize), lib, dash(d.Device)})
 	}
-	s.para("Drives:")
-	s.table([]string{"drive", "site", "type", "media", "block size", "loaded by", "device"}, rows)
+	s.para("%s", pr.T("proc.drives"))
+	s.table([]string{pr.T("proc.col.drive"), pr.T("proc.col.site"), pr.T("proc.col.type"), pr.T("proc.col.media"), pr.T("proc.col.block_size"), pr.T("proc.col.loaded_by"), pr.T("proc.col.device")}, rows)
 	rows = nil
 	for _, l := range sc.libs {
 		var ds []string
@@ -177,8 +173,8 @@ func (pg *Pages) procEquipment(doc *Document, sc procedureScope) {
 		rows = append(rows, []string{l.Name, l.Site, l.Type, strconv.Itoa(l.Slots), strconv.Itoa(l.MailSlots), strings.Join(ds, ", ")})
 	}
 	if len(rows) > 0 {
-		s.para("Libraries:")
-		s.table([]string{"library", "site", "type", "slots", "mail slots", "drives (element=drive)"}, rows)
+		s.para("%s", pr.T("proc.libraries"))
+		s.table([]string{pr.T("proc.col.library"), pr.T("proc.col.site"), pr.T("proc.col.type"), pr.T("proc.col.slots"), pr.T("proc.col.mail_slots"), pr.T("proc.col.lib_drives")}, rows)
 	}
 	rows = nil
 	seen := map[string]bool{}
@@ -195,22 +191,22 @@ func (pg *Pages) procEquipment(doc *Document, sc procedureScope) {
 		}
 		capacity := "-"
 		if info, ok := mediatype.Lookup(p.MediaType); ok && info.NativeBytes > 0 {
-			capacity = bytesText(info.NativeBytes)
+			capacity = bytesText(pr, info.NativeBytes)
 		}
 		rows = append(rows, []string{p.MediaType, capacity, strings.Join(pools, ", ")})
 	}
-	s.para("Media types:")
-	s.table([]string{"media", "native capacity", "pools"}, rows)
+	s.para("%s", pr.T("proc.media_types"))
+	s.table([]string{pr.T("proc.col.media"), pr.T("proc.col.native"), pr.T("proc.col.pools")}, rows)
 	rows = nil
 	for _, sys := range sc.systems {
 		rows = append(rows, []string{sys.Name, sys.Title, strings.Join(sys.Servers, ", "), sys.Manager, dash(sys.Importance), availability(sys.Availability)})
 	}
-	s.para("Systems and their servers:")
-	s.table([]string{"system", "title", "servers", "manager", "importance", "availability"}, rows)
+	s.para("%s", pr.T("proc.systems"))
+	s.table([]string{pr.T("proc.col.system"), pr.T("proc.col.title"), pr.T("proc.col.servers"), pr.T("proc.col.manager"), pr.T("proc.col.importance"), pr.T("proc.col.availability")}, rows)
 }
 
-func (pg *Pages) procAreas(doc *Document, sc procedureScope) {
-	s := doc.section(1, "3 バックアップ領域 / Backup areas")
+func (pg *Pages) procAreas(doc *Document, pr *i18n.Printer, sc procedureScope) {
+	s := doc.section(1, pr.T("proc.areas"))
 	var rows [][]string
 	for _, j := range sc.jobs {
 		var what string
@@ -218,17 +214,17 @@ func (pg *Pages) procAreas(doc *Document, sc procedureScope) {
 		case len(j.Source.Paths) > 0:
 			what = strings.Join(j.Source.Paths, ", ")
 		case len(j.Source.Command) > 0:
-			what = "output of " + program(j.Source.Command, j.LogArguments) + ", stored as " + j.Source.Name
+			what = pr.T("proc.output_of", program(j.Source.Command, j.LogArguments), j.Source.Name)
 		}
 		rows = append(rows, []string{j.Name, j.System, what})
 	}
-	s.table([]string{"job", "system", "what is backed up"}, rows)
+	s.table([]string{pr.T("proc.col.job"), pr.T("proc.col.system"), pr.T("proc.col.what")}, rows)
 }
 
-func (pg *Pages) procManagement(doc *Document, sc procedureScope, now time.Time) {
-	doc.section(1, "4 バックアップ管理 / Backup management")
-	flow := doc.section(2, "4-1 バックアップ処理の流れ / The flow of a backup")
-	flow.para("%s before the night's first run the daemon checks every job: its sources, room for the catalog, drives that answer, the next cartridge writable and in the machine room, cleaning cartridges. A problem opens a prompt for a person.", durationText(pg.cfg.Scheduler.CheckBefore.D()))
+func (pg *Pages) procManagement(doc *Document, pr *i18n.Printer, sc procedureScope, now time.Time) {
+	doc.section(1, pr.T("proc.management"))
+	flow := doc.section(2, pr.T("proc.flow"))
+	flow.para("%s", pr.T("proc.flow.check", durationText(pr, pg.cfg.Scheduler.CheckBefore.D())))
 	var steps [][]string
 	for _, j := range sc.jobs {
 		pre, post := "-", "-"
@@ -240,10 +236,10 @@ func (pg *Pages) procManagement(doc *Document, sc procedureScope, now time.Time)
 		}
 		steps = append(steps, []string{j.Name, pre, j.Verify, post})
 	}
-	flow.para("Each run: (1) the job's pre-command (stop the service); (2) the pool's next cartridge is loaded, by the library or by a person when asked; (3) the data is written as a tar stream with its SHA-256, then a trailer; (4) with verify checksum, read back and compared; (5) the post-command (start the service) whatever happened; (6) after the night's last run on a cartridge, a copy of the catalog. A failed or missed run is reported (status, metrics, alerts).")
-	flow.table([]string{"job", "before (pre-command)", "verify", "after (post-command)"}, steps)
+	flow.para("%s", pr.T("proc.flow.run"))
+	flow.table([]string{pr.T("proc.col.job"), pr.T("proc.col.pre"), pr.T("proc.col.verify"), pr.T("proc.col.post")}, steps)
 
-	day := doc.section(2, "1日のスケジュール / The day's schedule")
+	day := doc.section(2, pr.T("proc.day"))
 	start := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, pg.cfg.Location)
 	runs := pg.plannedRuns(start, start.AddDate(0, 0, 1))
 	byJob := map[string][]time.Time{}
@@ -262,18 +258,22 @@ func (pg *Pages) procManagement(doc *Document, sc procedureScope, now time.Time)
 			}
 			shown = append(shown, t.In(pg.cfg.Location).Format("15:04"))
 		}
-		next := "when asked"
+		next := pr.T("proc.when_asked")
 		if sched, err := config.ParseSchedule(j.Schedule); j.Schedule != "" && err == nil {
 			if t := sched.Next(now); !t.IsZero() {
-				next = t.In(pg.cfg.Location).Format("2006-01-02 15:04")
+				next = pg.sheetTime(pr, t)
 			}
 		}
 		rows = append(rows, []string{j.Name, strconv.Itoa(len(times)), dash(strings.Join(shown, " ")), next})
 	}
-	day.para("On %s:", start.Format("2006-01-02 (Mon)"))
-	day.table([]string{"job", "runs", "at", "next run"}, rows)
+	on := start.Format("2006-01-02 (Mon)")
+	if pr.Lang() == i18n.Japanese {
+		on = pr.Date(start)
+	}
+	day.para("%s", pr.T("proc.on_day", on))
+	day.table([]string{pr.T("proc.col.job"), pr.T("proc.col.runs"), pr.T("proc.col.at"), pr.T("proc.col.next_run")}, rows)
 
-	week := doc.section(2, "4-2 バックアップスケジュールと世代数 / The weekly schedule and generations")
+	week := doc.section(2, pr.T("proc.week"))
 	weekRuns := pg.plannedRuns(start, start.AddDate(0, 0, 7))
 	perWeek := map[string]int{}
 	for _, r := range weekRuns {
@@ -284,11 +284,11 @@ func (pg *Pages) procManagement(doc *Document, sc procedureScope, now time.Time)
 		p := pg.cfg.Pool(j.Pool)
 		kept := "-"
 		if p != nil {
-			kept = generationsKept(*p)
+			kept = generationsKept(pr, *p)
 		}
 		rows = append(rows, []string{j.Name, j.System, j.Pool, dash(j.Schedule), strconv.Itoa(perWeek[j.Name]), kept})
 	}
-	week.table([]string{"job", "system", "pool", "schedule (cron)", "runs in the next 7 days", "generations kept"}, rows)
+	week.table([]string{pr.T("proc.col.job"), pr.T("proc.col.system"), pr.T("proc.col.pool"), pr.T("proc.col.schedule"), pr.T("proc.col.runs_week"), pr.T("proc.col.kept")}, rows)
 }
 
 // poolClass is 表-33 5-3's kind of backup a pool makes.
@@ -304,16 +304,16 @@ func poolClass(p config.PoolConfig) string {
 	return "primary"
 }
 
-func (pg *Pages) procMethods(ctx context.Context, doc *Document, sc procedureScope) error {
-	doc.section(1, "5 バックアップ方式 / Backup methods")
-	w := doc.section(2, "5-1 Windowsバックアップ / Windows backup")
-	w.para("Not used: tapewarden reads files and the output of commands on this server; a Windows server's data comes to it through a source command or a shared directory (see 3).")
-	d := doc.section(2, "5-2 ハードディスク間(DDR)バックアップ / Disk-to-disk (DDR) backup")
-	d.para("Not used: the data goes straight to tape.")
+func (pg *Pages) procMethods(ctx context.Context, doc *Document, pr *i18n.Printer, sc procedureScope) error {
+	doc.section(1, pr.T("proc.methods"))
+	w := doc.section(2, pr.T("proc.windows"))
+	w.para("%s", pr.T("proc.windows.not_used"))
+	d := doc.section(2, pr.T("proc.ddr"))
+	d.para("%s", pr.T("proc.ddr.not_used"))
 	heads := map[string]string{
-		"primary":   "5-3 一次バックアップ / Primary backups (daily)",
-		"secondary": "二次バックアップ / Secondary backups (monthly and others)",
-		"system":    "システムバックアップ / System backups (at each release)",
+		"primary":   pr.T("proc.primary"),
+		"secondary": pr.T("proc.secondary"),
+		"system":    pr.T("proc.system_backups"),
 	}
 	for _, class := range []string{"primary", "secondary", "system"} {
 		s := doc.section(2, heads[class])
@@ -328,16 +328,16 @@ func (pg *Pages) procMethods(ctx context.Context, doc *Document, sc procedureSco
 					jobs = append(jobs, j.Name)
 				}
 			}
-			rows = append(rows, []string{p.Name, p.MediaType, schemeText(p), generationsKept(p), dash(strings.Join(jobs, ", ")), encryptionText(p)})
+			rows = append(rows, []string{p.Name, p.MediaType, schemeText(pr, p), generationsKept(pr, p), dash(strings.Join(jobs, ", ")), encryptionText(pr, p)})
 		}
 		if len(rows) == 0 {
-			s.para("None configured.")
+			s.para("%s", pr.T("proc.none_configured"))
 			continue
 		}
-		s.table([]string{"pool", "media", "rotation", "generations kept", "jobs", "encryption"}, rows)
+		s.table([]string{pr.T("proc.col.pool"), pr.T("proc.col.media"), pr.T("proc.col.rotation"), pr.T("proc.col.kept"), pr.T("proc.col.jobs"), pr.T("proc.col.encryption")}, rows)
 	}
 
-	size := doc.section(2, "バックアップ容量 / Size of a generation")
+	size := doc.section(2, pr.T("proc.size"))
 	var rows [][]string
 	for _, p := range sc.pools {
 		if p.Scheme == string(rotation.SchemeScratch) {
@@ -373,20 +373,20 @@ func (pg *Pages) procMethods(ctx context.Context, doc *Document, sc procedureSco
 		}
 		for _, id := range order {
 			slices.Sort(gens[id].jobs)
-			rows = append(rows, []string{p.Name, id, bytesText(gens[id].bytes), strings.Join(gens[id].jobs, ", ")})
+			rows = append(rows, []string{p.Name, id, bytesText(pr, gens[id].bytes), strings.Join(gens[id].jobs, ", ")})
 		}
 		if len(order) == 0 {
-			rows = append(rows, []string{p.Name, "no generation written yet", "", ""})
+			rows = append(rows, []string{p.Name, pr.T("proc.no_generation"), "", ""})
 		}
 	}
-	size.para("The newest three generations of each pool (the newest run of each job in it):")
-	size.table([]string{"pool", "generation", "bytes", "jobs"}, rows)
+	size.para("%s", pr.T("proc.size.newest"))
+	size.table([]string{pr.T("proc.col.pool"), pr.T("proc.col.generation"), pr.T("proc.col.bytes"), pr.T("proc.col.jobs")}, rows)
 	return nil
 }
 
-func (pg *Pages) procMedia(ctx context.Context, doc *Document, sc procedureScope, carts []media.Cartridge) error {
-	doc.section(1, "6 媒体管理方式 / Media management")
-	slotMap := doc.section(2, "6-1 バックアップ装置の媒体配置図 / The slot map")
+func (pg *Pages) procMedia(ctx context.Context, doc *Document, pr *i18n.Printer, sc procedureScope, carts []media.Cartridge) error {
+	doc.section(1, pr.T("proc.media"))
+	slotMap := doc.section(2, pr.T("proc.slot_map"))
 	byLoc := map[string]media.Cartridge{}
 	for _, c := range carts {
 		byLoc[c.Location.String()] = c
@@ -405,40 +405,40 @@ func (pg *Pages) procMedia(ctx context.Context, doc *Document, sc procedureScope
 	for _, l := range sc.libs {
 		var rows [][]string
 		for n := 1; n <= l.Slots; n++ {
-			row := []string{"slot " + strconv.Itoa(n)}
+			row := []string{pr.T("proc.slot", strconv.Itoa(n))}
 			if c, ok := byLoc[media.LibrarySlot(l.Site, l.Name, n).String()]; ok {
 				row = append(row, cartText(c)...)
 			} else {
-				row = append(row, "(empty)", "", "", "")
+				row = append(row, pr.T("proc.empty"), "", "", "")
 			}
 			rows = append(rows, row)
 		}
 		for n := 1; n <= l.MailSlots; n++ {
-			row := []string{"mail slot " + strconv.Itoa(n)}
+			row := []string{pr.T("proc.mail_slot", strconv.Itoa(n))}
 			if c, ok := byLoc[media.LibraryMailSlot(l.Site, l.Name, n).String()]; ok {
 				row = append(row, cartText(c)...)
 			} else {
-				row = append(row, "(empty)", "", "", "")
+				row = append(row, pr.T("proc.empty"), "", "", "")
 			}
 			rows = append(rows, row)
 		}
 		for _, ld := range l.Drives {
-			row := []string{"drive " + ld.Drive}
+			row := []string{pr.T("proc.drive", ld.Drive)}
 			if c, ok := byLoc[media.DriveAt(l.Site, ld.Drive).String()]; ok {
 				row = append(row, cartText(c)...)
 			} else {
-				row = append(row, "(empty)", "", "", "")
+				row = append(row, pr.T("proc.empty"), "", "", "")
 			}
 			rows = append(rows, row)
 		}
-		slotMap.para("Library %s at %s, as the catalog has it now:", l.Name, l.Site)
-		slotMap.table([]string{"position", "cartridge", "pool", "generation", "state"}, rows)
+		slotMap.para("%s", pr.T("proc.library_at", l.Name, l.Site))
+		slotMap.table([]string{pr.T("proc.col.position"), pr.T("proc.col.cartridge"), pr.T("proc.col.pool"), pr.T("proc.col.generation"), pr.T("proc.col.state")}, rows)
 	}
 	if len(sc.libs) == 0 {
-		slotMap.para("No library: every cartridge is loaded by hand.")
+		slotMap.para("%s", pr.T("proc.no_library"))
 	}
 
-	perGen := doc.section(2, "6-2 媒体管理(一次、二次、システム) / Media per generation (primary, secondary, system)")
+	perGen := doc.section(2, pr.T("proc.per_gen"))
 	where := map[string]string{}
 	for _, c := range carts {
 		where[c.Barcode] = c.Location.String()
@@ -458,13 +458,13 @@ func (pg *Pages) procMedia(ctx context.Context, doc *Document, sc procedureScope
 			return cmp.Or(b.Started.Compare(a.Started), cmp.Compare(a.Barcode, b.Barcode))
 		})
 		for _, g := range poolGens {
-			rows = append(rows, []string{p.Name, dash(poolClass(p)), g.Generation, g.Barcode, where[g.Barcode]})
+			rows = append(rows, []string{p.Name, classText(pr, p), g.Generation, g.Barcode, where[g.Barcode]})
 		}
-		rows = append(rows, []string{p.Name, dash(poolClass(p)), "cartridges the rotation needs", strconv.Itoa(rotationNeeds(p)), ""})
+		rows = append(rows, []string{p.Name, classText(pr, p), pr.T("proc.rotation_needs"), strconv.Itoa(rotationNeeds(p)), ""})
 	}
-	perGen.table([]string{"pool", "kind", "generation", "cartridge", "where now"}, rows)
+	perGen.table([]string{pr.T("proc.col.pool"), pr.T("proc.col.kind"), pr.T("proc.col.generation"), pr.T("proc.col.cartridge"), pr.T("proc.col.where_now")}, rows)
 
-	count := doc.section(2, "6-3 媒体本数 / Number of media")
+	count := doc.section(2, pr.T("proc.count"))
 	rows = nil
 	counts := map[string]map[string]int{}
 	var places []string
@@ -472,7 +472,7 @@ func (pg *Pages) procMedia(ctx context.Context, doc *Document, sc procedureScope
 		if !sc.all && !sc.pool(c.Pool) {
 			continue
 		}
-		loc := storageText(c.Location)
+		loc := storageText(pr, c.Location)
 		if counts[loc] == nil {
 			counts[loc] = map[string]int{}
 			places = append(places, loc)
@@ -492,20 +492,20 @@ func (pg *Pages) procMedia(ctx context.Context, doc *Document, sc procedureScope
 		}
 		rows = append(rows, []string{loc, strconv.Itoa(n), strings.Join(parts, ", ")})
 	}
-	count.para("Per storage place today:")
-	count.table([]string{"where", "cartridges", "by pool (or media type)"}, rows)
+	count.para("%s", pr.T("proc.per_place"))
+	count.table([]string{pr.T("proc.col.where"), pr.T("proc.col.cartridges"), pr.T("proc.col.by_pool")}, rows)
 	rows = nil
 	for _, p := range sc.pools {
 		capacity := "-"
 		if info, ok := mediatype.Lookup(p.MediaType); ok && info.NativeBytes > 0 {
-			capacity = bytesText(info.NativeBytes * int64(totals[p.Name]))
+			capacity = bytesText(pr, info.NativeBytes*int64(totals[p.Name]))
 		}
 		rows = append(rows, []string{p.Name, p.MediaType, strconv.Itoa(totals[p.Name]), strconv.Itoa(rotationNeeds(p)), capacity})
 	}
-	count.para("Per pool:")
-	count.table([]string{"pool", "media", "cartridges", "the rotation needs", "native capacity in all"}, rows)
+	count.para("%s", pr.T("proc.per_pool"))
+	count.table([]string{pr.T("proc.col.pool"), pr.T("proc.col.media"), pr.T("proc.col.cartridges"), pr.T("proc.col.needs"), pr.T("proc.col.native_all")}, rows)
 
-	exchange := doc.section(2, "6-4 媒体交換 / Exchanging media")
+	exchange := doc.section(2, pr.T("proc.exchange"))
 	rows = nil
 	for _, st := range pg.cfg.Sites {
 		var ps []string
@@ -516,33 +516,33 @@ func (pg *Pages) procMedia(ctx context.Context, doc *Document, sc procedureScope
 		if st.Kind != "machine-room" {
 			dist = strconv.FormatFloat(st.DistanceKM, 'f', -1, 64) + " km"
 		}
-		hazards := "none stated"
+		hazards := pr.T("proc.no_hazards")
 		if len(st.Hazards) > 0 {
 			hazards = strings.Join(st.Hazards, ", ")
 		}
 		rows = append(rows, []string{st.Name, st.Kind, dist, hazards, strings.Join(ps, ", "), st.Address})
 	}
-	exchange.para("Where generations are kept:")
-	exchange.table([]string{"site", "kind", "distance", "hazards", "places", "address"}, rows)
+	exchange.para("%s", pr.T("proc.kept_where"))
+	exchange.table([]string{pr.T("proc.col.site"), pr.T("proc.col.kind"), pr.T("proc.col.distance"), pr.T("proc.col.hazards"), pr.T("proc.col.places"), pr.T("proc.col.address")}, rows)
 	rows = nil
 	for _, p := range sc.pools {
 		switch {
 		case p.Scheme == string(rotation.SchemeScratch):
 			continue
 		case p.Offsite == nil:
-			rows = append(rows, []string{p.Name, "stays at the machine room"})
+			rows = append(rows, []string{p.Name, pr.T("proc.stays")})
 		default:
-			rows = append(rows, []string{p.Name, offsitePolicy(pg.cfg.RotationPool(p))})
+			rows = append(rows, []string{p.Name, offsiteText(pr, pg.cfg.RotationPool(p))})
 		}
 	}
-	exchange.para("Which generations travel (the courier plan, 'tapewarden courier plan', says each day what to send and recall; 'tapewarden swap-list' is the operator's page):")
-	exchange.table([]string{"pool", "offsite policy"}, rows)
-	exchange.para("A cartridge moves only on a manifest the courier signs barcode by barcode ('tapewarden manifest pickup', 'manifest deliver'); a manifest in transit longer than %s is overdue. A cartridge is overwritten only when its pool keeps enough newer generations; a new one is taken from the scratch pool.", durationText(pg.cfg.Catalog.ManifestOverdue.D()))
+	exchange.para("%s", pr.T("proc.travel"))
+	exchange.table([]string{pr.T("proc.col.pool"), pr.T("proc.col.offsite")}, rows)
+	exchange.para("%s", pr.T("proc.moves", durationText(pr, pg.cfg.Catalog.ManifestOverdue.D())))
 	return nil
 }
 
-func (pg *Pages) procCleaning(ctx context.Context, doc *Document, sc procedureScope, carts []media.Cartridge) error {
-	s := doc.section(1, "7 クリーニング管理方式 / Drive cleaning")
+func (pg *Pages) procCleaning(ctx context.Context, doc *Document, pr *i18n.Printer, sc procedureScope, carts []media.Cartridge) error {
+	s := doc.section(1, pr.T("proc.cleaning"))
 	judged, err := pg.cleaning(ctx)
 	if err != nil {
 		return err
@@ -551,11 +551,11 @@ func (pg *Pages) procCleaning(ctx context.Context, doc *Document, sc procedureSc
 	for _, c := range judged {
 		switch c.Due {
 		case rotation.DueNow:
-			due[c.Drive] = "now"
+			due[c.Drive] = pr.T("proc.due.now")
 		case rotation.DueSoon:
-			due[c.Drive] = "soon"
+			due[c.Drive] = pr.T("proc.due.soon")
 		default:
-			due[c.Drive] = "no"
+			due[c.Drive] = pr.T("proc.due.no")
 		}
 	}
 	var rows, history [][]string
@@ -564,23 +564,24 @@ func (pg *Pages) procCleaning(ctx context.Context, doc *Document, sc procedureSc
 		if err != nil {
 			return err
 		}
-		last := "never"
+		never := pr.T("proc.never")
+		last := never
 		n := 0
 		for _, e := range events {
 			if e.Kind != "cleaned" && e.Kind != "cleaning-failed" {
 				continue
 			}
-			if e.Kind == "cleaned" && last == "never" {
-				last = e.At.In(pg.cfg.Location).Format("2006-01-02 15:04")
+			if e.Kind == "cleaned" && last == never {
+				last = pg.sheetTime(pr, e.At)
 			}
 			if n < 5 {
-				history = append(history, []string{d.Name, e.At.In(pg.cfg.Location).Format("2006-01-02 15:04"), e.Kind, dash(e.Barcode)})
+				history = append(history, []string{d.Name, pg.sheetTime(pr, e.At), pr.T("proc.event." + e.Kind), dash(e.Barcode)})
 			}
 			n++
 		}
-		rows = append(rows, []string{d.Name, cleaningPolicy(d.Cleaning), last, dash(due[d.Name])})
+		rows = append(rows, []string{d.Name, cleaningPolicy(pr, d.Cleaning), last, dash(due[d.Name])})
 	}
-	s.table([]string{"drive", "policy", "last cleaned", "cleaning due"}, rows)
+	s.table([]string{pr.T("proc.col.drive"), pr.T("proc.col.policy"), pr.T("proc.col.last_cleaned"), pr.T("proc.col.due")}, rows)
 	rows = nil
 	for _, c := range carts {
 		if !mediatype.IsCleaning(c.MediaType) {
@@ -598,39 +599,39 @@ func (pg *Pages) procCleaning(ctx context.Context, doc *Document, sc procedureSc
 		}
 		rows = append(rows, []string{c.Barcode, c.MediaType, left, string(c.State), c.Location.String()})
 	}
-	s.para("Cleaning cartridges (one with no use left is retired and reported in the swap list):")
-	s.table([]string{"cartridge", "media", "uses left", "state", "where"}, rows)
+	s.para("%s", pr.T("proc.cleaning_carts"))
+	s.table([]string{pr.T("proc.col.cartridge"), pr.T("proc.col.media"), pr.T("proc.col.uses_left"), pr.T("proc.col.state"), pr.T("proc.col.where")}, rows)
 	if len(history) > 0 {
-		s.para("The last cleanings (at most five per drive):")
-		s.table([]string{"drive", "at", "what", "cartridge"}, history)
+		s.para("%s", pr.T("proc.last_cleanings"))
+		s.table([]string{pr.T("proc.col.drive"), pr.T("proc.col.at"), pr.T("proc.col.what_done"), pr.T("proc.col.cartridge")}, history)
 	} else {
-		s.para("No drive has been cleaned yet.")
+		s.para("%s", pr.T("proc.never_cleaned"))
 	}
 	return nil
 }
 
-func (pg *Pages) procRestore(ctx context.Context, doc *Document, sc procedureScope) error {
-	s := doc.section(1, "8 リストア手順 / Restore: order and procedure")
+func (pg *Pages) procRestore(ctx context.Context, doc *Document, pr *i18n.Printer, sc procedureScope) error {
+	s := doc.section(1, pr.T("proc.restore"))
 	var rows [][]string
 	for _, sys := range sc.systems {
-		documented := "no"
+		documented := pr.T("proc.no")
 		if sys.RestoreProcedure {
-			documented = "yes"
+			documented = pr.T("proc.yes")
 		}
-		rows = append(rows, []string{priorityText(sys.RestorePriority), sys.Name, sys.Title, dash(sys.Importance), availability(sys.Availability), documented, dash(sys.VendorContact)})
+		rows = append(rows, []string{priorityText(pr, sys.RestorePriority), sys.Name, sys.Title, dash(sys.Importance), availability(sys.Availability), documented, dash(sys.VendorContact)})
 	}
-	s.para("Systems are restored in this order, decided in advance as the standard asks (第2節 3(2)オ):")
-	s.table([]string{"#", "system", "title", "importance", "availability", "procedure documented", "vendor"}, rows)
-	s.para("With the machine room working, the newest generation of a system, or one generation of one job:")
+	s.para("%s", pr.T("proc.restore.order"))
+	s.table([]string{"#", pr.T("proc.col.system"), pr.T("proc.col.title"), pr.T("proc.col.importance"), pr.T("proc.col.availability"), pr.T("proc.col.documented"), pr.T("proc.col.vendor")}, rows)
+	s.para("%s", pr.T("proc.restore.working"))
 	var cmds []string
 	for _, sys := range sc.systems {
 		cmds = append(cmds, "tapewarden restore --system "+sys.Name+" --to /srv/restore")
 	}
 	cmds = append(cmds, "tapewarden restore --job JOB --generation GENERATION --to /srv/restore")
 	s.code(cmds...)
-	s.para("When the machine room is lost: the recovery sheet ('tapewarden report recovery-sheet'), kept printed at every other site, names the cartridges to fetch and the commands, and the README's \"The machine room is gone\" the steps.")
+	s.para("%s", pr.T("proc.restore.lost"))
 
-	drills := doc.section(1, "9 訓練と点検 / Drills and inspections")
+	drills := doc.section(1, pr.T("proc.drills"))
 	last, err := pg.cat.LastDrills(ctx)
 	if err != nil {
 		return err
@@ -639,28 +640,28 @@ func (pg *Pages) procRestore(ctx context.Context, doc *Document, sc procedureSco
 	for _, sys := range sc.systems {
 		d, ok := last[sys.Name]
 		if !ok {
-			rows = append(rows, []string{sys.Name, "never", "", ""})
+			rows = append(rows, []string{sys.Name, pr.T("proc.never"), "", ""})
 			continue
 		}
-		rows = append(rows, []string{sys.Name, d.At.In(pg.cfg.Location).Format("2006-01-02 15:04"), d.Result, dash(d.Note)})
+		rows = append(rows, []string{sys.Name, pg.sheetTime(pr, d.At), d.Result, dash(d.Note)})
 	}
-	drills.para("Restore drills, about once a year per system ('tapewarden restore --drill'):")
-	drills.table([]string{"system", "last drill", "result", "note"}, rows)
+	drills.para("%s", pr.T("proc.drills.restore"))
+	drills.table([]string{pr.T("proc.col.system"), pr.T("proc.col.last_drill"), pr.T("proc.col.result"), pr.T("proc.col.note")}, rows)
 	rows = nil
 	for _, st := range pg.cfg.Sites {
 		list, err := pg.cat.Inspections(ctx, media.InspectionFilter{Site: st.Name, State: media.InspectionClosed, Limit: 1})
 		if err != nil {
 			return err
 		}
-		lastAt, open := "never", ""
+		lastAt, open := pr.T("proc.never"), ""
 		if len(list) > 0 {
-			lastAt = list[0].ClosedAt.In(pg.cfg.Location).Format("2006-01-02 15:04")
+			lastAt = pg.sheetTime(pr, list[0].ClosedAt)
 			open = strconv.Itoa(list[0].OpenFindings())
 		}
-		rows = append(rows, []string{st.Name, durationText(st.InspectEvery.D()), lastAt, dash(open)})
+		rows = append(rows, []string{st.Name, durationText(pr, st.InspectEvery.D()), lastAt, dash(open)})
 	}
-	drills.para("Physical inspections of the sites ('tapewarden inspect'):")
-	drills.table([]string{"site", "every", "last inspection", "findings open"}, rows)
+	drills.para("%s", pr.T("proc.drills.inspect"))
+	drills.table([]string{pr.T("proc.col.site"), pr.T("proc.col.every"), pr.T("proc.col.last_inspection"), pr.T("proc.col.findings")}, rows)
 	return nil
 }
 
@@ -685,67 +686,111 @@ func rotationNeeds(p config.PoolConfig) int {
 	return 0
 }
 
-func generationsKept(p config.PoolConfig) string {
+// generationsKept says how many generations a pool keeps.
+func generationsKept(pr *i18n.Printer, p config.PoolConfig) string {
 	switch {
 	case p.Scheme == string(rotation.SchemeScratch):
-		return "none (scratch)"
+		return pr.T("proc.kept.scratch")
 	case p.Cycle != nil:
-		return fmt.Sprintf("%d (%d %s generations + the one being written)", p.Cycle.Cartridges, p.Cycle.Cartridges-1, everyAdjective(p.Cycle.Every))
+		return pr.T("proc.kept.cycle", p.Cycle.Cartridges, p.Cycle.Cartridges-1, everyAdjective(pr, p.Cycle.Every))
 	case p.GFS != nil:
-		return fmt.Sprintf("%d daily, %d weekly, %d monthly, %d yearly", p.GFS.Daily, p.GFS.Weekly, p.GFS.Monthly, p.GFS.Yearly)
+		return pr.T("proc.kept.gfs", p.GFS.Daily, p.GFS.Weekly, p.GFS.Monthly, p.GFS.Yearly)
 	case p.Release != nil:
-		return fmt.Sprintf("%d releases", p.Release.Keep)
+		return pr.T("proc.kept.release", p.Release.Keep)
 	}
 	return "-"
 }
 
-func everyAdjective(every string) string {
+func everyAdjective(pr *i18n.Printer, every string) string {
 	switch every {
 	case "", "day":
-		return "daily"
+		return pr.T("proc.every.day")
 	case "week", "month", "year":
-		return every + "ly"
+		return pr.T("proc.every." + every)
 	}
 	return every
 }
 
-func schemeText(p config.PoolConfig) string {
+func schemeText(pr *i18n.Printer, p config.PoolConfig) string {
 	switch {
 	case p.Cycle != nil:
-		return fmt.Sprintf("cycle of %d, a generation a %s", p.Cycle.Cartridges, cmp.Or(p.Cycle.Every, "day"))
+		every := cmp.Or(p.Cycle.Every, "day")
+		if pr.Has("proc.unit." + every) {
+			every = pr.T("proc.unit." + every)
+		}
+		return pr.T("proc.scheme.cycle", p.Cycle.Cartridges, every)
 	case p.GFS != nil:
-		return "grandfather-father-son"
+		return pr.T("proc.scheme.gfs")
 	case p.Release != nil:
-		return "at each release"
+		return pr.T("proc.scheme.release")
 	}
 	return string(p.Scheme)
 }
 
-func encryptionText(p config.PoolConfig) string {
-	if p.Encrypted() {
-		return fmt.Sprintf("age, %s", rotation.Plural(len(p.Recipients), "recipient"))
+func encryptionText(pr *i18n.Printer, p config.PoolConfig) string {
+	switch {
+	case !p.Encrypted():
+		return pr.T("proc.encryption.none")
+	case pr.Lang() == i18n.Japanese:
+		return pr.T("proc.encryption.age", len(p.Recipients))
 	}
-	return "none"
+	return fmt.Sprintf("age, %s", rotation.Plural(len(p.Recipients), "recipient"))
 }
 
-func cleaningPolicy(c *rotation.CleaningPolicy) string {
+func cleaningPolicy(pr *i18n.Printer, c *rotation.CleaningPolicy) string {
 	if c == nil {
-		return "none configured"
+		return pr.T("proc.policy.none")
 	}
+	ja := pr.Lang() == i18n.Japanese
 	var parts []string
 	if c.OnRequest {
-		parts = append(parts, "when the drive asks")
+		parts = append(parts, pr.T("proc.policy.asks"))
 	}
 	if c.EveryDays > 0 {
-		parts = append(parts, "every "+rotation.Plural(c.EveryDays, "day"))
+		if ja {
+			parts = append(parts, pr.T("proc.policy.days", c.EveryDays))
+		} else {
+			parts = append(parts, "every "+rotation.Plural(c.EveryDays, "day"))
+		}
 	}
 	if c.EveryMounts > 0 {
-		parts = append(parts, "every "+rotation.Plural(c.EveryMounts, "mount"))
+		if ja {
+			parts = append(parts, pr.T("proc.policy.mounts", c.EveryMounts))
+		} else {
+			parts = append(parts, "every "+rotation.Plural(c.EveryMounts, "mount"))
+		}
 	}
 	if c.EveryMotionHours > 0 {
-		parts = append(parts, "every "+strconv.FormatFloat(c.EveryMotionHours, 'f', -1, 64)+" hours of tape motion")
+		parts = append(parts, pr.T("proc.policy.hours", strconv.FormatFloat(c.EveryMotionHours, 'f', -1, 64)))
 	}
-	return dash(strings.Join(parts, ", "))
+	sep := ", "
+	if ja {
+		sep = "、"
+	}
+	return dash(strings.Join(parts, sep))
+}
+
+// classText is a pool's kind of backup (表-33 5-3), in the printer's
+// language.
+func classText(pr *i18n.Printer, p config.PoolConfig) string {
+	if c := poolClass(p); c != "" {
+		return pr.T("proc.class." + c)
+	}
+	return "-"
+}
+
+// offsiteText is a pool's offsite policy in a few words: offsitePolicy's
+// in English.
+func offsiteText(pr *i18n.Printer, p rotation.Pool) string {
+	if pr.Lang() != i18n.Japanese {
+		return offsitePolicy(p)
+	}
+	o := p.Offsite
+	s := pr.T("proc.offsite", o.Keep, o.Site)
+	if o.RemoteSite != "" && o.RemoteSite != o.Site {
+		s += pr.T("proc.offsite.remote", o.RemoteSite)
+	}
+	return s + pr.T("proc.offsite.transit", pr.T("proc.duration.days", o.TransitDays), pr.T("proc.duration.days", leadDays(o)))
 }
 
 func availability(a int) string {
@@ -757,12 +802,12 @@ func availability(a int) string {
 
 // storageText is where a cartridge is, as a storage place: a library's
 // slots count as the library.
-func storageText(l media.Location) string {
+func storageText(pr *i18n.Printer, l media.Location) string {
 	switch l.Kind {
 	case media.InSlot, media.InMailSlot:
 		return l.Site + "/" + l.Place
 	case media.InTransit:
-		return "in transit"
+		return pr.T("proc.in_transit")
 	}
 	return l.String()
 }
@@ -783,7 +828,7 @@ func dash(s string) string {
 	return s
 }
 
-func bytesText(n int64) string {
+func bytesText(pr *i18n.Printer, n int64) string {
 	switch {
 	case n >= 1e12:
 		return strconv.FormatFloat(float64(n)/1e12, 'f', 1, 64) + " TB"
@@ -792,19 +837,25 @@ func bytesText(n int64) string {
 	case n >= 1e6:
 		return strconv.FormatFloat(float64(n)/1e6, 'f', 1, 64) + " MB"
 	}
-	return strconv.FormatInt(n, 10) + " bytes"
+	return pr.T("proc.bytes", strconv.FormatInt(n, 10))
 }
 
-func durationText(d time.Duration) string {
+func durationText(pr *i18n.Printer, d time.Duration) string {
+	unit := func(n int, word, id string) string {
+		if pr.Lang() == i18n.Japanese {
+			return pr.T(id, n)
+		}
+		return rotation.Plural(n, word)
+	}
 	switch {
 	case d == 0:
 		return "-"
 	case d%(24*time.Hour) == 0:
-		return rotation.Plural(int(d/(24*time.Hour)), "day")
+		return unit(int(d/(24*time.Hour)), "day", "proc.duration.days")
 	case d%time.Hour == 0:
-		return rotation.Plural(int(d/time.Hour), "hour")
+		return unit(int(d/time.Hour), "hour", "proc.duration.hours")
 	case d%time.Minute == 0:
-		return rotation.Plural(int(d/time.Minute), "minute")
+		return unit(int(d/time.Minute), "minute", "proc.duration.minutes")
 	}
 	return d.String()
 }

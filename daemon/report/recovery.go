@@ -7,11 +7,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tapewarden/tapewarden/media"
-	"github.com/tapewarden/tapewarden/rotation"
 
 	"github.com/tapewarden/tapewarden/daemon/config"
+	"github.com/tapewarden/tapewarden/daemon/i18n"
 )
 
 // Commands the recovery sheet prints use these names: a person types
@@ -43,17 +44,34 @@ type SheetEntry struct {
 	// output, which comes back in parts NAME.000000, NAME.000001, ...
 	Output string
 	// Why says which generation this is (the newest, the newest away
-	// from the machine room, the newest at a site).
+	// from the machine room, the newest at a site), in the sheet's
+	// language.
 	Why string
+	// kind is which generation this is, whatever the language.
+	kind sheetKind
 }
+
+// sheetKind is why a generation is on the sheet.
+type sheetKind int
+
+const (
+	sheetNewest     sheetKind = iota // the job's newest
+	sheetNewestAway                  // the newest with no cartridge in the machine room
+	sheetNewestAt                    // the newest kept at the site asked for
+)
 
 // SheetPiece is one cartridge of a SheetEntry.
 type SheetPiece struct {
 	media.Piece
-	// Where is where the cartridge is now, as the sheet says it: "at
+	// Where is where the cartridge is now, as the commands' comments
+	// say it (always in English, as the commands are): "at
 	// hill-annex/safe", "in transit to hill-annex".
-	Where    string
-	Manifest string
+	Where string
+	// Place is the cartridge's location, or the destination of the
+	// manifest it travels on when InTransit.
+	Place     string
+	InTransit bool
+	Manifest  string
 	// AtMachineRoom is set when the cartridge is at the machine room.
 	AtMachineRoom bool
 }
@@ -65,12 +83,14 @@ type SheetPiece struct {
 // they are, their tape files, block size and SHA-256, the commands that
 // restore it with tapewarden and with mt, dd, tar and sha256sum alone,
 // the audit chain head, the catalog's identity and places to sign. With
-// site, only generations whose every cartridge is at that site.
-func (pg *Pages) RecoverySheet(ctx context.Context, site string) (Document, error) {
+// site, only generations whose every cartridge is at that site. It
+// speaks lang; its commands are the same in every language.
+func (pg *Pages) RecoverySheet(ctx context.Context, site string, lang i18n.Lang) (Document, error) {
 	if site != "" && pg.cfg.Site(site) == nil {
 		return Document{}, notFound("no site %q is configured; the sites are %s", site, strings.Join(pg.siteNames(), ", "))
 	}
 	now := pg.now().In(pg.cfg.Location)
+	p := i18n.NewPrinter(lang, pg.cfg.Location)
 	id, err := pg.cat.Identity(ctx)
 	if err != nil {
 		return Document{}, err
@@ -93,18 +113,18 @@ func (pg *Pages) RecoverySheet(ctx context.Context, site string) (Document, erro
 	}
 	room := pg.machineRoom()
 
-	doc := Document{Title: "復旧シート / Recovery sheet: the machine room is gone", Made: now}
-	place := "the machine room"
+	doc := Document{Title: p.T("sheet.title"), Lang: string(p.Lang()), Made: now}
+	place := p.T("sheet.room")
 	if room != "" {
-		place += " (" + room + ")"
+		place = p.T("sheet.room_named", room)
 	}
 	doc.Lines = []string{
-		"For the day " + place + " is lost: which cartridges to fetch, and how to read them back.",
-		"Made " + now.Format("2006-01-02 15:04 -07:00") + " from catalog " + id.UUID + ".",
-		fmt.Sprintf("Audit chain head: %d %s", head.ID, head.Hash),
+		p.T("sheet.for_the_day", place),
+		p.T("sheet.made", sheetMade(p, now), id.UUID),
+		p.T("sheet.chain_head", strconv.FormatInt(head.ID, 10), head.Hash),
 	}
 	if site != "" {
-		doc.Lines = append(doc.Lines, "Only the generations whose every cartridge is at "+site+".")
+		doc.Lines = append(doc.Lines, p.T("sheet.only_site", site))
 	}
 
 	systems := slices.Clone(pg.cfg.Systems)
@@ -128,7 +148,7 @@ func (pg *Pages) RecoverySheet(ctx context.Context, site string) (Document, erro
 			if j.System != s.Name {
 				continue
 			}
-			entries, why, err := pg.sheetEntries(ctx, j, site, room, byBarcode, manifests)
+			entries, why, err := pg.sheetEntries(ctx, p, j, site, room, byBarcode, manifests)
 			if err != nil {
 				return Document{}, err
 			}
@@ -143,44 +163,48 @@ func (pg *Pages) RecoverySheet(ctx context.Context, site string) (Document, erro
 		all = append(all, se)
 	}
 
-	start := doc.section(1, "1. 最初に / First")
-	start.para("You need the cartridges named below, a Linux machine with a tape drive of their kind and, for the tapewarden commands, the tapewarden package. Do not write to any cartridge. The README's section \"The machine room is gone\" says the same step by step.")
+	start := doc.section(1, p.T("sheet.first"))
+	start.para("%s", p.T("sheet.first.need"))
 	var every []SheetEntry
 	for _, se := range all {
 		every = append(every, se.entries...)
 	}
-	start.para("Work in a directory with room for the data (cd /srv, for example). The commands below read the drive %s; if the drive on your machine is another (ls /dev/nst*), use its name in every command. Always the n (no-rewind) device.", sheetDevices(every))
-	start.para("With tapewarden, first rebuild the catalog from the cartridges (load each when asked, type done at the end); it prints the restore order and the audit head the cartridges prove, which must be the head printed above or a later one:")
+	start.para("%s", p.T("sheet.first.dir", sheetDevices(every, p.T("sheet.and"))))
+	start.para("%s", p.T("sheet.first.rebuild"))
 	start.code("tapewarden catalog rebuild --device " + sheetDevice)
-	start.para("Without tapewarden, follow each system's commands \"with mt, dd, tar and sha256sum\" below, in the order of the table.")
+	start.para("%s", p.T("sheet.first.without"))
 
-	order := doc.section(1, "2. 復旧の順序 / Restore order")
+	order := doc.section(1, p.T("sheet.order"))
 	var rows [][]string
 	for _, se := range all {
 		for _, e := range se.entries {
 			var where []string
-			for _, p := range e.Pieces {
-				where = append(where, p.Barcode+" "+p.Where)
+			for _, sp := range e.Pieces {
+				where = append(where, sp.Barcode+" "+sp.where(p))
 			}
-			rows = append(rows, []string{priorityText(se.sys.RestorePriority), se.sys.Name, e.Run.Job, e.Run.Generation,
-				e.Run.FinishedAt.In(pg.cfg.Location).Format("2006-01-02 15:04"), strings.Join(where, ", ")})
+			rows = append(rows, []string{priorityText(p, se.sys.RestorePriority), se.sys.Name, e.Run.Job, e.Run.Generation,
+				pg.sheetTime(p, e.Run.FinishedAt), strings.Join(where, ", ")})
 		}
 		for _, m := range se.missing {
-			rows = append(rows, []string{priorityText(se.sys.RestorePriority), se.sys.Name, m[0], "-", "-", "none: " + m[1]})
+			rows = append(rows, []string{priorityText(p, se.sys.RestorePriority), se.sys.Name, m[0], "-", "-", p.T("sheet.none_because", m[1])})
 		}
 	}
-	order.table([]string{"#", "system", "job", "generation", "written", "cartridges, where they are now"}, rows)
+	order.table([]string{"#", p.T("sheet.col.system"), p.T("sheet.col.job"), p.T("sheet.col.generation"), p.T("sheet.col.written"), p.T("sheet.col.cartridges_where")}, rows)
 
-	fetch := doc.section(1, "3. 取り寄せる媒体 / Cartridges to fetch")
+	fetch := doc.section(1, p.T("sheet.fetch"))
+	pr := p
 	type held struct{ barcodes, systems []string }
 	places := map[string]*held{}
 	var placeOrder []string
 	for _, se := range all {
 		for _, e := range se.entries {
 			for _, p := range e.Pieces {
-				key := strings.TrimPrefix(p.Where, "at ")
+				key := p.Place
+				if p.InTransit {
+					key = pr.T("sheet.where.transit", p.Place)
+				}
 				if p.Manifest != "" {
-					key += " (manifest " + p.Manifest + ")"
+					key = pr.T("sheet.with_manifest", key, p.Manifest)
 				}
 				h := places[key]
 				if h == nil {
@@ -201,40 +225,40 @@ func (pg *Pages) RecoverySheet(ctx context.Context, site string) (Document, erro
 	for _, k := range placeOrder {
 		fetchRows = append(fetchRows, []string{k, strings.Join(places[k].barcodes, ", "), strings.Join(places[k].systems, ", ")})
 	}
-	fetch.table([]string{"where now", "cartridges", "systems"}, fetchRows)
+	fetch.table([]string{p.T("sheet.col.where_now"), p.T("sheet.col.cartridges"), p.T("sheet.col.systems")}, fetchRows)
 	if room != "" && site == "" {
-		fetch.para("Cartridges at %s are gone with the machine room; where a generation has a cartridge there, its system below also names the newest generation held elsewhere.", room)
+		fetch.para("%s", p.T("sheet.fetch.room_lost", room))
 		var lost []string
 		for _, se := range all {
 			lost = append(lost, se.onlyRoom...)
 		}
 		if len(lost) > 0 {
-			fetch.para("WARNING: no generation of %s is held outside the machine room.", strings.Join(lost, ", "))
+			fetch.para("%s", p.T("sheet.fetch.none_away", strings.Join(lost, ", ")))
 		}
 	}
 
 	n := 3
 	for _, se := range all {
 		n++
-		s := doc.section(1, fmt.Sprintf("%d. %s%s (restore priority %s)", n, se.sys.Name, titleSuffix(se.sys.Title), priorityText(se.sys.RestorePriority)))
+		s := doc.section(1, p.T("sheet.system", n, se.sys.Name, titleSuffix(se.sys.Title), priorityText(p, se.sys.RestorePriority)))
 		var facts []string
 		if se.sys.Manager != "" {
-			facts = append(facts, "manager: "+se.sys.Manager)
+			facts = append(facts, p.T("sheet.fact.manager", se.sys.Manager))
 		}
 		if len(se.sys.Servers) > 0 {
-			facts = append(facts, "servers: "+strings.Join(se.sys.Servers, ", "))
+			facts = append(facts, p.T("sheet.fact.servers", strings.Join(se.sys.Servers, ", ")))
 		}
 		if se.sys.VendorContact != "" {
-			facts = append(facts, "vendor: "+se.sys.VendorContact)
+			facts = append(facts, p.T("sheet.fact.vendor", se.sys.VendorContact))
 		}
 		if len(facts) > 0 {
-			s.para("%s.", strings.Join(facts, "; "))
+			s.para("%s", sentence(p, facts))
 		}
 		for _, m := range se.missing {
-			s.para("Nothing to restore for %s: %s.", m[0], m[1])
+			s.para("%s", p.T("sheet.nothing", m[0], m[1]))
 		}
 		for _, j := range se.onlyRoom {
-			s.para("WARNING: every generation of %s is in the machine room; with the machine room gone, %s has no copy.", j, j)
+			s.para("%s", p.T("sheet.only_room", j, j))
 		}
 		if len(se.entries) == 0 {
 			continue
@@ -243,32 +267,68 @@ func (pg *Pages) RecoverySheet(ctx context.Context, site string) (Document, erro
 		for _, e := range se.entries {
 			encrypted = encrypted || e.Run.Encryption == "age"
 		}
-		s.para("With tapewarden, after the catalog rebuild (it takes each job's newest generation whose every cartridge it read):")
 		if encrypted {
+			s.para("%s", p.T("sheet.with_tapewarden_age"))
 			s.code("# the data is encrypted: install tapewarden.yaml.from-tape as /etc/tapewarden/tapewarden.yaml, start the daemon, then",
 				"tapewarden restore --system "+se.sys.Name+" --to /srv/restore --identity "+sheetKey)
 		} else {
+			s.para("%s", p.T("sheet.with_tapewarden"))
 			s.code("tapewarden restore --from-tape --device " + sheetDevice + " --system " + se.sys.Name + " --to /srv/restore")
 		}
 		for _, e := range se.entries {
-			pg.sheetJob(&doc, e)
+			pg.sheetJob(&doc, p, e)
 		}
 	}
 
-	sign := doc.section(1, fmt.Sprintf("%d. 確認 / Signatures", n+1))
-	sign.para("Made %s; catalog %s; audit chain head %d %s.", now.Format("2006-01-02 15:04 -07:00"), id.UUID, head.ID, head.Hash)
-	roles := []string{"Printed and checked by (ICT department)"}
+	sign := doc.section(1, p.T("sheet.sign", n+1))
+	sign.para("%s", p.T("sheet.sign.made", sheetMade(p, now), id.UUID, strconv.FormatInt(head.ID, 10), head.Hash))
+	roles := []string{p.T("sheet.sign.printed")}
 	for _, st := range pg.cfg.Sites {
 		if st.Name != room {
-			roles = append(roles, "Received and filed at "+st.Name+" by")
+			roles = append(roles, p.T("sheet.sign.received", st.Name))
 		}
 	}
 	sign.Blocks = append(sign.Blocks, Block{Sign: roles})
 	return doc, nil
 }
 
-// sheetDevices names the devices the manual commands read.
-func sheetDevices(entries []SheetEntry) string {
+// sheetMade is when the sheet was made: with the zone's offset in
+// English, as a Japanese date and time in Japanese.
+func sheetMade(p *i18n.Printer, t time.Time) string {
+	if p.Lang() == i18n.Japanese {
+		return p.DateTime(t)
+	}
+	return t.Format("2006-01-02 15:04 -07:00")
+}
+
+// sheetTime is when a generation was written, in the configured zone.
+func (pg *Pages) sheetTime(p *i18n.Printer, t time.Time) string {
+	if p.Lang() == i18n.Japanese {
+		return p.DateTime(t)
+	}
+	return t.In(pg.cfg.Location).Format("2006-01-02 15:04")
+}
+
+// sentence joins facts into one sentence: "a; b; c." in English,
+// "a、b、c。" in Japanese.
+func sentence(p *i18n.Printer, facts []string) string {
+	if p.Lang() == i18n.Japanese {
+		return strings.Join(facts, "、") + "。"
+	}
+	return strings.Join(facts, "; ") + "."
+}
+
+// where is where a cartridge is now, in the printer's language.
+func (sp SheetPiece) where(p *i18n.Printer) string {
+	if sp.InTransit {
+		return p.T("sheet.where.transit", sp.Place)
+	}
+	return p.T("sheet.where.at", sp.Place)
+}
+
+// sheetDevices names the devices the manual commands read, joined by
+// and.
+func sheetDevices(entries []SheetEntry, and string) string {
 	var devs []string
 	for _, e := range entries {
 		if !slices.Contains(devs, e.Device) {
@@ -278,7 +338,7 @@ func sheetDevices(entries []SheetEntry) string {
 	if len(devs) == 0 {
 		return sheetDevice
 	}
-	return strings.Join(devs, " and ")
+	return strings.Join(devs, and)
 }
 
 // inRoom reports whether a cartridge of the entry is at the machine room.
@@ -288,47 +348,56 @@ func (e SheetEntry) inRoom() bool {
 
 // sheetJob adds one generation of a job: its cartridges and the commands
 // that read it back with standard tools.
-func (pg *Pages) sheetJob(doc *Document, e SheetEntry) {
+func (pg *Pages) sheetJob(doc *Document, pr *i18n.Printer, e SheetEntry) {
 	r := e.Run
-	s := doc.section(2, fmt.Sprintf("%s: generation %s (run %d, %s)", r.Job, r.Generation, r.ID, e.Why))
-	what := fmt.Sprintf("Written %s by drive %s with blocks of %d bytes: %d bytes of tar in %s.",
-		r.FinishedAt.In(pg.cfg.Location).Format("2006-01-02 15:04"), cmp.Or(r.Drive, "?"), e.BlockSize, r.Bytes, rotation.Plural(len(e.Pieces), "piece"))
-	if r.Encryption == "age" {
-		what += fmt.Sprintf(" Encrypted with age (%d bytes on tape) to %s %s: you need the identity file of one as %s.",
-			r.TapeBytes, map[bool]string{true: "the recipient", false: "the recipients"}[len(r.Recipients) == 1], strings.Join(r.Recipients, ", "), sheetKey)
+	s := doc.section(2, pr.T("sheet.gen", r.Job, r.Generation, strconv.FormatInt(r.ID, 10), e.Why))
+	pieces := pr.T("sheet.gen.pieces", len(e.Pieces))
+	if len(e.Pieces) == 1 {
+		pieces = pr.T("sheet.gen.piece", len(e.Pieces))
 	}
-	switch {
-	case strings.HasPrefix(e.Why, "the newest with no cartridge"):
-		what += " Use this generation when the cartridges of the newest were lost with the machine room; it goes into the same directory, so follow one or the other, not both."
-	case strings.HasPrefix(e.Why, "the newest kept at"):
+	what := pr.T("sheet.gen.written", pg.sheetTime(pr, r.FinishedAt), cmp.Or(r.Drive, "?"), strconv.Itoa(e.BlockSize), strconv.FormatInt(r.Bytes, 10), pieces)
+	if r.Encryption == "age" {
+		to := pr.T("sheet.gen.recipients")
+		if len(r.Recipients) == 1 {
+			to = pr.T("sheet.gen.recipient")
+		}
+		what += pr.T("sheet.gen.encrypted", strconv.FormatInt(r.TapeBytes, 10), to, strings.Join(r.Recipients, ", "), sheetKey)
+	}
+	switch e.kind {
+	case sheetNewestAway:
+		what += pr.T("sheet.gen.use_away")
+	case sheetNewestAt:
 	default:
-		what += " Use this generation if you have its cartridges."
+		what += pr.T("sheet.gen.use_if")
 	}
 	s.para("%s", what)
 	var rows, sums [][]string
 	for _, p := range e.Pieces {
-		where := strings.TrimPrefix(p.Where, "at ")
+		where := p.Place
+		if p.InTransit {
+			where = pr.T("sheet.where.transit", p.Place)
+		}
 		if p.Manifest != "" {
-			where += ", manifest " + p.Manifest
+			where += pr.T("sheet.piece_manifest", p.Manifest)
 		}
 		if p.AtMachineRoom {
-			where += " (machine room)"
+			where += pr.T("sheet.piece_in_room")
 		}
 		rows = append(rows, []string{strconv.Itoa(p.Piece.Piece), p.Barcode, where, strconv.FormatInt(p.File, 10), strconv.FormatInt(p.Bytes, 10)})
 		sums = append(sums, []string{strconv.Itoa(p.Piece.Piece), p.SHA256})
 	}
-	s.table([]string{"piece", "cartridge", "where now", "tape file", "bytes"}, rows)
-	sums = append(sums, []string{"whole tar", r.SHA256})
+	s.table([]string{pr.T("sheet.col.piece"), pr.T("sheet.col.cartridge"), pr.T("sheet.col.where_now"), pr.T("sheet.col.tape_file"), pr.T("sheet.col.bytes")}, rows)
+	sums = append(sums, []string{pr.T("sheet.whole_tar"), r.SHA256})
 	if r.Encryption == "age" && len(e.Pieces) > 1 {
-		sums = append(sums, []string{"whole on tape", r.TapeSHA256})
+		sums = append(sums, []string{pr.T("sheet.whole_on_tape"), r.TapeSHA256})
 	}
-	s.table([]string{"piece", "SHA-256"}, sums)
+	s.table([]string{pr.T("sheet.col.piece"), "SHA-256"}, sums)
 
-	tools := ""
 	if r.Encryption == "age" {
-		tools = ", and age"
+		s.para("%s", pr.T("sheet.manual_age"))
+	} else {
+		s.para("%s", pr.T("sheet.manual"))
 	}
-	s.para("With mt, dd, tar and sha256sum%s (each sha256sum line must say OK):", tools)
 	base := fmt.Sprintf("run%d", r.ID)
 	dir := sheetRestoreDir + "/" + r.Job
 	lines := []string{"mkdir -p " + dir}
@@ -366,7 +435,7 @@ func (pg *Pages) sheetJob(doc *Document, e SheetEntry) {
 	}
 	s.code(lines...)
 	if e.Output != "" {
-		s.para("The command's output comes back in parts (%s.000000, %s.000001, ...); the last line joins them into %s.", e.Output, e.Output, e.Output)
+		s.para("%s", pr.T("sheet.output_parts", e.Output, e.Output, e.Output))
 	}
 }
 
@@ -374,7 +443,7 @@ func (pg *Pages) sheetJob(doc *Document, e SheetEntry) {
 // the newest whose every cartridge is there; otherwise the newest, and
 // when a cartridge of it is at the machine room, also the newest with
 // none there. why says why there is none.
-func (pg *Pages) sheetEntries(ctx context.Context, j *config.JobConfig, site, room string,
+func (pg *Pages) sheetEntries(ctx context.Context, p *i18n.Printer, j *config.JobConfig, site, room string,
 	carts map[string]media.Cartridge, manifests map[string]media.Manifest) ([]SheetEntry, string, error) {
 	runs, err := pg.cat.Runs(ctx, media.RunFilter{Job: j.Name, State: media.RunSucceeded, Limit: sheetRunsLooked})
 	if err != nil {
@@ -397,29 +466,29 @@ func (pg *Pages) sheetEntries(ctx context.Context, j *config.JobConfig, site, ro
 			if slices.ContainsFunc(e.Pieces, func(p SheetPiece) bool { return carts[p.Barcode].Location.Site != site }) {
 				continue
 			}
-			e.Why = "the newest kept at " + site
+			e.Why, e.kind = p.T("sheet.gen.newest_at", site), sheetNewestAt
 			return append(out, e), "", nil
 		case len(out) == 0:
-			e.Why = "the newest"
+			e.Why, e.kind = p.T("sheet.gen.newest"), sheetNewest
 			out = append(out, e)
 			if !inRoom || room == "" {
 				return out, "", nil
 			}
 			wantAway = true
 		case wantAway && !inRoom:
-			e.Why = "the newest with no cartridge in the machine room"
+			e.Why, e.kind = p.T("sheet.gen.newest_away"), sheetNewestAway
 			return append(out, e), "", nil
 		}
 	}
 	switch {
 	case len(runs) == 0:
-		return nil, "no succeeded run yet", nil
+		return nil, p.T("sheet.why.no_run"), nil
 	case site != "":
-		return nil, "no generation has all its cartridges at " + site, nil
+		return nil, p.T("sheet.why.not_at_site", site), nil
 	case len(out) == 0:
-		return nil, "every succeeded run has a cartridge that was overwritten or lost", nil
+		return nil, p.T("sheet.why.all_gone"), nil
 	}
-	out[0].Why += "; no generation is held outside the machine room"
+	out[0].Why += p.T("sheet.gen.none_away")
 	return out, "", nil
 }
 
@@ -449,11 +518,11 @@ func (pg *Pages) sheetEntry(j *config.JobConfig, r media.Run, pieces []media.Pie
 		if !ok || !p.GoneAt.IsZero() || !p.Complete || c.State == media.Lost {
 			return SheetEntry{}, false
 		}
-		sp := SheetPiece{Piece: p, Where: "at " + c.Location.String(), AtMachineRoom: room != "" && c.Location.Site == room}
+		sp := SheetPiece{Piece: p, Where: "at " + c.Location.String(), Place: c.Location.String(), AtMachineRoom: room != "" && c.Location.Site == room}
 		if m, ok := manifests[p.Barcode]; ok {
 			sp.Manifest = m.ID
 			if c.Location.Kind == media.InTransit {
-				sp.Where = "in transit to " + m.Destination
+				sp.Where, sp.Place, sp.InTransit = "in transit to "+m.Destination, m.Destination, true
 			}
 		}
 		e.Pieces = append(e.Pieces, sp)
@@ -469,9 +538,10 @@ func priorityKey(p int) int {
 	return p
 }
 
-func priorityText(p int) string {
+// priorityText is a restore priority in the printer's language.
+func priorityText(pr *i18n.Printer, p int) string {
 	if p <= 0 {
-		return "none"
+		return pr.T("sheet.none")
 	}
 	return strconv.Itoa(p)
 }
