@@ -13,6 +13,7 @@ import (
 	"github.com/tapewarden/tapewarden/daemon"
 
 	"github.com/tapewarden/tapewarden/daemon/config"
+	"github.com/tapewarden/tapewarden/daemon/i18n"
 )
 
 func (a *app) daemonCommand() *cobra.Command {
@@ -25,7 +26,8 @@ func (a *app) daemonCommand() *cobra.Command {
 tapewarden.service). With --demo it runs the embedded demonstration
 configuration with virtual drives and a virtual autoloader: no root and no
 tape hardware needed. The demo's state goes in --state-dir, or in a new
-directory it prints.`,
+directory it prints; --lang ja runs it in Japanese (its prompts, printouts
+and recovery sheet; the web console lets each user choose).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var cfg *config.Config
@@ -43,8 +45,16 @@ directory it prints.`,
 				if err := os.MkdirAll(stateDir, 0o750); err != nil {
 					return err
 				}
-				cfg, err = config.DemoConfig(stateDir)
+				if cfg, err = config.DemoConfig(stateDir); err == nil && a.lang != "" {
+					// --lang chooses the language the demo speaks, as
+					// language: in a configuration does.
+					lang, _ := i18n.Parse(a.lang)
+					cfg.Language = string(lang)
+				}
 			} else {
+				if a.lang != "" {
+					return usagef("daemon: --lang chooses the demo's language; a configured daemon speaks the language of its configuration (language: %s in %s)", "ja", a.configPath)
+				}
 				cfg, err = config.LoadConfig(a.configPath)
 				if err == nil && stateDir != "" {
 					abs, aerr := filepath.Abs(stateDir)

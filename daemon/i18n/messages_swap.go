@@ -74,7 +74,7 @@ var swapMessages = []entry{
 	{"swap.cleaner.dispose", "take it out of the library for disposal and put a new cleaning cartridge in its place", "廃棄のためライブラリから取り出し、代わりに新しいクリーニング媒体を入れてください"},
 	{"swap.cleaner.ready", "have a new cleaning cartridge ready to replace it", "交換用の新しいクリーニング媒体を用意してください"},
 	{"swap.why.cleaner_retired", "%s is retired but still takes a place in library %s", "%s は廃棄済みですが、まだライブラリ %s に入っています"},
-	{"swap.why.cleaner_low", "%s has %s left", "%s はあと %s 使えます"},
+	{"swap.why.cleaner_low", "%s has %s left", "%s はあと %s使えます"},
 
 	// The swap list, as a printout shows it.
 	{"swap.title", "Swap list for %s, %s, from %s", "%[1]s の媒体入替表：%[2]s、%[3]s 以降"},
