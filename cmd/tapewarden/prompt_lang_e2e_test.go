@@ -83,3 +83,19 @@ func TestPromptListInTheConfiguredLanguage(t *testing.T) {
 	assert.Contains(t, out, "  作業："+pr.ActionJa+"\n")
 	assert.Contains(t, out, fmt.Sprintf("作業依頼 %d ［媒体を装填、取消、", pr.ID))
 }
+
+// TestDemoInJapanese: 'daemon --demo --lang ja' runs the demo as
+// language: ja does, and a configured daemon refuses --lang, which would
+// not change what its configuration says.
+func TestDemoInJapanese(t *testing.T) {
+	p := startDemo(t, stateDir(t), "--lang", "ja")
+	assert.Equal(t, "待っている作業依頼はありません\n", p.must("prompt", "list"))
+	swap := p.must("swap-list")
+	assert.Contains(t, swap, "の媒体入替表：")
+	assert.Contains(t, swap, "【搬送のため取り出す媒体】")
+	assert.Contains(t, p.must("swap-list", "--lang", "en"), "TAKE OUT FOR THE COURIER")
+
+	_, stderr, code := runCLI(t, nil, "", "daemon", "--lang", "ja", "--config", handlingConfig(t, stateDir(t)))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "--lang chooses the demo's language")
+}
