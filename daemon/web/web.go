@@ -294,7 +294,7 @@ func (c *console) render(q *request, status int, name string, pg page) {
 	pg.Actor, pg.SignedIn, pg.Lang, pg.Path = q.actor, q.signedIn, string(q.lang), q.r.URL.RequestURI()
 	t, err := c.pages[name].Clone()
 	if err == nil {
-		t = t.Funcs(q.p.Funcs())
+		t = t.Funcs(funcs(q.p))
 		var buf bytes.Buffer
 		if err = t.ExecuteTemplate(&buf, "layout", pg); err == nil {
 			q.w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -337,6 +337,22 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
+// funcs are the template functions of a page in a printer's language:
+// the printer's own, and word, the word for a code the catalog keeps
+// under a prefix of the catalogue ("item.", "run.", "event."…), the
+// code itself when the catalogue has none.
+func funcs(p *i18n.Printer) template.FuncMap {
+	fm := template.FuncMap(p.Funcs())
+	fm["word"] = func(prefix string, code any) string {
+		s := fmt.Sprint(code)
+		if p.Has(prefix + s) {
+			return p.T(prefix + s)
+		}
+		return s
+	}
+	return fm
+}
+
 // parsePages parses each page with the layout. The functions are bound
 // per request (the caller's language); these are their stand-ins.
 func parsePages() (map[string]*template.Template, error) {
@@ -344,7 +360,7 @@ func parsePages() (map[string]*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	stub := i18n.NewPrinter(i18n.English, time.UTC).Funcs()
+	stub := funcs(i18n.NewPrinter(i18n.English, time.UTC))
 	pages := map[string]*template.Template{}
 	for _, n := range names {
 		base := strings.TrimPrefix(n, "templates/")
