@@ -100,4 +100,9 @@ var consoleMessages = []entry{
 	{"event.catalog-copied", "catalog copied", "カタログ複製"},
 	{"event.catalog-copy-sent", "catalog copy sent", "カタログ複製送付"},
 	{"event.catalog-copy-send-failed", "catalog copy not sent", "カタログ複製送付失敗"},
+
+	// The slot map and the prompt cards.
+	{"ops.generation", "generation %s", "世代 %s"},
+	{"ops.drives_of", "Drives", "ドライブ"},
+	{"ops.empty", "empty", "空き"},
 }

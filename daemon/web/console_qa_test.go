@@ -63,3 +63,44 @@ func TestCatalogCodesInThePagesLanguage(t *testing.T) {
 	assert.Contains(t, body, "<strong>警告</strong>", "the policy finding's severity")
 	assert.NotContains(t, body, "<strong>warning</strong>")
 }
+
+// followed by the drive again.
+func TestPromptCardWhere(t *testing.T) {
+	f := startConsole(t, "en")
+	_, err := f.cat.OpenPrompt(f.ctx, media.Prompt{Kind: "label", Barcode: "DAT001", Drive: "dat0", Place: "drive dat0 at honcho", Action: "Label DAT001"})
+	require.NoError(t, err)
+	_, err = f.cat.OpenPrompt(f.ctx, media.Prompt{Kind: "load", Barcode: "DLY003L8", Drive: "lto0", Place: "honcho/lib0/slot/3", Action: "Load DLY003L8"})
+	require.NoError(t, err)
+	op := f.browser().signIn(RoleOperator)
+	res, body := op.get("/ops")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, body, "<dd>drive dat0 at honcho</dd>")
+	assert.NotContains(t, body, "drive dat0 at honcho → dat0")
+	assert.Contains(t, body, "<dd>honcho/lib0/slot/3 → lto0</dd>")
+}
+
+// same details.
+func TestSlotMapShowsGenerationsDrivesAndMailSlots(t *testing.T) {
+	f := startConsole(t, "ja")
+	add := func(b string, loc media.Location) {
+		_, err := f.cat.AddCartridge(f.ctx, operator, media.NewCartridge{Barcode: b, Pool: "daily", Location: loc})
+		require.NoError(t, err)
+	}
+	add("DLY001L8", media.LibrarySlot("honcho", "lib0", 1))
+	add("DLY002L8", media.LibraryMailSlot("honcho", "lib0", 1))
+	for i, gen := range []string{"daily/2026-12-04", "daily/2026-12-05"} {
+		r, err := f.cat.QueueRun(f.ctx, media.NewRun{Job: "juki-daily", System: "juki", Pool: "daily", Trigger: "manual"})
+		require.NoError(t, err)
+		_, err = f.cat.FinishRun(f.ctx, r.ID, media.RunResult{State: media.RunSucceeded, Bytes: 10,
+			Pieces:     []media.Piece{{Piece: 1, Barcode: "DLY001L8", File: int64(i), Bytes: 10, Complete: true}},
+			Generation: gen, Level: "daily", GenerationStart: time.Date(2026, 12, 4+i, 0, 0, 0, 0, time.UTC)})
+		require.NoError(t, err)
+	}
+	op := f.browser().signIn(RoleOperator)
+	res, body := op.get("/ops")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, body, `<span class="barcode">DLY001L8</span> <span class="pool">daily</span> <span class="gen">世代 daily/2026-12-05</span>`)
+	assert.Contains(t, body, `<ol class="slots drives">`)
+	assert.Contains(t, body, `<span class="n">lto0</span>`)
+	assert.Contains(t, body, `<span class="n">1</span> <span class="barcode">DLY002L8</span> <span class="pool">daily</span>`, "the mail slot's cartridge with its pool")
+}

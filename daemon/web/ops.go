@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +32,7 @@ type opsData struct {
 type promptCard struct {
 	P             media.Prompt
 	What          string
+	Where         string // the place, and the drive when the place does not name it
 	Action, Why   string // in the page's language
 	Escalated     bool
 	DeadlineLabel string
@@ -43,17 +45,21 @@ type driveRow struct {
 	Alert string
 }
 
-// libraryMap is a library's slots as the catalog has them.
+// libraryMap is a library's slots, drives and mail slots as the catalog
+// has them.
 type libraryMap struct {
 	Name, Site string
 	Slots      []slotCell
+	Drives     []driveRow
 	Mail       []slotCell
 }
 
+// slotCell is a slot and the cartridge in it: its pool and the newest
+// generation it holds.
 type slotCell struct {
-	N                 int
-	Barcode, Pool     string
-	Cleaning, Expired bool
+	N                         int
+	Barcode, Pool, Generation string
+	Cleaning, Expired         bool
 }
 
 // opsPage is the operator's home: open prompts first, then runs, drives,
@@ -83,7 +89,7 @@ func (c *console) opsPage(q *request) error {
 		}
 		data.Drives = append(data.Drives, row)
 	}
-	if data.Libraries, err = c.libraries(q); err != nil {
+	if data.Libraries, err = c.libraries(q, data.Drives); err != nil {
 		return err
 	}
 	data.SwapDate = c.eng.Now()
@@ -100,7 +106,7 @@ func (c *console) opsPage(q *request) error {
 // others escalate).
 func (c *console) card(q *request, p media.Prompt) promptCard {
 	action, why := p.Texts(q.p.Lang() == i18n.Japanese)
-	card := promptCard{P: p, What: q.p.T("prompt.kind." + p.Kind), Action: action, Why: why, Escalated: p.Escalated,
+	card := promptCard{P: p, What: q.p.T("prompt.kind." + p.Kind), Where: promptWhere(p), Action: action, Why: why, Escalated: p.Escalated,
 		DeadlineLabel: q.p.T("ops.escalates"), Deadline: p.CreatedAt.Add(time.Duration(c.cfg.Prompts.EscalateAfter))}
 	if !q.p.Has("prompt.kind." + p.Kind) {
 		card.What = p.Kind
@@ -111,12 +117,43 @@ func (c *console) card(q *request, p media.Prompt) promptCard {
 	return card
 }
 
-// libraries maps each configured library's slots from the catalog.
-func (c *console) libraries(q *request) ([]libraryMap, error) {
+// promptWhere is where a prompt's work is: its place, then its drive
+// unless the place already names the drive ("drive dat0 at honcho").
+func promptWhere(p media.Prompt) string {
+	named := slices.Contains(strings.FieldsFunc(p.Place, func(r rune) bool { return r == ' ' || r == '/' }), p.Drive)
+	switch {
+	case p.Place != "" && p.Drive != "" && !named:
+		return p.Place + " → " + p.Drive
+	case p.Place != "":
+		return p.Place
+	}
+	return p.Drive
+}
+
+// libraries maps each configured library's slots, drives and mail slots
+// from the catalog, each cartridge with its pool and newest generation.
+func (c *console) libraries(q *request, drives []driveRow) ([]libraryMap, error) {
 	ctx := q.r.Context()
+	pools := make([]string, 0, len(c.cfg.Pools))
+	for _, p := range c.cfg.Pools {
+		pools = append(pools, p.Name)
+	}
+	gens, err := c.cat.Generations(ctx, pools)
+	if err != nil {
+		return nil, err
+	}
+	newest := map[string]string{} // barcode → generation; gens are oldest first
+	for _, g := range gens {
+		newest[g.Barcode] = g.Generation
+	}
 	var out []libraryMap
 	for _, l := range c.cfg.Libraries {
 		m := libraryMap{Name: l.Name, Site: l.Site, Slots: make([]slotCell, l.Slots), Mail: make([]slotCell, l.MailSlots)}
+		for _, d := range drives {
+			if d.Library == l.Name {
+				m.Drives = append(m.Drives, d)
+			}
+		}
 		for i := range m.Slots {
 			m.Slots[i].N = i + 1
 		}
@@ -128,7 +165,7 @@ func (c *console) libraries(q *request) ([]libraryMap, error) {
 			return nil, err
 		}
 		for _, ct := range carts {
-			cell := slotCell{N: ct.Location.Slot, Barcode: ct.Barcode, Pool: ct.Pool, Cleaning: ct.UsesLeft != nil,
+			cell := slotCell{N: ct.Location.Slot, Barcode: ct.Barcode, Pool: ct.Pool, Generation: newest[ct.Barcode], Cleaning: ct.UsesLeft != nil,
 				Expired: ct.State == media.Retired || (ct.UsesLeft != nil && *ct.UsesLeft <= 0)}
 			switch {
 			case ct.Location.Kind == media.InSlot && ct.Location.Slot >= 1 && ct.Location.Slot <= len(m.Slots):
