@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"testing"
 	"time"
 
@@ -15,6 +16,8 @@ import (
 	"github.com/tapewarden/tapewarden/daemon/auth"
 )
 
+// A sign-in refused because of earlier failures says so, with the wait,
+// and answers 429 with Retry-After: a person told "wrong password" would
 // go on trying and only lengthen the wait.
 func TestThrottledSignInSaysHowLongToWait(t *testing.T) {
 	f := startConsole(t, "ja")
@@ -38,6 +41,8 @@ func TestThrottledSignInSaysHowLongToWait(t *testing.T) {
 	assert.Contains(t, body, "ユーザー名またはパスワードが違う")
 }
 
+// The codes the catalog keeps are shown in the page's language: a
+// manifest item's status on the picking list, an audit event's kind, a
 // discrepancy, a finding's severity.
 func TestCatalogCodesInThePagesLanguage(t *testing.T) {
 	f := startConsole(t, "ja")
@@ -64,6 +69,7 @@ func TestCatalogCodesInThePagesLanguage(t *testing.T) {
 	assert.NotContains(t, body, "<strong>warning</strong>")
 }
 
+// A prompt card says where once: a place that names the drive is not
 // followed by the drive again.
 func TestPromptCardWhere(t *testing.T) {
 	f := startConsole(t, "en")
@@ -79,6 +85,8 @@ func TestPromptCardWhere(t *testing.T) {
 	assert.Contains(t, body, "<dd>honcho/lib0/slot/3 → lto0</dd>")
 }
 
+// Each library's map shows its slots with the pool and the newest
+// generation of each cartridge, its drives, and its mail slots with the
 // same details.
 func TestSlotMapShowsGenerationsDrivesAndMailSlots(t *testing.T) {
 	f := startConsole(t, "ja")
@@ -103,4 +111,29 @@ func TestSlotMapShowsGenerationsDrivesAndMailSlots(t *testing.T) {
 	assert.Contains(t, body, `<ol class="slots drives">`)
 	assert.Contains(t, body, `<span class="n">lto0</span>`)
 	assert.Contains(t, body, `<span class="n">1</span> <span class="barcode">DLY002L8</span> <span class="pool">daily</span>`, "the mail slot's cartridge with its pool")
+}
+
+// The notice after creating manifests or assigning a courier is worded
+// by the console from the catalog: a link cannot put words on the page.
+func TestManifestNoticeIsTheConsolesOwn(t *testing.T) {
+	f := startConsole(t, "en")
+	m := f.manifest("yamada", "DLY001L8")
+	op := f.browser().signIn(RoleOperator)
+	notice := func(path string) string {
+		t.Helper()
+		res, body := op.get(path)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		n := regexp.MustCompile(`<p class="notice" role="status">([^<]*)</p>`).FindStringSubmatch(body)
+		if n == nil {
+			return ""
+		}
+		return n[1]
+	}
+	assert.Equal(t, "The plan needs no new manifest.", notice("/ops/manifests?made="+url.QueryEscape("Call 0120-000-000 now")))
+	assert.Equal(t, "Created manifests "+m.ID+".", notice("/ops/manifests?made="+url.QueryEscape(m.ID)))
+	assert.Empty(t, notice("/ops/manifests?assigned="+url.QueryEscape("Call 0120")))
+
+	res, _ := op.post("/ops/manifests/"+m.ID+"/courier", url.Values{"courier": {"sato"}}, nil)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	assert.Equal(t, "Manifest "+m.ID+": courier sato assigned.", notice(res.Header.Get("Location")))
 }
