@@ -105,4 +105,7 @@ var consoleMessages = []entry{
 	{"ops.generation", "generation %s", "世代 %s"},
 	{"ops.drives_of", "Drives", "ドライブ"},
 	{"ops.empty", "empty", "空き"},
+
+	// The restore page.
+	{"restore.newest", "the newest", "最新"},
 }

@@ -137,3 +137,30 @@ func TestManifestNoticeIsTheConsolesOwn(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, res.StatusCode)
 	assert.Equal(t, "Manifest "+m.ID+": courier sato assigned.", notice(res.Header.Get("Location")))
 }
+
+// The restore page offers the system's generations to choose from,
+// newest first, instead of a field to type one into.
+func TestRestoreOffersTheSystemsGenerations(t *testing.T) {
+	f := startConsole(t, "ja")
+	_, err := f.cat.AddCartridge(f.ctx, operator, media.NewCartridge{Barcode: "DLY001L8", Pool: "daily", Location: media.LibrarySlot("honcho", "lib0", 1)})
+	require.NoError(t, err)
+	for i, gen := range []string{"daily/2026-12-04", "daily/2026-12-05"} {
+		r, err := f.cat.QueueRun(f.ctx, media.NewRun{Job: "juki-daily", System: "juki", Pool: "daily", Trigger: "manual"})
+		require.NoError(t, err)
+		day := time.Date(2026, 12, 4+i, 2, 0, 0, 0, time.UTC)
+		_, err = f.cat.FinishRun(f.ctx, r.ID, media.RunResult{State: media.RunSucceeded, Bytes: 10, Finished: day,
+			Pieces:     []media.Piece{{Piece: 1, Barcode: "DLY001L8", File: int64(i), Bytes: 10, Complete: true}},
+			Generation: gen, Level: "daily", GenerationStart: day})
+		require.NoError(t, err)
+	}
+	op := f.browser().signIn(RoleOperator)
+	res, body := op.get("/ops/restore")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.NotContains(t, body, `name="generation"`, "a generation is chosen once the system is")
+
+	res, body = op.get("/ops/restore?system=juki&generation=daily%2F2026-12-04")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, body, `<select name="generation"><option value="">最新</option><option value="daily/2026-12-05">daily/2026-12-05</option><option value="daily/2026-12-04" selected>daily/2026-12-04</option></select>`)
+	_, body = op.get("/ops/restore?system=koseki")
+	assert.Contains(t, body, `<select name="generation"><option value="">最新</option></select>`, "another system's generations are not offered")
+}
