@@ -108,4 +108,20 @@ var consoleMessages = []entry{
 
 	// The restore page.
 	{"restore.newest", "the newest", "最新"},
+
+	// The console's own refusals: the kind, then what it adds.
+	{"err.forbidden", "Your role may not do this", "この操作の権限がありません"},
+	{"err.sign_in", "Sign in first", "先にログインしてください"},
+	{"err.input", "Check the form", "入力内容を確認してください"},
+	{"err.not_found", "Not found", "見つかりません"},
+	{"err.not_set_up", "Not set up", "設定されていません"},
+	{"err.cross_site", "the form was sent from another site; open the console's own page and send it from there", "別のサイトから送信されたフォームです。この画面のページを開いてから送信してください"},
+	{"err.session_ended", "your session has ended", "ログインの有効期限が切れました"},
+	{"err.role", "%s %s needs another role than %s", "%s %s は%sの権限ではできません"},
+	{"err.form_unreadable", "the form could not be read", "フォームを読み取れませんでした"},
+	{"err.form_too_big", "the form is larger than %d KiB", "フォームが %d KiB を超えています"},
+	{"err.lang", "choose English or Japanese", "English か日本語を選んでください"},
+	{"err.date", "%q is not a date; write it as 2026-12-06", "%q は日付ではありません。2026-12-06 のように入力してください"},
+	{"err.barcode", "%q is not a barcode", "%q はバーコードではありません"},
+	{"err.prompt_number", "%q is not a prompt number", "%q は作業依頼の番号ではありません"},
 }

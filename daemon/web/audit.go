@@ -45,15 +45,15 @@ func (c *console) auditPage(q *request) error {
 	if f.Barcode != "" {
 		b, err := c.cat.NormalizeBarcode(f.Barcode)
 		if err != nil {
-			return fmt.Errorf("%w: %v", errInput, err)
+			return fmt.Errorf("%w: %s: %w", errInput, q.p.T("err.barcode", f.Barcode), err)
 		}
 		ef.Barcode = b
 	}
-	from, hasFrom, err := c.formDate(f.From)
+	from, hasFrom, err := c.formDate(q, f.From)
 	if err != nil {
 		return err
 	}
-	to, hasTo, err := c.formDate(f.To)
+	to, hasTo, err := c.formDate(q, f.To)
 	if err != nil {
 		return err
 	}

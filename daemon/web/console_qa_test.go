@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -163,4 +164,33 @@ func TestRestoreOffersTheSystemsGenerations(t *testing.T) {
 	assert.Contains(t, body, `<select name="generation"><option value="">最新</option><option value="daily/2026-12-05">daily/2026-12-05</option><option value="daily/2026-12-04" selected>daily/2026-12-04</option></select>`)
 	_, body = op.get("/ops/restore?system=koseki")
 	assert.Contains(t, body, `<select name="generation"><option value="">最新</option></select>`, "another system's generations are not offered")
+}
+
+// The console's own refusals are in the page's language: the kind of
+// refusal and what the console adds to it.
+func TestRefusalsInThePagesLanguage(t *testing.T) {
+	f := startConsole(t, "ja")
+	op := f.browser().signIn(RoleOperator)
+	res, body := op.get("/audit?from=yesterday")
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+	assert.Contains(t, body, `入力内容を確認してください: &#34;yesterday&#34; は日付ではありません。2026-12-06 のように入力してください`)
+	assert.NotContains(t, body, "check the form")
+
+	res, body = op.post("/ops/prompts/x/done", nil, nil)
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+	assert.Contains(t, body, "は作業依頼の番号ではありません")
+
+	res, body = op.post("/ops/prompts/1/cant", url.Values{"reason": {strings.Repeat("長", 40<<10)}}, nil)
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+	assert.Contains(t, body, "フォームが 64 KiB を超えています")
+
+	aud := f.browser().signIn(RoleAuditor)
+	res, body = aud.post("/ops/prompts/1/done", nil, nil)
+	assert.Equal(t, http.StatusForbidden, res.StatusCode)
+	assert.Contains(t, body, "この操作の権限がありません: POST /ops/prompts/1/done は監査担当の権限ではできません")
+	assert.NotContains(t, body, "your role may not")
+
+	res, body = f.browser().post("/ops/prompts/1/done", nil, nil)
+	assert.Equal(t, http.StatusUnauthorized, res.StatusCode)
+	assert.Contains(t, body, "先にログインしてください: ログインの有効期限が切れました")
 }

@@ -183,7 +183,7 @@ func (c *console) libraries(q *request, drives []driveRow) ([]libraryMap, error)
 func promptID(q *request) (int64, error) {
 	id, err := strconv.ParseInt(q.r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("%w: prompt %q is not a prompt number", errInput, q.r.PathValue("id"))
+		return 0, fmt.Errorf("%w: %s", errInput, q.p.T("err.prompt_number", q.r.PathValue("id")))
 	}
 	return id, nil
 }
