@@ -194,3 +194,19 @@ func TestRefusalsInThePagesLanguage(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, res.StatusCode)
 	assert.Contains(t, body, "先にログインしてください: ログインの有効期限が切れました")
 }
+
+// A drive's last TapeAlert is shown in the page's language when it is one
+// an operator acts on, as the drive names it otherwise.
+func TestTapeAlertInThePagesLanguage(t *testing.T) {
+	f := startConsole(t, "ja")
+	_, err := f.cat.RecordDriveEvent(f.ctx, media.DriveEvent{Drive: "lto0", Kind: "tapealert", Flag: 21, Detail: "Cleaning requested (W)"})
+	require.NoError(t, err)
+	_, err = f.cat.RecordDriveEvent(f.ctx, media.DriveEvent{Drive: "lto1", Kind: "tapealert", Flag: 35, Detail: "Drive humidity (W)"})
+	require.NoError(t, err)
+	op := f.browser().signIn(RoleOperator)
+	res, body := op.get("/ops")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, body, `<span class="badge bad">21: クリーニング要求</span>`)
+	assert.NotContains(t, body, "Cleaning requested")
+	assert.Contains(t, body, `<span class="badge bad">Drive humidity (W)</span>`)
+}

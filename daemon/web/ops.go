@@ -83,6 +83,9 @@ func (c *console) opsPage(q *request) error {
 			for _, e := range evs {
 				if e.Kind == "tapealert" {
 					row.Alert = e.Detail
+					if q.p.Has(fmt.Sprintf("tapealert.%d", e.Flag)) {
+						row.Alert = fmt.Sprintf("%d: %s", e.Flag, q.p.T(fmt.Sprintf("tapealert.%d", e.Flag)))
+					}
 					break
 				}
 			}
