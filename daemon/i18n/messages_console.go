@@ -105,6 +105,7 @@ var consoleMessages = []entry{
 	{"ops.generation", "generation %s", "世代 %s"},
 	{"ops.drives_of", "Drives", "ドライブ"},
 	{"ops.empty", "empty", "空き"},
+	{"ops.waits_for", "waits for prompt %d: %s", "作業依頼 %d（%s）を待っています"},
 
 	// The restore page.
 	{"restore.newest", "the newest", "最新"},

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -209,4 +211,41 @@ func TestTapeAlertInThePagesLanguage(t *testing.T) {
 	assert.Contains(t, body, `<span class="badge bad">21: クリーニング要求</span>`)
 	assert.NotContains(t, body, "Cleaning requested")
 	assert.Contains(t, body, `<span class="badge bad">Drive humidity (W)</span>`)
+}
+
+// A run waiting for a person says which prompt in the page's language,
+// with a link to its card.
+func TestRunWaitingForAPrompt(t *testing.T) {
+	f := startConsole(t, "ja")
+	_, err := f.cat.AddCartridge(f.ctx, operator, media.NewCartridge{Barcode: "DAT001", Pool: "dat", Location: media.Storage("honcho", "shelf")})
+	require.NoError(t, err)
+	for _, j := range f.eng.Config().Jobs {
+		if j.Name == "website-weekly" {
+			for _, dir := range j.Source.Paths {
+				require.NoError(t, os.MkdirAll(dir, 0o755))
+				require.NoError(t, os.WriteFile(filepath.Join(dir, "index.html"), []byte("<p>town news</p>"), 0o644))
+			}
+		}
+	}
+	r, err := f.eng.StartRun(f.ctx, "website-weekly", "manual", time.Time{})
+	require.NoError(t, err)
+	var p media.Prompt
+	require.Eventually(t, func() bool {
+		open, err := f.cat.Prompts(f.ctx, false)
+		require.NoError(t, err)
+		for _, o := range open {
+			if o.Run == r.ID {
+				p = o
+				return true
+			}
+		}
+		return false
+	}, 20*time.Second, 50*time.Millisecond, "the run asks for its cartridge")
+	op := f.browser().signIn(RoleOperator)
+	res, body := op.get("/ops")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, body, fmt.Sprintf(`<a href="#prompt-%d">作業依頼 %d（媒体を装填）を待っています</a>`, p.ID, p.ID))
+	assert.NotContains(t, body, "waiting for a person")
+	_, err = f.cat.ClosePrompt(f.ctx, operator, p.ID, media.PromptCancelled, "test over")
+	require.NoError(t, err)
 }

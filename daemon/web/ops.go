@@ -19,7 +19,7 @@ import (
 type opsData struct {
 	CanAct    bool
 	Prompts   []promptCard
-	Runs      []engine.ActiveRun
+	Runs      []runRow
 	Waiting   []engine.Waiting
 	Drives    []driveRow
 	Libraries []libraryMap
@@ -37,6 +37,13 @@ type promptCard struct {
 	Escalated     bool
 	DeadlineLabel string
 	Deadline      time.Time
+}
+
+// runRow is a run in progress and the open prompts it waits for, which
+// the page words itself (the run's own detail is the engine's English).
+type runRow struct {
+	engine.ActiveRun
+	Prompts []promptCard
 }
 
 // driveRow is a drive with its last TapeAlert.
@@ -66,7 +73,7 @@ type slotCell struct {
 // slot maps and today's swap list. It refreshes itself.
 func (c *console) opsPage(q *request) error {
 	ctx := q.r.Context()
-	data := opsData{CanAct: q.actor.Role == RoleAdmin || q.actor.Role == RoleOperator, Runs: c.eng.ActiveRuns(), Waiting: c.eng.Waiting()}
+	data := opsData{CanAct: q.actor.Role == RoleAdmin || q.actor.Role == RoleOperator, Waiting: c.eng.Waiting()}
 	prompts, err := c.cat.Prompts(ctx, false)
 	if err != nil {
 		return err
@@ -76,6 +83,15 @@ func (c *console) opsPage(q *request) error {
 	}
 	for _, p := range prompts {
 		data.Prompts = append(data.Prompts, c.card(q, p))
+	}
+	for _, r := range c.eng.ActiveRuns() {
+		row := runRow{ActiveRun: r}
+		for _, card := range data.Prompts {
+			if card.P.Run == r.ID {
+				row.Prompts = append(row.Prompts, card)
+			}
+		}
+		data.Runs = append(data.Runs, row)
 	}
 	for _, d := range c.eng.Drives(ctx) {
 		row := driveRow{DriveInfo: d}
