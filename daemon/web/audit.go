@@ -89,14 +89,10 @@ func (c *console) auditPage(q *request) error {
 		return err
 	}
 	data.Manifests = ms
-	ops, err := c.eng.Operations(ctx, media.OperationFilter{Limit: 50})
-	if err != nil {
+	// Restores and drills only, asked of the catalog: the newest 50
+	// operations of all kinds could be catalog copies.
+	if data.Operations, err = c.eng.Operations(ctx, media.OperationFilter{Kinds: restoreKinds, Limit: 50}); err != nil {
 		return err
-	}
-	for _, op := range ops {
-		if strings.Contains(op.Kind, "restore") || strings.Contains(op.Kind, "drill") {
-			data.Operations = append(data.Operations, op)
-		}
 	}
 	drills, err := c.cat.LastDrills(ctx)
 	if err != nil {

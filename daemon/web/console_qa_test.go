@@ -249,3 +249,22 @@ func TestRunWaitingForAPrompt(t *testing.T) {
 	_, err = f.cat.ClosePrompt(f.ctx, operator, p.ID, media.PromptCancelled, "test over")
 	require.NoError(t, err)
 }
+
+// The audit and restore pages list restores and drills however many
+// other operations came after them.
+func TestRestoresNotCrowdedOutByOtherOperations(t *testing.T) {
+	f := startConsole(t, "en")
+	_, err := f.cat.StartOperation(f.ctx, media.NewOperation{Kind: "restore", Actor: operator, Summary: "restore of system juki into /srv/restore"})
+	require.NoError(t, err)
+	for range 60 {
+		_, err := f.cat.StartOperation(f.ctx, media.NewOperation{Kind: "catalog_copy", Actor: operator, Summary: "catalog copy to /srv/copy"})
+		require.NoError(t, err)
+	}
+	op := f.browser().signIn(RoleOperator)
+	for _, path := range []string{"/audit", "/ops/restore"} {
+		res, body := op.get(path)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		assert.Contains(t, body, "restore of system juki into /srv/restore", path)
+		assert.NotContains(t, body, "catalog copy to", path)
+	}
+}

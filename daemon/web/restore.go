@@ -53,23 +53,23 @@ func (c *console) restorePage(q *request) error {
 			data.Listing = &res
 		}
 	}
-	ops, err := c.eng.Operations(ctx, media.OperationFilter{Limit: 20})
-	if err != nil {
+	if data.Operations, err = c.eng.Operations(ctx, media.OperationFilter{Kinds: restoreKinds, Limit: 20}); err != nil {
 		return err
 	}
 	refresh := 0
-	for _, op := range ops {
-		if op.Kind == engine.OpRestore || op.Kind == engine.OpDrill {
-			data.Operations = append(data.Operations, op)
-			if op.State == media.OperationRunning && data.System == "" {
-				refresh = 10
-			}
+	for _, op := range data.Operations {
+		if op.State == media.OperationRunning && data.System == "" {
+			refresh = 10
 		}
 	}
 	data.Watching, _ = strconv.ParseInt(v.Get("op"), 10, 64)
 	c.render(q, http.StatusOK, "restore.html", page{Title: q.p.T("restore.title"), Data: data, Refresh: refresh})
 	return nil
 }
+
+// restoreKinds are the operations the restore and audit pages follow:
+// restores, restore drills and site-loss drills.
+var restoreKinds = []string{engine.OpRestore, engine.OpDrill, engine.OpSiteLossDrill}
 
 // generationChoices is how many generations the restore page offers per
 // job; older ones are typed into the generation field of the CLI.
