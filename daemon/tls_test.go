@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -394,4 +395,46 @@ func TestSelfSignedCertificateKept(t *testing.T) {
 
 	again := startConfig(t, h.cfg, func(_ *config.Config, o *Options) { o.NoNightCheck = true })
 	assert.Equal(t, first.Fingerprint, again.d.Listener().Fingerprint, "a restart made a new certificate")
+}
+
+// TestHTTPSCrossSiteConsoleFormRefusedWithAPage: a console form sent from
+// another site with a person's session is refused with the console's own
+// page (a person reads it, not JSON) and changes nothing.
+func TestHTTPSCrossSiteConsoleFormRefusedWithAPage(t *testing.T) {
+	h := startDaemon(t)
+	w := h.https()
+	ctx := context.Background()
+	_, err := h.d.Accounts().AddUser(ctx, tester, "tanaka", auth.Operator, "tanaka's long password")
+	require.NoError(t, err)
+	resp, out := w.do("POST", "/v1/login", "", `{"user":"tanaka","password":"tanaka's long password"}`)
+	require.Equal(t, http.StatusOK, resp.StatusCode, out)
+	var cookie string
+	for _, c := range resp.Cookies() {
+		if c.Name == auth.CookieName {
+			cookie = "cookie:" + c.Value
+		}
+	}
+	require.NotEmpty(t, cookie)
+	p, err := h.d.Catalog().OpenPrompt(ctx, media.Prompt{Kind: "label", Barcode: "XSS001L8", Action: "Label XSS001L8"})
+	require.NoError(t, err)
+
+	path := fmt.Sprintf("/ops/prompts/%d/done", p.ID)
+	resp, out = w.do("POST", path, cookie, "", "Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example")
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode, out)
+	assert.Equal(t, "text/html; charset=utf-8", resp.Header.Get("Content-Type"))
+	assert.Contains(t, out, "the form was sent from another site")
+	resp, out = w.do("POST", path, cookie, "", "Origin", "https://evil.example")
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "an Origin of another site without fetch metadata: %s", out)
+	got, err := h.d.Catalog().Prompt(ctx, p.ID)
+	require.NoError(t, err)
+	assert.Equal(t, media.PromptOpen, got.State, "the refused form answered the prompt")
+
+	resp, out = w.do("POST", "/v1/prompts/"+strconv.FormatInt(p.ID, 10)+"/done", cookie, "", "Sec-Fetch-Site", "cross-site")
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode, out)
+	assert.Equal(t, "forbidden", kindOf(out), "the API still answers in JSON")
+
+	w.do("POST", path, cookie, "", "Sec-Fetch-Site", "same-origin")
+	got, err = h.d.Catalog().Prompt(ctx, p.ID)
+	require.NoError(t, err)
+	assert.Equal(t, media.PromptDone, got.State, "the console's own form passes")
 }

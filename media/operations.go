@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -165,19 +166,28 @@ func (c *Catalog) Operation(ctx context.Context, id int64) (Operation, error) {
 type OperationFilter struct {
 	// Running keeps the operations in progress only.
 	Running bool
-	Limit   int // default 50
+	// Kinds keeps the operations of these kinds only (restore, drill…).
+	Kinds []string
+	Limit int // default 50
 }
 
 // Operations lists operations, newest first.
 func (c *Catalog) Operations(ctx context.Context, f OperationFilter) ([]Operation, error) {
-	q := `SELECT ` + operationColumns + ` FROM operations`
+	q := `SELECT ` + operationColumns + ` FROM operations WHERE 1`
+	var args []any
 	if f.Running {
-		q += ` WHERE state = 'running'`
+		q += ` AND state = 'running'`
+	}
+	if len(f.Kinds) > 0 {
+		q += ` AND kind IN (?` + strings.Repeat(`, ?`, len(f.Kinds)-1) + `)`
+		for _, k := range f.Kinds {
+			args = append(args, k)
+		}
 	}
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
-	rows, err := c.r.QueryContext(ctx, q+` ORDER BY id DESC LIMIT ?`, f.Limit)
+	rows, err := c.r.QueryContext(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, f.Limit)...)
 	if err != nil {
 		return nil, err
 	}

@@ -55,3 +55,29 @@ func TestOperationsAreRecordedAndFailWhenLeftRunning(t *testing.T) {
 	_, err = f.cat.StartOperation(f.ctx, NewOperation{Kind: "restore"})
 	require.ErrorIs(t, err, ErrBadInput)
 }
+
+func TestOperationsOfSomeKinds(t *testing.T) {
+	f := newFixture(t)
+	who := Actor{Name: "kato", Role: "operator"}
+	restore, err := f.cat.StartOperation(f.ctx, NewOperation{Kind: "restore", Actor: who})
+	require.NoError(t, err)
+	drill, err := f.cat.StartOperation(f.ctx, NewOperation{Kind: "drill", Actor: who})
+	require.NoError(t, err)
+	for range 5 {
+		_, err := f.cat.StartOperation(f.ctx, NewOperation{Kind: "catalog_copy", Actor: who})
+		require.NoError(t, err)
+	}
+	got, err := f.cat.Operations(f.ctx, OperationFilter{Kinds: []string{"restore", "drill"}, Limit: 2})
+	require.NoError(t, err)
+	require.Len(t, got, 2, "later operations of other kinds do not crowd them out")
+	assert.Equal(t, drill.ID, got[0].ID)
+	assert.Equal(t, restore.ID, got[1].ID)
+
+	got, err = f.cat.Operations(f.ctx, OperationFilter{Kinds: []string{"restore"}, Running: true})
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	assert.Equal(t, restore.ID, got[0].ID)
+	all, err := f.cat.Operations(f.ctx, OperationFilter{})
+	require.NoError(t, err)
+	assert.Len(t, all, 7)
+}

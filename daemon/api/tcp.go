@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/tapewarden/tapewarden/media"
@@ -49,6 +50,14 @@ func (d *Server) TLSHandler(web http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		d.log.Warn("cross-origin request refused", "method", r.Method, "path", r.URL.Path, "origin", r.Header.Get("Origin"), "remote", r.RemoteAddr)
+		if web != nil && !strings.HasPrefix(r.URL.Path, "/v1/") && r.URL.Path != "/metrics" {
+			// A person's browser sent a form of another site to a console
+			// page: the console, which refuses the same requests with the
+			// same CrossOriginProtection, says so with a page in their
+			// language instead of this JSON.
+			web.ServeHTTP(w, r)
+			return
+		}
 		writeJSON(w, http.StatusForbidden, apiError{Error: "a request from another site may not change anything here; use tapewarden's own pages", Kind: "forbidden"})
 	}))
 	inner := cop.Handler(mux)

@@ -239,8 +239,8 @@ func TestPlacesClassesAndDurationsSpeakBothLanguages(t *testing.T) {
 	for _, h := range []media.Handling{{}, {Integrity: 1}, {Confidentiality: 1}, {Confidentiality: 2, Integrity: 1}, {Confidentiality: 1, Integrity: 3}} {
 		assert.Equal(t, h.Label(), enText.Class(h.Confidentiality, h.Integrity), "%+v", h)
 	}
-	assert.Equal(t, "【クラス 2】（機密性 2、完全性 1）", jaText.Class(2, 1))
-	assert.Equal(t, "クラス 1（完全性 1）", jaText.Class(0, 1))
+	assert.Equal(t, "【取扱区分 2】（機密性 2、完全性 1）", jaText.Class(2, 1))
+	assert.Equal(t, "取扱区分 1（完全性 1）", jaText.Class(0, 1))
 	assert.Empty(t, jaText.Class(0, 0))
 
 	for _, d := range []time.Duration{0, time.Second, 34 * time.Second, time.Minute, 6*time.Minute + 30*time.Second, 2*time.Hour + 5*time.Minute + 9*time.Second, 24 * time.Hour, 3*24*time.Hour + 4*time.Hour} {

@@ -49,15 +49,15 @@ func (c *console) auditPage(q *request) error {
 	if f.Barcode != "" {
 		b, err := c.cat.NormalizeBarcode(f.Barcode)
 		if err != nil {
-			return fmt.Errorf("%w: %v", errInput, err)
+			return fmt.Errorf("%w: %s: %w", errInput, q.p.T("err.barcode", f.Barcode), err)
 		}
 		ef.Barcode = b
 	}
-	from, hasFrom, err := c.formDate(f.From)
+	from, hasFrom, err := c.formDate(q, f.From)
 	if err != nil {
 		return err
 	}
-	to, hasTo, err := c.formDate(f.To)
+	to, hasTo, err := c.formDate(q, f.To)
 	if err != nil {
 		return err
 	}
@@ -98,14 +98,10 @@ func (c *console) auditPage(q *request) error {
 			return err
 		}
 	}
-	ops, err := c.eng.Operations(ctx, media.OperationFilter{Limit: 50})
-	if err != nil {
+	// Restores and drills only, asked of the catalog: the newest 50
+	// operations of all kinds could be catalog copies.
+	if data.Operations, err = c.eng.Operations(ctx, media.OperationFilter{Kinds: restoreKinds, Limit: 50}); err != nil {
 		return err
-	}
-	for _, op := range ops {
-		if strings.Contains(op.Kind, "restore") || strings.Contains(op.Kind, "drill") {
-			data.Operations = append(data.Operations, op)
-		}
 	}
 	drills, err := c.cat.LastDrills(ctx)
 	if err != nil {

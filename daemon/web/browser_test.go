@@ -128,6 +128,39 @@ func (c *chrome) screenshot(ctx context.Context, name string) {
 	}
 }
 
+// screenshotOf keeps what one element shows, as screenshot does.
+func (c *chrome) screenshotOf(ctx context.Context, sel, name string) {
+	c.t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(sel)))
+	require.NoError(c.t, err)
+	require.NotEmpty(c.t, png)
+	if *updateScreenshots {
+		require.NoError(c.t, os.WriteFile(filepath.Join("..", "..", "contrib", "screenshots", name), png, 0o644))
+	}
+}
+
+// stockLibrary fills a few of lib0's slots and a mail slot, with a
+// generation on the first cartridge, for the slot map.
+func (f *fixture) stockLibrary() {
+	f.t.Helper()
+	one := 1
+	for _, c := range []media.NewCartridge{
+		{Barcode: "DLY051L8", Pool: "daily", Location: media.LibrarySlot("honcho", "lib0", 1)},
+		{Barcode: "DLY052L8", Pool: "daily", Location: media.LibrarySlot("honcho", "lib0", 2)},
+		{Barcode: "MON051L8", Pool: "monthly", Location: media.LibrarySlot("honcho", "lib0", 7)},
+		{Barcode: "CLN051CU", Location: media.LibrarySlot("honcho", "lib0", 24), UsesLeft: &one},
+		{Barcode: "SCR051L8", Pool: "scratch", Location: media.LibraryMailSlot("honcho", "lib0", 1)},
+	} {
+		_, err := f.cat.AddCartridge(f.ctx, media.Actor{Name: "setup", Role: "admin"}, c)
+		require.NoError(f.t, err)
+	}
+	r, err := f.cat.QueueRun(f.ctx, media.NewRun{Job: "juki-daily", System: "juki", Pool: "daily", Trigger: "manual"})
+	require.NoError(f.t, err)
+	_, err = f.cat.FinishRun(f.ctx, r.ID, media.RunResult{State: media.RunSucceeded, Bytes: 10,
+		Pieces: []media.Piece{{Piece: 1, Barcode: "DLY051L8", Bytes: 10, Complete: true}}, Generation: "daily/2026-12-06", Level: "daily"})
+	require.NoError(f.t, err)
+}
+
 // TestBrowser drives the console in headless Chromium: an operator
 // answers a prompt, a courier scans on a phone, an auditor cannot change
 // anything, a cross-site form is refused, and the picking list prints.
@@ -140,11 +173,15 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("operator answers a prompt", func(t *testing.T) {
 		c.t = t
+		// Prompts carry their texts in both languages, as the engine's do.
 		p, err := f.cat.OpenPrompt(f.ctx, media.Prompt{Kind: "label", Barcode: "DLY020L8", Place: "honcho/shelf",
-			Action: "Put the label DLY020L8 on the new cartridge on the shelf", Why: "a new cartridge arrived for pool daily"})
+			Action: "Put the label DLY020L8 on the new cartridge on the shelf", Why: "a new cartridge arrived for pool daily",
+			ActionJa: "棚の新しい媒体に DLY020L8 のラベルを貼ってください", WhyJa: "プール daily 用の新しい媒体が届きました"})
 		require.NoError(t, err)
-		_, err = f.cat.OpenPrompt(f.ctx, media.Prompt{Kind: "clean", Drive: "lto0", Action: "Clean drive lto0 with a cleaning cartridge", Why: "the drive asked for cleaning"})
+		_, err = f.cat.OpenPrompt(f.ctx, media.Prompt{Kind: "clean", Drive: "lto0", Action: "Clean drive lto0 with a cleaning cartridge", Why: "the drive asked for cleaning",
+			ActionJa: "クリーニング媒体でドライブ lto0 をクリーニングしてください", WhyJa: "ドライブがクリーニングを要求しました"})
 		require.NoError(t, err)
+		f.stockLibrary()
 		ctx := c.tab()
 		c.signIn(ctx, RoleOperator)
 		card := fmt.Sprintf("#prompt-%d", p.ID)
@@ -153,6 +190,7 @@ func TestBrowser(t *testing.T) {
 		c.do(ctx, chromedp.Click(chromedp.CSS(`form.lang button`)), chromedp.WaitVisible(chromedp.CSS(`html[lang=ja]`)))
 		waitText(t, ctx, "h1", "運用状況")
 		c.screenshot(ctx, "ops-ja.png")
+		c.screenshotOf(ctx, `section[aria-label="lib0"]`, "slots-ja.png")
 		c.do(ctx, chromedp.Click(chromedp.CSS(`form.lang button`)), chromedp.WaitVisible(chromedp.CSS(`html[lang=en]`)))
 
 		c.do(ctx, chromedp.Click(chromedp.CSS(card+` form[action$="/done"] button`)))

@@ -3,6 +3,9 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strings"
+
+	"github.com/tapewarden/tapewarden/daemon/i18n"
 
 	"github.com/tapewarden/tapewarden/drives"
 	"github.com/tapewarden/tapewarden/media"
@@ -40,6 +43,36 @@ var statuses = []struct {
 	{[]error{errNotSetUp, engine.ErrConflict, report.ErrConflict, engine.ErrBusy, drives.ErrBusy, media.ErrExists, media.ErrAlreadyThere, media.ErrNotMovable,
 		media.ErrManifestState, media.ErrDiscrepancy, media.ErrPromptClosed}, http.StatusConflict},
 	{[]error{media.ErrNotWritable}, http.StatusServiceUnavailable},
+}
+
+// sentinelWords are the catalogue's words for the console's own errors:
+// a refusal is shown as the word in the page's language and what the
+// error adds to it.
+var sentinelWords = []struct {
+	err error
+	id  string
+}{
+	{errForbidden, "err.forbidden"},
+	{errSignIn, "err.sign_in"},
+	{errInput, "err.input"},
+	{errNotFound, "err.not_found"},
+	{errNotSetUp, "err.not_set_up"},
+}
+
+// wordError is an error's text for a page in p's language: a console
+// sentinel at its head is replaced by the catalogue's word for it; the
+// rest (the engine's or the catalog's own words) is kept.
+func wordError(p *i18n.Printer, err error) string {
+	msg := err.Error()
+	for _, s := range sentinelWords {
+		if !errors.Is(err, s.err) {
+			continue
+		}
+		if rest, ok := strings.CutPrefix(msg, s.err.Error()); ok {
+			return p.T(s.id) + rest
+		}
+	}
+	return msg
 }
 
 // statusOf is the status of an error, by the table.

@@ -33,6 +33,9 @@ type fakeAccounts struct {
 	users    map[string]fakeUser
 	codes    map[string]fakeUser // code → courier (password is the PIN)
 	sessions map[string]media.Actor
+	// refuse, when set, is what every sign-in answers (daemon/auth's
+	// throttling).
+	refuse error
 }
 
 type fakeUser struct {
@@ -71,6 +74,9 @@ func (a *fakeAccounts) open(actor media.Actor) string {
 func (a *fakeAccounts) Login(_ context.Context, user, password, _ string) (string, media.Actor, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.refuse != nil {
+		return "", media.Actor{}, a.refuse
+	}
 	u, ok := a.users[user]
 	if !ok || u.password != password {
 		return "", media.Actor{}, errWrongPassword
@@ -81,6 +87,9 @@ func (a *fakeAccounts) Login(_ context.Context, user, password, _ string) (strin
 func (a *fakeAccounts) CourierLogin(_ context.Context, code, pin, _ string) (string, media.Actor, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.refuse != nil {
+		return "", media.Actor{}, a.refuse
+	}
 	u, ok := a.codes[code]
 	if !ok || u.password != pin {
 		return "", media.Actor{}, errWrongPassword

@@ -1,9 +1,14 @@
 package web
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
+
+	"github.com/tapewarden/tapewarden/daemon/auth"
 )
 
 // loginPage is the sign-in form for staff.
@@ -24,7 +29,8 @@ func (c *console) login(q *request) error {
 	session, actor, err := c.accounts.Login(q.r.Context(), user, password, q.r.RemoteAddr)
 	if err != nil {
 		c.log.Warn("web console sign-in refused", "user", user, "remote", q.r.RemoteAddr, "err", err)
-		c.render(q, http.StatusUnauthorized, "login.html", page{Title: q.p.T("login.title"), Error: q.p.T("login.failed")})
+		status, msg := refusal(q, err, "login.failed", "login.throttled")
+		c.render(q, status, "login.html", page{Title: q.p.T("login.title"), Error: msg})
 		return nil
 	}
 	setSession(q.w, session)
@@ -52,11 +58,27 @@ func (c *console) courierLogin(q *request) error {
 	session, _, err := c.accounts.CourierLogin(q.r.Context(), code, pin, q.r.RemoteAddr)
 	if err != nil {
 		c.log.Warn("web console courier sign-in refused", "remote", q.r.RemoteAddr, "err", err)
-		c.render(q, http.StatusUnauthorized, "courier_login.html", page{Title: q.p.T("clogin.title"), Error: q.p.T("clogin.failed")})
+		status, msg := refusal(q, err, "clogin.failed", "clogin.throttled")
+		c.render(q, status, "courier_login.html", page{Title: q.p.T("clogin.title"), Error: msg})
 		return nil
 	}
 	setSession(q.w, session)
 	return seeOther(q, "/c/")
+}
+
+// refusal is the status and the message of a refused sign-in: a wrong
+// name, password, code or PIN is 401 with the failed message; a sign-in
+// throttled after too many failures is 429 with Retry-After and the
+// minutes to wait, so that the person stops trying instead of lengthening
+// the wait.
+func refusal(q *request, err error, failed, throttled string) (int, string) {
+	var te *auth.ThrottledError
+	if !errors.As(err, &te) {
+		return http.StatusUnauthorized, q.p.T(failed)
+	}
+	secs := int(math.Ceil(te.RetryAfter.Seconds()))
+	q.w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
+	return http.StatusTooManyRequests, q.p.T(throttled, max((secs+59)/60, 1))
 }
 
 // logout ends the session and forgets the cookie.

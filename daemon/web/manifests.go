@@ -43,8 +43,35 @@ func (c *console) manifestsPage(q *request) error {
 		return err
 	}
 	data.Manifests = list
-	c.render(q, http.StatusOK, "manifests.html", page{Title: q.p.T("man.title"), Data: data, Notice: q.r.URL.Query().Get("made")})
+	c.render(q, http.StatusOK, "manifests.html", page{Title: q.p.T("man.title"), Data: data, Notice: c.manifestNotice(q)})
 	return nil
+}
+
+// manifestNotice words what the last POST did from the query it
+// redirected to: the manifests it made, or the one it gave a courier.
+// It names only manifests the catalog has, with their courier from the
+// catalog, so a link cannot put words of its own on the page.
+func (c *console) manifestNotice(q *request) string {
+	v := q.r.URL.Query()
+	if id := v.Get("assigned"); id != "" {
+		if m, err := c.cat.Manifest(q.r.Context(), id); err == nil && m.Courier != "" {
+			return q.p.T("notice.assigned", m.ID, m.Courier)
+		}
+		return ""
+	}
+	if !v.Has("made") {
+		return ""
+	}
+	var ids []string
+	for _, id := range strings.Fields(v.Get("made")) {
+		if m, err := c.cat.Manifest(q.r.Context(), id); err == nil {
+			ids = append(ids, m.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return q.p.T("notice.made_none")
+	}
+	return q.p.T("notice.made", strings.Join(ids, " "))
 }
 
 // planMoves flattens a courier plan into the cartridges it sends.
@@ -72,11 +99,7 @@ func (c *console) manifestsFromPlan(q *request) error {
 	for _, m := range res.Created {
 		ids = append(ids, m.ID)
 	}
-	msg := q.p.T("notice.made_none")
-	if len(ids) > 0 {
-		msg = q.p.T("notice.made", strings.Join(ids, " "))
-	}
-	return seeOther(q, "/ops/manifests?made="+url.QueryEscape(msg))
+	return seeOther(q, "/ops/manifests?made="+url.QueryEscape(strings.Join(ids, " ")))
 }
 
 // assignCourier names who carries an open manifest; their sign-in finds it
@@ -90,7 +113,7 @@ func (c *console) assignCourier(q *request) error {
 	if err != nil {
 		return err
 	}
-	return seeOther(q, "/ops/manifests?made="+url.QueryEscape(q.p.T("notice.assigned", m.ID, m.Courier))+"#m-"+m.ID)
+	return seeOther(q, "/ops/manifests?assigned="+url.QueryEscape(m.ID)+"#m-"+m.ID)
 }
 
 type pickingData struct {

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,7 +19,7 @@ import (
 type opsData struct {
 	CanAct    bool
 	Prompts   []promptCard
-	Runs      []engine.ActiveRun
+	Runs      []runRow
 	Waiting   []engine.Waiting
 	Drives    []driveRow
 	Libraries []libraryMap
@@ -31,10 +32,18 @@ type opsData struct {
 type promptCard struct {
 	P             media.Prompt
 	What          string
+	Where         string // the place, and the drive when the place does not name it
 	Action, Why   string // in the page's language
 	Escalated     bool
 	DeadlineLabel string
 	Deadline      time.Time
+}
+
+// runRow is a run in progress and the open prompts it waits for, which
+// the page words itself (the run's own detail is the engine's English).
+type runRow struct {
+	engine.ActiveRun
+	Prompts []promptCard
 }
 
 // driveRow is a drive with its last TapeAlert.
@@ -43,24 +52,28 @@ type driveRow struct {
 	Alert string
 }
 
-// libraryMap is a library's slots as the catalog has them.
+// libraryMap is a library's slots, drives and mail slots as the catalog
+// has them.
 type libraryMap struct {
 	Name, Site string
 	Slots      []slotCell
+	Drives     []driveRow
 	Mail       []slotCell
 }
 
+// slotCell is a slot and the cartridge in it: its pool and the newest
+// generation it holds.
 type slotCell struct {
-	N                 int
-	Barcode, Pool     string
-	Cleaning, Expired bool
+	N                         int
+	Barcode, Pool, Generation string
+	Cleaning, Expired         bool
 }
 
 // opsPage is the operator's home: open prompts first, then runs, drives,
 // slot maps and today's swap list. It refreshes itself.
 func (c *console) opsPage(q *request) error {
 	ctx := q.r.Context()
-	data := opsData{CanAct: q.actor.Role == RoleAdmin || q.actor.Role == RoleOperator, Runs: c.eng.ActiveRuns(), Waiting: c.eng.Waiting()}
+	data := opsData{CanAct: q.actor.Role == RoleAdmin || q.actor.Role == RoleOperator, Waiting: c.eng.Waiting()}
 	prompts, err := c.cat.Prompts(ctx, false)
 	if err != nil {
 		return err
@@ -71,19 +84,31 @@ func (c *console) opsPage(q *request) error {
 	for _, p := range prompts {
 		data.Prompts = append(data.Prompts, c.card(q, p))
 	}
+	for _, r := range c.eng.ActiveRuns() {
+		row := runRow{ActiveRun: r}
+		for _, card := range data.Prompts {
+			if card.P.Run == r.ID {
+				row.Prompts = append(row.Prompts, card)
+			}
+		}
+		data.Runs = append(data.Runs, row)
+	}
 	for _, d := range c.eng.Drives(ctx) {
 		row := driveRow{DriveInfo: d}
 		if evs, err := c.cat.DriveEvents(ctx, d.Name, 20); err == nil {
 			for _, e := range evs {
 				if e.Kind == "tapealert" {
 					row.Alert = e.Detail
+					if q.p.Has(fmt.Sprintf("tapealert.%d", e.Flag)) {
+						row.Alert = fmt.Sprintf("%d: %s", e.Flag, q.p.T(fmt.Sprintf("tapealert.%d", e.Flag)))
+					}
 					break
 				}
 			}
 		}
 		data.Drives = append(data.Drives, row)
 	}
-	if data.Libraries, err = c.libraries(q); err != nil {
+	if data.Libraries, err = c.libraries(q, data.Drives); err != nil {
 		return err
 	}
 	data.SwapDate = c.eng.Now()
@@ -100,7 +125,7 @@ func (c *console) opsPage(q *request) error {
 // others escalate).
 func (c *console) card(q *request, p media.Prompt) promptCard {
 	action, why := p.Texts(q.p.Lang() == i18n.Japanese)
-	card := promptCard{P: p, What: q.p.T("prompt.kind." + p.Kind), Action: action, Why: why, Escalated: p.Escalated,
+	card := promptCard{P: p, What: q.p.T("prompt.kind." + p.Kind), Where: promptWhere(p), Action: action, Why: why, Escalated: p.Escalated,
 		DeadlineLabel: q.p.T("ops.escalates"), Deadline: p.CreatedAt.Add(time.Duration(c.cfg.Prompts.EscalateAfter))}
 	if !q.p.Has("prompt.kind." + p.Kind) {
 		card.What = p.Kind
@@ -111,12 +136,43 @@ func (c *console) card(q *request, p media.Prompt) promptCard {
 	return card
 }
 
-// libraries maps each configured library's slots from the catalog.
-func (c *console) libraries(q *request) ([]libraryMap, error) {
+// promptWhere is where a prompt's work is: its place, then its drive
+// unless the place already names the drive ("drive dat0 at honcho").
+func promptWhere(p media.Prompt) string {
+	named := slices.Contains(strings.FieldsFunc(p.Place, func(r rune) bool { return r == ' ' || r == '/' }), p.Drive)
+	switch {
+	case p.Place != "" && p.Drive != "" && !named:
+		return p.Place + " → " + p.Drive
+	case p.Place != "":
+		return p.Place
+	}
+	return p.Drive
+}
+
+// libraries maps each configured library's slots, drives and mail slots
+// from the catalog, each cartridge with its pool and newest generation.
+func (c *console) libraries(q *request, drives []driveRow) ([]libraryMap, error) {
 	ctx := q.r.Context()
+	pools := make([]string, 0, len(c.cfg.Pools))
+	for _, p := range c.cfg.Pools {
+		pools = append(pools, p.Name)
+	}
+	gens, err := c.cat.Generations(ctx, pools)
+	if err != nil {
+		return nil, err
+	}
+	newest := map[string]string{} // barcode → generation; gens are oldest first
+	for _, g := range gens {
+		newest[g.Barcode] = g.Generation
+	}
 	var out []libraryMap
 	for _, l := range c.cfg.Libraries {
 		m := libraryMap{Name: l.Name, Site: l.Site, Slots: make([]slotCell, l.Slots), Mail: make([]slotCell, l.MailSlots)}
+		for _, d := range drives {
+			if d.Library == l.Name {
+				m.Drives = append(m.Drives, d)
+			}
+		}
 		for i := range m.Slots {
 			m.Slots[i].N = i + 1
 		}
@@ -128,7 +184,7 @@ func (c *console) libraries(q *request) ([]libraryMap, error) {
 			return nil, err
 		}
 		for _, ct := range carts {
-			cell := slotCell{N: ct.Location.Slot, Barcode: ct.Barcode, Pool: ct.Pool, Cleaning: ct.UsesLeft != nil,
+			cell := slotCell{N: ct.Location.Slot, Barcode: ct.Barcode, Pool: ct.Pool, Generation: newest[ct.Barcode], Cleaning: ct.UsesLeft != nil,
 				Expired: ct.State == media.Retired || (ct.UsesLeft != nil && *ct.UsesLeft <= 0)}
 			switch {
 			case ct.Location.Kind == media.InSlot && ct.Location.Slot >= 1 && ct.Location.Slot <= len(m.Slots):
@@ -146,7 +202,7 @@ func (c *console) libraries(q *request) ([]libraryMap, error) {
 func promptID(q *request) (int64, error) {
 	id, err := strconv.ParseInt(q.r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("%w: prompt %q is not a prompt number", errInput, q.r.PathValue("id"))
+		return 0, fmt.Errorf("%w: %s", errInput, q.p.T("err.prompt_number", q.r.PathValue("id")))
 	}
 	return id, nil
 }

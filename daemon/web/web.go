@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"github.com/tapewarden/tapewarden/daemon/auth"
 	"html/template"
@@ -146,7 +147,8 @@ func New(eng *engine.Engine, opts Options) http.Handler {
 	protect := http.NewCrossOriginProtection()
 	protect.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c.log.Warn("web console refused a cross-origin request", "method", r.Method, "path", r.URL.Path, "origin", r.Header.Get("Origin"))
-		c.fail(c.newRequest(w, r), fmt.Errorf("%w: the form was sent from another site; open the console's own page and send it from there", errForbidden))
+		q := c.newRequest(w, r)
+		c.fail(q, fmt.Errorf("%w: %s", errForbidden, q.p.T("err.cross_site")))
 	}))
 	return securityHeaders(protect.Handler(mux))
 }
@@ -195,19 +197,23 @@ func (c *console) serve(rt route) http.HandlerFunc {
 					http.Redirect(w, r, homeFor("", r.URL.Path), http.StatusSeeOther)
 					return
 				}
-				c.fail(q, fmt.Errorf("%w: your session has ended", errSignIn))
+				c.fail(q, fmt.Errorf("%w: %s", errSignIn, q.p.T("err.session_ended")))
 				return
 			}
 			if !slices.Contains(rt.roles, q.actor.Role) {
 				c.log.Warn("web console refused a request", "method", r.Method, "path", r.URL.Path, "user", q.actor.Name, "role", q.actor.Role)
-				c.fail(q, fmt.Errorf("%w (%s %s as %s)", errForbidden, r.Method, r.URL.Path, q.actor.Role))
+				c.fail(q, fmt.Errorf("%w: %s", errForbidden, q.p.T("err.role", r.Method, r.URL.Path, wordOf(q.p, "role.", q.actor.Role))))
 				return
 			}
 		}
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 			if err := r.ParseForm(); err != nil {
-				c.fail(q, fmt.Errorf("%w: the form could not be read: %v", errInput, err))
+				why := q.p.T("err.form_unreadable")
+				if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
+					why = q.p.T("err.form_too_big", tooBig.Limit>>10)
+				}
+				c.fail(q, fmt.Errorf("%w: %s: %w", errInput, why, err))
 				return
 			}
 		}
@@ -257,7 +263,7 @@ func (c *console) home(q *request) error {
 func (c *console) setLanguage(q *request) error {
 	l, ok := i18n.Parse(q.r.PostForm.Get("lang"))
 	if !ok {
-		return fmt.Errorf("%w: choose en or ja", errInput)
+		return fmt.Errorf("%w: %s", errInput, q.p.T("err.lang"))
 	}
 	http.SetCookie(q.w, &http.Cookie{Name: langCookie, Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600,
 		HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
@@ -298,7 +304,7 @@ func (c *console) render(q *request, status int, name string, pg page) {
 	}
 	t, err := c.pages[name].Clone()
 	if err == nil {
-		t = t.Funcs(q.p.Funcs())
+		t = t.Funcs(funcs(q.p))
 		var buf bytes.Buffer
 		if err = t.ExecuteTemplate(&buf, "layout", pg); err == nil {
 			q.w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -318,7 +324,7 @@ func (c *console) fail(q *request, err error) {
 	if status == http.StatusInternalServerError {
 		c.log.Error("web console request failed", "method", q.r.Method, "path", q.r.URL.Path, "err", err)
 	}
-	c.render(q, status, "error.html", page{Title: q.p.T("error.title"), Error: err.Error()})
+	c.render(q, status, "error.html", page{Title: q.p.T("error.title"), Error: wordError(q.p, err)})
 }
 
 // seeOther sends the browser on after a change (POST, redirect, GET).
@@ -341,6 +347,26 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
+// funcs are the template functions of a page in a printer's language:
+// the printer's own, and word, the word for a code the catalog keeps
+// under a prefix of the catalogue ("item.", "run.", "event."…), the
+// code itself when the catalogue has none.
+func funcs(p *i18n.Printer) template.FuncMap {
+	fm := template.FuncMap(p.Funcs())
+	fm["word"] = func(prefix string, code any) string { return wordOf(p, prefix, code) }
+	return fm
+}
+
+// wordOf is the catalogue's word for a code under a prefix, or the code
+// itself when there is none.
+func wordOf(p *i18n.Printer, prefix string, code any) string {
+	s := fmt.Sprint(code)
+	if p.Has(prefix + s) {
+		return p.T(prefix + s)
+	}
+	return s
+}
+
 // parsePages parses each page with the layout. The functions are bound
 // per request (the caller's language); these are their stand-ins.
 func parsePages() (map[string]*template.Template, error) {
@@ -348,7 +374,7 @@ func parsePages() (map[string]*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	stub := i18n.NewPrinter(i18n.English, time.UTC).Funcs()
+	stub := funcs(i18n.NewPrinter(i18n.English, time.UTC))
 	pages := map[string]*template.Template{}
 	for _, n := range names {
 		base := strings.TrimPrefix(n, "templates/")
@@ -364,15 +390,15 @@ func parsePages() (map[string]*template.Template, error) {
 	return pages, nil
 }
 
-// formTime reads a YYYY-MM-DD date of a form, in the configured zone.
-func (c *console) formDate(s string) (time.Time, bool, error) {
+// formDate reads a YYYY-MM-DD date of a form, in the configured zone.
+func (c *console) formDate(q *request, s string) (time.Time, bool, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return time.Time{}, false, nil
 	}
 	t, err := time.ParseInLocation("2006-01-02", s, c.cfg.Location)
 	if err != nil {
-		return time.Time{}, false, fmt.Errorf("%w: %q is not a date; write it as 2026-12-06", errInput, s)
+		return time.Time{}, false, fmt.Errorf("%w: %s", errInput, q.p.T("err.date", s))
 	}
 	return t, true, nil
 }
