@@ -112,7 +112,7 @@ func TestCourierPlanSendsAndRecalls(t *testing.T) {
 		{"date=2025-04-04", "in the past"},
 		{"date=04/06/2025", "YYYY-MM-DD"},
 		{"at=25:00", "HH:MM"},
-		{"lang=fr", `language \"fr\": the pages are written in en (English) and ja (Japanese)`},
+		{"lang=fr", `lang \"fr\": tapewarden writes en (English) and ja (Japanese)`},
 	} {
 		status, body := h.call("GET", "/v1/courier/plan?"+bad.query, nil)
 		assert.Equal(t, http.StatusBadRequest, status, bad.query)

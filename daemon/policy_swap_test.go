@@ -108,13 +108,13 @@ func TestSwapList(t *testing.T) {
 	assert.True(t, strings.HasPrefix(ja.Cleaning[0].Action, "クリーニングが済むまで、このドライブで処理を実行しないでください。ライブラリ lib0 が CLN002CU"), ja.Cleaning[0].Action)
 	require.Len(t, ja.Cleaners, 2)
 	assert.Equal(t, "交換用の新しいクリーニング媒体を用意してください", ja.Cleaners[1].Action)
-	assert.Equal(t, "CLN002CU はあと 1回 使えます", ja.Cleaners[1].Reason.Message)
+	assert.Equal(t, "CLN002CU はあと 1回使えます", ja.Cleaners[1].Reason.Message)
 	require.Len(t, ja.Problems, len(s.Problems))
 	assert.Equal(t, "プール daily", ja.Problems[0].Subject)
 
 	status, body := h.call("GET", "/v1/swap-list?lang=klingon", nil)
 	assert.Equal(t, http.StatusBadRequest, status)
-	assert.Contains(t, string(body), `language \"klingon\"`)
+	assert.Contains(t, string(body), `lang \"klingon\"`)
 }
 
 func TestSwapListOfARunThatNeedsARecalledCartridge(t *testing.T) {

@@ -549,7 +549,7 @@ func TestRecoverySheetConfiguredLanguage(t *testing.T) {
 
 	status, body := h.call("GET", "/v1/reports/recovery-sheet?lang=fr", nil)
 	assert.Equal(t, 400, status)
-	assert.Contains(t, string(body), `lang \"fr\": the documents are printed in en (English) or ja (Japanese)`)
+	assert.Contains(t, string(body), `lang \"fr\": tapewarden writes en (English) and ja (Japanese)`)
 
 	require.NoError(t, h.d.WriteRecoverySheet(context.Background()))
 	got, err := os.ReadFile(h.cfg.RecoverySheetPath())

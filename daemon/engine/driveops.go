@@ -228,6 +228,9 @@ func (d *Engine) Insert(ctx context.Context, actor media.Actor, name string, req
 		for _, p := range open {
 			if p.Drive == name {
 				answer = fmt.Sprintf("answer prompt %d ('tapewarden prompt done %d')", p.ID, p.ID)
+				if p.Kind == "load" {
+					answer = fmt.Sprintf("prompt %d is answered within %s, once the drive reports it loaded (or answer it now: 'tapewarden prompt done %d')", p.ID, loadPoll, p.ID)
+				}
 				break
 			}
 		}

@@ -303,7 +303,9 @@ func (d *Engine) loadByPerson(ctx context.Context, req obtainRequest, drv *drive
 		}
 		req.status(fmt.Sprintf("waiting for a person: prompt %d (%s)", p.ID, p.Action))
 		ch := d.prompts.register(p.ID)
+		stopWatch := d.watchLoad(ctx, p, drv)
 		got, err := d.awaitWithDeadline(ctx, p, ch, deadline)
+		stopWatch()
 		drv.setAwaitingPerson(false)
 		if err != nil {
 			return err

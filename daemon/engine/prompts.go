@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"strconv"
@@ -92,6 +93,13 @@ func (d *Engine) PromptDone(ctx context.Context, actor media.Actor, id int64, no
 		}
 	}
 	p, err := d.cat.ClosePrompt(ctx, actor, id, media.PromptDone, note)
+	if errors.Is(err, media.ErrPromptClosed) {
+		// The drive said it was loaded before the person answered: their
+		// answer agrees with it, and is no mistake.
+		if closed, cerr := d.cat.Prompt(ctx, id); cerr == nil && closed.State == media.PromptDone && closed.ClosedBy == media.System.Name && closed.Note == sawLoadedNote {
+			return closed, nil
+		}
+	}
 	if err != nil {
 		return p, err
 	}

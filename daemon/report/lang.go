@@ -17,7 +17,7 @@ func (pg *Pages) Lang(s string) (i18n.Lang, error) {
 	}
 	l, ok := i18n.Parse(s)
 	if !ok {
-		return i18n.English, invalid("language %q: the pages are written in en (English) and ja (Japanese); leave it out for the configured language (%s)", s, pg.cfg.Language)
+		return i18n.English, invalid("lang %q: tapewarden writes en (English) and ja (Japanese); leave lang out for the configured language (%s)", s, pg.cfg.Language)
 	}
 	return l, nil
 }

@@ -125,7 +125,7 @@ func (c *console) opsPage(q *request) error {
 // others escalate).
 func (c *console) card(q *request, p media.Prompt) promptCard {
 	action, why := p.Texts(q.p.Lang() == i18n.Japanese)
-	card := promptCard{P: p, What: q.p.T("prompt.kind." + p.Kind), Where: promptWhere(p), Action: action, Why: why, Escalated: p.Escalated,
+	card := promptCard{P: p, What: q.p.T("prompt.kind." + p.Kind), Where: promptWhere(q.p, p), Action: action, Why: why, Escalated: p.Escalated,
 		DeadlineLabel: q.p.T("ops.escalates"), Deadline: p.CreatedAt.Add(time.Duration(c.cfg.Prompts.EscalateAfter))}
 	if !q.p.Has("prompt.kind." + p.Kind) {
 		card.What = p.Kind
@@ -136,15 +136,17 @@ func (c *console) card(q *request, p media.Prompt) promptCard {
 	return card
 }
 
-// promptWhere is where a prompt's work is: its place, then its drive
-// unless the place already names the drive ("drive dat0 at honcho").
-func promptWhere(p media.Prompt) string {
+// promptWhere is where a prompt's work is, in the page's language: its
+// place, then its drive unless the place is the drive
+// ("honcho/drive/dat0").
+func promptWhere(pr *i18n.Printer, p media.Prompt) string {
 	named := slices.Contains(strings.FieldsFunc(p.Place, func(r rune) bool { return r == ' ' || r == '/' }), p.Drive)
+	place := engine.PlaceText(pr, p.Place)
 	switch {
 	case p.Place != "" && p.Drive != "" && !named:
-		return p.Place + " → " + p.Drive
+		return place + " → " + p.Drive
 	case p.Place != "":
-		return p.Place
+		return place
 	}
 	return p.Drive
 }
