@@ -477,7 +477,7 @@ func TestRecoverySheetInJapanese(t *testing.T) {
 	require.NoError(t, err)
 	text := ja.Text()
 	for _, want := range []string{
-		"復旧シート: サーバー室が使えなくなったとき\n",
+		"復旧シート: サーバ室が使えなくなったとき\n",
 		"作成 2026年12月3日 08:30、カタログ ",
 		fmt.Sprintf("監査チェーンの先頭: %d %s\n", head.ID, head.Hash),
 		"\n1. 最初に\n", "\n2. 復旧の順序\n", "\n3. 取り寄せる媒体\n",
@@ -489,7 +489,7 @@ func TestRecoverySheetInJapanese(t *testing.T) {
 		assert.Contains(t, text, want)
 	}
 	assert.Regexp(t, `(?m)^  1\s+juki\s+juki-daily\s+daily/2026-12-02\s+2026年12月2日 22:00\s+DLY002L8 honcho/lib0/slot/\d+ にあり, DLY003L8 honcho/lib0/slot/\d+ にあり$`, text)
-	assert.Regexp(t, `(?m)^juki-daily: 世代 daily/2026-12-01 \(実行 \d+、サーバー室に媒体のない最新\)$`, text)
+	assert.Regexp(t, `(?m)^juki-daily: 世代 daily/2026-12-01 \(実行 \d+、サーバ室に媒体のない最新\)$`, text)
 	assert.Regexp(t, `(?m)^  1\s+DLY001L8\s+hill-annex/safe\s+1\s+\d+$`, text)
 	for _, english := range []string{"Restore order", "Cartridges to fetch", "Signatures", "restore priority", "generation daily/", "Received and filed", "name: ___"} {
 		assert.NotContains(t, text, english)
@@ -525,7 +525,7 @@ func TestRecoverySheetInJapanese(t *testing.T) {
 	out, err := exec.Command("pdftotext", file, "-").Output()
 	require.NoError(t, err)
 	got := string(out)
-	for _, want := range []string{"復旧シート: サーバー室が使えなくなったとき", "1. 最初に", "2. 復旧の順序", "3. 取り寄せる媒体",
+	for _, want := range []string{"復旧シート: サーバ室が使えなくなったとき", "1. 最初に", "2. 復旧の順序", "3. 取り寄せる媒体",
 		"8. 確認", "hill-annex での受領・保管者", "氏名:", "2026年12月2日 22:00", "DLY001L8", "DLY002L8", "DLY003L8",
 		"mt -f /dev/nst0 fsf 1", fmt.Sprintf("監査チェーンの先頭: %d %s", head.ID, head.Hash)} {
 		assert.Contains(t, got, want)
@@ -542,7 +542,7 @@ func TestRecoverySheetConfiguredLanguage(t *testing.T) {
 	var doc report.Document
 	h.ok("GET", "/v1/reports/recovery-sheet", nil, &doc)
 	assert.Equal(t, "ja", doc.Lang)
-	assert.Equal(t, "復旧シート: サーバー室が使えなくなったとき", doc.Title)
+	assert.Equal(t, "復旧シート: サーバ室が使えなくなったとき", doc.Title)
 	var en report.Document
 	h.ok("GET", "/v1/reports/recovery-sheet?lang=en", nil, &en)
 	assert.Equal(t, "復旧シート / Recovery sheet: the machine room is gone", en.Title)
@@ -555,5 +555,5 @@ func TestRecoverySheetConfiguredLanguage(t *testing.T) {
 	got, err := os.ReadFile(h.cfg.RecoverySheetPath())
 	require.NoError(t, err)
 	assert.Contains(t, string(got), `<html lang="ja">`)
-	assert.Contains(t, string(got), "<h1>復旧シート: サーバー室が使えなくなったとき</h1>")
+	assert.Contains(t, string(got), "<h1>復旧シート: サーバ室が使えなくなったとき</h1>")
 }

@@ -39,14 +39,14 @@ var pageMessages = []entry{
 	{"login.password", "Password", "パスワード"},
 	{"login.submit", "Sign in", "ログイン"},
 	{"login.failed", "Wrong user name or password, or the account is locked for a while. Try again, or ask the administrator.", "ユーザー名またはパスワードが違うか、アカウントが一時的にロックされています。もう一度入力するか、管理者に連絡してください。"},
-	{"login.off", "Sign-in is not set up on this server; ask the administrator.", "このサーバーではログインが設定されていません。管理者に連絡してください。"},
+	{"login.off", "Sign-in is not set up on this server; ask the administrator.", "このサーバではログインが設定されていません。管理者に連絡してください。"},
 	{"login.courier_link", "Courier? Sign in with the code on the manifest", "搬送担当の方は搬送票のコードでログイン"},
 	{"clogin.title", "Courier sign-in", "搬送担当ログイン"},
 	{"clogin.manifest", "Manifest %s", "搬送票 %s"},
 	{"clogin.code", "Code on the printed manifest", "搬送票に印刷されたコード"},
 	{"clogin.pin", "Your PIN", "暗証番号"},
 	{"clogin.submit", "Sign in", "ログイン"},
-	{"clogin.failed", "The code or the PIN is wrong, the code has been used or has expired, or sign-in is locked for a while. Check the printed manifest, or call the machine room.", "コードか暗証番号が違うか、コードが使用済み・期限切れか、一時的にロックされています。搬送票を確認するか、サーバー室に連絡してください。"},
+	{"clogin.failed", "The code or the PIN is wrong, the code has been used or has expired, or sign-in is locked for a while. Check the printed manifest, or call the machine room.", "コードか暗証番号が違うか、コードが使用済み・期限切れか、一時的にロックされています。搬送票を確認するか、サーバ室に連絡してください。"},
 
 	// Operations.
 	{"ops.title", "Operations", "運用状況"},
@@ -146,7 +146,7 @@ var pageMessages = []entry{
 
 	// Courier.
 	{"courier.title", "My manifests", "担当の搬送票"},
-	{"courier.none", "No manifest is assigned to you. Call the machine room.", "担当の搬送票がありません。サーバー室に連絡してください。"},
+	{"courier.none", "No manifest is assigned to you. Call the machine room.", "担当の搬送票がありません。サーバ室に連絡してください。"},
 	{"courier.not_yours", "manifest %s is not assigned to you", "搬送票 %s はあなたの担当ではありません"},
 	{"courier.finished", "Manifest %s has been handed over; nothing is left to scan.", "搬送票 %s は引渡済みです。読み取る媒体はありません。"},
 	{"courier.phase_pickup", "Pick-up: scan each cartridge you take.", "集荷：受け取る媒体をすべて読み取ってください。"},
@@ -159,7 +159,7 @@ var pageMessages = []entry{
 	{"courier.r_expected", "%s is on the manifest.", "%s は搬送票にあります。"},
 	{"courier.r_duplicate", "%s was already scanned.", "%s は読取済みです。"},
 	{"courier.r_not_on", "%s is NOT on this manifest: leave it here.", "%s はこの搬送票にありません。持ち出さないでください。"},
-	{"courier.r_unknown", "%s is not a known cartridge: leave it here and tell the machine room.", "%s は登録されていない媒体です。持ち出さず、サーバー室に連絡してください。"},
+	{"courier.r_unknown", "%s is not a known cartridge: leave it here and tell the machine room.", "%s は登録されていない媒体です。持ち出さず、サーバ室に連絡してください。"},
 	{"courier.r_bad", "%s is not a barcode.", "%s はバーコードではありません。"},
 	{"courier.queued", "%s scans wait for the network; they are sent when it is back.", "%s 件の読取が通信待ちです。通信が戻ると送信します。"},
 	{"courier.missing", "Not scanned", "未読取"},

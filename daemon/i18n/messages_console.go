@@ -7,7 +7,7 @@ package i18n
 var consoleMessages = []entry{
 	// Sign-in refused for a while after too many failures.
 	{"login.throttled", "Too many failed sign-ins. Wait %d min and try again, or ask the administrator.", "ログインの失敗が続いたため、一時的に受け付けていません。%d 分後にもう一度試すか、管理者に連絡してください。"},
-	{"clogin.throttled", "Too many wrong codes or PINs. Wait %d min and try again, or call the machine room.", "コードか暗証番号の誤りが続いたため、一時的に受け付けていません。%d 分後にもう一度試すか、サーバー室に連絡してください。"},
+	{"clogin.throttled", "Too many wrong codes or PINs. Wait %d min and try again, or call the machine room.", "コードか暗証番号の誤りが続いたため、一時的に受け付けていません。%d 分後にもう一度試すか、サーバ室に連絡してください。"},
 
 	// A manifest's cartridge (media.ManifestItem.Status).
 	{"item.listed", "listed", "集荷待ち"},

@@ -5,7 +5,7 @@ package i18n
 // places to sign and its page footer. The English is the sheet as it was
 // printed before it spoke Japanese, its headings in both languages; the
 // Japanese is for the operator who reads it on the day the machine room
-// (サーバー室) is lost. The commands on the sheet are never translated.
+// (サーバ室) is lost. The commands on the sheet are never translated.
 // Numbers a person compares or types (run IDs, byte counts, the audit
 // chain's head) are given as strings: the catalogue would group their
 // digits.
@@ -19,9 +19,9 @@ var sheetMessages = []entry{
 	{"doc.page", "%s - page %d of {nb}", "%s - %d / {nb} ページ"},
 
 	// The head of the sheet.
-	{"sheet.title", "復旧シート / Recovery sheet: the machine room is gone", "復旧シート: サーバー室が使えなくなったとき"},
-	{"sheet.room", "the machine room", "サーバー室"},
-	{"sheet.room_named", "the machine room (%s)", "サーバー室 (%s)"},
+	{"sheet.title", "復旧シート / Recovery sheet: the machine room is gone", "復旧シート: サーバ室が使えなくなったとき"},
+	{"sheet.room", "the machine room", "サーバ室"},
+	{"sheet.room_named", "the machine room (%s)", "サーバ室 (%s)"},
 	{"sheet.for_the_day", "For the day %s is lost: which cartridges to fetch, and how to read them back.", "%s が使えなくなった日のために: 取り寄せる媒体と、その読み戻し方を示します。"},
 	{"sheet.made", "Made %s from catalog %s.", "作成 %s、カタログ %s から。"},
 	{"sheet.chain_head", "Audit chain head: %s %s", "監査チェーンの先頭: %s %s"},
@@ -61,17 +61,17 @@ var sheetMessages = []entry{
 	{"sheet.col.systems", "systems", "システム"},
 	{"sheet.with_manifest", "%s (manifest %s)", "%s (搬送票 %s)"},
 	{"sheet.fetch.room_lost", "Cartridges at %s are gone with the machine room; where a generation has a cartridge there, its system below also names the newest generation held elsewhere.",
-		"%s にある媒体はサーバー室とともに失われます。世代の媒体がそこにある場合、下のそのシステムの節には、ほかの場所に保管された最新の世代も載せています。"},
-	{"sheet.fetch.none_away", "WARNING: no generation of %s is held outside the machine room.", "警告: %s の世代は、サーバー室の外に一つも保管されていません。"},
+		"%s にある媒体はサーバ室とともに失われます。世代の媒体がそこにある場合、下のそのシステムの節には、ほかの場所に保管された最新の世代も載せています。"},
+	{"sheet.fetch.none_away", "WARNING: no generation of %s is held outside the machine room.", "警告: %s の世代は、サーバ室の外に一つも保管されていません。"},
 
 	// A system.
 	{"sheet.system", "%d. %s%s (restore priority %s)", "%d. %s%s (復旧優先順位 %s)"},
 	{"sheet.fact.manager", "manager: %s", "担当: %s"},
-	{"sheet.fact.servers", "servers: %s", "サーバー: %s"},
+	{"sheet.fact.servers", "servers: %s", "サーバ: %s"},
 	{"sheet.fact.vendor", "vendor: %s", "保守業者: %s"},
 	{"sheet.nothing", "Nothing to restore for %s: %s.", "%s には復旧できる世代がありません: %s。"},
 	{"sheet.only_room", "WARNING: every generation of %s is in the machine room; with the machine room gone, %s has no copy.",
-		"警告: %s の世代はすべてサーバー室にあります。サーバー室が失われると、%s の複製は残りません。"},
+		"警告: %s の世代はすべてサーバ室にあります。サーバ室が失われると、%s の複製は残りません。"},
 	{"sheet.with_tapewarden", "With tapewarden, after the catalog rebuild (it takes each job's newest generation whose every cartridge it read):",
 		"tapewarden を使う場合は、カタログを作り直した後に (各ジョブについて、すべての媒体を読み取れた最新の世代を使います):"},
 	// The same in English; in Japanese it also says what the commands'
@@ -82,9 +82,9 @@ var sheetMessages = []entry{
 	// A generation.
 	{"sheet.gen", "%s: generation %s (run %s, %s)", "%s: 世代 %s (実行 %s、%s)"},
 	{"sheet.gen.newest", "the newest", "最新"},
-	{"sheet.gen.newest_away", "the newest with no cartridge in the machine room", "サーバー室に媒体のない最新"},
+	{"sheet.gen.newest_away", "the newest with no cartridge in the machine room", "サーバ室に媒体のない最新"},
 	{"sheet.gen.newest_at", "the newest kept at %s", "%s に保管された最新"},
-	{"sheet.gen.none_away", "; no generation is held outside the machine room", "、サーバー室の外に保管された世代はありません"},
+	{"sheet.gen.none_away", "; no generation is held outside the machine room", "、サーバ室の外に保管された世代はありません"},
 	{"sheet.gen.written", "Written %s by drive %s with blocks of %s bytes: %s bytes of tar in %s.", "%s にドライブ %s がブロック長 %s バイトで書き込みました。tar で %s バイト、%s。"},
 	{"sheet.gen.piece", "%d piece", "媒体 %d 本"},
 	{"sheet.gen.pieces", "%d pieces", "媒体 %d 本"},
@@ -92,14 +92,14 @@ var sheetMessages = []entry{
 	{"sheet.gen.recipient", "the recipient", "受信者"},
 	{"sheet.gen.recipients", "the recipients", "受信者"},
 	{"sheet.gen.use_away", " Use this generation when the cartridges of the newest were lost with the machine room; it goes into the same directory, so follow one or the other, not both.",
-		"最新の世代の媒体がサーバー室とともに失われたときは、この世代を使います。同じディレクトリに戻すので、どちらか一方だけを実行してください。"},
+		"最新の世代の媒体がサーバ室とともに失われたときは、この世代を使います。同じディレクトリに戻すので、どちらか一方だけを実行してください。"},
 	{"sheet.gen.use_if", " Use this generation if you have its cartridges.", "この世代の媒体が手元にあれば、この世代を使います。"},
 	{"sheet.col.piece", "piece", "番号"},
 	{"sheet.col.cartridge", "cartridge", "媒体"},
 	{"sheet.col.tape_file", "tape file", "テープファイル"},
 	{"sheet.col.bytes", "bytes", "バイト数"},
 	{"sheet.piece_manifest", ", manifest %s", "、搬送票 %s"},
-	{"sheet.piece_in_room", " (machine room)", " (サーバー室)"},
+	{"sheet.piece_in_room", " (machine room)", " (サーバ室)"},
 	{"sheet.whole_tar", "whole tar", "tar 全体"},
 	{"sheet.whole_on_tape", "whole on tape", "テープ上の全体"},
 	{"sheet.manual", "With mt, dd, tar and sha256sum (each sha256sum line must say OK):", "mt、dd、tar、sha256sum で復旧する場合 (sha256sum の各行が OK と表示すること)。# で始まる行は、どの媒体を入れるかの説明です:"},
