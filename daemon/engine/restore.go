@@ -149,10 +149,16 @@ func (d *Engine) restoreRuns(ctx context.Context, req RestoreRequest) ([]media.R
 		if d.cfg.System(req.System) == nil {
 			return nil, nil, notFound("no system %q is configured", req.System)
 		}
+		// A generation belongs to one pool: the system's jobs writing
+		// another pool never wrote it, and are not missing from it.
+		pool, _, _ := strings.Cut(req.Generation, "/")
 		for _, j := range d.cfg.Jobs {
-			if j.System == req.System {
+			if j.System == req.System && (req.Generation == "" || j.Pool == pool) {
 				jobs = append(jobs, j.Name)
 			}
+		}
+		if len(jobs) == 0 && req.Generation != "" {
+			return nil, nil, notFound("no job of system %s writes pool %s, whose generation %s was asked for; 'tapewarden job history' shows the system's generations", req.System, pool, req.Generation)
 		}
 		if len(jobs) == 0 {
 			return nil, nil, notFound("system %s has no backup jobs", req.System)

@@ -24,11 +24,18 @@ import (
 // juki system, juki-monthly, that has never run.
 func withMonthlyJob(t *testing.T) *config.Config {
 	t.Helper()
+	return withSecondJuki(t, "daily")
+}
+
+// withSecondJuki loads the hourly configuration with a second job of the
+// juki system, juki-monthly, writing pool, that has never run.
+func withSecondJuki(t *testing.T, pool string) *config.Config {
+	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "daemon", "hourly.yaml"))
 	require.NoError(t, err)
 	monthly := `  - name: juki-monthly
     system: juki
-    pool: daily
+    pool: `+pool+`
     schedule: "30 23 1 * *"
     source: {paths: [/var/lib/tapewarden/data/juki]}
 scheduler:`
@@ -109,6 +116,40 @@ func TestRestoreSystemWithAJobThatNeverRan(t *testing.T) {
 	assert.Empty(t, res.Jobs)
 	assert.Contains(t, err.Error(), "job juki-nightly has no succeeded run in generation daily/2020-01-01; its newest is run")
 	assert.Contains(t, err.Error(), "--generation "+run.Generation)
+}
+
+// TestRestoreGenerationOfOnePool: restoring a system's generation asks
+// only the jobs writing that generation's pool; a job of the system in
+// another pool never wrote it and is not reported missing.
+func TestRestoreGenerationOfOnePool(t *testing.T) {
+	cfg := withSecondJuki(t, "dat")
+	clock := newFakeClock(time.Date(2026, 12, 1, 9, 10, 0, 0, cfg.Location))
+	h, _ := hourly(t, cfg, clock, true)
+	ctx := context.Background()
+	run := nightlyRun(t, h)
+
+	res, err := h.d.Restore(ctx, tester, RestoreRequest{System: "juki", Generation: run.Generation, To: t.TempDir()})
+	require.NoError(t, err)
+	assert.Empty(t, res.Missing)
+	assert.True(t, res.Complete)
+	require.NoError(t, res.Err())
+
+	// Without a generation every job of the system counts.
+	res, err = h.d.Restore(ctx, tester, RestoreRequest{System: "juki", To: t.TempDir()})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"juki-monthly"}, missingJobs(res))
+
+	_, err = h.d.Restore(ctx, tester, RestoreRequest{System: "juki", Generation: "scratch/2026-12-01", To: t.TempDir()})
+	require.ErrorIs(t, err, ErrNotFound)
+	assert.Contains(t, err.Error(), "no job of system juki writes pool scratch")
+}
+
+func missingJobs(res RestoreResult) []string {
+	var out []string
+	for _, m := range res.Missing {
+		out = append(out, m.Job)
+	}
+	return out
 }
 
 // TestRestoreNamesEveryRefusedMember restores into a directory that
