@@ -54,6 +54,17 @@ func TestPromptDoneChecksWhatItCan(t *testing.T) {
 	p, err = h.d.cat.Prompt(ctx, export.ID)
 	require.NoError(t, err)
 	assert.Equal(t, media.PromptOpen, p.State)
+
+	// Taken out, as asked: the catalog keeps it at the mail slot until
+	// someone records where it went, and the answer is taken.
+	_, err = h.d.MailSlot(ctx, tester, MailSlotRequest{Library: "lib0", Action: "take", Slot: 1})
+	require.NoError(t, err)
+	c, err := h.d.cat.Cartridge(ctx, "SCR005L8")
+	require.NoError(t, err)
+	assert.Equal(t, media.InMailSlot, c.Location.Kind)
+	p, err = h.d.PromptDone(ctx, tester, export.ID, "")
+	require.NoError(t, err)
+	assert.Equal(t, media.PromptDone, p.State)
 }
 
 // TestImportPromptClosesWhenTheLibraryImports: an import prompt closes as

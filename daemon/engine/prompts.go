@@ -115,7 +115,7 @@ func (d *Engine) checkPromptDone(ctx context.Context, p media.Prompt) error {
 	switch p.Kind {
 	case "export":
 		c, err := d.cat.Cartridge(ctx, p.Barcode)
-		if err != nil || c.Location.Kind != media.InMailSlot {
+		if err != nil || c.Location.Kind != media.InMailSlot || !d.mailSlotFull(ctx, c.Location) {
 			return nil
 		}
 		return conflict("%s is still in mail slot %d of library %s: take it out first (the virtual library: 'tapewarden library mailslot take %d'), then 'tapewarden prompt done %d'",
@@ -141,6 +141,25 @@ func (d *Engine) checkPromptDone(ctx context.Context, p media.Prompt) error {
 		}
 	}
 	return nil
+}
+
+// mailSlotFull reports whether the library says mail slot at holds a
+// cartridge: the catalog keeps a cartridge taken out of a mail slot there
+// until someone records where it went, but the person has done what the
+// prompt asked. A library that cannot be asked counts as full.
+func (d *Engine) mailSlotFull(ctx context.Context, at media.Location) bool {
+	l, err := d.dev.library(at.Place)
+	if err != nil {
+		return true
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	inv, err := l.changer.Inventory(ctx)
+	if err != nil {
+		return true
+	}
+	s, ok := inv.Slot(l.changerSlot(at.Slot))
+	return !ok || s.Full
 }
 
 // PromptCancel withdraws a prompt; a run waiting on it fails.
