@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tapewarden/tapewarden/drives"
@@ -223,13 +224,13 @@ func (d *Engine) Insert(ctx context.Context, actor media.Actor, name string, req
 		}
 		return InsertResult{}, fmt.Errorf("put %s into %s: %w", b, name, err)
 	}
-	answer := "answer the open prompt ('tapewarden prompt list' shows it)"
+	answer := "now answer the open prompt ('tapewarden prompt list' shows it)"
 	if open, err := d.cat.Prompts(ctx, false); err == nil {
 		for _, p := range open {
 			if p.Drive == name {
-				answer = fmt.Sprintf("answer prompt %d ('tapewarden prompt done %d')", p.ID, p.ID)
+				answer = fmt.Sprintf("now answer prompt %d ('tapewarden prompt done %d')", p.ID, p.ID)
 				if p.Kind == "load" {
-					answer = fmt.Sprintf("prompt %d is answered within %s, once the drive reports it loaded (or answer it now: 'tapewarden prompt done %d')", p.ID, loadPoll, p.ID)
+					answer = fmt.Sprintf("prompt %d will be answered within %s, once the drive reports it loaded (or answer it now: 'tapewarden prompt done %d')", p.ID, loadPoll, p.ID)
 				}
 				break
 			}
@@ -240,10 +241,10 @@ func (d *Engine) Insert(ctx context.Context, actor media.Actor, name string, req
 		if c, err := d.cat.Cartridge(ctx, b); err == nil && c.Location.Kind == media.InStorage {
 			home = c.Location.String()
 		}
-		return InsertResult{Note: fmt.Sprintf("the drive took cleaning cartridge %s and ejected it; take it out ('tapewarden drive eject %s --to %s'), then %s", b, name, home, answer)}, nil
+		return InsertResult{Note: fmt.Sprintf("the drive took cleaning cartridge %s and ejected it; take it out ('tapewarden drive eject %s --to %s'), then %s", b, name, home, strings.TrimPrefix(answer, "now "))}, nil
 	}
 	if waiting {
-		return InsertResult{Note: fmt.Sprintf("%s is in drive %s; now %s", b, name, answer)}, nil
+		return InsertResult{Note: fmt.Sprintf("%s is in drive %s; %s", b, name, answer)}, nil
 	}
 	ev, err := d.identifyLeased(ctx, actor, drv)
 	if err != nil {

@@ -91,7 +91,7 @@ var promptMessages = []entry{
 	{"prompts.none", "no prompts waiting", "待っている作業依頼はありません"},
 	{"prompts.head", "prompt %s [%s, %s, %s old]", "作業依頼 %[1]s ［%[2]s、%[3]s、%[4]s経過］"},
 	{"prompts.escalated", "%s, ESCALATED", "%s、督促済み"},
-	{"prompts.class", "  class: %s", "  取扱区分：%s"},
+	{"prompts.class", "  class: %s", "  取扱い：%s"},
 	{"prompts.do", "  do:    %s", "  作業：%s"},
 	{"prompts.where", "  where: %s", "  場所：%s"},
 	{"prompts.why", "  why:   %s", "  理由：%s"},
