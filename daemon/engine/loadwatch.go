@@ -35,18 +35,18 @@ func loaded(ctx context.Context, drv *drive) bool {
 }
 
 // watchLoad answers load prompt p when drv reports a cartridge loaded
-// that was not there when the prompt opened: a drive that held one must
-// be seen empty first (the person took it out), so the cartridge asked
-// to be taken out does not answer for the one asked to be put in. What
-// is in the drive is then read as after any answer, and a wrong one is
-// asked about again. stop ends the watch and waits for it.
-func (d *Engine) watchLoad(ctx context.Context, p media.Prompt, drv *drive) (stop func()) {
+// that was not there when the prompt opened: a drive that held one then
+// (mustEmpty, read before the prompt showed) must be seen empty first,
+// so the cartridge asked to be taken out does not answer for the one
+// asked to be put in. What is in the drive is then read as after any
+// answer, and a wrong one is asked about again. stop ends the watch and
+// waits for it.
+func (d *Engine) watchLoad(ctx context.Context, p media.Prompt, drv *drive, mustEmpty bool) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		mustEmpty := loaded(ctx, drv)
 		for {
 			select {
 			case <-ctx.Done():

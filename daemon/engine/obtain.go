@@ -289,7 +289,8 @@ func (d *Engine) loadByPerson(ctx context.Context, req obtainRequest, drv *drive
 			action = tr("prompt.load.swap", takeOut, place(putBack), drv.cfg.Name, putBack, bi{en: lowerFirst(action.en), ja: action.ja})
 		}
 		// The person may handle the drive from the moment the prompt
-		// shows.
+		// shows; what it holds before then answers nothing.
+		wasLoaded := loaded(ctx, drv)
 		drv.setAwaitingPerson(true)
 		why := req.why
 		if again != (bi{}) {
@@ -303,7 +304,7 @@ func (d *Engine) loadByPerson(ctx context.Context, req obtainRequest, drv *drive
 		}
 		req.status(fmt.Sprintf("waiting for a person: prompt %d (%s)", p.ID, p.Action))
 		ch := d.prompts.register(p.ID)
-		stopWatch := d.watchLoad(ctx, p, drv)
+		stopWatch := d.watchLoad(ctx, p, drv, wasLoaded)
 		got, err := d.awaitWithDeadline(ctx, p, ch, deadline)
 		stopWatch()
 		drv.setAwaitingPerson(false)

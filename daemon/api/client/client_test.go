@@ -145,7 +145,7 @@ func TestClientAgainstTheDaemon(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "en", swap.Language, "the configured language")
 	_, err = c.SwapList(ctx, "fr", "", "")
-	require.ErrorContains(t, err, `language "fr"`)
+	require.ErrorContains(t, err, `lang "fr"`)
 
 	events, err := c.Audit(ctx, client.AuditQuery{Barcode: "CLT901L8", Limit: 10})
 	require.NoError(t, err)
