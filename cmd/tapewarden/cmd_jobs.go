@@ -227,7 +227,7 @@ func printPrompts(w io.Writer, list []media.Prompt, now time.Time, pr *i18n.Prin
 		}
 		id := strconv.FormatInt(p.ID, 10)
 		fmt.Fprintln(w, pr.T("prompts.head", id, kind, state, age))
-		if class := classAdviceIn(pr, p.Handling); class != "" {
+		if class := classAdvice(pr, p.Handling); class != "" {
 			fmt.Fprintln(w, pr.T("prompts.class", class))
 		}
 		action, why := p.Texts(ja)

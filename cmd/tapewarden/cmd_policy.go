@@ -116,7 +116,7 @@ func printCourierPlan(w io.Writer, pr *i18n.Printer, p report.CourierPlan) {
 					unlisted++
 				}
 				fmt.Fprintln(w, label(kind.name)+pr.T("plan.move", m.Barcode, gens, m.From, m.To, man))
-				if class := classAdviceIn(pr, m.Handling); class != "" {
+				if class := classAdvice(pr, m.Handling); class != "" {
 					fmt.Fprintf(w, "           %s\n", class)
 				}
 				fmt.Fprintf(w, "           %s\n", pr.T("swap.why", m.Reason.Message))
@@ -443,7 +443,7 @@ func printSwapList(w io.Writer, pr *i18n.Printer, s report.SwapList) {
 			gens = " (" + strings.Join(t.Generations, ", ") + ")"
 		}
 		fmt.Fprintf(w, "  [ ] %s\n", pr.T("swap.take_out", t.Barcode, t.Pool, gens, t.Where, t.To))
-		if class := classAdviceIn(pr, t.Handling); class != "" {
+		if class := classAdvice(pr, t.Handling); class != "" {
 			fmt.Fprintf(w, "      %s\n", class)
 		}
 		fmt.Fprintf(w, "      %s\n", t.Action)
@@ -452,7 +452,7 @@ func printSwapList(w io.Writer, pr *i18n.Printer, s report.SwapList) {
 	section("swap.sec.expect", len(s.Expect))
 	for _, r := range s.Expect {
 		fmt.Fprintf(w, "  [ ] %s\n", pr.T("swap.expect", r.Barcode, r.Pool, r.Where, r.FileAt))
-		if class := classAdviceIn(pr, r.Handling); class != "" {
+		if class := classAdvice(pr, r.Handling); class != "" {
 			fmt.Fprintf(w, "      %s\n", class)
 		}
 		fmt.Fprintf(w, "      %s\n", r.Action)

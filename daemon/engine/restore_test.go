@@ -35,7 +35,7 @@ func withSecondJuki(t *testing.T, pool string) *config.Config {
 	require.NoError(t, err)
 	monthly := `  - name: juki-monthly
     system: juki
-    pool: `+pool+`
+    pool: ` + pool + `
     schedule: "30 23 1 * *"
     source: {paths: [/var/lib/tapewarden/data/juki]}
 scheduler:`
