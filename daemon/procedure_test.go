@@ -126,7 +126,7 @@ func TestProcedureDocumentInJapanese(t *testing.T) {
 		en = report.Document{}
 		h.ok("GET", "/v1/reports/procedure", nil, &en)
 		return regexp.MustCompile(`(?m)^  lto0 .* now$`).MatchString(en.Text())
-	}, 10*time.Second, 50*time.Millisecond, "lto0 asks for cleaning")
+	}, time.Minute, 200*time.Millisecond, "lto0 asks for cleaning")
 	h.ok("GET", "/v1/reports/procedure?lang=ja", nil, &ja)
 	assert.Equal(t, "ja", ja.Lang)
 	assert.Equal(t, codeBlocks(en), codeBlocks(ja), "the commands are the same in both languages")
