@@ -464,7 +464,7 @@ func (d *Engine) checkCleaner(ctx context.Context, drv *drive, view rotation.Vie
 // checkDriveAnswers asks an idle drive for its status; a drive in use
 // answers by being used.
 func (d *Engine) checkDriveAnswers(ctx context.Context, drv *drive) *CheckProblem {
-	release, err := drv.tryAcquire(lease{leaseCheck, "the pre-flight check"})
+	release, err := drv.tryAcquire(leaseFor(leaseCheck, tr("lease.preflight")))
 	if err != nil {
 		return nil
 	}

@@ -507,7 +507,7 @@ func jobNames(runs []media.Run) []string {
 // refused members, which RestoredJob.Refused lists.
 func (d *Engine) restoreRun(ctx context.Context, r media.Run, dir string, req RestoreRequest) (RestoredJob, []string, error) {
 	rj := RestoredJob{Job: r.Job, Run: r.ID, Generation: r.Generation, Dir: dir}
-	l := lease{leaseRestore, fmt.Sprintf("a restore of run %d (%s)", r.ID, r.Job)}
+	l := leaseFor(leaseRestore, tr("lease.restore", r.ID, r.Job))
 	var cur *mount
 	var h drives.Drive
 	defer func() {

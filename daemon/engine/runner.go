@@ -265,7 +265,7 @@ func (d *Engine) runJob(ctx context.Context, a *activeRun, job *config.JobConfig
 		log.printf("FAILED: %s", res.Reason)
 		return res
 	}
-	l := lease{leaseRun, fmt.Sprintf("run %d (%s)", run.ID, job.Name)}
+	l := leaseFor(leaseRun, tr("lease.run", run.ID, job.Name))
 	status := func(state media.RunState, detail string) {
 		a.set(state, detail)
 		if state != "" {

@@ -246,6 +246,8 @@ func TestRunWaitingForAPrompt(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	assert.Contains(t, body, fmt.Sprintf(`<a href="#prompt-%d">作業依頼 %d（媒体を装填）を待っています</a>`, p.ID, p.ID))
 	assert.NotContains(t, body, "waiting for a person")
+	assert.Contains(t, body, fmt.Sprintf("使用中：処理 %d（website-weekly）", r.ID), "the drive the run holds says so in Japanese")
+	assert.NotContains(t, body, fmt.Sprintf("run %d (website-weekly)", r.ID))
 	_, err = f.cat.ClosePrompt(f.ctx, operator, p.ID, media.PromptCancelled, "test over")
 	require.NoError(t, err)
 }

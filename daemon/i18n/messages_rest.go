@@ -1,0 +1,24 @@
+package i18n
+
+// restMessages are the last texts a Japanese user met in English: what
+// holds a drive or waits for it, the note on a manifest made from the
+// offsite plan, the courier page's refusals, and the notes tapewarden
+// itself writes when it closes a prompt.
+var restMessages = []entry{
+	// What holds a drive (the engine's leases), and why a request waits.
+	{"lease.run", "run %s (%s)", "処理 %s（%s）"},
+	{"lease.restore", "a restore of run %s (%s)", "処理 %s（%s）の復元"},
+	{"lease.key_check", "a key check on run %s (%s)", "処理 %s（%s）の暗号鍵の確認"},
+	{"lease.cleaning", "cleaning %s", "%s のクリーニング"},
+	{"lease.cleaning_check", "checking the cleaning of %s", "%s のクリーニング結果の確認"},
+	{"lease.status_check", "a status check", "状態の確認"},
+	{"lease.status_query", "a status query", "状態の問合せ"},
+	{"lease.preflight", "the pre-flight check", "事前点検"},
+	{"lease.load", "a load requested by %s", "%s が依頼した装填"},
+	{"lease.unload", "an unload requested by %s", "%s が依頼した取出し"},
+	{"lease.identify", "identifying its cartridge for %s", "%s の依頼による媒体の識別"},
+	{"lease.put_in", "a cartridge being put in by %s", "%s による媒体の挿入"},
+	{"lease.eject", "an eject requested by %s", "%s が依頼した排出"},
+	{"lease.held_by", "%s is held by %s", "%s は%sで使用中"},
+	{"lease.promised_to", "%s is promised to %s", "%s は%sに割り当て済み"},
+}
