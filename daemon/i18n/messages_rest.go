@@ -21,4 +21,9 @@ var restMessages = []entry{
 	{"lease.eject", "an eject requested by %s", "%s が依頼した排出"},
 	{"lease.held_by", "%s is held by %s", "%s は%sで使用中"},
 	{"lease.promised_to", "%s is promised to %s", "%s は%sに割り当て済み"},
+
+	// The note on a manifest made from the offsite plan, with the note
+	// the person gave after it.
+	{"manifest.from_plan", "from the offsite plan of %s", "%s の遠隔地保管計画から作成"},
+	{"manifest.from_plan_note", "from the offsite plan of %s: %s", "%s の遠隔地保管計画から作成：%s"},
 }
