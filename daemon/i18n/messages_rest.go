@@ -26,4 +26,8 @@ var restMessages = []entry{
 	// the person gave after it.
 	{"manifest.from_plan", "from the offsite plan of %s", "%s の遠隔地保管計画から作成"},
 	{"manifest.from_plan_note", "from the offsite plan of %s: %s", "%s の遠隔地保管計画から作成：%s"},
+
+	// The courier's page refusing a scan.
+	{"courier.no_scan_id", "the scan has no scan ID; reload the page and scan again", "読取番号がありません。ページを再読み込みしてから、もう一度読み取ってください"},
+	{"courier.too_many_scans", "this hand-over already has %s scans, the most one keeps; confirm it, or call the machine room (manifest %s)", "この引渡の読取は上限の %s 件に達しました。引渡を確定するか、サーバ室に連絡してください（搬送票 %s）"},
 }

@@ -270,3 +270,27 @@ func TestRestoresNotCrowdedOutByOtherOperations(t *testing.T) {
 		assert.NotContains(t, body, "catalog copy to", path)
 	}
 }
+
+// The courier page refuses a scan without its scan ID, and one beyond
+// what a hand-over keeps, in the page's language.
+func TestCourierScanRefusalsInThePagesLanguage(t *testing.T) {
+	f := startConsole(t, "ja")
+	m := f.manifest("yamada", "DLY001L8", "DLY002L8")
+	c := f.courierIn("K7Q2", "yamada")
+	page := "/c/m/" + m.ID
+
+	res, body := c.post(page+"/scan", url.Values{"barcode": {"DLY001L8"}}, nil)
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+	assert.Contains(t, body, "読取番号がありません。ページを再読み込みしてから、もう一度読み取ってください")
+	assert.NotContains(t, body, "no scan ID")
+
+	yamada := media.Actor{Name: "yamada", Role: RoleCourier}
+	for i := range media.MaxScansPerHandover {
+		_, err := f.cat.RecordCourierScan(f.ctx, yamada, media.NewCourierScan{Manifest: m.ID, Phase: media.PhasePickup, ScanID: fmt.Sprintf("filler-%04d", i), Barcode: "ZZZ999L8", Courier: "yamada"})
+		require.NoError(t, err)
+	}
+	res, body = c.post(page+"/scan", url.Values{"scan_id": {"one-too-many"}, "barcode": {"DLY002L8"}}, nil)
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+	assert.Contains(t, body, "この引渡の読取は上限の 2000 件に達しました")
+	assert.NotContains(t, body, "the most one hand-over keeps")
+}
