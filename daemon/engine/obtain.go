@@ -216,13 +216,13 @@ func (d *Engine) awaitWithDeadline(ctx context.Context, p media.Prompt, ch chan 
 		return got, nil
 	case <-ctx.Done():
 		d.prompts.forget(p.ID)
-		if _, err := d.cat.ClosePrompt(context.WithoutCancel(ctx), media.System, p.ID, media.PromptCancelled, "the run stopped waiting: "+context.Cause(ctx).Error()); err != nil && !errors.Is(err, media.ErrPromptClosed) {
+		if _, err := d.cat.ClosePrompt(context.WithoutCancel(ctx), media.System, p.ID, media.PromptCancelled, noteRunStopped.text(context.Cause(ctx).Error())); err != nil && !errors.Is(err, media.ErrPromptClosed) {
 			d.log.Error("close prompt", "prompt", p.ID, "err", err)
 		}
 		return media.Prompt{}, ctx.Err()
 	case <-d.clock.At(deadline):
 		d.prompts.forget(p.ID)
-		if _, err := d.cat.ClosePrompt(ctx, media.System, p.ID, media.PromptCancelled, "nobody answered in time"); err != nil && !errors.Is(err, media.ErrPromptClosed) {
+		if _, err := d.cat.ClosePrompt(ctx, media.System, p.ID, media.PromptCancelled, noteNobodyAnswered.text()); err != nil && !errors.Is(err, media.ErrPromptClosed) {
 			d.log.Error("close prompt", "prompt", p.ID, "err", err)
 		}
 		return media.Prompt{}, conflict("nobody answered prompt %d (%s) within %s", p.ID, p.Action, d.cfg.Prompts.LoadTimeout.D())

@@ -412,7 +412,7 @@ func (d *Engine) nightCheck(ctx context.Context, night time.Time) {
 	for _, p := range open {
 		if p.Kind == "check" {
 			// Housekeeping has no caller to fail: log and go on.
-			if _, err := d.cat.ClosePrompt(ctx, media.System, p.ID, media.PromptSuperseded, "a newer pre-flight check replaces it"); err != nil {
+			if _, err := d.cat.ClosePrompt(ctx, media.System, p.ID, media.PromptSuperseded, notePreflightReplaced.text()); err != nil {
 				d.log.Error("close the previous pre-flight prompt", "prompt", p.ID, "err", err)
 			}
 		}

@@ -30,4 +30,15 @@ var restMessages = []entry{
 	// The courier's page refusing a scan.
 	{"courier.no_scan_id", "the scan has no scan ID; reload the page and scan again", "読取番号がありません。ページを再読み込みしてから、もう一度読み取ってください"},
 	{"courier.too_many_scans", "this hand-over already has %s scans, the most one keeps; confirm it, or call the machine room (manifest %s)", "この引渡の読取は上限の %s 件に達しました。引渡を確定するか、サーバ室に連絡してください（搬送票 %s）"},
+
+	// The notes tapewarden writes when it closes a prompt itself. The
+	// catalog keeps them in English; these tell them in Japanese.
+	{"note.nobody_answered", "nobody answered in time", "期限までに応答がありませんでした"},
+	{"note.daemon_restarted", "the daemon restarted; a new prompt is opened if it is still needed", "デーモンが再起動しました。まだ必要なら新しい作業依頼が出されます"},
+	{"note.run_stopped", "the run stopped waiting: %s", "処理が待機をやめました：%s"},
+	{"note.saw_loaded", "the drive reported a cartridge loaded", "ドライブが媒体の装填を検知しました"},
+	{"note.preflight_replaced", "a newer pre-flight check replaces it", "新しい事前点検の結果に置き換えました"},
+	{"note.done_at", "done: %s is at %s", "完了：%s は %s にあります"},
+	{"note.moved", "%s moved from %s to %s; a new prompt says where to take it from", "%s は %s から %s に移動しました。取り出す場所は新しい作業依頼で示します"},
+	{"note.now_at", "%s is now at %s, not %s; a new prompt says where to take it from", "%s は現在 %s にあり、%s にはありません。取り出す場所は新しい作業依頼で示します"},
 }
