@@ -74,6 +74,14 @@ func (p *Printer) reasonArg(a any) any {
 			return time.Time(a).Format("2006年1月2日 15:04")
 		}
 		return a.String()
+	case rotation.List:
+		if !ja {
+			return a.String()
+		}
+		if a.Or && len(a.Items) > 1 {
+			return strings.Join(a.Items[:len(a.Items)-1], "、") + " または " + a.Items[len(a.Items)-1]
+		}
+		return strings.Join(a.Items, "、")
 	case rotation.State:
 		return p.word("reason.state.", string(a))
 	case rotation.Level:

@@ -294,3 +294,24 @@ func TestCourierScanRefusalsInThePagesLanguage(t *testing.T) {
 	assert.Contains(t, body, "この引渡の読取は上限の 2000 件に達しました")
 	assert.NotContains(t, body, "the most one hand-over keeps")
 }
+
+// The audit page tells the policy check's findings in its language; the
+// English page keeps rotation's words.
+func TestPolicyFindingsInThePagesLanguage(t *testing.T) {
+	f := startConsole(t, "ja")
+	op := f.browser().signIn(RoleOperator)
+	res, body := op.get("/audit")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, body, "<strong>警告</strong> ドライブ種別 LTO-8: サーバ室に使用できる LTO-CLN クリーニング媒体がありません（登録 0 巻")
+	assert.Contains(t, body, "システム &#34;juki&#34;: 復元訓練の記録がありません。")
+	assert.NotContains(t, body, "has no restore drill recorded")
+	assert.NotContains(t, body, "cleaning cartridge at the machine room")
+	assert.NotContains(t, body, "drive type LTO-8")
+
+	res, body = op.post("/lang", url.Values{"lang": {"en"}, "back": {"/audit"}}, nil)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, body)
+	res, body = op.get("/audit")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, body, "drive type LTO-8: has no usable LTO-CLN cleaning cartridge at the machine room")
+	assert.Contains(t, body, "system &#34;juki&#34;: has no restore drill recorded")
+}
