@@ -1,7 +1,6 @@
 package rotation
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -31,18 +30,18 @@ var protectedStorage = []PlaceProperty{PropLockable, PropFireproof, PropWaterpro
 
 // storageClasses says why a system's media need protected storage
 // ("integrity 2, availability 2"), or "" when they do not.
-func storageClasses(s System) string {
-	var parts []string
+func storageClasses(s System) List {
+	var parts []any
 	if s.Confidentiality >= 2 {
-		parts = append(parts, fmt.Sprintf("confidentiality %d", s.Confidentiality))
+		parts = append(parts, phrase("check.class.confidentiality", "confidentiality %d", s.Confidentiality))
 	}
 	if s.Integrity >= 2 {
-		parts = append(parts, fmt.Sprintf("integrity %d", s.Integrity))
+		parts = append(parts, phrase("check.class.integrity", "integrity %d", s.Integrity))
 	}
 	if s.Availability >= 2 {
-		parts = append(parts, fmt.Sprintf("availability %d", s.Availability))
+		parts = append(parts, phrase("check.class.availability_n", "availability %d", s.Availability))
 	}
-	return strings.Join(parts, ", ")
+	return List{Items: parts, Join: JoinComma}
 }
 
 // checkHandling holds the catalog against the classes of the data on each
@@ -162,7 +161,7 @@ func checkStoragePlaces(cfg Config, facts Facts, systems map[string]System, add 
 	}
 	type kept struct {
 		barcodes []string
-		why      map[string]string // system -> its classes
+		why      map[string]List // system -> its classes
 	}
 	at := map[[2]string]*kept{}
 	for _, c := range facts.Cartridges {
@@ -174,9 +173,9 @@ func checkStoragePlaces(cfg Config, facts Facts, systems map[string]System, add 
 		if !ok || !slices.ContainsFunc(protectedStorage, func(prop PlaceProperty) bool { return !p.Has(prop) }) {
 			continue
 		}
-		why := map[string]string{}
+		why := map[string]List{}
 		for _, name := range c.Systems {
-			if classes := storageClasses(systems[name]); classes != "" {
+			if classes := storageClasses(systems[name]); len(classes.Items) > 0 {
 				why[name] = classes
 			}
 		}
@@ -185,7 +184,7 @@ func checkStoragePlaces(cfg Config, facts Facts, systems map[string]System, add 
 		}
 		k := at[key]
 		if k == nil {
-			k = &kept{why: map[string]string{}}
+			k = &kept{why: map[string]List{}}
 			at[key] = k
 		}
 		k.barcodes = append(k.barcodes, c.Barcode)
@@ -193,16 +192,16 @@ func checkStoragePlaces(cfg Config, facts Facts, systems map[string]System, add 
 	}
 	for _, key := range slices.SortedFunc(maps.Keys(at), func(a, b [2]string) int { return strings.Compare(a[0]+"/"+a[1], b[0]+"/"+b[1]) }) {
 		k, p := at[key], places[key]
-		var lacks, data []string
+		var lacks, data []any
 		for _, prop := range protectedStorage {
 			if !p.Has(prop) {
 				lacks = append(lacks, string(prop))
 			}
 		}
 		for _, name := range slices.Sorted(maps.Keys(k.why)) {
-			data = append(data, name+" ("+k.why[name]+")")
+			data = append(data, phrase("check.place.data", "%s (%s)", name, k.why[name]))
 		}
-		var better []string
+		var better []any
 		for _, s := range cfg.Sites {
 			if s.Name != key[0] {
 				continue
@@ -216,13 +215,13 @@ func checkStoragePlaces(cfg Config, facts Facts, systems map[string]System, add 
 		move := phrase("check.place.none", "no place at %s is lockable, fireproof and waterproof: provide one (a fire- and water-proof safe) and list it under sites[].places with those properties", key[0])
 		switch {
 		case len(better) > 0 && len(k.barcodes) == 1:
-			move = phrase("check.place.move.one", "move it to %s ('tapewarden media move %s --to %s')", List{Items: better, Or: true}, k.barcodes[0], better[0])
+			move = phrase("check.place.move.one", "move it to %s ('tapewarden media move %s --to %s')", List{Items: better, Join: JoinOr}, k.barcodes[0], better[0])
 		case len(better) > 0:
-			move = phrase("check.place.move", "move them to %s ('tapewarden media move BARCODE --to %s')", List{Items: better, Or: true}, better[0])
+			move = phrase("check.place.move", "move them to %s ('tapewarden media move BARCODE --to %s')", List{Items: better, Join: JoinOr}, better[0])
 		}
 		slices.Sort(k.barcodes)
 		add(SeverityError, ruleStoragePlace, sectionStorage, about("place", key[0]+"/"+key[1]), "check.place", "keeps %s with data of %s, which the standard keeps in a lockable place protected against fire, heat, water and humidity, but the place is not %s: %s; if the place does offer this, list it in the place's properties",
-			strings.Join(k.barcodes, ", "), List{Items: data}, List{Items: lacks, Or: true}, move)
+			strings.Join(k.barcodes, ", "), List{Items: data, Join: JoinAnd}, List{Items: lacks, Join: JoinOr}, move)
 	}
 }
 

@@ -94,19 +94,41 @@ type DateTime time.Time
 // String is the day and time as rotation writes them.
 func (d DateTime) String() string { return time.Time(d).Format("2006-01-02 15:04") }
 
-// List is words in a reason, written "a, b and c" (or "a, b or c"); another
-// language joins them its own way.
+// List is words in a reason, each an identifier or a Reason, written "a,
+// b and c", "a, b or c", or "a, b"; another language joins them its own
+// way.
 type List struct {
-	Items []string
-	Or    bool
+	Items []any
+	Join  Join
 }
+
+// Join is how a List joins its last item.
+type Join int
+
+// The joins.
+const (
+	JoinComma Join = iota // a, b, c
+	JoinAnd               // a, b and c
+	JoinOr                // a, b or c
+)
 
 // String is the list as rotation writes it.
 func (l List) String() string {
-	if l.Or {
-		return orList(l.Items)
+	words := make([]string, len(l.Items))
+	for i, a := range l.Items {
+		if r, ok := a.(Reason); ok {
+			words[i] = r.Message
+		} else {
+			words[i] = fmt.Sprint(a)
+		}
 	}
-	return andList(l.Items)
+	switch l.Join {
+	case JoinAnd:
+		return andList(words)
+	case JoinOr:
+		return orList(words)
+	}
+	return strings.Join(words, ", ")
 }
 
 // String renders the reason as "code: message".

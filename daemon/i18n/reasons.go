@@ -78,10 +78,14 @@ func (p *Printer) reasonArg(a any) any {
 		if !ja {
 			return a.String()
 		}
-		if a.Or && len(a.Items) > 1 {
-			return strings.Join(a.Items[:len(a.Items)-1], "、") + " または " + a.Items[len(a.Items)-1]
+		words := make([]string, len(a.Items))
+		for i, w := range a.Items {
+			words[i] = fmt.Sprint(p.reasonArg(w))
 		}
-		return strings.Join(a.Items, "、")
+		if a.Join == rotation.JoinOr && len(words) > 1 {
+			return strings.Join(words[:len(words)-1], "、") + " または " + words[len(words)-1]
+		}
+		return strings.Join(words, "、")
 	case rotation.State:
 		return p.word("reason.state.", string(a))
 	case rotation.Level:

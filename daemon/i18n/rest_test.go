@@ -85,7 +85,19 @@ func stringLit(e ast.Expr) (string, bool) {
 // the Japanese comma in Japanese.
 func TestReasonListArgument(t *testing.T) {
 	r := rotation.Reason{Key: "check.place.move", Message: "move them to annex/safe or honcho/safe ('tapewarden media move BARCODE --to annex/safe')",
-		Args: []any{rotation.List{Items: []string{"annex/safe", "honcho/safe"}, Or: true}, "annex/safe"}}
+		Args: []any{rotation.List{Items: []any{"annex/safe", "honcho/safe"}, Join: rotation.JoinOr}, "annex/safe"}}
 	assert.Equal(t, r.Message, NewPrinter(English, nil).Reason(r))
 	assert.Equal(t, "annex/safe または honcho/safe に移してください（'tapewarden media move BARCODE --to annex/safe'）", NewPrinter(Japanese, nil).Reason(r))
+}
+
+// The classes of a system's data in a storage finding are told in
+// Japanese too.
+func TestReasonListOfReasons(t *testing.T) {
+	classes := rotation.List{Items: []any{
+		rotation.Reason{Key: "check.class.confidentiality", Message: "confidentiality 2", Args: []any{2}},
+		rotation.Reason{Key: "check.class.availability_n", Message: "availability 2", Args: []any{2}},
+	}}
+	r := rotation.Reason{Key: "check.place.data", Message: "juki (confidentiality 2, availability 2)", Args: []any{"juki", classes}}
+	assert.Equal(t, r.Message, NewPrinter(English, nil).Reason(r))
+	assert.Equal(t, "juki（区分：機密性 2、可用性 2）", NewPrinter(Japanese, nil).Reason(r))
 }
