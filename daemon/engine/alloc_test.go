@@ -148,6 +148,10 @@ func TestCancelARunWaitingForAPerson(t *testing.T) {
 		require.Len(t, runs, 1)
 		return strings.Contains(runs[0].Detail, fmt.Sprintf("waiting for a person: prompt %d", p.ID))
 	})
+	runs := h.d.ActiveRuns()
+	require.Len(t, runs, 1)
+	assert.Equal(t, fmt.Sprintf("作業依頼 %d の対応を待っています（%s）", p.ID, p.ActionJa), runs[0].DetailText(true), "the console says it in Japanese")
+	assert.Equal(t, runs[0].Detail, runs[0].DetailText(false))
 
 	_, err = h.d.StartRun(ctx, "website-weekly", "manual", time.Time{})
 	assert.ErrorContains(t, err, "in progress")

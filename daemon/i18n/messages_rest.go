@@ -120,4 +120,16 @@ var restMessages = []entry{
 		"%s には施錠でき耐火・防水の場所がありません。そうした場所（耐火・防水の金庫など）を用意し、その properties とともに sites[].places に記載してください"},
 	{"check.place.move", "move them to %s ('tapewarden media move BARCODE --to %s')", "%s に移してください（'tapewarden media move BARCODE --to %s'）"},
 	{"check.place.move.one", "move it to %s ('tapewarden media move %s --to %s')", "%s に移してください（'tapewarden media move %s --to %s'）"},
+
+	// What a run is doing, as the console's operations page shows it.
+	{"run.detail.wait_drive", "waiting for a free drive (%s) for %s", "%[2]s のために空きドライブ（%[1]s）を待っています"},
+	{"run.detail.unloading", "unloading %s from %s", "ドライブ %[2]s から %[1]s を取り出しています"},
+	{"run.detail.loading", "loading %s into %s", "%[1]s をドライブ %[2]s に装填しています"},
+	{"run.detail.wait_person", "waiting for a person: prompt %s (%s)", "作業依頼 %s の対応を待っています（%s）"},
+	{"run.detail.wait_pool", "waiting for pool %s: another run of the pool is writing", "プール %s の別の処理が書込み中のため待機しています"},
+	{"run.detail.choosing", "choosing a cartridge for pool %s", "プール %s の媒体を選んでいます"},
+	{"run.detail.writing", "writing %s in %s", "ドライブ %[2]s で %[1]s に書き込んでいます"},
+	{"run.detail.verifying", "verifying piece %s on %s (tape file %s)", "%[2]s のピース %[1]s を検証しています（テープファイル %[3]s）"},
+	{"run.detail.changing", "changing cartridge: %s is full, %s is next", "媒体を交換しています：%s が満杯のため、次は %s です"},
+	{"run.detail.writing_piece", "writing %s in %s (piece %s)", "ドライブ %[2]s で %[1]s に書き込んでいます（ピース %[3]s）"},
 }

@@ -39,10 +39,11 @@ type promptCard struct {
 	Deadline      time.Time
 }
 
-// runRow is a run in progress and the open prompts it waits for, which
-// the page words itself (the run's own detail is the engine's English).
+// runRow is a run in progress, what it is doing in the page's language,
+// and the open prompts it waits for, which the page words itself.
 type runRow struct {
 	engine.ActiveRun
+	Doing   string
 	Prompts []promptCard
 }
 
@@ -98,7 +99,7 @@ func (c *console) opsPage(q *request) error {
 		data.Prompts = append(data.Prompts, c.card(q, p))
 	}
 	for _, r := range c.eng.ActiveRuns() {
-		row := runRow{ActiveRun: r}
+		row := runRow{ActiveRun: r, Doing: r.DetailText(ja)}
 		for _, card := range data.Prompts {
 			if card.P.Run == r.ID {
 				row.Prompts = append(row.Prompts, card)
