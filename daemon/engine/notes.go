@@ -20,7 +20,9 @@ type systemNote struct {
 	re         *regexp.Regexp
 }
 
-func note(id, format string, places ...int) *systemNote {
+// knownNote is a note of the table: its catalogue id, its English format
+// (each %s an argument), and which arguments are places.
+func knownNote(id, format string, places ...int) *systemNote {
 	parts := strings.Split(format, "%s")
 	var b strings.Builder
 	b.WriteString("^")
@@ -40,14 +42,14 @@ func note(id, format string, places ...int) *systemNote {
 
 // The notes tapewarden writes when it closes a prompt.
 var (
-	noteNobodyAnswered    = note("note.nobody_answered", "nobody answered in time")
-	noteRestarted         = note("note.daemon_restarted", "the daemon restarted; a new prompt is opened if it is still needed")
-	noteRunStopped        = note("note.run_stopped", "the run stopped waiting: %s")
-	noteSawLoaded         = note("note.saw_loaded", sawLoadedNote)
-	notePreflightReplaced = note("note.preflight_replaced", "a newer pre-flight check replaces it")
-	noteDoneAt            = note("note.done_at", "done: %s is at %s", 1)
-	noteMoved             = note("note.moved", "%s moved from %s to %s; a new prompt says where to take it from", 1, 2)
-	noteNowAt             = note("note.now_at", "%s is now at %s, not %s; a new prompt says where to take it from", 1, 2)
+	noteNobodyAnswered    = knownNote("note.nobody_answered", "nobody answered in time")
+	noteRestarted         = knownNote("note.daemon_restarted", "the daemon restarted; a new prompt is opened if it is still needed")
+	noteRunStopped        = knownNote("note.run_stopped", "the run stopped waiting: %s")
+	noteSawLoaded         = knownNote("note.saw_loaded", sawLoadedNote)
+	notePreflightReplaced = knownNote("note.preflight_replaced", "a newer pre-flight check replaces it")
+	noteDoneAt            = knownNote("note.done_at", "done: %s is at %s", 1)
+	noteMoved             = knownNote("note.moved", "%s moved from %s to %s; a new prompt says where to take it from", 1, 2)
+	noteNowAt             = knownNote("note.now_at", "%s is now at %s, not %s; a new prompt says where to take it from", 1, 2)
 
 	systemNotes = []*systemNote{noteNobodyAnswered, noteRestarted, noteRunStopped, noteSawLoaded, notePreflightReplaced, noteDoneAt, noteMoved, noteNowAt}
 )
