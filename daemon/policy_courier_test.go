@@ -12,6 +12,7 @@ import (
 	"github.com/tapewarden/tapewarden/media"
 	"github.com/tapewarden/tapewarden/rotation"
 
+	"github.com/tapewarden/tapewarden/daemon/config"
 	"github.com/tapewarden/tapewarden/daemon/i18n"
 	"github.com/tapewarden/tapewarden/daemon/report"
 )
@@ -144,6 +145,23 @@ func TestCourierPlanInJapanese(t *testing.T) {
 	h.ok("GET", "/v1/courier/plan?date=2025-04-07&lang=ja", nil, &ja)
 	assert.Contains(t, ja.Note, "現在のカタログに基づく計画です")
 	assert.Contains(t, ja.Note, "'tapewarden rotation calendar'", "commands stay as they are")
+}
+
+// A manifest made from the offsite plan is noted in the configured
+// language, the note the person gave kept as it is.
+func TestManifestsFromPlanNotedInTheConfiguredLanguage(t *testing.T) {
+	clock := &stillClock{now: jst(2025, 4, 1, 20, 0)}
+	h := startDaemon(t, withDemoWorld, withNightlySchedules, withClock(clock), func(cfg *config.Config, _ *Options) { cfg.Language = "ja" })
+	for day := 1; day <= 4; day++ {
+		runJobAt(t, h, clock, "juki-daily", jst(2025, 4, day, 22, 0))
+	}
+	clock.Set(jst(2025, 4, 5, 9, 0))
+	var res report.FromPlanResult
+	h.ok("POST", "/v1/manifests/from-plan", report.FromPlanRequest{Note: "火曜便"}, &res)
+	require.NotEmpty(t, res.Created)
+	for _, m := range res.Created {
+		assert.Equal(t, "2025年4月5日(土) の遠隔地保管計画から作成：火曜便", m.Note)
+	}
 }
 
 func TestManifestsFromPlan(t *testing.T) {

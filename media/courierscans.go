@@ -27,6 +27,10 @@ const (
 // MaxScansPerHandover is how many scans one hand-over keeps.
 const MaxScansPerHandover = 2000
 
+// ErrTooManyScans refuses a scan beyond MaxScansPerHandover; it is an
+// ErrBadInput, so that a page can word this refusal itself.
+var ErrTooManyScans = fmt.Errorf("%w: a hand-over keeps at most %d scans", ErrBadInput, MaxScansPerHandover)
+
 // How a hand-over's scans were closed.
 const (
 	ScansRecorded   = "recorded"   // the hand-over was recorded
@@ -124,7 +128,7 @@ func (c *Catalog) RecordCourierScan(ctx context.Context, actor Actor, n NewCouri
 			return err
 		}
 		if count >= MaxScansPerHandover {
-			return fmt.Errorf("%w: the %s of %s already has %d scans, the most one hand-over keeps; confirm it, or call the machine room", ErrBadInput, n.Phase, m.ID, count)
+			return fmt.Errorf("%w; the %s of %s already has %d: confirm it, or call the machine room", ErrTooManyScans, n.Phase, m.ID, count)
 		}
 		sc := CourierScan{Manifest: m.ID, Phase: n.Phase, ScanID: n.ScanID, Courier: strings.TrimSpace(n.Courier), ScannedBy: actor.Name, ScannedAt: c.now()}
 		if err := c.classifyScan(ctx, tx, m, raw, &sc); err != nil {

@@ -155,6 +155,7 @@ func TestCourierScansCapped(t *testing.T) {
 	before := dump(t, f.path)
 	_, err = f.cat.RecordCourierScan(f.ctx, yamadaOn(m.ID), NewCourierScan{Manifest: m.ID, Phase: PhasePickup, ScanID: "one-too-many", Barcode: "DLY002L8", Courier: "yamada"})
 	require.ErrorIs(t, err, ErrBadInput)
+	require.ErrorIs(t, err, ErrTooManyScans)
 	assert.Contains(t, err.Error(), "2000 scans")
 	assert.Equal(t, before, dump(t, f.path))
 	assert.Equal(t, ScanExpected, f.scan(t, m.ID, PhasePickup, "last-one", "DLY001L8").Result, "a scan sent again is answered")

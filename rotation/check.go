@@ -41,6 +41,12 @@ type Finding struct {
 	Subject string `json:"subject"`
 	// Message says what is wrong and what to do.
 	Message string `json:"message"`
+	// About and Says are Subject and Message with their keys in the
+	// daemon's catalogue of texts (see Reason), so that the daemon can
+	// tell a finding in the operator's language; they do not travel in
+	// JSON. A finding about the configuration's own errors has no keys.
+	About Reason `json:"-"`
+	Says  Reason `json:"-"`
 }
 
 // String renders the finding on one line: severity, rule, section, subject
@@ -126,8 +132,11 @@ type EncryptedGeneration struct {
 // rotation) rather than an error.
 func Check(cfg Config, facts Facts, now time.Time) []Finding {
 	var fs []Finding
-	add := func(sev Severity, rule, section, subject, format string, args ...any) {
-		fs = append(fs, Finding{sev, rule, section, subject, fmt.Sprintf(format, args...)})
+	say := func(sev Severity, rule, section string, subject, says Reason) {
+		fs = append(fs, Finding{Severity: sev, Rule: rule, Section: section, Subject: subject.Message, Message: says.Message, About: subject, Says: says})
+	}
+	add := func(sev Severity, rule, section string, subject Reason, key, format string, args ...any) {
+		say(sev, rule, section, subject, phrase(key, format, args...))
 	}
 	for _, is := range cfg.Issues() {
 		msg := is.Message
@@ -135,32 +144,33 @@ func Check(cfg Config, facts Facts, now time.Time) []Finding {
 			msg = is.Field + ": " + msg
 		}
 		if is.Rule == RuleMinCycle {
-			add(SeverityError, ruleMin5, sectionMin5, is.Subject, "%s", msg)
+			add(SeverityError, ruleMin5, sectionMin5, Reason{Message: is.Subject}, "", "%s", msg)
 		} else {
-			add(SeverityError, ruleConfig, sectionConfig, is.Subject, "%s", msg)
+			add(SeverityError, ruleConfig, sectionConfig, Reason{Message: is.Subject}, "", "%s", msg)
 		}
 	}
 	view := View{Sites: cfg.Sites, Cartridges: facts.Cartridges}
 	pools := map[string]Pool{}
 	for _, p := range cfg.Pools {
 		pools[p.Name] = p
-		subj := fmt.Sprintf("pool %q", p.Name)
+		subj := about("pool", p.Name)
 		if p.Waiver != nil && p.Scheme != SchemeScratch && p.Scheme != SchemeRelease {
 			if n := p.target(); n < MinCycle {
-				by := ""
 				if p.Waiver.ApprovedBy != "" {
-					by = " (approved by " + p.Waiver.ApprovedBy + ")"
+					add(SeverityWarning, ruleMin5, sectionMin5, subj, "check.waiver.approved", "rotates %d cartridges, fewer than the standard's %d, under a waiver: %q (approved by %s); review the waiver and move to %d cartridges when you can",
+						n, MinCycle, p.Waiver.Reason, p.Waiver.ApprovedBy, MinCycle)
+				} else {
+					add(SeverityWarning, ruleMin5, sectionMin5, subj, "check.waiver", "rotates %d cartridges, fewer than the standard's %d, under a waiver: %q; review the waiver and move to %d cartridges when you can",
+						n, MinCycle, p.Waiver.Reason, MinCycle)
 				}
-				add(SeverityWarning, ruleMin5, sectionMin5, subj, "rotates %d cartridges, fewer than the standard's %d, under a waiver: %q%s; review the waiver and move to %d cartridges when you can",
-					n, MinCycle, p.Waiver.Reason, by, MinCycle)
 			} else {
-				add(SeverityInfo, ruleMin5, sectionMin5, subj, "has a waiver but rotates %d cartridges, which meets the standard: remove the waiver", n)
+				add(SeverityInfo, ruleMin5, sectionMin5, subj, "check.waiver.needless", "has a waiver but rotates %d cartridges, which meets the standard: remove the waiver", n)
 			}
 		}
 		if o := p.Offsite; o != nil && p.Scheme == SchemeCycle && p.Cycle != nil && cycleLevel(p.Cycle.Every) == LevelDaily {
 			if need := o.Keep + o.lead() + o.TransitDays; p.Cycle.Cartridges < need {
-				add(SeverityWarning, ruleKeepReachable, sectionKeep, subj, "a daily cycle of %d cannot keep %d generations away: with %s on the road (transit) and %s coming back to be written (lead), %d can be away; rotate at least %d cartridges or lower offsite.keep",
-					p.Cycle.Cartridges, o.Keep, Plural(o.TransitDays, "generation"), Plural(o.lead(), "cartridge"), max(p.Cycle.Cartridges-o.lead()-o.TransitDays, 0), need)
+				add(SeverityWarning, ruleKeepReachable, sectionKeep, subj, "check.keep_reachable", "a daily cycle of %d cannot keep %d generations away: with %s on the road (transit) and %s coming back to be written (lead), %d can be away; rotate at least %d cartridges or lower offsite.keep",
+					p.Cycle.Cartridges, o.Keep, count(o.TransitDays, "generation"), count(o.lead(), "cartridge"), max(p.Cycle.Cartridges-o.lead()-o.TransitDays, 0), need)
 			}
 		}
 	}
@@ -182,7 +192,7 @@ func Check(cfg Config, facts Facts, now time.Time) []Finding {
 		if s.Kind == SiteMachineRoom {
 			continue
 		}
-		subj := fmt.Sprintf("site %q", s.Name)
+		subj := about("site", s.Name)
 		minKM, isDest := need[s.Name]
 		if !isDest {
 			minKM = DefaultMinDistanceKM
@@ -194,13 +204,13 @@ func Check(cfg Config, facts Facts, now time.Time) []Finding {
 					sev = SeverityError
 				}
 				if used[s.Name] || s.Kind == SiteRemote {
-					add(sev, ruleHazard, sectionHazard, subj, "shares %s with machine room %s: one event can destroy both copies; keep media at a site without that hazard (a sturdy public building on high ground)",
+					add(sev, ruleHazard, sectionHazard, subj, "check.hazard", "shares %s with machine room %s: one event can destroy both copies; keep media at a site without that hazard (a sturdy public building on high ground)",
 						strings.Join(shared, ", "), room.Name)
 				}
 			}
 		}
 		if (s.Kind == SiteRemote || isDest) && s.DistanceKM < minKM {
-			add(SeverityError, ruleDistance, sectionDistance, subj, "is %g km from the machine room, nearer than %g km: the same earthquake can hit both; use a site at least %g km away",
+			add(SeverityError, ruleDistance, sectionDistance, subj, "check.distance", "is %g km from the machine room, nearer than %g km: the same earthquake can hit both; use a site at least %g km away",
 				s.DistanceKM, minKM, minKM)
 		}
 	}
@@ -212,7 +222,7 @@ func Check(cfg Config, facts Facts, now time.Time) []Finding {
 	}
 	priorities := map[int][]string{}
 	for _, s := range cfg.Systems {
-		subj := fmt.Sprintf("system %q", s.Name)
+		subj := about("system", s.Name)
 		var mine []Pool
 		for _, j := range jobsOf[s.Name] {
 			if p, ok := pools[j.Pool]; ok && p.Scheme != SchemeScratch {
@@ -220,15 +230,15 @@ func Check(cfg Config, facts Facts, now time.Time) []Finding {
 			}
 		}
 		if len(jobsOf[s.Name]) == 0 {
-			add(SeverityError, ruleNoBackup, sectionNoBackup, subj, "has no backup job: add a job writing it to a pool")
+			add(SeverityError, ruleNoBackup, sectionNoBackup, subj, "check.no_backup", "has no backup job: add a job writing it to a pool")
 		}
 		if s.UpdatesPerWeek >= 2 && len(jobsOf[s.Name]) > 0 && !slices.ContainsFunc(mine, writesDaily) {
-			add(SeverityError, ruleDaily, sectionDaily, subj, "data is updated %g times a week but no pool of its jobs keeps daily generations: back it up daily (a cycle with every: day, or gfs)",
+			add(SeverityError, ruleDaily, sectionDaily, subj, "check.daily", "data is updated %g times a week but no pool of its jobs keeps daily generations: back it up daily (a cycle with every: day, or gfs)",
 				s.UpdatesPerWeek)
 		}
 		if important := s.Availability == 2 || s.Importance == "I" || s.Importance == "II"; important {
 			if !slices.ContainsFunc(mine, func(p Pool) bool { return reachesRemote(p, view) }) {
-				add(SeverityError, ruleRemote, sectionRemote, subj, "is %s but none of its pools keeps a generation at a remote site at least the configured distance away that shares no hazard with the machine room: add offsite.remote_site to a pool of its jobs",
+				add(SeverityError, ruleRemote, sectionRemote, subj, "check.remote", "is %s but none of its pools keeps a generation at a remote site at least the configured distance away that shares no hazard with the machine room: add offsite.remote_site to a pool of its jobs",
 					classDescription(s))
 			}
 		}
@@ -237,38 +247,38 @@ func Check(cfg Config, facts Facts, now time.Time) []Finding {
 			for _, p := range mine {
 				if p.Offsite != nil && p.Encryption == "" && !seen[p.Name] {
 					seen[p.Name] = true
-					add(SeverityError, ruleEncryption, sectionEncryption, subj, "holds confidentiality-2 data, and pool %s takes it offsite without encryption: set encryption: age with recipients: for pool %s",
+					add(SeverityError, ruleEncryption, sectionEncryption, subj, "check.encryption", "holds confidentiality-2 data, and pool %s takes it offsite without encryption: set encryption: age with recipients: for pool %s",
 						p.Name, p.Name)
 				}
 			}
 		}
 		if !s.RestoreProcedure {
-			add(SeverityWarning, ruleProcedure, sectionProcedure, subj, "has no documented restore procedure: write one (with the vendor if there is one) and set restore_procedure_documented: true")
+			add(SeverityWarning, ruleProcedure, sectionProcedure, subj, "check.procedure", "has no documented restore procedure: write one (with the vendor if there is one) and set restore_procedure_documented: true")
 		}
 		if s.RestorePriority == 0 {
-			add(SeverityWarning, rulePriority, sectionPriority, subj, "has no restore priority: number the systems in restore order (the standard puts the resident registry first, then the public website, then tax data)")
+			add(SeverityWarning, rulePriority, sectionPriority, subj, "check.priority", "has no restore priority: number the systems in restore order (the standard puts the resident registry first, then the public website, then tax data)")
 		} else {
 			priorities[s.RestorePriority] = append(priorities[s.RestorePriority], s.Name)
 		}
 		if s.Importance == "" || s.Availability == 0 {
-			add(SeverityWarning, ruleInventory, sectionAvailability, subj, "has no importance class (I-IV) or availability class (1-2): classify it, as the remote-copy rule depends on it")
+			add(SeverityWarning, ruleInventory, sectionAvailability, subj, "check.classes", "has no importance class (I-IV) or availability class (1-2): classify it, as the remote-copy rule depends on it")
 		}
 		if strings.TrimSpace(s.Manager) == "" {
-			add(SeverityInfo, ruleInventory, sectionInventory, subj, "has no manager: name the person responsible")
+			add(SeverityInfo, ruleInventory, sectionInventory, subj, "check.manager", "has no manager: name the person responsible")
 		}
 		if strings.TrimSpace(s.VendorContact) == "" {
-			add(SeverityInfo, ruleInventory, sectionInventory, subj, "has no vendor contact: record who supports a restore (or that there is no vendor)")
+			add(SeverityInfo, ruleInventory, sectionInventory, subj, "check.vendor", "has no vendor contact: record who supports a restore (or that there is no vendor)")
 		}
 		if facts.DrillsTracked {
 			last := facts.Drills[s.Name]
 			switch {
 			case last.IsZero():
-				add(SeverityWarning, ruleDrill, sectionDrill, subj, "has no restore drill recorded: run one following the restore procedure and record it")
+				add(SeverityWarning, ruleDrill, sectionDrill, subj, "check.drill.none", "has no restore drill recorded: run one following the restore procedure and record it")
 			case last.Before(now.AddDate(-1, 0, 0)):
-				add(SeverityWarning, ruleDrill, sectionDrill, subj, "last restore drill was on %s, more than 12 months ago: run one and record its findings", date(last.In(now.Location())))
+				add(SeverityWarning, ruleDrill, sectionDrill, subj, "check.drill.old", "last restore drill was on %s, more than 12 months ago: run one and record its findings", Date(last.In(now.Location())))
 			}
 			if problem, ok := facts.DrillProblems[s.Name]; ok {
-				add(SeverityWarning, ruleDrill, sectionDrill, subj, "the last restore drill, on %s, %s: fix what it found and run the drill again", date(last.In(now.Location())), problem)
+				add(SeverityWarning, ruleDrill, sectionDrill, subj, "check.drill.problem", "the last restore drill, on %s, %s: fix what it found and run the drill again", Date(last.In(now.Location())), problem)
 			}
 		}
 	}
@@ -277,27 +287,27 @@ func Check(cfg Config, facts Facts, now time.Time) []Finding {
 		checkHandling(cfg, facts, add)
 	}
 	if !facts.DrillsTracked && len(cfg.Systems) > 0 {
-		add(SeverityInfo, ruleDrill, sectionDrill, "restore drills", "are not tracked yet, so the yearly drill cannot be checked: record each restore drill")
+		add(SeverityInfo, ruleDrill, sectionDrill, phrase("check.subject.drills", "restore drills"), "check.drill.untracked", "are not tracked yet, so the yearly drill cannot be checked: record each restore drill")
 	}
 	for _, n := range slices.Sorted(maps.Keys(priorities)) {
 		if names := priorities[n]; len(names) > 1 {
 			slices.Sort(names)
-			add(SeverityWarning, rulePriority, sectionPriority, "systems "+strings.Join(names, ", "), "share restore priority %d: decide their order in advance", n)
+			add(SeverityWarning, rulePriority, sectionPriority, phrase("check.subject.systems", "systems %s", strings.Join(names, ", ")), "check.priority.shared", "share restore priority %d: decide their order in advance", n)
 		}
 	}
 
 	// Drives and cleaning.
 	types := map[string]bool{}
 	for _, d := range cfg.Drives {
-		subj := fmt.Sprintf("drive %q", d.Name)
+		subj := about("drive", d.Name)
 		types[d.Type] = true
 		switch {
 		case mediatype.IsDisk(d.Type):
 			// A directory drive writes to removable disks: nothing to clean.
 		case d.Cleaning == nil:
-			add(SeverityWarning, ruleCleaningPolicy, sectionCleaning, subj, "has no cleaning policy: set cleaning.on_request (LTO) or an interval (DDS/DAT)")
+			add(SeverityWarning, ruleCleaningPolicy, sectionCleaning, subj, "check.cleaning.policy", "has no cleaning policy: set cleaning.on_request (LTO) or an interval (DDS/DAT)")
 		case cleanerFamily(d.Type) == "LTO-CLN" && d.Cleaning.scheduled():
-			add(SeverityInfo, ruleCleaningOnAsk, sectionCleaning, subj, "is cleaned on a schedule, but LTO drives should be cleaned only when they ask (each cleaning wears the heads): use cleaning.on_request")
+			add(SeverityInfo, ruleCleaningOnAsk, sectionCleaning, subj, "check.cleaning.on_ask", "is cleaned on a schedule, but LTO drives should be cleaned only when they ask (each cleaning wears the heads): use cleaning.on_request")
 		}
 	}
 	if facts.Catalog {
@@ -306,11 +316,11 @@ func Check(cfg Config, facts Facts, now time.Time) []Finding {
 				continue
 			}
 			if cands, why := usableCleaners(t, view, now, nil); len(cands) == 0 {
-				add(SeverityWarning, ruleCleaningSupply, sectionCleaning, "drive type "+t, "has no usable %s cleaning cartridge at the machine room (%s): add one", cleanerFamily(t), why.Message)
+				add(SeverityWarning, ruleCleaningSupply, sectionCleaning, phrase("check.subject.drive_type", "drive type %s", t), "check.cleaning.supply", "has no usable %s cleaning cartridge at the machine room (%s): add one", cleanerFamily(t), why)
 			}
 		}
 		for _, s := range SpentCleaners(facts.Cartridges, now) {
-			add(SeverityInfo, ruleCleaningSpent, sectionCleaning, "cartridge "+s.Barcode, "%s", s.Reason.Message)
+			say(SeverityInfo, ruleCleaningSpent, sectionCleaning, phrase("check.subject.cartridge", "cartridge %s", s.Barcode), s.Reason)
 		}
 	}
 
@@ -367,40 +377,46 @@ func reachesRemote(p Pool, view View) bool {
 	return dest != "" && len(remoteFaults(view, dest, p.Offsite.minDistance())) == 0
 }
 
-func classDescription(s System) string {
-	var parts []string
-	if s.Importance == "I" || s.Importance == "II" {
-		parts = append(parts, "importance class "+s.Importance)
+func classDescription(s System) Reason {
+	important := s.Importance == "I" || s.Importance == "II"
+	switch {
+	case important && s.Availability == 2:
+		return phrase("check.class.both", "importance class %s and availability class 2", s.Importance)
+	case important:
+		return phrase("check.class.importance", "importance class %s", s.Importance)
 	}
-	if s.Availability == 2 {
-		parts = append(parts, "availability class 2")
-	}
-	return strings.Join(parts, " and ")
+	return phrase("check.class.availability", "availability class 2")
 }
 
 // checkEncryption reports encrypted pools without a second (escrow)
 // recipient, and generations still held that none of a pool's configured
 // recipients can decrypt.
-func checkEncryption(cfg Config, facts Facts, add func(sev Severity, rule, section, subject, format string, args ...any)) {
+func checkEncryption(cfg Config, facts Facts, add func(sev Severity, rule, section string, subject Reason, key, format string, args ...any)) {
 	current := map[string]Pool{}
 	for _, p := range cfg.Pools {
 		current[p.Name] = p
 		if p.Encryption != "" && len(p.Recipients) == 1 {
-			add(SeverityWarning, ruleEscrow, sectionEncryption, fmt.Sprintf("pool %q", p.Name), "is encrypted to one recipient only: if that key is lost, so are the tapes; add an escrow recipient kept sealed at the remote site")
+			add(SeverityWarning, ruleEscrow, sectionEncryption, about("pool", p.Name), "check.escrow", "is encrypted to one recipient only: if that key is lost, so are the tapes; add an escrow recipient kept sealed at the remote site")
 		}
 	}
-	stale := map[string][]string{}
+	stale := map[string][]Reason{}
 	for _, g := range facts.Encrypted {
 		p, ok := current[g.Pool]
 		if ok && slices.ContainsFunc(g.Recipients, func(r string) bool { return slices.Contains(p.Recipients, r) }) {
 			continue
 		}
-		stale[g.Pool] = append(stale[g.Pool], fmt.Sprintf("%s (to %s)", g.Generation, strings.Join(g.Recipients, ", ")))
+		stale[g.Pool] = append(stale[g.Pool], phrase("check.old_recipients.generation", "%s (to %s)", g.Generation, strings.Join(g.Recipients, ", ")))
 	}
 	for _, pool := range slices.Sorted(maps.Keys(stale)) {
 		gens := stale[pool]
-		slices.Sort(gens)
-		add(SeverityWarning, ruleOldRecipients, sectionEncryption, fmt.Sprintf("pool %q", pool), "holds generations encrypted only to recipients no longer configured: %s; keep those identities (and their escrow) until the generations are overwritten",
-			strings.Join(gens, "; "))
+		slices.SortFunc(gens, func(a, b Reason) int { return strings.Compare(a.Message, b.Message) })
+		add(SeverityWarning, ruleOldRecipients, sectionEncryption, about("pool", pool), "check.old_recipients", "holds generations encrypted only to recipients no longer configured: %s; keep those identities (and their escrow) until the generations are overwritten",
+			gens)
 	}
+}
+
+// about is the subject of a finding: a thing of kind (pool, site,
+// system, drive, manifest, place) by its name, as `pool "daily"`.
+func about(kind, name string) Reason {
+	return phrase("check.subject."+kind, kind+" %q", name)
 }

@@ -1,7 +1,6 @@
 package rotation
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -31,24 +30,24 @@ var protectedStorage = []PlaceProperty{PropLockable, PropFireproof, PropWaterpro
 
 // storageClasses says why a system's media need protected storage
 // ("integrity 2, availability 2"), or "" when they do not.
-func storageClasses(s System) string {
-	var parts []string
+func storageClasses(s System) List {
+	var parts []any
 	if s.Confidentiality >= 2 {
-		parts = append(parts, fmt.Sprintf("confidentiality %d", s.Confidentiality))
+		parts = append(parts, phrase("check.class.confidentiality", "confidentiality %d", s.Confidentiality))
 	}
 	if s.Integrity >= 2 {
-		parts = append(parts, fmt.Sprintf("integrity %d", s.Integrity))
+		parts = append(parts, phrase("check.class.integrity", "integrity %d", s.Integrity))
 	}
 	if s.Availability >= 2 {
-		parts = append(parts, fmt.Sprintf("availability %d", s.Availability))
+		parts = append(parts, phrase("check.class.availability_n", "availability %d", s.Availability))
 	}
-	return strings.Join(parts, ", ")
+	return List{Items: parts, Join: JoinComma}
 }
 
 // checkHandling holds the catalog against the classes of the data on each
 // cartridge: where it is kept, whether it travels unencrypted, and whether
 // one site holds every copy of a system.
-func checkHandling(cfg Config, facts Facts, add func(sev Severity, rule, section, subject, format string, args ...any)) {
+func checkHandling(cfg Config, facts Facts, add func(sev Severity, rule, section string, subject Reason, key, format string, args ...any)) {
 	systems := map[string]System{}
 	for _, s := range cfg.Systems {
 		systems[s.Name] = s
@@ -82,24 +81,28 @@ func checkHandling(cfg Config, facts Facts, add func(sev Severity, rule, section
 			continue
 		}
 		slices.Sort(barcodes)
-		what := fmt.Sprintf("%s, holding confidentiality-2 data of %s written without encryption",
+		what := phrase("check.manifest.what", "%s, holding confidentiality-2 data of %s written without encryption",
 			strings.Join(barcodes, ", "), strings.Join(slices.Sorted(maps.Keys(names)), ", "))
-		fix := "set encryption: age with recipients: on the pool so that its generations travel encrypted"
+		fix := phrase("check.manifest.fix", "set encryption: age with recipients: on the pool so that its generations travel encrypted")
 		if len(pools) > 0 {
-			fix = fmt.Sprintf("set encryption: age with recipients: on pool %s so that its generations travel encrypted", strings.Join(slices.Sorted(maps.Keys(pools)), ", "))
+			fix = phrase("check.manifest.fix_pools", "set encryption: age with recipients: on pool %s so that its generations travel encrypted", strings.Join(slices.Sorted(maps.Keys(pools)), ", "))
 		}
-		subj := fmt.Sprintf("manifest %q", m.ID)
-		them := "them"
-		if len(barcodes) == 1 {
-			them = "it"
+		subj := about("manifest", m.ID)
+		one := len(barcodes) == 1
+		switch {
+		case m.State == "in-transit" && one:
+			add(SeverityError, ruleManifestEncrypted, sectionEncryption, subj, "check.manifest.carrying.one", "is carrying %s to %s: keep it in a locked case until delivery, and %s",
+				what, m.Destination, fix)
+		case m.State == "in-transit":
+			add(SeverityError, ruleManifestEncrypted, sectionEncryption, subj, "check.manifest.carrying", "is carrying %s to %s: keep them in a locked case until delivery, and %s",
+				what, m.Destination, fix)
+		case one:
+			add(SeverityError, ruleManifestEncrypted, sectionEncryption, subj, "check.manifest.lists.one", "lists %s, for %s: such data is encrypted when it is carried; take it off the trip ('tapewarden manifest cancel %s --reason ...', then a manifest without it) and %s",
+				what, m.Destination, m.ID, fix)
+		default:
+			add(SeverityError, ruleManifestEncrypted, sectionEncryption, subj, "check.manifest.lists", "lists %s, for %s: such data is encrypted when it is carried; take them off the trip ('tapewarden manifest cancel %s --reason ...', then a manifest without them) and %s",
+				what, m.Destination, m.ID, fix)
 		}
-		if m.State == "in-transit" {
-			add(SeverityError, ruleManifestEncrypted, sectionEncryption, subj, "is carrying %s to %s: keep %s in a locked case until delivery, and %s",
-				what, m.Destination, them, fix)
-			continue
-		}
-		add(SeverityError, ruleManifestEncrypted, sectionEncryption, subj, "lists %s, for %s: such data is encrypted when it is carried; take %s off the trip ('tapewarden manifest cancel %s --reason ...', then a manifest without %s) and %s",
-			what, m.Destination, them, m.ID, them, fix)
 	}
 
 	// Sites holding every copy of a system.
@@ -137,19 +140,19 @@ func checkHandling(cfg Config, facts Facts, add func(sev Severity, rule, section
 		}
 		barcodes := held[name]
 		slices.Sort(barcodes)
-		where, loss := site, "every copy"
+		key, format := "check.one_site", "has every copy of its data on cartridges at %s (%s): one fire, flood or earthquake there loses every copy; send a generation to another site (the offsite policy of pool %s, 'tapewarden courier plan')"
 		if site == room {
-			where, loss = site+", where its server is", "the server and every copy"
+			key, format = "check.one_site.room", "has every copy of its data on cartridges at %s, where its server is (%s): one fire, flood or earthquake there loses the server and every copy; send a generation to another site (the offsite policy of pool %s, 'tapewarden courier plan')"
 		}
-		add(SeverityWarning, ruleOneSite, sectionRemote, fmt.Sprintf("system %q", name), "has every copy of its data on cartridges at %s (%s): one fire, flood or earthquake there loses %s; send a generation to another site (the offsite policy of pool %s, 'tapewarden courier plan')",
-			where, strings.Join(barcodes, ", "), loss, strings.Join(slices.Sorted(maps.Keys(pools[name])), ", "))
+		add(SeverityWarning, ruleOneSite, sectionRemote, about("system", name), key, format,
+			site, strings.Join(barcodes, ", "), strings.Join(slices.Sorted(maps.Keys(pools[name])), ", "))
 	}
 }
 
 // checkStoragePlaces reports the storage places that keep cartridges
 // whose data the standard wants in a lockable place protected against
 // fire, heat, water and humidity, without offering that.
-func checkStoragePlaces(cfg Config, facts Facts, systems map[string]System, add func(sev Severity, rule, section, subject, format string, args ...any)) {
+func checkStoragePlaces(cfg Config, facts Facts, systems map[string]System, add func(sev Severity, rule, section string, subject Reason, key, format string, args ...any)) {
 	places := map[[2]string]Place{}
 	for _, s := range cfg.Sites {
 		for _, p := range s.Places {
@@ -158,7 +161,7 @@ func checkStoragePlaces(cfg Config, facts Facts, systems map[string]System, add 
 	}
 	type kept struct {
 		barcodes []string
-		why      map[string]string // system -> its classes
+		why      map[string]List // system -> its classes
 	}
 	at := map[[2]string]*kept{}
 	for _, c := range facts.Cartridges {
@@ -170,9 +173,9 @@ func checkStoragePlaces(cfg Config, facts Facts, systems map[string]System, add 
 		if !ok || !slices.ContainsFunc(protectedStorage, func(prop PlaceProperty) bool { return !p.Has(prop) }) {
 			continue
 		}
-		why := map[string]string{}
+		why := map[string]List{}
 		for _, name := range c.Systems {
-			if classes := storageClasses(systems[name]); classes != "" {
+			if classes := storageClasses(systems[name]); len(classes.Items) > 0 {
 				why[name] = classes
 			}
 		}
@@ -181,7 +184,7 @@ func checkStoragePlaces(cfg Config, facts Facts, systems map[string]System, add 
 		}
 		k := at[key]
 		if k == nil {
-			k = &kept{why: map[string]string{}}
+			k = &kept{why: map[string]List{}}
 			at[key] = k
 		}
 		k.barcodes = append(k.barcodes, c.Barcode)
@@ -189,16 +192,16 @@ func checkStoragePlaces(cfg Config, facts Facts, systems map[string]System, add 
 	}
 	for _, key := range slices.SortedFunc(maps.Keys(at), func(a, b [2]string) int { return strings.Compare(a[0]+"/"+a[1], b[0]+"/"+b[1]) }) {
 		k, p := at[key], places[key]
-		var lacks, data []string
+		var lacks, data []any
 		for _, prop := range protectedStorage {
 			if !p.Has(prop) {
 				lacks = append(lacks, string(prop))
 			}
 		}
 		for _, name := range slices.Sorted(maps.Keys(k.why)) {
-			data = append(data, name+" ("+k.why[name]+")")
+			data = append(data, phrase("check.place.data", "%s (%s)", name, k.why[name]))
 		}
-		var better []string
+		var better []any
 		for _, s := range cfg.Sites {
 			if s.Name != key[0] {
 				continue
@@ -209,21 +212,16 @@ func checkStoragePlaces(cfg Config, facts Facts, systems map[string]System, add 
 				}
 			}
 		}
-		them := "them"
-		if len(k.barcodes) == 1 {
-			them = "it"
-		}
-		move := fmt.Sprintf("no place at %s is lockable, fireproof and waterproof: provide one (a fire- and water-proof safe) and list it under sites[].places with those properties", key[0])
-		if len(better) > 0 {
-			barcode := "BARCODE"
-			if len(k.barcodes) == 1 {
-				barcode = k.barcodes[0]
-			}
-			move = fmt.Sprintf("move %s to %s ('tapewarden media move %s --to %s')", them, orList(better), barcode, better[0])
+		move := phrase("check.place.none", "no place at %s is lockable, fireproof and waterproof: provide one (a fire- and water-proof safe) and list it under sites[].places with those properties", key[0])
+		switch {
+		case len(better) > 0 && len(k.barcodes) == 1:
+			move = phrase("check.place.move.one", "move it to %s ('tapewarden media move %s --to %s')", List{Items: better, Join: JoinOr}, k.barcodes[0], better[0])
+		case len(better) > 0:
+			move = phrase("check.place.move", "move them to %s ('tapewarden media move BARCODE --to %s')", List{Items: better, Join: JoinOr}, better[0])
 		}
 		slices.Sort(k.barcodes)
-		add(SeverityError, ruleStoragePlace, sectionStorage, fmt.Sprintf("place %q", key[0]+"/"+key[1]), "keeps %s with data of %s, which the standard keeps in a lockable place protected against fire, heat, water and humidity, but the place is not %s: %s; if the place does offer this, list it in the place's properties",
-			strings.Join(k.barcodes, ", "), andList(data), orList(lacks), move)
+		add(SeverityError, ruleStoragePlace, sectionStorage, about("place", key[0]+"/"+key[1]), "check.place", "keeps %s with data of %s, which the standard keeps in a lockable place protected against fire, heat, water and humidity, but the place is not %s: %s; if the place does offer this, list it in the place's properties",
+			strings.Join(k.barcodes, ", "), List{Items: data, Join: JoinAnd}, List{Items: lacks, Join: JoinOr}, move)
 	}
 }
 

@@ -43,8 +43,8 @@ func TestHandlingRules(t *testing.T) {
 	require.Len(t, fs, 5, "%v", fs)
 	// Errors first: the manifest carrying juki's data in the clear (the
 	// encrypted A00003L8 and web's class-1 data are not reported).
-	assert.Equal(t, Finding{SeverityError, "manifest-encryption", sectionEncryption, `manifest "M-1"`,
-		"lists A00001L8, holding confidentiality-2 data of juki written without encryption, for annex: such data is encrypted when it is carried; take it off the trip ('tapewarden manifest cancel M-1 --reason ...', then a manifest without it) and set encryption: age with recipients: on pool daily so that its generations travel encrypted"}, fs[0])
+	assert.Equal(t, Finding{Severity: SeverityError, Rule: "manifest-encryption", Section: sectionEncryption, Subject: `manifest "M-1"`,
+		Message: "lists A00001L8, holding confidentiality-2 data of juki written without encryption, for annex: such data is encrypted when it is carried; take it off the trip ('tapewarden manifest cancel M-1 --reason ...', then a manifest without it) and set encryption: age with recipients: on pool daily so that its generations travel encrypted"}, plain(fs[0]))
 	// The annex vault is not waterproof (A00003L8 is juki's, class 2).
 	assert.Equal(t, `place "annex/vault"`, fs[1].Subject)
 	assert.Equal(t, "keeps A00003L8 with data of juki (confidentiality 2, availability 2), which the standard keeps in a lockable place protected against fire, heat, water and humidity, but the place is not waterproof: no place at annex is lockable, fireproof and waterproof: provide one (a fire- and water-proof safe) and list it under sites[].places with those properties; if the place does offer this, list it in the place's properties", fs[1].Message)
@@ -54,8 +54,8 @@ func TestHandlingRules(t *testing.T) {
 	// Every copy of web and of zei is in the machine room (zei's in a
 	// library slot, which the storage rule leaves alone); juki has one at
 	// the annex.
-	assert.Equal(t, Finding{SeverityWarning, "copies-one-site", sectionRemote, `system "web"`,
-		"has every copy of its data on cartridges at honcho, where its server is (A00001L8, A00002L8): one fire, flood or earthquake there loses the server and every copy; send a generation to another site (the offsite policy of pool daily, 'tapewarden courier plan')"}, fs[3])
+	assert.Equal(t, Finding{Severity: SeverityWarning, Rule: "copies-one-site", Section: sectionRemote, Subject: `system "web"`,
+		Message: "has every copy of its data on cartridges at honcho, where its server is (A00001L8, A00002L8): one fire, flood or earthquake there loses the server and every copy; send a generation to another site (the offsite policy of pool daily, 'tapewarden courier plan')"}, plain(fs[3]))
 	assert.Equal(t, `system "zei"`, fs[4].Subject)
 	// A copy on the road is not at the machine room.
 	facts.Cartridges[len(facts.Cartridges)-1].Location = transit("sendai-dc", now)

@@ -20,7 +20,7 @@ type Code string
 // reason without a key is told as its Message. Args are what the sentence
 // names, as values the other language can write its own way: numbers,
 // identifiers (strings), Locations, Counts, Dates and DateTimes, States and
-// Levels, and Reasons, or lists of them, for the parts of a sentence made
+// Levels, Lists of words, and Reasons, or lists of them, for the parts of a sentence made
 // of other sentences (their Code is empty).
 type Reason struct {
 	Code    Code   `json:"code"`
@@ -93,6 +93,43 @@ type DateTime time.Time
 
 // String is the day and time as rotation writes them.
 func (d DateTime) String() string { return time.Time(d).Format("2006-01-02 15:04") }
+
+// List is words in a reason, each an identifier or a Reason, written "a,
+// b and c", "a, b or c", or "a, b"; another language joins them its own
+// way.
+type List struct {
+	Items []any
+	Join  Join
+}
+
+// Join is how a List joins its last item.
+type Join int
+
+// The joins.
+const (
+	JoinComma Join = iota // a, b, c
+	JoinAnd               // a, b and c
+	JoinOr                // a, b or c
+)
+
+// String is the list as rotation writes it.
+func (l List) String() string {
+	words := make([]string, len(l.Items))
+	for i, a := range l.Items {
+		if r, ok := a.(Reason); ok {
+			words[i] = r.Message
+		} else {
+			words[i] = fmt.Sprint(a)
+		}
+	}
+	switch l.Join {
+	case JoinAnd:
+		return andList(words)
+	case JoinOr:
+		return orList(words)
+	}
+	return strings.Join(words, ", ")
+}
 
 // String renders the reason as "code: message".
 func (r Reason) String() string { return string(r.Code) + ": " + r.Message }

@@ -239,7 +239,7 @@ func printPrompts(w io.Writer, list []media.Prompt, now time.Time, pr *i18n.Prin
 			fmt.Fprintln(w, pr.T("prompts.why", why))
 		}
 		if p.Note != "" {
-			fmt.Fprintln(w, pr.T("prompts.note", p.Note))
+			fmt.Fprintln(w, pr.T("prompts.note", engine.NoteText(pr, p)))
 		}
 		if p.State == media.PromptOpen {
 			fmt.Fprintln(w, pr.T("prompts.then", id))

@@ -48,10 +48,23 @@ func (k leaseKind) long() bool {
 }
 
 // lease is what a drive is held for, and by whom in words for people
-// ("run 12 (juki-daily)", "a load requested by tanaka").
+// ("run 12 (juki-daily)", "a load requested by tanaka"), in English and
+// in Japanese (ja; empty in a test's lease, which then shows its English).
 type lease struct {
 	kind leaseKind
 	who  string
+	ja   string
+}
+
+// leaseFor is a lease of kind held for what t says.
+func leaseFor(kind leaseKind, t bi) lease { return lease{kind: kind, who: t.en, ja: t.ja} }
+
+// text is who holds the lease in both languages.
+func (l lease) text() bi {
+	if l.ja == "" {
+		return bi{en: l.who, ja: l.who}
+	}
+	return bi{en: l.who, ja: l.ja}
 }
 
 type holder struct {
@@ -88,19 +101,19 @@ func (a *allocator) tryAcquire(d *drive, l lease) (func(), error) {
 		return nil, fmt.Errorf("%w: drive %s is in use by %s since %s", errDriveBusy, d.cfg.Name, h.who, h.since.Format("15:04:05"))
 	}
 	if a.wanted(d) {
-		return nil, fmt.Errorf("%w: drive %s is promised to %s, which is waiting for it", errDriveBusy, d.cfg.Name, a.firstWaiter(d))
+		return nil, fmt.Errorf("%w: drive %s is promised to %s, which is waiting for it", errDriveBusy, d.cfg.Name, a.firstWaiter(d).who)
 	}
 	a.holders[d] = holder{l, a.now()}
 	return func() { a.release(d) }, nil
 }
 
-func (a *allocator) firstWaiter(d *drive) string {
+func (a *allocator) firstWaiter(d *drive) lease {
 	for _, w := range a.waiters {
 		if slices.Contains(w.drives, d) {
-			return w.who
+			return w.lease
 		}
 	}
-	return ""
+	return lease{}
 }
 
 // acquire leases one of candidates, waiting in line if all are busy.
@@ -173,6 +186,17 @@ type Waiting struct {
 	Since  time.Time `json:"since"`
 	// Why names who holds each wanted drive.
 	Why string `json:"why"`
+	// WhoJa and WhyJa say the same in Japanese, for the console.
+	WhoJa string `json:"who_ja,omitempty"`
+	WhyJa string `json:"why_ja,omitempty"`
+}
+
+// Texts are who waits and why in Japanese (ja) or in English.
+func (w Waiting) Texts(ja bool) (who, why string) {
+	if ja && w.WhoJa != "" {
+		return w.WhoJa, w.WhyJa
+	}
+	return w.Who, w.Why
 }
 
 func (a *allocator) waiting() []Waiting {
@@ -180,17 +204,22 @@ func (a *allocator) waiting() []Waiting {
 	defer a.mu.Unlock()
 	var out []Waiting
 	for _, w := range a.waiters {
-		var names, why []string
+		var names, why, whyJa []string
 		for _, d := range w.drives {
 			names = append(names, d.cfg.Name)
+			var t bi
 			if h, ok := a.holders[d]; ok {
-				why = append(why, fmt.Sprintf("%s is held by %s", d.cfg.Name, h.who))
-			} else if first := a.firstWaiter(d); first != w.who {
-				why = append(why, fmt.Sprintf("%s is promised to %s", d.cfg.Name, first))
+				t = tr("lease.held_by", d.cfg.Name, h.text())
+			} else if first := a.firstWaiter(d); first.who != w.who {
+				t = tr("lease.promised_to", d.cfg.Name, first.text())
+			} else {
+				continue
 			}
+			why, whyJa = append(why, t.en), append(whyJa, t.ja)
 		}
 		sort.Strings(names)
-		out = append(out, Waiting{Who: w.who, Drives: names, Since: w.since, Why: strings.Join(why, "; ")})
+		who := w.text()
+		out = append(out, Waiting{Who: who.en, WhoJa: who.ja, Drives: names, Since: w.since, Why: strings.Join(why, "; "), WhyJa: strings.Join(whyJa, "、")})
 	}
 	return out
 }

@@ -29,15 +29,15 @@ func TestAllocatorServesWaitersInOrder(t *testing.T) {
 	lto0, lto1 := ds[0], ds[1]
 	ctx := context.Background()
 
-	_, releaseA, err := a.acquire(ctx, lease{leaseRun, "run 1"}, []*drive{lto0})
+	_, releaseA, err := a.acquire(ctx, lease{kind: leaseRun, who: "run 1"}, []*drive{lto0})
 	require.NoError(t, err)
-	_, releaseB, err := a.acquire(ctx, lease{leaseRun, "run 2"}, []*drive{lto1})
+	_, releaseB, err := a.acquire(ctx, lease{kind: leaseRun, who: "run 2"}, []*drive{lto1})
 	require.NoError(t, err)
 
 	// Run 3 can use either drive and queues first; run 4 wants lto1 only.
 	got := make(chan string, 2)
 	go func() {
-		d, rel, err := a.acquire(ctx, lease{leaseRun, "run 3"}, []*drive{lto0, lto1})
+		d, rel, err := a.acquire(ctx, lease{kind: leaseRun, who: "run 3"}, []*drive{lto0, lto1})
 		if err == nil {
 			got <- "run 3 " + d.cfg.Name
 			rel()
@@ -45,7 +45,7 @@ func TestAllocatorServesWaitersInOrder(t *testing.T) {
 	}()
 	waitQueued(t, a, 1)
 	go func() {
-		d, rel, err := a.acquire(ctx, lease{leaseRun, "run 4"}, []*drive{lto1})
+		d, rel, err := a.acquire(ctx, lease{kind: leaseRun, who: "run 4"}, []*drive{lto1})
 		if err == nil {
 			got <- "run 4 " + d.cfg.Name
 			time.Sleep(10 * time.Millisecond)
@@ -61,7 +61,7 @@ func TestAllocatorServesWaitersInOrder(t *testing.T) {
 	assert.Equal(t, "lto1 is held by run 2", w[1].Why)
 
 	// A newcomer may not take a drive a waiter wants.
-	_, err = a.tryAcquire(lto1, lease{leaseCheck, "a status check"})
+	_, err = a.tryAcquire(lto1, lease{kind: leaseCheck, who: "a status check"})
 	assert.ErrorIs(t, err, errDriveBusy)
 
 	// lto1 frees first: the oldest waiter that can use it, run 3, gets it.
@@ -80,13 +80,13 @@ func TestAllocatorStampsLeasesWithItsClock(t *testing.T) {
 	clock := newFakeClock(t0)
 	a := newAllocator(clock.Now)
 	lto0 := testDrives(a, "lto0")[0]
-	_, release, err := a.acquire(context.Background(), lease{leaseRun, "run 1"}, []*drive{lto0})
+	_, release, err := a.acquire(context.Background(), lease{kind: leaseRun, who: "run 1"}, []*drive{lto0})
 	require.NoError(t, err)
 	_, since := a.holderOf(lto0)
 	assert.Equal(t, t0, since)
 	got := make(chan func(), 1)
 	go func() {
-		_, rel, err := a.acquire(context.Background(), lease{leaseRun, "run 2"}, []*drive{lto0})
+		_, rel, err := a.acquire(context.Background(), lease{kind: leaseRun, who: "run 2"}, []*drive{lto0})
 		if err == nil {
 			got <- rel
 		}
@@ -96,7 +96,7 @@ func TestAllocatorStampsLeasesWithItsClock(t *testing.T) {
 	release()
 	rel := <-got
 	held, since := a.holderOf(lto0)
-	assert.Equal(t, lease{leaseRun, "run 2"}, held)
+	assert.Equal(t, lease{kind: leaseRun, who: "run 2"}, held)
 	assert.Equal(t, t0.Add(90*time.Minute), since, "granted when run 1 let go, by the daemon's clock")
 	rel()
 }
@@ -113,12 +113,12 @@ func waitQueued(t *testing.T, a *allocator, n int) {
 func TestAllocatorWaiterGivesUp(t *testing.T) {
 	a := newAllocator(time.Now)
 	lto0 := testDrives(a, "lto0")[0]
-	_, release, err := a.acquire(context.Background(), lease{leaseRun, "run 1"}, []*drive{lto0})
+	_, release, err := a.acquire(context.Background(), lease{kind: leaseRun, who: "run 1"}, []*drive{lto0})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		_, _, err := a.acquire(ctx, lease{leaseRun, "run 2"}, []*drive{lto0})
+		_, _, err := a.acquire(ctx, lease{kind: leaseRun, who: "run 2"}, []*drive{lto0})
 		done <- err
 	}()
 	waitQueued(t, a, 1)
@@ -148,6 +148,10 @@ func TestCancelARunWaitingForAPerson(t *testing.T) {
 		require.Len(t, runs, 1)
 		return strings.Contains(runs[0].Detail, fmt.Sprintf("waiting for a person: prompt %d", p.ID))
 	})
+	runs := h.d.ActiveRuns()
+	require.Len(t, runs, 1)
+	assert.Equal(t, fmt.Sprintf("作業依頼 %d の対応を待っています（%s）", p.ID, p.ActionJa), runs[0].DetailText(true), "the console says it in Japanese")
+	assert.Equal(t, runs[0].Detail, runs[0].DetailText(false))
 
 	_, err = h.d.StartRun(ctx, "website-weekly", "manual", time.Time{})
 	assert.ErrorContains(t, err, "in progress")
@@ -171,12 +175,12 @@ func TestLeaseSoonWaitsOnlyForBriefLeases(t *testing.T) {
 	a := newAllocator(time.Now)
 	drv := testDrives(a, "lto0")[0]
 	ctx := context.Background()
-	operator := lease{leaseOperator, "a load requested by tanaka"}
+	operator := lease{kind: leaseOperator, who: "a load requested by tanaka"}
 
 	for _, held := range []lease{
-		{leaseRun, "run 7 (juki-daily)"},
-		{leaseRestore, "a restore of run 3 (juki-daily)"},
-		{leaseCleaning, "cleaning lto0"},
+		{kind: leaseRun, who: "run 7 (juki-daily)"},
+		{kind: leaseRestore, who: "a restore of run 3 (juki-daily)"},
+		{kind: leaseCleaning, who: "cleaning lto0"},
 	} {
 		release, err := drv.tryAcquire(held)
 		require.NoError(t, err)
@@ -189,7 +193,7 @@ func TestLeaseSoonWaitsOnlyForBriefLeases(t *testing.T) {
 	}
 
 	// Worded like a run, but a brief look: it is waited for.
-	check, err := drv.tryAcquire(lease{leaseCheck, "run 5 status check"})
+	check, err := drv.tryAcquire(lease{kind: leaseCheck, who: "run 5 status check"})
 	require.NoError(t, err)
 	go func() {
 		time.Sleep(50 * time.Millisecond)
@@ -200,4 +204,30 @@ func TestLeaseSoonWaitsOnlyForBriefLeases(t *testing.T) {
 	held, _ := drv.holder()
 	assert.Equal(t, operator, held)
 	release()
+}
+
+// What holds a drive and why a request waits are said in both languages;
+// the English stays as the CLI prints it.
+func TestLeaseAndWaitingInBothLanguages(t *testing.T) {
+	a := newAllocator(time.Now)
+	lto0 := testDrives(a, "lto0")[0]
+	_, release, err := a.acquire(context.Background(), leaseFor(leaseRun, tr("lease.run", int64(12), "juki-daily")), []*drive{lto0})
+	require.NoError(t, err)
+	defer release()
+	held, _ := a.holderOf(lto0)
+	assert.Equal(t, bi{en: "run 12 (juki-daily)", ja: "処理 12（juki-daily）"}, held.text())
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _, _, _ = a.acquire(ctx, leaseFor(leaseOperator, tr("lease.load", "tanaka")), []*drive{lto0}) }()
+	waitQueued(t, a, 1)
+	w := a.waiting()[0]
+	assert.Equal(t, "a load requested by tanaka", w.Who)
+	assert.Equal(t, "lto0 is held by run 12 (juki-daily)", w.Why)
+	who, why := w.Texts(true)
+	assert.Equal(t, "tanaka が依頼した装填", who)
+	assert.Equal(t, "lto0 は処理 12（juki-daily）で使用中", why)
+	who, why = w.Texts(false)
+	assert.Equal(t, w.Who, who)
+	assert.Equal(t, w.Why, why)
 }

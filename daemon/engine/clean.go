@@ -58,9 +58,9 @@ func (d *Engine) Clean(ctx context.Context, actor media.Actor, name, note string
 	}
 	var release func()
 	if wait {
-		_, release, err = d.dev.alloc.acquire(ctx, lease{leaseCleaning, "cleaning " + name}, []*drive{drv})
+		_, release, err = d.dev.alloc.acquire(ctx, leaseFor(leaseCleaning, tr("lease.cleaning", name)), []*drive{drv})
 	} else {
-		release, err = drv.leaseSoon(ctx, lease{leaseCleaning, "cleaning " + name})
+		release, err = drv.leaseSoon(ctx, leaseFor(leaseCleaning, tr("lease.cleaning", name)))
 	}
 	if err != nil {
 		return CleanResult{}, err
@@ -274,7 +274,7 @@ func (d *Engine) cleanByPerson(ctx context.Context, actor media.Actor, drv *driv
 				d.log.Warn("cleaning prompt not done", "drive", drv.cfg.Name, "prompt", p.ID, "err", err, "state", got.State)
 				return
 			}
-			_, release, err := d.dev.alloc.acquire(ctx, lease{leaseCheck, "checking the cleaning of " + drv.cfg.Name}, []*drive{drv})
+			_, release, err := d.dev.alloc.acquire(ctx, leaseFor(leaseCheck, tr("lease.cleaning_check", drv.cfg.Name)), []*drive{drv})
 			if err != nil {
 				return
 			}
@@ -353,7 +353,7 @@ func (d *Engine) autoClean(ctx context.Context, view rotation.View) {
 			}
 			continue
 		}
-		release, err := drv.tryAcquire(lease{leaseCleaning, "cleaning " + drv.cfg.Name})
+		release, err := drv.tryAcquire(leaseFor(leaseCleaning, tr("lease.cleaning", drv.cfg.Name)))
 		if err != nil {
 			d.endCleaning(drv)
 			continue // in use: after the run

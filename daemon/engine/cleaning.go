@@ -34,7 +34,7 @@ func (drv *drive) setState(s driveState) {
 // any flag raised. Reading the TapeAlert page clears it, so only the daemon
 // reads it, and it logs what it read. A drive in use is left alone.
 func (d *Engine) pollDrive(ctx context.Context, drv *drive) {
-	release, err := drv.tryAcquire(lease{leaseCheck, "a status check"})
+	release, err := drv.tryAcquire(leaseFor(leaseCheck, tr("lease.status_check")))
 	if err != nil {
 		return
 	}

@@ -190,7 +190,7 @@ func (d *Engine) closeFulfilledPrompts(ctx context.Context) {
 			(p.Kind == "import" && c.Location.InLibrary() && c.Location.Kind == media.InSlot)
 		switch {
 		case done:
-			if _, err := d.cat.ClosePrompt(ctx, media.System, p.ID, media.PromptDone, "done: "+p.Barcode+" is at "+c.Location.String()); err == nil {
+			if _, err := d.cat.ClosePrompt(ctx, media.System, p.ID, media.PromptDone, noteDoneAt.text(p.Barcode, c.Location.String())); err == nil {
 				d.prompts.wake(p)
 			}
 		case p.Kind == "export" && p.Manifest != "" && p.Place != "" && c.Location.String() != p.Place && !left:
@@ -198,9 +198,9 @@ func (d *Engine) closeFulfilledPrompts(ctx context.Context) {
 			// another shelf, or out of the mail slot but not to the
 			// courier): this prompt no longer says where it is, so it is
 			// withdrawn and prepareManifests asks again from where it is.
-			note := fmt.Sprintf("%s moved from %s to %s; a new prompt says where to take it from", p.Barcode, p.Place, c.Location)
+			note := noteMoved.text(p.Barcode, p.Place, c.Location.String())
 			if c.Location.Kind == media.InStorage || c.Location.Kind == media.InDrive {
-				note = fmt.Sprintf("%s is now at %s, not %s; a new prompt says where to take it from", p.Barcode, c.Location, p.Place)
+				note = noteNowAt.text(p.Barcode, c.Location.String(), p.Place)
 			}
 			if _, err := d.cat.ClosePrompt(ctx, media.System, p.ID, media.PromptCancelled, note); err == nil {
 				d.prompts.wake(p)

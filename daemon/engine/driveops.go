@@ -28,6 +28,8 @@ type DriveInfo struct {
 	// library operation) and since when.
 	Busy      string    `json:"busy,omitempty"`
 	BusySince time.Time `json:"busy_since,omitzero"`
+	// BusyJa says the same as Busy in Japanese, for the console.
+	BusyJa string `json:"busy_ja,omitempty"`
 	// Status is the drive's own report, read when the drive is idle.
 	Status      *drives.Status `json:"status,omitempty"`
 	StatusError string         `json:"status_error,omitempty"`
@@ -35,6 +37,14 @@ type DriveInfo struct {
 	LoadCount         int64     `json:"load_count,omitempty"`
 	CleaningRequested bool      `json:"cleaning_requested,omitempty"`
 	LastCleaned       time.Time `json:"last_cleaned,omitzero"`
+}
+
+// BusyText is what holds the drive in Japanese (ja) or in English.
+func (di DriveInfo) BusyText(ja bool) string {
+	if ja && di.BusyJa != "" {
+		return di.BusyJa
+	}
+	return di.Busy
 }
 
 func (d *Engine) driveInfo(ctx context.Context, drv *drive, live bool) DriveInfo {
@@ -50,13 +60,13 @@ func (d *Engine) driveInfo(ctx context.Context, drv *drive, live bool) DriveInfo
 		di.Cartridge = c.Barcode
 	}
 	held, since := drv.holder()
-	di.Busy, di.BusySince = held.who, since
+	di.Busy, di.BusyJa, di.BusySince = held.who, held.text().ja, since
 	if drv.virtual != nil {
 		st := drv.virtual.State()
 		di.LoadCount, di.CleaningRequested, di.LastCleaned = st.LoadCount, st.CleaningRequested, st.LastCleaned
 	}
 	if live && di.Busy == "" {
-		release, err := drv.tryAcquire(lease{leaseCheck, "a status query"})
+		release, err := drv.tryAcquire(leaseFor(leaseCheck, tr("lease.status_query")))
 		if err == nil {
 			defer release()
 			h, err := drv.open()
@@ -102,7 +112,7 @@ func (d *Engine) Identify(ctx context.Context, actor media.Actor, name string) (
 	if err != nil {
 		return media.Event{}, err
 	}
-	release, err := drv.leaseSoon(ctx, lease{leaseOperator, "identifying its cartridge for " + actor.Name})
+	release, err := drv.leaseSoon(ctx, leaseFor(leaseOperator, tr("lease.identify", actor.Name)))
 	if err != nil {
 		return media.Event{}, err
 	}
@@ -194,7 +204,7 @@ func (d *Engine) Insert(ctx context.Context, actor media.Actor, name string, req
 	if err != nil {
 		return InsertResult{}, err
 	}
-	l := lease{leaseOperator, "a cartridge being put in by " + actor.Name}
+	l := leaseFor(leaseOperator, tr("lease.put_in", actor.Name))
 	release, err := drv.tryAcquire(l)
 	waiting := err != nil && drv.isAwaitingPerson()
 	if err != nil && !waiting {
@@ -273,7 +283,7 @@ func (d *Engine) Eject(ctx context.Context, actor media.Actor, name string, req 
 	if err != nil || to.Kind != media.InStorage {
 		return media.Event{}, invalid("say where the cartridge goes (--to SITE/PLACE, e.g. %s/shelf)", drv.cfg.Site)
 	}
-	release, err := drv.tryAcquire(lease{leaseOperator, "an eject requested by " + actor.Name})
+	release, err := drv.tryAcquire(leaseFor(leaseOperator, tr("lease.eject", actor.Name)))
 	if err != nil && !drv.isAwaitingPerson() {
 		return media.Event{}, err
 	}

@@ -179,7 +179,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Engine, error)
 	// whatever still needs doing is asked again.
 	if open, err := cat.Prompts(ctx, false); err == nil {
 		for _, p := range open {
-			if _, err := cat.ClosePrompt(ctx, media.System, p.ID, media.PromptSuperseded, "the daemon restarted; a new prompt is opened if it is still needed"); err != nil {
+			if _, err := cat.ClosePrompt(ctx, media.System, p.ID, media.PromptSuperseded, noteRestarted.text()); err != nil {
 				_ = d.Close() // the error below is the one returned
 				return nil, fmt.Errorf("close prompt %d left open by the last daemon: %w", p.ID, err)
 			}

@@ -103,9 +103,9 @@ func (d *Engine) CheckKey(ctx context.Context, req KeyCheckRequest) ([]KeyCheck,
 // checkKeyOn gets a piece's cartridge into a drive, reads its trailer and
 // decrypts the start of its data file with ids.
 func (d *Engine) checkKeyOn(ctx context.Context, r media.Run, p media.Piece, ids archive.Identities) error {
-	l := lease{leaseRestore, fmt.Sprintf("a key check on run %d (%s)", r.ID, r.Job)}
+	l := leaseFor(leaseRestore, tr("lease.key_check", r.ID, r.Job))
 	m, err := d.obtain(ctx, obtainRequest{lease: l, barcode: p.Barcode, run: r.ID, why: tr("prompt.why.keycheck", r.Pool, r.Generation),
-		status: func(detail string) { d.log.Info("key check", "run", r.ID, "detail", detail) }})
+		status: func(detail bi) { d.log.Info("key check", "run", r.ID, "detail", detail.en) }})
 	if err != nil {
 		return err
 	}

@@ -211,7 +211,7 @@ func (d *Engine) Load(ctx context.Context, actor media.Actor, req LoadRequest) (
 	if err != nil {
 		return media.Event{}, err
 	}
-	release, err := drv.leaseSoon(ctx, lease{leaseOperator, "a load requested by " + actor.Name})
+	release, err := drv.leaseSoon(ctx, leaseFor(leaseOperator, tr("lease.load", actor.Name)))
 	if err != nil {
 		return media.Event{}, err
 	}
@@ -347,7 +347,7 @@ func (d *Engine) Unload(ctx context.Context, actor media.Actor, req UnloadReques
 	if err != nil {
 		return media.Event{}, err
 	}
-	release, err := drv.leaseSoon(ctx, lease{leaseOperator, "an unload requested by " + actor.Name})
+	release, err := drv.leaseSoon(ctx, leaseFor(leaseOperator, tr("lease.unload", actor.Name)))
 	if err != nil {
 		return media.Event{}, err
 	}

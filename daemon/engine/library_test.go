@@ -160,7 +160,7 @@ func TestLibraryErrorPaths(t *testing.T) {
 	t.Run("drive busy", func(t *testing.T) {
 		drv := h.d.dev.drives["lto1"]
 		// Wait for the drive: the housekeeping may be reading its status.
-		_, release, err := h.d.dev.alloc.acquire(ctx, lease{leaseRun, "run 7 (juki-daily)"}, []*drive{drv})
+		_, release, err := h.d.dev.alloc.acquire(ctx, lease{kind: leaseRun, who: "run 7 (juki-daily)"}, []*drive{drv})
 		require.NoError(t, err)
 		defer release()
 		_, err = h.d.Load(ctx, tester, LoadRequest{Barcode: "DLY001L8", Drive: "lto1"})

@@ -30,7 +30,7 @@ type obtainRequest struct {
 	drives  []string // the job's allowed drives; empty means any
 	run     int64
 	why     bi
-	status  func(detail string) // reports what the caller waits for
+	status  func(detail bi) // reports what the caller waits for
 }
 
 // candidates lists the drives that can take the cartridge where it is.
@@ -121,7 +121,7 @@ func (d *Engine) obtain(ctx context.Context, req obtainRequest) (*mount, error) 
 	for _, c := range cands {
 		names = append(names, c.cfg.Name)
 	}
-	req.status(fmt.Sprintf("waiting for a free drive (%s) for %s", strings.Join(names, ", "), cart.Barcode))
+	req.status(tr("run.detail.wait_drive", strings.Join(names, ", "), cart.Barcode))
 	drv, release, err := d.dev.alloc.acquire(ctx, req.lease, cands)
 	if err != nil {
 		return nil, fmt.Errorf("waiting for a drive for %s: %w", cart.Barcode, err)
@@ -155,12 +155,12 @@ func (d *Engine) bringInto(ctx context.Context, req obtainRequest, drv *drive) e
 		}
 		// Free the drive of whatever it holds, then load.
 		if holding, ok := d.cartridgeIn(ctx, drv); ok {
-			req.status(fmt.Sprintf("unloading %s from %s", holding.Barcode, drv.cfg.Name))
+			req.status(tr("run.detail.unloading", holding.Barcode, drv.cfg.Name))
 			if _, err := d.unloadLeased(ctx, media.System, drv, 0, false); err != nil {
 				return err
 			}
 		}
-		req.status(fmt.Sprintf("loading %s into %s", cart.Barcode, drv.cfg.Name))
+		req.status(tr("run.detail.loading", cart.Barcode, drv.cfg.Name))
 		_, err := d.loadLeased(ctx, media.System, drv, cart.Barcode, 0, req.write)
 		return err
 	default:
@@ -178,7 +178,7 @@ func (d *Engine) importByPerson(ctx context.Context, req obtainRequest, l *libra
 		if err != nil {
 			return err
 		}
-		req.status(fmt.Sprintf("waiting for a person: prompt %d (%s)", p.ID, p.Action))
+		req.status(tr("run.detail.wait_person", p.ID, promptAction(p)))
 		ch := d.prompts.register(p.ID)
 		got, err := d.awaitWithDeadline(ctx, p, ch, deadline)
 		if err != nil {
@@ -216,13 +216,13 @@ func (d *Engine) awaitWithDeadline(ctx context.Context, p media.Prompt, ch chan 
 		return got, nil
 	case <-ctx.Done():
 		d.prompts.forget(p.ID)
-		if _, err := d.cat.ClosePrompt(context.WithoutCancel(ctx), media.System, p.ID, media.PromptCancelled, "the run stopped waiting: "+context.Cause(ctx).Error()); err != nil && !errors.Is(err, media.ErrPromptClosed) {
+		if _, err := d.cat.ClosePrompt(context.WithoutCancel(ctx), media.System, p.ID, media.PromptCancelled, noteRunStopped.text(context.Cause(ctx).Error())); err != nil && !errors.Is(err, media.ErrPromptClosed) {
 			d.log.Error("close prompt", "prompt", p.ID, "err", err)
 		}
 		return media.Prompt{}, ctx.Err()
 	case <-d.clock.At(deadline):
 		d.prompts.forget(p.ID)
-		if _, err := d.cat.ClosePrompt(ctx, media.System, p.ID, media.PromptCancelled, "nobody answered in time"); err != nil && !errors.Is(err, media.ErrPromptClosed) {
+		if _, err := d.cat.ClosePrompt(ctx, media.System, p.ID, media.PromptCancelled, noteNobodyAnswered.text()); err != nil && !errors.Is(err, media.ErrPromptClosed) {
 			d.log.Error("close prompt", "prompt", p.ID, "err", err)
 		}
 		return media.Prompt{}, conflict("nobody answered prompt %d (%s) within %s", p.ID, p.Action, d.cfg.Prompts.LoadTimeout.D())
@@ -302,7 +302,7 @@ func (d *Engine) loadByPerson(ctx context.Context, req obtainRequest, drv *drive
 			drv.setAwaitingPerson(false)
 			return err
 		}
-		req.status(fmt.Sprintf("waiting for a person: prompt %d (%s)", p.ID, p.Action))
+		req.status(tr("run.detail.wait_person", p.ID, promptAction(p)))
 		ch := d.prompts.register(p.ID)
 		stopWatch := d.watchLoad(ctx, p, drv, wasLoaded)
 		got, err := d.awaitWithDeadline(ctx, p, ch, deadline)

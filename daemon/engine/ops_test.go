@@ -217,7 +217,7 @@ func TestCleaningInTheLibrary(t *testing.T) {
 	assert.Equal(t, 1.0, w.metric("tapewarden_cleaning_cartridges_usable", `drive_type="LTO-8"`))
 
 	// A cleaning never interrupts a run: a drive in use is cleaned later.
-	release, err := lto0.tryAcquire(lease{leaseRun, "run 99 (test)"})
+	release, err := lto0.tryAcquire(lease{kind: leaseRun, who: "run 99 (test)"})
 	require.NoError(t, err)
 	lto0.virtual.RequestCleaning(true)
 	h.d.maintain(ctx)

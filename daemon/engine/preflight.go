@@ -412,7 +412,7 @@ func (d *Engine) nightCheck(ctx context.Context, night time.Time) {
 	for _, p := range open {
 		if p.Kind == "check" {
 			// Housekeeping has no caller to fail: log and go on.
-			if _, err := d.cat.ClosePrompt(ctx, media.System, p.ID, media.PromptSuperseded, "a newer pre-flight check replaces it"); err != nil {
+			if _, err := d.cat.ClosePrompt(ctx, media.System, p.ID, media.PromptSuperseded, notePreflightReplaced.text()); err != nil {
 				d.log.Error("close the previous pre-flight prompt", "prompt", p.ID, "err", err)
 			}
 		}
@@ -464,7 +464,7 @@ func (d *Engine) checkCleaner(ctx context.Context, drv *drive, view rotation.Vie
 // checkDriveAnswers asks an idle drive for its status; a drive in use
 // answers by being used.
 func (d *Engine) checkDriveAnswers(ctx context.Context, drv *drive) *CheckProblem {
-	release, err := drv.tryAcquire(lease{leaseCheck, "the pre-flight check"})
+	release, err := drv.tryAcquire(leaseFor(leaseCheck, tr("lease.preflight")))
 	if err != nil {
 		return nil
 	}

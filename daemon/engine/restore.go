@@ -507,7 +507,7 @@ func jobNames(runs []media.Run) []string {
 // refused members, which RestoredJob.Refused lists.
 func (d *Engine) restoreRun(ctx context.Context, r media.Run, dir string, req RestoreRequest) (RestoredJob, []string, error) {
 	rj := RestoredJob{Job: r.Job, Run: r.ID, Generation: r.Generation, Dir: dir}
-	l := lease{leaseRestore, fmt.Sprintf("a restore of run %d (%s)", r.ID, r.Job)}
+	l := leaseFor(leaseRestore, tr("lease.restore", r.ID, r.Job))
 	var cur *mount
 	var h drives.Drive
 	defer func() {
@@ -533,7 +533,7 @@ func (d *Engine) restoreRun(ctx context.Context, r media.Run, dir string, req Re
 			h = nil
 		}
 		req := obtainRequest{lease: l, barcode: p.Barcode, run: r.ID, why: tr("prompt.why.restore", r.Job, n),
-			status: func(detail string) { d.log.Info("restore", "run", r.ID, "detail", detail); d.opStatus(ctx, detail) }}
+			status: func(detail bi) { d.log.Info("restore", "run", r.ID, "detail", detail.en); d.opStatus(ctx, detail.en) }}
 		if cur == nil {
 			m, err := d.obtain(ctx, req)
 			if err != nil {

@@ -27,11 +27,11 @@ type activeRun struct {
 
 	mu     sync.Mutex
 	state  media.RunState
-	detail string
+	detail bi
 	log    *runLog
 }
 
-func (a *activeRun) set(state media.RunState, detail string) {
+func (a *activeRun) set(state media.RunState, detail bi) {
 	a.mu.Lock()
 	if state != "" {
 		a.state = state
@@ -56,6 +56,16 @@ type ActiveRun struct {
 	Job    string         `json:"job"`
 	State  media.RunState `json:"state"`
 	Detail string         `json:"detail"`
+	// DetailJa says the same as Detail in Japanese, for the console.
+	DetailJa string `json:"detail_ja,omitempty"`
+}
+
+// DetailText is what the run is doing in Japanese (ja) or in English.
+func (r ActiveRun) DetailText(ja bool) string {
+	if ja && r.DetailJa != "" {
+		return r.DetailJa
+	}
+	return r.Detail
 }
 
 // runTable holds the active runs.
@@ -122,7 +132,7 @@ func (t *runTable) list() []ActiveRun {
 	var out []ActiveRun
 	for _, a := range t.active {
 		a.mu.Lock()
-		out = append(out, ActiveRun{ID: a.id, Job: a.job, State: a.state, Detail: a.detail})
+		out = append(out, ActiveRun{ID: a.id, Job: a.job, State: a.state, Detail: a.detail.en, DetailJa: a.detail.ja})
 		a.mu.Unlock()
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
@@ -243,7 +253,7 @@ func (d *Engine) execute(ctx context.Context, a *activeRun, job *config.JobConfi
 		// Never leave the run running: it ends failed now, in memory, and
 		// is recorded as soon as the catalog takes a write again.
 		ended := d.recordLater(run, res, err)
-		a.set(ended.State, ended.Reason)
+		a.set(ended.State, bi{en: ended.Reason, ja: ended.Reason})
 		rlog.Error("run failed; the catalog could not record its end and will be retried", "reason", ended.Reason, "err", err)
 		return
 	}
@@ -265,16 +275,16 @@ func (d *Engine) runJob(ctx context.Context, a *activeRun, job *config.JobConfig
 		log.printf("FAILED: %s", res.Reason)
 		return res
 	}
-	l := lease{leaseRun, fmt.Sprintf("run %d (%s)", run.ID, job.Name)}
-	status := func(state media.RunState, detail string) {
+	l := leaseFor(leaseRun, tr("lease.run", run.ID, job.Name))
+	status := func(state media.RunState, detail bi) {
 		a.set(state, detail)
 		if state != "" {
 			if err := d.cat.UpdateRun(context.WithoutCancel(ctx), run.ID, media.RunUpdate{State: state}); err != nil {
 				d.log.Error("record run state", "run", run.ID, "err", err)
 			}
 		}
-		if detail != "" {
-			log.printf("%s", detail)
+		if detail.en != "" {
+			log.printf("%s", detail.en)
 		}
 	}
 	pool, ok := d.cfg.RotationPoolByName(job.Pool)
@@ -295,13 +305,13 @@ func (d *Engine) runJob(ctx context.Context, a *activeRun, job *config.JobConfig
 	// runs would choose the same cartridge and the second would overwrite
 	// the first.
 	unlockPool, err := d.lockPool(ctx, job.Pool, func() {
-		status(media.RunWaiting, "waiting for pool "+job.Pool+": another run of the pool is writing")
+		status(media.RunWaiting, tr("run.detail.wait_pool", job.Pool))
 	})
 	if err != nil {
 		return fail("waiting for pool %s: %v", job.Pool, err)
 	}
 	defer unlockPool()
-	status(media.RunWaiting, "choosing a cartridge for pool "+job.Pool)
+	status(media.RunWaiting, tr("run.detail.choosing", job.Pool))
 	choice, err := d.choose(ctx, pool, nil)
 	if err != nil {
 		return fail("%v", err)
@@ -316,7 +326,7 @@ func (d *Engine) runJob(ctx context.Context, a *activeRun, job *config.JobConfig
 	}
 	why := tr("prompt.why.run", run.ID, job.Name, choice.Period.Key)
 	m, err := d.obtain(ctx, obtainRequest{lease: l, barcode: choice.Barcode, write: true, drives: job.Drives, run: run.ID, why: why,
-		status: func(detail string) { status("", detail) }})
+		status: func(detail bi) { status("", detail) }})
 	if err != nil {
 		return fail("get %s into a drive: %v", choice.Barcode, err)
 	}
@@ -419,7 +429,7 @@ type tapeWriter struct {
 	job    *config.JobConfig
 	run    media.Run
 	log    *runLog
-	status func(media.RunState, string)
+	status func(media.RunState, bi)
 	pool   rotation.Pool
 	lease  lease
 	why    bi
@@ -551,7 +561,7 @@ func (w *tapeWriter) write(ctx context.Context, m *mount, choice rotation.Choice
 	if err := w.position(ctx, choice); err != nil {
 		return fail("%v", err)
 	}
-	w.status(media.RunWriting, fmt.Sprintf("writing %s in %s", w.barcode, w.m.drv.cfg.Name))
+	w.status(media.RunWriting, tr("run.detail.writing", w.barcode, w.m.drv.cfg.Name))
 
 	blockSize := w.m.drv.cfg.BlockSize
 	if w.job.BlockSize > 0 {
@@ -680,11 +690,11 @@ func (w *tapeWriter) finishPiece(ctx context.Context, p archive.Piece, continued
 	}
 	piece := media.Piece{Piece: p.Index, Barcode: w.barcode, File: w.file, Bytes: p.Bytes, SHA256: p.SHA256, Complete: true}
 	if w.job.Verify == "checksum" {
-		w.status(media.RunVerifying, fmt.Sprintf("verifying piece %d on %s (tape file %d)", p.Index, w.barcode, w.file))
+		w.status(media.RunVerifying, tr("run.detail.verifying", p.Index, w.barcode, w.file))
 		if err := w.verify(ctx, piece); err != nil {
 			return err
 		}
-		w.status(media.RunWriting, "")
+		w.status(media.RunWriting, bi{})
 	}
 	w.pieces = append(w.pieces, piece)
 	return nil
@@ -742,13 +752,13 @@ func (w *tapeWriter) nextVolume(ctx context.Context, done archive.Piece) (archiv
 		return nil, fmt.Errorf("finish the full cartridge: %w", cerr)
 	}
 	drv := w.m.drv
-	w.status(media.RunWaiting, fmt.Sprintf("changing cartridge: %s is full, %s is next", w.barcode, choice.Barcode))
+	w.status(media.RunWaiting, tr("run.detail.changing", w.barcode, choice.Barcode))
 	// Put the full cartridge away; the run keeps its drive.
 	if err := d.putAway(ctx, drv); err != nil {
 		return nil, err
 	}
 	req := obtainRequest{lease: w.lease, barcode: choice.Barcode, write: true, run: w.run.ID, why: tr("prompt.why.piece", w.why, done.Index+1),
-		status: func(detail string) { w.status("", detail) }}
+		status: func(detail bi) { w.status("", detail) }}
 	start := d.now()
 	if err := d.bringInto(ctx, req, drv); err != nil {
 		return nil, fmt.Errorf("get %s into %s: %w", choice.Barcode, drv.cfg.Name, err)
@@ -762,7 +772,7 @@ func (w *tapeWriter) nextVolume(ctx context.Context, done archive.Piece) (archiv
 	if w.index != nil {
 		w.index.pieceAt(done.Index+1, w.file)
 	}
-	w.status(media.RunWriting, fmt.Sprintf("writing %s in %s (piece %d)", w.barcode, drv.cfg.Name, done.Index+1))
+	w.status(media.RunWriting, tr("run.detail.writing_piece", w.barcode, drv.cfg.Name, done.Index+1))
 	return w.h, nil
 }
 

@@ -180,3 +180,12 @@ func asBi(ss []string) []bi {
 	}
 	return out
 }
+
+// promptAction is what a prompt asks in both languages (its English in
+// both for a prompt opened before the catalog kept Japanese).
+func promptAction(p media.Prompt) bi {
+	if p.ActionJa == "" {
+		return bi{en: p.Action, ja: p.Action}
+	}
+	return bi{en: p.Action, ja: p.ActionJa}
+}

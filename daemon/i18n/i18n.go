@@ -45,7 +45,7 @@ func (l Lang) tag() language.Tag {
 
 // messages is the catalogue: every text in both languages, gathered
 // from the files that keep them by subject.
-var messages = slices.Concat(pageMessages, consoleMessages, reasonMessages, swapMessages, courierMessages, promptMessages, sheetMessages, procedureMessages)
+var messages = slices.Concat(pageMessages, consoleMessages, reasonMessages, swapMessages, courierMessages, promptMessages, sheetMessages, procedureMessages, restMessages)
 
 // cat is the catalogue built from messages.
 var cat = build()

@@ -74,6 +74,18 @@ func (p *Printer) reasonArg(a any) any {
 			return time.Time(a).Format("2006年1月2日 15:04")
 		}
 		return a.String()
+	case rotation.List:
+		if !ja {
+			return a.String()
+		}
+		words := make([]string, len(a.Items))
+		for i, w := range a.Items {
+			words[i] = fmt.Sprint(p.reasonArg(w))
+		}
+		if a.Join == rotation.JoinOr && len(words) > 1 {
+			return strings.Join(words[:len(words)-1], "、") + " または " + words[len(words)-1]
+		}
+		return strings.Join(words, "、")
 	case rotation.State:
 		return p.word("reason.state.", string(a))
 	case rotation.Level:

@@ -279,10 +279,7 @@ func (pg *Pages) ManifestsFromPlan(ctx context.Context, actor media.Actor, req F
 	slices.SortFunc(routes, func(a, b route) int {
 		return cmp.Or(strings.Compare(a.origin, b.origin), strings.Compare(a.destination, b.destination))
 	})
-	note := "from the offsite plan of " + plan.Date
-	if n := strings.TrimSpace(req.Note); n != "" {
-		note += ": " + n
-	}
+	note := pg.fromPlanNote(plan.Date, strings.TrimSpace(req.Note))
 	for _, r := range routes {
 		var barcodes []string
 		for _, m := range groups[r] {
@@ -337,4 +334,22 @@ func cannotTravel(c media.Cartridge, dest string) string {
 		return fmt.Sprintf("%s is already at %s", c.Barcode, dest)
 	}
 	return ""
+}
+
+// fromPlanNote is the note on a manifest made from the offsite plan of
+// day (YYYY-MM-DD), in the configured language, with the note the person
+// gave (if any) after it.
+func (pg *Pages) fromPlanNote(day, given string) string {
+	lang, _ := pg.Lang("")
+	p := pg.printer(lang)
+	when := day
+	if lang == i18n.Japanese {
+		if t, err := time.ParseInLocation(time.DateOnly, day, pg.cfg.Location); err == nil {
+			when = p.Date(t)
+		}
+	}
+	if given == "" {
+		return p.T("manifest.from_plan", when)
+	}
+	return p.T("manifest.from_plan_note", when, given)
 }

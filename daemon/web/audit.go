@@ -33,6 +33,14 @@ type auditData struct {
 	Drills     []media.Drill
 	Policy     report.PolicyReport
 	PolicyErr  string
+	// Findings are the policy check's findings in the page's language.
+	Findings []findingRow
+}
+
+// findingRow is a policy check finding told in the page's language.
+type findingRow struct {
+	Severity, Rule, Section string
+	About, Says             string
 }
 
 // auditPage is the auditor's page, read only: the custody log with
@@ -113,6 +121,9 @@ func (c *console) auditPage(q *request) error {
 	slices.SortFunc(data.Drills, func(a, b media.Drill) int { return strings.Compare(a.System, b.System) })
 	if data.Policy, err = c.report.PolicyReport(ctx, "", nil); err != nil {
 		data.PolicyErr = err.Error()
+	}
+	for _, f := range data.Policy.Findings {
+		data.Findings = append(data.Findings, findingRow{Severity: string(f.Severity), Rule: f.Rule, Section: f.Section, About: q.p.Reason(f.About), Says: q.p.Reason(f.Says)})
 	}
 	c.render(q, http.StatusOK, "audit.html", page{Title: q.p.T("audit.title"), Data: data})
 	return nil

@@ -246,6 +246,8 @@ func TestRunWaitingForAPrompt(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	assert.Contains(t, body, fmt.Sprintf(`<a href="#prompt-%d">作業依頼 %d（媒体を装填）を待っています</a>`, p.ID, p.ID))
 	assert.NotContains(t, body, "waiting for a person")
+	assert.Contains(t, body, fmt.Sprintf("使用中：処理 %d（website-weekly）", r.ID), "the drive the run holds says so in Japanese")
+	assert.NotContains(t, body, fmt.Sprintf("run %d (website-weekly)", r.ID))
 	_, err = f.cat.ClosePrompt(f.ctx, operator, p.ID, media.PromptCancelled, "test over")
 	require.NoError(t, err)
 }
@@ -267,4 +269,49 @@ func TestRestoresNotCrowdedOutByOtherOperations(t *testing.T) {
 		assert.Contains(t, body, "restore of system juki into /srv/restore", path)
 		assert.NotContains(t, body, "catalog copy to", path)
 	}
+}
+
+// The courier page refuses a scan without its scan ID, and one beyond
+// what a hand-over keeps, in the page's language.
+func TestCourierScanRefusalsInThePagesLanguage(t *testing.T) {
+	f := startConsole(t, "ja")
+	m := f.manifest("yamada", "DLY001L8", "DLY002L8")
+	c := f.courierIn("K7Q2", "yamada")
+	page := "/c/m/" + m.ID
+
+	res, body := c.post(page+"/scan", url.Values{"barcode": {"DLY001L8"}}, nil)
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+	assert.Contains(t, body, "読取番号がありません。ページを再読み込みしてから、もう一度読み取ってください")
+	assert.NotContains(t, body, "no scan ID")
+
+	yamada := media.Actor{Name: "yamada", Role: RoleCourier}
+	for i := range media.MaxScansPerHandover {
+		_, err := f.cat.RecordCourierScan(f.ctx, yamada, media.NewCourierScan{Manifest: m.ID, Phase: media.PhasePickup, ScanID: fmt.Sprintf("filler-%04d", i), Barcode: "ZZZ999L8", Courier: "yamada"})
+		require.NoError(t, err)
+	}
+	res, body = c.post(page+"/scan", url.Values{"scan_id": {"one-too-many"}, "barcode": {"DLY002L8"}}, nil)
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+	assert.Contains(t, body, "この引渡の読取は上限の 2000 件に達しました")
+	assert.NotContains(t, body, "the most one hand-over keeps")
+}
+
+// The audit page tells the policy check's findings in its language; the
+// English page keeps rotation's words.
+func TestPolicyFindingsInThePagesLanguage(t *testing.T) {
+	f := startConsole(t, "ja")
+	op := f.browser().signIn(RoleOperator)
+	res, body := op.get("/audit")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, body, "<strong>警告</strong> ドライブ種別 LTO-8: サーバ室に使用できる LTO-CLN クリーニング媒体がありません（登録 0 巻")
+	assert.Contains(t, body, "システム &#34;juki&#34;: 復元訓練の記録がありません。")
+	assert.NotContains(t, body, "has no restore drill recorded")
+	assert.NotContains(t, body, "cleaning cartridge at the machine room")
+	assert.NotContains(t, body, "drive type LTO-8")
+
+	res, body = op.post("/lang", url.Values{"lang": {"en"}, "back": {"/audit"}}, nil)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, body)
+	res, body = op.get("/audit")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, body, "drive type LTO-8: has no usable LTO-CLN cleaning cartridge at the machine room")
+	assert.Contains(t, body, "system &#34;juki&#34;: has no restore drill recorded")
 }

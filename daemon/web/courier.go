@@ -3,12 +3,14 @@ package web
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"github.com/tapewarden/tapewarden/daemon/auth"
 	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/tapewarden/tapewarden/media"
@@ -167,13 +169,16 @@ func (c *console) courierScan(q *request) error {
 	}
 	id := q.r.PostForm.Get("scan_id")
 	if !scanIDs.MatchString(id) {
-		return fmt.Errorf("%w: the scan has no scan ID; reload the page and scan again", errInput)
+		return fmt.Errorf("%w: %s", errInput, q.p.T("courier.no_scan_id"))
 	}
 	raw := strings.TrimSpace(q.r.PostForm.Get("barcode"))
 	if raw == "" {
 		return seeOther(q, "/c/m/"+url.PathEscape(m.ID))
 	}
 	_, err = c.cat.RecordCourierScan(q.r.Context(), q.actor, media.NewCourierScan{Manifest: m.ID, Phase: phase, ScanID: id, Barcode: raw, Courier: auth.CourierName(q.actor)})
+	if errors.Is(err, media.ErrTooManyScans) {
+		return fmt.Errorf("%w: %s", errInput, q.p.T("courier.too_many_scans", strconv.Itoa(media.MaxScansPerHandover), m.ID))
+	}
 	if err != nil {
 		return err
 	}

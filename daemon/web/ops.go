@@ -20,7 +20,7 @@ type opsData struct {
 	CanAct    bool
 	Prompts   []promptCard
 	Runs      []runRow
-	Waiting   []engine.Waiting
+	Waiting   []waitingRow
 	Drives    []driveRow
 	Libraries []libraryMap
 	SwapDate  time.Time
@@ -39,17 +39,26 @@ type promptCard struct {
 	Deadline      time.Time
 }
 
-// runRow is a run in progress and the open prompts it waits for, which
-// the page words itself (the run's own detail is the engine's English).
+// runRow is a run in progress, what it is doing in the page's language,
+// and the open prompts it waits for, which the page words itself.
 type runRow struct {
 	engine.ActiveRun
+	Doing   string
 	Prompts []promptCard
 }
 
-// driveRow is a drive with its last TapeAlert.
+// driveRow is a drive with its last TapeAlert, and what holds it in the
+// page's language.
 type driveRow struct {
 	engine.DriveInfo
+	Held  string
 	Alert string
+}
+
+// waitingRow is a request queued for a drive, in the page's language.
+type waitingRow struct {
+	Who, Why string
+	Since    time.Time
 }
 
 // libraryMap is a library's slots, drives and mail slots as the catalog
@@ -73,7 +82,12 @@ type slotCell struct {
 // slot maps and today's swap list. It refreshes itself.
 func (c *console) opsPage(q *request) error {
 	ctx := q.r.Context()
-	data := opsData{CanAct: q.actor.Role == RoleAdmin || q.actor.Role == RoleOperator, Waiting: c.eng.Waiting()}
+	ja := q.p.Lang() == i18n.Japanese
+	data := opsData{CanAct: q.actor.Role == RoleAdmin || q.actor.Role == RoleOperator}
+	for _, w := range c.eng.Waiting() {
+		who, why := w.Texts(ja)
+		data.Waiting = append(data.Waiting, waitingRow{Who: who, Why: why, Since: w.Since})
+	}
 	prompts, err := c.cat.Prompts(ctx, false)
 	if err != nil {
 		return err
@@ -85,7 +99,7 @@ func (c *console) opsPage(q *request) error {
 		data.Prompts = append(data.Prompts, c.card(q, p))
 	}
 	for _, r := range c.eng.ActiveRuns() {
-		row := runRow{ActiveRun: r}
+		row := runRow{ActiveRun: r, Doing: r.DetailText(ja)}
 		for _, card := range data.Prompts {
 			if card.P.Run == r.ID {
 				row.Prompts = append(row.Prompts, card)
@@ -94,7 +108,7 @@ func (c *console) opsPage(q *request) error {
 		data.Runs = append(data.Runs, row)
 	}
 	for _, d := range c.eng.Drives(ctx) {
-		row := driveRow{DriveInfo: d}
+		row := driveRow{DriveInfo: d, Held: d.BusyText(ja)}
 		if evs, err := c.cat.DriveEvents(ctx, d.Name, 20); err == nil {
 			for _, e := range evs {
 				if e.Kind == "tapealert" {
