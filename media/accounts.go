@@ -123,20 +123,8 @@ func scanAccount(s interface{ Scan(...any) error }, extra ...any) (Account, erro
 
 // Accounts lists every account, by name.
 func (c *Catalog) Accounts(ctx context.Context) ([]Account, error) {
-	rows, err := c.r.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts ORDER BY name`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, c.r, func(s interface{ Scan(...any) error }) (Account, error) { return scanAccount(s) },
+		`SELECT `+accountColumns+` FROM accounts ORDER BY name`)
 }
 
 // AccountWithHash returns an account and its password hash.
@@ -246,20 +234,8 @@ func (c *Catalog) TokenByHash(ctx context.Context, hash string) (APIToken, bool,
 
 // Tokens lists every API token (without their text, which is not kept).
 func (c *Catalog) Tokens(ctx context.Context) ([]APIToken, error) {
-	rows, err := c.r.QueryContext(ctx, `SELECT `+tokenColumns+` FROM api_tokens t ORDER BY t.id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []APIToken
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, c.r, func(s interface{ Scan(...any) error }) (APIToken, error) { return scanToken(s) },
+		`SELECT `+tokenColumns+` FROM api_tokens t ORDER BY t.id`)
 }
 
 // RevokeToken stops a token from working, with an audit event.

@@ -237,20 +237,7 @@ func (c *Catalog) CourierScanHistory(ctx context.Context, manifest string) ([]Co
 }
 
 func (c *Catalog) courierScans(ctx context.Context, where string, args ...any) ([]CourierScan, error) {
-	rows, err := c.r.QueryContext(ctx, `SELECT `+courierScanColumns+` FROM courier_scans `+where+` ORDER BY id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []CourierScan
-	for rows.Next() {
-		sc, err := scanCourierScan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, sc)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, c.r, scanCourierScan, `SELECT `+courierScanColumns+` FROM courier_scans `+where+` ORDER BY id`, args...)
 }
 
 // closeScans closes the pending scans of a manifest: of one phase, or of

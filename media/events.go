@@ -195,20 +195,7 @@ func (c *Catalog) Events(ctx context.Context, f EventFilter) ([]Event, error) {
 		limit = 100
 	}
 	q += fmt.Sprintf(" LIMIT %d", limit)
-	rows, err := c.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, c.r, scanEvent, q, args...)
 }
 
 // ValidEventHash says whether s has the form of an audit event's hash: 64

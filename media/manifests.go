@@ -766,6 +766,25 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
+// queryAll runs a query and reads every row it returns with scan, in the
+// query's order.
+func queryAll[T any](ctx context.Context, q querier, scan func(interface{ Scan(...any) error }) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // Manifest returns one manifest with its items and discrepancies.
 func (c *Catalog) Manifest(ctx context.Context, id string) (Manifest, error) {
 	m, err := manifestTx(ctx, c.r, id)

@@ -187,20 +187,7 @@ func (c *Catalog) Operations(ctx context.Context, f OperationFilter) ([]Operatio
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
-	rows, err := c.r.QueryContext(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, f.Limit)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Operation
-	for rows.Next() {
-		op, err := scanOperation(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, op)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, c.r, scanOperation, q+` ORDER BY id DESC LIMIT ?`, append(args, f.Limit)...)
 }
 
 // FailUnfinishedOperations marks every operation left running by a daemon

@@ -235,20 +235,7 @@ func (c *Catalog) Prompts(ctx context.Context, all bool) ([]Prompt, error) {
 	if all {
 		q = "SELECT " + promptColumns + " FROM prompts ORDER BY id DESC LIMIT 100"
 	}
-	rows, err := c.r.QueryContext(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Prompt
-	for rows.Next() {
-		p, err := scanPrompt(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, c.r, scanPrompt, q)
 }
 
 // DriveEvent is one entry of a drive's history.

@@ -575,23 +575,11 @@ func (c *Catalog) Runs(ctx context.Context, f RunFilter) ([]Run, error) {
 		limit = 50
 	}
 	q += fmt.Sprintf(" ORDER BY id DESC LIMIT %d", limit)
-	rows, err := c.r.QueryContext(ctx, q, args...)
+	// The rows are closed before coalesced reads more.
+	out, err := queryAll(ctx, c.r, scanRun, q, args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Run
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows.Close()
 	return out, c.coalesced(ctx, out)
 }
 

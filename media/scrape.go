@@ -131,18 +131,5 @@ func openPrompts(ctx context.Context, q querier) (map[string]int64, time.Time, e
 // cartridgesWhere reads the cartridges matching a condition, in barcode
 // order.
 func cartridgesWhere(ctx context.Context, q querier, cond string, args ...any) ([]Cartridge, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+cartridgeColumns+" FROM cartridges WHERE "+cond+" ORDER BY barcode", args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Cartridge
-	for rows.Next() {
-		cart, err := scanCartridge(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, cart)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, scanCartridge, "SELECT "+cartridgeColumns+" FROM cartridges WHERE "+cond+" ORDER BY barcode", args...)
 }
